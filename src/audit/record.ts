@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import type { Db } from '../store/database.js';
+
+export type AuditAction =
+  | 'dataset.created'
+  | 'dataset.renamed'
+  | 'dataset.visibility_changed'
+  | 'dataset.deleted'
+  | 'grant.set'
+  | 'grant.revoked'
+  | 'team_grant.set'
+  | 'team_grant.revoked'
+  | 'invitation.created'
+  | 'invitation.extended'
+  | 'invitation.resent'
+  | 'invitation.revoked'
+  | 'invitation.accepted'
+  | 'invitation.declined'
+  | 'member.added'
+  | 'member.updated'
+  | 'member.removed'
+  | 'team.created'
+  | 'team.renamed'
+  | 'team.deleted'
+  | 'team.member_added'
+  | 'team.member_removed'
+  | 'dataset.processed';
+
+export interface AuditEvent {
+  orgId: string;
+  at: number;
+  actorId: string | null;
+  action: AuditAction;
+  datasetId?: string | null;
+  /** What the change is about, e.g. "user:usr_…", "team:team_…", "invitation:inv_…". */
+  subject: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+/** Ids sort by time, so the log's keyset (at, id) is stable and chronological. */
+function eventId(at: number): string {
+  return `evt_${at.toString(36).padStart(9, '0')}${randomBytes(6).toString('hex')}`;
+}
+
+/** Appends an event. Call it inside the transaction that makes the change it describes. */
+export async function recordEvent(tx: Db, event: AuditEvent): Promise<void> {
+  await tx
+    .insertInto('audit_events')
+    .values({
+      id: eventId(event.at),
+      org_id: event.orgId,
+      at: event.at,
+      actor_id: event.actorId,
+      action: event.action,
+      dataset_id: event.datasetId ?? null,
+      subject: event.subject,
+      before: event.before === undefined ? null : JSON.stringify(event.before),
+      after: event.after === undefined ? null : JSON.stringify(event.after),
+    })
+    .execute();
+}

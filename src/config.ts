@@ -1,0 +1,67 @@
+import path from 'node:path';
+
+export type DatabaseConfig = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; schema?: string };
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  database: DatabaseConfig;
+  publicUrl: URL;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function parsePort(raw: string | undefined): number {
+  const port = Number(raw ?? '3000');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`PORT must be an integer between 0 and 65535, got "${raw}".`);
+  }
+  return port;
+}
+
+function parseDatabase(raw: string | undefined, dataDir: string): DatabaseConfig {
+  if (raw === undefined || raw === '') return { kind: 'sqlite', file: path.join(dataDir, 'tessera.db') };
+  if (raw.startsWith('postgres://') || raw.startsWith('postgresql://')) return { kind: 'postgres', url: raw };
+  if (raw.startsWith('sqlite:')) return { kind: 'sqlite', file: path.resolve(raw.slice('sqlite:'.length)) };
+  throw new ConfigError('DATABASE_URL must start with postgres://, postgresql:// or sqlite:.');
+}
+
+function parseUrl(name: string, raw: string): URL {
+  try {
+    return new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an absolute URL, got "${raw}".`);
+  }
+}
+
+/** Every environment variable Tessera reads, parsed and validated once. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = parsePort(env.PORT);
+  const host = env.HOST || '127.0.0.1';
+  const dataDir = path.resolve(env.DATA_DIR || './data');
+  const publicUrl = parseUrl('PUBLIC_URL', env.PUBLIC_URL || `http://${host}:${port}`);
+  const smtpUrl = env.SMTP_URL || undefined;
+  if (smtpUrl !== undefined && !/^smtps?:\/\//.test(smtpUrl)) {
+    throw new ConfigError('SMTP_URL must start with smtp:// or smtps://.');
+  }
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}.`);
+  }
+  return {
+    port,
+    host,
+    dataDir,
+    database: parseDatabase(env.DATABASE_URL, dataDir),
+    publicUrl,
+    smtpUrl,
+    mailFrom: env.MAIL_FROM || 'Tessera <no-reply@localhost>',
+    logLevel,
+  };
+}

@@ -1,0 +1,23 @@
+import type { Logger } from 'pino';
+import type { Clock } from './clock.js';
+import type { Delivery } from './mail/delivery.js';
+import type { Db, Store } from './store/database.js';
+
+/** What every use case may use. Built once in main.ts (or by a test) and passed down. */
+export interface Context {
+  store: Store;
+  db: Db;
+  clock: Clock;
+  delivery: Delivery;
+  publicUrl: URL;
+  logger: Logger;
+}
+
+/** Runs `work` in one transaction: every multi-row change goes through here. */
+export function inTransaction<T>(ctx: Context, work: (tx: Db) => Promise<T>): Promise<T> {
+  return ctx.db.transaction().execute(work);
+}
+
+export function appLink(ctx: Context, pathAndFragment: string): string {
+  return new URL(pathAndFragment, ctx.publicUrl).toString();
+}

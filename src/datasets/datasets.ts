@@ -1,0 +1,159 @@
+import { type AuthorizedDataset, authorizeDataset } from '../access/check.js';
+import { type InventoryEntry, listInventory } from '../access/inventory.js';
+import { type Level, rankOf, type Visibility } from '../access/levels.js';
+import { requireOrgMember } from '../access/org.js';
+import { recordEvent } from '../audit/record.js';
+import { type Context, inTransaction } from '../context.js';
+import { Forbidden, InvalidRequest } from '../errors.js';
+import { newId } from '../secrets.js';
+import type { DatasetsTable } from '../store/schema.js';
+
+export type DatasetRow = DatasetsTable;
+
+export interface DatasetView {
+  dataset: DatasetRow;
+  level: Level;
+}
+
+function requireDatasetName(raw: string): string {
+  const name = raw.trim();
+  if (!name) throw new InvalidRequest('The dataset name cannot be empty.', { field: 'name' });
+  return name;
+}
+
+export async function createDataset(
+  ctx: Context,
+  actorId: string,
+  orgId: string,
+  input: { name: string; description?: string | undefined; visibility?: Visibility | undefined },
+): Promise<DatasetView> {
+  const membership = await requireOrgMember(ctx.db, actorId, orgId);
+  const visibility = input.visibility ?? 'admins';
+  if (visibility !== 'admins' && membership.role !== 'admin') {
+    throw new Forbidden('Only organization admins can share a dataset with the whole organization.');
+  }
+  const now = ctx.clock.now();
+  const dataset: DatasetRow = {
+    id: newId('ds'),
+    org_id: orgId,
+    name: requireDatasetName(input.name),
+    description: input.description?.trim() ?? '',
+    visibility,
+    predecessor_id: null,
+    item_count: 0,
+    created_at: now,
+    updated_at: now,
+  };
+  await inTransaction(ctx, async (tx) => {
+    await tx.insertInto('datasets').values(dataset).execute();
+    // The creator's admin grant is an ordinary grant: revocable like any other.
+    await tx
+      .insertInto('user_grants')
+      .values({
+        dataset_id: dataset.id,
+        user_id: actorId,
+        level: rankOf('admin'),
+        expires_at: null,
+        granted_by: actorId,
+        created_at: now,
+        last_used_at: null,
+      })
+      .execute();
+    await recordEvent(tx, {
+      orgId,
+      at: now,
+      actorId,
+      action: 'dataset.created',
+      datasetId: dataset.id,
+      subject: `dataset:${dataset.id}`,
+      after: { name: dataset.name, visibility },
+    });
+  });
+  return { dataset, level: 'admin' };
+}
+
+export function getDataset(ctx: Context, actorId: string, datasetId: string): Promise<AuthorizedDataset> {
+  return authorizeDataset(ctx.db, actorId, datasetId, 'read', ctx.clock.now());
+}
+
+export async function inventory(
+  ctx: Context,
+  actorId: string,
+  query: { orgId?: string | undefined; q?: string | undefined; minLevel?: Level | undefined; limit: number; cursor?: string | undefined },
+): Promise<{ items: InventoryEntry[]; nextCursor: string | null }> {
+  const { entries, nextCursor } = await listInventory(ctx.store, {
+    userId: actorId,
+    minLevel: query.minLevel ?? 'read',
+    orgId: query.orgId,
+    search: query.q,
+    limit: query.limit,
+    cursor: query.cursor,
+    now: ctx.clock.now(),
+  });
+  return { items: entries, nextCursor };
+}
+
+export async function updateDataset(
+  ctx: Context,
+  actorId: string,
+  datasetId: string,
+  change: { name?: string | undefined; description?: string | undefined; visibility?: Visibility | undefined },
+): Promise<DatasetView> {
+  const now = ctx.clock.now();
+  const edits = change.name !== undefined || change.description !== undefined;
+  if (!edits && change.visibility === undefined) throw new InvalidRequest('Nothing to change: send name, description or visibility.');
+  const access = await authorizeDataset(ctx.db, actorId, datasetId, edits ? 'write' : 'read', now);
+  const before = access.dataset;
+  if (change.visibility !== undefined && access.facts.orgRole !== 'admin') {
+    throw new Forbidden('Only organization admins change who a dataset is shared with.');
+  }
+  const after: DatasetRow = {
+    ...before,
+    name: change.name === undefined ? before.name : requireDatasetName(change.name),
+    description: change.description === undefined ? before.description : change.description.trim(),
+    visibility: change.visibility ?? before.visibility,
+    updated_at: now,
+  };
+  await inTransaction(ctx, async (tx) => {
+    await tx
+      .updateTable('datasets')
+      .set({ name: after.name, description: after.description, visibility: after.visibility, updated_at: now })
+      .where('id', '=', datasetId)
+      .execute();
+    const event = { orgId: before.org_id, at: now, actorId, datasetId, subject: `dataset:${datasetId}` };
+    if (after.name !== before.name) {
+      await recordEvent(tx, { ...event, action: 'dataset.renamed', before: { name: before.name }, after: { name: after.name } });
+    }
+    if (after.visibility !== before.visibility) {
+      await recordEvent(tx, {
+        ...event,
+        action: 'dataset.visibility_changed',
+        before: { visibility: before.visibility },
+        after: { visibility: after.visibility },
+      });
+    }
+  });
+  const level = after.visibility === before.visibility ? access.level : (await getDataset(ctx, actorId, datasetId)).level;
+  return { dataset: after, level };
+}
+
+/** Its grants and invitations go with it (foreign keys cascade); its audit events stay. */
+export async function deleteDataset(ctx: Context, actorId: string, datasetId: string): Promise<void> {
+  const now = ctx.clock.now();
+  const { dataset } = await authorizeDataset(ctx.db, actorId, datasetId, 'admin', now);
+  await inTransaction(ctx, async (tx) => {
+    await tx.deleteFrom('user_grants').where('dataset_id', '=', datasetId).execute();
+    await tx.deleteFrom('team_grants').where('dataset_id', '=', datasetId).execute();
+    await tx.deleteFrom('invitations').where('dataset_id', '=', datasetId).execute();
+    await tx.deleteFrom('datasets').where('id', '=', datasetId).execute();
+    await recordEvent(tx, {
+      orgId: dataset.org_id,
+      at: now,
+      actorId,
+      action: 'dataset.deleted',
+      datasetId,
+      subject: `dataset:${datasetId}`,
+      before: { name: dataset.name, visibility: dataset.visibility },
+    });
+  });
+}

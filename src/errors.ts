@@ -1,0 +1,67 @@
+/**
+ * Domain errors thrown by use cases. The HTTP layer maps them to the API's error shape
+ * in one place (src/http/errors.ts); nothing else writes an error status.
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly kind:
+      | 'invalid_request'
+      | 'unauthenticated'
+      | 'forbidden'
+      | 'not_found'
+      | 'conflict'
+      | 'gone'
+      | 'rate_limited'
+      | 'payload_too_large',
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export class InvalidRequest extends DomainError {
+  constructor(message: string, details?: unknown) {
+    super('invalid_request', 'invalid_request', message, details);
+  }
+}
+
+export class Unauthenticated extends DomainError {
+  constructor(message = 'Log in or send a personal access token.', code = 'unauthenticated') {
+    super('unauthenticated', code, message);
+  }
+}
+
+export class Forbidden extends DomainError {
+  constructor(message = 'You do not have permission to do that.', code = 'forbidden') {
+    super('forbidden', code, message);
+  }
+}
+
+export class NotFound extends DomainError {
+  constructor(what = 'That') {
+    super('not_found', 'not_found', `${what} was not found.`);
+  }
+}
+
+export class Conflict extends DomainError {
+  constructor(code: string, message: string, details?: unknown) {
+    super('conflict', code, message, details);
+  }
+}
+
+export class Gone extends DomainError {
+  constructor(code: string, message: string) {
+    super('gone', code, message);
+  }
+}
+
+export class RateLimited extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('rate_limited', 'rate_limited', message);
+  }
+}

@@ -1,0 +1,72 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { SESSION_LIFETIME_MS, userOfAccessToken, userOfSession } from '../accounts/sessions.js';
+import type { User } from '../accounts/users.js';
+import type { Context } from '../context.js';
+import { Forbidden, Unauthenticated } from '../errors.js';
+
+export const SESSION_COOKIE = 'tessera_session';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    user: User | null;
+    sessionToken: string | null;
+  }
+}
+
+const CHANGES_STATE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** The authenticated user, or 401. */
+export function requireUser(request: FastifyRequest): User {
+  if (!request.user) throw new Unauthenticated();
+  return request.user;
+}
+
+export function setSessionCookie(ctx: Context, reply: FastifyReply, token: string): void {
+  reply.setCookie(SESSION_COOKIE, token, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: ctx.publicUrl.protocol === 'https:',
+    maxAge: Math.floor(SESSION_LIFETIME_MS / 1000),
+  });
+}
+
+export function clearSessionCookie(ctx: Context, reply: FastifyReply): void {
+  reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.publicUrl.protocol === 'https:' });
+}
+
+/**
+ * Resolves the caller on every API request: a bearer token (personal access token) or the
+ * session cookie, both checked against the database so revocation and logout hold at once
+ * on every instance. Cookie-carrying changes must pass the CSRF rule of API.md.
+ */
+export function installAuth(app: FastifyInstance, ctx: Context): void {
+  app.decorateRequest('user', null);
+  app.decorateRequest('sessionToken', null);
+
+  app.addHook('onRequest', async (request) => {
+    if (!request.url.startsWith('/api/')) return;
+    const authorization = request.headers.authorization;
+    if (authorization !== undefined) {
+      const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+      const user = match ? await userOfAccessToken(ctx, match[1]!) : null;
+      if (!user) throw new Unauthenticated('The access token is not valid.');
+      request.user = user;
+      return;
+    }
+    const token = request.cookies[SESSION_COOKIE];
+    if (!token) return;
+    if (CHANGES_STATE.has(request.method)) assertSameOrigin(ctx, request);
+    request.sessionToken = token;
+    request.user = await userOfSession(ctx, token);
+  });
+}
+
+function assertSameOrigin(ctx: Context, request: FastifyRequest): void {
+  const contentType = request.headers['content-type'] ?? '';
+  const origin = request.headers.origin;
+  const json = /^application\/json\s*(;|$)/i.test(contentType);
+  if (!json || (origin !== undefined && origin !== ctx.publicUrl.origin)) {
+    throw new Forbidden('Cross-site request refused: send JSON from the Tessera web app.', 'csrf_rejected');
+  }
+}

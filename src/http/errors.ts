@@ -1,0 +1,88 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, RateLimited } from '../errors.js';
+
+const STATUS: Record<DomainError['kind'], number> = {
+  invalid_request: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  gone: 410,
+  payload_too_large: 413,
+  rate_limited: 429,
+};
+
+function send(reply: FastifyReply, status: number, code: string, message: string, details?: unknown) {
+  return reply
+    .code(status)
+    .type('application/json')
+    .send({ error: { code, message, ...(details === undefined ? {} : { details }) } });
+}
+
+// Errors that mean the database is unreachable for now: clients should retry, not give up.
+const UNAVAILABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08003',
+  '08006',
+  'SQLITE_BUSY',
+]);
+
+function isUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && UNAVAILABLE.has(code)) return true;
+  const message = error instanceof Error ? error.message : '';
+  return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message);
+}
+
+function validationDetails(error: FastifyError) {
+  return (error.validation ?? []).map((v) => ({
+    path: `${error.validationContext ?? 'body'}${v.instancePath || ''}`,
+    message: v.message ?? 'is invalid',
+  }));
+}
+
+/** The one place errors become HTTP answers: the API's error shape, and never internals. */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (error instanceof DomainError) {
+      if (error instanceof RateLimited) reply.header('Retry-After', String(error.retryAfterSeconds));
+      return send(reply, STATUS[error.kind], error.code, error.message, error.details);
+    }
+    if (error.validation) {
+      const details = validationDetails(error);
+      const first = details[0];
+      return send(reply, 400, 'invalid_request', first ? `Invalid request: ${first.path} ${first.message}.` : 'Invalid request.', details);
+    }
+    switch (error.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return send(reply, 413, 'payload_too_large', 'The request body is too large.');
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return send(reply, 415, 'unsupported_media_type', 'Send JSON with Content-Type: application/json.');
+      case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+        return send(reply, 400, 'invalid_request', 'The Content-Length header does not match the body.');
+    }
+    if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+      return send(reply, 400, 'invalid_request', 'The body is not valid JSON.');
+    }
+    if (isUnavailable(error)) {
+      request.log.warn({ err: error }, 'database unavailable');
+      reply.header('Retry-After', '2');
+      return send(reply, 503, 'unavailable', 'Tessera is briefly unavailable. Try again in a moment.');
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      return send(reply, status, status === 404 ? 'not_found' : 'invalid_request', 'The request could not be processed.');
+    }
+    request.log.error({ err: error }, 'unexpected error');
+    return send(reply, 500, 'internal', 'Something went wrong on our side. Try again; if it keeps happening, tell your admin.');
+  });
+
+  app.setNotFoundHandler((request, reply) => send(reply, 404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`));
+}

@@ -1,0 +1,117 @@
+import { Type } from 'typebox';
+import type { Context } from '../../context.js';
+import { createDataset, deleteDataset, getDataset, inventory, updateDataset } from '../../datasets/datasets.js';
+import { requireUser } from '../auth.js';
+import { DatasetSchema, datasetJson, errors, Id, LevelSchema, Name, NoContent, PageQuery, VisibilitySchema } from '../schemas.js';
+import type { TypedApp } from '../server.js';
+
+const tags = ['datasets'];
+const Description = Type.String({ maxLength: 10_000 });
+
+const InventoryItem = Type.Intersect([
+  DatasetSchema,
+  Type.Object({
+    orgName: Type.String(),
+    teams: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), level: LevelSchema })),
+  }),
+]);
+
+export function datasetRoutes(app: TypedApp, ctx: Context): void {
+  app.post(
+    '/orgs/:orgId/datasets',
+    {
+      schema: {
+        tags,
+        summary: 'Create a dataset; the creator gets a direct admin grant',
+        params: Type.Object({ orgId: Id }),
+        body: Type.Object({ name: Name, description: Type.Optional(Description), visibility: Type.Optional(VisibilitySchema) }),
+        response: { 201: DatasetSchema, ...errors(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { dataset, level } = await createDataset(ctx, requireUser(request).id, request.params.orgId, request.body);
+      return reply.code(201).send(datasetJson(dataset, level));
+    },
+  );
+
+  app.get(
+    '/datasets',
+    {
+      schema: {
+        tags,
+        summary: 'The inventory: datasets where my level is at least minLevel, by name',
+        querystring: Type.Object({
+          ...PageQuery,
+          orgId: Type.Optional(Id),
+          q: Type.Optional(Type.String({ maxLength: 200 })),
+          minLevel: Type.Optional(LevelSchema),
+        }),
+        response: {
+          200: Type.Object({ items: Type.Array(InventoryItem), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
+          ...errors(400, 401),
+        },
+      },
+    },
+    async (request) => {
+      const user = requireUser(request);
+      const { limit, ...query } = request.query;
+      const page = await inventory(ctx, user.id, { ...query, limit: limit ?? 50 });
+      return {
+        items: page.items.map((e) => ({ ...datasetJson(e.dataset, e.level), orgName: e.orgName, teams: e.teams })),
+        nextCursor: page.nextCursor,
+      };
+    },
+  );
+
+  app.get(
+    '/datasets/:id',
+    {
+      schema: {
+        tags,
+        summary: 'A dataset I can read',
+        params: Type.Object({ id: Id }),
+        response: { 200: DatasetSchema, ...errors(401, 404) },
+      },
+    },
+    async (request) => {
+      const { dataset, level } = await getDataset(ctx, requireUser(request).id, request.params.id);
+      return datasetJson(dataset, level);
+    },
+  );
+
+  app.patch(
+    '/datasets/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Rename or describe (write), or change the Shared With tier (org admins)',
+        params: Type.Object({ id: Id }),
+        body: Type.Object(
+          { name: Type.Optional(Name), description: Type.Optional(Description), visibility: Type.Optional(VisibilitySchema) },
+          { minProperties: 1 },
+        ),
+        response: { 200: DatasetSchema, ...errors(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const { dataset, level } = await updateDataset(ctx, requireUser(request).id, request.params.id, request.body);
+      return datasetJson(dataset, level);
+    },
+  );
+
+  app.delete(
+    '/datasets/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a dataset with its grants and invitations',
+        params: Type.Object({ id: Id }),
+        response: { 204: NoContent, ...errors(401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await deleteDataset(ctx, requireUser(request).id, request.params.id);
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,130 @@
+import { Type } from 'typebox';
+import type { Context } from '../../context.js';
+import { extendInvitation, resendInvitation, revokeInvitation } from '../../invitations/manage.js';
+import { acceptInvitation, declineInvitation, lookupInvitation } from '../../invitations/redeem.js';
+import { inviteToDataset } from '../../invitations/send.js';
+import { requireUser } from '../auth.js';
+import { Email, errors, Id, InvitationSchema, InvitationStatusSchema, LevelSchema, NoContent, RoleSchema, Time } from '../schemas.js';
+import type { TypedApp } from '../server.js';
+
+const tags = ['invitations'];
+const Token = Type.String({ minLength: 1, maxLength: 256 });
+
+export function invitationRoutes(app: TypedApp, ctx: Context): void {
+  app.post(
+    '/datasets/:id/invitations',
+    {
+      schema: {
+        tags,
+        summary: 'Share a dataset by e-mail with 1–50 addresses at one level',
+        params: Type.Object({ id: Id }),
+        body: Type.Object({ emails: Type.Array(Email, { minItems: 1, maxItems: 50 }), level: LevelSchema }),
+        response: { 201: Type.Object({ items: Type.Array(InvitationSchema) }), ...errors(400, 401, 403, 404, 409, 429) },
+      },
+    },
+    async (request, reply) => {
+      const items = await inviteToDataset(ctx, requireUser(request).id, request.params.id, request.body);
+      return reply.code(201).send({ items });
+    },
+  );
+
+  const manage = { params: Type.Object({ id: Id }), response: { 200: InvitationSchema, ...errors(401, 403, 404, 409) } };
+
+  app.post(
+    '/invitations/:id/extend',
+    {
+      schema: { tags, summary: 'Expire 72 hours from now; the link stays the same', ...manage },
+    },
+    async (request) => extendInvitation(ctx, requireUser(request).id, request.params.id),
+  );
+
+  app.post(
+    '/invitations/:id/resend',
+    {
+      schema: { tags, summary: 'Mail a new link with a fresh 72 hours; the old link dies', ...manage },
+    },
+    async (request) => resendInvitation(ctx, requireUser(request).id, request.params.id),
+  );
+
+  app.delete(
+    '/invitations/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Revoke a pending invitation',
+        params: Type.Object({ id: Id }),
+        response: { 204: NoContent, ...errors(401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      await revokeInvitation(ctx, requireUser(request).id, request.params.id);
+      return reply.code(204).send();
+    },
+  );
+
+  app.get(
+    '/invitations/lookup',
+    {
+      schema: {
+        tags,
+        summary: 'What an invitation link offers (anyone holding the link)',
+        security: [],
+        querystring: Type.Object({ token: Token }),
+        response: {
+          200: Type.Object({
+            kind: Type.Union([Type.Literal('dataset'), Type.Literal('org')]),
+            email: Type.String(),
+            level: Type.Optional(LevelSchema),
+            role: Type.Optional(RoleSchema),
+            datasetName: Type.Optional(Type.String()),
+            orgName: Type.String(),
+            invitedBy: Type.Object({ name: Type.String() }),
+            status: InvitationStatusSchema,
+            expiresAt: Time,
+          }),
+          ...errors(400, 404),
+        },
+      },
+    },
+    async (request) => lookupInvitation(ctx, request.query.token),
+  );
+
+  app.post(
+    '/invitations/accept',
+    {
+      schema: {
+        tags,
+        summary: 'Accept an invitation as the invited, logged-in user',
+        body: Type.Object({ token: Token }),
+        response: {
+          200: Type.Object({
+            kind: Type.Union([Type.Literal('dataset'), Type.Literal('org')]),
+            datasetId: Type.Optional(Type.String()),
+            orgId: Type.String(),
+            level: Type.Optional(LevelSchema),
+            role: Type.Optional(RoleSchema),
+          }),
+          ...errors(400, 401, 403, 404, 409, 410),
+        },
+      },
+    },
+    async (request) => acceptInvitation(ctx, requireUser(request), request.body.token),
+  );
+
+  app.post(
+    '/invitations/decline',
+    {
+      schema: {
+        tags,
+        summary: 'Decline an invitation; the link dies',
+        security: [],
+        body: Type.Object({ token: Token }),
+        response: { 204: NoContent, ...errors(400, 404, 410) },
+      },
+    },
+    async (request, reply) => {
+      await declineInvitation(ctx, request.body.token);
+      return reply.code(204).send();
+    },
+  );
+}

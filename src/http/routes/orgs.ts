@@ -1,0 +1,113 @@
+import { Type } from 'typebox';
+import { iso } from '../../clock.js';
+import type { Context } from '../../context.js';
+import { inviteToOrg } from '../../invitations/send.js';
+import { createOrg, getOrg, listMembers, removeMember, updateMember } from '../../orgs/orgs.js';
+import { requireUser } from '../auth.js';
+import { Email, errors, Id, InvitationSchema, Name, NoContent, PageQuery, pageOf, RoleSchema, UserSchema } from '../schemas.js';
+import type { TypedApp } from '../server.js';
+
+const tags = ['organizations'];
+
+const MemberSchema = Type.Object({ user: UserSchema, role: RoleSchema, processDatasets: Type.Boolean(), joinedAt: Type.String() });
+const memberJson = (m: Awaited<ReturnType<typeof updateMember>>) => ({ ...m, joinedAt: iso(m.joinedAt) });
+
+export function orgRoutes(app: TypedApp, ctx: Context): void {
+  app.post(
+    '/orgs',
+    {
+      schema: {
+        tags,
+        summary: 'Create an organization; the creator is its admin',
+        body: Type.Object({ name: Name }),
+        response: { 201: Type.Object({ id: Type.String(), name: Type.String() }), ...errors(400, 401) },
+      },
+    },
+    async (request, reply) => {
+      const user = requireUser(request);
+      return reply.code(201).send(await createOrg(ctx, user.id, request.body.name));
+    },
+  );
+
+  app.get(
+    '/orgs/:orgId',
+    {
+      schema: {
+        tags,
+        summary: 'An organization I belong to',
+        params: Type.Object({ orgId: Id }),
+        response: { 200: Type.Object({ id: Type.String(), name: Type.String(), role: RoleSchema }), ...errors(401, 404) },
+      },
+    },
+    async (request) => getOrg(ctx, requireUser(request).id, request.params.orgId),
+  );
+
+  app.get(
+    '/orgs/:orgId/members',
+    {
+      schema: {
+        tags,
+        summary: 'Members of the organization, by name',
+        params: Type.Object({ orgId: Id }),
+        querystring: Type.Object({ ...PageQuery, q: Type.Optional(Type.String({ maxLength: 200 })) }),
+        response: { 200: pageOf(MemberSchema), ...errors(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const page = await listMembers(ctx, requireUser(request).id, request.params.orgId, {
+        limit: request.query.limit ?? 50,
+        cursor: request.query.cursor,
+        q: request.query.q,
+      });
+      return { items: page.items.map(memberJson), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.post(
+    '/orgs/:orgId/invitations',
+    {
+      schema: {
+        tags,
+        summary: 'Invite people to join the organization by e-mail',
+        params: Type.Object({ orgId: Id }),
+        body: Type.Object({ emails: Type.Array(Email, { minItems: 1, maxItems: 50 }), role: RoleSchema }),
+        response: { 201: Type.Object({ items: Type.Array(InvitationSchema) }), ...errors(400, 401, 403, 404, 409, 429) },
+      },
+    },
+    async (request, reply) => {
+      const items = await inviteToOrg(ctx, requireUser(request).id, request.params.orgId, request.body);
+      return reply.code(201).send({ items });
+    },
+  );
+
+  app.patch(
+    '/orgs/:orgId/members/:userId',
+    {
+      schema: {
+        tags,
+        summary: "Change a member's role or process-datasets capability",
+        params: Type.Object({ orgId: Id, userId: Id }),
+        body: Type.Object({ role: Type.Optional(RoleSchema), processDatasets: Type.Optional(Type.Boolean()) }, { minProperties: 1 }),
+        response: { 200: MemberSchema, ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) =>
+      memberJson(await updateMember(ctx, requireUser(request).id, request.params.orgId, request.params.userId, request.body)),
+  );
+
+  app.delete(
+    '/orgs/:orgId/members/:userId',
+    {
+      schema: {
+        tags,
+        summary: 'Remove a member (or leave); drops their team memberships in the organization',
+        params: Type.Object({ orgId: Id, userId: Id }),
+        response: { 204: NoContent, ...errors(401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      await removeMember(ctx, requireUser(request).id, request.params.orgId, request.params.userId);
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,129 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import cookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { sql } from 'kysely';
+import type { Context } from '../context.js';
+import { installAuth } from './auth.js';
+import { installErrorHandler } from './errors.js';
+import { accountRoutes } from './routes/accounts.js';
+import { datasetRoutes } from './routes/datasets.js';
+import { invitationRoutes } from './routes/invitations.js';
+import { orgRoutes } from './routes/orgs.js';
+import { sharingRoutes } from './routes/sharing.js';
+import { teamRoutes } from './routes/teams.js';
+
+export type App = FastifyInstance;
+export type TypedApp = ReturnType<typeof typed>;
+const typed = (app: FastifyInstance) => app.withTypeProvider<TypeBoxTypeProvider>();
+
+export const BODY_LIMIT = 1024 * 1024;
+
+/** The built web app (vite build → dist/web), found from the package root whether running from src/ or dist/. */
+function defaultWebRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return path.join(dir, 'dist', 'web');
+}
+const CSP = [
+  "default-src 'self'",
+  "img-src 'self' data: blob:",
+  "style-src 'self' 'unsafe-inline'",
+  "script-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+// The API docs page runs Swagger UI's own inline bootstrap.
+const DOCS_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'");
+
+export interface ServerOptions {
+  webRoot?: string;
+}
+
+export async function buildServer(ctx: Context, options: ServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT,
+    trustProxy: false,
+    loggerInstance: ctx.logger as FastifyBaseLogger,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  });
+
+  // An empty JSON body (e.g. DELETE from the web app) is no body, not a syntax error.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(Object.assign(new SyntaxError('The body is not valid JSON.'), { statusCode: 400 }), undefined);
+    }
+  });
+
+  await app.register(cookie);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Tessera API', version: '1.0.0', description: 'Share datasets with colleagues, teams and partners.' },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'tessera_session' },
+          bearer: { type: 'http', scheme: 'bearer', description: 'A personal access token (tsr_…)' },
+        },
+      },
+      security: [{ session: [] }, { bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+
+  installErrorHandler(app);
+  installAuth(app, ctx);
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('Referrer-Policy', 'no-referrer');
+    reply.header('X-Frame-Options', 'DENY');
+    reply.header('Content-Security-Policy', request.url.startsWith('/api/docs') ? DOCS_CSP : CSP);
+    if (request.url.startsWith('/api/')) reply.header('Cache-Control', 'no-store');
+  });
+
+  app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {
+    await sql`select 1`.execute(ctx.db);
+    return reply.send({ status: 'ok' });
+  });
+  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(
+    async (api) => {
+      const t = typed(api);
+      accountRoutes(t, ctx);
+      orgRoutes(t, ctx);
+      teamRoutes(t, ctx);
+      datasetRoutes(t, ctx);
+      sharingRoutes(t, ctx);
+      invitationRoutes(t, ctx);
+    },
+    { prefix: '/api/v1' },
+  );
+
+  const webRoot = options.webRoot ?? defaultWebRoot();
+  if (fs.existsSync(path.join(webRoot, 'index.html'))) {
+    await app.register(fastifyStatic, { root: webRoot, wildcard: false, index: ['index.html'] });
+    // Client-side routes (/datasets/…, /invite, …) all load the app shell.
+    app.setNotFoundHandler((request: FastifyRequest, reply) => {
+      if (request.method === 'GET' && !request.url.startsWith('/api/')) return reply.type('text/html').sendFile('index.html');
+      return reply
+        .code(404)
+        .send({ error: { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}.` } });
+    });
+  }
+  return app;
+}

@@ -1,0 +1,116 @@
+import { authorizeDataset } from '../access/check.js';
+import { requireOrgAdmin } from '../access/org.js';
+import { type AuditAction, recordEvent } from '../audit/record.js';
+import { type Context, inTransaction } from '../context.js';
+import { Conflict, NotFound } from '../errors.js';
+import { hashSecret, newSecret } from '../secrets.js';
+import { INVITATION_LIFETIME_MS, type InvitationRow, type InvitationView, statusOf } from './model.js';
+import { mailInvitations, viewsOf } from './send.js';
+
+/**
+ * The invitation, if the actor administers what it offers: the dataset (dataset admins,
+ * which includes org admins) or the org. Anyone else cannot tell it exists.
+ */
+async function administeredInvitation(ctx: Context, actorId: string, invitationId: string): Promise<InvitationRow> {
+  const row = await ctx.db.selectFrom('invitations').selectAll().where('id', '=', invitationId).executeTakeFirst();
+  if (!row) throw new NotFound('Invitation');
+  try {
+    if (row.kind === 'dataset') await authorizeDataset(ctx.db, actorId, row.dataset_id!, 'admin', ctx.clock.now());
+    else await requireOrgAdmin(ctx.db, actorId, row.org_id);
+  } catch (error) {
+    if (error instanceof NotFound) throw new NotFound('Invitation');
+    throw error;
+  }
+  return row;
+}
+
+function requirePending(row: InvitationRow, now: number): void {
+  const status = statusOf(row, now);
+  if (status !== 'pending' && status !== 'expired') {
+    throw new Conflict('invitation_not_pending', `This invitation is ${status}; only pending or expired invitations can change.`);
+  }
+}
+
+async function recordInvitationEvent(
+  ctx: Context,
+  tx: Context['db'],
+  actorId: string,
+  row: InvitationRow,
+  action: AuditAction,
+  before: unknown,
+  after: unknown,
+) {
+  await recordEvent(tx, {
+    orgId: row.org_id,
+    at: ctx.clock.now(),
+    actorId,
+    action,
+    datasetId: row.dataset_id,
+    subject: `invitation:${row.id}`,
+    before,
+    after,
+  });
+}
+
+/** Same link, 72 hours from now; works on pending and expired invitations. */
+export async function extendInvitation(ctx: Context, actorId: string, invitationId: string): Promise<InvitationView> {
+  const row = await administeredInvitation(ctx, actorId, invitationId);
+  const now = ctx.clock.now();
+  requirePending(row, now);
+  const expiresAt = now + INVITATION_LIFETIME_MS;
+  await inTransaction(ctx, async (tx) => {
+    const updated = await tx
+      .updateTable('invitations')
+      .set({ expires_at: expiresAt })
+      .where('id', '=', row.id)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0) throw new Conflict('invitation_not_pending', 'This invitation is no longer pending.');
+    await recordInvitationEvent(ctx, tx, actorId, row, 'invitation.extended', { expiresAt: row.expires_at }, { expiresAt });
+  });
+  return (await viewsOf(ctx, [row.id]))[0]!;
+}
+
+/** A new link with a fresh 72 hours; the old link dies with its hash. */
+export async function resendInvitation(ctx: Context, actorId: string, invitationId: string): Promise<InvitationView> {
+  const row = await administeredInvitation(ctx, actorId, invitationId);
+  const now = ctx.clock.now();
+  requirePending(row, now);
+  const token = newSecret();
+  const next: InvitationRow = {
+    ...row,
+    token_hash: hashSecret(token),
+    expires_at: now + INVITATION_LIFETIME_MS,
+    delivery: 'queued',
+    last_error: null,
+  };
+  await inTransaction(ctx, async (tx) => {
+    const updated = await tx
+      .updateTable('invitations')
+      .set({ token_hash: next.token_hash, expires_at: next.expires_at, delivery: 'queued', last_error: null })
+      .where('id', '=', row.id)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0) throw new Conflict('invitation_not_pending', 'This invitation is no longer pending.');
+    await recordInvitationEvent(ctx, tx, actorId, row, 'invitation.resent', { expiresAt: row.expires_at }, { expiresAt: next.expires_at });
+  });
+  await mailInvitations(ctx, [{ row: next, token }]);
+  return (await viewsOf(ctx, [row.id]))[0]!;
+}
+
+/** Kills a pending (or expired) invitation. An accepted one cannot be revoked: its grant can. */
+export async function revokeInvitation(ctx: Context, actorId: string, invitationId: string): Promise<void> {
+  const row = await administeredInvitation(ctx, actorId, invitationId);
+  if (row.status === 'revoked') return;
+  requirePending(row, ctx.clock.now());
+  await inTransaction(ctx, async (tx) => {
+    const updated = await tx
+      .updateTable('invitations')
+      .set({ status: 'revoked' })
+      .where('id', '=', row.id)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0) throw new Conflict('invitation_not_pending', 'This invitation is no longer pending.');
+    await recordInvitationEvent(ctx, tx, actorId, row, 'invitation.revoked', { status: 'pending' }, { status: 'revoked' });
+  });
+}

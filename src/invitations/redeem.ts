@@ -1,0 +1,259 @@
+import { type Level, levelOf, type OrgRole } from '../access/levels.js';
+import type { User } from '../accounts/users.js';
+import { recordEvent } from '../audit/record.js';
+import { iso } from '../clock.js';
+import { type Context, inTransaction } from '../context.js';
+import { Conflict, Forbidden, Gone, NotFound } from '../errors.js';
+import { addMember } from '../orgs/orgs.js';
+import { hashSecret } from '../secrets.js';
+import type { Db } from '../store/database.js';
+import { type InvitationRow, statusOf } from './model.js';
+
+async function findByToken(db: Db, token: string): Promise<InvitationRow | null> {
+  const row = await db.selectFrom('invitations').selectAll().where('token_hash', '=', hashSecret(token)).executeTakeFirst();
+  return row ?? null;
+}
+
+/** What anyone holding the link may see, and nothing else. */
+export async function lookupInvitation(ctx: Context, token: string) {
+  const row = await findByToken(ctx.db, token);
+  if (!row) throw new NotFound('Invitation');
+  const org = await ctx.db.selectFrom('orgs').select('name').where('id', '=', row.org_id).executeTakeFirstOrThrow();
+  const inviter = await ctx.db.selectFrom('users').select('name').where('id', '=', row.invited_by).executeTakeFirst();
+  const dataset = row.dataset_id
+    ? await ctx.db.selectFrom('datasets').select('name').where('id', '=', row.dataset_id).executeTakeFirst()
+    : undefined;
+  return {
+    kind: row.kind,
+    email: row.email,
+    ...(row.level !== null ? { level: levelOf(row.level) ?? 'read' } : {}),
+    ...(row.role !== null ? { role: row.role } : {}),
+    ...(dataset ? { datasetName: dataset.name } : {}),
+    orgName: org.name,
+    invitedBy: { name: inviter?.name ?? '' },
+    status: statusOf(row, ctx.clock.now()),
+    expiresAt: iso(row.expires_at),
+  };
+}
+
+function refusal(row: InvitationRow, now: number): Gone | null {
+  switch (statusOf(row, now)) {
+    case 'expired':
+      return new Gone('invitation_expired', 'This invitation has expired. Ask the person who shared it to extend or resend it.');
+    case 'revoked':
+      return new Gone('invitation_revoked', 'This invitation was withdrawn by the person who sent it.');
+    case 'declined':
+      return new Gone('invitation_declined', 'This invitation was declined, so the link no longer works.');
+    case 'accepted':
+      return new Gone('invitation_used', 'This invitation has already been used.');
+    default:
+      return null;
+  }
+}
+
+/**
+ * Checks that a link can be redeemed by `email` before an account is made for it
+ * (sign-up from an invitation): the address must be the invited one.
+ */
+export async function assertRedeemableBy(ctx: Context, token: string, email: string): Promise<void> {
+  const row = await findByToken(ctx.db, token);
+  if (!row) throw new NotFound('Invitation');
+  if (row.email !== email) {
+    throw new Forbidden(`This invitation was sent to ${row.email}. Sign up with that address.`, 'invitation_email_mismatch');
+  }
+  const refused = refusal(row, ctx.clock.now());
+  if (refused) throw refused;
+}
+
+export interface Accepted {
+  kind: 'dataset' | 'org';
+  datasetId?: string;
+  orgId: string;
+  level?: Level;
+  role?: OrgRole;
+}
+
+function acceptedView(row: InvitationRow): Accepted {
+  return {
+    kind: row.kind,
+    ...(row.dataset_id ? { datasetId: row.dataset_id } : {}),
+    orgId: row.org_id,
+    ...(row.level !== null ? { level: levelOf(row.level)! } : {}),
+    ...(row.role !== null ? { role: row.role } : {}),
+  };
+}
+
+/** Does what this user's earlier accept created still stand? Then a repeat accept is a no-op. */
+async function acceptanceStands(db: Db, row: InvitationRow, userId: string): Promise<boolean> {
+  if (row.accepted_by !== userId) return false;
+  if (row.kind === 'dataset') {
+    const grant = await db
+      .selectFrom('user_grants')
+      .select('level')
+      .where('dataset_id', '=', row.dataset_id!)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return grant !== undefined;
+  }
+  const member = await db
+    .selectFrom('org_members')
+    .select('role')
+    .where('org_id', '=', row.org_id)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return member !== undefined;
+}
+
+async function grantInvitedAccess(tx: Db, row: InvitationRow, user: User, now: number): Promise<void> {
+  const event = { orgId: row.org_id, at: now, actorId: user.id, datasetId: row.dataset_id };
+  if (row.kind === 'org') {
+    const existing = await tx
+      .selectFrom('org_members')
+      .select('role')
+      .where('org_id', '=', row.org_id)
+      .where('user_id', '=', user.id)
+      .executeTakeFirst();
+    // Joined some other way meanwhile: the invitation can only raise the role, never lower it.
+    if (existing) {
+      if (existing.role === 'member' && row.role === 'admin') {
+        await tx
+          .updateTable('org_members')
+          .set({ role: 'admin' })
+          .where('org_id', '=', row.org_id)
+          .where('user_id', '=', user.id)
+          .execute();
+        await recordEvent(tx, {
+          ...event,
+          action: 'member.updated',
+          subject: `user:${user.id}`,
+          before: { role: 'member' },
+          after: { role: 'admin', invitationId: row.id },
+        });
+      }
+      return;
+    }
+    await addMember(tx, row.org_id, user.id, row.role ?? 'member', now);
+    await recordEvent(tx, {
+      ...event,
+      action: 'member.added',
+      subject: `user:${user.id}`,
+      after: { role: row.role, invitationId: row.id },
+    });
+    return;
+  }
+  const datasetId = row.dataset_id!;
+  const dataset = await tx.selectFrom('datasets').select(['visibility', 'org_id']).where('id', '=', datasetId).executeTakeFirstOrThrow();
+  const member = await tx
+    .selectFrom('org_members')
+    .select('role')
+    .where('org_id', '=', dataset.org_id)
+    .where('user_id', '=', user.id)
+    .executeTakeFirst();
+  if (!member && dataset.visibility !== 'external') {
+    throw new Conflict(
+      'external_sharing_disabled',
+      'This dataset is no longer shared outside its organization, so the invitation cannot be accepted now. Ask the person who shared it.',
+    );
+  }
+  const before = await tx
+    .selectFrom('user_grants')
+    .select(['level', 'expires_at'])
+    .where('dataset_id', '=', datasetId)
+    .where('user_id', '=', user.id)
+    .executeTakeFirst();
+  await tx
+    .insertInto('user_grants')
+    .values({
+      dataset_id: datasetId,
+      user_id: user.id,
+      level: row.level!,
+      expires_at: null,
+      granted_by: row.invited_by,
+      created_at: now,
+      last_used_at: null,
+    })
+    .onConflict((oc) =>
+      oc.columns(['dataset_id', 'user_id']).doUpdateSet({ level: row.level!, expires_at: null, granted_by: row.invited_by }),
+    )
+    .execute();
+  await recordEvent(tx, {
+    ...event,
+    actorId: row.invited_by,
+    action: 'grant.set',
+    subject: `user:${user.id}`,
+    before: before ? { level: levelOf(before.level), expiresAt: iso(before.expires_at) } : null,
+    after: { level: levelOf(row.level!), expiresAt: null, via: `invitation:${row.id}` },
+  });
+}
+
+/**
+ * Redeems a link for the logged-in user, once. Claiming is a single conditional UPDATE, so
+ * racing accepts produce exactly one grant; the loser sees the winner's acceptance.
+ */
+export async function acceptInvitation(ctx: Context, user: User, token: string): Promise<Accepted> {
+  const row = await findByToken(ctx.db, token);
+  if (!row) throw new NotFound('Invitation');
+  if (row.email !== user.email) {
+    throw new Forbidden(`This invitation was sent to ${row.email}, but you are logged in as ${user.email}.`, 'invitation_email_mismatch');
+  }
+  return inTransaction(ctx, async (tx) => {
+    const now = ctx.clock.now();
+    const claimed = await tx
+      .updateTable('invitations')
+      .set({ status: 'accepted', accepted_at: now, accepted_by: user.id })
+      .where('id', '=', row.id)
+      .where('token_hash', '=', row.token_hash)
+      .where('status', '=', 'pending')
+      .where('expires_at', '>', now)
+      .executeTakeFirst();
+    if (Number(claimed.numUpdatedRows) === 0) {
+      const current = await tx.selectFrom('invitations').selectAll().where('id', '=', row.id).executeTakeFirst();
+      if (!current || current.token_hash !== row.token_hash) throw new NotFound('Invitation');
+      if (current.status === 'accepted' && (await acceptanceStands(tx, current, user.id))) return acceptedView(current);
+      throw refusal(current, now) ?? new Gone('invitation_used', 'This invitation has already been used.');
+    }
+    await grantInvitedAccess(tx, row, user, now);
+    await recordEvent(tx, {
+      orgId: row.org_id,
+      at: now,
+      actorId: user.id,
+      action: 'invitation.accepted',
+      datasetId: row.dataset_id,
+      subject: `invitation:${row.id}`,
+      before: { status: 'pending' },
+      after: { status: 'accepted' },
+    });
+    return acceptedView(row);
+  });
+}
+
+/** Anyone holding the link may turn it down; the link is dead afterwards. */
+export async function declineInvitation(ctx: Context, token: string): Promise<void> {
+  const row = await findByToken(ctx.db, token);
+  if (!row) throw new NotFound('Invitation');
+  if (row.status === 'declined') return;
+  await inTransaction(ctx, async (tx) => {
+    const now = ctx.clock.now();
+    const declined = await tx
+      .updateTable('invitations')
+      .set({ status: 'declined' })
+      .where('id', '=', row.id)
+      .where('token_hash', '=', row.token_hash)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    if (Number(declined.numUpdatedRows) === 0) {
+      const current = await tx.selectFrom('invitations').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+      throw refusal(current, now) ?? new Gone('invitation_used', 'This invitation has already been used.');
+    }
+    await recordEvent(tx, {
+      orgId: row.org_id,
+      at: now,
+      actorId: null,
+      action: 'invitation.declined',
+      datasetId: row.dataset_id,
+      subject: `invitation:${row.id}`,
+      before: { status: 'pending' },
+      after: { status: 'declined' },
+    });
+  });
+}

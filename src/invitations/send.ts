@@ -1,0 +1,241 @@
+import { authorizeDataset } from '../access/check.js';
+import { type Level, levelOf, type OrgRole, rankOf } from '../access/levels.js';
+import { requireOrgAdmin } from '../access/org.js';
+import { isValidEmail, normalizeEmail } from '../accounts/validation.js';
+import { recordEvent } from '../audit/record.js';
+import { HOUR } from '../clock.js';
+import { type Context, inTransaction } from '../context.js';
+import { Conflict, InvalidRequest, RateLimited } from '../errors.js';
+import type { MailMessage } from '../mail/mailer.js';
+import { datasetInvitationMail, orgInvitationMail } from '../mail/templates.js';
+import { orgName } from '../orgs/orgs.js';
+import { hashSecret, newId, newSecret } from '../secrets.js';
+import type { Db } from '../store/database.js';
+import {
+  INVITATION_LIFETIME_MS,
+  type InvitationRow,
+  type InvitationView,
+  invitationsWithInviter,
+  invitationView,
+  inviteLink,
+} from './model.js';
+
+/** Addresses one inviter may send to per rolling hour, so Tessera cannot be used to spam. */
+export const INVITATIONS_PER_HOUR = 200;
+
+/** Trims, lower-cases and de-duplicates; one malformed address fails the whole request. */
+export function normalizeAddresses(raw: string[]): string[] {
+  const emails = [...new Set(raw.map(normalizeEmail))];
+  const invalid = emails.filter((e) => !isValidEmail(e));
+  if (invalid.length > 0) {
+    throw new InvalidRequest(`Not a valid e-mail address: ${invalid.join(', ')}.`, { invalidEmails: invalid });
+  }
+  if (emails.length === 0) throw new InvalidRequest('Give at least one e-mail address.');
+  return emails;
+}
+
+async function assertWithinSendLimit(tx: Db, inviterId: string, count: number, now: number): Promise<void> {
+  const sent = await tx
+    .selectFrom('audit_events')
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min('at').as('oldest')])
+    .where('actor_id', '=', inviterId)
+    .where('action', 'in', ['invitation.created', 'invitation.resent'])
+    .where('at', '>', now - HOUR)
+    .executeTakeFirstOrThrow();
+  if (Number(sent.n) + count > INVITATIONS_PER_HOUR) {
+    const retryAfter = Math.max(1, Math.ceil((Number(sent.oldest ?? now) + HOUR - now) / 1000));
+    throw new RateLimited(`You can send at most ${INVITATIONS_PER_HOUR} invitations an hour. Try again later.`, retryAfter);
+  }
+}
+
+interface Offer {
+  kind: 'dataset' | 'org';
+  orgId: string;
+  datasetId: string | null;
+  level: number | null;
+  role: OrgRole | null;
+}
+
+/**
+ * Writes one pending invitation per address, replacing a pending one for the same address
+ * and target (its old link dies with its old hash). Returns the rows and their fresh secrets.
+ */
+async function writeInvitations(
+  ctx: Context,
+  tx: Db,
+  inviterId: string,
+  offer: Offer,
+  emails: string[],
+): Promise<{ row: InvitationRow; token: string }[]> {
+  const now = ctx.clock.now();
+  await assertWithinSendLimit(tx, inviterId, emails.length, now);
+  const written: { row: InvitationRow; token: string }[] = [];
+  for (const email of emails) {
+    let pending = tx
+      .selectFrom('invitations')
+      .selectAll()
+      .where('kind', '=', offer.kind)
+      .where('org_id', '=', offer.orgId)
+      .where('email', '=', email)
+      .where('status', '=', 'pending');
+    pending = offer.datasetId ? pending.where('dataset_id', '=', offer.datasetId) : pending;
+    const replaced = await pending.executeTakeFirst();
+    const token = newSecret();
+    const row: InvitationRow = {
+      id: replaced?.id ?? newId('inv'),
+      kind: offer.kind,
+      org_id: offer.orgId,
+      dataset_id: offer.datasetId,
+      email,
+      level: offer.level,
+      role: offer.role,
+      token_hash: hashSecret(token),
+      status: 'pending',
+      expires_at: now + INVITATION_LIFETIME_MS,
+      invited_by: inviterId,
+      created_at: now,
+      accepted_at: null,
+      accepted_by: null,
+      delivery: 'queued',
+      last_error: null,
+    };
+    if (replaced) {
+      const { id: _id, ...changes } = row;
+      await tx.updateTable('invitations').set(changes).where('id', '=', row.id).execute();
+    } else {
+      await tx.insertInto('invitations').values(row).execute();
+    }
+    await recordEvent(tx, {
+      orgId: offer.orgId,
+      at: now,
+      actorId: inviterId,
+      action: 'invitation.created',
+      datasetId: offer.datasetId,
+      subject: `invitation:${row.id}`,
+      before: replaced ? { email, level: levelOf(replaced.level ?? 0), role: replaced.role, replaced: true } : undefined,
+      after: { email, level: levelOf(offer.level ?? 0), role: offer.role, expiresAt: row.expires_at },
+    });
+    written.push({ row, token });
+  }
+  return written;
+}
+
+/** Composes the e-mail for an invitation row and the secret of its current link. */
+async function invitationMail(ctx: Context, row: InvitationRow, token: string): Promise<MailMessage> {
+  const inviter = await ctx.db.selectFrom('users').select('name').where('id', '=', row.invited_by).executeTakeFirst();
+  const inviterName = inviter?.name ?? 'Someone';
+  const org = await orgName(ctx.db, row.org_id);
+  const link = inviteLink(ctx, token);
+  if (row.kind === 'org') {
+    return orgInvitationMail({ to: row.email, inviterName, orgName: org, role: row.role ?? 'member', link, expiresAt: row.expires_at });
+  }
+  const dataset = await ctx.db.selectFrom('datasets').select('name').where('id', '=', row.dataset_id!).executeTakeFirstOrThrow();
+  return datasetInvitationMail({
+    to: row.email,
+    inviterName,
+    datasetName: dataset.name,
+    orgName: org,
+    level: levelOf(row.level ?? 1) ?? 'read',
+    link,
+    expiresAt: row.expires_at,
+  });
+}
+
+export async function mailInvitations(ctx: Context, written: { row: InvitationRow; token: string }[]): Promise<void> {
+  for (const { row, token } of written) {
+    deliverInvitation(ctx, row.id, row.token_hash, await invitationMail(ctx, row, token));
+  }
+}
+
+/** Mails an invitation in the background; its `delivery` field tells the inviter how it went. */
+function deliverInvitation(ctx: Context, invitationId: string, tokenHash: string, message: MailMessage): void {
+  // Only the current link's outcome is recorded: a resend replaces the hash and the old attempt goes quiet.
+  const mark = (set: { delivery: 'sent' | 'failed' | 'queued'; last_error: string | null }) =>
+    ctx.db.updateTable('invitations').set(set).where('id', '=', invitationId).where('token_hash', '=', tokenHash).execute();
+  ctx.delivery.enqueue(message, {
+    onSent: async () => {
+      await mark({ delivery: 'sent', last_error: null });
+    },
+    onAttemptFailed: async (error, final) => {
+      await mark({ delivery: final ? 'failed' : 'queued', last_error: error });
+    },
+  });
+}
+
+export async function viewsOf(ctx: Context, ids: string[]): Promise<InvitationView[]> {
+  const rows = await invitationsWithInviter(ctx.db).where('i.id', 'in', ids).execute();
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const now = ctx.clock.now();
+  return ids.map((id) => invitationView(byId.get(id)!, now));
+}
+
+export async function inviteToDataset(
+  ctx: Context,
+  inviterId: string,
+  datasetId: string,
+  input: { emails: string[]; level: Level },
+): Promise<InvitationView[]> {
+  const emails = normalizeAddresses(input.emails);
+  const { dataset } = await authorizeDataset(ctx.db, inviterId, datasetId, 'admin', ctx.clock.now());
+  const written = await inTransaction(ctx, async (tx) => {
+    if (dataset.visibility !== 'external') {
+      const members = await tx
+        .selectFrom('users as u')
+        .innerJoin('org_members as m', 'm.user_id', 'u.id')
+        .select('u.email')
+        .where('m.org_id', '=', dataset.org_id)
+        .where('u.email', 'in', emails)
+        .execute();
+      const memberEmails = new Set(members.map((m) => m.email));
+      const outsiders = emails.filter((e) => !memberEmails.has(e));
+      if (outsiders.length > 0) {
+        throw new Conflict(
+          'external_sharing_disabled',
+          `This dataset is not shared with external accessors, so only organization members can be invited. Not members: ${outsiders.join(', ')}.`,
+          { emails: outsiders },
+        );
+      }
+    }
+    return writeInvitations(
+      ctx,
+      tx,
+      inviterId,
+      { kind: 'dataset', orgId: dataset.org_id, datasetId, level: rankOf(input.level), role: null },
+      emails,
+    );
+  });
+  await mailInvitations(ctx, written);
+  return viewsOf(
+    ctx,
+    written.map((w) => w.row.id),
+  );
+}
+
+export async function inviteToOrg(
+  ctx: Context,
+  inviterId: string,
+  orgId: string,
+  input: { emails: string[]; role: OrgRole },
+): Promise<InvitationView[]> {
+  const emails = normalizeAddresses(input.emails);
+  await requireOrgAdmin(ctx.db, inviterId, orgId);
+  const written = await inTransaction(ctx, async (tx) => {
+    const members = await tx
+      .selectFrom('users as u')
+      .innerJoin('org_members as m', 'm.user_id', 'u.id')
+      .select('u.email')
+      .where('m.org_id', '=', orgId)
+      .where('u.email', 'in', emails)
+      .execute();
+    if (members.length > 0) {
+      const already = members.map((m) => m.email);
+      throw new Conflict('already_member', `Already members of the organization: ${already.join(', ')}.`, { emails: already });
+    }
+    return writeInvitations(ctx, tx, inviterId, { kind: 'org', orgId, datasetId: null, level: null, role: input.role }, emails);
+  });
+  await mailInvitations(ctx, written);
+  return viewsOf(
+    ctx,
+    written.map((w) => w.row.id),
+  );
+}

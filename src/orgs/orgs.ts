@@ -1,0 +1,209 @@
+import type { OrgRole } from '../access/levels.js';
+import { requireOrgAdmin, requireOrgMember } from '../access/org.js';
+import { type User, userOf } from '../accounts/users.js';
+import { recordEvent } from '../audit/record.js';
+import { type Context, inTransaction } from '../context.js';
+import { Conflict, InvalidRequest, NotFound } from '../errors.js';
+import { newId } from '../secrets.js';
+import type { Db } from '../store/database.js';
+import { decodeCursor, type Page, pageOf } from '../store/pagination.js';
+
+export interface Org {
+  id: string;
+  name: string;
+}
+
+export interface Member {
+  user: User;
+  role: OrgRole;
+  processDatasets: boolean;
+  joinedAt: number;
+}
+
+function requireName(raw: string, what: string): string {
+  const name = raw.trim();
+  if (!name) throw new InvalidRequest(`The ${what} name cannot be empty.`, { field: 'name' });
+  return name;
+}
+
+export async function createOrg(ctx: Context, actorId: string, rawName: string): Promise<Org> {
+  const org = { id: newId('org'), name: requireName(rawName, 'organization') };
+  const now = ctx.clock.now();
+  await inTransaction(ctx, async (tx) => {
+    await tx
+      .insertInto('orgs')
+      .values({ ...org, created_at: now })
+      .execute();
+    await addMember(tx, org.id, actorId, 'admin', now);
+    await recordEvent(tx, {
+      orgId: org.id,
+      at: now,
+      actorId,
+      action: 'member.added',
+      subject: `user:${actorId}`,
+      after: { role: 'admin' },
+    });
+  });
+  return org;
+}
+
+export async function addMember(tx: Db, orgId: string, userId: string, role: OrgRole, now: number): Promise<void> {
+  await tx.insertInto('org_members').values({ org_id: orgId, user_id: userId, role, process_datasets: 0, created_at: now }).execute();
+}
+
+export async function getOrg(ctx: Context, actorId: string, orgId: string): Promise<Org & { role: OrgRole }> {
+  const membership = await requireOrgMember(ctx.db, actorId, orgId);
+  const org = await ctx.db.selectFrom('orgs').select(['id', 'name']).where('id', '=', orgId).executeTakeFirstOrThrow();
+  return { ...org, role: membership.role };
+}
+
+export async function listMyOrgs(ctx: Context, userId: string) {
+  const rows = await ctx.db
+    .selectFrom('org_members as m')
+    .innerJoin('orgs as o', 'o.id', 'm.org_id')
+    .select(['o.id', 'o.name', 'm.role', 'm.process_datasets'])
+    .where('m.user_id', '=', userId)
+    .orderBy('o.name')
+    .orderBy('o.id')
+    .execute();
+  return rows.map((r) => ({ id: r.id, name: r.name, role: r.role, processDatasets: r.role === 'admin' || r.process_datasets === 1 }));
+}
+
+const memberColumns = ['u.id', 'u.email', 'u.name', 'm.role', 'm.process_datasets', 'm.created_at'] as const;
+
+function memberOf(row: { id: string; email: string; name: string; role: OrgRole; process_datasets: number; created_at: number }): Member {
+  return {
+    user: userOf(row),
+    role: row.role,
+    processDatasets: row.role === 'admin' || row.process_datasets === 1,
+    joinedAt: row.created_at,
+  };
+}
+
+export async function listMembers(
+  ctx: Context,
+  actorId: string,
+  orgId: string,
+  page: { limit: number; cursor?: string | undefined; q?: string | undefined },
+): Promise<Page<Member>> {
+  await requireOrgMember(ctx.db, actorId, orgId);
+  let query = ctx.db
+    .selectFrom('org_members as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .select(memberColumns)
+    .where('m.org_id', '=', orgId);
+  if (page.cursor !== undefined) {
+    const [name, id] = decodeCursor(page.cursor, ['string', 'string']) as [string, string];
+    query = query.where((eb) => eb(eb.refTuple('u.name', 'u.id'), '>', eb.tuple(name, id)));
+  }
+  if (page.q) {
+    const pattern = `%${page.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    query = query.where((eb) => eb.or([eb(eb.fn('lower', ['u.name']), 'like', pattern), eb('u.email', 'like', pattern)]));
+  }
+  const rows = await query
+    .orderBy('u.name')
+    .orderBy('u.id')
+    .limit(page.limit + 1)
+    .execute();
+  return pageOf(rows, page.limit, (r) => [r.name, r.id], memberOf);
+}
+
+async function memberRow(db: Db, orgId: string, userId: string) {
+  const row = await db
+    .selectFrom('org_members as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .select(memberColumns)
+    .where('m.org_id', '=', orgId)
+    .where('m.user_id', '=', userId)
+    .executeTakeFirst();
+  return row ? memberOf(row) : null;
+}
+
+async function adminCount(db: Db, orgId: string): Promise<number> {
+  const row = await db
+    .selectFrom('org_members')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('org_id', '=', orgId)
+    .where('role', '=', 'admin')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Locks the org row first, so two concurrent demotions cannot both see "another admin remains". */
+async function lockOrg(tx: Db, orgId: string): Promise<void> {
+  await tx
+    .updateTable('orgs')
+    .set((eb) => ({ name: eb.ref('name') }))
+    .where('id', '=', orgId)
+    .execute();
+}
+
+export async function updateMember(
+  ctx: Context,
+  actorId: string,
+  orgId: string,
+  userId: string,
+  change: { role?: OrgRole | undefined; processDatasets?: boolean | undefined },
+): Promise<Member> {
+  await requireOrgAdmin(ctx.db, actorId, orgId);
+  return inTransaction(ctx, async (tx) => {
+    await lockOrg(tx, orgId);
+    const before = await memberRow(tx, orgId, userId);
+    if (!before) throw new NotFound('Member');
+    if (change.role === 'member' && before.role === 'admin' && (await adminCount(tx, orgId)) <= 1) {
+      throw new Conflict('last_admin', 'An organization needs at least one admin. Make someone else an admin first.');
+    }
+    const set: { role?: OrgRole; process_datasets?: number } = {};
+    if (change.role !== undefined) set.role = change.role;
+    if (change.processDatasets !== undefined) set.process_datasets = change.processDatasets ? 1 : 0;
+    if (Object.keys(set).length > 0) {
+      await tx.updateTable('org_members').set(set).where('org_id', '=', orgId).where('user_id', '=', userId).execute();
+    }
+    const after = (await memberRow(tx, orgId, userId))!;
+    await recordEvent(tx, {
+      orgId,
+      at: ctx.clock.now(),
+      actorId,
+      action: 'member.updated',
+      subject: `user:${userId}`,
+      before: { role: before.role, processDatasets: before.processDatasets },
+      after: { role: after.role, processDatasets: after.processDatasets },
+    });
+    return after;
+  });
+}
+
+/** Removes a member (an admin removing anyone, or a member leaving) and their team memberships in the org. */
+export async function removeMember(ctx: Context, actorId: string, orgId: string, userId: string): Promise<void> {
+  if (actorId !== userId) await requireOrgAdmin(ctx.db, actorId, orgId);
+  else await requireOrgMember(ctx.db, actorId, orgId);
+  await inTransaction(ctx, async (tx) => {
+    await lockOrg(tx, orgId);
+    const before = await memberRow(tx, orgId, userId);
+    if (!before) throw new NotFound('Member');
+    if (before.role === 'admin' && (await adminCount(tx, orgId)) <= 1) {
+      throw new Conflict('last_admin', 'An organization needs at least one admin. Make someone else an admin first.');
+    }
+    await tx
+      .deleteFrom('team_members')
+      .where('user_id', '=', userId)
+      .where('team_id', 'in', (eb) => eb.selectFrom('teams').select('id').where('org_id', '=', orgId))
+      .execute();
+    await tx.deleteFrom('org_members').where('org_id', '=', orgId).where('user_id', '=', userId).execute();
+    await recordEvent(tx, {
+      orgId,
+      at: ctx.clock.now(),
+      actorId,
+      action: 'member.removed',
+      subject: `user:${userId}`,
+      before: { role: before.role, processDatasets: before.processDatasets },
+    });
+  });
+}
+
+export async function orgName(db: Db, orgId: string): Promise<string> {
+  const row = await db.selectFrom('orgs').select('name').where('id', '=', orgId).executeTakeFirstOrThrow();
+  return row.name;
+}
+
+export { requireName };

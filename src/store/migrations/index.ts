@@ -1,0 +1,29 @@
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import * as initial from './001-initial.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface MigrationContext {
+  dialect: Dialect;
+}
+
+interface MigrationModule {
+  up(db: Kysely<unknown>, context: MigrationContext): Promise<void>;
+}
+
+/** Numbered and append-only: a migration is never edited once it has landed. */
+const MIGRATIONS: Record<string, MigrationModule> = {
+  '001-initial': initial,
+};
+
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return {
+    async getMigrations() {
+      const migrations: Record<string, Migration> = {};
+      for (const [name, module] of Object.entries(MIGRATIONS)) {
+        migrations[name] = { up: (db) => module.up(db, { dialect }) };
+      }
+      return migrations;
+    },
+  };
+}

@@ -1,0 +1,145 @@
+/** Times are epoch milliseconds (bigint on PostgreSQL, integer on SQLite). Booleans are 0/1. */
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string;
+  created_at: number;
+}
+
+export interface SessionsTable {
+  token_hash: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface AccessTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface LoginFailuresTable {
+  key: string;
+  window_start: number;
+  failures: number;
+}
+
+export interface OrgsTable {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface OrgMembersTable {
+  org_id: string;
+  user_id: string;
+  role: 'admin' | 'member';
+  process_datasets: number;
+  created_at: number;
+}
+
+export interface TeamsTable {
+  id: string;
+  org_id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface TeamMembersTable {
+  team_id: string;
+  user_id: string;
+  created_at: number;
+}
+
+export interface DatasetsTable {
+  id: string;
+  org_id: string;
+  name: string;
+  description: string;
+  visibility: 'external' | 'organization' | 'admins';
+  predecessor_id: string | null;
+  item_count: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface UserGrantsTable {
+  dataset_id: string;
+  user_id: string;
+  level: number;
+  expires_at: number | null;
+  granted_by: string | null;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface TeamGrantsTable {
+  dataset_id: string;
+  team_id: string;
+  level: number;
+  expires_at: number | null;
+  granted_by: string | null;
+  created_at: number;
+}
+
+export interface InvitationsTable {
+  id: string;
+  kind: 'dataset' | 'org';
+  org_id: string;
+  dataset_id: string | null;
+  email: string;
+  level: number | null;
+  role: 'admin' | 'member' | null;
+  token_hash: string;
+  status: 'pending' | 'accepted' | 'declined' | 'revoked';
+  expires_at: number;
+  invited_by: string;
+  created_at: number;
+  accepted_at: number | null;
+  accepted_by: string | null;
+  delivery: 'queued' | 'sent' | 'failed';
+  last_error: string | null;
+}
+
+export interface PasswordResetsTable {
+  token_hash: string;
+  user_id: string;
+  expires_at: number;
+  used_at: number | null;
+  created_at: number;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  org_id: string;
+  at: number;
+  actor_id: string | null;
+  action: string;
+  dataset_id: string | null;
+  subject: string;
+  before: string | null;
+  after: string | null;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  access_tokens: AccessTokensTable;
+  login_failures: LoginFailuresTable;
+  orgs: OrgsTable;
+  org_members: OrgMembersTable;
+  teams: TeamsTable;
+  team_members: TeamMembersTable;
+  datasets: DatasetsTable;
+  user_grants: UserGrantsTable;
+  team_grants: TeamGrantsTable;
+  invitations: InvitationsTable;
+  password_resets: PasswordResetsTable;
+  audit_events: AuditEventsTable;
+}

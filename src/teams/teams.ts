@@ -1,0 +1,181 @@
+import { requireOrgAdmin, requireOrgMember } from '../access/org.js';
+import { type User, userOf } from '../accounts/users.js';
+import { recordEvent } from '../audit/record.js';
+import { type Context, inTransaction } from '../context.js';
+import { Conflict, NotFound } from '../errors.js';
+import { requireName } from '../orgs/orgs.js';
+import { newId } from '../secrets.js';
+import type { Db } from '../store/database.js';
+
+export interface Team {
+  id: string;
+  orgId: string;
+  name: string;
+}
+
+async function teamRow(db: Db, teamId: string): Promise<Team | null> {
+  const row = await db.selectFrom('teams').select(['id', 'org_id', 'name']).where('id', '=', teamId).executeTakeFirst();
+  return row ? { id: row.id, orgId: row.org_id, name: row.name } : null;
+}
+
+/** A team is visible to members of its org only; anyone else gets 404. */
+async function visibleTeam(ctx: Context, actorId: string, teamId: string): Promise<Team> {
+  const team = await teamRow(ctx.db, teamId);
+  if (!team) throw new NotFound('Team');
+  await requireOrgMember(ctx.db, actorId, team.orgId).catch(() => {
+    throw new NotFound('Team');
+  });
+  return team;
+}
+
+async function administeredTeam(ctx: Context, actorId: string, teamId: string): Promise<Team> {
+  const team = await visibleTeam(ctx, actorId, teamId);
+  await requireOrgAdmin(ctx.db, actorId, team.orgId);
+  return team;
+}
+
+async function nameTaken(db: Db, orgId: string, name: string, exceptId?: string): Promise<boolean> {
+  let query = db.selectFrom('teams').select('id').where('org_id', '=', orgId).where('name', '=', name);
+  if (exceptId) query = query.where('id', '!=', exceptId);
+  return (await query.executeTakeFirst()) !== undefined;
+}
+
+const TAKEN = () => new Conflict('team_name_taken', 'The organization already has a team with this name.');
+
+export async function createTeam(ctx: Context, actorId: string, orgId: string, rawName: string): Promise<Team> {
+  await requireOrgAdmin(ctx.db, actorId, orgId);
+  const team = { id: newId('team'), orgId, name: requireName(rawName, 'team') };
+  const now = ctx.clock.now();
+  try {
+    await inTransaction(ctx, async (tx) => {
+      if (await nameTaken(tx, orgId, team.name)) throw TAKEN();
+      await tx.insertInto('teams').values({ id: team.id, org_id: orgId, name: team.name, created_at: now }).execute();
+      await recordEvent(tx, { orgId, at: now, actorId, action: 'team.created', subject: `team:${team.id}`, after: { name: team.name } });
+    });
+  } catch (error) {
+    // Two racing creates: the unique constraint decides, and the loser hears the same answer.
+    if (!(error instanceof Conflict) && (await nameTaken(ctx.db, orgId, team.name))) throw TAKEN();
+    throw error;
+  }
+  return team;
+}
+
+export async function listTeams(ctx: Context, actorId: string, orgId: string) {
+  await requireOrgMember(ctx.db, actorId, orgId);
+  const rows = await ctx.db
+    .selectFrom('teams as t')
+    .select((eb) => [
+      't.id',
+      't.name',
+      eb
+        .selectFrom('team_members as tm')
+        .select((c) => c.fn.countAll<number>().as('n'))
+        .whereRef('tm.team_id', '=', 't.id')
+        .as('member_count'),
+    ])
+    .where('t.org_id', '=', orgId)
+    .orderBy('t.name')
+    .orderBy('t.id')
+    .execute();
+  return rows.map((r) => ({ id: r.id, name: r.name, memberCount: Number(r.member_count ?? 0) }));
+}
+
+export async function getTeam(ctx: Context, actorId: string, teamId: string): Promise<Team & { members: User[] }> {
+  const team = await visibleTeam(ctx, actorId, teamId);
+  const rows = await ctx.db
+    .selectFrom('team_members as tm')
+    .innerJoin('users as u', 'u.id', 'tm.user_id')
+    .select(['u.id', 'u.email', 'u.name'])
+    .where('tm.team_id', '=', teamId)
+    .orderBy('u.name')
+    .orderBy('u.id')
+    .execute();
+  return { ...team, members: rows.map(userOf) };
+}
+
+export async function renameTeam(ctx: Context, actorId: string, teamId: string, rawName: string): Promise<Team> {
+  const team = await administeredTeam(ctx, actorId, teamId);
+  const name = requireName(rawName, 'team');
+  await inTransaction(ctx, async (tx) => {
+    if (await nameTaken(tx, team.orgId, name, teamId)) throw TAKEN();
+    await tx.updateTable('teams').set({ name }).where('id', '=', teamId).execute();
+    await recordEvent(tx, {
+      orgId: team.orgId,
+      at: ctx.clock.now(),
+      actorId,
+      action: 'team.renamed',
+      subject: `team:${teamId}`,
+      before: { name: team.name },
+      after: { name },
+    });
+  });
+  return { ...team, name };
+}
+
+/** Deleting a team drops its memberships and every grant it held. */
+export async function deleteTeam(ctx: Context, actorId: string, teamId: string): Promise<void> {
+  const team = await administeredTeam(ctx, actorId, teamId);
+  await inTransaction(ctx, async (tx) => {
+    const grants = await tx.selectFrom('team_grants').select(['dataset_id', 'level']).where('team_id', '=', teamId).execute();
+    await tx.deleteFrom('team_grants').where('team_id', '=', teamId).execute();
+    await tx.deleteFrom('team_members').where('team_id', '=', teamId).execute();
+    await tx.deleteFrom('teams').where('id', '=', teamId).execute();
+    await recordEvent(tx, {
+      orgId: team.orgId,
+      at: ctx.clock.now(),
+      actorId,
+      action: 'team.deleted',
+      subject: `team:${teamId}`,
+      before: { name: team.name, grants: grants.length },
+    });
+  });
+}
+
+export async function addTeamMember(ctx: Context, actorId: string, teamId: string, userId: string): Promise<void> {
+  const team = await administeredTeam(ctx, actorId, teamId);
+  await inTransaction(ctx, async (tx) => {
+    const member = await tx
+      .selectFrom('org_members')
+      .select('user_id')
+      .where('org_id', '=', team.orgId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    if (!member) throw new Conflict('not_a_member', 'Only members of the organization can join its teams.');
+    const inserted = await tx
+      .insertInto('team_members')
+      .values({ team_id: teamId, user_id: userId, created_at: ctx.clock.now() })
+      .onConflict((oc) => oc.columns(['team_id', 'user_id']).doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) {
+      await recordEvent(tx, {
+        orgId: team.orgId,
+        at: ctx.clock.now(),
+        actorId,
+        action: 'team.member_added',
+        subject: `user:${userId}`,
+        after: { teamId },
+      });
+    }
+  });
+}
+
+export async function removeTeamMember(ctx: Context, actorId: string, teamId: string, userId: string): Promise<void> {
+  const team = await administeredTeam(ctx, actorId, teamId);
+  await inTransaction(ctx, async (tx) => {
+    const removed = await tx.deleteFrom('team_members').where('team_id', '=', teamId).where('user_id', '=', userId).executeTakeFirst();
+    if (removed.numDeletedRows === 0n) throw new NotFound('Team member');
+    await recordEvent(tx, {
+      orgId: team.orgId,
+      at: ctx.clock.now(),
+      actorId,
+      action: 'team.member_removed',
+      subject: `user:${userId}`,
+      before: { teamId },
+    });
+  });
+}
+
+export async function teamInOrg(db: Db, teamId: string, orgId: string): Promise<Team | null> {
+  const team = await teamRow(db, teamId);
+  return team && team.orgId === orgId ? team : null;
+}

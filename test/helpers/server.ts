@@ -1,0 +1,73 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { type Overrides, startTessera } from '../../src/app.js';
+import type { Config } from '../../src/config.js';
+import type { Mailer, MailMessage } from '../../src/mail/mailer.js';
+import { TestClock } from './clock.js';
+import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
+
+export const PUBLIC_URL = 'http://tessera.test';
+
+/** Keeps what Tessera would have mailed, for tests that do not need a real SMTP server. */
+export class MemoryMailer implements Mailer {
+  readonly sent: MailMessage[] = [];
+  async send(message: MailMessage): Promise<void> {
+    this.sent.push(message);
+  }
+  close(): void {}
+}
+
+export interface TestServerOptions {
+  db: DatabaseKind;
+  clock?: TestClock;
+  /** Share another server's database (several instances on one PostgreSQL). */
+  database?: TestDatabase;
+  smtpUrl?: string;
+  mailer?: Mailer;
+  retryDelaysMs?: number[];
+}
+
+export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
+
+/** A real Tessera server (HTTP through fastify.inject) on a fresh database of its own. */
+export async function startTestServer(options: TestServerOptions) {
+  const database = options.database ?? (await createTestDatabase(options.db));
+  const clock = options.clock ?? new TestClock();
+  const logLines: string[] = [];
+  const logger = pino(
+    { level: 'info' },
+    new Writable({
+      write(chunk, _encoding, done) {
+        logLines.push(String(chunk));
+        done();
+      },
+    }),
+  );
+  const config: Config = {
+    port: 0,
+    host: '127.0.0.1',
+    dataDir: '/nonexistent',
+    database: database.config,
+    publicUrl: new URL(PUBLIC_URL),
+    smtpUrl: options.smtpUrl,
+    mailFrom: 'Tessera <no-reply@tessera.test>',
+    logLevel: 'info',
+  };
+  const mailer = options.smtpUrl ? undefined : (options.mailer ?? new MemoryMailer());
+  const overrides: Overrides = { clock, ...(mailer ? { mailer } : {}), delivery: { retryDelaysMs: options.retryDelaysMs ?? [20, 40, 80] } };
+  const tessera = await startTessera(config, logger, overrides);
+  await tessera.app.ready();
+  const ownsDatabase = options.database === undefined;
+  const server = {
+    ...tessera,
+    database,
+    clock,
+    logLines,
+    mailer: mailer instanceof MemoryMailer ? mailer : undefined,
+    async close() {
+      await tessera.stop(200);
+      if (ownsDatabase) await database.drop();
+    },
+  };
+  return server;
+}
