@@ -1,0 +1,160 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkAccess } from '../../src/access/check.js';
+import { listInventory } from '../../src/access/inventory.js';
+import { rankOf } from '../../src/access/levels.js';
+import { type Store, migrate, openStore } from '../../src/store/database.js';
+import { DATABASES, type TestDatabase, createTestDatabase } from '../helpers/databases.js';
+import { LEVELS, type Level, type RefWorld, type Tier, referenceInventory, referenceLevel } from './reference.js';
+
+const NOW = Date.parse('2026-03-01T12:00:00Z');
+const HOUR = 3_600_000;
+
+const level = fc.constantFrom<Level>(...LEVELS);
+const tier = fc.constantFrom<Tier>('external', 'organization', 'admins');
+// Expired an hour ago, live for another hour, expiring exactly now (no longer counts), or never.
+const expiry = fc.constantFrom<number | null>(null, null, NOW - HOUR, NOW + HOUR, NOW);
+// Few distinct names with mixed case, so keyset ties on name and case-insensitive search are exercised.
+const name = fc.constantFrom('alpha', 'Alpha', 'beta', 'beta', 'Gamma ray', 'gamma', 'delta b', 'Beta max');
+
+/** A random world: 2 orgs, 6 users, teams inside orgs, datasets, direct and team grants. */
+const worldArbitrary = fc
+  .record({
+    roles: fc.array(fc.array(fc.constantFrom(null, 'member', 'admin'), { minLength: 6, maxLength: 6 }), { minLength: 2, maxLength: 2 }),
+    teams: fc.array(fc.record({ org: fc.nat(1), members: fc.array(fc.nat(5), { maxLength: 4 }) }), { maxLength: 4 }),
+    datasets: fc.array(fc.record({ org: fc.nat(1), name, tier }), { minLength: 1, maxLength: 12 }),
+    userGrants: fc.array(fc.record({ dataset: fc.nat(11), user: fc.nat(5), level, expiresAt: expiry }), { maxLength: 14 }),
+    teamGrants: fc.array(fc.record({ dataset: fc.nat(11), team: fc.nat(3), level, expiresAt: expiry }), { maxLength: 8 }),
+  })
+;
+
+let worldCounter = 0;
+
+function buildWorld(raw: any): RefWorld {
+  worldCounter += 1;
+  const p = `w${process.pid}_${worldCounter}_`;
+  const users = Array.from({ length: 6 }, (_, i) => `${p}u${i}`);
+  const orgs = [`${p}o0`, `${p}o1`];
+  const members: RefWorld['members'] = [];
+  raw.roles.forEach((row: (string | null)[], o: number) =>
+    row.forEach((role, u) => {
+      if (role) members.push({ org: orgs[o]!, user: users[u]!, role: role as 'admin' | 'member' });
+    }),
+  );
+  // Teams hold only members of their org, as the API enforces.
+  const teams = raw.teams.map((t: { org: number; members: number[] }, i: number) => ({
+    id: `${p}t${i}`,
+    org: orgs[t.org]!,
+    members: [...new Set(t.members.map((u) => users[u]!))].filter((u) => members.some((m) => m.org === orgs[t.org] && m.user === u)),
+  }));
+  const datasets = raw.datasets.map((d: { org: number; name: string; tier: Tier }, i: number) => ({ id: `${p}d${String(i).padStart(2, '0')}`, org: orgs[d.org]!, name: d.name, tier: d.tier }));
+  const dedupe = <T>(items: T[], key: (x: T) => string) => [...new Map(items.map((x) => [key(x), x])).values()];
+  const userGrants = dedupe(
+    raw.userGrants
+      .filter((g: { dataset: number }) => g.dataset < datasets.length)
+      .map((g: { dataset: number; user: number; level: Level; expiresAt: number | null }) => ({ dataset: datasets[g.dataset]!.id, user: users[g.user]!, level: g.level, expiresAt: g.expiresAt })),
+    (g) => `${g.dataset}/${g.user}`,
+  );
+  // Team grants only to teams of the dataset's own org, as the API enforces.
+  const teamGrants = dedupe(
+    raw.teamGrants
+      .filter((g: { dataset: number; team: number }) => g.dataset < datasets.length && g.team < teams.length && teams[g.team]!.org === datasets[g.dataset]!.org)
+      .map((g: { dataset: number; team: number; level: Level; expiresAt: number | null }) => ({ dataset: datasets[g.dataset]!.id, team: teams[g.team]!.id, level: g.level, expiresAt: g.expiresAt })),
+    (g) => `${g.dataset}/${g.team}`,
+  );
+  return { now: NOW, users, orgs, members, teams, datasets, userGrants, teamGrants };
+}
+
+async function seed(store: Store, w: RefWorld): Promise<void> {
+  await store.db.transaction().execute(async (tx) => {
+    await tx.insertInto('users').values(w.users.map((id) => ({ id, email: `${id}@example.test`, name: id, password_hash: 'x', created_at: 0 }))).execute();
+    await tx.insertInto('orgs').values(w.orgs.map((id) => ({ id, name: id, created_at: 0 }))).execute();
+    if (w.members.length) {
+      await tx.insertInto('org_members').values(w.members.map((m) => ({ org_id: m.org, user_id: m.user, role: m.role, process_datasets: 0, created_at: 0 }))).execute();
+    }
+    for (const t of w.teams) {
+      await tx.insertInto('teams').values({ id: t.id, org_id: t.org, name: t.id, created_at: 0 }).execute();
+      if (t.members.length) await tx.insertInto('team_members').values(t.members.map((u) => ({ team_id: t.id, user_id: u, created_at: 0 }))).execute();
+    }
+    await tx
+      .insertInto('datasets')
+      .values(w.datasets.map((d) => ({ id: d.id, org_id: d.org, name: d.name, description: '', visibility: d.tier, predecessor_id: null, item_count: 0, created_at: 0, updated_at: 0 })))
+      .execute();
+    if (w.userGrants.length) {
+      await tx
+        .insertInto('user_grants')
+        .values(w.userGrants.map((g) => ({ dataset_id: g.dataset, user_id: g.user, level: rankOf(g.level), expires_at: g.expiresAt, granted_by: null, created_at: 0, last_used_at: null })))
+        .execute();
+    }
+    if (w.teamGrants.length) {
+      await tx
+        .insertInto('team_grants')
+        .values(w.teamGrants.map((g) => ({ dataset_id: g.dataset, team_id: g.team, level: rankOf(g.level), expires_at: g.expiresAt, granted_by: null, created_at: 0 })))
+        .execute();
+    }
+  });
+}
+
+async function pagedInventory(store: Store, user: string, options: { minLevel: Level; orgId?: string; q?: string }, limit: number) {
+  const seen: { id: string; level: Level }[] = [];
+  let cursor: string | undefined;
+  for (let pages = 0; pages < 50; pages += 1) {
+    const page = await listInventory(store, { userId: user, minLevel: options.minLevel, orgId: options.orgId, search: options.q, limit, cursor, now: NOW });
+    seen.push(...page.entries.map((e) => ({ id: e.dataset.id, level: e.level })));
+    if (!page.nextCursor) return seen;
+    cursor = page.nextCursor;
+  }
+  throw new Error('inventory did not end');
+}
+
+describe.each(DATABASES)('the access module agrees with the rule of PRODUCT.md (%s)', (db) => {
+  let database: TestDatabase;
+  let store: Store;
+  beforeAll(async () => {
+    database = await createTestDatabase(db);
+    store = await openStore(database.config);
+    await migrate(store);
+  });
+  afterAll(async () => {
+    await store.close();
+    await database.drop();
+  });
+
+  it('check: the effective level of every (user, dataset) pair equals the reference', async () => {
+    await fc.assert(
+      fc.asyncProperty(worldArbitrary, async (raw) => {
+        const w = buildWorld(raw);
+        await seed(store, w);
+        for (const user of w.users) {
+          for (const d of w.datasets) {
+            const access = await checkAccess(store.db, user, d.id, NOW);
+            expect(access?.level ?? null, `${user} on ${d.id}`).toBe(referenceLevel(w, user, d.id));
+          }
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('inventory: every user, min level, org filter and search, paged, equals the reference', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        worldArbitrary,
+        fc.constantFrom<Level>(...LEVELS),
+        fc.option(fc.nat(1), { nil: undefined }),
+        fc.option(fc.constantFrom('a', 'BETA', 'ray', ' '), { nil: undefined }),
+        fc.integer({ min: 1, max: 4 }),
+        async (raw, minLevel, org, q, limit) => {
+          const w = buildWorld(raw);
+          await seed(store, w);
+          const filter = { minLevel, ...(org === undefined ? {} : { orgId: w.orgs[org]! }), ...(q === undefined ? {} : { q }) };
+          for (const user of w.users) {
+            const actual = await pagedInventory(store, user, filter, limit);
+            expect(actual, `${user} ${JSON.stringify(filter)}`).toEqual(referenceInventory(w, user, filter));
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
