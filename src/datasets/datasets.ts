@@ -2,6 +2,7 @@ import { type AuthorizedDataset, authorizeDataset } from '../access/check.js';
 import { type InventoryEntry, listInventory } from '../access/inventory.js';
 import { type Level, rankOf, type Visibility } from '../access/levels.js';
 import { requireOrgMember } from '../access/org.js';
+import { recordGrantUse } from '../access/usage.js';
 import { recordEvent } from '../audit/record.js';
 import { type Context, inTransaction } from '../context.js';
 import { Forbidden, InvalidRequest } from '../errors.js';
@@ -72,8 +73,13 @@ export async function createDataset(
   return { dataset, level: 'admin' };
 }
 
-export function getDataset(ctx: Context, actorId: string, datasetId: string): Promise<AuthorizedDataset> {
-  return authorizeDataset(ctx.db, actorId, datasetId, 'read', ctx.clock.now());
+export async function getDataset(ctx: Context, actorId: string, datasetId: string): Promise<AuthorizedDataset> {
+  const now = ctx.clock.now();
+  const access = await authorizeDataset(ctx.db, actorId, datasetId, 'read', now);
+  await recordGrantUse(ctx.db, actorId, datasetId, access.facts, now).catch((error: unknown) => {
+    ctx.logger.warn({ err: error }, 'could not record grant use');
+  });
+  return access;
 }
 
 export async function inventory(

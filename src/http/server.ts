@@ -11,7 +11,9 @@ import { sql } from 'kysely';
 import type { Context } from '../context.js';
 import { installAuth } from './auth.js';
 import { installErrorHandler } from './errors.js';
+import { accessRoutes } from './routes/access.js';
 import { accountRoutes } from './routes/accounts.js';
+import { auditRoutes } from './routes/audit.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { invitationRoutes } from './routes/invitations.js';
 import { orgRoutes } from './routes/orgs.js';
@@ -110,6 +112,8 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
       datasetRoutes(t, ctx);
       sharingRoutes(t, ctx);
       invitationRoutes(t, ctx);
+      accessRoutes(t, ctx);
+      auditRoutes(t, ctx);
     },
     { prefix: '/api/v1' },
   );

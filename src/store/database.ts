@@ -15,6 +15,8 @@ export type Executor = Kysely<Database>;
 export interface Store {
   db: Db;
   dialect: Dialect;
+  /** The PostgreSQL schema Tessera lives in, when not the default search path. */
+  schema?: string | undefined;
   close(): Promise<void>;
 }
 
@@ -45,11 +47,17 @@ function openPostgres(url: string, schema: string | undefined): Db {
 
 export async function openStore(config: DatabaseConfig): Promise<Store> {
   const db = config.kind === 'sqlite' ? openSqlite(config.file) : openPostgres(config.url, config.schema);
-  return { db, dialect: config.kind, close: () => db.destroy() };
+  const schema = config.kind === 'postgres' ? config.schema : undefined;
+  return { db, dialect: config.kind, schema, close: () => db.destroy() };
 }
 
 export async function migrate(store: Store): Promise<void> {
-  const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.dialect) });
+  const migrator = new Migrator({
+    db: store.db,
+    provider: migrationProvider(store.dialect),
+    // Kysely looks for its bookkeeping tables by name across schemas; name ours exactly.
+    ...(store.schema ? { migrationTableSchema: store.schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {

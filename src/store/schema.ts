@@ -86,6 +86,7 @@ export interface TeamGrantsTable {
   expires_at: number | null;
   granted_by: string | null;
   created_at: number;
+  last_used_at: number | null;
 }
 
 export interface InvitationsTable {

@@ -1,11 +1,13 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkAccess } from '../../src/access/check.js';
+import { explainAccess } from '../../src/access/explain.js';
 import { listInventory } from '../../src/access/inventory.js';
 import { rankOf } from '../../src/access/levels.js';
-import { type Store, migrate, openStore } from '../../src/store/database.js';
-import { DATABASES, type TestDatabase, createTestDatabase } from '../helpers/databases.js';
-import { LEVELS, type Level, type RefWorld, type Tier, referenceInventory, referenceLevel } from './reference.js';
+import { previewSharingChange } from '../../src/access/preview.js';
+import { migrate, openStore, type Store } from '../../src/store/database.js';
+import { createTestDatabase, DATABASES, type TestDatabase } from '../helpers/databases.js';
+import { LEVELS, type Level, type RefWorld, referenceInventory, referenceLevel, type Tier } from './reference.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 const HOUR = 3_600_000;
@@ -18,78 +20,133 @@ const expiry = fc.constantFrom<number | null>(null, null, NOW - HOUR, NOW + HOUR
 const name = fc.constantFrom('alpha', 'Alpha', 'beta', 'beta', 'Gamma ray', 'gamma', 'delta b', 'Beta max');
 
 /** A random world: 2 orgs, 6 users, teams inside orgs, datasets, direct and team grants. */
-const worldArbitrary = fc
-  .record({
-    roles: fc.array(fc.array(fc.constantFrom(null, 'member', 'admin'), { minLength: 6, maxLength: 6 }), { minLength: 2, maxLength: 2 }),
-    teams: fc.array(fc.record({ org: fc.nat(1), members: fc.array(fc.nat(5), { maxLength: 4 }) }), { maxLength: 4 }),
-    datasets: fc.array(fc.record({ org: fc.nat(1), name, tier }), { minLength: 1, maxLength: 12 }),
-    userGrants: fc.array(fc.record({ dataset: fc.nat(11), user: fc.nat(5), level, expiresAt: expiry }), { maxLength: 14 }),
-    teamGrants: fc.array(fc.record({ dataset: fc.nat(11), team: fc.nat(3), level, expiresAt: expiry }), { maxLength: 8 }),
-  })
-;
+const worldArbitrary = fc.record({
+  roles: fc.array(fc.array(fc.constantFrom(null, 'member', 'admin'), { minLength: 6, maxLength: 6 }), { minLength: 2, maxLength: 2 }),
+  teams: fc.array(fc.record({ org: fc.nat(1), members: fc.array(fc.nat(5), { maxLength: 4 }) }), { maxLength: 4 }),
+  datasets: fc.array(fc.record({ org: fc.nat(1), name, tier }), { minLength: 1, maxLength: 12 }),
+  userGrants: fc.array(fc.record({ dataset: fc.nat(11), user: fc.nat(5), level, expiresAt: expiry }), { maxLength: 14 }),
+  teamGrants: fc.array(fc.record({ dataset: fc.nat(11), team: fc.nat(3), level, expiresAt: expiry }), { maxLength: 8 }),
+});
 
 let worldCounter = 0;
 
-function buildWorld(raw: any): RefWorld {
+type RawWorld = typeof worldArbitrary extends fc.Arbitrary<infer T> ? T : never;
+
+function buildWorld(raw: RawWorld): RefWorld & { auditor: string } {
   worldCounter += 1;
   const p = `w${process.pid}_${worldCounter}_`;
   const users = Array.from({ length: 6 }, (_, i) => `${p}u${i}`);
   const orgs = [`${p}o0`, `${p}o1`];
   const members: RefWorld['members'] = [];
-  raw.roles.forEach((row: (string | null)[], o: number) =>
+  // Admin of both orgs, never one of `users`: the one who asks for explanations.
+  const auditor = `${p}auditor`;
+  raw.roles.forEach((row, o) => {
     row.forEach((role, u) => {
       if (role) members.push({ org: orgs[o]!, user: users[u]!, role: role as 'admin' | 'member' });
-    }),
-  );
+    });
+  });
   // Teams hold only members of their org, as the API enforces.
-  const teams = raw.teams.map((t: { org: number; members: number[] }, i: number) => ({
+  const teams = raw.teams.map((t, i) => ({
     id: `${p}t${i}`,
     org: orgs[t.org]!,
     members: [...new Set(t.members.map((u) => users[u]!))].filter((u) => members.some((m) => m.org === orgs[t.org] && m.user === u)),
   }));
-  const datasets = raw.datasets.map((d: { org: number; name: string; tier: Tier }, i: number) => ({ id: `${p}d${String(i).padStart(2, '0')}`, org: orgs[d.org]!, name: d.name, tier: d.tier }));
+  const datasets = raw.datasets.map((d, i) => ({
+    id: `${p}d${String(i).padStart(2, '0')}`,
+    org: orgs[d.org]!,
+    name: d.name,
+    tier: d.tier,
+  }));
   const dedupe = <T>(items: T[], key: (x: T) => string) => [...new Map(items.map((x) => [key(x), x])).values()];
   const userGrants = dedupe(
     raw.userGrants
-      .filter((g: { dataset: number }) => g.dataset < datasets.length)
-      .map((g: { dataset: number; user: number; level: Level; expiresAt: number | null }) => ({ dataset: datasets[g.dataset]!.id, user: users[g.user]!, level: g.level, expiresAt: g.expiresAt })),
+      .filter((g) => g.dataset < datasets.length)
+      .map((g) => ({ dataset: datasets[g.dataset]!.id, user: users[g.user]!, level: g.level, expiresAt: g.expiresAt })),
     (g) => `${g.dataset}/${g.user}`,
   );
   // Team grants only to teams of the dataset's own org, as the API enforces.
   const teamGrants = dedupe(
     raw.teamGrants
-      .filter((g: { dataset: number; team: number }) => g.dataset < datasets.length && g.team < teams.length && teams[g.team]!.org === datasets[g.dataset]!.org)
-      .map((g: { dataset: number; team: number; level: Level; expiresAt: number | null }) => ({ dataset: datasets[g.dataset]!.id, team: teams[g.team]!.id, level: g.level, expiresAt: g.expiresAt })),
+      .filter((g) => g.dataset < datasets.length && g.team < teams.length && teams[g.team]!.org === datasets[g.dataset]!.org)
+      .map((g) => ({ dataset: datasets[g.dataset]!.id, team: teams[g.team]!.id, level: g.level, expiresAt: g.expiresAt })),
     (g) => `${g.dataset}/${g.team}`,
   );
-  return { now: NOW, users, orgs, members, teams, datasets, userGrants, teamGrants };
+  return { now: NOW, users, orgs, members, teams, datasets, userGrants, teamGrants, auditor };
 }
 
-async function seed(store: Store, w: RefWorld): Promise<void> {
+async function seed(store: Store, w: RefWorld & { auditor: string }): Promise<void> {
   await store.db.transaction().execute(async (tx) => {
-    await tx.insertInto('users').values(w.users.map((id) => ({ id, email: `${id}@example.test`, name: id, password_hash: 'x', created_at: 0 }))).execute();
-    await tx.insertInto('orgs').values(w.orgs.map((id) => ({ id, name: id, created_at: 0 }))).execute();
+    await tx
+      .insertInto('users')
+      .values([...w.users, w.auditor].map((id) => ({ id, email: `${id}@example.test`, name: id, password_hash: 'x', created_at: 0 })))
+      .execute();
+    await tx
+      .insertInto('orgs')
+      .values(w.orgs.map((id) => ({ id, name: id, created_at: 0 })))
+      .execute();
+    await tx
+      .insertInto('org_members')
+      .values(w.orgs.map((org) => ({ org_id: org, user_id: w.auditor, role: 'admin' as const, process_datasets: 0, created_at: 0 })))
+      .execute();
     if (w.members.length) {
-      await tx.insertInto('org_members').values(w.members.map((m) => ({ org_id: m.org, user_id: m.user, role: m.role, process_datasets: 0, created_at: 0 }))).execute();
+      await tx
+        .insertInto('org_members')
+        .values(w.members.map((m) => ({ org_id: m.org, user_id: m.user, role: m.role, process_datasets: 0, created_at: 0 })))
+        .execute();
     }
     for (const t of w.teams) {
       await tx.insertInto('teams').values({ id: t.id, org_id: t.org, name: t.id, created_at: 0 }).execute();
-      if (t.members.length) await tx.insertInto('team_members').values(t.members.map((u) => ({ team_id: t.id, user_id: u, created_at: 0 }))).execute();
+      if (t.members.length)
+        await tx
+          .insertInto('team_members')
+          .values(t.members.map((u) => ({ team_id: t.id, user_id: u, created_at: 0 })))
+          .execute();
     }
     await tx
       .insertInto('datasets')
-      .values(w.datasets.map((d) => ({ id: d.id, org_id: d.org, name: d.name, description: '', visibility: d.tier, predecessor_id: null, item_count: 0, created_at: 0, updated_at: 0 })))
+      .values(
+        w.datasets.map((d) => ({
+          id: d.id,
+          org_id: d.org,
+          name: d.name,
+          description: '',
+          visibility: d.tier,
+          predecessor_id: null,
+          item_count: 0,
+          created_at: 0,
+          updated_at: 0,
+        })),
+      )
       .execute();
     if (w.userGrants.length) {
       await tx
         .insertInto('user_grants')
-        .values(w.userGrants.map((g) => ({ dataset_id: g.dataset, user_id: g.user, level: rankOf(g.level), expires_at: g.expiresAt, granted_by: null, created_at: 0, last_used_at: null })))
+        .values(
+          w.userGrants.map((g) => ({
+            dataset_id: g.dataset,
+            user_id: g.user,
+            level: rankOf(g.level),
+            expires_at: g.expiresAt,
+            granted_by: null,
+            created_at: 0,
+            last_used_at: null,
+          })),
+        )
         .execute();
     }
     if (w.teamGrants.length) {
       await tx
         .insertInto('team_grants')
-        .values(w.teamGrants.map((g) => ({ dataset_id: g.dataset, team_id: g.team, level: rankOf(g.level), expires_at: g.expiresAt, granted_by: null, created_at: 0 })))
+        .values(
+          w.teamGrants.map((g) => ({
+            dataset_id: g.dataset,
+            team_id: g.team,
+            level: rankOf(g.level),
+            expires_at: g.expiresAt,
+            granted_by: null,
+            created_at: 0,
+          })),
+        )
         .execute();
     }
   });
@@ -99,7 +156,15 @@ async function pagedInventory(store: Store, user: string, options: { minLevel: L
   const seen: { id: string; level: Level }[] = [];
   let cursor: string | undefined;
   for (let pages = 0; pages < 50; pages += 1) {
-    const page = await listInventory(store, { userId: user, minLevel: options.minLevel, orgId: options.orgId, search: options.q, limit, cursor, now: NOW });
+    const page = await listInventory(store, {
+      userId: user,
+      minLevel: options.minLevel,
+      orgId: options.orgId,
+      search: options.q,
+      limit,
+      cursor,
+      now: NOW,
+    });
     seen.push(...page.entries.map((e) => ({ id: e.dataset.id, level: e.level })));
     if (!page.nextCursor) return seen;
     cursor = page.nextCursor;
@@ -152,6 +217,67 @@ describe.each(DATABASES)('the access module agrees with the rule of PRODUCT.md (
             const actual = await pagedInventory(store, user, filter, limit);
             expect(actual, `${user} ${JSON.stringify(filter)}`).toEqual(referenceInventory(w, user, filter));
           }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('explain: the level equals the check and the reference, and is the highest of its paths', async () => {
+    await fc.assert(
+      fc.asyncProperty(worldArbitrary, async (raw) => {
+        const w = buildWorld(raw);
+        await seed(store, w);
+        for (const user of w.users) {
+          for (const d of w.datasets) {
+            const explained = await explainAccess(store.db, w.auditor, d.id, user, NOW);
+            const checked = await checkAccess(store.db, user, d.id, NOW);
+            expect(explained.level).toBe(checked?.level ?? null);
+            expect(explained.level).toBe(referenceLevel(w, user, d.id));
+            const best = Math.max(0, ...explained.paths.map((path) => rankOf(path.level)));
+            expect(best === 0 ? null : LEVELS[best - 1]).toBe(explained.level);
+          }
+        }
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('preview: the gains and losses are exactly the levels that move when the change is applied', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        worldArbitrary,
+        fc.nat(11),
+        fc.oneof(fc.record({ visibility: tier }), fc.record({ removeTeam: fc.nat(3) }), fc.record({ removeUser: fc.nat(5) })),
+        async (raw, datasetIndex, change) => {
+          const w = buildWorld(raw);
+          await seed(store, w);
+          const d = w.datasets[datasetIndex % w.datasets.length]!;
+          const everyone = [...w.users, w.auditor];
+          const levels = async () => Promise.all(everyone.map(async (u) => (await checkAccess(store.db, u, d.id, NOW))?.level ?? null));
+          const request = {
+            ...('visibility' in change ? { visibility: change.visibility } : {}),
+            ...('removeTeam' in change ? { removeTeamId: w.teams[change.removeTeam]?.id ?? 'no-such-team' } : {}),
+            ...('removeUser' in change ? { removeUserId: w.users[change.removeUser]! } : {}),
+          };
+          const preview = await previewSharingChange(store.db, { id: d.id, org_id: d.org, visibility: d.tier }, request, NOW);
+
+          const before = await levels();
+          if (request.visibility)
+            await store.db.updateTable('datasets').set({ visibility: request.visibility }).where('id', '=', d.id).execute();
+          if (request.removeTeamId)
+            await store.db.deleteFrom('team_grants').where('dataset_id', '=', d.id).where('team_id', '=', request.removeTeamId).execute();
+          if (request.removeUserId)
+            await store.db.deleteFrom('user_grants').where('dataset_id', '=', d.id).where('user_id', '=', request.removeUserId).execute();
+          const after = await levels();
+
+          const rankOrZero = (l: Level | null) => (l ? rankOf(l) : 0);
+          const moved = everyone.map((u, i) => ({ user: u, from: before[i]!, to: after[i]! })).filter((x) => x.from !== x.to);
+          const byUser = (xs: { user: string }[]) => [...xs].sort((a, b) => a.user.localeCompare(b.user));
+          const summary = (xs: { user: { id: string }; from: Level | null; to: Level | null }[]) =>
+            xs.map((x) => ({ user: x.user.id, from: x.from, to: x.to }));
+          expect(byUser(summary(preview.gains))).toEqual(byUser(moved.filter((x) => rankOrZero(x.to) > rankOrZero(x.from))));
+          expect(byUser(summary(preview.losses))).toEqual(byUser(moved.filter((x) => rankOrZero(x.to) < rankOrZero(x.from))));
         },
       ),
       { numRuns: 40 },

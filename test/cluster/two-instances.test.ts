@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Actor } from '../helpers/client.js';
-import { type TestServer, startTestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 import { world } from '../helpers/world.js';
 
 /** The same actor, talking to the other instance with the same credentials. */
@@ -34,7 +34,13 @@ describe('two instances on one PostgreSQL: every change is in force on the other
   });
 
   it('a tier change and a team removal on one instance hold on the other immediately', async () => {
-    const w = await world(a).org('acme').member('ann').team('labelers', ['ann']).dataset('cams', { tier: 'organization' }).teamGrant('cams', 'labelers', 'annotate').build();
+    const w = await world(a)
+      .org('acme')
+      .member('ann')
+      .team('labelers', ['ann'])
+      .dataset('cams', { tier: 'organization' })
+      .teamGrant('cams', 'labelers', 'annotate')
+      .build();
     const admin = w.orgs.acme!.admin;
     const annOnB = via(b, w.users.ann!);
     const url = `/api/v1/datasets/${w.datasets.cams}`;

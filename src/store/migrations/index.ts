@@ -1,5 +1,6 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import * as initial from './001-initial.js';
+import * as grantUsage from './003-grant-usage.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -14,6 +15,7 @@ interface MigrationModule {
 /** Numbered and append-only: a migration is never edited once it has landed. */
 const MIGRATIONS: Record<string, MigrationModule> = {
   '001-initial': initial,
+  '003-grant-usage': grantUsage,
 };
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
