@@ -27,6 +27,10 @@ export async function explainAccess(db: Db, actorId: string, datasetId: string, 
   if (!actor) throw new NotFound('Dataset');
   if (actorId !== subjectId && actor.level !== 'admin') throw new Forbidden('Only dataset admins can see why someone else has access.');
 
+  if (actorId !== subjectId) {
+    const exists = await db.selectFrom('users').select('id').where('id', '=', subjectId).executeTakeFirst();
+    if (!exists) throw new NotFound('User');
+  }
   const subject = actorId === subjectId ? actor : await checkAccess(db, subjectId, datasetId, now);
   const teams = await db
     .selectFrom('team_grants as tg')

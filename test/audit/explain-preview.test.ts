@@ -46,6 +46,9 @@ describe.each(DATABASES)('explain, preview and time-boxed grants (%s)', (db) => 
       kind: 'org_admin',
       level: 'admin',
     });
+    expect((await admin.get(`/api/v1/datasets/${w.datasets.cams}/access/usr_nobody`)).status).toBe(404);
+    const stranger = await admin.get(`/api/v1/datasets/${w.datasets.cams}/access/${outsider.id}`);
+    expect(stranger.body).toEqual({ level: null, paths: [], dormant: [] });
   });
 
   it('previews a tier change exactly as applying it turns out, and changes nothing', async () => {
