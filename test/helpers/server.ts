@@ -5,6 +5,7 @@ import type { Config } from '../../src/config.js';
 import type { Mailer, MailMessage } from '../../src/mail/mailer.js';
 import { TestClock } from './clock.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
+import type { SmtpSink } from './smtp.js';
 
 export const PUBLIC_URL = 'http://tessera.test';
 
@@ -22,6 +23,8 @@ export interface TestServerOptions {
   clock?: TestClock;
   /** Share another server's database (several instances on one PostgreSQL). */
   database?: TestDatabase;
+  /** A real SMTP server to deliver to (otherwise mail stays in memory). */
+  smtp?: SmtpSink;
   smtpUrl?: string;
   mailer?: Mailer;
   retryDelaysMs?: number[];
@@ -49,11 +52,11 @@ export async function startTestServer(options: TestServerOptions) {
     dataDir: '/nonexistent',
     database: database.config,
     publicUrl: new URL(PUBLIC_URL),
-    smtpUrl: options.smtpUrl,
+    smtpUrl: options.smtp?.url ?? options.smtpUrl,
     mailFrom: 'Tessera <no-reply@tessera.test>',
     logLevel: 'info',
   };
-  const mailer = options.smtpUrl ? undefined : (options.mailer ?? new MemoryMailer());
+  const mailer = options.smtp || options.smtpUrl ? undefined : (options.mailer ?? new MemoryMailer());
   const overrides: Overrides = { clock, ...(mailer ? { mailer } : {}), delivery: { retryDelaysMs: options.retryDelaysMs ?? [20, 40, 80] } };
   const tessera = await startTessera(config, logger, overrides);
   await tessera.app.ready();
@@ -64,6 +67,7 @@ export async function startTestServer(options: TestServerOptions) {
     clock,
     logLines,
     mailer: mailer instanceof MemoryMailer ? mailer : undefined,
+    smtp: options.smtp,
     async close() {
       await tessera.stop(200);
       if (ownsDatabase) await database.drop();

@@ -93,9 +93,11 @@ export interface World {
 /** The secret of the newest invitation link mailed to `email` (memory mailer). */
 export async function mailedToken(server: TestServer, email: string, kind: 'invite' | 'reset' = 'invite'): Promise<string> {
   await server.ctx.delivery.drain();
-  const mails = (server.mailer?.sent ?? []).filter((m) => m.to === email);
-  const last = mails[mails.length - 1];
-  const match = last ? new RegExp(`/${kind}#token=([A-Za-z0-9_-]+)`).exec(last.text) : null;
+  const texts = server.smtp
+    ? server.smtp.to(email).map((m: { text: string }) => m.text)
+    : (server.mailer?.sent ?? []).filter((m) => m.to === email).map((m) => m.text);
+  const last = texts[texts.length - 1];
+  const match = last ? new RegExp(`/${kind}#token=([A-Za-z0-9_-]+)`).exec(last) : null;
   if (!match) throw new Error(`No ${kind} link mailed to ${email}`);
   return match[1]!;
 }
