@@ -31,16 +31,21 @@ export interface InventoryEntry {
   teams: InventoryTeam[];
 }
 
+/** Datasets sort and are searched by their lower-cased name: "alpha" before "Bravo". */
+export function datasetNameKey(name: string): string {
+  return name.toLowerCase();
+}
+
 function likePattern(search: string): string {
-  return `%${search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return `%${datasetNameKey(search).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 type Scope = Database & { d: DatasetsTable };
-type Branch = SelectQueryBuilder<Scope, 'd', { id: string; name: string }>;
+type Branch = SelectQueryBuilder<Scope, 'd', { id: string; name_key: string }>;
 
 /**
  * The inventory: the datasets where the user's effective level is at least `minLevel`,
- * sorted by (name, id), one keyset page at a time.
+ * sorted by (lower-cased name, id), one keyset page at a time.
  *
  * Effective level ≥ minLevel exactly when some access path alone gives ≥ minLevel, so each
  * path is a branch that yields at most one page of candidates after the cursor, in index order;
@@ -64,15 +69,15 @@ export async function listInventory(
   const narrow = (branch: Branch): Branch => {
     let b = branch;
     if (query.orgId !== undefined) b = b.where('d.org_id', '=', query.orgId);
-    if (query.search) b = b.where(sql<boolean>`lower(d.name) like ${likePattern(query.search)} escape '\\'`);
-    if (cursor) b = b.where((eb) => eb(eb.refTuple('d.name', 'd.id'), '>', eb.tuple(cursor[0], cursor[1])));
-    return b.orderBy('d.name').orderBy('d.id').limit(take);
+    if (query.search) b = b.where(sql<boolean>`d.name_key like ${likePattern(query.search)} escape '\\'`);
+    if (cursor) b = b.where((eb) => eb(eb.refTuple('d.name_key', 'd.id'), '>', eb.tuple(cursor[0], cursor[1])));
+    return b.orderBy('d.name_key').orderBy('d.id').limit(take);
   };
 
   // Org admins: every dataset of their orgs (index datasets_org_name).
   const orgAdmin = db
     .selectFrom('datasets as d')
-    .select(['d.id', 'd.name'])
+    .select(['d.id', 'd.name_key'])
     .where('d.org_id', 'in', (eb) =>
       eb.selectFrom('org_members').select('org_id').where('user_id', '=', userId).where('role', '=', 'admin'),
     );
@@ -80,14 +85,14 @@ export async function listInventory(
   // Members: the org's datasets shared at the "external" or "organization" tier (index datasets_org_visibility_name).
   const orgMember = db
     .selectFrom('datasets as d')
-    .select(['d.id', 'd.name'])
+    .select(['d.id', 'd.name_key'])
     .where('d.visibility', 'in', ['external', 'organization'])
     .where('d.org_id', 'in', (eb) => eb.selectFrom('org_members').select('org_id').where('user_id', '=', userId));
 
   // Teams: grants to the user's teams (team_members_user, team_grants_team).
   const team = db
     .selectFrom('datasets as d')
-    .select(['d.id', 'd.name'])
+    .select(['d.id', 'd.name_key'])
     .where('d.id', 'in', (eb) =>
       eb
         .selectFrom('team_members as tm')
@@ -102,7 +107,7 @@ export async function listInventory(
   const direct = db
     .selectFrom('user_grants as g')
     .innerJoin('datasets as d', 'd.id', 'g.dataset_id')
-    .select(['d.id', 'd.name'])
+    .select(['d.id', 'd.name_key'])
     .where('g.user_id', '=', userId)
     .where('g.level', '>=', minRank)
     .where((w) => w.or([w('g.expires_at', 'is', null), w('g.expires_at', '>', now)]))
@@ -118,7 +123,7 @@ export async function listInventory(
   const branches: Branch[] = [orgAdmin as unknown as Branch, team as unknown as Branch, direct];
   if (query.minLevel === 'read') branches.push(orgMember as unknown as Branch);
 
-  const [first, ...rest] = branches.map((branch, i) => db.selectFrom(narrow(branch).as(`b${i}`)).select(['id', 'name']));
+  const [first, ...rest] = branches.map((branch, i) => db.selectFrom(narrow(branch).as(`b${i}`)).select(['id', 'name_key']));
   let candidates = first!;
   for (const branch of rest) candidates = candidates.union(branch);
 
@@ -141,7 +146,7 @@ export async function listInventory(
           .orderBy('t.id'),
       ).as('teams'),
     )
-    .orderBy('d.name')
+    .orderBy('d.name_key')
     .orderBy('d.id')
     .limit(take)
     .execute();
@@ -161,5 +166,5 @@ export async function listInventory(
     });
   }
   const last = rows.length > limit ? rows[limit - 1] : undefined;
-  return { entries, nextCursor: last ? encodeCursor([last.name, last.id]) : null };
+  return { entries, nextCursor: last ? encodeCursor([last.name_key, last.id]) : null };
 }

@@ -1,5 +1,5 @@
 import { type AuthorizedDataset, authorizeDataset } from '../access/check.js';
-import { type InventoryEntry, listInventory } from '../access/inventory.js';
+import { datasetNameKey, type InventoryEntry, listInventory } from '../access/inventory.js';
 import { type Level, rankOf, type Visibility } from '../access/levels.js';
 import { requireOrgMember } from '../access/org.js';
 import { recordGrantUse } from '../access/usage.js';
@@ -38,6 +38,7 @@ export async function createDataset(
     id: newId('ds'),
     org_id: orgId,
     name: requireDatasetName(input.name),
+    name_key: '',
     description: input.description?.trim() ?? '',
     visibility,
     predecessor_id: null,
@@ -45,6 +46,7 @@ export async function createDataset(
     created_at: now,
     updated_at: now,
   };
+  dataset.name_key = datasetNameKey(dataset.name);
   await inTransaction(ctx, async (tx) => {
     await tx.insertInto('datasets').values(dataset).execute();
     // The creator's admin grant is an ordinary grant: revocable like any other.
@@ -123,7 +125,13 @@ export async function updateDataset(
   await inTransaction(ctx, async (tx) => {
     await tx
       .updateTable('datasets')
-      .set({ name: after.name, description: after.description, visibility: after.visibility, updated_at: now })
+      .set({
+        name: after.name,
+        name_key: datasetNameKey(after.name),
+        description: after.description,
+        visibility: after.visibility,
+        updated_at: now,
+      })
       .where('id', '=', datasetId)
       .execute();
     const event = { orgId: before.org_id, at: now, actorId, datasetId, subject: `dataset:${datasetId}` };

@@ -6,9 +6,10 @@ import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import type { Context } from '../context.js';
+import { InvalidRequest } from '../errors.js';
 import { installAuth } from './auth.js';
 import { installErrorHandler } from './errors.js';
 import { accessRoutes } from './routes/access.js';
@@ -19,6 +20,7 @@ import { invitationRoutes } from './routes/invitations.js';
 import { orgRoutes } from './routes/orgs.js';
 import { sharingRoutes } from './routes/sharing.js';
 import { teamRoutes } from './routes/teams.js';
+import { installValidation } from './validation.js';
 
 export type App = FastifyInstance;
 export type TypedApp = ReturnType<typeof typed>;
@@ -46,6 +48,12 @@ const CSP = [
 // The API docs page runs Swagger UI's own inline bootstrap.
 const DOCS_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'");
 
+/** NUL cannot be stored in PostgreSQL text and has no business in names or labels. */
+function refuseNul(_key: string, value: unknown): unknown {
+  if (typeof value === 'string' && value.includes('\0')) throw new InvalidRequest('Text must not contain NUL characters.');
+  return value;
+}
+
 export interface ServerOptions {
   webRoot?: string;
 }
@@ -54,8 +62,14 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
     trustProxy: false,
+    // Errors the router raises before any route runs (a malformed URL, an over-long id) get the API's shape too.
+    frameworkErrors: (error, _request, reply: FastifyReply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      return reply
+        .code(tooLong ? 414 : 400)
+        .send({ error: { code: 'invalid_request', message: tooLong ? 'An id in the path is too long.' : 'The URL is malformed.' } });
+    },
     loggerInstance: ctx.logger as FastifyBaseLogger,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   });
 
   // An empty JSON body (e.g. DELETE from the web app) is no body, not a syntax error.
@@ -64,10 +78,17 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, undefined);
     try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(Object.assign(new SyntaxError('The body is not valid JSON.'), { statusCode: 400 }), undefined);
+      done(null, JSON.parse(text, refuseNul));
+    } catch (error) {
+      done(
+        error instanceof InvalidRequest ? error : Object.assign(new SyntaxError('The body is not valid JSON.'), { statusCode: 400 }),
+        undefined,
+      );
     }
+  });
+
+  app.addHook('onRequest', async (request) => {
+    if (/%00/.test(request.url)) throw new InvalidRequest('The URL must not contain NUL characters.');
   });
 
   await app.register(cookie);
@@ -86,6 +107,7 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
+  installValidation(app);
   installErrorHandler(app);
   installAuth(app, ctx);
 

@@ -61,6 +61,8 @@ export interface DatasetsTable {
   id: string;
   org_id: string;
   name: string;
+  /** The sort and search key of the name: `datasetNameKey(name)`. */
+  name_key: string;
   description: string;
   visibility: 'external' | 'organization' | 'admins';
   predecessor_id: string | null;

@@ -38,7 +38,7 @@ export function referenceLevel(w: RefWorld, user: string, datasetId: string): Le
   return best === 0 ? null : LEVELS[best - 1]!;
 }
 
-/** The inventory as the rule defines it: every dataset with level ≥ minLevel, by (name, id). */
+/** The inventory as the rule defines it: every dataset with level ≥ minLevel, by (lower-cased name, id). */
 export function referenceInventory(
   w: RefWorld,
   user: string,
@@ -49,6 +49,9 @@ export function referenceInventory(
     .filter((d) => !options.q || d.name.toLowerCase().includes(options.q.toLowerCase()))
     .map((d) => ({ d, level: referenceLevel(w, user, d.id) }))
     .filter((x) => x.level !== null && rank(x.level) >= rank(options.minLevel))
-    .sort((a, b) => (a.d.name < b.d.name ? -1 : a.d.name > b.d.name ? 1 : a.d.id < b.d.id ? -1 : a.d.id > b.d.id ? 1 : 0))
+    .sort((a, b) => {
+      const [x, y] = [a.d.name.toLowerCase(), b.d.name.toLowerCase()];
+      return x < y ? -1 : x > y ? 1 : a.d.id < b.d.id ? -1 : a.d.id > b.d.id ? 1 : 0;
+    })
     .map((x) => ({ id: x.d.id, level: x.level! }));
 }

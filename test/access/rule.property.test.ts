@@ -109,6 +109,7 @@ async function seed(store: Store, w: RefWorld & { auditor: string }): Promise<vo
           id: d.id,
           org_id: d.org,
           name: d.name,
+          name_key: d.name.toLowerCase(),
           description: '',
           visibility: d.tier,
           predecessor_id: null,

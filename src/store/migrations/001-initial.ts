@@ -4,7 +4,7 @@ import type { MigrationContext } from './index.js';
 /** Accounts, organizations, teams, datasets, grants, invitations and the audit log. */
 export async function up(db: Kysely<unknown>, { dialect }: MigrationContext): Promise<void> {
   const time = 'bigint' as const;
-  // Names sort byte-wise on both databases so keyset pages are identical everywhere.
+  // Sort keys compare byte-wise on both databases so keyset pages are identical everywhere.
   const sortableText = dialect === 'postgres' ? sql`text collate "C"` : sql`text`;
 
   await db.schema
@@ -84,7 +84,9 @@ export async function up(db: Kysely<unknown>, { dialect }: MigrationContext): Pr
     .createTable('datasets')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('org_id', 'text', (c) => c.notNull().references('orgs.id').onDelete('cascade'))
-    .addColumn('name', sortableText, (c) => c.notNull())
+    .addColumn('name', 'text', (c) => c.notNull())
+    // lower(name), computed in the application so both databases order and search it alike.
+    .addColumn('name_key', sortableText, (c) => c.notNull())
     .addColumn('description', 'text', (c) => c.notNull().defaultTo(''))
     .addColumn('visibility', 'text', (c) => c.notNull())
     .addColumn('predecessor_id', 'text')
@@ -93,8 +95,8 @@ export async function up(db: Kysely<unknown>, { dialect }: MigrationContext): Pr
     .addColumn('updated_at', time, (c) => c.notNull())
     .execute();
   // Inventory, org paths: an org's datasets of a tier in keyset order.
-  await db.schema.createIndex('datasets_org_visibility_name').on('datasets').columns(['org_id', 'visibility', 'name', 'id']).execute();
-  await db.schema.createIndex('datasets_org_name').on('datasets').columns(['org_id', 'name', 'id']).execute();
+  await db.schema.createIndex('datasets_org_visibility_name').on('datasets').columns(['org_id', 'visibility', 'name_key', 'id']).execute();
+  await db.schema.createIndex('datasets_org_name').on('datasets').columns(['org_id', 'name_key', 'id']).execute();
   await db.schema.createIndex('datasets_predecessor').on('datasets').column('predecessor_id').execute();
 
   await db.schema
