@@ -83,6 +83,8 @@ export function installErrorHandler(app: FastifyInstance): void {
     request.log.error({ err: error }, 'unexpected error');
     return send(reply, 500, 'internal', 'Something went wrong on our side. Try again; if it keeps happening, tell your admin.');
   });
+}
 
-  app.setNotFoundHandler((request, reply) => send(reply, 404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`));
+export function sendNotFound(request: FastifyRequest, reply: FastifyReply) {
+  return send(reply, 404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`);
 }

@@ -11,7 +11,7 @@ import { sql } from 'kysely';
 import type { Context } from '../context.js';
 import { InvalidRequest } from '../errors.js';
 import { installAuth } from './auth.js';
-import { installErrorHandler } from './errors.js';
+import { installErrorHandler, sendNotFound } from './errors.js';
 import { accessRoutes } from './routes/access.js';
 import { accountRoutes } from './routes/accounts.js';
 import { auditRoutes } from './routes/audit.js';
@@ -141,15 +141,12 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
   );
 
   const webRoot = options.webRoot ?? defaultWebRoot();
-  if (fs.existsSync(path.join(webRoot, 'index.html'))) {
-    await app.register(fastifyStatic, { root: webRoot, wildcard: false, index: ['index.html'] });
+  const servesApp = fs.existsSync(path.join(webRoot, 'index.html'));
+  if (servesApp) await app.register(fastifyStatic, { root: webRoot, wildcard: false, index: ['index.html'] });
+  app.setNotFoundHandler((request: FastifyRequest, reply) => {
     // Client-side routes (/datasets/…, /invite, …) all load the app shell.
-    app.setNotFoundHandler((request: FastifyRequest, reply) => {
-      if (request.method === 'GET' && !request.url.startsWith('/api/')) return reply.type('text/html').sendFile('index.html');
-      return reply
-        .code(404)
-        .send({ error: { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}.` } });
-    });
-  }
+    if (servesApp && request.method === 'GET' && !request.url.startsWith('/api/')) return reply.type('text/html').sendFile('index.html');
+    return sendNotFound(request, reply);
+  });
   return app;
 }

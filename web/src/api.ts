@@ -1,0 +1,219 @@
+/** The one typed client of the public API. Every change is JSON, as the CSRF rule requires. */
+
+export type Level = 'read' | 'annotate' | 'write' | 'admin';
+export type Visibility = 'external' | 'organization' | 'admins';
+export type Role = 'admin' | 'member';
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+}
+export interface OrgSummary {
+  id: string;
+  name: string;
+  role: Role;
+  processDatasets: boolean;
+}
+export interface Dataset {
+  id: string;
+  name: string;
+  description: string;
+  orgId: string;
+  visibility: Visibility;
+  predecessorId: string | null;
+  itemCount: number;
+  createdAt: string;
+  updatedAt: string;
+  myLevel: Level;
+}
+export interface InventoryItem extends Dataset {
+  orgName: string;
+  teams: { id: string; name: string; level: Level }[];
+}
+export interface Invitation {
+  id: string;
+  kind: 'dataset' | 'org';
+  datasetId?: string;
+  orgId: string;
+  email: string;
+  level?: Level;
+  role?: Role;
+  status: 'pending' | 'accepted' | 'declined' | 'revoked' | 'expired';
+  expiresAt: string;
+  invitedBy: { id: string; name: string };
+  createdAt: string;
+  acceptedAt: string | null;
+  delivery: 'queued' | 'sent' | 'failed';
+  lastError?: string;
+}
+export interface UserGrant {
+  user: User;
+  level: Level;
+  external: boolean;
+  active: boolean;
+  expiresAt: string | null;
+  grantedBy: { id: string; name: string } | null;
+  createdAt: string;
+}
+export interface Sharing {
+  visibility: Visibility;
+  users: UserGrant[];
+  teams: { team: { id: string; name: string; memberCount: number }; level: Level; expiresAt: string | null; createdAt: string }[];
+  invitations: Invitation[];
+}
+export interface Member {
+  user: User;
+  role: Role;
+  processDatasets: boolean;
+}
+export interface Team {
+  id: string;
+  name: string;
+  memberCount: number;
+}
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+export interface LevelChange {
+  user: User;
+  from: Level | null;
+  to: Level | null;
+}
+export interface AccessPath {
+  kind: 'org_admin' | 'visibility' | 'team' | 'direct';
+  level: Level;
+  team?: { id: string; name: string };
+  expiresAt?: string | null;
+}
+export interface AuditEvent {
+  id: string;
+  at: string;
+  actor: { id: string; name: string } | null;
+  action: string;
+  datasetId: string | null;
+  subject: string;
+  before: unknown;
+  after: unknown;
+}
+export interface InvitationLookup {
+  kind: 'dataset' | 'org';
+  email: string;
+  level?: Level;
+  role?: Role;
+  datasetName?: string;
+  orgName: string;
+  invitedBy: { name: string };
+  status: Invitation['status'];
+  expiresAt: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`/api/v1${path}`, {
+    method,
+    credentials: 'same-origin',
+    headers: method === 'GET' ? {} : { 'content-type': 'application/json' },
+    ...(method === 'GET' ? {} : { body: JSON.stringify(body ?? {}) }),
+  });
+  if (response.status === 204 || response.status === 202) return undefined as T;
+  const payload = await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = payload?.error;
+    throw new ApiError(
+      response.status,
+      error?.code ?? 'error',
+      error?.message ?? `The server answered ${response.status}.`,
+      error?.details,
+    );
+  }
+  return payload as T;
+}
+
+const q = (params: Record<string, string | undefined | null>) => {
+  const search = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v) search.set(k, v);
+  const text = search.toString();
+  return text ? `?${text}` : '';
+};
+
+export const api = {
+  me: () => request<{ user: User; organizations: OrgSummary[] }>('GET', '/me'),
+  signup: (body: { email: string; password: string; name: string; inviteToken?: string }) =>
+    request<{ user: User }>('POST', '/auth/signup', body),
+  login: (body: { email: string; password: string }) => request<{ user: User }>('POST', '/auth/login', body),
+  logout: () => request<void>('POST', '/auth/logout'),
+  requestReset: (email: string) => request<void>('POST', '/auth/password-reset', { email }),
+  confirmReset: (token: string, password: string) => request<void>('POST', '/auth/password-reset/confirm', { token, password }),
+
+  createOrg: (name: string) => request<{ id: string; name: string }>('POST', '/orgs', { name }),
+  org: (orgId: string) => request<{ id: string; name: string; role: Role }>('GET', `/orgs/${orgId}`),
+  members: (orgId: string, cursor?: string | null) => request<Page<Member>>('GET', `/orgs/${orgId}/members${q({ limit: '100', cursor })}`),
+  updateMember: (orgId: string, userId: string, change: { role?: Role; processDatasets?: boolean }) =>
+    request<Member>('PATCH', `/orgs/${orgId}/members/${userId}`, change),
+  removeMember: (orgId: string, userId: string) => request<void>('DELETE', `/orgs/${orgId}/members/${userId}`),
+  inviteMembers: (orgId: string, emails: string[], role: Role) =>
+    request<{ items: Invitation[] }>('POST', `/orgs/${orgId}/invitations`, { emails, role }),
+  teams: (orgId: string) => request<Page<Team>>('GET', `/orgs/${orgId}/teams`),
+  team: (teamId: string) => request<{ id: string; name: string; members: User[] }>('GET', `/teams/${teamId}`),
+  createTeam: (orgId: string, name: string) => request<{ id: string; name: string }>('POST', `/orgs/${orgId}/teams`, { name }),
+  deleteTeam: (teamId: string) => request<void>('DELETE', `/teams/${teamId}`),
+  addTeamMember: (teamId: string, userId: string) => request<void>('PUT', `/teams/${teamId}/members/${userId}`),
+  removeTeamMember: (teamId: string, userId: string) => request<void>('DELETE', `/teams/${teamId}/members/${userId}`),
+  audit: (orgId: string, params: { datasetId?: string; cursor?: string | null }) =>
+    request<Page<AuditEvent>>('GET', `/orgs/${orgId}/audit${q({ limit: '50', datasetId: params.datasetId, cursor: params.cursor })}`),
+
+  inventory: (params: { q?: string; orgId?: string; minLevel?: string; cursor?: string | null }) =>
+    request<Page<InventoryItem>>('GET', `/datasets${q({ limit: '25', ...params })}`),
+  createDataset: (orgId: string, body: { name: string; description?: string; visibility?: Visibility }) =>
+    request<Dataset>('POST', `/orgs/${orgId}/datasets`, body),
+  dataset: (id: string) => request<Dataset>('GET', `/datasets/${id}`),
+  updateDataset: (id: string, change: { name?: string; description?: string; visibility?: Visibility }) =>
+    request<Dataset>('PATCH', `/datasets/${id}`, change),
+  deleteDataset: (id: string) => request<void>('DELETE', `/datasets/${id}`),
+
+  sharing: (id: string) => request<Sharing>('GET', `/datasets/${id}/sharing`),
+  setUserGrant: (id: string, userId: string, level: Level, expiresAt?: string | null) =>
+    request<UserGrant>('PUT', `/datasets/${id}/sharing/users/${userId}`, { level, ...(expiresAt ? { expiresAt } : {}) }),
+  revokeUser: (id: string, userId: string) => request<void>('DELETE', `/datasets/${id}/sharing/users/${userId}`),
+  setTeamGrant: (id: string, teamId: string, level: Level) => request<unknown>('PUT', `/datasets/${id}/sharing/teams/${teamId}`, { level }),
+  revokeTeam: (id: string, teamId: string) => request<void>('DELETE', `/datasets/${id}/sharing/teams/${teamId}`),
+  preview: (id: string, change: { visibility?: Visibility; removeTeamId?: string; removeUserId?: string }) =>
+    request<{ gains: LevelChange[]; losses: LevelChange[] }>('POST', `/datasets/${id}/sharing/preview`, change),
+  explain: (id: string, userId: string) => request<{ level: Level | null; paths: AccessPath[] }>('GET', `/datasets/${id}/access/${userId}`),
+
+  invite: (id: string, emails: string[], level: Level) =>
+    request<{ items: Invitation[] }>('POST', `/datasets/${id}/invitations`, { emails, level }),
+  extendInvitation: (id: string) => request<Invitation>('POST', `/invitations/${id}/extend`),
+  resendInvitation: (id: string) => request<Invitation>('POST', `/invitations/${id}/resend`),
+  revokeInvitation: (id: string) => request<void>('DELETE', `/invitations/${id}`),
+  lookupInvitation: (token: string) => request<InvitationLookup>('GET', `/invitations/lookup${q({ token })}`),
+  acceptInvitation: (token: string) =>
+    request<{ kind: 'dataset' | 'org'; datasetId?: string; orgId: string }>('POST', '/invitations/accept', { token }),
+  declineInvitation: (token: string) => request<void>('POST', '/invitations/decline', { token }),
+};
+
+export const LEVELS: Level[] = ['read', 'annotate', 'write', 'admin'];
+export const LEVEL_HELP: Record<Level, string> = {
+  read: 'View the dataset, its items and annotations.',
+  annotate: 'Also add, edit and delete annotations in existing layers.',
+  write: 'Also rename it, upload items and create annotation layers.',
+  admin: 'Everything, including sharing, revoking and deleting.',
+};
+export const TIER_LABEL: Record<Visibility, string> = {
+  admins: 'Admins only',
+  organization: 'Organization users only',
+  external: 'Organization and external accessors',
+};
+export const rank = (level: Level | null) => (level ? LEVELS.indexOf(level) + 1 : 0);

@@ -1,0 +1,204 @@
+import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { type AccessPath, ApiError, api, type Dataset, rank, TIER_LABEL } from '../api';
+import { SharePanel } from '../components/SharePanel';
+import { SharingSettings } from '../components/SharingSettings';
+import { Dialog, ErrorNote, Field, LevelBadge, Spinner } from '../components/ui';
+import { navigate } from '../router';
+import { useSession } from '../session';
+
+const PATH_TEXT: Record<AccessPath['kind'], string> = {
+  org_admin: 'you are an admin of the organization',
+  visibility: 'the dataset is shared with the whole organization',
+  team: 'a team you are in',
+  direct: 'it was shared with you directly',
+};
+
+function Why({ datasetId, userId }: { datasetId: string; userId: string }) {
+  const [paths, setPaths] = useState<AccessPath[] | null>(null);
+  useEffect(() => {
+    api.explain(datasetId, userId).then(
+      (e) => setPaths(e.paths),
+      () => setPaths([]),
+    );
+  }, [datasetId, userId]);
+  if (!paths || paths.length === 0) return null;
+  return (
+    <ul className="why" aria-label="Why you have access">
+      {paths.map((p, i) => (
+        <li key={`${p.kind}-${p.team?.id ?? i}`}>
+          <LevelBadge level={p.level} /> {p.kind === 'team' ? `team ${p.team?.name}` : PATH_TEXT[p.kind]}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function EditDataset({ dataset, onClose, onSaved }: { dataset: Dataset; onClose(): void; onSaved(d: Dataset): void }) {
+  const [name, setName] = useState(dataset.name);
+  const [description, setDescription] = useState(dataset.description);
+  const [error, setError] = useState<unknown>(null);
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    try {
+      onSaved(await api.updateDataset(dataset.id, { name, description }));
+    } catch (caught) {
+      setError(caught);
+    }
+  }
+  return (
+    <Dialog title="Edit dataset" onClose={onClose}>
+      <form onSubmit={submit}>
+        <Field label="Name">
+          {(id) => <input id={id} value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} />}
+        </Field>
+        <Field label="Description">
+          {(id) => <textarea id={id} rows={4} value={description} onChange={(e) => setDescription(e.target.value)} />}
+        </Field>
+        <ErrorNote error={error} />
+        <footer className="actions">
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary">
+            Save
+          </button>
+        </footer>
+      </form>
+    </Dialog>
+  );
+}
+
+export function DatasetDetails({ id }: { id: string }) {
+  const { user, organizations } = useSession();
+  const [dataset, setDataset] = useState<Dataset | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [sharing, setSharing] = useState(false);
+  const [editing, setEditing] = useState(false);
+  const [deleting, setDeleting] = useState(false);
+  const [version, setVersion] = useState(0);
+  const load = useCallback(() => api.dataset(id).then(setDataset, setError), [id]);
+  useEffect(() => {
+    setDataset(null);
+    setError(null);
+    void load();
+  }, [load]);
+
+  if (error instanceof ApiError && error.status === 404) {
+    return (
+      <main className="page narrow">
+        <div className="card">
+          <h1>Dataset not found</h1>
+          <p>It does not exist, or you no longer have access to it. If someone shared it with you, ask them to share it again.</p>
+          <button type="button" className="primary" onClick={() => navigate('/')}>
+            Back to my datasets
+          </button>
+        </div>
+      </main>
+    );
+  }
+  if (!dataset) return <main className="page">{error ? <ErrorNote error={error} /> : <Spinner />}</main>;
+
+  const org = organizations.find((o) => o.id === dataset.orgId);
+  const can = (level: Parameters<typeof rank>[0]) => rank(dataset.myLevel) >= rank(level);
+  return (
+    <main className="page">
+      <nav className="crumbs" aria-label="Breadcrumb">
+        <a
+          href="/"
+          onClick={(e) => {
+            e.preventDefault();
+            navigate('/');
+          }}
+        >
+          Datasets
+        </a>{' '}
+        / {dataset.name}
+      </nav>
+      <header className="page-header">
+        <div>
+          <h1>{dataset.name}</h1>
+          <p className="muted">
+            {org ? org.name : 'Shared with you from another organization'} · {TIER_LABEL[dataset.visibility]} · {dataset.itemCount} items
+          </p>
+        </div>
+        <div className="toolbar" role="toolbar" aria-label="Dataset actions">
+          {can('admin') ? (
+            <button type="button" className="primary" onClick={() => setSharing(true)}>
+              Share
+            </button>
+          ) : null}
+          {can('write') ? (
+            <button type="button" onClick={() => setEditing(true)}>
+              Edit
+            </button>
+          ) : null}
+          {can('admin') ? (
+            <button type="button" className="danger" onClick={() => setDeleting(true)}>
+              Delete
+            </button>
+          ) : null}
+        </div>
+      </header>
+      <section className="card details">
+        <p>{dataset.description || <span className="muted">No description.</span>}</p>
+        <dl>
+          <dt>Your level</dt>
+          <dd>
+            <LevelBadge level={dataset.myLevel} />
+            {user ? <Why datasetId={dataset.id} userId={user.id} /> : null}
+          </dd>
+          <dt>Created</dt>
+          <dd>{new Date(dataset.createdAt).toLocaleDateString()}</dd>
+          {dataset.predecessorId ? (
+            <>
+              <dt>Made from</dt>
+              <dd>
+                <a
+                  href={`/datasets/${dataset.predecessorId}`}
+                  onClick={(e) => {
+                    e.preventDefault();
+                    navigate(`/datasets/${dataset.predecessorId}`);
+                  }}
+                >
+                  its predecessor
+                </a>
+              </dd>
+            </>
+          ) : null}
+        </dl>
+      </section>
+      {can('admin') ? <SharingSettings dataset={dataset} version={version} onChange={() => void load()} /> : null}
+      {sharing ? (
+        <SharePanel
+          datasetId={dataset.id}
+          orgId={dataset.orgId}
+          onClose={() => setSharing(false)}
+          onShared={() => setVersion((v) => v + 1)}
+        />
+      ) : null}
+      {editing ? (
+        <EditDataset
+          dataset={dataset}
+          onClose={() => setEditing(false)}
+          onSaved={(d) => {
+            setDataset(d);
+            setEditing(false);
+          }}
+        />
+      ) : null}
+      {deleting ? (
+        <Dialog title={`Delete “${dataset.name}”?`} onClose={() => setDeleting(false)}>
+          <p>Everyone loses access at once, and its grants and invitations are deleted. Its history stays in the audit log.</p>
+          <footer className="actions">
+            <button type="button" onClick={() => setDeleting(false)}>
+              Cancel
+            </button>
+            <button type="button" className="danger" onClick={() => void api.deleteDataset(dataset.id).then(() => navigate('/'), setError)}>
+              Delete dataset
+            </button>
+          </footer>
+        </Dialog>
+      ) : null}
+    </main>
+  );
+}

@@ -1,0 +1,284 @@
+import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { type AuditEvent, api, type Member, type Role, type Team, type User } from '../api';
+import { ErrorNote, Field, formatDate, Spinner } from '../components/ui';
+import { useSession } from '../session';
+
+function InviteMembers({ orgId, onSent }: { orgId: string; onSent(): void }) {
+  const [emails, setEmails] = useState('');
+  const [role, setRole] = useState<Role>('member');
+  const [result, setResult] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setError(null);
+    try {
+      const list = emails.split(/[\s,;]+/).filter(Boolean);
+      const sent = await api.inviteMembers(orgId, list, role);
+      setResult(`Invitations sent to ${sent.items.map((i) => i.email).join(', ')}.`);
+      setEmails('');
+      onSent();
+    } catch (caught) {
+      setError(caught);
+    }
+  }
+  return (
+    <form className="inline" onSubmit={submit} aria-label="Invite members">
+      <Field label="Invite by e-mail">
+        {(id) => (
+          <input
+            id={id}
+            value={emails}
+            onChange={(e) => setEmails(e.target.value)}
+            placeholder="ada@example.com, bo@example.com"
+            required
+          />
+        )}
+      </Field>
+      <Field label="Role">
+        {(id) => (
+          <select id={id} value={role} onChange={(e) => setRole(e.target.value as Role)}>
+            <option value="member">member</option>
+            <option value="admin">admin</option>
+          </select>
+        )}
+      </Field>
+      <button type="submit" className="primary">
+        Invite
+      </button>
+      {result ? <p role="status">{result}</p> : null}
+      <ErrorNote error={error} />
+    </form>
+  );
+}
+
+function TeamRow({ team, members, isAdmin, onChange }: { team: Team; members: Member[]; isAdmin: boolean; onChange(): void }) {
+  const [open, setOpen] = useState(false);
+  const [people, setPeople] = useState<User[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const load = useCallback(() => api.team(team.id).then((t) => setPeople(t.members), setError), [team.id]);
+  useEffect(() => {
+    if (open) void load();
+  }, [open, load]);
+  const act = (run: () => Promise<unknown>) => run().then(() => Promise.all([load(), onChange()]), setError);
+  return (
+    <li className="team">
+      <button type="button" className="link" aria-expanded={open} onClick={() => setOpen(!open)}>
+        {team.name} <span className="muted">({team.memberCount} members)</span>
+      </button>
+      {open ? (
+        <div className="team-body">
+          {people === null ? <Spinner /> : null}
+          <ul>
+            {people?.map((p) => (
+              <li key={p.id}>
+                {p.name} <span className="muted">{p.email}</span>
+                {isAdmin ? (
+                  <button
+                    type="button"
+                    className="ghost"
+                    onClick={() => void act(() => api.removeTeamMember(team.id, p.id))}
+                    aria-label={`Remove ${p.name} from ${team.name}`}
+                  >
+                    Remove
+                  </button>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+          {isAdmin ? (
+            <select
+              aria-label={`Add a member to ${team.name}`}
+              value=""
+              onChange={(e) => e.target.value && void act(() => api.addTeamMember(team.id, e.target.value))}
+            >
+              <option value="">Add a member…</option>
+              {members
+                .filter((m) => !people?.some((p) => p.id === m.user.id))
+                .map((m) => (
+                  <option key={m.user.id} value={m.user.id}>
+                    {m.user.name}
+                  </option>
+                ))}
+            </select>
+          ) : null}
+          <ErrorNote error={error} />
+        </div>
+      ) : null}
+    </li>
+  );
+}
+
+function AuditLog({ orgId }: { orgId: string }) {
+  const [events, setEvents] = useState<AuditEvent[] | null>(null);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const load = useCallback(
+    (after: string | null) =>
+      api.audit(orgId, { cursor: after }).then((page) => {
+        setEvents((previous) => (after && previous ? [...previous, ...page.items] : page.items));
+        setCursor(page.nextCursor);
+      }, setError),
+    [orgId],
+  );
+  useEffect(() => {
+    void load(null);
+  }, [load]);
+  return (
+    <section className="card" aria-labelledby="audit-title">
+      <header className="section-header">
+        <h2 id="audit-title">Audit log</h2>
+        <a href={`/api/v1/orgs/${orgId}/audit.csv`} download>
+          Export CSV
+        </a>
+      </header>
+      <ErrorNote error={error} />
+      {events === null ? (
+        <Spinner />
+      ) : (
+        <table>
+          <tbody>
+            {events.map((e) => (
+              <tr key={e.id}>
+                <td className="muted">{formatDate(e.at)}</td>
+                <td>{e.actor?.name ?? 'someone with the link'}</td>
+                <td>
+                  <code>{e.action}</code>
+                </td>
+                <td className="muted">{e.subject}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {cursor ? (
+        <button type="button" className="more" onClick={() => void load(cursor)}>
+          Load more
+        </button>
+      ) : null}
+    </section>
+  );
+}
+
+export function Organization({ id }: { id: string }) {
+  const { user, organizations, refresh } = useSession();
+  const org = organizations.find((o) => o.id === id);
+  const [members, setMembers] = useState<Member[] | null>(null);
+  const [teams, setTeams] = useState<Team[]>([]);
+  const [teamName, setTeamName] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const load = useCallback(async () => {
+    try {
+      setMembers((await api.members(id)).items);
+      setTeams((await api.teams(id)).items);
+    } catch (caught) {
+      setError(caught);
+    }
+  }, [id]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  if (!org) return <main className="page">{organizations.length ? <p>This organization was not found.</p> : <Spinner />}</main>;
+  const isAdmin = org.role === 'admin';
+  const act = (run: () => Promise<unknown>) => run().then(() => Promise.all([load(), refresh()]), setError);
+
+  return (
+    <main className="page">
+      <header className="page-header">
+        <div>
+          <h1>{org.name}</h1>
+          <p className="muted">You are {isAdmin ? 'an admin' : 'a member'} of this organization.</p>
+        </div>
+      </header>
+      <ErrorNote error={error} />
+      <section className="card" aria-labelledby="members-title">
+        <h2 id="members-title">Members</h2>
+        {isAdmin ? <InviteMembers orgId={id} onSent={() => void load()} /> : null}
+        {members === null ? (
+          <Spinner />
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Role</th>
+                <th scope="col">May process datasets</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {members.map((m) => (
+                <tr key={m.user.id}>
+                  <td>
+                    <strong>{m.user.name}</strong>
+                    <div className="muted">{m.user.email}</div>
+                  </td>
+                  <td>
+                    {isAdmin ? (
+                      <select
+                        aria-label={`Role of ${m.user.name}`}
+                        value={m.role}
+                        onChange={(e) => void act(() => api.updateMember(id, m.user.id, { role: e.target.value as Role }))}
+                      >
+                        <option value="member">member</option>
+                        <option value="admin">admin</option>
+                      </select>
+                    ) : (
+                      m.role
+                    )}
+                  </td>
+                  <td>
+                    <input
+                      type="checkbox"
+                      aria-label={`${m.user.name} may process datasets`}
+                      checked={m.processDatasets}
+                      disabled={!isAdmin || m.role === 'admin'}
+                      onChange={(e) => void act(() => api.updateMember(id, m.user.id, { processDatasets: e.target.checked }))}
+                    />
+                  </td>
+                  <td>
+                    {isAdmin || m.user.id === user?.id ? (
+                      <button type="button" className="danger" onClick={() => void act(() => api.removeMember(id, m.user.id))}>
+                        {m.user.id === user?.id ? 'Leave' : 'Remove'}
+                      </button>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      <section className="card" aria-labelledby="teams-title">
+        <h2 id="teams-title">Teams</h2>
+        {isAdmin ? (
+          <form
+            className="inline"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void act(() => api.createTeam(id, teamName)).then(() => setTeamName(''));
+            }}
+          >
+            <Field label="New team">
+              {(fid) => (
+                <input id={fid} value={teamName} onChange={(e) => setTeamName(e.target.value)} required placeholder="e.g. Labelers" />
+              )}
+            </Field>
+            <button type="submit">Create team</button>
+          </form>
+        ) : null}
+        {teams.length === 0 ? (
+          <p className="muted">No teams yet.</p>
+        ) : (
+          <ul className="teams">
+            {teams.map((t) => (
+              <TeamRow key={t.id} team={t} members={members ?? []} isAdmin={isAdmin} onChange={() => void load()} />
+            ))}
+          </ul>
+        )}
+      </section>
+      {isAdmin ? <AuditLog orgId={id} /> : null}
+    </main>
+  );
+}
