@@ -37,7 +37,7 @@ describe('the web UI: share a dataset by e-mail, accept it, revoke it', () => {
     await admin.getByLabel('Name').fill('Drone survey');
     await admin.getByLabel('Description').fill('Flights over the delta, spring 2026');
     await admin.getByRole('button', { name: 'Create dataset' }).click();
-    await admin.getByRole('heading', { name: 'Drone survey' }).waitFor();
+    await admin.getByRole('heading', { name: 'Drone survey', exact: true }).waitFor();
 
     // Change the tier from the inventory: the preview comes first.
     await admin.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Datasets', exact: true }).click();
@@ -74,8 +74,9 @@ describe('the web UI: share a dataset by e-mail, accept it, revoke it', () => {
     await partner.getByLabel('Your name').fill('Bo');
     await partner.getByLabel('Password').fill('another long password');
     await partner.getByRole('button', { name: 'Sign up' }).click();
-    await partner.getByRole('heading', { name: 'Drone survey' }).waitFor();
-    await partner.getByText('annotate', { exact: true }).first().waitFor();
+    await partner.waitForURL(/\/datasets\/ds_/);
+    await partner.getByRole('heading', { name: 'Drone survey', exact: true }).waitFor();
+    await partner.getByText('it was shared with you directly').waitFor();
 
     // The admin sees Bo as an external accessor and revokes him; on reload Bo has lost access.
     await admin.reload();
