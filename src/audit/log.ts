@@ -21,6 +21,8 @@ export interface AuditEntry {
   action: string;
   datasetId: string | null;
   subject: string;
+  /** What the subject is called now (a user's name, a team's name, an invitation's address), if it still exists. */
+  subjectName: string | null;
   before: unknown;
   after: unknown;
 }
@@ -80,6 +82,7 @@ function entryOf(row: AuditRow): AuditEntry {
     action: row.action,
     datasetId: row.dataset_id,
     subject: row.subject,
+    subjectName: null,
     before: row.before === null ? null : JSON.parse(row.before),
     after: row.after === null ? null : JSON.parse(row.after),
   };
@@ -99,7 +102,35 @@ export async function listAuditEvents(
     query = query.where((eb) => eb(eb.refTuple('e.at', 'e.id'), '<', eb.tuple(at, id)));
   }
   const rows = await query.limit(page.limit + 1).execute();
-  return pageOf(rows as AuditRow[], page.limit, (r) => [Number(r.at), r.id], entryOf);
+  const result = pageOf(rows as AuditRow[], page.limit, (r) => [Number(r.at), r.id], entryOf);
+  await nameSubjects(ctx, result.items);
+  return result;
+}
+
+/** Fills in subject names with one lookup per kind of subject on the page. */
+async function nameSubjects(ctx: Context, entries: AuditEntry[]): Promise<void> {
+  const ids = (kind: string) => [
+    ...new Set(entries.filter((e) => e.subject.startsWith(`${kind}:`)).map((e) => e.subject.slice(kind.length + 1))),
+  ];
+  const names = new Map<string, string>();
+  const users = ids('user');
+  if (users.length)
+    for (const u of await ctx.db.selectFrom('users').select(['id', 'name']).where('id', 'in', users).execute())
+      names.set(`user:${u.id}`, u.name);
+  const teams = ids('team');
+  if (teams.length)
+    for (const t of await ctx.db.selectFrom('teams').select(['id', 'name']).where('id', 'in', teams).execute())
+      names.set(`team:${t.id}`, t.name);
+  const datasets = ids('dataset');
+  if (datasets.length)
+    for (const d of await ctx.db.selectFrom('datasets').select(['id', 'name']).where('id', 'in', datasets).execute())
+      names.set(`dataset:${d.id}`, d.name);
+  const invitations = ids('invitation');
+  if (invitations.length) {
+    for (const i of await ctx.db.selectFrom('invitations').select(['id', 'email']).where('id', 'in', invitations).execute())
+      names.set(`invitation:${i.id}`, i.email);
+  }
+  for (const entry of entries) entry.subjectName = names.get(entry.subject) ?? null;
 }
 
 function csvField(value: unknown): string {

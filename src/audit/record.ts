@@ -38,9 +38,12 @@ export interface AuditEvent {
   after?: unknown;
 }
 
-/** Ids sort by time, so the log's keyset (at, id) is stable and chronological. */
+let sequence = 0;
+
+/** Ids sort by time, then by order of writing within one instance, so the log's keyset (at, id) reads chronologically. */
 function eventId(at: number): string {
-  return `evt_${at.toString(36).padStart(9, '0')}${randomBytes(6).toString('hex')}`;
+  sequence = (sequence + 1) % 36 ** 4;
+  return `evt_${at.toString(36).padStart(9, '0')}${sequence.toString(36).padStart(4, '0')}${randomBytes(5).toString('hex')}`;
 }
 
 /** Appends an event. Call it inside the transaction that makes the change it describes. */

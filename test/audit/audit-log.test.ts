@@ -95,7 +95,7 @@ describe.each(DATABASES)('the audit log (%s)', (db) => {
       after: { name: 'cameras' },
     });
     const revoke = events.find((e) => e.action === 'grant.revoked');
-    expect(revoke).toMatchObject({ subject: `user:${ann.id}`, before: { level: 'write' } });
+    expect(revoke).toMatchObject({ subject: `user:${ann.id}`, subjectName: 'ann', before: { level: 'write' } });
 
     // Deleting the dataset kept its history, and the filters narrow it.
     const history = await allEvents(admin, orgId, `&datasetId=${w.datasets.cams}`);

@@ -4,7 +4,19 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { startTessera } from '../../src/app.js';
-import { TestClock } from '../helpers/clock.js';
+import type { Clock } from '../../src/clock.js';
+
+/** Real time that a test can move forward or back, so the log keeps its order and links can expire. */
+class RunningClock implements Clock {
+  private offset = 0;
+  now(): number {
+    return Date.now() + this.offset;
+  }
+  advance(ms: number): void {
+    this.offset += ms;
+  }
+}
+
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { freePort, ROOT } from '../helpers/process.js';
 import { MemoryMailer } from '../helpers/server.js';
@@ -25,7 +37,7 @@ export async function startWebServer() {
   if (!fs.existsSync(path.join(webRoot, 'index.html'))) throw new Error('The web app is not built: run npm run build:web');
   const port = await freePort();
   const database: TestDatabase = await createTestDatabase('sqlite');
-  const clock = new TestClock(Date.now());
+  const clock = new RunningClock();
   const mailer = new MemoryMailer();
   const url = `http://127.0.0.1:${port}`;
   const tessera = await startTessera(

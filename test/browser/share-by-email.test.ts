@@ -60,7 +60,7 @@ describe('the web UI: share a dataset by e-mail, accept it, revoke it', () => {
     await admin.getByRole('button', { name: 'Send' }).click();
     await admin.getByText('Invitations sent to bo@partner.test').waitFor();
     await admin.getByRole('button', { name: 'Done' }).click();
-    await admin.getByText('bo@partner.test').waitFor();
+    await admin.getByRole('region', { name: 'Sharing settings' }).getByText('bo@partner.test').waitFor();
     await screenshot(admin, 'dataset-details');
 
     // The partner follows the e-mailed link in a browser of their own and signs up in place.
@@ -80,14 +80,17 @@ describe('the web UI: share a dataset by e-mail, accept it, revoke it', () => {
 
     // The admin sees Bo as an external accessor and revokes him; on reload Bo has lost access.
     await admin.reload();
-    const row = admin.getByRole('row', { name: /Bo/ });
+    const settings = admin.getByRole('region', { name: 'Sharing settings' });
+    const row = settings.getByRole('row', { name: /Bo/ });
     await row.getByText('external').waitFor();
     await screenshot(admin, 'sharing-settings');
     await row.getByRole('button', { name: 'Revoke' }).click();
+    await admin.getByRole('dialog').getByText('annotate → no access').waitFor();
     await admin.getByRole('dialog').getByRole('button', { name: 'Yes, revoke' }).click();
-    await expect.poll(() => admin.getByRole('row', { name: /Bo/ }).count()).toBe(0);
+    await expect.poll(() => settings.getByRole('row', { name: /Bo/ }).count()).toBe(0);
     await partner.reload();
     await partner.getByRole('heading', { name: 'Dataset not found' }).waitFor();
+    await admin.getByRole('region', { name: 'History' }).getByText('grant.revoked').waitFor();
 
     // An invitation left for 73 hours shows the expired page with what to do.
     await admin.getByRole('button', { name: 'Share' }).click();

@@ -94,6 +94,7 @@ export interface AuditEvent {
   action: string;
   datasetId: string | null;
   subject: string;
+  subjectName: string | null;
   before: unknown;
   after: unknown;
 }

@@ -23,6 +23,7 @@ const EventSchema = Type.Object({
   action: Type.String(),
   datasetId: Type.Union([Type.String(), Type.Null()]),
   subject: Type.String(),
+  subjectName: Type.Union([Type.String(), Type.Null()]),
   before: Type.Unknown(),
   after: Type.Unknown(),
 });

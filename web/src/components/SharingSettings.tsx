@@ -1,10 +1,33 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api, type Dataset, LEVELS, type Level, type Sharing, TIER_LABEL } from '../api';
+import { api, type Dataset, LEVELS, type Level, type LevelChange, type Sharing, TIER_LABEL } from '../api';
 import { Dialog, ErrorNote, formatDate, Spinner, timeLeft } from './ui';
 
 interface Pending {
   label: string;
   run(): Promise<unknown>;
+  /** What the removal would change, shown before it is confirmed. */
+  preview?: { removeUserId?: string; removeTeamId?: string };
+}
+
+function RevokePreview({ datasetId, change }: { datasetId: string; change: NonNullable<Pending['preview']> }) {
+  const [losses, setLosses] = useState<LevelChange[] | null>(null);
+  useEffect(() => {
+    api.preview(datasetId, change).then(
+      (p) => setLosses(p.losses),
+      () => setLosses([]),
+    );
+  }, [datasetId, change]);
+  if (!losses) return <Spinner label="Working out who loses access…" />;
+  if (losses.length === 0) return <p className="muted">Nobody loses access: they keep it through another path.</p>;
+  return (
+    <ul className="changes" aria-label="Who loses access">
+      {losses.map((l) => (
+        <li key={l.user.id}>
+          <strong>{l.user.name}</strong>: {l.from} → {l.to ?? 'no access'}
+        </li>
+      ))}
+    </ul>
+  );
 }
 
 /** Who has access and through what; level changes in place; revoke with a confirmation. */
@@ -61,6 +84,9 @@ export function SharingSettings({ dataset, version, onChange }: { dataset: Datas
               <td>
                 <strong>{g.user.name}</strong>
                 <div className="muted">{g.user.email}</div>
+                <div className="muted">
+                  {g.grantedBy ? `granted by ${g.grantedBy.name}` : 'granted'} on {formatDate(g.createdAt)}
+                </div>
               </td>
               <td>
                 <select
@@ -107,6 +133,7 @@ export function SharingSettings({ dataset, version, onChange }: { dataset: Datas
                     setConfirm({
                       label: `Revoke ${g.user.name}'s ${g.level} access to “${dataset.name}”?`,
                       run: () => api.revokeUser(dataset.id, g.user.id),
+                      preview: { removeUserId: g.user.id },
                     })
                   }
                 >
@@ -145,7 +172,11 @@ export function SharingSettings({ dataset, version, onChange }: { dataset: Datas
                     type="button"
                     className="danger"
                     onClick={() =>
-                      setConfirm({ label: `Revoke team ${t.team.name}'s access?`, run: () => api.revokeTeam(dataset.id, t.team.id) })
+                      setConfirm({
+                        label: `Revoke team ${t.team.name}'s access?`,
+                        run: () => api.revokeTeam(dataset.id, t.team.id),
+                        preview: { removeTeamId: t.team.id },
+                      })
                     }
                   >
                     Revoke
@@ -206,6 +237,7 @@ export function SharingSettings({ dataset, version, onChange }: { dataset: Datas
       {confirm ? (
         <Dialog title="Please confirm" onClose={() => setConfirm(null)}>
           <p>{confirm.label}</p>
+          {confirm.preview ? <RevokePreview datasetId={dataset.id} change={confirm.preview} /> : null}
           <p className="muted">It takes effect on their very next request.</p>
           <footer className="actions">
             <button type="button" onClick={() => setConfirm(null)}>

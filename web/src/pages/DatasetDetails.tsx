@@ -1,5 +1,6 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { type AccessPath, ApiError, api, type Dataset, rank, TIER_LABEL } from '../api';
+import { History } from '../components/History';
 import { SharePanel } from '../components/SharePanel';
 import { SharingSettings } from '../components/SharingSettings';
 import { Dialog, ErrorNote, Field, LevelBadge, Spinner } from '../components/ui';
@@ -76,6 +77,7 @@ export function DatasetDetails({ id }: { id: string }) {
   const [editing, setEditing] = useState(false);
   const [deleting, setDeleting] = useState(false);
   const [version, setVersion] = useState(0);
+  const [historyVersion, setHistoryVersion] = useState(0);
   const load = useCallback(() => api.dataset(id).then(setDataset, setError), [id]);
   useEffect(() => {
     setDataset(null);
@@ -167,7 +169,17 @@ export function DatasetDetails({ id }: { id: string }) {
           ) : null}
         </dl>
       </section>
-      {can('admin') ? <SharingSettings dataset={dataset} version={version} onChange={() => void load()} /> : null}
+      {can('admin') ? (
+        <SharingSettings
+          dataset={dataset}
+          version={version}
+          onChange={() => {
+            void load();
+            setHistoryVersion((v) => v + 1);
+          }}
+        />
+      ) : null}
+      {can('admin') ? <History key={`${version}-${historyVersion}`} orgId={dataset.orgId} datasetId={dataset.id} /> : null}
       {sharing ? (
         <SharePanel
           datasetId={dataset.id}

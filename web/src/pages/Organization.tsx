@@ -144,7 +144,7 @@ function AuditLog({ orgId }: { orgId: string }) {
                 <td>
                   <code>{e.action}</code>
                 </td>
-                <td className="muted">{e.subject}</td>
+                <td className="muted">{e.subjectName ?? e.subject}</td>
               </tr>
             ))}
           </tbody>

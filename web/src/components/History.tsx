@@ -1,0 +1,74 @@
+import { useCallback, useEffect, useState } from 'react';
+import { type AuditEvent, api } from '../api';
+import { ErrorNote, formatDate, Spinner } from './ui';
+
+function describe(event: AuditEvent): string {
+  const who = event.subjectName ?? event.subject;
+  const after = (event.after ?? {}) as Record<string, unknown>;
+  const before = (event.before ?? {}) as Record<string, unknown>;
+  switch (event.action) {
+    case 'grant.set':
+    case 'team_grant.set':
+      return `${who} → ${String(after.level)}${before.level ? ` (was ${String(before.level)})` : ''}`;
+    case 'grant.revoked':
+    case 'team_grant.revoked':
+      return `${who} lost ${String(before.level)}`;
+    case 'dataset.visibility_changed':
+      return `${String(before.visibility)} → ${String(after.visibility)}`;
+    case 'dataset.renamed':
+      return `“${String(before.name)}” → “${String(after.name)}”`;
+    case 'invitation.created':
+      return `${String(after.email)} at ${String(after.level)}`;
+    default:
+      return who;
+  }
+}
+
+/** The dataset's own history from the audit log: who changed its access, when, from what to what. */
+export function History({ orgId, datasetId }: { orgId: string; datasetId: string }) {
+  const [events, setEvents] = useState<AuditEvent[] | null>(null);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const load = useCallback(
+    (after: string | null) =>
+      api.audit(orgId, { datasetId, cursor: after }).then((page) => {
+        setEvents((previous) => (after && previous ? [...previous, ...page.items] : page.items));
+        setCursor(page.nextCursor);
+      }, setError),
+    [orgId, datasetId],
+  );
+  useEffect(() => {
+    void load(null);
+  }, [load]);
+  return (
+    <section className="card" aria-labelledby="history-title">
+      <h2 id="history-title">History</h2>
+      <ErrorNote error={error} />
+      {events === null ? (
+        error ? null : (
+          <Spinner />
+        )
+      ) : (
+        <table>
+          <tbody>
+            {events.map((e) => (
+              <tr key={e.id}>
+                <td className="muted">{formatDate(e.at)}</td>
+                <td>{e.actor?.name ?? 'someone with the link'}</td>
+                <td>
+                  <code>{e.action}</code>
+                </td>
+                <td>{describe(e)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {cursor ? (
+        <button type="button" className="more" onClick={() => void load(cursor)}>
+          Load more
+        </button>
+      ) : null}
+    </section>
+  );
+}
