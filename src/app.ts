@@ -1,6 +1,8 @@
+import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
+import { FilesystemBlobStore } from './content/blobs.js';
 import type { Context } from './context.js';
 import { buildServer } from './http/server.js';
 import { Delivery, type DeliveryOptions } from './mail/delivery.js';
@@ -12,6 +14,7 @@ export interface Overrides {
   mailer?: Mailer;
   delivery?: DeliveryOptions;
   webRoot?: string;
+  processInlineLimit?: number;
 }
 
 /** Composition root: config → store → mailer → server. Used by main.ts and by tests. */
@@ -29,6 +32,9 @@ export async function startTessera(config: Config, logger: Logger, overrides: Ov
     delivery,
     publicUrl: config.publicUrl,
     logger,
+    blobs: new FilesystemBlobStore(path.join(config.dataDir, 'blobs')),
+    maxUploadBytes: config.maxUploadBytes,
+    processInlineLimit: overrides.processInlineLimit ?? 2_000,
   };
   const app = await buildServer(ctx, overrides.webRoot === undefined ? {} : { webRoot: overrides.webRoot });
 

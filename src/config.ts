@@ -11,6 +11,8 @@ export interface Config {
   smtpUrl: string | undefined;
   mailFrom: string;
   logLevel: string;
+  /** The largest file one upload may carry (MAX_UPLOAD_MB). */
+  maxUploadBytes: number;
 }
 
 export class ConfigError extends Error {}
@@ -54,7 +56,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}.`);
   }
+  const maxUploadMb = Number(env.MAX_UPLOAD_MB || '100');
+  if (!Number.isFinite(maxUploadMb) || maxUploadMb <= 0) throw new ConfigError('MAX_UPLOAD_MB must be a positive number.');
   return {
+    maxUploadBytes: Math.floor(maxUploadMb * 1024 * 1024),
     port,
     host,
     dataDir,

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
+import type { BlobStore } from './content/blobs.js';
 import type { Delivery } from './mail/delivery.js';
 import type { Db, Store } from './store/database.js';
 
@@ -11,6 +12,10 @@ export interface Context {
   delivery: Delivery;
   publicUrl: URL;
   logger: Logger;
+  blobs: BlobStore;
+  maxUploadBytes: number;
+  /** Datasets with more items than this are processed in the background (202 with a job). */
+  processInlineLimit: number;
 }
 
 /** Runs `work` in one transaction: every multi-row change goes through here. */

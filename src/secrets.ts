@@ -13,6 +13,17 @@ export function newId(prefix: string): string {
   return `${prefix}_${randomBytes(12).toString('base64url')}`;
 }
 
+let sequence = 0;
+
+/**
+ * Ids that sort by creation time (then by order of creation within one instance), for rows
+ * listed in that order with an (id) keyset: items, annotations, audit events.
+ */
+export function newSortableId(prefix: string, at: number): string {
+  sequence = (sequence + 1) % 36 ** 4;
+  return `${prefix}_${at.toString(36).padStart(9, '0')}${sequence.toString(36).padStart(4, '0')}${randomBytes(5).toString('hex')}`;
+}
+
 /** A secret for links, sessions and tokens: 256 random bits. Only its hash is stored. */
 export function newSecret(): string {
   return randomBytes(32).toString('base64url');

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { newSortableId } from '../secrets.js';
 import type { Db } from '../store/database.js';
 
 export type AuditAction =
@@ -38,20 +38,12 @@ export interface AuditEvent {
   after?: unknown;
 }
 
-let sequence = 0;
-
-/** Ids sort by time, then by order of writing within one instance, so the log's keyset (at, id) reads chronologically. */
-function eventId(at: number): string {
-  sequence = (sequence + 1) % 36 ** 4;
-  return `evt_${at.toString(36).padStart(9, '0')}${sequence.toString(36).padStart(4, '0')}${randomBytes(5).toString('hex')}`;
-}
-
 /** Appends an event. Call it inside the transaction that makes the change it describes. */
 export async function recordEvent(tx: Db, event: AuditEvent): Promise<void> {
   await tx
     .insertInto('audit_events')
     .values({
-      id: eventId(event.at),
+      id: newSortableId('evt', event.at),
       org_id: event.orgId,
       at: event.at,
       actor_id: event.actorId,

@@ -4,6 +4,7 @@ import { type Level, rankOf, type Visibility } from '../access/levels.js';
 import { requireOrgMember } from '../access/org.js';
 import { recordGrantUse } from '../access/usage.js';
 import { recordEvent } from '../audit/record.js';
+import { itemShas, removeUnusedBlobs } from '../content/items.js';
 import { type Context, inTransaction } from '../context.js';
 import { Forbidden, InvalidRequest } from '../errors.js';
 import { newId } from '../secrets.js';
@@ -151,11 +152,22 @@ export async function updateDataset(
   return { dataset: after, level };
 }
 
-/** Its grants and invitations go with it (foreign keys cascade); its audit events stay. */
+/**
+ * Its grants, invitations, layers, annotations, items and project links go with it in one
+ * transaction; its audit events stay. Files no other item uses are removed afterwards.
+ */
 export async function deleteDataset(ctx: Context, actorId: string, datasetId: string): Promise<void> {
   const now = ctx.clock.now();
   const { dataset } = await authorizeDataset(ctx.db, actorId, datasetId, 'admin', now);
+  const blobs = await itemShas(ctx.db, datasetId);
   await inTransaction(ctx, async (tx) => {
+    await tx
+      .deleteFrom('annotations')
+      .where('layer_id', 'in', (eb) => eb.selectFrom('layers').select('id').where('dataset_id', '=', datasetId))
+      .execute();
+    await tx.deleteFrom('layers').where('dataset_id', '=', datasetId).execute();
+    await tx.deleteFrom('items').where('dataset_id', '=', datasetId).execute();
+    await tx.deleteFrom('project_datasets').where('dataset_id', '=', datasetId).execute();
     await tx.deleteFrom('user_grants').where('dataset_id', '=', datasetId).execute();
     await tx.deleteFrom('team_grants').where('dataset_id', '=', datasetId).execute();
     await tx.deleteFrom('invitations').where('dataset_id', '=', datasetId).execute();
@@ -170,4 +182,5 @@ export async function deleteDataset(ctx: Context, actorId: string, datasetId: st
       before: { name: dataset.name, visibility: dataset.visibility },
     });
   });
+  await removeUnusedBlobs(ctx, blobs).catch((error: unknown) => ctx.logger.warn({ err: error }, 'could not remove unused blobs'));
 }

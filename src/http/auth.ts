@@ -62,11 +62,16 @@ export function installAuth(app: FastifyInstance, ctx: Context): void {
   });
 }
 
+/**
+ * JSON from the app's own origin only. Uploads are multipart, which any page could post, so a
+ * cookie-carrying upload must also show the app's Origin (browsers send it on every POST).
+ */
 function assertSameOrigin(ctx: Context, request: FastifyRequest): void {
   const contentType = request.headers['content-type'] ?? '';
   const origin = request.headers.origin;
   const json = /^application\/json\s*(;|$)/i.test(contentType);
-  if (!json || (origin !== undefined && origin !== ctx.publicUrl.origin)) {
+  const upload = /^multipart\/form-data\s*;/i.test(contentType) && origin === ctx.publicUrl.origin;
+  if (!(json || upload) || (origin !== undefined && origin !== ctx.publicUrl.origin)) {
     throw new Forbidden('Cross-site request refused: send JSON from the Tessera web app.', 'csrf_rejected');
   }
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
+import multipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -15,9 +16,11 @@ import { installErrorHandler, sendNotFound } from './errors.js';
 import { accessRoutes } from './routes/access.js';
 import { accountRoutes } from './routes/accounts.js';
 import { auditRoutes } from './routes/audit.js';
+import { contentRoutes } from './routes/content.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { invitationRoutes } from './routes/invitations.js';
 import { orgRoutes } from './routes/orgs.js';
+import { projectRoutes } from './routes/projects.js';
 import { sharingRoutes } from './routes/sharing.js';
 import { teamRoutes } from './routes/teams.js';
 import { installValidation } from './validation.js';
@@ -92,6 +95,8 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
   });
 
   await app.register(cookie);
+  // Files stream straight to the blob store; the size limit is enforced there, per file.
+  await app.register(multipart, { limits: { fileSize: ctx.maxUploadBytes + 1, files: 100, fields: 10 } });
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -136,6 +141,8 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
       invitationRoutes(t, ctx);
       accessRoutes(t, ctx);
       auditRoutes(t, ctx);
+      contentRoutes(t, ctx);
+      projectRoutes(t, ctx);
     },
     { prefix: '/api/v1' },
   );

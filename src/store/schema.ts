@@ -130,6 +130,68 @@ export interface AuditEventsTable {
   after: string | null;
 }
 
+export interface ItemsTable {
+  id: string;
+  dataset_id: string;
+  name: string;
+  size: number;
+  content_type: string;
+  sha256: string;
+  created_by: string | null;
+  created_at: number;
+}
+
+export interface LayersTable {
+  id: string;
+  dataset_id: string;
+  name: string;
+  created_by: string | null;
+  created_at: number;
+}
+
+export interface AnnotationsTable {
+  id: string;
+  layer_id: string;
+  item_id: string;
+  label: string;
+  /** JSON [x, y, w, h], or null for a label on the whole item. */
+  bbox: string | null;
+  created_by: string | null;
+  created_at: number;
+  updated_by: string | null;
+  updated_at: number;
+}
+
+export interface ProjectsTable {
+  id: string;
+  org_id: string;
+  name: string;
+  created_by: string | null;
+  created_at: number;
+}
+
+export interface ProjectDatasetsTable {
+  project_id: string;
+  dataset_id: string;
+  added_by: string | null;
+  added_at: number;
+}
+
+export interface JobsTable {
+  id: string;
+  kind: 'dedupe';
+  org_id: string;
+  source_dataset_id: string;
+  started_by: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  done: number;
+  total: number;
+  result_dataset_id: string | null;
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -145,4 +207,10 @@ export interface Database {
   invitations: InvitationsTable;
   password_resets: PasswordResetsTable;
   audit_events: AuditEventsTable;
+  items: ItemsTable;
+  layers: LayersTable;
+  annotations: AnnotationsTable;
+  projects: ProjectsTable;
+  project_datasets: ProjectDatasetsTable;
+  jobs: JobsTable;
 }

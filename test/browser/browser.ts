@@ -50,6 +50,7 @@ export async function startWebServer() {
       smtpUrl: undefined,
       mailFrom: 'Tessera <no-reply@tessera.test>',
       logLevel: 'warn',
+      maxUploadBytes: 20 * 1024 * 1024,
     },
     pino({ level: 'warn' }, new Writable({ write: (_c, _e, done) => done() })),
     { clock, mailer, webRoot },

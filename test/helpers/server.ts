@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { type Overrides, startTessera } from '../../src/app.js';
@@ -28,6 +31,8 @@ export interface TestServerOptions {
   smtpUrl?: string;
   mailer?: Mailer;
   retryDelaysMs?: number[];
+  maxUploadBytes?: number;
+  processInlineLimit?: number;
 }
 
 export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
@@ -36,6 +41,7 @@ export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 export async function startTestServer(options: TestServerOptions) {
   const database = options.database ?? (await createTestDatabase(options.db));
   const clock = options.clock ?? new TestClock();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-data-'));
   const logLines: string[] = [];
   const logger = pino(
     { level: 'info' },
@@ -49,21 +55,28 @@ export async function startTestServer(options: TestServerOptions) {
   const config: Config = {
     port: 0,
     host: '127.0.0.1',
-    dataDir: '/nonexistent',
+    dataDir,
     database: database.config,
     publicUrl: new URL(PUBLIC_URL),
     smtpUrl: options.smtp?.url ?? options.smtpUrl,
     mailFrom: 'Tessera <no-reply@tessera.test>',
     logLevel: 'info',
+    maxUploadBytes: options.maxUploadBytes ?? 10 * 1024 * 1024,
   };
   const mailer = options.smtp || options.smtpUrl ? undefined : (options.mailer ?? new MemoryMailer());
-  const overrides: Overrides = { clock, ...(mailer ? { mailer } : {}), delivery: { retryDelaysMs: options.retryDelaysMs ?? [20, 40, 80] } };
+  const overrides: Overrides = {
+    ...(options.processInlineLimit === undefined ? {} : { processInlineLimit: options.processInlineLimit }),
+    clock,
+    ...(mailer ? { mailer } : {}),
+    delivery: { retryDelaysMs: options.retryDelaysMs ?? [20, 40, 80] },
+  };
   const tessera = await startTessera(config, logger, overrides);
   await tessera.app.ready();
   const ownsDatabase = options.database === undefined;
   const server = {
     ...tessera,
     database,
+    dataDir,
     clock,
     logLines,
     mailer: mailer instanceof MemoryMailer ? mailer : undefined,
@@ -71,6 +84,7 @@ export async function startTestServer(options: TestServerOptions) {
     async close() {
       await tessera.stop(200);
       if (ownsDatabase) await database.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
   return server;

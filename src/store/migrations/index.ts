@@ -1,5 +1,6 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import * as initial from './001-initial.js';
+import * as content from './002-content.js';
 import * as grantUsage from './003-grant-usage.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -15,6 +16,7 @@ interface MigrationModule {
 /** Numbered and append-only: a migration is never edited once it has landed. */
 const MIGRATIONS: Record<string, MigrationModule> = {
   '001-initial': initial,
+  '002-content': content,
   '003-grant-usage': grantUsage,
 };
 

@@ -1,0 +1,191 @@
+import { authorizeDataset } from '../access/check.js';
+import type { Level } from '../access/levels.js';
+import { iso } from '../clock.js';
+import type { Context } from '../context.js';
+import { Conflict, InvalidRequest, NotFound } from '../errors.js';
+import { newId, newSortableId } from '../secrets.js';
+import { decodeCursor, type Page, pageOf } from '../store/pagination.js';
+import type { AnnotationsTable, LayersTable } from '../store/schema.js';
+
+export type Box = [number, number, number, number];
+
+export interface LayerView {
+  id: string;
+  name: string;
+  annotationCount: number;
+  createdAt: string;
+}
+
+export interface AnnotationView {
+  id: string;
+  layerId: string;
+  itemId: string;
+  label: string;
+  bbox: Box | null;
+  createdBy: string | null;
+  createdAt: string;
+  updatedBy: string | null;
+  updatedAt: string;
+}
+
+function annotationView(row: AnnotationsTable): AnnotationView {
+  return {
+    id: row.id,
+    layerId: row.layer_id,
+    itemId: row.item_id,
+    label: row.label,
+    bbox: row.bbox === null ? null : (JSON.parse(row.bbox) as Box),
+    createdBy: row.created_by,
+    createdAt: iso(row.created_at),
+    updatedBy: row.updated_by,
+    updatedAt: iso(row.updated_at),
+  };
+}
+
+function requireLabel(raw: string): string {
+  const label = raw.trim();
+  if (!label) throw new InvalidRequest('The label cannot be empty.', { field: 'label' });
+  return label;
+}
+
+function requireBox(bbox: number[] | null | undefined): string | null {
+  if (bbox === undefined || bbox === null) return null;
+  if (bbox.length !== 4 || bbox.some((n) => !Number.isFinite(n) || n < 0)) {
+    throw new InvalidRequest('bbox is [x, y, width, height] with no negative numbers.', { field: 'bbox' });
+  }
+  return JSON.stringify(bbox);
+}
+
+/** A layer of a dataset the user can act on at `minimum`; a layer they cannot see is not found. */
+async function authorizedLayer(ctx: Context, actorId: string, layerId: string, minimum: Level): Promise<LayersTable> {
+  const layer = await ctx.db.selectFrom('layers').selectAll().where('id', '=', layerId).executeTakeFirst();
+  if (!layer) throw new NotFound('Layer');
+  try {
+    await authorizeDataset(ctx.db, actorId, layer.dataset_id, minimum, ctx.clock.now());
+  } catch (error) {
+    if (error instanceof NotFound) throw new NotFound('Layer');
+    throw error;
+  }
+  return layer;
+}
+
+export async function createLayer(ctx: Context, actorId: string, datasetId: string, rawName: string): Promise<LayerView> {
+  await authorizeDataset(ctx.db, actorId, datasetId, 'write', ctx.clock.now());
+  const name = rawName.trim();
+  if (!name) throw new InvalidRequest('The layer name cannot be empty.', { field: 'name' });
+  const taken = await ctx.db
+    .selectFrom('layers')
+    .select('id')
+    .where('dataset_id', '=', datasetId)
+    .where('name', '=', name)
+    .executeTakeFirst();
+  if (taken) throw new Conflict('layer_name_taken', 'The dataset already has a layer with this name.');
+  const row: LayersTable = { id: newId('layer'), dataset_id: datasetId, name, created_by: actorId, created_at: ctx.clock.now() };
+  await ctx.db.insertInto('layers').values(row).execute();
+  return { id: row.id, name, annotationCount: 0, createdAt: iso(row.created_at) };
+}
+
+export async function listLayers(ctx: Context, actorId: string, datasetId: string): Promise<LayerView[]> {
+  await authorizeDataset(ctx.db, actorId, datasetId, 'read', ctx.clock.now());
+  const rows = await ctx.db
+    .selectFrom('layers as l')
+    .select((eb) => [
+      'l.id',
+      'l.name',
+      'l.created_at',
+      eb
+        .selectFrom('annotations as a')
+        .select((c) => c.fn.countAll<number>().as('n'))
+        .whereRef('a.layer_id', '=', 'l.id')
+        .as('annotation_count'),
+    ])
+    .where('l.dataset_id', '=', datasetId)
+    .orderBy('l.name')
+    .execute();
+  return rows.map((r) => ({ id: r.id, name: r.name, annotationCount: Number(r.annotation_count ?? 0), createdAt: iso(r.created_at) }));
+}
+
+export async function createAnnotation(
+  ctx: Context,
+  actorId: string,
+  layerId: string,
+  input: { itemId: string; label: string; bbox?: number[] | null | undefined },
+): Promise<AnnotationView> {
+  const layer = await authorizedLayer(ctx, actorId, layerId, 'annotate');
+  const item = await ctx.db.selectFrom('items').select('dataset_id').where('id', '=', input.itemId).executeTakeFirst();
+  if (!item || item.dataset_id !== layer.dataset_id)
+    throw new InvalidRequest('itemId must be an item of the same dataset as the layer.', { field: 'itemId' });
+  const now = ctx.clock.now();
+  const row: AnnotationsTable = {
+    id: newSortableId('ann', now),
+    layer_id: layerId,
+    item_id: input.itemId,
+    label: requireLabel(input.label),
+    bbox: requireBox(input.bbox),
+    created_by: actorId,
+    created_at: now,
+    updated_by: actorId,
+    updated_at: now,
+  };
+  await ctx.db.insertInto('annotations').values(row).execute();
+  return annotationView(row);
+}
+
+export async function listAnnotations(
+  ctx: Context,
+  actorId: string,
+  layerId: string,
+  page: { limit: number; cursor?: string | undefined; itemId?: string | undefined },
+): Promise<Page<AnnotationView>> {
+  await authorizedLayer(ctx, actorId, layerId, 'read');
+  let query = ctx.db.selectFrom('annotations').selectAll().where('layer_id', '=', layerId);
+  if (page.itemId !== undefined) query = query.where('item_id', '=', page.itemId);
+  if (page.cursor !== undefined) {
+    const [after] = decodeCursor(page.cursor, ['string']) as [string];
+    query = query.where('id', '>', after);
+  }
+  const rows = await query
+    .orderBy('id')
+    .limit(page.limit + 1)
+    .execute();
+  return pageOf(rows, page.limit, (r) => [r.id], annotationView);
+}
+
+async function authorizedAnnotation(ctx: Context, actorId: string, annotationId: string): Promise<AnnotationsTable> {
+  const row = await ctx.db.selectFrom('annotations').selectAll().where('id', '=', annotationId).executeTakeFirst();
+  if (!row) throw new NotFound('Annotation');
+  try {
+    await authorizedLayer(ctx, actorId, row.layer_id, 'annotate');
+  } catch (error) {
+    if (error instanceof NotFound) throw new NotFound('Annotation');
+    throw error;
+  }
+  return row;
+}
+
+export async function updateAnnotation(
+  ctx: Context,
+  actorId: string,
+  annotationId: string,
+  change: { label?: string | undefined; bbox?: number[] | null | undefined },
+): Promise<AnnotationView> {
+  const row = await authorizedAnnotation(ctx, actorId, annotationId);
+  const next: AnnotationsTable = {
+    ...row,
+    label: change.label === undefined ? row.label : requireLabel(change.label),
+    bbox: change.bbox === undefined ? row.bbox : requireBox(change.bbox),
+    updated_by: actorId,
+    updated_at: ctx.clock.now(),
+  };
+  await ctx.db
+    .updateTable('annotations')
+    .set({ label: next.label, bbox: next.bbox, updated_by: actorId, updated_at: next.updated_at })
+    .where('id', '=', annotationId)
+    .execute();
+  return annotationView(next);
+}
+
+export async function deleteAnnotation(ctx: Context, actorId: string, annotationId: string): Promise<void> {
+  await authorizedAnnotation(ctx, actorId, annotationId);
+  await ctx.db.deleteFrom('annotations').where('id', '=', annotationId).execute();
+}

@@ -1,0 +1,237 @@
+import type { FastifyReply } from 'fastify';
+import { Type } from 'typebox';
+import {
+  createAnnotation,
+  createLayer,
+  deleteAnnotation,
+  listAnnotations,
+  listLayers,
+  updateAnnotation,
+} from '../../content/annotations.js';
+import { listItems, readableItem, uploadItems } from '../../content/items.js';
+import type { Context } from '../../context.js';
+import { DomainError, InvalidRequest } from '../../errors.js';
+import { requireUser } from '../auth.js';
+import { errors, Id, Name, NoContent, PageQuery, pageOf } from '../schemas.js';
+import type { TypedApp } from '../server.js';
+
+const tags = ['dataset content'];
+const ItemSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  size: Type.Integer(),
+  contentType: Type.String(),
+  sha256: Type.String(),
+  createdAt: Type.String(),
+});
+const LayerSchema = Type.Object({ id: Type.String(), name: Type.String(), annotationCount: Type.Integer(), createdAt: Type.String() });
+const Box = Type.Array(Type.Number({ minimum: 0 }), { minItems: 4, maxItems: 4 });
+const AnnotationSchema = Type.Object({
+  id: Type.String(),
+  layerId: Type.String(),
+  itemId: Type.String(),
+  label: Type.String(),
+  bbox: Type.Union([Box, Type.Null()]),
+  createdBy: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String(),
+  updatedBy: Type.Union([Type.String(), Type.Null()]),
+  updatedAt: Type.String(),
+});
+const Label = Type.String({ minLength: 1, maxLength: 500 });
+
+class RangeNotSatisfiable extends DomainError {
+  constructor(readonly size: number) {
+    super('invalid_request', 'range_not_satisfiable', 'The requested range is outside the file.');
+  }
+}
+
+/** One byte range of `size` bytes from a Range header, or null for the whole file. */
+function parseRange(header: string | undefined, size: number): { start: number; end: number } | null {
+  if (!header) return null;
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match || (match[1] === '' && match[2] === '')) return null;
+  let start: number;
+  let end: number;
+  if (match[1] === '') {
+    start = Math.max(0, size - Number(match[2]));
+    end = size - 1;
+  } else {
+    start = Number(match[1]);
+    end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
+  }
+  if (start > end || start >= size) throw new RangeNotSatisfiable(size);
+  return { start, end };
+}
+
+const INLINE = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf', 'video/mp4']);
+
+export function contentRoutes(app: TypedApp, ctx: Context): void {
+  app.post(
+    '/datasets/:id/items',
+    {
+      schema: {
+        tags,
+        summary: 'Upload one or more files (multipart/form-data); needs write',
+        consumes: ['multipart/form-data'],
+        params: Type.Object({ id: Id }),
+        response: { 201: Type.Object({ items: Type.Array(ItemSchema) }), ...errors(400, 401, 403, 404, 413) },
+      },
+    },
+    async (request, reply) => {
+      const user = requireUser(request);
+      if (!request.isMultipart()) throw new InvalidRequest('Upload files as multipart/form-data.');
+      const files = (async function* () {
+        for await (const part of request.files()) yield { filename: part.filename, file: part.file };
+      })();
+      const items = await uploadItems(ctx, user.id, request.params.id, files);
+      return reply.code(201).send({ items });
+    },
+  );
+
+  app.get(
+    '/datasets/:id/items',
+    {
+      schema: {
+        tags,
+        summary: "The dataset's items, in upload order",
+        params: Type.Object({ id: Id }),
+        querystring: Type.Object(PageQuery),
+        response: { 200: pageOf(ItemSchema), ...errors(400, 401, 404) },
+      },
+    },
+    async (request) =>
+      listItems(ctx, requireUser(request).id, request.params.id, { limit: request.query.limit ?? 50, cursor: request.query.cursor }),
+  );
+
+  app.get(
+    '/items/:id/content',
+    {
+      schema: {
+        tags,
+        summary: "An item's bytes, with range support; needs read on its dataset",
+        params: Type.Object({ id: Id }),
+        response: {
+          200: Type.Unsafe<unknown>({ description: 'The file' }),
+          206: Type.Unsafe<unknown>({ description: 'Part of the file' }),
+          ...errors(401, 404, 416),
+        },
+      },
+    },
+    async (request, reply) => {
+      const item = await readableItem(ctx, requireUser(request).id, request.params.id);
+      const size = Number(item.size);
+      let range: { start: number; end: number } | null;
+      try {
+        range = parseRange(request.headers.range, size);
+      } catch (error) {
+        if (!(error instanceof RangeNotSatisfiable)) throw error;
+        return (reply as FastifyReply)
+          .code(416)
+          .header('Content-Range', `bytes */${size}`)
+          .send({ error: { code: error.code, message: error.message } });
+      }
+      const disposition = INLINE.has(item.content_type) ? 'inline' : 'attachment';
+      reply
+        .header('Content-Type', item.content_type)
+        .header('Content-Disposition', `${disposition}; filename="${item.name}"; filename*=UTF-8''${encodeURIComponent(item.name)}`)
+        .header('Accept-Ranges', 'bytes')
+        .header('ETag', `"${item.sha256}"`);
+      if (!range) return reply.header('Content-Length', String(size)).send(ctx.blobs.open(item.sha256));
+      return reply
+        .code(206)
+        .header('Content-Range', `bytes ${range.start}-${range.end}/${size}`)
+        .header('Content-Length', String(range.end - range.start + 1))
+        .send(ctx.blobs.open(item.sha256, range));
+    },
+  );
+
+  app.post(
+    '/datasets/:id/layers',
+    {
+      schema: {
+        tags,
+        summary: 'Create an annotation layer; needs write',
+        params: Type.Object({ id: Id }),
+        body: Type.Object({ name: Name }),
+        response: { 201: LayerSchema, ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await createLayer(ctx, requireUser(request).id, request.params.id, request.body.name)),
+  );
+
+  app.get(
+    '/datasets/:id/layers',
+    {
+      schema: {
+        tags,
+        summary: "The dataset's annotation layers with their annotation counts",
+        params: Type.Object({ id: Id }),
+        response: { 200: Type.Object({ items: Type.Array(LayerSchema), nextCursor: Type.Null() }), ...errors(401, 404) },
+      },
+    },
+    async (request) => ({ items: await listLayers(ctx, requireUser(request).id, request.params.id), nextCursor: null }),
+  );
+
+  app.post(
+    '/layers/:id/annotations',
+    {
+      schema: {
+        tags,
+        summary: 'Annotate an item in a layer; needs annotate',
+        params: Type.Object({ id: Id }),
+        body: Type.Object({ itemId: Id, label: Label, bbox: Type.Optional(Type.Union([Box, Type.Null()])) }),
+        response: { 201: AnnotationSchema, ...errors(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await createAnnotation(ctx, requireUser(request).id, request.params.id, request.body)),
+  );
+
+  app.get(
+    '/layers/:id/annotations',
+    {
+      schema: {
+        tags,
+        summary: "A layer's annotations, optionally of one item",
+        params: Type.Object({ id: Id }),
+        querystring: Type.Object({ ...PageQuery, itemId: Type.Optional(Id) }),
+        response: { 200: pageOf(AnnotationSchema), ...errors(400, 401, 404) },
+      },
+    },
+    async (request) =>
+      listAnnotations(ctx, requireUser(request).id, request.params.id, {
+        limit: request.query.limit ?? 50,
+        cursor: request.query.cursor,
+        itemId: request.query.itemId,
+      }),
+  );
+
+  app.patch(
+    '/annotations/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Edit an annotation; needs annotate',
+        params: Type.Object({ id: Id }),
+        body: Type.Object({ label: Type.Optional(Label), bbox: Type.Optional(Type.Union([Box, Type.Null()])) }, { minProperties: 1 }),
+        response: { 200: AnnotationSchema, ...errors(400, 401, 403, 404) },
+      },
+    },
+    async (request) => updateAnnotation(ctx, requireUser(request).id, request.params.id, request.body),
+  );
+
+  app.delete(
+    '/annotations/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete an annotation; needs annotate',
+        params: Type.Object({ id: Id }),
+        response: { 204: NoContent, ...errors(401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await deleteAnnotation(ctx, requireUser(request).id, request.params.id);
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,91 @@
+import { accessFactColumns, authorizeDataset, type FactRow, factsOf } from '../access/check.js';
+import type { Level } from '../access/levels.js';
+import { requireOrgMember } from '../access/org.js';
+import { type AccessFacts, effectiveLevel } from '../access/rule.js';
+import type { Context } from '../context.js';
+import { InvalidRequest, NotFound } from '../errors.js';
+import { newId } from '../secrets.js';
+import type { DatasetsTable, ProjectsTable } from '../store/schema.js';
+
+export interface ProjectSummary {
+  id: string;
+  orgId: string;
+  name: string;
+}
+
+async function visibleProject(ctx: Context, actorId: string, projectId: string): Promise<ProjectsTable> {
+  const project = await ctx.db.selectFrom('projects').selectAll().where('id', '=', projectId).executeTakeFirst();
+  if (!project) throw new NotFound('Project');
+  await requireOrgMember(ctx.db, actorId, project.org_id).catch(() => {
+    throw new NotFound('Project');
+  });
+  return project;
+}
+
+export async function createProject(ctx: Context, actorId: string, orgId: string, rawName: string): Promise<ProjectSummary> {
+  await requireOrgMember(ctx.db, actorId, orgId);
+  const name = rawName.trim();
+  if (!name) throw new InvalidRequest('The project name cannot be empty.', { field: 'name' });
+  const row: ProjectsTable = { id: newId('prj'), org_id: orgId, name, created_by: actorId, created_at: ctx.clock.now() };
+  await ctx.db.insertInto('projects').values(row).execute();
+  return { id: row.id, orgId, name };
+}
+
+export async function listProjects(ctx: Context, actorId: string, orgId: string): Promise<ProjectSummary[]> {
+  await requireOrgMember(ctx.db, actorId, orgId);
+  const rows = await ctx.db
+    .selectFrom('projects')
+    .select(['id', 'org_id', 'name'])
+    .where('org_id', '=', orgId)
+    .orderBy('name')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({ id: r.id, orgId: r.org_id, name: r.name }));
+}
+
+/** Adding needs read on the dataset, and the dataset must belong to the project's organization. */
+export async function addDatasetToProject(ctx: Context, actorId: string, projectId: string, datasetId: string): Promise<void> {
+  const project = await visibleProject(ctx, actorId, projectId);
+  const { dataset } = await authorizeDataset(ctx.db, actorId, datasetId, 'read', ctx.clock.now());
+  if (dataset.org_id !== project.org_id) throw new NotFound('Dataset');
+  await ctx.db
+    .insertInto('project_datasets')
+    .values({ project_id: projectId, dataset_id: datasetId, added_by: actorId, added_at: ctx.clock.now() })
+    .onConflict((oc) => oc.columns(['project_id', 'dataset_id']).doNothing())
+    .execute();
+}
+
+export async function removeDatasetFromProject(ctx: Context, actorId: string, projectId: string, datasetId: string): Promise<void> {
+  await visibleProject(ctx, actorId, projectId);
+  await authorizeDataset(ctx.db, actorId, datasetId, 'read', ctx.clock.now());
+  await ctx.db.deleteFrom('project_datasets').where('project_id', '=', projectId).where('dataset_id', '=', datasetId).execute();
+}
+
+/**
+ * A project with only the datasets the viewer can read; the others are not even counted.
+ * One query: each linked dataset with the same access facts the check reads.
+ */
+export async function getProject(
+  ctx: Context,
+  actorId: string,
+  projectId: string,
+): Promise<ProjectSummary & { datasets: { dataset: DatasetsTable; level: Level }[] }> {
+  const project = await visibleProject(ctx, actorId, projectId);
+  const rows = await ctx.db
+    .selectFrom('project_datasets as pd')
+    .innerJoin('datasets as d', 'd.id', 'pd.dataset_id')
+    .selectAll('d')
+    .select(accessFactColumns(actorId, ctx.clock.now()))
+    .where('pd.project_id', '=', projectId)
+    .orderBy('d.name_key')
+    .orderBy('d.id')
+    .execute();
+  const datasets: { dataset: DatasetsTable; level: Level }[] = [];
+  for (const row of rows) {
+    const { org_role: _r, team_rank: _t, direct_rank: _d, ...dataset } = row as typeof row & FactRow;
+    const facts: AccessFacts = factsOf(row as FactRow);
+    const level = effectiveLevel(facts);
+    if (level) datasets.push({ dataset, level });
+  }
+  return { id: project.id, orgId: project.org_id, name: project.name, datasets };
+}
