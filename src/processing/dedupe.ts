@@ -1,4 +1,4 @@
-import { authorizeDataset } from '../access/check.js';
+import { authorizeDataset, checkAccess } from '../access/check.js';
 import { datasetNameKey } from '../access/inventory.js';
 import { rankOf } from '../access/levels.js';
 import { membershipOf } from '../access/org.js';
@@ -208,4 +208,25 @@ export async function getJob(ctx: Context, actorId: string, jobId: string): Prom
     return { ...job, status: 'failed', error: 'Processing was interrupted; nothing was created. Try again.' };
   }
   return job;
+}
+
+/** Where a dataset came from and what was made from it, as far as the viewer can read. */
+export async function lineageOf(ctx: Context, actorId: string, datasetId: string) {
+  const now = ctx.clock.now();
+  const { dataset } = await authorizeDataset(ctx.db, actorId, datasetId, 'read', now);
+  const readable = async (id: string) => checkAccess(ctx.db, actorId, id, now);
+  const predecessor = dataset.predecessor_id ? await readable(dataset.predecessor_id) : null;
+  const children = await ctx.db
+    .selectFrom('datasets')
+    .select('id')
+    .where('predecessor_id', '=', datasetId)
+    .orderBy('created_at')
+    .limit(100)
+    .execute();
+  const successors = [];
+  for (const child of children) {
+    const access = await readable(child.id);
+    if (access) successors.push(access);
+  }
+  return { predecessor, successors };
 }

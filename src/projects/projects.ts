@@ -89,3 +89,23 @@ export async function getProject(
   }
   return { id: project.id, orgId: project.org_id, name: project.name, datasets };
 }
+
+/** The projects of the dataset's organization that hold it, for a viewer who can read it. */
+export async function projectsOfDataset(ctx: Context, actorId: string, datasetId: string): Promise<ProjectSummary[]> {
+  const { dataset } = await authorizeDataset(ctx.db, actorId, datasetId, 'read', ctx.clock.now());
+  const member = await ctx.db
+    .selectFrom('org_members')
+    .select('user_id')
+    .where('org_id', '=', dataset.org_id)
+    .where('user_id', '=', actorId)
+    .executeTakeFirst();
+  if (!member) return [];
+  const rows = await ctx.db
+    .selectFrom('project_datasets as pd')
+    .innerJoin('projects as p', 'p.id', 'pd.project_id')
+    .select(['p.id', 'p.org_id', 'p.name'])
+    .where('pd.dataset_id', '=', datasetId)
+    .orderBy('p.name')
+    .execute();
+  return rows.map((r) => ({ id: r.id, orgId: r.org_id, name: r.name }));
+}

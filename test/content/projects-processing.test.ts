@@ -42,6 +42,9 @@ describe.each(DATABASES)('projects and processing with lineage (%s)', (db) => {
     expect((await bob.get(`/api/v1/orgs/${orgId}/projects`)).body.items).toEqual([{ id: project.body.id, orgId, name: 'Spring survey' }]);
     await w.orgs.acme!.admin.delete(`/api/v1/datasets/${w.datasets.secret}/sharing/users/${ann.id}`);
     expect(await names(ann)).toEqual(['open']);
+    expect((await bob.get(`/api/v1/datasets/${w.datasets.open}/projects`)).body.items).toEqual([
+      { id: project.body.id, orgId, name: 'Spring survey' },
+    ]);
   });
 
   it('dedupes into a new dataset with lineage, keeping the annotations of the items it keeps', async () => {
@@ -108,6 +111,14 @@ describe.each(DATABASES)('projects and processing with lineage (%s)', (db) => {
     const sharing = (await admin.get(`/api/v1/datasets/${carried.body.id}/sharing`)).body;
     expect(sharing.teams.map((t: { team: { id: string } }) => t.team.id)).toEqual([w.teams.labelers]);
     expect(sharing.invitations).toEqual([]);
+    const lineage = (await admin.get(`/api/v1/datasets/${source}/lineage`)).body;
+    expect(lineage.predecessor).toBeNull();
+    expect(lineage.successors.map((d: { id: string }) => d.id).sort()).toEqual([copy, carried.body.id].sort());
+    expect((await admin.get(`/api/v1/datasets/${copy}/lineage`)).body.predecessor.id).toBe(source);
+    // The annotator can read the carried copy but not the private one, so sees only that successor.
+    expect((await w.users.annotator!.get(`/api/v1/datasets/${source}/lineage`)).body.successors.map((d: { id: string }) => d.id)).toEqual([
+      carried.body.id,
+    ]);
     const events = (await admin.get(`/api/v1/orgs/${w.orgs.acme!.id}/audit?action=dataset.processed`)).body.items;
     expect(events).toHaveLength(2);
   });

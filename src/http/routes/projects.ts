@@ -1,8 +1,15 @@
 import { Type } from 'typebox';
 import { iso } from '../../clock.js';
 import type { Context } from '../../context.js';
-import { getJob, processDataset } from '../../processing/dedupe.js';
-import { addDatasetToProject, createProject, getProject, listProjects, removeDatasetFromProject } from '../../projects/projects.js';
+import { getJob, lineageOf, processDataset } from '../../processing/dedupe.js';
+import {
+  addDatasetToProject,
+  createProject,
+  getProject,
+  listProjects,
+  projectsOfDataset,
+  removeDatasetFromProject,
+} from '../../projects/projects.js';
 import type { JobsTable } from '../../store/schema.js';
 import { requireUser } from '../auth.js';
 import { DatasetSchema, datasetJson, errors, Id, Name, NoContent } from '../schemas.js';
@@ -110,6 +117,41 @@ export function projectRoutes(app: TypedApp, ctx: Context): void {
     async (request, reply) => {
       await removeDatasetFromProject(ctx, requireUser(request).id, request.params.id, request.params.datasetId);
       return reply.code(204).send();
+    },
+  );
+
+  app.get(
+    '/datasets/:id/projects',
+    {
+      schema: {
+        tags: ['projects'],
+        summary: 'The projects that hold this dataset',
+        params: Type.Object({ id: Id }),
+        response: { 200: Type.Object({ items: Type.Array(ProjectSchema), nextCursor: Type.Null() }), ...errors(401, 404) },
+      },
+    },
+    async (request) => ({ items: await projectsOfDataset(ctx, requireUser(request).id, request.params.id), nextCursor: null }),
+  );
+
+  app.get(
+    '/datasets/:id/lineage',
+    {
+      schema: {
+        tags: ['processing'],
+        summary: 'The dataset this one was made from and those made from it, as far as I can read them',
+        params: Type.Object({ id: Id }),
+        response: {
+          200: Type.Object({ predecessor: Type.Union([DatasetSchema, Type.Null()]), successors: Type.Array(DatasetSchema) }),
+          ...errors(401, 404),
+        },
+      },
+    },
+    async (request) => {
+      const lineage = await lineageOf(ctx, requireUser(request).id, request.params.id);
+      return {
+        predecessor: lineage.predecessor ? datasetJson(lineage.predecessor.dataset, lineage.predecessor.level) : null,
+        successors: lineage.successors.map((s) => datasetJson(s.dataset, s.level)),
+      };
     },
   );
 
