@@ -221,6 +221,7 @@ export async function lineageOf(ctx: Context, actorId: string, datasetId: string
     .select('id')
     .where('predecessor_id', '=', datasetId)
     .orderBy('created_at')
+    .orderBy('id')
     .limit(100)
     .execute();
   const successors = [];
