@@ -110,6 +110,42 @@ export interface InvitationLookup {
   expiresAt: string;
 }
 
+export interface Item {
+  id: string;
+  name: string;
+  size: number;
+  contentType: string;
+  sha256: string;
+  createdAt: string;
+}
+export interface Layer {
+  id: string;
+  name: string;
+  annotationCount: number;
+}
+export interface Annotation {
+  id: string;
+  layerId: string;
+  itemId: string;
+  label: string;
+  bbox: [number, number, number, number] | null;
+  createdBy: string | null;
+  createdAt: string;
+}
+export interface Project {
+  id: string;
+  orgId: string;
+  name: string;
+}
+export interface Job {
+  id: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  done: number;
+  total: number;
+  datasetId?: string;
+  error?: string;
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -194,6 +230,25 @@ export const api = {
     request<{ gains: LevelChange[]; losses: LevelChange[] }>('POST', `/datasets/${id}/sharing/preview`, change),
   explain: (id: string, userId: string) => request<{ level: Level | null; paths: AccessPath[] }>('GET', `/datasets/${id}/access/${userId}`),
 
+  items: (id: string, cursor?: string | null) => request<Page<Item>>('GET', `/datasets/${id}/items${q({ limit: '60', cursor })}`),
+  layers: (id: string) => request<Page<Layer>>('GET', `/datasets/${id}/layers`),
+  createLayer: (id: string, name: string) => request<Layer>('POST', `/datasets/${id}/layers`, { name }),
+  annotations: (layerId: string, itemId: string) =>
+    request<Page<Annotation>>('GET', `/layers/${layerId}/annotations${q({ itemId, limit: '200' })}`),
+  annotate: (layerId: string, body: { itemId: string; label: string; bbox?: number[] | null }) =>
+    request<Annotation>('POST', `/layers/${layerId}/annotations`, body),
+  deleteAnnotation: (id: string) => request<void>('DELETE', `/annotations/${id}`),
+  projects: (orgId: string) => request<Page<Project>>('GET', `/orgs/${orgId}/projects`),
+  datasetProjects: (id: string) => request<Page<Project>>('GET', `/datasets/${id}/projects`),
+  createProject: (orgId: string, name: string) => request<Project>('POST', `/orgs/${orgId}/projects`, { name }),
+  addToProject: (projectId: string, datasetId: string) => request<void>('PUT', `/projects/${projectId}/datasets/${datasetId}`),
+  lineage: (id: string) => request<{ predecessor: Dataset | null; successors: Dataset[] }>('GET', `/datasets/${id}/lineage`),
+  process: async (id: string, carrySharing: boolean): Promise<{ dataset?: Dataset; job?: Job }> => {
+    const response = await request<Dataset | { job: Job }>('POST', `/datasets/${id}/process`, { pipeline: 'dedupe', carrySharing });
+    return 'job' in response ? { job: response.job } : { dataset: response };
+  },
+  job: (id: string) => request<Job>('GET', `/jobs/${id}`),
+
   invite: (id: string, emails: string[], level: Level) =>
     request<{ items: Invitation[] }>('POST', `/datasets/${id}/invitations`, { emails, level }),
   extendInvitation: (id: string) => request<Invitation>('POST', `/invitations/${id}/extend`),
@@ -218,3 +273,28 @@ export const TIER_LABEL: Record<Visibility, string> = {
   external: 'Organization and external accessors',
 };
 export const rank = (level: Level | null) => (level ? LEVELS.indexOf(level) + 1 : 0);
+
+/** Uploads files with progress (fetch cannot report upload progress; XMLHttpRequest can). */
+export function uploadFiles(datasetId: string, files: File[], onProgress: (fraction: number) => void): Promise<Item[]> {
+  return new Promise((resolve, reject) => {
+    const form = new FormData();
+    for (const file of files) form.append('file', file, file.name);
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', `/api/v1/datasets/${datasetId}/items`);
+    xhr.upload.onprogress = (event) => event.lengthComputable && onProgress(event.loaded / event.total);
+    xhr.onload = () => {
+      const payload = (() => {
+        try {
+          return JSON.parse(xhr.responseText);
+        } catch {
+          return null;
+        }
+      })();
+      if (xhr.status === 201) resolve(payload.items as Item[]);
+      else
+        reject(new ApiError(xhr.status, payload?.error?.code ?? 'error', payload?.error?.message ?? `The upload failed (${xhr.status}).`));
+    };
+    xhr.onerror = () => reject(new ApiError(0, 'network', 'The upload was interrupted. Check your connection and try again.'));
+    xhr.send(form);
+  });
+}

@@ -1,6 +1,8 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { type AccessPath, ApiError, api, type Dataset, rank, TIER_LABEL } from '../api';
 import { History } from '../components/History';
+import { Items } from '../components/Items';
+import { ProcessDialog, ProjectsAndLineage } from '../components/Lineage';
 import { SharePanel } from '../components/SharePanel';
 import { SharingSettings } from '../components/SharingSettings';
 import { Dialog, ErrorNote, Field, LevelBadge, Spinner } from '../components/ui';
@@ -76,6 +78,7 @@ export function DatasetDetails({ id }: { id: string }) {
   const [sharing, setSharing] = useState(false);
   const [editing, setEditing] = useState(false);
   const [deleting, setDeleting] = useState(false);
+  const [processing, setProcessing] = useState(false);
   const [version, setVersion] = useState(0);
   const [historyVersion, setHistoryVersion] = useState(0);
   const load = useCallback(() => api.dataset(id).then(setDataset, setError), [id]);
@@ -134,6 +137,11 @@ export function DatasetDetails({ id }: { id: string }) {
               Edit
             </button>
           ) : null}
+          {can('write') && org?.processDatasets ? (
+            <button type="button" onClick={() => setProcessing(true)}>
+              Process
+            </button>
+          ) : null}
           {can('admin') ? (
             <button type="button" className="danger" onClick={() => setDeleting(true)}>
               Delete
@@ -169,6 +177,8 @@ export function DatasetDetails({ id }: { id: string }) {
           ) : null}
         </dl>
       </section>
+      <Items dataset={dataset} onChange={() => void load()} />
+      <ProjectsAndLineage key={dataset.id} dataset={dataset} />
       {can('admin') ? (
         <SharingSettings
           dataset={dataset}
@@ -198,6 +208,7 @@ export function DatasetDetails({ id }: { id: string }) {
           }}
         />
       ) : null}
+      {processing ? <ProcessDialog dataset={dataset} onClose={() => setProcessing(false)} /> : null}
       {deleting ? (
         <Dialog title={`Delete “${dataset.name}”?`} onClose={() => setDeleting(false)}>
           <p>Everyone loses access at once, and its grants and invitations are deleted. Its history stays in the audit log.</p>
