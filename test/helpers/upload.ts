@@ -31,7 +31,12 @@ export async function upload(
   const res = await actor.app.inject({
     method: 'POST',
     url: `/api/v1/datasets/${datasetId}/items`,
-    headers: { 'content-type': body.contentType, cookie: `tessera_session=${actor.auth.cookie}`, ...(origin ? { origin } : {}) },
+    headers: {
+      'content-type': body.contentType,
+      ...(actor.auth.cookie ? { cookie: `tessera_session=${actor.auth.cookie}` } : {}),
+      ...(actor.auth.bearer ? { authorization: `Bearer ${actor.auth.bearer}` } : {}),
+      ...(origin ? { origin } : {}),
+    },
     payload: body.payload,
   });
   return { status: res.statusCode, body: res.json() };

@@ -1,0 +1,114 @@
+/**
+ * THE AUTHORIZATION MATRIX: every route of the API × every kind of caller → the status it must get.
+ * A route in the OpenAPI document without a row here fails the test, so no route ships without its rule.
+ *
+ * Callers (columns, in order):
+ *   anon        no credentials
+ *   bearer      a personal access token of an org member holding a direct admin grant on the dataset
+ *   outsider    logged in, no relation to the organization
+ *   extOn       external accessor (not a member) with a direct read grant; the tier is "external"
+ *   extOff      the same, while the tier is "organization": the grant is dormant
+ *   member      org member without any grant; the tier is "admins"
+ *   read…admin  org members with a direct grant at that level
+ *   tRead…tAdmin org members whose only grant comes through a team at that level
+ *   otherAdmin  admin of another organization
+ *   orgAdmin    admin of the dataset's organization
+ * The dataset is private ("admins") unless the caller is extOn/extOff. Only org admins hold the
+ * process-datasets permission. Invitation routes act on an invitation to that dataset; "accept"
+ * accepts one sent to the caller's own address, which a non-member can accept only while the
+ * tier is "external".
+ */
+export const CALLERS = [
+  'anon',
+  'bearer',
+  'outsider',
+  'extOn',
+  'extOff',
+  'member',
+  'read',
+  'annotate',
+  'write',
+  'admin',
+  'tRead',
+  'tAnnotate',
+  'tWrite',
+  'tAdmin',
+  'otherAdmin',
+  'orgAdmin',
+] as const;
+export type Caller = (typeof CALLERS)[number];
+
+//                                                        anon brr  out  extOn extOff mbr  read ann  wri  adm  tRd  tAnn tWri tAdm othr org
+export const MATRIX: Record<string, string> = {
+  'POST /api/v1/auth/signup': '201  201  201  201  201  201  201  201  201  201  201  201  201  201  201  201',
+  'POST /api/v1/auth/login': '200  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200',
+  'POST /api/v1/auth/logout': '204  204  204  204  204  204  204  204  204  204  204  204  204  204  204  204',
+  'POST /api/v1/auth/password-reset': '202  202  202  202  202  202  202  202  202  202  202  202  202  202  202  202',
+  'POST /api/v1/auth/password-reset/confirm': '204  204  204  204  204  204  204  204  204  204  204  204  204  204  204  204',
+  'GET /api/v1/me': '401  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200',
+  'GET /api/v1/me/tokens': '401  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200',
+  'POST /api/v1/me/tokens': '401  201  201  201  201  201  201  201  201  201  201  201  201  201  201  201',
+  'DELETE /api/v1/me/tokens/{id}': '401  204  204  204  204  204  204  204  204  204  204  204  204  204  204  204',
+
+  'POST /api/v1/orgs': '401  201  201  201  201  201  201  201  201  201  201  201  201  201  201  201',
+  'GET /api/v1/orgs/{orgId}': '401  200  404  404  404  200  200  200  200  200  200  200  200  200  404  200',
+  'GET /api/v1/orgs/{orgId}/members': '401  200  404  404  404  200  200  200  200  200  200  200  200  200  404  200',
+  'PATCH /api/v1/orgs/{orgId}/members/{userId}': '401  403  404  404  404  403  403  403  403  403  403  403  403  403  404  200',
+  'DELETE /api/v1/orgs/{orgId}/members/{userId}': '401  403  404  404  404  403  403  403  403  403  403  403  403  403  404  204',
+  'POST /api/v1/orgs/{orgId}/invitations': '401  403  404  404  404  403  403  403  403  403  403  403  403  403  404  201',
+  'GET /api/v1/orgs/{orgId}/teams': '401  200  404  404  404  200  200  200  200  200  200  200  200  200  404  200',
+  'POST /api/v1/orgs/{orgId}/teams': '401  403  404  404  404  403  403  403  403  403  403  403  403  403  404  201',
+  'GET /api/v1/teams/{teamId}': '401  200  404  404  404  200  200  200  200  200  200  200  200  200  404  200',
+  'PATCH /api/v1/teams/{teamId}': '401  403  404  404  404  403  403  403  403  403  403  403  403  403  404  200',
+  'DELETE /api/v1/teams/{teamId}': '401  403  404  404  404  403  403  403  403  403  403  403  403  403  404  204',
+  'PUT /api/v1/teams/{teamId}/members/{userId}': '401  403  404  404  404  403  403  403  403  403  403  403  403  403  404  204',
+  'DELETE /api/v1/teams/{teamId}/members/{userId}': '401  403  404  404  404  403  403  403  403  403  403  403  403  403  404  204',
+  'GET /api/v1/orgs/{orgId}/audit': '401  403  404  404  404  403  403  403  403  403  403  403  403  403  404  200',
+  'GET /api/v1/orgs/{orgId}/audit.csv': '401  403  404  404  404  403  403  403  403  403  403  403  403  403  404  200',
+  'GET /api/v1/orgs/{orgId}/access-review': '401  403  404  404  404  403  403  403  403  403  403  403  403  403  404  200',
+  'POST /api/v1/orgs/{orgId}/datasets': '401  201  404  404  404  201  201  201  201  201  201  201  201  201  404  201',
+  'GET /api/v1/orgs/{orgId}/projects': '401  200  404  404  404  200  200  200  200  200  200  200  200  200  404  200',
+  'POST /api/v1/orgs/{orgId}/projects': '401  201  404  404  404  201  201  201  201  201  201  201  201  201  404  201',
+
+  'GET /api/v1/datasets': '401  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200',
+  'GET /api/v1/datasets/{id}': '401  200  404  200  404  404  200  200  200  200  200  200  200  200  404  200',
+  'PATCH /api/v1/datasets/{id}': '401  200  404  403  404  404  403  403  200  200  403  403  200  200  404  200',
+  'DELETE /api/v1/datasets/{id}': '401  204  404  403  404  404  403  403  403  204  403  403  403  204  404  204',
+  'GET /api/v1/datasets/{id}/sharing': '401  200  404  403  404  404  403  403  403  200  403  403  403  200  404  200',
+  'PUT /api/v1/datasets/{id}/sharing/users/{userId}': '401  200  404  403  404  404  403  403  403  200  403  403  403  200  404  200',
+  'DELETE /api/v1/datasets/{id}/sharing/users/{userId}': '401  204  404  403  404  404  403  403  403  204  403  403  403  204  404  204',
+  'PUT /api/v1/datasets/{id}/sharing/teams/{teamId}': '401  200  404  403  404  404  403  403  403  200  403  403  403  200  404  200',
+  'DELETE /api/v1/datasets/{id}/sharing/teams/{teamId}': '401  204  404  403  404  404  403  403  403  204  403  403  403  204  404  204',
+  'POST /api/v1/datasets/{id}/sharing/preview': '401  200  404  403  404  404  403  403  403  200  403  403  403  200  404  200',
+  'GET /api/v1/datasets/{id}/access/{userId}': '401  200  404  403  404  404  403  403  403  200  403  403  403  200  404  200',
+  'POST /api/v1/datasets/{id}/invitations': '401  201  404  403  404  404  403  403  403  201  403  403  403  201  404  201',
+  'GET /api/v1/datasets/{id}/items': '401  200  404  200  404  404  200  200  200  200  200  200  200  200  404  200',
+  'POST /api/v1/datasets/{id}/items': '401  201  404  403  404  404  403  403  201  201  403  403  201  201  404  201',
+  'GET /api/v1/items/{id}/content': '401  200  404  200  404  404  200  200  200  200  200  200  200  200  404  200',
+  'GET /api/v1/datasets/{id}/layers': '401  200  404  200  404  404  200  200  200  200  200  200  200  200  404  200',
+  'POST /api/v1/datasets/{id}/layers': '401  201  404  403  404  404  403  403  201  201  403  403  201  201  404  201',
+  'GET /api/v1/layers/{id}/annotations': '401  200  404  200  404  404  200  200  200  200  200  200  200  200  404  200',
+  'POST /api/v1/layers/{id}/annotations': '401  201  404  403  404  404  403  201  201  201  403  201  201  201  404  201',
+  'PATCH /api/v1/annotations/{id}': '401  200  404  403  404  404  403  200  200  200  403  200  200  200  404  200',
+  'DELETE /api/v1/annotations/{id}': '401  204  404  403  404  404  403  204  204  204  403  204  204  204  404  204',
+  'GET /api/v1/datasets/{id}/lineage': '401  200  404  200  404  404  200  200  200  200  200  200  200  200  404  200',
+  'GET /api/v1/datasets/{id}/projects': '401  200  404  200  404  404  200  200  200  200  200  200  200  200  404  200',
+  'POST /api/v1/datasets/{id}/process': '401  403  404  403  404  404  403  403  403  403  403  403  403  403  404  201',
+  'GET /api/v1/jobs/{id}': '401  404  404  404  404  404  404  404  404  404  404  404  404  404  404  200',
+  'GET /api/v1/projects/{id}': '401  200  404  404  404  200  200  200  200  200  200  200  200  200  404  200',
+  'PUT /api/v1/projects/{id}/datasets/{datasetId}': '401  204  404  404  404  404  204  204  204  204  204  204  204  204  404  204',
+  'DELETE /api/v1/projects/{id}/datasets/{datasetId}': '401  204  404  404  404  404  204  204  204  204  204  204  204  204  404  204',
+
+  'GET /api/v1/invitations/lookup': '200  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200',
+  'POST /api/v1/invitations/accept': '401  200  409  200  409  200  200  200  200  200  200  200  200  200  409  200',
+  'POST /api/v1/invitations/decline': '204  204  204  204  204  204  204  204  204  204  204  204  204  204  204  204',
+  'POST /api/v1/invitations/{id}/extend': '401  200  404  403  404  404  403  403  403  200  403  403  403  200  404  200',
+  'POST /api/v1/invitations/{id}/resend': '401  200  404  403  404  404  403  403  403  200  403  403  403  200  404  200',
+  'DELETE /api/v1/invitations/{id}': '401  204  404  403  404  404  403  403  403  204  403  403  403  204  404  204',
+};
+
+export function expectedStatus(route: string, caller: Caller): number | undefined {
+  const row = MATRIX[route];
+  if (!row) return undefined;
+  return Number(row.trim().split(/\s+/)[CALLERS.indexOf(caller)]);
+}
