@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import pino from 'pino';
 import { type Overrides, startTessera } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
+import { createLogger } from '../../src/logging.js';
 import type { Mailer, MailMessage } from '../../src/mail/mailer.js';
 import { TestClock } from './clock.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
@@ -43,8 +43,9 @@ export async function startTestServer(options: TestServerOptions) {
   const clock = options.clock ?? new TestClock();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-data-'));
   const logLines: string[] = [];
-  const logger = pino(
-    { level: 'info' },
+  // The production logger (redaction and request serializers included), writing to memory.
+  const logger = createLogger(
+    'info',
     new Writable({
       write(chunk, _encoding, done) {
         logLines.push(String(chunk));
