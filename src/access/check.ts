@@ -4,6 +4,7 @@ import type { Db } from '../store/database.js';
 import type { Database, DatasetsTable } from '../store/schema.js';
 import type { Level, OrgRole } from './levels.js';
 import { atLeast } from './levels.js';
+import { readerOf } from './reader.js';
 import { type AccessFacts, effectiveLevel } from './rule.js';
 
 type DatasetScope = Database & { d: DatasetsTable };
@@ -67,9 +68,28 @@ function datasetWithFacts(db: Db, userId: string, datasetId: string, now: number
     .where('d.id', '=', datasetId) as SelectQueryBuilder<DatasetScope, 'd', DatasetRow & FactRow>;
 }
 
+/**
+ * `datasetWithFacts` as one statement prepared once, for the SQLite read connection: the dataset
+ * by primary key, the membership by (org_id, user_id), the team grants of the dataset by primary
+ * key prefix (dataset_id) each probing team_members (team_id, user_id), the direct grant by
+ * (dataset_id, user_id). The same SQL as the query builder produces, with named parameters.
+ */
+const CHECK_SQL = `
+  select d.*,
+    (select m.role from org_members m where m.org_id = d.org_id and m.user_id = @user) as org_role,
+    (select max(tg.level) from team_grants tg
+       join team_members tm on tm.team_id = tg.team_id and tm.user_id = @user
+      where tg.dataset_id = d.id and (tg.expires_at is null or tg.expires_at > @now)) as team_rank,
+    (select g.level from user_grants g
+      where g.dataset_id = d.id and g.user_id = @user and (g.expires_at is null or g.expires_at > @now)) as direct_rank
+  from datasets d where d.id = @dataset`;
+
 /** The effective level of a user on a dataset, in one round trip; null when none or no such dataset. */
 export async function checkAccess(db: Db, userId: string, datasetId: string, now: number): Promise<AuthorizedDataset | null> {
-  const row = await datasetWithFacts(db, userId, datasetId, now).executeTakeFirst();
+  const reader = await readerOf(db);
+  const row = reader
+    ? reader.get<DatasetRow & FactRow>(CHECK_SQL, { user: userId, now, dataset: datasetId })
+    : await datasetWithFacts(db, userId, datasetId, now).executeTakeFirst();
   if (!row) return null;
   const { org_role: _role, team_rank: _team, direct_rank: _direct, ...dataset } = row;
   const facts = factsOf(row);

@@ -71,6 +71,10 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
       return send(reply, 400, 'invalid_request', 'The body is not valid JSON.');
     }
+    if ((error as { code?: unknown }).code === 'ENOSPC') {
+      request.log.error({ err: error }, 'out of disk space');
+      return send(reply, 507, 'insufficient_storage', 'The server has no room left to store this. Nothing was saved; tell your admin.');
+    }
     if (isUnavailable(error)) {
       request.log.warn({ err: error }, 'database unavailable');
       reply.header('Retry-After', '2');

@@ -40,8 +40,10 @@ function openPostgres(url: string, schema: string | undefined): Db {
     max: 10,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
-  // A dropped connection must not take the process down; the next query reconnects.
+  // A dropped connection must not take the process down: the query under way fails (503 to its
+  // client) and the next one reconnects. pg-pool only listens on idle clients, so listen on all.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

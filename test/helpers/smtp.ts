@@ -22,7 +22,7 @@ export class SmtpSink {
     readonly port: number,
   ) {}
 
-  static async start(): Promise<SmtpSink> {
+  static async start(port = 0): Promise<SmtpSink> {
     let sink!: SmtpSink;
     const server = new SMTPServer({
       authOptional: true,
@@ -53,7 +53,7 @@ export class SmtpSink {
         });
       },
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     sink = new SmtpSink(server, (server.server.address() as AddressInfo).port);
     return sink;
   }
