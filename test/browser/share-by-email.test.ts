@@ -76,13 +76,15 @@ describe('the web UI: share a dataset by e-mail, accept it, revoke it', () => {
     await partner.getByRole('button', { name: 'Sign up' }).click();
     await partner.waitForURL(/\/datasets\/ds_/);
     await partner.getByRole('heading', { name: 'Drone survey', exact: true }).waitFor();
-    await partner.getByText('it was shared with you directly').waitFor();
+    await partner.getByRole('list', { name: 'Why you have access' }).getByText('shared directly').waitFor();
 
     // The admin sees Bo as an external accessor and revokes him; on reload Bo has lost access.
     await admin.reload();
     const settings = admin.getByRole('region', { name: 'Sharing settings' });
     const row = settings.getByRole('row', { name: /Bo/ });
     await row.getByText('external').waitFor();
+    await row.locator('summary').click();
+    await row.getByRole('list', { name: 'Why Bo has access' }).getByText('shared directly').waitFor();
     await screenshot(admin, 'sharing-settings');
     await row.getByRole('button', { name: 'Revoke' }).click();
     await admin.getByRole('dialog').getByText('annotate → no access').waitFor();
@@ -119,6 +121,7 @@ describe('the web UI: share a dataset by e-mail, accept it, revoke it', () => {
     // The organization page lists members, teams and the audit log.
     await admin.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Survey Co' }).click();
     await admin.getByRole('heading', { name: 'Audit log' }).waitFor();
+    await admin.getByRole('heading', { name: 'Access review' }).waitFor();
     await admin.getByText('grant.revoked').waitFor();
     await screenshot(admin, 'organization');
 

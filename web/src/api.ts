@@ -208,6 +208,7 @@ export const api = {
   deleteTeam: (teamId: string) => request<void>('DELETE', `/teams/${teamId}`),
   addTeamMember: (teamId: string, userId: string) => request<void>('PUT', `/teams/${teamId}/members/${userId}`),
   removeTeamMember: (teamId: string, userId: string) => request<void>('DELETE', `/teams/${teamId}/members/${userId}`),
+  accessReview: (orgId: string) => request<{ items: unknown[] }>('GET', `/orgs/${orgId}/access-review`),
   audit: (orgId: string, params: { datasetId?: string; cursor?: string | null }) =>
     request<Page<AuditEvent>>('GET', `/orgs/${orgId}/audit${q({ limit: '50', datasetId: params.datasetId, cursor: params.cursor })}`),
 

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, type Dataset, LEVELS, type Level, type LevelChange, type Sharing, TIER_LABEL } from '../api';
 import { Dialog, ErrorNote, formatDate, Spinner, timeLeft } from './ui';
+import { Why } from './Why';
 
 interface Pending {
   label: string;
@@ -100,7 +101,10 @@ export function SharingSettings({ dataset, version, onChange }: { dataset: Datas
                 </select>
               </td>
               <td>
-                direct{g.external ? <span className="chip warn">external</span> : null}
+                <details>
+                  <summary>direct{g.external ? <span className="chip warn">external</span> : null}</summary>
+                  <Why datasetId={dataset.id} userId={g.user.id} label={`Why ${g.user.name} has access`} />
+                </details>
                 {g.active ? null : (
                   <span className="chip muted-chip" title="Not in force while the dataset is not shared with external accessors">
                     dormant

@@ -1,40 +1,14 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { type AccessPath, ApiError, api, type Dataset, rank, TIER_LABEL } from '../api';
+import { ApiError, api, type Dataset, rank, TIER_LABEL } from '../api';
 import { History } from '../components/History';
 import { Items } from '../components/Items';
 import { ProcessDialog, ProjectsAndLineage } from '../components/Lineage';
 import { SharePanel } from '../components/SharePanel';
 import { SharingSettings } from '../components/SharingSettings';
 import { Dialog, ErrorNote, Field, LevelBadge, Spinner } from '../components/ui';
+import { Why } from '../components/Why';
 import { navigate } from '../router';
 import { useSession } from '../session';
-
-const PATH_TEXT: Record<AccessPath['kind'], string> = {
-  org_admin: 'you are an admin of the organization',
-  visibility: 'the dataset is shared with the whole organization',
-  team: 'a team you are in',
-  direct: 'it was shared with you directly',
-};
-
-function Why({ datasetId, userId }: { datasetId: string; userId: string }) {
-  const [paths, setPaths] = useState<AccessPath[] | null>(null);
-  useEffect(() => {
-    api.explain(datasetId, userId).then(
-      (e) => setPaths(e.paths),
-      () => setPaths([]),
-    );
-  }, [datasetId, userId]);
-  if (!paths || paths.length === 0) return null;
-  return (
-    <ul className="why" aria-label="Why you have access">
-      {paths.map((p, i) => (
-        <li key={`${p.kind}-${p.team?.id ?? i}`}>
-          <LevelBadge level={p.level} /> {p.kind === 'team' ? `team ${p.team?.name}` : PATH_TEXT[p.kind]}
-        </li>
-      ))}
-    </ul>
-  );
-}
 
 function EditDataset({ dataset, onClose, onSaved }: { dataset: Dataset; onClose(): void; onSaved(d: Dataset): void }) {
   const [name, setName] = useState(dataset.name);
@@ -155,7 +129,7 @@ export function DatasetDetails({ id }: { id: string }) {
           <dt>Your level</dt>
           <dd>
             <LevelBadge level={dataset.myLevel} />
-            {user ? <Why datasetId={dataset.id} userId={user.id} /> : null}
+            {user ? <Why datasetId={dataset.id} userId={user.id} label="Why you have access" /> : null}
           </dd>
           <dt>Created</dt>
           <dd>{new Date(dataset.createdAt).toLocaleDateString()}</dd>

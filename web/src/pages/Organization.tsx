@@ -1,5 +1,6 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { type AuditEvent, api, type Member, type Role, type Team, type User } from '../api';
+import { AccessReview } from '../components/AccessReview';
 import { ErrorNote, Field, formatDate, Spinner } from '../components/ui';
 import { useSession } from '../session';
 
@@ -278,6 +279,7 @@ export function Organization({ id }: { id: string }) {
           </ul>
         )}
       </section>
+      {isAdmin ? <AccessReview orgId={id} /> : null}
       {isAdmin ? <AuditLog orgId={id} /> : null}
     </main>
   );
