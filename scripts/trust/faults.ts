@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import { freePort } from '../../test/helpers/process.js';
 import { SmtpSink } from '../../test/helpers/smtp.js';
 import { multipart } from '../../test/helpers/upload.js';
-import { Checks, call, environment, flag, seed, startServers, stopServers } from './harness.js';
+import { Checks, call, environment, flag, seed, startServers, stopServers, storedLevel } from './harness.js';
 import { type LaneModel, lostWrites, newTally, runLane } from './workload.js';
 
 const short = flag('short');
@@ -65,15 +65,7 @@ async function postgresRestartUnderLoad(): Promise<void> {
     const seen = await probe;
     await load;
     const unavailable = seen.filter((s) => s.status === 503);
-    const lost = await lostWrites(models, async (datasetId, userId) => {
-      const row = await env.store.db
-        .selectFrom('user_grants')
-        .select('level')
-        .where('dataset_id', '=', datasetId)
-        .where('user_id', '=', userId)
-        .executeTakeFirst();
-      return row ? Number(row.level) : null;
-    });
+    const lost = await lostWrites(models, storedLevel(env.store));
     const after = await call(servers[1]!.url, seeded.adminToken, 'GET', '/api/v1/datasets?limit=5');
     console.log(
       `restart under load: ${tally.requests} requests, ${tally.unavailable} answered 503 and retried; probe saw ${unavailable.length} × 503`,

@@ -224,3 +224,16 @@ export function serverStats(pid: number): { rssMb: number; fds: number } {
   const fds = fs.readdirSync(`/proc/${pid}/fd`).length;
   return { rssMb: rss, fds };
 }
+
+/** The level of a user's direct grant as stored, for checking acknowledged writes. */
+export function storedLevel(store: Store) {
+  return async (datasetId: string, userId: string): Promise<number | null> => {
+    const row = await store.db
+      .selectFrom('user_grants')
+      .select('level')
+      .where('dataset_id', '=', datasetId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return row ? Number(row.level) : null;
+  };
+}

@@ -5,7 +5,19 @@
  *   npm run test:load [-- --short] [-- --db sqlite|postgres]
  */
 import { SmtpSink } from '../../test/helpers/smtp.js';
-import { Checks, environment, flag, type Kind, option, percentile, seed, serverStats, startServers, stopServers } from './harness.js';
+import {
+  Checks,
+  environment,
+  flag,
+  type Kind,
+  option,
+  percentile,
+  seed,
+  serverStats,
+  startServers,
+  stopServers,
+  storedLevel,
+} from './harness.js';
 import { type LaneModel, lostWrites, newTally, runLane } from './workload.js';
 
 const short = flag('short');
@@ -39,15 +51,7 @@ for (const kind of kinds) {
       ),
     );
     const elapsed = (Date.now() - started) / 1000;
-    const lost = await lostWrites(models, async (datasetId, userId) => {
-      const row = await env.store.db
-        .selectFrom('user_grants')
-        .select('level')
-        .where('dataset_id', '=', datasetId)
-        .where('user_id', '=', userId)
-        .executeTakeFirst();
-      return row ? Number(row.level) : null;
-    });
+    const lost = await lostWrites(models, storedLevel(env.store));
     const label = `${kind}, ${servers.length} instance(s), ${clients} clients, ${seconds} s`;
     const summary = Object.entries(tally.latencies)
       .map(([op, ms]) => `${op} p50 ${percentile(ms, 50).toFixed(1)} ms p99 ${percentile(ms, 99).toFixed(1)} ms (${ms.length})`)

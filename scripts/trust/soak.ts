@@ -4,7 +4,7 @@
  *   npm run test:soak [-- --short]
  */
 import { SmtpSink } from '../../test/helpers/smtp.js';
-import { Checks, environment, flag, option, seed, serverStats, startServers, stopServers } from './harness.js';
+import { Checks, environment, flag, option, seed, serverStats, startServers, stopServers, storedLevel } from './harness.js';
 import { type LaneModel, lostWrites, newTally, runLane } from './workload.js';
 
 const short = flag('short');
@@ -32,15 +32,7 @@ try {
   console.log(
     `${seconds} s, ${tally.requests} requests; RSS ${rss[0].toFixed(0)} → ${rss[1].toFixed(0)} MB; open handles ${fds[0].toFixed(0)} → ${fds[1].toFixed(0)}`,
   );
-  const lost = await lostWrites(models, async (datasetId, userId) => {
-    const row = await env.store.db
-      .selectFrom('user_grants')
-      .select('level')
-      .where('dataset_id', '=', datasetId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
-    return row ? Number(row.level) : null;
-  });
+  const lost = await lostWrites(models, storedLevel(env.store));
   checks.check(
     tally.fiveHundreds === 0 && tally.wrongDecisions.length === 0 && lost.length === 0,
     `soak: no 5xx, no wrong decision, no lost write (${tally.requests} requests)`,

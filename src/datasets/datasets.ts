@@ -8,6 +8,7 @@ import { itemShas, removeUnusedBlobs } from '../content/items.js';
 import { type Context, inTransaction } from '../context.js';
 import { Forbidden, InvalidRequest } from '../errors.js';
 import { newId } from '../secrets.js';
+import type { Db } from '../store/database.js';
 import type { DatasetsTable } from '../store/schema.js';
 
 export type DatasetRow = DatasetsTable;
@@ -50,19 +51,7 @@ export async function createDataset(
   dataset.name_key = datasetNameKey(dataset.name);
   await inTransaction(ctx, async (tx) => {
     await tx.insertInto('datasets').values(dataset).execute();
-    // The creator's admin grant is an ordinary grant: revocable like any other.
-    await tx
-      .insertInto('user_grants')
-      .values({
-        dataset_id: dataset.id,
-        user_id: actorId,
-        level: rankOf('admin'),
-        expires_at: null,
-        granted_by: actorId,
-        created_at: now,
-        last_used_at: null,
-      })
-      .execute();
+    await grantCreatorAdmin(tx, dataset.id, actorId, now);
     await recordEvent(tx, {
       orgId,
       at: now,
@@ -74,6 +63,25 @@ export async function createDataset(
     });
   });
   return { dataset, level: 'admin' };
+}
+
+/** The creator's admin grant is an ordinary direct grant: revocable like any other. */
+export async function grantCreatorAdmin(tx: Db, datasetId: string, creatorId: string, now: number): Promise<void> {
+  await tx
+    .insertInto('user_grants')
+    .values({
+      dataset_id: datasetId,
+      user_id: creatorId,
+      level: rankOf('admin'),
+      expires_at: null,
+      granted_by: creatorId,
+      created_at: now,
+      last_used_at: null,
+    })
+    .onConflict((oc) =>
+      oc.columns(['dataset_id', 'user_id']).doUpdateSet({ level: rankOf('admin'), expires_at: null, granted_by: creatorId }),
+    )
+    .execute();
 }
 
 export async function getDataset(ctx: Context, actorId: string, datasetId: string): Promise<AuthorizedDataset> {

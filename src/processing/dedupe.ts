@@ -1,9 +1,9 @@
 import { authorizeDataset, checkAccess } from '../access/check.js';
 import { datasetNameKey } from '../access/inventory.js';
-import { rankOf } from '../access/levels.js';
 import { membershipOf } from '../access/org.js';
 import { recordEvent } from '../audit/record.js';
 import { type Context, inTransaction } from '../context.js';
+import { grantCreatorAdmin } from '../datasets/datasets.js';
 import { Forbidden, NotFound } from '../errors.js';
 import { newId, newSortableId } from '../secrets.js';
 import type { Db } from '../store/database.js';
@@ -118,19 +118,7 @@ async function runDedupe(
           .values(teams.map((g) => ({ ...g, dataset_id: dataset.id, created_at: now, last_used_at: null })))
           .execute();
     }
-    await tx
-      .insertInto('user_grants')
-      .values({
-        dataset_id: dataset.id,
-        user_id: actorId,
-        level: rankOf('admin'),
-        expires_at: null,
-        granted_by: actorId,
-        created_at: now,
-        last_used_at: null,
-      })
-      .onConflict((oc) => oc.columns(['dataset_id', 'user_id']).doUpdateSet({ level: rankOf('admin'), expires_at: null }))
-      .execute();
+    await grantCreatorAdmin(tx, dataset.id, actorId, now);
     const event = { orgId: source.org_id, at: now, actorId, datasetId: dataset.id, subject: `dataset:${dataset.id}` };
     await recordEvent(tx, {
       ...event,

@@ -24,14 +24,17 @@ function describe(event: AuditEvent): string {
   }
 }
 
-/** The dataset's own history from the audit log: who changed its access, when, from what to what. */
-export function History({ orgId, datasetId }: { orgId: string; datasetId: string }) {
+/**
+ * The audit log, newest first: the organization's (with a CSV export), or one dataset's history:
+ * who changed its access, when, from what to what.
+ */
+export function History({ orgId, datasetId }: { orgId: string; datasetId?: string }) {
   const [events, setEvents] = useState<AuditEvent[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const load = useCallback(
     (after: string | null) =>
-      api.audit(orgId, { datasetId, cursor: after }).then((page) => {
+      api.audit(orgId, { ...(datasetId ? { datasetId } : {}), cursor: after }).then((page) => {
         setEvents((previous) => (after && previous ? [...previous, ...page.items] : page.items));
         setCursor(page.nextCursor);
       }, setError),
@@ -42,7 +45,14 @@ export function History({ orgId, datasetId }: { orgId: string; datasetId: string
   }, [load]);
   return (
     <section className="card" aria-labelledby="history-title">
-      <h2 id="history-title">History</h2>
+      <header className="section-header">
+        <h2 id="history-title">{datasetId ? 'History' : 'Audit log'}</h2>
+        {datasetId ? null : (
+          <a href={`/api/v1/orgs/${orgId}/audit.csv`} download>
+            Export CSV
+          </a>
+        )}
+      </header>
       <ErrorNote error={error} />
       {events === null ? (
         error ? null : (

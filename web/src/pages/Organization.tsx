@@ -1,7 +1,8 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { type AuditEvent, api, type Member, type Role, type Team, type User } from '../api';
+import { api, type Member, type Role, type Team, type User } from '../api';
 import { AccessReview } from '../components/AccessReview';
-import { ErrorNote, Field, formatDate, Spinner } from '../components/ui';
+import { History } from '../components/History';
+import { ErrorNote, Field, Spinner } from '../components/ui';
 import { useSession } from '../session';
 
 function InviteMembers({ orgId, onSent }: { orgId: string; onSent(): void }) {
@@ -106,57 +107,6 @@ function TeamRow({ team, members, isAdmin, onChange }: { team: Team; members: Me
         </div>
       ) : null}
     </li>
-  );
-}
-
-function AuditLog({ orgId }: { orgId: string }) {
-  const [events, setEvents] = useState<AuditEvent[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const load = useCallback(
-    (after: string | null) =>
-      api.audit(orgId, { cursor: after }).then((page) => {
-        setEvents((previous) => (after && previous ? [...previous, ...page.items] : page.items));
-        setCursor(page.nextCursor);
-      }, setError),
-    [orgId],
-  );
-  useEffect(() => {
-    void load(null);
-  }, [load]);
-  return (
-    <section className="card" aria-labelledby="audit-title">
-      <header className="section-header">
-        <h2 id="audit-title">Audit log</h2>
-        <a href={`/api/v1/orgs/${orgId}/audit.csv`} download>
-          Export CSV
-        </a>
-      </header>
-      <ErrorNote error={error} />
-      {events === null ? (
-        <Spinner />
-      ) : (
-        <table>
-          <tbody>
-            {events.map((e) => (
-              <tr key={e.id}>
-                <td className="muted">{formatDate(e.at)}</td>
-                <td>{e.actor?.name ?? 'someone with the link'}</td>
-                <td>
-                  <code>{e.action}</code>
-                </td>
-                <td className="muted">{e.subjectName ?? e.subject}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      {cursor ? (
-        <button type="button" className="more" onClick={() => void load(cursor)}>
-          Load more
-        </button>
-      ) : null}
-    </section>
   );
 }
 
@@ -280,7 +230,7 @@ export function Organization({ id }: { id: string }) {
         )}
       </section>
       {isAdmin ? <AccessReview orgId={id} /> : null}
-      {isAdmin ? <AuditLog orgId={id} /> : null}
+      {isAdmin ? <History orgId={id} /> : null}
     </main>
   );
 }
