@@ -15,6 +15,7 @@ export interface Overrides {
   delivery?: DeliveryOptions;
   webRoot?: string;
   processInlineLimit?: number;
+  processInlineWaitMs?: number;
 }
 
 /** Composition root: config → store → mailer → server. Used by main.ts and by tests. */
@@ -35,6 +36,7 @@ export async function startTessera(config: Config, logger: Logger, overrides: Ov
     blobs: new FilesystemBlobStore(path.join(config.dataDir, 'blobs')),
     maxUploadBytes: config.maxUploadBytes,
     processInlineLimit: overrides.processInlineLimit ?? 2_000,
+    processInlineWaitMs: overrides.processInlineWaitMs ?? 1_000,
   };
   const app = await buildServer(ctx, overrides.webRoot === undefined ? {} : { webRoot: overrides.webRoot });
 

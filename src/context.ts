@@ -16,6 +16,8 @@ export interface Context {
   maxUploadBytes: number;
   /** Datasets with more items than this are processed in the background (202 with a job). */
   processInlineLimit: number;
+  /** How long a processing request waits for a smaller dataset before answering 202 with the job. */
+  processInlineWaitMs: number;
 }
 
 /** Runs `work` in one transaction: every multi-row change goes through here. */

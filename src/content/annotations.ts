@@ -73,15 +73,15 @@ export async function createLayer(ctx: Context, actorId: string, datasetId: stri
   await authorizeDataset(ctx.db, actorId, datasetId, 'write', ctx.clock.now());
   const name = rawName.trim();
   if (!name) throw new InvalidRequest('The layer name cannot be empty.', { field: 'name' });
-  const taken = await ctx.db
-    .selectFrom('layers')
-    .select('id')
-    .where('dataset_id', '=', datasetId)
-    .where('name', '=', name)
-    .executeTakeFirst();
-  if (taken) throw new Conflict('layer_name_taken', 'The dataset already has a layer with this name.');
   const row: LayersTable = { id: newId('layer'), dataset_id: datasetId, name, created_by: actorId, created_at: ctx.clock.now() };
-  await ctx.db.insertInto('layers').values(row).execute();
+  const inserted = await ctx.db
+    .insertInto('layers')
+    .values(row)
+    .onConflict((oc) => oc.columns(['dataset_id', 'name']).doNothing())
+    .executeTakeFirst();
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) {
+    throw new Conflict('layer_name_taken', 'The dataset already has a layer with this name.');
+  }
   return { id: row.id, name, annotationCount: 0, createdAt: iso(row.created_at) };
 }
 

@@ -13,12 +13,22 @@ export interface StoredBlob {
   head: Buffer;
 }
 
-/** Where item bytes live, addressed by their SHA-256: identical bytes are stored once. */
+/**
+ * Where item bytes live, addressed by their SHA-256: identical bytes are stored once.
+ *
+ * A blob is *held* from the moment it is put (or `hold` succeeds) until `release`: while held it
+ * is never removed, so an item row about to point to it can be committed safely even while
+ * another request removes the blobs a deleted dataset no longer uses.
+ */
 export interface BlobStore {
-  /** Streams `source` in, never holding it whole in memory; refuses more than `maxBytes`. */
+  /** Streams `source` in, never holding it whole in memory; refuses more than `maxBytes`. The blob comes back held. */
   put(source: Readable, maxBytes: number): Promise<StoredBlob>;
+  /** Holds a blob already stored; false when it is not there. */
+  hold(sha256: string): Promise<boolean>;
+  release(sha256: string): void;
   open(sha256: string, range?: { start: number; end: number }): Readable;
-  remove(sha256: string): Promise<void>;
+  /** Removes the blob unless it is held or `inUse` (asked while no hold can begin) says a row still points to it. */
+  removeUnlessUsed(sha256: string, inUse: () => Promise<boolean>): Promise<void>;
 }
 
 export class TooLarge extends DomainError {
@@ -27,14 +37,57 @@ export class TooLarge extends DomainError {
   }
 }
 
-const HEAD_BYTES = 64;
+/** One at a time per blob: a hold never starts while a removal of the same blob decides. */
+class BlobLocks {
+  private readonly tails = new Map<string, Promise<void>>();
+  private readonly holds = new Map<string, number>();
+
+  async exclusive<T>(sha256: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(sha256) ?? Promise.resolve();
+    let finish!: () => void;
+    const done = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    const tail = previous.then(() => done);
+    this.tails.set(sha256, tail);
+    await previous;
+    try {
+      return await work();
+    } finally {
+      finish();
+      if (this.tails.get(sha256) === tail) this.tails.delete(sha256);
+    }
+  }
+
+  hold(sha256: string): void {
+    this.holds.set(sha256, (this.holds.get(sha256) ?? 0) + 1);
+  }
+
+  release(sha256: string): void {
+    const left = (this.holds.get(sha256) ?? 0) - 1;
+    if (left > 0) this.holds.set(sha256, left);
+    else this.holds.delete(sha256);
+  }
+
+  isHeld(sha256: string): boolean {
+    return this.holds.has(sha256);
+  }
+}
+
+const HEAD_BYTES = 512;
 
 /**
  * Content-addressed files under DATA_DIR/blobs/ab/cd/<sha256>. A blob is written to a temporary
  * file and renamed into place only once complete, so a crash never leaves a torn file where an
- * item row could point; a row is inserted only after its blob is in place.
+ * item row could point; a row is inserted only after its blob is in place. Files no row points
+ * to (a crash between the rename and the commit) are harmless and removed by the next sweep.
+ *
+ * Holds are kept in this process: instances that share one blob directory would need them in
+ * the database.
  */
 export class FilesystemBlobStore implements BlobStore {
+  private readonly locks = new BlobLocks();
+
   constructor(private readonly root: string) {}
 
   private pathOf(sha256: string): string {
@@ -63,8 +116,11 @@ export class FilesystemBlobStore implements BlobStore {
       if ((source as Readable & { truncated?: boolean }).truncated) throw new TooLarge(maxBytes);
       const sha256 = hash.digest('hex');
       const target = this.pathOf(sha256);
-      await fsp.mkdir(path.dirname(target), { recursive: true });
-      await fsp.rename(tmp, target);
+      await this.locks.exclusive(sha256, async () => {
+        await fsp.mkdir(path.dirname(target), { recursive: true });
+        await fsp.rename(tmp, target);
+        this.locks.hold(sha256);
+      });
       return { sha256, size, head };
     } catch (error) {
       await fsp.rm(tmp, { force: true });
@@ -72,29 +128,68 @@ export class FilesystemBlobStore implements BlobStore {
     }
   }
 
+  hold(sha256: string): Promise<boolean> {
+    return this.locks.exclusive(sha256, async () => {
+      const there = await fsp.access(this.pathOf(sha256)).then(
+        () => true,
+        () => false,
+      );
+      if (there) this.locks.hold(sha256);
+      return there;
+    });
+  }
+
+  release(sha256: string): void {
+    this.locks.release(sha256);
+  }
+
   open(sha256: string, range?: { start: number; end: number }): Readable {
     return fs.createReadStream(this.pathOf(sha256), range ? { start: range.start, end: range.end } : {});
   }
 
-  async remove(sha256: string): Promise<void> {
-    await fsp.rm(this.pathOf(sha256), { force: true });
+  removeUnlessUsed(sha256: string, inUse: () => Promise<boolean>): Promise<void> {
+    return this.locks.exclusive(sha256, async () => {
+      if (this.locks.isHeld(sha256) || (await inUse())) return;
+      await fsp.rm(this.pathOf(sha256), { force: true });
+    });
   }
+}
+
+const TEXT_CONTROLS = new Set([0x09, 0x0a, 0x0c, 0x0d, 0x1b]);
+
+/** UTF-8 without control characters; a head cut short of the whole file may end mid-character. */
+function looksLikeText(head: Buffer): boolean {
+  if (head.some((b) => (b < 0x20 && !TEXT_CONTROLS.has(b)) || b === 0x7f)) return false;
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const cut = head.length < HEAD_BYTES ? 0 : 3;
+  for (let drop = 0; drop <= cut; drop += 1) {
+    try {
+      decoder.decode(head.subarray(0, head.length - drop));
+      return true;
+    } catch {
+      // a multi-byte character cut by the head, or not UTF-8 at all
+    }
+  }
+  return false;
 }
 
 /** The content type from the bytes themselves; what the client claims is never trusted. */
 export function sniffContentType(head: Buffer, name: string): string {
   const starts = (...bytes: number[]) => bytes.every((b, i) => head[i] === b);
+  const ascii = (from: number, to: number) => head.subarray(from, to).toString('latin1');
   if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'image/png';
   if (starts(0xff, 0xd8, 0xff)) return 'image/jpeg';
-  if (head.subarray(0, 6).toString('latin1') === 'GIF87a' || head.subarray(0, 6).toString('latin1') === 'GIF89a') return 'image/gif';
-  if (head.subarray(0, 4).toString('latin1') === 'RIFF' && head.subarray(8, 12).toString('latin1') === 'WEBP') return 'image/webp';
-  if (head.subarray(0, 5).toString('latin1') === '%PDF-') return 'application/pdf';
-  if (starts(0x50, 0x4b, 0x03, 0x04)) return 'application/zip';
-  if (head.subarray(4, 8).toString('latin1') === 'ftyp') return 'video/mp4';
+  if (ascii(0, 6) === 'GIF87a' || ascii(0, 6) === 'GIF89a') return 'image/gif';
+  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'image/webp';
+  if (ascii(0, 5) === '%PDF-') return 'application/pdf';
+  if (starts(0x50, 0x4b, 0x03, 0x04) || starts(0x50, 0x4b, 0x05, 0x06)) return 'application/zip';
+  if (ascii(4, 8) === 'ftyp') return 'video/mp4';
   if (starts(0x49, 0x49, 0x2a, 0x00) || starts(0x4d, 0x4d, 0x00, 0x2a)) return 'image/tiff';
-  const text = head.length > 0 && !head.includes(0);
-  if (text) {
-    const start = head.toString('utf8').trimStart();
+  if (head.length > 0 && looksLikeText(head)) {
+    const start = head
+      .toString('utf8')
+      .replace(/^\uFEFF/, '')
+      .trimStart();
     if (start.startsWith('{') || start.startsWith('[')) return 'application/json';
     return /\.csv$/i.test(name) ? 'text/csv' : 'text/plain';
   }

@@ -35,7 +35,7 @@ export interface UploadedFile {
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is removed.
-const UNSAFE_IN_HEADER = /[\u0000-\u001f"]/g;
+const UNSAFE_IN_HEADER = /[\u0000-\u001f\u007f"]/g;
 
 function cleanName(raw: string): string {
   // Keep the last path segment only, and nothing that could break a header.
@@ -43,29 +43,10 @@ function cleanName(raw: string): string {
   return name.slice(0, 255) || 'file';
 }
 
-/**
- * Stores every file of an upload, then records them all in one transaction: either every file
- * of the request becomes an item or none does. Blobs are in place before any row points to them.
- */
-export async function uploadItems(
-  ctx: Context,
-  actorId: string,
-  datasetId: string,
-  files: AsyncIterable<UploadedFile>,
-): Promise<ItemView[]> {
-  await authorizeDataset(ctx.db, actorId, datasetId, 'write', ctx.clock.now());
-  const stored: (StoredBlob & { name: string })[] = [];
-  try {
-    for await (const { filename, file } of files) {
-      stored.push({ ...(await ctx.blobs.put(file, ctx.maxUploadBytes)), name: cleanName(filename) });
-    }
-  } catch (error) {
-    await removeUnusedBlobs(
-      ctx,
-      stored.map((s) => s.sha256),
-    );
-    throw error;
-  }
+type NamedBlob = StoredBlob & { name: string };
+
+/** One transaction: every stored file of the request becomes an item, or none does. */
+async function recordItems(ctx: Context, actorId: string, datasetId: string, stored: NamedBlob[]): Promise<ItemsTable[]> {
   if (stored.length === 0) throw new InvalidRequest('Send at least one file (multipart/form-data).');
   const now = ctx.clock.now();
   const rows: ItemsTable[] = stored.map((s) => ({
@@ -78,22 +59,49 @@ export async function uploadItems(
     created_by: actorId,
     created_at: now,
   }));
+  await inTransaction(ctx, async (tx) => {
+    await tx.insertInto('items').values(rows).execute();
+    await tx
+      .updateTable('datasets')
+      .set((eb) => ({ item_count: eb('item_count', '+', rows.length), updated_at: now }))
+      .where('id', '=', datasetId)
+      .execute();
+  });
+  return rows;
+}
+
+/**
+ * Stores every file of an upload, then records them all at once. Blobs are in place, and held,
+ * before any row points to them; those of a refused upload go unless another item uses them.
+ */
+export async function uploadItems(
+  ctx: Context,
+  actorId: string,
+  datasetId: string,
+  files: AsyncIterable<UploadedFile>,
+): Promise<ItemView[]> {
+  await authorizeDataset(ctx.db, actorId, datasetId, 'write', ctx.clock.now());
+  const stored: NamedBlob[] = [];
+  const release = () => {
+    for (const s of stored) ctx.blobs.release(s.sha256);
+  };
+  let rows: ItemsTable[];
   try {
-    await inTransaction(ctx, async (tx) => {
-      await tx.insertInto('items').values(rows).execute();
-      await tx
-        .updateTable('datasets')
-        .set((eb) => ({ item_count: eb('item_count', '+', rows.length), updated_at: now }))
-        .where('id', '=', datasetId)
-        .execute();
-    });
+    for await (const { filename, file } of files) {
+      stored.push({ ...(await ctx.blobs.put(file, ctx.maxUploadBytes)), name: cleanName(filename) });
+    }
+    // A long upload must not outlive the access it started with.
+    await authorizeDataset(ctx.db, actorId, datasetId, 'write', ctx.clock.now());
+    rows = await recordItems(ctx, actorId, datasetId, stored);
   } catch (error) {
+    release();
     await removeUnusedBlobs(
       ctx,
-      rows.map((r) => r.sha256),
+      stored.map((s) => s.sha256),
     );
     throw error;
   }
+  release();
   return rows.map(itemView);
 }
 
@@ -130,13 +138,26 @@ export async function readableItem(ctx: Context, actorId: string, itemId: string
   return item;
 }
 
-/** Deletes the files of blobs that no item uses any more (after the rows are gone). */
+const SWEEP_CHUNK = 500;
+
+/**
+ * Deletes the files of blobs that no item uses any more (after their rows are gone). Each is
+ * asked again under the blob's lock, so a file an upload is about to point to is never lost.
+ */
 export async function removeUnusedBlobs(ctx: Context, sha256s: string[]): Promise<void> {
   const unique = [...new Set(sha256s)];
-  if (unique.length === 0) return;
-  const used = await ctx.db.selectFrom('items').select('sha256').distinct().where('sha256', 'in', unique).execute();
-  const keep = new Set(used.map((u) => u.sha256));
-  for (const sha of unique) if (!keep.has(sha)) await ctx.blobs.remove(sha);
+  for (let i = 0; i < unique.length; i += SWEEP_CHUNK) {
+    const chunk = unique.slice(i, i + SWEEP_CHUNK);
+    // Index items_sha256.
+    const used = await ctx.db.selectFrom('items').select('sha256').distinct().where('sha256', 'in', chunk).execute();
+    const keep = new Set(used.map((u) => u.sha256));
+    for (const sha256 of chunk) {
+      if (keep.has(sha256)) continue;
+      await ctx.blobs.removeUnlessUsed(sha256, async () =>
+        Boolean(await ctx.db.selectFrom('items').select('id').where('sha256', '=', sha256).limit(1).executeTakeFirst()),
+      );
+    }
+  }
 }
 
 export async function itemShas(db: Db, datasetId: string): Promise<string[]> {

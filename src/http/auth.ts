@@ -11,6 +11,10 @@ declare module 'fastify' {
     user: User | null;
     sessionToken: string | null;
   }
+  interface FastifyContextConfig {
+    /** The route takes files as multipart/form-data (see the CSRF rule below). */
+    acceptsUpload?: boolean;
+  }
 }
 
 const CHANGES_STATE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -64,14 +68,16 @@ export function installAuth(app: FastifyInstance, ctx: Context): void {
 
 /**
  * JSON from the app's own origin only. Uploads are multipart, which any page could post, so a
- * cookie-carrying upload must also show the app's Origin (browsers send it on every POST).
+ * cookie-carrying upload must also show the app's Origin (browsers send it on every POST), and
+ * only routes that take files accept multipart at all.
  */
 function assertSameOrigin(ctx: Context, request: FastifyRequest): void {
   const contentType = request.headers['content-type'] ?? '';
   const origin = request.headers.origin;
+  const sameOrigin = origin === ctx.publicUrl.origin;
   const json = /^application\/json\s*(;|$)/i.test(contentType);
-  const upload = /^multipart\/form-data\s*;/i.test(contentType) && origin === ctx.publicUrl.origin;
-  if (!(json || upload) || (origin !== undefined && origin !== ctx.publicUrl.origin)) {
+  const upload = request.routeOptions.config.acceptsUpload === true && /^multipart\/form-data\s*;/i.test(contentType) && sameOrigin;
+  if (!(json || upload) || (origin !== undefined && !sameOrigin)) {
     throw new Forbidden('Cross-site request refused: send JSON from the Tessera web app.', 'csrf_rejected');
   }
 }

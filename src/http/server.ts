@@ -16,10 +16,11 @@ import { installErrorHandler, sendNotFound } from './errors.js';
 import { accessRoutes } from './routes/access.js';
 import { accountRoutes } from './routes/accounts.js';
 import { auditRoutes } from './routes/audit.js';
-import { contentRoutes } from './routes/content.js';
+import { contentRoutes, MAX_FILES_PER_UPLOAD } from './routes/content.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { invitationRoutes } from './routes/invitations.js';
 import { orgRoutes } from './routes/orgs.js';
+import { processingRoutes } from './routes/processing.js';
 import { projectRoutes } from './routes/projects.js';
 import { sharingRoutes } from './routes/sharing.js';
 import { teamRoutes } from './routes/teams.js';
@@ -96,7 +97,7 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
 
   await app.register(cookie);
   // Files stream straight to the blob store; the size limit is enforced there, per file.
-  await app.register(multipart, { limits: { fileSize: ctx.maxUploadBytes + 1, files: 100, fields: 10 } });
+  await app.register(multipart, { limits: { fileSize: ctx.maxUploadBytes + 1, files: MAX_FILES_PER_UPLOAD, fields: 10 } });
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -143,6 +144,7 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
       auditRoutes(t, ctx);
       contentRoutes(t, ctx);
       projectRoutes(t, ctx);
+      processingRoutes(t, ctx);
     },
     { prefix: '/api/v1' },
   );

@@ -1,142 +1,31 @@
-import { authorizeDataset, checkAccess } from '../access/check.js';
+import { authorizeDataset } from '../access/check.js';
 import { datasetNameKey } from '../access/inventory.js';
+import { levelOf, rankOf } from '../access/levels.js';
 import { membershipOf } from '../access/org.js';
 import { recordEvent } from '../audit/record.js';
+import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
-import { grantCreatorAdmin } from '../datasets/datasets.js';
-import { Forbidden, NotFound } from '../errors.js';
+import { Conflict, Forbidden } from '../errors.js';
 import { newId, newSortableId } from '../secrets.js';
 import type { Db } from '../store/database.js';
 import type { AnnotationsTable, DatasetsTable, ItemsTable, JobsTable, LayersTable } from '../store/schema.js';
+import { finishJob, reportProgress, runJob, startJob } from './jobs.js';
 
 const PAGE = 500;
 
 export type ProcessOutcome = { kind: 'done'; dataset: DatasetsTable } | { kind: 'running'; job: JobsTable };
 
-async function setJob(db: Db, id: string, change: Partial<JobsTable>): Promise<void> {
-  await db.updateTable('jobs').set(change).where('id', '=', id).execute();
-}
-
-async function insertChunked<T extends 'items' | 'layers' | 'annotations'>(
-  tx: Db,
-  table: T,
-  rows: (ItemsTable | LayersTable | AnnotationsTable)[],
-) {
-  for (let i = 0; i < rows.length; i += PAGE)
-    await tx
-      .insertInto(table)
-      .values(rows.slice(i, i + PAGE) as never)
-      .execute();
+/** What the deduplicated copy will hold: the first item of each distinct SHA-256, with its annotations. */
+interface DedupePlan {
+  items: ItemsTable[];
+  layers: LayersTable[];
+  annotations: AnnotationsTable[];
 }
 
 /**
- * Plans the deduplicated copy page by page (reporting progress), then writes it in one
- * transaction: a failure leaves no half-made dataset behind.
+ * Runs a pipeline on a dataset into a new one; needs write on it and the organization's
+ * processDatasets capability (org admins have it).
  */
-async function runDedupe(
-  ctx: Context,
-  job: JobsTable,
-  source: DatasetsTable,
-  actorId: string,
-  carrySharing: boolean,
-): Promise<DatasetsTable> {
-  const kept = new Map<string, ItemsTable>();
-  let after = '';
-  for (;;) {
-    const page = await ctx.db
-      .selectFrom('items')
-      .selectAll()
-      .where('dataset_id', '=', source.id)
-      .where('id', '>', after)
-      .orderBy('id')
-      .limit(PAGE)
-      .execute();
-    if (page.length === 0) break;
-    for (const item of page) if (!kept.has(item.sha256)) kept.set(item.sha256, item);
-    after = page[page.length - 1]!.id;
-    job.done += page.length;
-    await setJob(ctx.db, job.id, { done: job.done, updated_at: ctx.clock.now() });
-  }
-  const layers = await ctx.db.selectFrom('layers').selectAll().where('dataset_id', '=', source.id).execute();
-  const keptItems = [...kept.values()];
-  const annotations: AnnotationsTable[] = [];
-  for (let i = 0; i < keptItems.length; i += PAGE) {
-    const ids = keptItems.slice(i, i + PAGE).map((k) => k.id);
-    annotations.push(...(await ctx.db.selectFrom('annotations').selectAll().where('item_id', 'in', ids).execute()));
-  }
-
-  const now = ctx.clock.now();
-  const name = `${source.name} (deduplicated)`;
-  const dataset: DatasetsTable = {
-    id: newId('ds'),
-    org_id: source.org_id,
-    name,
-    name_key: datasetNameKey(name),
-    description: source.description,
-    visibility: carrySharing ? source.visibility : 'admins',
-    predecessor_id: source.id,
-    item_count: keptItems.length,
-    created_at: now,
-    updated_at: now,
-  };
-  const itemIds = new Map(keptItems.map((item) => [item.id, newSortableId('item', now)]));
-  const layerIds = new Map(layers.map((layer) => [layer.id, newId('layer')]));
-  await inTransaction(ctx, async (tx) => {
-    await tx.insertInto('datasets').values(dataset).execute();
-    await insertChunked(
-      tx,
-      'items',
-      keptItems.map((item) => ({ ...item, id: itemIds.get(item.id)!, dataset_id: dataset.id })),
-    );
-    await insertChunked(
-      tx,
-      'layers',
-      layers.map((layer) => ({ ...layer, id: layerIds.get(layer.id)!, dataset_id: dataset.id })),
-    );
-    await insertChunked(
-      tx,
-      'annotations',
-      annotations.map((a) => ({
-        ...a,
-        id: newSortableId('ann', now),
-        layer_id: layerIds.get(a.layer_id)!,
-        item_id: itemIds.get(a.item_id)!,
-      })),
-    );
-    if (carrySharing) {
-      // Grants carry over as they stand; pending invitations never do.
-      const users = await tx.selectFrom('user_grants').selectAll().where('dataset_id', '=', source.id).execute();
-      if (users.length)
-        await tx
-          .insertInto('user_grants')
-          .values(users.map((g) => ({ ...g, dataset_id: dataset.id, created_at: now, last_used_at: null })))
-          .execute();
-      const teams = await tx.selectFrom('team_grants').selectAll().where('dataset_id', '=', source.id).execute();
-      if (teams.length)
-        await tx
-          .insertInto('team_grants')
-          .values(teams.map((g) => ({ ...g, dataset_id: dataset.id, created_at: now, last_used_at: null })))
-          .execute();
-    }
-    await grantCreatorAdmin(tx, dataset.id, actorId, now);
-    const event = { orgId: source.org_id, at: now, actorId, datasetId: dataset.id, subject: `dataset:${dataset.id}` };
-    await recordEvent(tx, {
-      ...event,
-      action: 'dataset.created',
-      after: { name, visibility: dataset.visibility, predecessorId: source.id },
-    });
-    await recordEvent(tx, {
-      ...event,
-      action: 'dataset.processed',
-      before: { datasetId: source.id, items: job.total },
-      after: { pipeline: 'dedupe', items: keptItems.length, carrySharing },
-    });
-    await setJob(tx, job.id, { status: 'succeeded', done: job.total, result_dataset_id: dataset.id, updated_at: now });
-  });
-  return dataset;
-}
-
-/** Runs a pipeline: inline when the dataset is small, otherwise in the background as a job. */
 export async function processDataset(
   ctx: Context,
   actorId: string,
@@ -152,70 +41,229 @@ export async function processDataset(
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('dataset_id', '=', datasetId)
     .executeTakeFirstOrThrow();
-  const now = ctx.clock.now();
-  const job: JobsTable = {
-    id: newId('job'),
+  const job = await startJob(ctx, {
     kind: 'dedupe',
-    org_id: source.org_id,
-    source_dataset_id: datasetId,
-    started_by: actorId,
-    status: 'running',
-    done: 0,
+    orgId: source.org_id,
+    sourceDatasetId: datasetId,
+    startedBy: actorId,
     total: Number(count.n),
-    result_dataset_id: null,
-    error: null,
+  });
+  const outcome = await runJob(ctx, job, () => dedupe(ctx, job, source, actorId, input.carrySharing === true));
+  return outcome.kind === 'done' ? { kind: 'done', dataset: outcome.result } : outcome;
+}
+
+async function dedupe(ctx: Context, job: JobsTable, source: DatasetsTable, actorId: string, carrySharing: boolean): Promise<DatasetsTable> {
+  const plan = await planDedupe(ctx, job, source);
+  const held: string[] = [];
+  try {
+    // Held, the files cannot be swept away (say, by a deletion of the source) before the copy commits.
+    for (const item of plan.items) {
+      if (!(await ctx.blobs.hold(item.sha256))) {
+        if (!(await sourceExists(ctx.db, source.id))) throw datasetDeleted();
+        throw new Conflict('item_file_missing', `The file of item "${item.name}" is missing; nothing was created.`);
+      }
+      held.push(item.sha256);
+    }
+    return await writeCopy(ctx, job, source, actorId, carrySharing, plan);
+  } finally {
+    for (const sha256 of held) ctx.blobs.release(sha256);
+  }
+}
+
+async function sourceExists(db: Db, datasetId: string): Promise<boolean> {
+  return Boolean(await db.selectFrom('datasets').select('id').where('id', '=', datasetId).executeTakeFirst());
+}
+
+const datasetDeleted = () => new Conflict('dataset_deleted', 'The dataset was deleted while it was being processed; nothing was created.');
+
+/** Reads the source page by page, reporting each page as progress. */
+async function planDedupe(ctx: Context, job: JobsTable, source: DatasetsTable): Promise<DedupePlan> {
+  const kept = new Map<string, ItemsTable>();
+  let after = '';
+  let done = 0;
+  for (;;) {
+    // Index items_dataset (dataset_id, id).
+    const page = await ctx.db
+      .selectFrom('items')
+      .selectAll()
+      .where('dataset_id', '=', source.id)
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(PAGE)
+      .execute();
+    if (page.length === 0) break;
+    for (const item of page) if (!kept.has(item.sha256)) kept.set(item.sha256, item);
+    after = page[page.length - 1]!.id;
+    done += page.length;
+    await reportProgress(ctx, job, done);
+  }
+  const items = [...kept.values()];
+  const layers = await ctx.db.selectFrom('layers').selectAll().where('dataset_id', '=', source.id).orderBy('id').execute();
+  const annotations: AnnotationsTable[] = [];
+  for (let i = 0; i < items.length; i += PAGE) {
+    const ids = items.slice(i, i + PAGE).map((k) => k.id);
+    // Index annotations_item.
+    annotations.push(...(await ctx.db.selectFrom('annotations').selectAll().where('item_id', 'in', ids).orderBy('id').execute()));
+  }
+  return { items, layers, annotations };
+}
+
+type ContentTables = { items: ItemsTable; layers: LayersTable; annotations: AnnotationsTable };
+
+async function insertInPages<T extends keyof ContentTables>(tx: Db, table: T, rows: ContentTables[T][]): Promise<void> {
+  for (let i = 0; i < rows.length; i += PAGE)
+    await tx
+      .insertInto(table)
+      .values(rows.slice(i, i + PAGE) as never)
+      .execute();
+}
+
+/** The new dataset, its content, its grants, its lineage and the audit: one transaction, so a failure leaves nothing. */
+async function writeCopy(
+  ctx: Context,
+  job: JobsTable,
+  source: DatasetsTable,
+  actorId: string,
+  carrySharing: boolean,
+  plan: DedupePlan,
+): Promise<DatasetsTable> {
+  const now = ctx.clock.now();
+  const name = `${source.name} (deduplicated)`;
+  const dataset: DatasetsTable = {
+    id: newId('ds'),
+    org_id: source.org_id,
+    name,
+    name_key: datasetNameKey(name),
+    description: source.description,
+    visibility: carrySharing ? source.visibility : 'admins',
+    predecessor_id: source.id,
+    item_count: plan.items.length,
     created_at: now,
     updated_at: now,
   };
-  await ctx.db.insertInto('jobs').values(job).execute();
-  const run = runDedupe(ctx, job, source, actorId, input.carrySharing === true).catch(async (error: unknown) => {
-    ctx.logger.error({ err: error, jobId: job.id }, 'processing failed');
-    await setJob(ctx.db, job.id, {
-      status: 'failed',
-      error: 'Processing failed; nothing was created. Try again.',
-      updated_at: ctx.clock.now(),
+  await inTransaction(ctx, async (tx) => {
+    if (!(await sourceExists(tx, source.id))) throw datasetDeleted();
+    await tx.insertInto('datasets').values(dataset).execute();
+    await copyContent(tx, dataset.id, plan, now);
+    const event = { orgId: source.org_id, at: now, actorId, datasetId: dataset.id };
+    await recordEvent(tx, {
+      ...event,
+      subject: `dataset:${dataset.id}`,
+      action: 'dataset.created',
+      after: { name, visibility: dataset.visibility, predecessorId: source.id },
     });
-    throw error;
+    if (carrySharing) await carryGrants(tx, source.id, dataset.id, actorId, now, event);
+    await grantCreatorAdmin(tx, dataset.id, actorId, now);
+    await recordEvent(tx, {
+      ...event,
+      subject: `dataset:${dataset.id}`,
+      action: 'dataset.processed',
+      before: { datasetId: source.id, items: job.total },
+      after: { pipeline: 'dedupe', items: plan.items.length, carrySharing },
+    });
+    await finishJob(tx, job, dataset.id, now);
   });
-  if (job.total <= ctx.processInlineLimit) return { kind: 'done', dataset: await run };
-  run.catch(() => {});
-  return { kind: 'running', job };
+  return dataset;
 }
 
-// A job whose instance stopped mid-way stops reporting; after this long it is shown as failed.
-const STALE_MS = 10 * 60 * 1000;
-
-export async function getJob(ctx: Context, actorId: string, jobId: string): Promise<JobsTable> {
-  const job = await ctx.db.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirst();
-  if (!job) throw new NotFound('Job');
-  if (job.started_by !== actorId) {
-    const membership = await membershipOf(ctx.db, actorId, job.org_id);
-    if (membership?.role !== 'admin') throw new NotFound('Job');
-  }
-  if (job.status === 'running' && job.updated_at < ctx.clock.now() - STALE_MS) {
-    return { ...job, status: 'failed', error: 'Processing was interrupted; nothing was created. Try again.' };
-  }
-  return job;
+/** The planned items, layers and annotations under new ids in the new dataset; who made each and when stays. */
+async function copyContent(tx: Db, datasetId: string, plan: DedupePlan, now: number): Promise<void> {
+  const itemIds = new Map(plan.items.map((item) => [item.id, newSortableId('item', now)]));
+  const layerIds = new Map(plan.layers.map((layer) => [layer.id, newId('layer')]));
+  await insertInPages(
+    tx,
+    'items',
+    plan.items.map((item) => ({ ...item, id: itemIds.get(item.id)!, dataset_id: datasetId })),
+  );
+  await insertInPages(
+    tx,
+    'layers',
+    plan.layers.map((layer) => ({ ...layer, id: layerIds.get(layer.id)!, dataset_id: datasetId })),
+  );
+  await insertInPages(
+    tx,
+    'annotations',
+    plan.annotations.map((a) => ({
+      ...a,
+      id: newSortableId('ann', now),
+      layer_id: layerIds.get(a.layer_id)!,
+      item_id: itemIds.get(a.item_id)!,
+    })),
+  );
 }
 
-/** Where a dataset came from and what was made from it, as far as the viewer can read. */
-export async function lineageOf(ctx: Context, actorId: string, datasetId: string) {
-  const now = ctx.clock.now();
-  const { dataset } = await authorizeDataset(ctx.db, actorId, datasetId, 'read', now);
-  const readable = async (id: string) => checkAccess(ctx.db, actorId, id, now);
-  const predecessor = dataset.predecessor_id ? await readable(dataset.predecessor_id) : null;
-  const children = await ctx.db
-    .selectFrom('datasets')
-    .select('id')
-    .where('predecessor_id', '=', datasetId)
-    .orderBy('created_at')
-    .orderBy('id')
-    .limit(100)
+/** The live user and team grants of the source, each an audited grant on the copy; pending invitations never carry. */
+async function carryGrants(
+  tx: Db,
+  sourceId: string,
+  datasetId: string,
+  actorId: string,
+  now: number,
+  event: { orgId: string; at: number; actorId: string; datasetId: string },
+): Promise<void> {
+  const live = <T extends { expires_at: number | null }>(g: T) => g.expires_at === null || g.expires_at > now;
+  const carried = { carriedFrom: sourceId };
+  const users = (await tx.selectFrom('user_grants').selectAll().where('dataset_id', '=', sourceId).execute()).filter(
+    // The caller becomes admin of the copy anyway.
+    (g) => live(g) && g.user_id !== actorId,
+  );
+  for (const g of users) {
+    await tx
+      .insertInto('user_grants')
+      .values({
+        dataset_id: datasetId,
+        user_id: g.user_id,
+        level: g.level,
+        expires_at: g.expires_at,
+        granted_by: g.granted_by,
+        created_at: now,
+        last_used_at: null,
+      })
+      .execute();
+    await recordEvent(tx, {
+      ...event,
+      action: 'grant.set',
+      subject: `user:${g.user_id}`,
+      before: null,
+      after: { level: levelOf(g.level), expiresAt: iso(g.expires_at), ...carried },
+    });
+  }
+  const teams = (await tx.selectFrom('team_grants').selectAll().where('dataset_id', '=', sourceId).execute()).filter(live);
+  for (const g of teams) {
+    await tx
+      .insertInto('team_grants')
+      .values({
+        dataset_id: datasetId,
+        team_id: g.team_id,
+        level: g.level,
+        expires_at: g.expires_at,
+        granted_by: g.granted_by,
+        created_at: now,
+        last_used_at: null,
+      })
+      .execute();
+    await recordEvent(tx, {
+      ...event,
+      action: 'team_grant.set',
+      subject: `team:${g.team_id}`,
+      before: null,
+      after: { level: levelOf(g.level), expiresAt: iso(g.expires_at), ...carried },
+    });
+  }
+}
+
+/** As with any new dataset, the one who made it holds a direct admin grant (revocable like any other). */
+async function grantCreatorAdmin(tx: Db, datasetId: string, actorId: string, now: number): Promise<void> {
+  await tx
+    .insertInto('user_grants')
+    .values({
+      dataset_id: datasetId,
+      user_id: actorId,
+      level: rankOf('admin'),
+      expires_at: null,
+      granted_by: actorId,
+      created_at: now,
+      last_used_at: null,
+    })
     .execute();
-  const successors = [];
-  for (const child of children) {
-    const access = await readable(child.id);
-    if (access) successors.push(access);
-  }
-  return { predecessor, successors };
 }

@@ -1,6 +1,6 @@
 import { accessFactColumns, authorizeDataset, type FactRow, factsOf } from '../access/check.js';
 import type { Level } from '../access/levels.js';
-import { requireOrgMember } from '../access/org.js';
+import { membershipOf, requireOrgMember } from '../access/org.js';
 import { type AccessFacts, effectiveLevel } from '../access/rule.js';
 import type { Context } from '../context.js';
 import { InvalidRequest, NotFound } from '../errors.js';
@@ -93,13 +93,8 @@ export async function getProject(
 /** The projects of the dataset's organization that hold it, for a viewer who can read it. */
 export async function projectsOfDataset(ctx: Context, actorId: string, datasetId: string): Promise<ProjectSummary[]> {
   const { dataset } = await authorizeDataset(ctx.db, actorId, datasetId, 'read', ctx.clock.now());
-  const member = await ctx.db
-    .selectFrom('org_members')
-    .select('user_id')
-    .where('org_id', '=', dataset.org_id)
-    .where('user_id', '=', actorId)
-    .executeTakeFirst();
-  if (!member) return [];
+  // An external accessor reads the dataset but not its organization's projects.
+  if (!(await membershipOf(ctx.db, actorId, dataset.org_id))) return [];
   const rows = await ctx.db
     .selectFrom('project_datasets as pd')
     .innerJoin('projects as p', 'p.id', 'pd.project_id')

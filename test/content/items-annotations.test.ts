@@ -181,14 +181,30 @@ describe.each(DATABASES)('items, layers and annotations (%s)', (db) => {
       { name: 'shared.txt', content: Buffer.from('shared bytes') },
       { name: 'own.txt', content: Buffer.from('only in one') },
     ]);
-    await upload(admin, w.datasets.two!, [{ name: 'shared.txt', content: Buffer.from('shared bytes') }]);
+    const [shared] = (await upload(admin, w.datasets.two!, [{ name: 'shared.txt', content: Buffer.from('shared bytes') }])).body.items;
     const layer = await admin.post(`/api/v1/datasets/${w.datasets.one}/layers`, { name: 'labels' });
+    const [item] = (await admin.get(`/api/v1/datasets/${w.datasets.one}/items`)).body.items;
+    const annotation = await admin.post(`/api/v1/layers/${layer.body.id}/annotations`, { itemId: item.id, label: 'car' });
+    const project = (await admin.post(`/api/v1/orgs/${w.orgs.acme!.id}/projects`, { name: 'both' })).body;
+    for (const id of [w.datasets.one, w.datasets.two]) await admin.put(`/api/v1/projects/${project.id}/datasets/${id}`);
     const before = blobFiles(server).length;
+
     expect((await admin.delete(`/api/v1/datasets/${w.datasets.one}`)).status).toBe(204);
     expect(blobFiles(server).length).toBe(before - 1);
     expect((await admin.get(`/api/v1/layers/${layer.body.id}/annotations`)).status).toBe(404);
-    const remaining = await server.ctx.db.selectFrom('items').select('name').where('dataset_id', '=', w.datasets.one!).execute();
-    expect(remaining).toEqual([]);
-    expect((await admin.get(`/api/v1/datasets/${w.datasets.two}/items`)).body.items).toHaveLength(1);
+    expect((await admin.patch(`/api/v1/annotations/${annotation.body.id}`, { label: 'x' })).status).toBe(404);
+    expect((await admin.get(`/api/v1/items/${item.id}/content`)).status).toBe(404);
+    const db = server.ctx.db;
+    expect(await db.selectFrom('items').select('id').where('dataset_id', '=', w.datasets.one!).execute()).toEqual([]);
+    expect(await db.selectFrom('layers').select('id').where('dataset_id', '=', w.datasets.one!).execute()).toEqual([]);
+    expect(await db.selectFrom('annotations').select('id').where('id', '=', annotation.body.id).execute()).toEqual([]);
+    expect(await db.selectFrom('project_datasets').select('project_id').where('dataset_id', '=', w.datasets.one!).execute()).toEqual([]);
+    expect((await admin.get(`/api/v1/projects/${project.id}`)).body.datasets.map((d: { id: string }) => d.id)).toEqual([w.datasets.two]);
+    const kept = await server.app.inject({
+      method: 'GET',
+      url: `/api/v1/items/${shared.id}/content`,
+      headers: { cookie: `tessera_session=${admin.auth.cookie}` },
+    });
+    expect(kept.body).toBe('shared bytes');
   });
 });

@@ -1,8 +1,50 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Actor } from '../helpers/client.js';
 import { DATABASES } from '../helpers/databases.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { upload } from '../helpers/upload.js';
+import { blobFiles, upload } from '../helpers/upload.js';
 import { world } from '../helpers/world.js';
+
+interface JobJson {
+  id: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  done: number;
+  total: number;
+  datasetId?: string;
+  error?: string;
+}
+
+/** Polls a job until `done` says so; every answer seen on the way is kept, to check progress never goes back. */
+async function followJob(actor: Actor, jobId: string, done: (job: JobJson) => boolean): Promise<JobJson[]> {
+  const seen: JobJson[] = [];
+  for (let i = 0; i < 400; i += 1) {
+    const res = await actor.get<JobJson>(`/api/v1/jobs/${jobId}`);
+    expect(res.status).toBe(200);
+    seen.push(res.body);
+    if (done(res.body)) return seen;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`job ${jobId} never got there: ${JSON.stringify(seen.at(-1))}`);
+}
+
+const settled = (job: JobJson) => job.status === 'succeeded' || job.status === 'failed';
+
+/** Stops processing before it writes anything (as it holds the first file) until `open` is called. */
+function pauseProcessing(server: TestServer) {
+  const hold = server.ctx.blobs.hold.bind(server.ctx.blobs);
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  server.ctx.blobs.hold = async (sha256) => {
+    await gate;
+    return hold(sha256);
+  };
+  return () => {
+    server.ctx.blobs.hold = hold;
+    open();
+  };
+}
 
 describe.each(DATABASES)('projects and processing with lineage (%s)', (db) => {
   let server: TestServer;
@@ -52,12 +94,17 @@ describe.each(DATABASES)('projects and processing with lineage (%s)', (db) => {
       .org('acme')
       .member('writer')
       .member('annotator')
+      .member('curator')
+      .member('bob')
       .team('labelers', ['annotator'])
       .dataset('frames', { tier: 'organization' })
       .build();
     const admin = w.orgs.acme!.admin;
     const source = w.datasets.frames!;
     await admin.put(`/api/v1/datasets/${source}/sharing/users/${w.users.writer!.id}`, { level: 'write' });
+    await admin.put(`/api/v1/datasets/${source}/sharing/users/${w.users.curator!.id}`, { level: 'write' });
+    const invited = await admin.post(`/api/v1/datasets/${source}/invitations`, { emails: [w.users.bob!.user.email], level: 'annotate' });
+    expect(invited.status).toBe(201);
     await admin.put(`/api/v1/datasets/${source}/sharing/teams/${w.teams.labelers}`, { level: 'annotate' });
     const items = (
       await upload(admin, source, [
@@ -100,17 +147,44 @@ describe.each(DATABASES)('projects and processing with lineage (%s)', (db) => {
       (a: { label: string }) => a.label,
     );
     expect(labels.sort()).toEqual(['kept on A', 'kept on B']);
-    // Sharing did not carry over: the team and the org tier give nothing on the copy.
+    // Sharing did not carry over: the team, the direct grant and the org tier give nothing on the copy.
     expect((await w.users.annotator!.get(`/api/v1/datasets/${copy}`)).status).toBe(404);
-    expect((await admin.get(`/api/v1/datasets/${copy}/sharing`)).body.teams).toEqual([]);
+    expect((await w.users.curator!.get(`/api/v1/datasets/${copy}`)).status).toBe(404);
+    const plainSharing = (await admin.get(`/api/v1/datasets/${copy}/sharing`)).body;
+    expect(plainSharing.teams).toEqual([]);
+    expect(plainSharing.users.map((u: { user: { id: string }; level: string }) => [u.user.id, u.level])).toEqual([
+      [w.users.writer!.id, 'admin'],
+    ]);
 
     const carried = await w.users.writer!.post(`/api/v1/datasets/${source}/process`, { pipeline: 'dedupe', carrySharing: true });
     expect(carried.status).toBe(201);
     expect(carried.body.visibility).toBe('organization');
     expect((await w.users.annotator!.get(`/api/v1/datasets/${carried.body.id}`)).body.myLevel).toBe('annotate');
+    expect((await w.users.curator!.get(`/api/v1/datasets/${carried.body.id}`)).body.myLevel).toBe('write');
+    expect((await w.users.bob!.get(`/api/v1/datasets/${carried.body.id}`)).body.myLevel).toBe('read');
     const sharing = (await admin.get(`/api/v1/datasets/${carried.body.id}/sharing`)).body;
     expect(sharing.teams.map((t: { team: { id: string } }) => t.team.id)).toEqual([w.teams.labelers]);
+    const carriedUsers = sharing.users.map((u: { user: { id: string }; level: string }) => [u.user.id, u.level]);
+    expect(carriedUsers.sort()).toEqual(
+      [
+        [w.users.writer!.id, 'admin'],
+        [admin.id, 'admin'],
+        [w.users.curator!.id, 'write'],
+      ].sort(),
+    );
+    // The pending invitation stays on the source only.
+    expect((await admin.get(`/api/v1/datasets/${source}/sharing`)).body.invitations).toHaveLength(1);
     expect(sharing.invitations).toEqual([]);
+    const carriedEvents = (await admin.get(`/api/v1/orgs/${w.orgs.acme!.id}/audit?datasetId=${carried.body.id}`)).body.items;
+    expect(carriedEvents.map((e: { action: string; subject: string }) => `${e.action} ${e.subject}`).sort()).toEqual(
+      [
+        `dataset.created dataset:${carried.body.id}`,
+        `dataset.processed dataset:${carried.body.id}`,
+        `grant.set user:${admin.id}`,
+        `grant.set user:${w.users.curator!.id}`,
+        `team_grant.set team:${w.teams.labelers}`,
+      ].sort(),
+    );
     const lineage = (await admin.get(`/api/v1/datasets/${source}/lineage`)).body;
     expect(lineage.predecessor).toBeNull();
     expect(lineage.successors.map((d: { id: string }) => d.id).sort()).toEqual([copy, carried.body.id].sort());
@@ -132,18 +206,117 @@ describe.each(DATABASES)('projects and processing with lineage (%s)', (db) => {
     const files = Array.from({ length: 8 }, (_, i) => ({ name: `f${i}.txt`, content: Buffer.from(`content ${i % 3}`) }));
     await upload(admin, source, files);
 
-    const started = await w.users.writer!.post(`/api/v1/datasets/${source}/process`, { pipeline: 'dedupe' });
-    expect(started.status).toBe(202);
-    expect(started.body.job).toMatchObject({ total: 8, sourceDatasetId: source });
-    const url = `/api/v1/jobs/${started.body.job.id}`;
-    let job = (await w.users.writer!.get(url)).body;
-    for (let i = 0; i < 100 && job.status !== 'succeeded' && job.status !== 'failed'; i += 1) {
-      await new Promise((r) => setTimeout(r, 20));
-      job = (await w.users.writer!.get(url)).body;
+    const resume = pauseProcessing(server);
+    let jobId: string;
+    try {
+      const started = await w.users.writer!.post(`/api/v1/datasets/${source}/process`, { pipeline: 'dedupe' });
+      expect(started.status).toBe(202);
+      expect(started.body.job).toMatchObject({ status: 'running', total: 8, sourceDatasetId: source });
+      jobId = started.body.job.id;
+      // Every item has been read, nothing has been written: the job is part way.
+      const reading = await followJob(w.users.writer!, jobId, (job) => job.done === 8);
+      expect(reading.at(-1)).toMatchObject({ status: 'running', done: 8, total: 8 });
+      expect(reading.at(-1)!.datasetId).toBeUndefined();
+      expect((await admin.get(`/api/v1/datasets/${source}/lineage`)).body.successors).toEqual([]);
+    } finally {
+      resume();
     }
+    const seen = await followJob(w.users.writer!, jobId, settled);
+    const dones = seen.map((job) => job.done);
+    expect(dones).toEqual([...dones].sort((a, b) => a - b));
+    const job = seen.at(-1)!;
     expect(job).toMatchObject({ status: 'succeeded', done: 8, total: 8 });
-    expect((await admin.get(url)).body.datasetId).toBe(job.datasetId);
-    expect((await w.users.bob!.get(url)).status).toBe(404);
-    expect((await w.users.writer!.get(`/api/v1/datasets/${job.datasetId}`)).body.itemCount).toBe(3);
+    expect((await admin.get(`/api/v1/jobs/${jobId}`)).body.datasetId).toBe(job.datasetId);
+    expect((await w.users.bob!.get(`/api/v1/jobs/${jobId}`)).status).toBe(404);
+    expect((await w.users.writer!.get(`/api/v1/datasets/${job.datasetId}`)).body).toMatchObject({ itemCount: 3, predecessorId: source });
+  });
+
+  it('answers 202 with the job when even a small dataset takes longer than the wait', async () => {
+    const w = await world(server).org('acme').dataset('slow').build();
+    const admin = w.orgs.acme!.admin;
+    const source = w.datasets.slow!;
+    await upload(admin, source, [{ name: 'a.txt', content: Buffer.from('slow a') }]);
+    const resume = pauseProcessing(server);
+    server.ctx.processInlineWaitMs = 20;
+    let started: { status: number; body: { job: JobJson } };
+    try {
+      started = await admin.post(`/api/v1/datasets/${source}/process`, { pipeline: 'dedupe' });
+    } finally {
+      server.ctx.processInlineWaitMs = 60_000;
+      resume();
+    }
+    expect(started.status).toBe(202);
+    expect(started.body.job).toMatchObject({ status: 'running', total: 1 });
+    const job = (await followJob(admin, started.body.job.id, settled)).at(-1)!;
+    expect(job.status).toBe('succeeded');
+    expect((await admin.get(`/api/v1/datasets/${job.datasetId}`)).body.itemCount).toBe(1);
+  });
+
+  it('leaves no half-made dataset when processing fails, and says so on the job', async () => {
+    const w = await world(server).org('acme').dataset('fragile').build();
+    const admin = w.orgs.acme!.admin;
+    const source = w.datasets.fragile!;
+    const items = (
+      await upload(admin, source, [
+        { name: 'a.txt', content: Buffer.from('fragile a') },
+        { name: 'b.txt', content: Buffer.from('fragile b') },
+      ])
+    ).body.items;
+    const layer = (await admin.post(`/api/v1/datasets/${source}/layers`, { name: 'objects' })).body;
+    await admin.post(`/api/v1/layers/${layer.id}/annotations`, { itemId: items[0].id, label: 'car' });
+    const blobsBefore = blobFiles(server).length;
+
+    // Everything is written, then the commit fails: nothing of it may remain.
+    const db = server.ctx.db;
+    const transaction = db.transaction.bind(db);
+    db.transaction = (() => ({
+      execute: (work: (tx: typeof db) => Promise<unknown>) =>
+        transaction().execute(async (tx) => {
+          await work(tx);
+          throw new Error('the disk filled up at commit');
+        }),
+    })) as unknown as typeof db.transaction;
+    let res: { status: number; body: unknown };
+    try {
+      res = await admin.post(`/api/v1/datasets/${source}/process`, { pipeline: 'dedupe' });
+    } finally {
+      db.transaction = transaction;
+    }
+    expect(res.status).toBe(500);
+    expect(JSON.stringify(res.body)).not.toContain('disk');
+    expect(await db.selectFrom('datasets').select('id').where('predecessor_id', '=', source).execute()).toEqual([]);
+    const [job] = await db.selectFrom('jobs').selectAll().where('source_dataset_id', '=', source).execute();
+    const shown = (await admin.get(`/api/v1/jobs/${job!.id}`)).body;
+    expect(shown).toMatchObject({ status: 'failed', error: 'Processing failed; nothing was created. Try again.' });
+    expect(shown.datasetId).toBeUndefined();
+    const events = (await admin.get(`/api/v1/orgs/${w.orgs.acme!.id}/audit`)).body.items.map((e: { action: string }) => e.action);
+    expect(events).not.toContain('dataset.processed');
+    expect(blobFiles(server).length).toBe(blobsBefore);
+    expect((await admin.get(`/api/v1/datasets/${source}/items`)).body.items).toHaveLength(2);
+  });
+
+  it('fails the job, creating nothing, when its dataset is deleted while it runs', async () => {
+    const w = await world(server).org('acme').dataset('doomed').build();
+    const admin = w.orgs.acme!.admin;
+    const source = w.datasets.doomed!;
+    await upload(
+      admin,
+      source,
+      Array.from({ length: 6 }, (_, i) => ({ name: `f${i}.txt`, content: Buffer.from(`doomed ${i}`) })),
+    );
+    const resume = pauseProcessing(server);
+    let jobId: string;
+    try {
+      const started = await admin.post(`/api/v1/datasets/${source}/process`, { pipeline: 'dedupe' });
+      expect(started.status).toBe(202);
+      jobId = started.body.job.id;
+      await followJob(admin, jobId, (job) => job.done === 6);
+      expect((await admin.delete(`/api/v1/datasets/${source}`)).status).toBe(204);
+    } finally {
+      resume();
+    }
+    const job = (await followJob(admin, jobId, settled)).at(-1)!;
+    expect(job).toMatchObject({ status: 'failed', error: expect.stringContaining('deleted') });
+    expect(await server.ctx.db.selectFrom('datasets').select('id').where('predecessor_id', '=', source).execute()).toEqual([]);
   });
 });

@@ -33,6 +33,8 @@ export interface TestServerOptions {
   retryDelaysMs?: number[];
   maxUploadBytes?: number;
   processInlineLimit?: number;
+  /** How long a processing request waits before answering 202; long by default, so small datasets answer 201 however busy the machine. */
+  processInlineWaitMs?: number;
 }
 
 export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
@@ -67,6 +69,7 @@ export async function startTestServer(options: TestServerOptions) {
   const mailer = options.smtp || options.smtpUrl ? undefined : (options.mailer ?? new MemoryMailer());
   const overrides: Overrides = {
     ...(options.processInlineLimit === undefined ? {} : { processInlineLimit: options.processInlineLimit }),
+    processInlineWaitMs: options.processInlineWaitMs ?? 60_000,
     clock,
     ...(mailer ? { mailer } : {}),
     delivery: { retryDelaysMs: options.retryDelaysMs ?? [20, 40, 80] },

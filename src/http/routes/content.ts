@@ -1,4 +1,4 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import {
   createAnnotation,
@@ -8,7 +8,8 @@ import {
   listLayers,
   updateAnnotation,
 } from '../../content/annotations.js';
-import { listItems, readableItem, uploadItems } from '../../content/items.js';
+import { TooLarge } from '../../content/blobs.js';
+import { listItems, readableItem, type UploadedFile, uploadItems } from '../../content/items.js';
 import type { Context } from '../../context.js';
 import { DomainError, InvalidRequest } from '../../errors.js';
 import { requireUser } from '../auth.js';
@@ -65,6 +66,30 @@ function parseRange(header: string | undefined, size: number): { start: number; 
 
 const INLINE = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf', 'video/mp4']);
 
+/** An ASCII `filename` for old clients and the exact name in `filename*` (RFC 6266). */
+function contentDisposition(contentType: string, name: string): string {
+  const disposition = INLINE.has(contentType) ? 'inline' : 'attachment';
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  const exact = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `${disposition}; filename="${ascii}"; filename*=UTF-8''${exact}`;
+}
+
+export const MAX_FILES_PER_UPLOAD = 100;
+
+/** The parts of a multipart request as files, with the parser's limits in the API's words. */
+async function* uploadedFiles(request: FastifyRequest, maxUploadBytes: number): AsyncGenerator<UploadedFile> {
+  try {
+    for await (const part of request.files()) yield { filename: part.filename, file: part.file };
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'FST_REQ_FILE_TOO_LARGE') throw new TooLarge(maxUploadBytes);
+    if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {
+      throw new DomainError('payload_too_large', 'payload_too_large', `Send at most ${MAX_FILES_PER_UPLOAD} files in one upload.`);
+    }
+    throw error;
+  }
+}
+
 export function contentRoutes(app: TypedApp, ctx: Context): void {
   app.post(
     '/datasets/:id/items',
@@ -76,14 +101,12 @@ export function contentRoutes(app: TypedApp, ctx: Context): void {
         params: Type.Object({ id: Id }),
         response: { 201: Type.Object({ items: Type.Array(ItemSchema) }), ...errors(400, 401, 403, 404, 413) },
       },
+      config: { acceptsUpload: true },
     },
     async (request, reply) => {
       const user = requireUser(request);
       if (!request.isMultipart()) throw new InvalidRequest('Upload files as multipart/form-data.');
-      const files = (async function* () {
-        for await (const part of request.files()) yield { filename: part.filename, file: part.file };
-      })();
-      const items = await uploadItems(ctx, user.id, request.params.id, files);
+      const items = await uploadItems(ctx, user.id, request.params.id, uploadedFiles(request, ctx.maxUploadBytes));
       return reply.code(201).send({ items });
     },
   );
@@ -130,10 +153,9 @@ export function contentRoutes(app: TypedApp, ctx: Context): void {
           .header('Content-Range', `bytes */${size}`)
           .send({ error: { code: error.code, message: error.message } });
       }
-      const disposition = INLINE.has(item.content_type) ? 'inline' : 'attachment';
       reply
         .header('Content-Type', item.content_type)
-        .header('Content-Disposition', `${disposition}; filename="${item.name}"; filename*=UTF-8''${encodeURIComponent(item.name)}`)
+        .header('Content-Disposition', contentDisposition(item.content_type, item.name))
         .header('Accept-Ranges', 'bytes')
         .header('ETag', `"${item.sha256}"`);
       if (!range) return reply.header('Content-Length', String(size)).send(ctx.blobs.open(item.sha256));
