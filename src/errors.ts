@@ -12,7 +12,8 @@ export class DomainError extends Error {
       | 'conflict'
       | 'gone'
       | 'rate_limited'
-      | 'payload_too_large',
+      | 'payload_too_large'
+      | 'range_not_satisfiable',
     readonly code: string,
     message: string,
     readonly details?: unknown,
@@ -63,5 +64,12 @@ export class RateLimited extends DomainError {
     readonly retryAfterSeconds: number,
   ) {
     super('rate_limited', 'rate_limited', message);
+  }
+}
+
+/** A byte range outside the file; the answer names the file's size. */
+export class RangeNotSatisfiable extends DomainError {
+  constructor(readonly size: number) {
+    super('range_not_satisfiable', 'range_not_satisfiable', 'The requested range is outside the file.');
   }
 }

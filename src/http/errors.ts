@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, RateLimited } from '../errors.js';
+import { DomainError, RangeNotSatisfiable, RateLimited } from '../errors.js';
 
 const STATUS: Record<DomainError['kind'], number> = {
   invalid_request: 400,
@@ -10,6 +10,7 @@ const STATUS: Record<DomainError['kind'], number> = {
   gone: 410,
   payload_too_large: 413,
   rate_limited: 429,
+  range_not_satisfiable: 416,
 };
 
 function send(reply: FastifyReply, status: number, code: string, message: string, details?: unknown) {
@@ -53,6 +54,7 @@ export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof DomainError) {
       if (error instanceof RateLimited) reply.header('Retry-After', String(error.retryAfterSeconds));
+      if (error instanceof RangeNotSatisfiable) reply.header('Content-Range', `bytes */${error.size}`);
       return send(reply, STATUS[error.kind], error.code, error.message, error.details);
     }
     if (error.validation) {

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import {
   createAnnotation,
@@ -11,7 +11,7 @@ import {
 import { TooLarge } from '../../content/blobs.js';
 import { listItems, readableItem, type UploadedFile, uploadItems } from '../../content/items.js';
 import type { Context } from '../../context.js';
-import { DomainError, InvalidRequest } from '../../errors.js';
+import { DomainError, InvalidRequest, RangeNotSatisfiable } from '../../errors.js';
 import { requireUser } from '../auth.js';
 import { errors, Id, Name, NoContent, PageQuery, pageOf } from '../schemas.js';
 import type { TypedApp } from '../server.js';
@@ -39,12 +39,6 @@ const AnnotationSchema = Type.Object({
   updatedAt: Type.String(),
 });
 const Label = Type.String({ minLength: 1, maxLength: 500 });
-
-class RangeNotSatisfiable extends DomainError {
-  constructor(readonly size: number) {
-    super('invalid_request', 'range_not_satisfiable', 'The requested range is outside the file.');
-  }
-}
 
 /** One byte range of `size` bytes from a Range header, or null for the whole file. */
 function parseRange(header: string | undefined, size: number): { start: number; end: number } | null {
@@ -143,16 +137,7 @@ export function contentRoutes(app: TypedApp, ctx: Context): void {
     async (request, reply) => {
       const item = await readableItem(ctx, requireUser(request).id, request.params.id);
       const size = Number(item.size);
-      let range: { start: number; end: number } | null;
-      try {
-        range = parseRange(request.headers.range, size);
-      } catch (error) {
-        if (!(error instanceof RangeNotSatisfiable)) throw error;
-        return (reply as FastifyReply)
-          .code(416)
-          .header('Content-Range', `bytes */${size}`)
-          .send({ error: { code: error.code, message: error.message } });
-      }
+      const range = parseRange(request.headers.range, size);
       reply
         .header('Content-Type', item.content_type)
         .header('Content-Disposition', contentDisposition(item.content_type, item.name))
