@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, RangeNotSatisfiable, RateLimited } from '../errors.js';
+import { WELL_FORMED } from './schemas.js';
 
 const STATUS: Record<DomainError['kind'], number> = {
   invalid_request: 400,
@@ -45,7 +46,7 @@ function isUnavailable(error: unknown): boolean {
 function validationDetails(error: FastifyError) {
   return (error.validation ?? []).map((v) => ({
     path: `${error.validationContext ?? 'body'}${v.instancePath || ''}`,
-    message: v.message ?? 'is invalid',
+    message: v.params.pattern === WELL_FORMED ? 'must be well-formed Unicode text' : (v.message ?? 'is invalid'),
   }));
 }
 

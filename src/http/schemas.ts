@@ -12,8 +12,14 @@ export const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) =>
 export const LevelSchema = Type.Union([Type.Literal('read'), Type.Literal('annotate'), Type.Literal('write'), Type.Literal('admin')]);
 export const VisibilitySchema = Type.Union([Type.Literal('external'), Type.Literal('organization'), Type.Literal('admins')]);
 export const RoleSchema = Type.Union([Type.Literal('admin'), Type.Literal('member')]);
-export const Email = Type.String({ minLength: 3, maxLength: 254 });
-export const Name = Type.String({ minLength: 1, maxLength: 200 });
+/**
+ * Stored text must be well-formed Unicode: a lone UTF-16 surrogate has no UTF-8 form, so the
+ * database would keep something other than what the answer echoes. Checked per code point (Ajv's `u` flag).
+ */
+export const WELL_FORMED = '^\\P{Cs}*$';
+export const Text = (limits: { minLength?: number; maxLength: number }) => Type.String({ ...limits, pattern: WELL_FORMED });
+export const Email = Text({ minLength: 3, maxLength: 254 });
+export const Name = Text({ minLength: 1, maxLength: 200 });
 export const Password = Type.String({ minLength: 1, maxLength: 1024 });
 
 export const ErrorSchema = Type.Object({

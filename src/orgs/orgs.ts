@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { OrgRole } from '../access/levels.js';
 import { requireOrgAdmin, requireOrgMember } from '../access/org.js';
 import { type User, userOf } from '../accounts/users.js';
@@ -98,7 +99,8 @@ export async function listMembers(
   }
   if (page.q) {
     const pattern = `%${page.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    query = query.where((eb) => eb.or([eb(eb.fn('lower', ['u.name']), 'like', pattern), eb('u.email', 'like', pattern)]));
+    // SQLite's LIKE has no escape character unless told, so "_" and "%" in q would match anything.
+    query = query.where(sql<boolean>`(lower(u.name) like ${pattern} escape '\\' or u.email like ${pattern} escape '\\')`);
   }
   const rows = await query
     .orderBy('u.name')

@@ -96,19 +96,25 @@ export async function getTeam(ctx: Context, actorId: string, teamId: string): Pr
 export async function renameTeam(ctx: Context, actorId: string, teamId: string, rawName: string): Promise<Team> {
   const team = await administeredTeam(ctx, actorId, teamId);
   const name = requireName(rawName, 'team');
-  await inTransaction(ctx, async (tx) => {
-    if (await nameTaken(tx, team.orgId, name, teamId)) throw TAKEN();
-    await tx.updateTable('teams').set({ name }).where('id', '=', teamId).execute();
-    await recordEvent(tx, {
-      orgId: team.orgId,
-      at: ctx.clock.now(),
-      actorId,
-      action: 'team.renamed',
-      subject: `team:${teamId}`,
-      before: { name: team.name },
-      after: { name },
+  try {
+    await inTransaction(ctx, async (tx) => {
+      if (await nameTaken(tx, team.orgId, name, teamId)) throw TAKEN();
+      await tx.updateTable('teams').set({ name }).where('id', '=', teamId).execute();
+      await recordEvent(tx, {
+        orgId: team.orgId,
+        at: ctx.clock.now(),
+        actorId,
+        action: 'team.renamed',
+        subject: `team:${teamId}`,
+        before: { name: team.name },
+        after: { name },
+      });
     });
-  });
+  } catch (error) {
+    // As with creating: when two renames race, the unique constraint decides.
+    if (!(error instanceof Conflict) && (await nameTaken(ctx.db, team.orgId, name, teamId))) throw TAKEN();
+    throw error;
+  }
   return { ...team, name };
 }
 

@@ -2,11 +2,11 @@ import { Type } from 'typebox';
 import type { Context } from '../../context.js';
 import { createDataset, deleteDataset, getDataset, inventory, updateDataset } from '../../datasets/datasets.js';
 import { requireUser } from '../auth.js';
-import { DatasetSchema, datasetJson, errors, Id, LevelSchema, Name, NoContent, PageQuery, VisibilitySchema } from '../schemas.js';
+import { DatasetSchema, datasetJson, errors, Id, LevelSchema, Name, NoContent, PageQuery, Text, VisibilitySchema } from '../schemas.js';
 import type { TypedApp } from '../server.js';
 
 const tags = ['datasets'];
-const Description = Type.String({ maxLength: 10_000 });
+const Description = Text({ maxLength: 10_000 });
 
 const InventoryItem = Type.Intersect([
   DatasetSchema,
