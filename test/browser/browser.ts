@@ -3,8 +3,26 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { startTessera } from '../../src/app.js';
 import type { Clock } from '../../src/clock.js';
+import { type Actor, logIn, PASSWORD, signUp } from '../helpers/client.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
+import { freePort, ROOT } from '../helpers/process.js';
+import { MemoryMailer, type TestServer } from '../helpers/server.js';
+import { joinOrg } from '../helpers/world.js';
+
+export { PASSWORD };
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+  '--disable-quic',
+];
 
 /** Real time that a test can move forward or back, so the log keeps its order and links can expire. */
 class RunningClock implements Clock {
@@ -17,19 +35,7 @@ class RunningClock implements Clock {
   }
 }
 
-import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
-import { freePort, ROOT } from '../helpers/process.js';
-import { MemoryMailer } from '../helpers/server.js';
-
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-  '--disable-quic',
-];
+export type WebServer = Awaited<ReturnType<typeof startWebServer>>;
 
 /** The real server on a real port, serving the built web app, with PUBLIC_URL its own address. */
 export async function startWebServer() {
@@ -56,17 +62,31 @@ export async function startWebServer() {
     { clock, mailer, webRoot },
   );
   await tessera.app.listen({ port, host: '127.0.0.1' });
+  // The shape the API-level world helpers read (app, ctx, mailer), for seeding over the same server.
+  const seedable = { app: tessera.app, ctx: tessera.ctx, mailer, smtp: undefined } as unknown as TestServer;
   return {
     url,
     clock,
+    app: tessera.app,
     ctx: tessera.ctx,
     /** The newest link of `kind` mailed to `email`. */
-    async link(email: string, kind = 'invite'): Promise<string> {
+    async link(email: string, kind: 'invite' | 'reset' = 'invite'): Promise<string> {
       await tessera.ctx.delivery.drain();
       const mail = mailer.sent.filter((m) => m.to === email).at(-1);
       const match = mail ? new RegExp(`${url}/${kind}#token=[A-Za-z0-9_-]+`).exec(mail.text) : null;
       if (!match) throw new Error(`No ${kind} link mailed to ${email}`);
       return match[0];
+    },
+    /** Someone with an account, signed up over the API with a readable address. */
+    async person(name: string, email: string): Promise<Actor> {
+      return signUp(tessera.app, name, email);
+    },
+    async logIn(email: string): Promise<Actor> {
+      return logIn(tessera.app, email);
+    },
+    /** Makes `user` a member of the org through the real invitation e-mail. */
+    async join(admin: Actor, orgId: string, user: Actor, role: 'admin' | 'member' = 'member'): Promise<void> {
+      await joinOrg(seedable, admin, orgId, user, role);
     },
     async close() {
       await tessera.stop(100);
@@ -79,14 +99,33 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
 }
 
-/** A page that fails the test on any uncaught error in the app. */
+/** A page that records every uncaught error in the app, for the test to assert there were none. */
 export async function newPage(context: BrowserContext, errors: string[]): Promise<Page> {
   const page = await context.newPage();
-  page.setDefaultTimeout(8_000);
+  page.setDefaultTimeout(15_000);
   page.on('pageerror', (error) => errors.push(error.message));
   return page;
 }
 
+/** A browser of its own for `actor`, already logged in with their session cookie. */
+export async function pageAs(browser: Browser, server: WebServer, actor: Actor, errors: string[]): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await context.addCookies([{ name: 'tessera_session', value: actor.auth.cookie ?? '', url: server.url }]);
+  return newPage(context, errors);
+}
+
+/** Resolves once `check` holds, failing the test with its last value otherwise. */
+export async function eventually<T>(check: () => Promise<T>, expected: T): Promise<void> {
+  await expect.poll(check, { timeout: 15_000 }).toEqual(expected);
+}
+
 export async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(ROOT, 'docs', 'screenshots', `${name}.png`), fullPage: true });
+  // Screenshots show the page at rest: no caret blinking or spinner mid-turn.
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  await page.screenshot({ path: path.join(ROOT, 'docs', 'screenshots', `${name}.png`), fullPage: true, animations: 'disabled' });
+}
+
+/** A screenshot of one part of a page, such as a panel or a section. */
+export async function screenshotOf(locator: ReturnType<Page['locator']>, name: string): Promise<void> {
+  await locator.screenshot({ path: path.join(ROOT, 'docs', 'screenshots', `${name}.png`), animations: 'disabled' });
 }

@@ -1,14 +1,50 @@
+import zlib from 'node:zlib';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, newPage, screenshot, startWebServer } from './browser.js';
+import { launchBrowser, pageAs, screenshot, startWebServer, type WebServer } from './browser.js';
 
-const PNG = Buffer.from(
-  '89504e470d0a1a0a0000000d49484452000000100000001008020000009091683600000017494441547801636060f8cfc0c0f09f8181e13f0303c37f0600441f0b1d7a3a6b0c0000000049454e44ae426082',
-  'hex',
-);
+/** A small landscape-like PNG (sky over ground, a sun at `sun`), so thumbnails look like frames. */
+function framePng(sky: [number, number, number], ground: [number, number, number], sun: number): Buffer {
+  const width = 96;
+  const height = 64;
+  const rows: Buffer[] = [];
+  for (let y = 0; y < height; y++) {
+    const row = Buffer.alloc(1 + width * 3);
+    for (let x = 0; x < width; x++) {
+      const inSun = (x - sun) ** 2 + (y - 16) ** 2 < 64;
+      const base = y < 40 ? sky : ground;
+      const shade = y < 40 ? 1 - y / 120 : 1 - (y - 40) / 80;
+      const [r, g, b] = inSun ? [255, 214, 102] : base.map((c) => Math.round(c * shade));
+      row.set([r!, g!, b!], 1 + x * 3);
+    }
+    rows.push(row);
+  }
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from('89504e470d0a1a0a', 'hex'),
+    chunk('IHDR', header),
+    chunk('IDAT', zlib.deflateSync(Buffer.concat(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+const DAWN = framePng([120, 160, 230], [70, 130, 80], 20);
+const NOON = framePng([90, 170, 250], [150, 130, 90], 50);
+const DUSK = framePng([220, 130, 110], [60, 80, 70], 78);
 
 describe('the web UI: items, annotations, processing and lineage', () => {
-  let server: Awaited<ReturnType<typeof startWebServer>>;
+  let server: WebServer;
   let browser: Browser;
   const errors: string[] = [];
   beforeAll(async () => {
@@ -20,34 +56,25 @@ describe('the web UI: items, annotations, processing and lineage', () => {
     await server?.close();
   });
 
-  async function api(path: string, body: unknown, cookie?: string) {
-    const res = await fetch(`${server.url}/api/v1${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(cookie ? { cookie, origin: server.url } : {}) },
-      body: JSON.stringify(body),
-    });
-    return { body: (await res.json()) as any, cookie: /tessera_session=[^;]+/.exec(res.headers.get('set-cookie') ?? '')?.[0] };
-  }
-
   it('uploads with progress, shows thumbnails, annotates, and dedupes into a new dataset with lineage', { timeout: 120_000 }, async () => {
-    const signup = await api('/auth/signup', { email: 'lin@survey.test', password: 'a long enough password', name: 'Lin' });
-    const cookie = signup.cookie!;
-    const org = await api('/orgs', { name: 'Survey Co' }, cookie);
-    const dataset = await api(`/orgs/${org.body.id}/datasets`, { name: 'Street frames' }, cookie);
+    const lin = await server.person('Lin Wei', 'lin@survey.test');
+    const org = await lin.post('/api/v1/orgs', { name: 'Survey Co' });
+    const dataset = await lin.post(`/api/v1/orgs/${org.body.id}/datasets`, { name: 'Street frames' });
 
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.addCookies([{ name: 'tessera_session', value: cookie.split('=')[1]!, url: server.url }]);
-    const page = await newPage(context, errors);
+    const page = await pageAs(browser, server, lin, errors);
+    await page.setViewportSize({ width: 1280, height: 900 });
     await page.goto(`${server.url}/datasets/${dataset.body.id}`);
     await page.getByRole('heading', { name: 'Street frames', exact: true }).waitFor();
 
     await page.getByLabel('Upload files').setInputFiles([
-      { name: 'frame-1.png', mimeType: 'image/png', buffer: PNG },
-      { name: 'frame-1-copy.png', mimeType: 'image/png', buffer: PNG },
+      { name: 'frame-1.png', mimeType: 'image/png', buffer: DAWN },
+      { name: 'frame-1-copy.png', mimeType: 'image/png', buffer: DAWN },
+      { name: 'frame-2.png', mimeType: 'image/png', buffer: NOON },
+      { name: 'frame-3.png', mimeType: 'image/png', buffer: DUSK },
       { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('shot on a cloudy day') },
     ]);
     await page.getByRole('button', { name: 'Open notes.txt' }).waitFor();
-    await expect.poll(() => page.locator('.tile img').count()).toBe(2);
+    await expect.poll(() => page.locator('.tile img').count()).toBe(4);
     await expect
       .poll(() =>
         page
@@ -55,7 +82,7 @@ describe('the web UI: items, annotations, processing and lineage', () => {
           .first()
           .evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth),
       )
-      .toBe(16);
+      .toBe(96);
 
     await page.getByLabel('New layer').fill('Vehicles');
     await page.getByRole('button', { name: 'Create layer' }).click();
@@ -63,17 +90,17 @@ describe('the web UI: items, annotations, processing and lineage', () => {
     await page.getByRole('button', { name: 'Open frame-1.png' }).click();
     await page.getByLabel('Label').fill('car');
     await page.getByRole('button', { name: 'Add annotation' }).click();
-    await page.getByText('Vehicles (1 annotations)').waitFor();
+    await page.getByText('Vehicles (1 annotation)').waitFor();
     await screenshot(page, 'dataset-content');
 
     await page.getByRole('button', { name: 'Process' }).click();
     await page.getByLabel(/Carry sharing over/).check();
     await page.getByRole('button', { name: 'Run dedupe' }).click();
     await page.getByRole('heading', { name: 'Street frames (deduplicated)', exact: true }).waitFor();
-    await expect.poll(() => page.locator('.tile').count()).toBe(2);
+    await expect.poll(() => page.locator('.tile').count()).toBe(4);
     const lineage = page.getByRole('region', { name: 'Projects and lineage' });
     await lineage.getByRole('link', { name: 'Street frames' }).waitFor();
-    await page.getByText('Vehicles (1 annotations)').waitFor();
+    await page.getByText('Vehicles (1 annotation)').waitFor();
 
     expect(errors).toEqual([]);
   });

@@ -157,6 +157,8 @@ export class ApiError extends Error {
   }
 }
 
+export const SIGNED_OUT = 'tessera:signed-out';
+
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(`/api/v1${path}`, {
     method,
@@ -164,6 +166,8 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
     headers: method === 'GET' ? {} : { 'content-type': 'application/json' },
     ...(method === 'GET' ? {} : { body: JSON.stringify(body ?? {}) }),
   });
+  // A session that ended elsewhere (logout, password reset): the app goes back to the log-in page.
+  if (response.status === 401 && !path.startsWith('/auth/') && path !== '/me') window.dispatchEvent(new Event(SIGNED_OUT));
   if (response.status === 204 || response.status === 202) return undefined as T;
   const payload = await response.json().catch(() => null);
   if (!response.ok) {
@@ -271,7 +275,12 @@ export const LEVEL_HELP: Record<Level, string> = {
 export const TIER_LABEL: Record<Visibility, string> = {
   admins: 'Admins only',
   organization: 'Organization users only',
-  external: 'Organization and external accessors',
+  external: 'Users in organization and external accessors',
+};
+export const TIER_HELP: Record<Visibility, string> = {
+  admins: 'Only organization admins, plus the people and teams it is shared with.',
+  organization: 'Every organization member can read it; grants to people outside the organization are paused.',
+  external: 'Every organization member can read it, and people outside the organization keep the access shared with them.',
 };
 export const rank = (level: Level | null) => (level ? LEVELS.indexOf(level) + 1 : 0);
 

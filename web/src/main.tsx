@@ -64,7 +64,9 @@ function Shell({ children }: { children: React.ReactNode }) {
           </div>
         ) : null}
       </header>
-      <div id="content">{children}</div>
+      <div id="content" tabIndex={-1}>
+        {children}
+      </div>
     </>
   );
 }

@@ -1,5 +1,5 @@
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useState } from 'react';
-import { ApiError, api, type OrgSummary, type User } from './api';
+import { ApiError, api, type OrgSummary, SIGNED_OUT, type User } from './api';
 
 interface Session {
   user: User | null;
@@ -21,7 +21,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       setUser(me.user);
       setOrganizations(me.organizations);
     } catch (error) {
-      if (!(error instanceof ApiError && error.status === 401)) throw error;
+      // Only a 401 means signed out; a failed request keeps what the page already shows.
+      if (!(error instanceof ApiError && error.status === 401)) return;
       setUser(null);
       setOrganizations([]);
     } finally {
@@ -35,6 +36,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, []);
   useEffect(() => {
     void refresh();
+    const onSignedOut = () => void refresh();
+    window.addEventListener(SIGNED_OUT, onSignedOut);
+    return () => window.removeEventListener(SIGNED_OUT, onSignedOut);
   }, [refresh]);
   return <SessionContext.Provider value={{ user, organizations, loading, refresh, signOut }}>{children}</SessionContext.Provider>;
 }

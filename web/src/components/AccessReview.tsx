@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api';
-import { ErrorNote, formatDate, Spinner } from './ui';
+import { ErrorNote, formatDate, isMissing, Spinner } from './ui';
 
 export interface ReviewItem {
   datasetId: string;
@@ -38,6 +38,7 @@ export function AccessReview({ orgId }: { orgId: string }) {
       setError(caught);
     }
   }
+  if (items === null && isMissing(error)) return null;
   return (
     <section className="card" aria-labelledby="review-title">
       <header className="section-header">

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { type AuditEvent, api } from '../api';
-import { ErrorNote, formatDate, Spinner } from './ui';
+import { ErrorNote, formatDate, isMissing, Spinner } from './ui';
 
 function describe(event: AuditEvent): string {
   const who = event.subjectName ?? event.subject;
@@ -18,7 +18,17 @@ function describe(event: AuditEvent): string {
     case 'dataset.renamed':
       return `“${String(before.name)}” → “${String(after.name)}”`;
     case 'invitation.created':
-      return `${String(after.email)} at ${String(after.level)}`;
+      return `${String(after.email)} as ${String(after.level ?? after.role)}`;
+    case 'member.added':
+      return after.role ? `${who} as ${String(after.role)}` : who;
+    case 'member.updated': {
+      const changes: string[] = [];
+      if (after.role !== undefined && after.role !== before.role) changes.push(`role ${String(before.role)} → ${String(after.role)}`);
+      if (after.processDatasets !== undefined && after.processDatasets !== before.processDatasets) {
+        changes.push(after.processDatasets ? 'may now process datasets' : 'may no longer process datasets');
+      }
+      return changes.length > 0 ? `${who}: ${changes.join(', ')}` : who;
+    }
     default:
       return who;
   }
@@ -43,6 +53,7 @@ export function History({ orgId, datasetId }: { orgId: string; datasetId?: strin
   useEffect(() => {
     void load(null);
   }, [load]);
+  if (isMissing(error)) return null;
   return (
     <section className="card" aria-labelledby="history-title">
       <header className="section-header">

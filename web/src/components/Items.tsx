@@ -1,6 +1,6 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { type Annotation, api, type Dataset, type Item, type Layer, rank, uploadFiles } from '../api';
-import { ErrorNote, Field, Spinner } from './ui';
+import { ErrorNote, Field, isMissing, plural, Spinner } from './ui';
 
 const isImage = (item: Item) => item.contentType.startsWith('image/') && item.contentType !== 'image/tiff';
 const size = (bytes: number) =>
@@ -127,6 +127,7 @@ export function Items({ dataset, onChange }: { dataset: Dataset; onChange(): voi
   const [selected, setSelected] = useState<Item | null>(null);
   const [layerName, setLayerName] = useState('');
   const [error, setError] = useState<unknown>(null);
+  const [missing, setMissing] = useState(false);
   const canWrite = rank(dataset.myLevel) >= rank('write');
   const canAnnotate = rank(dataset.myLevel) >= rank('annotate');
   const load = useCallback(
@@ -137,7 +138,8 @@ export function Items({ dataset, onChange }: { dataset: Dataset; onChange(): voi
         setCursor(page.nextCursor);
         setLayers((await api.layers(dataset.id)).items);
       } catch (caught) {
-        setError(caught);
+        if (after === null && isMissing(caught)) setMissing(true);
+        else setError(caught);
       }
     },
     [dataset.id],
@@ -146,6 +148,7 @@ export function Items({ dataset, onChange }: { dataset: Dataset; onChange(): voi
     void load(null);
   }, [load]);
 
+  if (missing) return null;
   return (
     <section className="card" aria-labelledby="items-title">
       <header className="section-header">
@@ -178,7 +181,7 @@ export function Items({ dataset, onChange }: { dataset: Dataset; onChange(): voi
                 {isImage(item) ? (
                   <img src={`/api/v1/items/${item.id}/content`} alt="" loading="lazy" />
                 ) : (
-                  <span className="filetype">{item.contentType.split('/')[1]}</span>
+                  <span className="filetype">{item.name.includes('.') ? item.name.split('.').at(-1) : item.contentType.split('/')[1]}</span>
                 )}
                 <span className="tile-name">{item.name}</span>
               </button>
@@ -199,7 +202,7 @@ export function Items({ dataset, onChange }: { dataset: Dataset; onChange(): voi
       <ul className="layers">
         {layers.map((l) => (
           <li key={l.id}>
-            {l.name} <span className="muted">({l.annotationCount} annotations)</span>
+            {l.name} <span className="muted">({plural(l.annotationCount, 'annotation')})</span>
           </li>
         ))}
       </ul>

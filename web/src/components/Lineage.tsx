@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { api, type Dataset, type Job, type Project } from '../api';
 import { navigate } from '../router';
 import { useSession } from '../session';
-import { Dialog, ErrorNote } from './ui';
+import { Dialog, ErrorNote, isMissing } from './ui';
 
 function DatasetLink({ dataset }: { dataset: Dataset }) {
   return (
@@ -22,97 +22,127 @@ function DatasetLink({ dataset }: { dataset: Dataset }) {
 export function ProjectsAndLineage({ dataset }: { dataset: Dataset }) {
   const { organizations } = useSession();
   const member = organizations.some((o) => o.id === dataset.orgId);
-  const [projects, setProjects] = useState<Project[]>([]);
+  // null until loaded, "missing" when this server does not offer the endpoint.
+  const [projects, setProjects] = useState<Project[] | 'missing' | null>(null);
   const [all, setAll] = useState<Project[]>([]);
-  const [lineage, setLineage] = useState<{ predecessor: Dataset | null; successors: Dataset[] } | null>(null);
+  const [lineage, setLineage] = useState<{ predecessor: Dataset | null; successors: Dataset[] } | 'missing' | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [newProject, setNewProject] = useState('');
   useEffect(() => {
-    api.lineage(dataset.id).then(setLineage, setError);
-    api.datasetProjects(dataset.id).then((p) => setProjects(p.items), setError);
-    if (member) api.projects(dataset.orgId).then((p) => setAll(p.items), setError);
+    const orMissing = (mark: () => void) => (caught: unknown) => (isMissing(caught) ? mark() : setError(caught));
+    api.lineage(dataset.id).then(
+      setLineage,
+      orMissing(() => setLineage('missing')),
+    );
+    api.datasetProjects(dataset.id).then(
+      (p) => setProjects(p.items),
+      orMissing(() => setProjects('missing')),
+    );
+    if (member)
+      api.projects(dataset.orgId).then(
+        (p) => setAll(p.items),
+        orMissing(() => setAll([])),
+      );
   }, [dataset.id, dataset.orgId, member]);
   async function add(projectId: string) {
     await api.addToProject(projectId, dataset.id);
     setProjects((await api.datasetProjects(dataset.id)).items);
   }
+  if (projects === 'missing' && lineage === 'missing') return null;
+  const listed = Array.isArray(projects) ? projects : [];
   return (
     <section className="card" aria-labelledby="lineage-title">
       <h2 id="lineage-title">Projects and lineage</h2>
       <ErrorNote error={error} />
-      <p>
-        Projects:{' '}
-        {projects.length === 0 ? (
-          <span className="muted">none</span>
-        ) : (
-          projects.map((p) => (
-            <span key={p.id} className="chip">
-              {p.name}
-            </span>
-          ))
+      <div className="columns">
+        {projects === 'missing' ? null : (
+          <div>
+            <h3>Projects</h3>
+            <p>
+              {listed.length === 0 ? (
+                <span className="muted">In no project yet.</span>
+              ) : (
+                listed.map((p) => (
+                  <span key={p.id} className="chip">
+                    {p.name}
+                  </span>
+                ))
+              )}
+            </p>
+            {member ? (
+              <div className="inline compact">
+                <select aria-label="Add to project" value="" onChange={(e) => e.target.value && void add(e.target.value).catch(setError)}>
+                  <option value="">Add to project…</option>
+                  {all
+                    .filter((p) => !listed.some((x) => x.id === p.id))
+                    .map((p) => (
+                      <option key={p.id} value={p.id}>
+                        {p.name}
+                      </option>
+                    ))}
+                </select>
+                <input
+                  aria-label="New project name"
+                  value={newProject}
+                  onChange={(e) => setNewProject(e.target.value)}
+                  placeholder="New project"
+                />
+                <button
+                  type="button"
+                  disabled={!newProject.trim()}
+                  onClick={() =>
+                    void api
+                      .createProject(dataset.orgId, newProject)
+                      .then(async (p) => {
+                        setNewProject('');
+                        setAll((list) => [...list, p]);
+                        await add(p.id);
+                      })
+                      .catch(setError)
+                  }
+                >
+                  Create project
+                </button>
+              </div>
+            ) : null}
+          </div>
         )}
-      </p>
-      {member ? (
-        <div className="inline">
-          <select aria-label="Add to project" value="" onChange={(e) => e.target.value && void add(e.target.value).catch(setError)}>
-            <option value="">Add to project…</option>
-            {all
-              .filter((p) => !projects.some((x) => x.id === p.id))
-              .map((p) => (
-                <option key={p.id} value={p.id}>
-                  {p.name}
-                </option>
-              ))}
-          </select>
-          <input
-            aria-label="New project name"
-            value={newProject}
-            onChange={(e) => setNewProject(e.target.value)}
-            placeholder="New project"
-          />
-          <button
-            type="button"
-            disabled={!newProject.trim()}
-            onClick={() =>
-              void api
-                .createProject(dataset.orgId, newProject)
-                .then(async (p) => {
-                  setNewProject('');
-                  setAll((list) => [...list, p]);
-                  await add(p.id);
-                })
-                .catch(setError)
-            }
-          >
-            Create project
-          </button>
-        </div>
-      ) : null}
-      {lineage ? (
-        <>
-          <p>
-            Made from:{' '}
-            {lineage.predecessor ? (
-              <DatasetLink dataset={lineage.predecessor} />
-            ) : (
-              <span className="muted">{dataset.predecessorId ? 'a dataset you cannot see' : 'nothing: this is an original'}</span>
-            )}
-          </p>
-          <p>
-            Made from it:{' '}
-            {lineage.successors.length === 0 ? (
-              <span className="muted">nothing yet</span>
-            ) : (
-              lineage.successors.map((s, i) => (
-                <span key={s.id}>
-                  {i > 0 ? ', ' : ''}
-                  <DatasetLink dataset={s} />
-                </span>
-              ))
-            )}
-          </p>
-        </>
-      ) : null}
+        {lineage && lineage !== 'missing' ? (
+          <div>
+            <h3>Lineage</h3>
+            <ol className="lineage" aria-label="Lineage">
+              <li>
+                {lineage.predecessor ? (
+                  <>
+                    <span className="muted">Made from </span>
+                    <DatasetLink dataset={lineage.predecessor} />
+                  </>
+                ) : (
+                  <span className="muted">
+                    {dataset.predecessorId ? 'Made from a dataset you cannot see' : 'An original: not made from another dataset'}
+                  </span>
+                )}
+              </li>
+              <li aria-current="true">
+                <strong>{dataset.name}</strong>
+              </li>
+              <li>
+                <span className="muted">Made from it: </span>
+                {lineage.successors.length === 0 ? (
+                  <span className="muted">nothing yet</span>
+                ) : (
+                  lineage.successors.map((s, i) => (
+                    <span key={s.id}>
+                      {i > 0 ? ', ' : ''}
+                      <DatasetLink dataset={s} />
+                    </span>
+                  ))
+                )}
+              </li>
+            </ol>
+          </div>
+        ) : null}
+      </div>
     </section>
   );
 }

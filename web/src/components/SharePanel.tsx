@@ -1,6 +1,6 @@
 import { type FormEvent, useEffect, useState } from 'react';
-import { ApiError, api, type Invitation, LEVEL_HELP, LEVELS, type Level, type Team } from '../api';
-import { Dialog, ErrorNote } from './ui';
+import { ApiError, api, type Invitation, LEVEL_HELP, LEVELS, type Level, type Team, TIER_LABEL } from '../api';
+import { Dialog, ErrorNote, plural } from './ui';
 
 function parseAddresses(text: string): string[] {
   return [
@@ -13,11 +13,15 @@ function parseAddresses(text: string): string[] {
   ];
 }
 
-function refusalOf(error: unknown): { emails: string[]; reason: string } | null {
+function refusalOf(error: unknown): { emails: string[]; reason: string; remedy?: string } | null {
   if (!(error instanceof ApiError)) return null;
   const details = error.details as { emails?: string[]; invalidEmails?: string[] } | undefined;
   if (error.code === 'external_sharing_disabled' && details?.emails) {
-    return { emails: details.emails, reason: 'not a member of the organization, and this dataset is not shared with external accessors' };
+    return {
+      emails: details.emails,
+      reason: 'not a member of the organization',
+      remedy: `To share with people outside the organization, an organization admin sets Shared With to “${TIER_LABEL.external}” on the Datasets page. Or remove these addresses and send to the others.`,
+    };
   }
   if (details?.invalidEmails) return { emails: details.invalidEmails, reason: 'not a valid e-mail address' };
   return null;
@@ -97,7 +101,10 @@ export function SharePanel({
               onChange={(e) => setAddresses(e.target.value)}
               placeholder="ada@example.com, bo@partner.org — paste a list"
             />
-            <small className="hint">Separate addresses with commas, spaces or new lines; up to 50 at once.</small>
+            <small className="hint">
+              {parseAddresses(addresses).length > 0 ? `${plural(parseAddresses(addresses).length, 'address', 'addresses')} · ` : ''}
+              Separate addresses with commas, spaces or new lines; up to 50 at once. Each person gets a link that works for 72 hours.
+            </small>
           </div>
           <fieldset className="levels">
             <legend>Access level</legend>
@@ -112,7 +119,7 @@ export function SharePanel({
           </fieldset>
           {teams.length > 0 ? (
             <fieldset className="teams">
-              <legend>Teams to share with</legend>
+              <legend>Teams to share with (at the same level)</legend>
               {teams.map((t) => (
                 <label key={t.id} className="check">
                   <input
@@ -120,7 +127,7 @@ export function SharePanel({
                     checked={chosenTeams.includes(t.id)}
                     onChange={(e) => setChosenTeams((c) => (e.target.checked ? [...c, t.id] : c.filter((x) => x !== t.id)))}
                   />
-                  {t.name} <span className="muted">({t.memberCount} members)</span>
+                  {t.name} <span className="muted">({plural(t.memberCount, 'member')})</span>
                 </label>
               ))}
             </fieldset>
@@ -135,6 +142,7 @@ export function SharePanel({
                   </li>
                 ))}
               </ul>
+              {refused.remedy ? <p>{refused.remedy}</p> : null}
             </div>
           ) : (
             <ErrorNote error={error} />

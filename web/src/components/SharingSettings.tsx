@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api, type Dataset, LEVELS, type Level, type LevelChange, type Sharing, TIER_LABEL } from '../api';
-import { Dialog, ErrorNote, formatDate, Spinner, timeLeft } from './ui';
+import { api, type Dataset, LEVELS, type Level, type LevelChange, type Sharing, TIER_HELP, TIER_LABEL } from '../api';
+import { InvitationList } from './InvitationList';
+import { OrgAccess } from './OrgAccess';
+import { Dialog, ErrorNote, formatDay, plural, Spinner, timeLeft } from './ui';
 import { Why } from './Why';
 
 interface Pending {
@@ -11,13 +13,14 @@ interface Pending {
 }
 
 function RevokePreview({ datasetId, change }: { datasetId: string; change: NonNullable<Pending['preview']> }) {
-  const [losses, setLosses] = useState<LevelChange[] | null>(null);
+  const [losses, setLosses] = useState<LevelChange[] | 'unavailable' | null>(null);
   useEffect(() => {
     api.preview(datasetId, change).then(
       (p) => setLosses(p.losses),
-      () => setLosses([]),
+      () => setLosses('unavailable'),
     );
   }, [datasetId, change]);
+  if (losses === 'unavailable') return null;
   if (!losses) return <Spinner label="Working out who loses access…" />;
   if (losses.length === 0) return <p className="muted">Nobody loses access: they keep it through another path.</p>;
   return (
@@ -36,21 +39,36 @@ export function SharingSettings({ dataset, version, onChange }: { dataset: Datas
   const [sharing, setSharing] = useState<Sharing | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [confirm, setConfirm] = useState<Pending | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   const load = useCallback(() => api.sharing(dataset.id).then(setSharing, setError), [dataset.id]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: `version` is the signal to reload after a share.
   useEffect(() => {
     void load();
   }, [load, version]);
 
-  async function act(run: () => Promise<unknown>) {
+  async function act(run: () => Promise<unknown>, done: string | null = null) {
     setError(null);
+    setNotice(null);
     try {
       await run();
-      await load();
+      setNotice(done);
       onChange();
     } catch (caught) {
       setError(caught);
     }
+    await load();
+  }
+
+  /** Shows a level change at once; the reload that follows confirms or undoes it. */
+  function changeLevel(subject: { userId?: string; teamId?: string }, level: Level) {
+    setSharing(
+      (current) =>
+        current && {
+          ...current,
+          users: current.users.map((g) => (g.user.id === subject.userId ? { ...g, level } : g)),
+          teams: current.teams.map((t) => (t.team.id === subject.teamId ? { ...t, level } : t)),
+        },
+    );
   }
 
   if (!sharing) return error ? <ErrorNote error={error} /> : <Spinner />;
@@ -59,15 +77,13 @@ export function SharingSettings({ dataset, version, onChange }: { dataset: Datas
     <section className="card" aria-labelledby="sharing-title">
       <h2 id="sharing-title">Sharing settings</h2>
       <p className="muted">
-        Shared with: <strong>{tier}</strong>.{' '}
-        {sharing.visibility === 'admins'
-          ? 'Only organization admins and the people and teams below have access.'
-          : 'Every organization member can read it.'}{' '}
-        Organization admins always have admin access.
+        Shared With: <strong>{tier}</strong>. {TIER_HELP[sharing.visibility]}
       </p>
       <ErrorNote error={error} />
+      <OrgAccess orgId={dataset.orgId} visibility={sharing.visibility} />
       <h3>People</h3>
-      <table>
+      {sharing.users.length === 0 ? <p className="muted">Nobody has a direct grant. Use Share to invite people by e-mail.</p> : null}
+      <table hidden={sharing.users.length === 0}>
         <thead>
           <tr>
             <th scope="col">Person</th>
@@ -86,14 +102,18 @@ export function SharingSettings({ dataset, version, onChange }: { dataset: Datas
                 <strong>{g.user.name}</strong>
                 <div className="muted">{g.user.email}</div>
                 <div className="muted">
-                  {g.grantedBy ? `granted by ${g.grantedBy.name}` : 'granted'} on {formatDate(g.createdAt)}
+                  {g.grantedBy ? `granted by ${g.grantedBy.name}` : 'granted'} on {formatDay(g.createdAt)}
                 </div>
               </td>
               <td>
                 <select
                   aria-label={`Level of ${g.user.name}`}
                   value={g.level}
-                  onChange={(e) => void act(() => api.setUserGrant(dataset.id, g.user.id, e.target.value as Level, g.expiresAt))}
+                  onChange={(e) => {
+                    const level = e.target.value as Level;
+                    changeLevel({ userId: g.user.id }, level);
+                    void act(() => api.setUserGrant(dataset.id, g.user.id, level, g.expiresAt));
+                  }}
                 >
                   {LEVELS.map((l) => (
                     <option key={l}>{l}</option>
@@ -102,13 +122,19 @@ export function SharingSettings({ dataset, version, onChange }: { dataset: Datas
               </td>
               <td>
                 <details>
-                  <summary>direct{g.external ? <span className="chip warn">external</span> : null}</summary>
+                  <summary>
+                    direct
+                    {g.external ? (
+                      <span className="chip warn" title="Not a member of the organization">
+                        external
+                      </span>
+                    ) : null}
+                    {g.active ? null : <span className="chip muted-chip">dormant</span>}
+                  </summary>
                   <Why datasetId={dataset.id} userId={g.user.id} label={`Why ${g.user.name} has access`} />
                 </details>
                 {g.active ? null : (
-                  <span className="chip muted-chip" title="Not in force while the dataset is not shared with external accessors">
-                    dormant
-                  </span>
+                  <div className="muted small">Paused: the tier does not include external accessors. It resumes if the tier does.</div>
                 )}
               </td>
               <td>
@@ -153,17 +179,31 @@ export function SharingSettings({ dataset, version, onChange }: { dataset: Datas
         <p className="muted">No team has a grant. Use Share to add one.</p>
       ) : (
         <table>
+          <thead>
+            <tr>
+              <th scope="col">Team</th>
+              <th scope="col">Level</th>
+              <th scope="col">Until</th>
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
           <tbody>
             {sharing.teams.map((t) => (
               <tr key={t.team.id}>
                 <td>
-                  <strong>{t.team.name}</strong> <span className="muted">({t.team.memberCount} members)</span>
+                  <strong>{t.team.name}</strong> <span className="muted">({plural(t.team.memberCount, 'member')})</span>
                 </td>
                 <td>
                   <select
                     aria-label={`Level of team ${t.team.name}`}
                     value={t.level}
-                    onChange={(e) => void act(() => api.setTeamGrant(dataset.id, t.team.id, e.target.value as Level))}
+                    onChange={(e) => {
+                      const level = e.target.value as Level;
+                      changeLevel({ teamId: t.team.id }, level);
+                      void act(() => api.setTeamGrant(dataset.id, t.team.id, level));
+                    }}
                   >
                     {LEVELS.map((l) => (
                       <option key={l}>{l}</option>
@@ -192,52 +232,19 @@ export function SharingSettings({ dataset, version, onChange }: { dataset: Datas
         </table>
       )}
       <h3>Invitations</h3>
-      {sharing.invitations.length === 0 ? (
-        <p className="muted">No open invitations.</p>
-      ) : (
-        <table>
-          <tbody>
-            {sharing.invitations.map((i) => (
-              <tr key={i.id}>
-                <td>
-                  <strong>{i.email}</strong>
-                  <div className="muted">
-                    {i.level} · invited by {i.invitedBy.name} on {formatDate(i.createdAt)}
-                  </div>
-                </td>
-                <td>
-                  <span className={`chip status-${i.status}`}>{i.status}</span>
-                  {i.status === 'pending' ? <div className="muted">{timeLeft(i.expiresAt)}</div> : null}
-                </td>
-                <td>
-                  <span className={`chip delivery-${i.delivery}`} title={i.lastError ?? ''}>
-                    e-mail {i.delivery}
-                  </span>
-                </td>
-                <td className="row-actions">
-                  {i.status === 'pending' || i.status === 'expired' ? (
-                    <>
-                      <button type="button" onClick={() => void act(() => api.extendInvitation(i.id))}>
-                        Extend
-                      </button>
-                      <button type="button" onClick={() => void act(() => api.resendInvitation(i.id))}>
-                        Resend
-                      </button>
-                      <button
-                        type="button"
-                        className="danger"
-                        onClick={() => setConfirm({ label: `Revoke the invitation to ${i.email}?`, run: () => api.revokeInvitation(i.id) })}
-                      >
-                        Revoke
-                      </button>
-                    </>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      {notice ? (
+        <p className="notice" role="status">
+          {notice}
+        </p>
+      ) : null}
+      <InvitationList
+        invitations={sharing.invitations}
+        onExtend={(i) =>
+          void act(() => api.extendInvitation(i.id), `The invitation to ${i.email} now lasts 72 more hours; the same link works.`)
+        }
+        onResend={(i) => void act(() => api.resendInvitation(i.id), `A new link is on its way to ${i.email}; the old one no longer works.`)}
+        onRevoke={(i) => setConfirm({ label: `Revoke the invitation to ${i.email}?`, run: () => api.revokeInvitation(i.id) })}
+      />
       {confirm ? (
         <Dialog title="Please confirm" onClose={() => setConfirm(null)}>
           <p>{confirm.label}</p>

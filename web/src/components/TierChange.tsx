@@ -1,18 +1,23 @@
 import { useEffect, useState } from 'react';
-import { api, type LevelChange, TIER_LABEL, type Visibility } from '../api';
+import { api, type LevelChange, TIER_HELP, TIER_LABEL, type Visibility } from '../api';
 import { Dialog, ErrorNote, Spinner } from './ui';
+
+const SHOWN = 12;
 
 function Changes({ title, changes }: { title: string; changes: LevelChange[] }) {
   if (changes.length === 0) return null;
   return (
     <section>
-      <h3>{title}</h3>
+      <h3>
+        {title} ({changes.length})
+      </h3>
       <ul className="changes">
-        {changes.map((c) => (
+        {changes.slice(0, SHOWN).map((c) => (
           <li key={c.user.id}>
             <strong>{c.user.name}</strong> <span className="muted">{c.user.email}</span>: {c.from ?? 'no access'} → {c.to ?? 'no access'}
           </li>
         ))}
+        {changes.length > SHOWN ? <li className="muted">and {changes.length - SHOWN} more</li> : null}
       </ul>
     </section>
   );
@@ -32,11 +37,12 @@ export function TierChange({
   onDone(): void;
   onCancel(): void;
 }) {
-  const [preview, setPreview] = useState<{ gains: LevelChange[]; losses: LevelChange[] } | null>(null);
+  // "unavailable": the server could not say who gains and loses, so a plain confirmation stands in.
+  const [preview, setPreview] = useState<{ gains: LevelChange[]; losses: LevelChange[] } | 'unavailable' | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
-    api.preview(datasetId, { visibility: to }).then(setPreview, setError);
+    api.preview(datasetId, { visibility: to }).then(setPreview, () => setPreview('unavailable'));
   }, [datasetId, to]);
   async function apply() {
     setBusy(true);
@@ -50,7 +56,10 @@ export function TierChange({
   }
   return (
     <Dialog title={`Share “${datasetName}” with: ${TIER_LABEL[to]}`} onClose={onCancel}>
-      {preview ? (
+      <p className="muted">{TIER_HELP[to]}</p>
+      {preview === 'unavailable' ? (
+        <p>Change who this dataset is shared with? It takes effect on everyone's very next request.</p>
+      ) : preview ? (
         preview.gains.length + preview.losses.length === 0 ? (
           <p>Nobody's access changes.</p>
         ) : (
@@ -59,7 +68,7 @@ export function TierChange({
             <Changes title="Lose access" changes={preview.losses} />
           </>
         )
-      ) : error ? null : (
+      ) : (
         <Spinner label="Working out who gains and loses access…" />
       )}
       <ErrorNote error={error} />

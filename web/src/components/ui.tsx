@@ -6,6 +6,9 @@ export function errorText(error: unknown): string {
   return 'Something went wrong. Check your connection and try again.';
 }
 
+/** A section whose endpoint this server does not offer (404 of the route) is left out rather than shown broken. */
+export const isMissing = (error: unknown) => error instanceof ApiError && (error.status === 404 || error.status === 403);
+
 export function ErrorNote({ error }: { error: unknown }) {
   if (!error) return null;
   return (
@@ -38,27 +41,48 @@ export function Spinner({ label = 'Loading…' }: { label?: string }) {
   );
 }
 
-/** A modal dialog: focus moves in, Escape closes it. */
+const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), summary';
+
+/** A modal dialog: focus moves in and stays in, Escape closes it, focus returns where it was. */
 export function Dialog({ title, onClose, children }: { title: string; onClose(): void; children: ReactNode }) {
   const ref = useRef<HTMLDivElement>(null);
   const titleId = useId();
+  // Parents pass a fresh onClose on every render; the focus must move in only once.
+  const close = useRef(onClose);
+  close.current = onClose;
   useEffect(() => {
     const previous = document.activeElement as HTMLElement | null;
-    ref.current?.querySelector<HTMLElement>('input, select, textarea, button')?.focus();
-    const onKey = (event: KeyboardEvent) => event.key === 'Escape' && onClose();
+    const dialog = ref.current;
+    const first =
+      dialog?.querySelector<HTMLElement>('input:not([readonly]), select, textarea') ?? dialog?.querySelector<HTMLElement>(FOCUSABLE);
+    first?.focus();
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') close.current();
+      if (event.key !== 'Tab' || !dialog) return;
+      const focusable = [...dialog.querySelectorAll<HTMLElement>(FOCUSABLE)];
+      const head = focusable[0];
+      const tail = focusable.at(-1);
+      if (event.shiftKey && document.activeElement === head) {
+        event.preventDefault();
+        tail?.focus();
+      } else if (!event.shiftKey && document.activeElement === tail) {
+        event.preventDefault();
+        head?.focus();
+      }
+    };
     window.addEventListener('keydown', onKey);
     return () => {
       window.removeEventListener('keydown', onKey);
       previous?.focus();
     };
-  }, [onClose]);
+  }, []);
   return (
     // biome-ignore lint/a11y/noStaticElementInteractions: a click beside the dialog closes it; keyboards use Escape.
     <div className="backdrop" role="presentation" onMouseDown={(event) => event.target === event.currentTarget && onClose()}>
       <div className="dialog" role="dialog" aria-modal="true" aria-labelledby={titleId} ref={ref}>
         <header>
           <h2 id={titleId}>{title}</h2>
-          <button type="button" className="ghost" aria-label="Close" onClick={onClose}>
+          <button type="button" className="ghost close" aria-label="Close" onClick={onClose}>
             ×
           </button>
         </header>
@@ -68,13 +92,26 @@ export function Dialog({ title, onClose, children }: { title: string; onClose():
   );
 }
 
+/** The tab title names the page, so history, tabs and screen readers tell pages apart. */
+export function useTitle(title: string | null): void {
+  useEffect(() => {
+    document.title = title ? `${title} · Tessera` : 'Tessera';
+  }, [title]);
+}
+
 export function timeLeft(iso: string, now = Date.now()): string {
   const ms = Date.parse(iso) - now;
   if (ms <= 0) return 'expired';
   const hours = Math.floor(ms / 3_600_000);
-  if (hours >= 48) return `${Math.floor(hours / 24)} days left`;
+  if (hours >= 24) return `${Math.floor(hours / 24)} d ${hours % 24} h left`;
   if (hours >= 1) return `${hours} h left`;
   return `${Math.max(1, Math.floor(ms / 60_000))} min left`;
+}
+
+export const plural = (count: number, word: string, words = `${word}s`) => `${count} ${count === 1 ? word : words}`;
+
+export function formatDay(iso: string): string {
+  return new Date(iso).toLocaleDateString(undefined, { dateStyle: 'medium' });
 }
 
 export function formatDate(iso: string): string {

@@ -1,14 +1,19 @@
-import { useEffect, useState } from 'react';
+import { type ReactNode, useEffect, useState } from 'react';
 import { ApiError, api, type InvitationLookup, LEVEL_HELP } from '../api';
-import { ErrorNote, formatDate, Spinner } from '../components/ui';
+import { ErrorNote, formatDate, Spinner, timeLeft, useTitle } from '../components/ui';
 import { navigate } from '../router';
 import { useSession } from '../session';
 import { AuthForm } from './AuthPage';
 
-const DEAD: Record<string, { title: string; text: string }> = {
+interface Dead {
+  title: string;
+  text: string;
+}
+
+const DEAD: Record<string, Dead> = {
   expired: {
     title: 'This invitation has expired',
-    text: 'Invitations last 72 hours. Ask the person who shared it to extend or resend it; the same link then works again.',
+    text: 'Invitations last 72 hours. Ask the person who shared it to extend or resend it; after an extension the same link works again.',
   },
   revoked: {
     title: 'This invitation was withdrawn',
@@ -16,28 +21,63 @@ const DEAD: Record<string, { title: string; text: string }> = {
   },
   accepted: {
     title: 'This invitation has already been used',
-    text: 'Each link works once. If you accepted it, log in to find the dataset in your list.',
+    text: 'Each link works once. If you accepted it, log in: the dataset is in your list. If your access was taken away, ask the person who shared it.',
   },
-  declined: { title: 'This invitation was declined', text: 'The link no longer works. Ask the person who shared it to invite you again.' },
+  declined: {
+    title: 'This invitation was declined',
+    text: 'The link no longer works. If that was a mistake, ask the person who shared it to invite you again.',
+  },
+  unknown: {
+    title: 'This link does not work',
+    text: 'It is incomplete, or a newer invitation replaced it. Use the newest e-mail you received, or ask for a new link.',
+  },
+  external_sharing_disabled: {
+    title: 'Sharing outside the organization is switched off',
+    text: 'Since you were invited, this dataset stopped being shared with people outside its organization. Ask the person who shared it.',
+  },
 };
 
-function DeadLink({ title, text }: { title: string; text: string }) {
+const REFUSALS: Record<string, string> = {
+  invitation_expired: 'expired',
+  invitation_revoked: 'revoked',
+  invitation_used: 'accepted',
+  invitation_declined: 'declined',
+  external_sharing_disabled: 'external_sharing_disabled',
+};
+
+function DeadLink({ title, text, about, children }: Dead & { about?: InvitationLookup; children?: ReactNode }) {
   return (
-    <div className="card narrow" role="status">
-      <h1>{title}</h1>
-      <p>{text}</p>
-      <button type="button" onClick={() => navigate('/')}>
-        Go to Tessera
-      </button>
-    </div>
+    <main className="page narrow">
+      <section className="card dead-link" aria-labelledby="dead-title">
+        <p className="eyebrow">Invitation</p>
+        <h1 id="dead-title">{title}</h1>
+        {about ? (
+          <p className="muted">
+            {about.invitedBy.name} invited {about.email} to {about.kind === 'dataset' ? `the dataset “${about.datasetName}” in ` : ''}
+            {about.orgName}.
+          </p>
+        ) : null}
+        <p>{text}</p>
+        <div className="actions">
+          {children}
+          <button type="button" onClick={() => navigate('/')}>
+            Go to Tessera
+          </button>
+        </div>
+      </section>
+    </main>
   );
 }
 
+const sameAddress = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
+
+/** The page an invitation link opens: what was shared, by whom, at which level; accept, sign up or decline in place. */
 export function AcceptInvite({ token }: { token: string | null }) {
   const { user, loading, signOut } = useSession();
   const [invitation, setInvitation] = useState<InvitationLookup | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [done, setDone] = useState<string | null>(null);
+  const [declined, setDeclined] = useState(false);
+  useTitle('Invitation');
 
   useEffect(() => {
     if (token) api.lookupInvitation(token).then(setInvitation, setError);
@@ -52,38 +92,53 @@ export function AcceptInvite({ token }: { token: string | null }) {
       setError(caught);
     }
   }
+  async function decline() {
+    setError(null);
+    try {
+      await api.declineInvitation(token ?? '');
+      setDeclined(true);
+    } catch (caught) {
+      setError(caught);
+    }
+  }
 
-  if (!token || (error instanceof ApiError && error.status === 404 && !invitation)) {
+  if (!token || (error instanceof ApiError && error.status === 404 && !invitation)) return <DeadLink {...DEAD.unknown!} />;
+  if (declined) {
+    return <DeadLink title="Invitation declined" text="The link no longer works, and the person who sent it can see that you declined." />;
+  }
+  if (!invitation || loading) return <main className="page narrow">{error ? <ErrorNote error={error} /> : <Spinner />}</main>;
+
+  const mine = user !== null && sameAddress(user.email, invitation.email);
+  const refused = error instanceof ApiError ? REFUSALS[error.code] : undefined;
+  if (refused) return <DeadLink {...DEAD[refused]!} about={invitation} />;
+  if (invitation.status === 'accepted' && mine) {
+    // Accepting again while the grant stands changes nothing and opens the dataset.
     return (
-      <DeadLink
-        title="This link does not work"
-        text="It is incomplete or was replaced by a newer invitation. Use the newest e-mail, or ask for a new link."
-      />
+      <DeadLink title="You already accepted this invitation" text="Open it to go straight to what was shared with you." about={invitation}>
+        <button type="button" className="primary" onClick={() => void accept()}>
+          Open it
+        </button>
+      </DeadLink>
     );
   }
-  if (done) return <DeadLink title="Invitation declined" text={done} />;
-  if (!invitation || loading) return error ? <ErrorNote error={error} /> : <Spinner />;
   const dead = DEAD[invitation.status];
-  if (dead) return <DeadLink {...dead} />;
-  if (error instanceof ApiError && error.status === 410) {
-    return (
-      <DeadLink title={error.code === 'invitation_expired' ? DEAD.expired!.title : 'This invitation cannot be used'} text={error.message} />
-    );
-  }
+  if (dead) return <DeadLink {...dead} about={invitation} />;
 
   const what = invitation.kind === 'dataset' ? `the dataset “${invitation.datasetName}”` : `the organization ${invitation.orgName}`;
+  const mismatch = user !== null && !mine;
   return (
     <main className="page narrow">
-      <section className="card invite">
+      <section className="card invite" aria-labelledby="invite-title">
         <p className="eyebrow">Invitation</p>
-        <h1>
-          {invitation.invitedBy.name} shared {what} with you
+        <h1 id="invite-title">
+          {invitation.kind === 'dataset'
+            ? `${invitation.invitedBy.name} shared ${what} with you`
+            : `${invitation.invitedBy.name} invited you to ${what}`}
         </h1>
         <p>
-          {invitation.kind === 'dataset' ? (
+          {invitation.kind === 'dataset' && invitation.level ? (
             <>
-              In {invitation.orgName}, at level <strong>{invitation.level}</strong>:{' '}
-              {invitation.level ? LEVEL_HELP[invitation.level] : null}
+              In {invitation.orgName}, at level <strong>{invitation.level}</strong>: {LEVEL_HELP[invitation.level]}
             </>
           ) : (
             <>
@@ -92,48 +147,42 @@ export function AcceptInvite({ token }: { token: string | null }) {
           )}
         </p>
         <p className="muted">
-          Sent to {invitation.email} · expires {formatDate(invitation.expiresAt)}
+          Sent to <strong>{invitation.email}</strong> · expires {formatDate(invitation.expiresAt)} ({timeLeft(invitation.expiresAt)})
         </p>
-        {user ? (
-          user.email === invitation.email ? (
-            <div className="actions">
-              <button
-                type="button"
-                onClick={() =>
-                  void api.declineInvitation(token).then(() => setDone('You declined; the person who sent it will see that.'), setError)
-                }
-              >
-                Decline
-              </button>
+        {mismatch ? (
+          <div className="error" role="alert">
+            <p>
+              This invitation was sent to <strong>{invitation.email}</strong>, but you are logged in as <strong>{user.email}</strong>. Only{' '}
+              {invitation.email} can accept it.
+            </p>
+            <button type="button" onClick={() => void signOut()}>
+              Log out and continue as {invitation.email}
+            </button>
+          </div>
+        ) : null}
+        <ErrorNote error={error} />
+        {mismatch ? null : (
+          <div className="actions">
+            <button type="button" onClick={() => void decline()}>
+              Decline
+            </button>
+            {mine ? (
               <button type="button" className="primary" onClick={() => void accept()}>
                 Accept
               </button>
-            </div>
-          ) : (
-            <div className="error" role="alert">
-              <p>
-                This invitation was sent to <strong>{invitation.email}</strong>, but you are logged in as <strong>{user.email}</strong>.
-              </p>
-              <button type="button" onClick={() => void signOut()}>
-                Log out and continue as {invitation.email}
-              </button>
-            </div>
-          )
-        ) : (
-          <div className="actions">
-            <button
-              type="button"
-              onClick={() =>
-                void api.declineInvitation(token).then(() => setDone('You declined; the person who sent it will see that.'), setError)
-              }
-            >
-              Decline
-            </button>
+            ) : null}
           </div>
         )}
-        <ErrorNote error={error} />
       </section>
-      {user ? null : <AuthForm initialMode="signup" email={invitation.email} inviteToken={token} onDone={() => void accept()} />}
+      {user ? null : (
+        <AuthForm
+          initialMode="signup"
+          email={invitation.email}
+          inviteToken={token}
+          intro="Create an account with the invited address, or log in if you have one. You go straight to it afterwards."
+          onDone={() => void accept()}
+        />
+      )}
     </main>
   );
 }

@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
-import { api } from '../api';
-import { ErrorNote, Field } from '../components/ui';
+import { ApiError, api } from '../api';
+import { ErrorNote, Field, useTitle } from '../components/ui';
 import { useSession } from '../session';
 
 type Mode = 'login' | 'signup' | 'forgot';
@@ -10,11 +10,13 @@ export function AuthForm({
   initialMode = 'login',
   email: fixedEmail,
   inviteToken,
+  intro,
   onDone,
 }: {
   initialMode?: Mode;
   email?: string;
   inviteToken?: string;
+  intro?: string;
   onDone?(): void;
 }) {
   const { refresh } = useSession();
@@ -25,11 +27,13 @@ export function AuthForm({
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [sent, setSent] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     setBusy(true);
     setError(null);
+    setNotice(null);
     try {
       if (mode === 'forgot') {
         await api.requestReset(email);
@@ -41,16 +45,32 @@ export function AuthForm({
       await refresh();
       onDone?.();
     } catch (caught) {
-      setError(caught);
+      if (mode === 'signup' && caught instanceof ApiError && caught.code === 'email_taken') {
+        setMode('login');
+        setNotice(`There is already an account for ${email}: log in with its password.`);
+      } else setError(caught);
     } finally {
       setBusy(false);
     }
+  }
+
+  function choose(next: Mode) {
+    setMode(next);
+    setError(null);
+    setNotice(null);
+    setSent(false);
   }
 
   const title = mode === 'login' ? 'Log in' : mode === 'signup' ? 'Create your account' : 'Reset your password';
   return (
     <form className="card auth" onSubmit={submit} aria-label={title}>
       <h2>{title}</h2>
+      {intro ? <p className="muted">{intro}</p> : null}
+      {notice ? (
+        <p className="notice" role="status">
+          {notice}
+        </p>
+      ) : null}
       {sent ? (
         <p className="notice" role="status">
           If an account exists for {email}, a reset link is on its way. It works once, for one hour.
@@ -98,17 +118,17 @@ export function AuthForm({
       )}
       <div className="switch">
         {mode !== 'login' ? (
-          <button type="button" className="link" onClick={() => setMode('login')}>
+          <button type="button" className="link" onClick={() => choose('login')}>
             I have an account: log in
           </button>
         ) : null}
         {mode !== 'signup' ? (
-          <button type="button" className="link" onClick={() => setMode('signup')}>
+          <button type="button" className="link" onClick={() => choose('signup')}>
             New here? Sign up
           </button>
         ) : null}
         {mode === 'login' && !inviteToken ? (
-          <button type="button" className="link" onClick={() => setMode('forgot')}>
+          <button type="button" className="link" onClick={() => choose('forgot')}>
             Forgot your password?
           </button>
         ) : null}
@@ -118,15 +138,21 @@ export function AuthForm({
 }
 
 export function AuthPage() {
+  useTitle('Log in');
   return (
-    <div className="auth-page">
+    <main className="auth-page">
       <section className="pitch">
         <h1>Tessera</h1>
         <p>
           Share datasets with colleagues, teams and partners — with exactly the access each one should have, and take it back instantly.
         </p>
+        <ul>
+          <li>Invite anyone by e-mail at read, annotate, write or admin level.</li>
+          <li>See who has access and why, before and after every change.</li>
+          <li>Revoke in one click: it holds from the very next request.</li>
+        </ul>
       </section>
       <AuthForm />
-    </div>
+    </main>
   );
 }

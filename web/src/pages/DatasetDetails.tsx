@@ -1,11 +1,11 @@
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { type FormEvent, type KeyboardEvent, useCallback, useEffect, useState } from 'react';
 import { ApiError, api, type Dataset, rank, TIER_LABEL } from '../api';
 import { History } from '../components/History';
 import { Items } from '../components/Items';
 import { ProcessDialog, ProjectsAndLineage } from '../components/Lineage';
 import { SharePanel } from '../components/SharePanel';
 import { SharingSettings } from '../components/SharingSettings';
-import { Dialog, ErrorNote, Field, LevelBadge, Spinner } from '../components/ui';
+import { Dialog, ErrorNote, Field, LevelBadge, Spinner, useTitle } from '../components/ui';
 import { Why } from '../components/Why';
 import { navigate } from '../router';
 import { useSession } from '../session';
@@ -45,6 +45,16 @@ function EditDataset({ dataset, onClose, onSaved }: { dataset: Dataset; onClose(
   );
 }
 
+/** Arrow keys move between a toolbar's buttons, as screen-reader users expect of a toolbar. */
+function moveAlongToolbar(event: KeyboardEvent<HTMLDivElement>) {
+  if (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight') return;
+  const buttons = [...event.currentTarget.querySelectorAll('button')];
+  const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
+  const next = buttons[(at + (event.key === 'ArrowRight' ? 1 : buttons.length - 1)) % buttons.length];
+  next?.focus();
+  event.preventDefault();
+}
+
 export function DatasetDetails({ id }: { id: string }) {
   const { user, organizations } = useSession();
   const [dataset, setDataset] = useState<Dataset | null>(null);
@@ -56,6 +66,7 @@ export function DatasetDetails({ id }: { id: string }) {
   const [version, setVersion] = useState(0);
   const [historyVersion, setHistoryVersion] = useState(0);
   const load = useCallback(() => api.dataset(id).then(setDataset, setError), [id]);
+  useTitle(dataset ? dataset.name : error ? 'Dataset not found' : null);
   useEffect(() => {
     setDataset(null);
     setError(null);
@@ -100,7 +111,7 @@ export function DatasetDetails({ id }: { id: string }) {
             {org ? org.name : 'Shared with you from another organization'} · {TIER_LABEL[dataset.visibility]} · {dataset.itemCount} items
           </p>
         </div>
-        <div className="toolbar" role="toolbar" aria-label="Dataset actions">
+        <div className="toolbar" role="toolbar" aria-label="Dataset actions" onKeyDown={moveAlongToolbar}>
           {can('admin') ? (
             <button type="button" className="primary" onClick={() => setSharing(true)}>
               Share

@@ -1,75 +1,10 @@
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
 import { api, type InventoryItem, LEVELS, TIER_LABEL, type Visibility } from '../api';
+import { NewDataset } from '../components/NewDataset';
 import { TierChange } from '../components/TierChange';
-import { Dialog, ErrorNote, Field, LevelBadge, Spinner } from '../components/ui';
+import { ErrorNote, Field, LevelBadge, Spinner, useTitle } from '../components/ui';
 import { navigate } from '../router';
 import { useSession } from '../session';
-
-function NewDataset({ onClose }: { onClose(): void }) {
-  const { organizations } = useSession();
-  const [orgId, setOrgId] = useState(organizations[0]?.id ?? '');
-  const [name, setName] = useState('');
-  const [description, setDescription] = useState('');
-  const [visibility, setVisibility] = useState<Visibility>('admins');
-  const [error, setError] = useState<unknown>(null);
-  const isAdmin = organizations.find((o) => o.id === orgId)?.role === 'admin';
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    try {
-      const dataset = await api.createDataset(orgId, { name, description, visibility: isAdmin ? visibility : 'admins' });
-      navigate(`/datasets/${dataset.id}`);
-    } catch (caught) {
-      setError(caught);
-    }
-  }
-  return (
-    <Dialog title="New dataset" onClose={onClose}>
-      <form onSubmit={submit}>
-        <Field label="Name">
-          {(id) => <input id={id} value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} />}
-        </Field>
-        <Field label="Description">
-          {(id) => <textarea id={id} value={description} onChange={(e) => setDescription(e.target.value)} rows={3} />}
-        </Field>
-        <Field label="Organization">
-          {(id) => (
-            <select id={id} value={orgId} onChange={(e) => setOrgId(e.target.value)}>
-              {organizations.map((o) => (
-                <option key={o.id} value={o.id}>
-                  {o.name}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        {isAdmin ? (
-          <Field label="Shared with">
-            {(id) => (
-              <select id={id} value={visibility} onChange={(e) => setVisibility(e.target.value as Visibility)}>
-                {(Object.keys(TIER_LABEL) as Visibility[]).map((v) => (
-                  <option key={v} value={v}>
-                    {TIER_LABEL[v]}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
-        ) : (
-          <p className="hint">New datasets start private to you and the organization's admins.</p>
-        )}
-        <ErrorNote error={error} />
-        <footer className="actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary">
-            Create dataset
-          </button>
-        </footer>
-      </form>
-    </Dialog>
-  );
-}
 
 function Welcome() {
   const { refresh } = useSession();
@@ -86,9 +21,17 @@ function Welcome() {
     }
   }
   return (
-    <div className="empty card">
-      <h2>No datasets yet</h2>
-      <p>Datasets belong to organizations. Create one for your team, or open the link in an invitation someone sent you.</p>
+    <section className="empty card" aria-labelledby="welcome-title">
+      <h2 id="welcome-title">No datasets yet</h2>
+      <p>Datasets belong to organizations. There are two ways in:</p>
+      <ol className="steps">
+        <li>
+          <strong>Someone shared a dataset with you?</strong> Open the link in their invitation e-mail: it brings you straight to it.
+        </li>
+        <li>
+          <strong>Starting out with your team?</strong> Create an organization, invite your colleagues, then add datasets.
+        </li>
+      </ol>
       <form className="inline" onSubmit={submit}>
         <Field label="Organization name">
           {(id) => <input id={id} value={name} onChange={(e) => setName(e.target.value)} required placeholder="e.g. Survey Co" />}
@@ -98,7 +41,7 @@ function Welcome() {
         </button>
       </form>
       <ErrorNote error={error} />
-    </div>
+    </section>
   );
 }
 
@@ -112,11 +55,16 @@ export function Inventory() {
   const [error, setError] = useState<unknown>(null);
   const [creating, setCreating] = useState(false);
   const [tierChange, setTierChange] = useState<{ item: InventoryItem; to: Visibility } | null>(null);
+  useTitle('Datasets');
 
+  // Typing sends a request per pause; only the newest answer may land.
+  const latest = useRef(0);
   const load = useCallback(
     async (after: string | null) => {
+      const ticket = ++latest.current;
       try {
         const page = await api.inventory({ q: query, orgId, minLevel, cursor: after });
+        if (ticket !== latest.current) return;
         setItems((previous) => (after && previous ? [...previous, ...page.items] : page.items));
         setCursor(page.nextCursor);
         setError(null);
@@ -133,6 +81,11 @@ export function Inventory() {
 
   const adminOf = (id: string) => organizations.find((o) => o.id === id)?.role === 'admin';
   const filtered = query !== '' || orgId !== '' || minLevel !== 'read';
+  const clearFilters = () => {
+    setQuery('');
+    setOrgId('');
+    setMinLevel('read');
+  };
 
   return (
     <main className="page">
@@ -179,78 +132,102 @@ export function Inventory() {
         )
       ) : items.length === 0 ? (
         filtered ? (
-          <p className="muted">No dataset matches these filters.</p>
+          <div className="empty card">
+            <p>No dataset matches these filters.</p>
+            <button type="button" onClick={clearFilters}>
+              Clear filters
+            </button>
+          </div>
         ) : organizations.length === 0 ? (
           <Welcome />
         ) : (
-          <p className="muted">No datasets yet: create one with New dataset.</p>
+          <div className="empty card">
+            <h2>No datasets yet</h2>
+            <p>Create the first dataset of your organization, or open an invitation link someone sent you.</p>
+            <button type="button" className="primary" onClick={() => setCreating(true)}>
+              Create a dataset
+            </button>
+          </div>
         )
       ) : (
-        <table className="inventory">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Organization</th>
-              <th scope="col">My level</th>
-              <th scope="col">Shared With</th>
-              <th scope="col">Shared With Teams</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((item) => (
-              <tr key={item.id}>
-                <td>
-                  <a
-                    href={`/datasets/${item.id}`}
-                    onClick={(e) => {
-                      e.preventDefault();
-                      navigate(`/datasets/${item.id}`);
-                    }}
-                  >
-                    {item.name}
-                  </a>
-                </td>
-                <td>{item.orgName}</td>
-                <td>
-                  <LevelBadge level={item.myLevel} />
-                </td>
-                <td>
-                  {adminOf(item.orgId) ? (
-                    <select
-                      aria-label={`Shared With for ${item.name}`}
-                      value={item.visibility}
-                      onChange={(e) => setTierChange({ item, to: e.target.value as Visibility })}
-                    >
-                      {(Object.keys(TIER_LABEL) as Visibility[]).map((v) => (
-                        <option key={v} value={v}>
-                          {TIER_LABEL[v]}
-                        </option>
-                      ))}
-                    </select>
-                  ) : (
-                    TIER_LABEL[item.visibility]
-                  )}
-                </td>
-                <td>
-                  {item.teams.length === 0 ? (
-                    <span className="muted">—</span>
-                  ) : (
-                    item.teams.map((t) => (
-                      <span key={t.id} className="chip">
-                        {t.name} · {t.level}
-                      </span>
-                    ))
-                  )}
-                </td>
+        <div className="table-wrap">
+          <table className="inventory">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Organization</th>
+                <th scope="col">My level</th>
+                <th scope="col">Shared With</th>
+                <th scope="col">Shared With Teams</th>
+                <th scope="col" className="num">
+                  Items
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {items.map((item) => (
+                <tr key={item.id}>
+                  <td>
+                    <a
+                      href={`/datasets/${item.id}`}
+                      onClick={(e) => {
+                        e.preventDefault();
+                        navigate(`/datasets/${item.id}`);
+                      }}
+                    >
+                      {item.name}
+                    </a>
+                    {item.description ? <div className="muted clip">{item.description}</div> : null}
+                  </td>
+                  <td>{item.orgName}</td>
+                  <td>
+                    <LevelBadge level={item.myLevel} />
+                  </td>
+                  <td>
+                    {adminOf(item.orgId) ? (
+                      <select
+                        aria-label={`Shared With for ${item.name}`}
+                        title={TIER_LABEL[item.visibility]}
+                        value={item.visibility}
+                        onChange={(e) => setTierChange({ item, to: e.target.value as Visibility })}
+                      >
+                        {(Object.keys(TIER_LABEL) as Visibility[]).map((v) => (
+                          <option key={v} value={v}>
+                            {TIER_LABEL[v]}
+                          </option>
+                        ))}
+                      </select>
+                    ) : (
+                      <span className={`tier tier-${item.visibility}`}>{TIER_LABEL[item.visibility]}</span>
+                    )}
+                  </td>
+                  <td>
+                    {item.teams.length === 0 ? (
+                      <span className="muted">—</span>
+                    ) : (
+                      item.teams.map((t) => (
+                        <span key={t.id} className="chip">
+                          {t.name} · {t.level}
+                        </span>
+                      ))
+                    )}
+                  </td>
+                  <td className="num">{item.itemCount}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       {cursor ? (
         <button type="button" className="more" onClick={() => void load(cursor)}>
           Load more
         </button>
+      ) : null}
+      {items && items.length > 0 ? (
+        <p className="muted count" aria-live="polite">
+          {items.length} dataset{items.length === 1 ? '' : 's'} shown{cursor ? ', more to load' : ''}.
+        </p>
       ) : null}
       {creating ? <NewDataset onClose={() => setCreating(false)} /> : null}
       {tierChange ? (

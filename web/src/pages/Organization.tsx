@@ -2,7 +2,8 @@ import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { api, type Member, type Role, type Team, type User } from '../api';
 import { AccessReview } from '../components/AccessReview';
 import { History } from '../components/History';
-import { ErrorNote, Field, Spinner } from '../components/ui';
+import { Dialog, ErrorNote, Field, plural, Spinner, useTitle } from '../components/ui';
+import { navigate } from '../router';
 import { useSession } from '../session';
 
 function InviteMembers({ orgId, onSent }: { orgId: string; onSent(): void }) {
@@ -65,7 +66,7 @@ function TeamRow({ team, members, isAdmin, onChange }: { team: Team; members: Me
   return (
     <li className="team">
       <button type="button" className="link" aria-expanded={open} onClick={() => setOpen(!open)}>
-        {team.name} <span className="muted">({team.memberCount} members)</span>
+        {team.name} <span className="muted">({plural(team.memberCount, 'member')})</span>
       </button>
       {open ? (
         <div className="team-body">
@@ -113,14 +114,19 @@ function TeamRow({ team, members, isAdmin, onChange }: { team: Team; members: Me
 export function Organization({ id }: { id: string }) {
   const { user, organizations, refresh } = useSession();
   const org = organizations.find((o) => o.id === id);
+  useTitle(org?.name ?? null);
   const [members, setMembers] = useState<Member[] | null>(null);
   const [teams, setTeams] = useState<Team[]>([]);
   const [teamName, setTeamName] = useState('');
   const [error, setError] = useState<unknown>(null);
+  const [removing, setRemoving] = useState<Member | null>(null);
+  // Bumped after every load, so the audit log and the access review show the change just made.
+  const [version, setVersion] = useState(0);
   const load = useCallback(async () => {
     try {
       setMembers((await api.members(id)).items);
       setTeams((await api.teams(id)).items);
+      setVersion((v) => v + 1);
     } catch (caught) {
       setError(caught);
     }
@@ -131,13 +137,28 @@ export function Organization({ id }: { id: string }) {
   if (!org) return <main className="page">{organizations.length ? <p>This organization was not found.</p> : <Spinner />}</main>;
   const isAdmin = org.role === 'admin';
   const act = (run: () => Promise<unknown>) => run().then(() => Promise.all([load(), refresh()]), setError);
+  // The control shows the change at once; the server's answer then confirms or undoes it.
+  async function change(member: Member, update: { role?: Role; processDatasets?: boolean }) {
+    setError(null);
+    setMembers((list) => list?.map((m) => (m.user.id === member.user.id ? { ...m, ...update } : m)) ?? null);
+    try {
+      await api.updateMember(id, member.user.id, update);
+      await refresh();
+    } catch (caught) {
+      setError(caught);
+    }
+    await load();
+  }
 
   return (
     <main className="page">
       <header className="page-header">
         <div>
           <h1>{org.name}</h1>
-          <p className="muted">You are {isAdmin ? 'an admin' : 'a member'} of this organization.</p>
+          <p className="muted">
+            You are {isAdmin ? 'an admin' : 'a member'} of this organization
+            {members ? ` · ${plural(members.length, 'member')} · ${plural(teams.length, 'team')}` : ''}
+          </p>
         </div>
       </header>
       <ErrorNote error={error} />
@@ -170,7 +191,7 @@ export function Organization({ id }: { id: string }) {
                       <select
                         aria-label={`Role of ${m.user.name}`}
                         value={m.role}
-                        onChange={(e) => void act(() => api.updateMember(id, m.user.id, { role: e.target.value as Role }))}
+                        onChange={(e) => void change(m, { role: e.target.value as Role })}
                       >
                         <option value="member">member</option>
                         <option value="admin">admin</option>
@@ -185,12 +206,12 @@ export function Organization({ id }: { id: string }) {
                       aria-label={`${m.user.name} may process datasets`}
                       checked={m.processDatasets}
                       disabled={!isAdmin || m.role === 'admin'}
-                      onChange={(e) => void act(() => api.updateMember(id, m.user.id, { processDatasets: e.target.checked }))}
+                      onChange={(e) => void change(m, { processDatasets: e.target.checked })}
                     />
                   </td>
                   <td>
                     {isAdmin || m.user.id === user?.id ? (
-                      <button type="button" className="danger" onClick={() => void act(() => api.removeMember(id, m.user.id))}>
+                      <button type="button" className="danger" onClick={() => setRemoving(m)}>
                         {m.user.id === user?.id ? 'Leave' : 'Remove'}
                       </button>
                     ) : null}
@@ -229,8 +250,40 @@ export function Organization({ id }: { id: string }) {
           </ul>
         )}
       </section>
-      {isAdmin ? <AccessReview orgId={id} /> : null}
-      {isAdmin ? <History orgId={id} /> : null}
+      {isAdmin ? <AccessReview key={`review-${version}`} orgId={id} /> : null}
+      {isAdmin ? <History key={`history-${version}`} orgId={id} /> : null}
+      {removing ? (
+        <Dialog
+          title={removing.user.id === user?.id ? `Leave ${org.name}?` : `Remove ${removing.user.name} from ${org.name}?`}
+          onClose={() => setRemoving(null)}
+        >
+          <p>
+            {removing.user.id === user?.id ? 'You lose' : `${removing.user.name} loses`} access through the organization and its teams at
+            once. Direct grants stay, but only count while a dataset is shared with external accessors.
+          </p>
+          <footer className="actions">
+            <button type="button" onClick={() => setRemoving(null)}>
+              Cancel
+            </button>
+            <button
+              type="button"
+              className="danger"
+              onClick={() => {
+                const member = removing;
+                setRemoving(null);
+                if (member.user.id === user?.id) {
+                  void api
+                    .removeMember(id, member.user.id)
+                    .then(refresh)
+                    .then(() => navigate('/'), setError);
+                } else void act(() => api.removeMember(id, member.user.id));
+              }}
+            >
+              {removing.user.id === user?.id ? 'Leave' : 'Remove'}
+            </button>
+          </footer>
+        </Dialog>
+      ) : null}
     </main>
   );
 }

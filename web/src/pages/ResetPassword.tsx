@@ -1,10 +1,13 @@
 import { type FormEvent, useState } from 'react';
-import { api } from '../api';
-import { ErrorNote, Field } from '../components/ui';
+import { ApiError, api } from '../api';
+import { ErrorNote, Field, useTitle } from '../components/ui';
 import { navigate } from '../router';
+import { useSession } from '../session';
 
 export function ResetPassword({ token }: { token: string | null }) {
+  const { refresh } = useSession();
   const [password, setPassword] = useState('');
+  useTitle('Choose a new password');
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState(false);
   async function submit(event: FormEvent) {
@@ -12,18 +15,21 @@ export function ResetPassword({ token }: { token: string | null }) {
     setError(null);
     try {
       await api.confirmReset(token ?? '', password);
+      await refresh();
       setDone(true);
     } catch (caught) {
       setError(caught);
     }
   }
   return (
-    <div className="narrow">
-      <form className="card" onSubmit={submit} aria-label="Choose a new password">
+    <main className="page narrow">
+      <form className="card auth" onSubmit={submit} aria-label="Choose a new password">
         <h2>Choose a new password</h2>
         {done ? (
           <>
-            <p role="status">Your password is changed and every other session has ended.</p>
+            <p className="notice" role="status">
+              Your password is changed, and every session that used the old one has ended.
+            </p>
             <button type="button" className="primary" onClick={() => navigate('/')}>
               Log in
             </button>
@@ -47,9 +53,14 @@ export function ResetPassword({ token }: { token: string | null }) {
             <button type="submit" className="primary">
               Set password
             </button>
+            {error instanceof ApiError && error.status === 410 ? (
+              <button type="button" className="link" onClick={() => navigate('/')}>
+                Ask for a new link from the log-in page
+              </button>
+            ) : null}
           </>
         )}
       </form>
-    </div>
+    </main>
   );
 }

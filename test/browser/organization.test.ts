@@ -1,0 +1,95 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, launchBrowser, newPage, PASSWORD, screenshot, startWebServer, type WebServer } from './browser.js';
+
+describe('the web UI: a new user sets up an organization', () => {
+  let server: WebServer;
+  let browser: Browser;
+  const errors: string[] = [];
+  beforeAll(async () => {
+    server = await startWebServer();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('signs up, creates an organization and a dataset, invites a colleague, and manages members and teams', {
+    timeout: 120_000,
+  }, async () => {
+    const admin = await newPage(await browser.newContext({ viewport: { width: 1280, height: 800 } }), errors);
+    await admin.goto(server.url);
+    await admin.getByRole('button', { name: 'New here? Sign up' }).click();
+    await admin.getByLabel('Your name').fill('Ada Lovelace');
+    await admin.getByLabel('E-mail').fill('ada@survey.test');
+    await admin.getByLabel('Password').fill(PASSWORD);
+    await admin.getByRole('button', { name: 'Sign up' }).click();
+
+    // The empty inventory says what to do next.
+    await admin.getByRole('heading', { name: 'No datasets yet' }).waitFor();
+    await admin.getByText('Open the link in their invitation e-mail').waitFor();
+    await admin.getByLabel('Organization name').fill('Survey Co');
+    await admin.getByRole('button', { name: 'Create organization' }).click();
+    await admin.getByRole('heading', { name: 'Survey Co', exact: true }).waitFor();
+    await admin.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Datasets', exact: true }).click();
+    await admin.getByRole('button', { name: 'New dataset' }).click();
+    await admin.getByLabel('Name').fill('Drone survey');
+    await admin.getByLabel('Description').fill('Flights over the delta, spring 2026');
+    await admin.getByRole('button', { name: 'Create dataset' }).click();
+    await admin.getByRole('heading', { name: 'Drone survey', exact: true }).waitFor();
+
+    // Invite a colleague by e-mail; she signs up from the link and lands on the organization.
+    await admin.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Survey Co' }).click();
+    await admin.getByLabel('Invite by e-mail').fill('cy@survey.test');
+    await admin.getByRole('button', { name: 'Invite', exact: true }).click();
+    await admin.getByRole('status').getByText('Invitations sent to cy@survey.test.').waitFor();
+    const colleague = await newPage(await browser.newContext({ viewport: { width: 1280, height: 800 } }), errors);
+    await colleague.goto(await server.link('cy@survey.test'));
+    await colleague.getByRole('heading', { name: 'Ada Lovelace invited you to the organization Survey Co' }).waitFor();
+    await colleague.getByLabel('Your name').fill('Cy Park');
+    await colleague.getByLabel('Password').fill('another long password');
+    await colleague.getByRole('button', { name: 'Sign up' }).click();
+    await colleague.getByRole('heading', { name: 'Survey Co', exact: true }).waitFor();
+    await colleague.getByText('You are a member of this organization').waitFor();
+    expect(await colleague.getByLabel('Invite by e-mail').count()).toBe(0);
+
+    // Members: the process-datasets capability; teams and their members.
+    const dan = await server.person('Dan Moreau', 'dan@survey.test');
+    const orgId = new URL(admin.url()).pathname.replace('/orgs/', '');
+    await server.join(await server.logIn('ada@survey.test'), orgId, dan);
+    await admin.reload();
+    const members = admin.getByRole('region', { name: 'Members' });
+    await members.getByRole('row', { name: /Dan Moreau/ }).waitFor();
+    await members.getByLabel('Cy Park may process datasets').check();
+    await admin.getByLabel('New team').fill('Labelers');
+    await admin.getByRole('button', { name: 'Create team' }).click();
+    await admin.getByRole('button', { name: /Labelers/ }).click();
+    await admin.getByLabel('Add a member to Labelers').selectOption({ label: 'Cy Park' });
+    await admin.getByRole('button', { name: 'Remove Cy Park from Labelers' }).waitFor();
+    await admin.getByRole('button', { name: /Labelers \(1 member\)/ }).waitFor();
+    await admin.getByLabel('New team').fill('GIS');
+    await admin.getByRole('button', { name: 'Create team' }).click();
+    await admin.getByRole('button', { name: /GIS/ }).waitFor();
+    await admin.reload();
+    await eventually(() => members.getByLabel('Cy Park may process datasets').isChecked(), true);
+
+    // Removing a member asks first.
+    await members
+      .getByRole('row', { name: /Dan Moreau/ })
+      .getByRole('button', { name: 'Remove' })
+      .click();
+    await admin.getByRole('dialog', { name: 'Remove Dan Moreau from Survey Co?' }).getByRole('button', { name: 'Remove' }).click();
+    await eventually(() => members.getByRole('row', { name: /Dan Moreau/ }).count(), 0);
+
+    await admin.getByRole('button', { name: /Labelers/ }).click();
+    await admin.getByRole('button', { name: 'Remove Cy Park from Labelers' }).waitFor();
+    const audit = admin.getByRole('region', { name: 'Audit log' });
+    await audit.getByText('member.removed').waitFor();
+    await audit.getByText('team.member_added').waitFor();
+    await audit.getByText('member.updated').waitFor();
+    await screenshot(admin, 'organization');
+
+    expect(errors).toEqual([]);
+  });
+});

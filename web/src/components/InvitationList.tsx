@@ -1,0 +1,75 @@
+import type { Invitation } from '../api';
+import { formatDate, timeLeft } from './ui';
+
+const DELIVERY = { queued: 'e-mail queued', sent: 'e-mail sent', failed: 'e-mail failed' } as const;
+
+/** Open invitations of a dataset: status, time left, whether the e-mail really left, and what can be done. */
+export function InvitationList({
+  invitations,
+  onExtend,
+  onResend,
+  onRevoke,
+}: {
+  invitations: Invitation[];
+  onExtend(invitation: Invitation): void;
+  onResend(invitation: Invitation): void;
+  onRevoke(invitation: Invitation): void;
+}) {
+  return (
+    <>
+      {invitations.length === 0 ? (
+        <p className="muted">No open invitations.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Invited</th>
+              <th scope="col">Status</th>
+              <th scope="col">E-mail</th>
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {invitations.map((i) => (
+              <tr key={i.id}>
+                <td>
+                  <strong>{i.email}</strong>
+                  <div className="muted">
+                    {i.level} · invited by {i.invitedBy.name} on {formatDate(i.createdAt)}
+                  </div>
+                </td>
+                <td>
+                  <span className={`chip status-${i.status}`}>{i.status}</span>
+                  {i.status === 'pending' ? <div className="muted">{timeLeft(i.expiresAt)}</div> : null}
+                  {i.status === 'expired' ? <div className="muted">since {formatDate(i.expiresAt)}</div> : null}
+                  {i.status === 'accepted' && i.acceptedAt ? <div className="muted">on {formatDate(i.acceptedAt)}</div> : null}
+                </td>
+                <td>
+                  <span className={`chip delivery-${i.delivery}`}>{DELIVERY[i.delivery]}</span>
+                  {i.delivery === 'failed' && i.lastError ? <div className="muted small">{i.lastError}</div> : null}
+                </td>
+                <td>
+                  {i.status === 'pending' || i.status === 'expired' ? (
+                    <div className="row-actions">
+                      <button type="button" onClick={() => onExtend(i)}>
+                        Extend
+                      </button>
+                      <button type="button" onClick={() => onResend(i)}>
+                        Resend
+                      </button>
+                      <button type="button" className="danger" onClick={() => onRevoke(i)}>
+                        Revoke
+                      </button>
+                    </div>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}

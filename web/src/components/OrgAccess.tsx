@@ -1,0 +1,42 @@
+import { useEffect, useState } from 'react';
+import { api, type Member, type Visibility } from '../api';
+import { LevelBadge } from './ui';
+
+/**
+ * Access that comes from the organization rather than from a grant: its admins always,
+ * and every member while the tier includes the organization. Shown only to org members,
+ * who may list the members.
+ */
+export function OrgAccess({ orgId, visibility }: { orgId: string; visibility: Visibility }) {
+  const [members, setMembers] = useState<{ items: Member[]; more: boolean } | null>(null);
+  useEffect(() => {
+    api.members(orgId).then(
+      (page) => setMembers({ items: page.items, more: page.nextCursor !== null }),
+      () => setMembers(null),
+    );
+  }, [orgId]);
+  if (!members) return null;
+  const admins = members.items.filter((m) => m.role === 'admin');
+  const count = `${members.items.length}${members.more ? '+' : ''}`;
+  return (
+    <ul className="org-access" aria-label="Access through the organization">
+      <li>
+        <LevelBadge level="admin" />
+        <span>
+          <strong>Organization admins</strong> ({admins.length}
+          {members.more ? '+' : ''}): {admins.map((m) => m.user.name).join(', ')}
+          <span className="muted"> · always, whatever the tier</span>
+        </span>
+      </li>
+      <li className={visibility === 'admins' ? 'off' : ''}>
+        <LevelBadge level={visibility === 'admins' ? null : 'read'} />
+        <span>
+          <strong>Every organization member</strong> ({count})
+          <span className="muted">
+            {visibility === 'admins' ? ' · not through the tier: it is set to Admins only' : ' · through the Shared With tier'}
+          </span>
+        </span>
+      </li>
+    </ul>
+  );
+}
