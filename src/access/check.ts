@@ -1,17 +1,17 @@
-import type { ExpressionBuilder, SelectQueryBuilder } from 'kysely';
+import type { ExpressionBuilder } from 'kysely';
 import { Forbidden, NotFound } from '../errors.js';
 import type { Db } from '../store/database.js';
+import { dialectOf, Parameters, readerOf, readSql } from '../store/reader.js';
 import type { Database, DatasetsTable } from '../store/schema.js';
 import type { Level, OrgRole } from './levels.js';
 import { atLeast } from './levels.js';
-import { readerOf } from './reader.js';
 import { type AccessFacts, effectiveLevel } from './rule.js';
 
 type DatasetScope = Database & { d: DatasetsTable };
 
 /**
- * The access facts of `userId` on the dataset aliased `d`, as correlated subqueries.
- * Each is one primary-key or index probe:
+ * The access facts of `userId` on the dataset aliased `d`, as correlated subqueries for the
+ * query builder. Each is one primary-key or index probe:
  *   org_role    → org_members primary key (org_id, user_id)
  *   team_rank   → team_members_user (user_id, team_id) joined to team_grants primary key (dataset_id, team_id)
  *   direct_rank → user_grants primary key (dataset_id, user_id)
@@ -60,36 +60,52 @@ export interface AuthorizedDataset {
   facts: AccessFacts;
 }
 
-function datasetWithFacts(db: Db, userId: string, datasetId: string, now: number) {
-  return db
-    .selectFrom('datasets as d')
-    .selectAll('d')
-    .select(accessFactColumns(userId, now))
-    .where('d.id', '=', datasetId) as SelectQueryBuilder<DatasetScope, 'd', DatasetRow & FactRow>;
+/**
+ * `accessFactColumns` as SQL text, for the hot paths that skip the query builder. Each fact is
+ * one probe of a covering index: the membership by org_members_user, the dataset's team grants
+ * by team_grants_check each probing team_members' primary key, the direct grant by
+ * user_grants_check (migration 004). On SQLite the indexes are named, so the planner cannot
+ * prefer the primary key and then read the table. `user` and `now` give a parameter each time
+ * they are called.
+ */
+export function factColumnsSql(user: () => string, now: () => string, sqlite: boolean): string {
+  const hint = (index: string) => (sqlite ? ` indexed by ${index}` : '');
+  return `
+    (select m.role from org_members m${hint('org_members_user')}
+      where m.user_id = ${user()} and m.org_id = d.org_id) as org_role,
+    (select max(tg.level) from team_grants tg${hint('team_grants_check')}
+       join team_members tm on tm.team_id = tg.team_id and tm.user_id = ${user()}
+      where tg.dataset_id = d.id and (tg.expires_at is null or tg.expires_at > ${now()})) as team_rank,
+    (select g.level from user_grants g${hint('user_grants_check')}
+      where g.dataset_id = d.id and g.user_id = ${user()} and (g.expires_at is null or g.expires_at > ${now()})) as direct_rank`;
 }
 
-/**
- * `datasetWithFacts` as one statement prepared once, for the SQLite read connection: the dataset
- * by primary key, the membership by (org_id, user_id), the team grants of the dataset by primary
- * key prefix (dataset_id) each probing team_members (team_id, user_id), the direct grant by
- * (dataset_id, user_id). The same SQL as the query builder produces, with named parameters.
- */
-const CHECK_SQL = `
-  select d.*,
-    (select m.role from org_members m where m.org_id = d.org_id and m.user_id = @user) as org_role,
-    (select max(tg.level) from team_grants tg
-       join team_members tm on tm.team_id = tg.team_id and tm.user_id = @user
-      where tg.dataset_id = d.id and (tg.expires_at is null or tg.expires_at > @now)) as team_rank,
-    (select g.level from user_grants g
-      where g.dataset_id = d.id and g.user_id = @user and (g.expires_at is null or g.expires_at > @now)) as direct_rank
-  from datasets d where d.id = @dataset`;
+/** The check on the SQLite read connection: one statement, prepared once, with named parameters. */
+const CHECK_ON_READER = `select d.*, ${factColumnsSql(
+  () => '@user',
+  () => '@now',
+  true,
+)} from datasets d where d.id = @dataset`;
+
+async function datasetWithFacts(db: Db, userId: string, datasetId: string, now: number): Promise<(DatasetRow & FactRow) | undefined> {
+  const reader = await readerOf(db);
+  if (reader) return reader.get(CHECK_ON_READER, { user: userId, now, dataset: datasetId });
+  const dialect = dialectOf(db);
+  const p = new Parameters(dialect);
+  const facts = factColumnsSql(
+    () => p.add(userId),
+    () => p.add(now),
+    dialect === 'sqlite',
+  );
+  const rows = await readSql<DatasetRow & FactRow>(db, `select d.*, ${facts} from datasets d where d.id = ${p.add(datasetId)}`, p.values, {
+    prepare: true,
+  });
+  return rows[0];
+}
 
 /** The effective level of a user on a dataset, in one round trip; null when none or no such dataset. */
 export async function checkAccess(db: Db, userId: string, datasetId: string, now: number): Promise<AuthorizedDataset | null> {
-  const reader = await readerOf(db);
-  const row = reader
-    ? reader.get<DatasetRow & FactRow>(CHECK_SQL, { user: userId, now, dataset: datasetId })
-    : await datasetWithFacts(db, userId, datasetId, now).executeTakeFirst();
+  const row = await datasetWithFacts(db, userId, datasetId, now);
   if (!row) return null;
   const { org_role: _role, team_rank: _team, direct_rank: _direct, ...dataset } = row;
   const facts = factsOf(row);

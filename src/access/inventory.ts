@@ -1,10 +1,9 @@
-import { type SelectQueryBuilder, sql } from 'kysely';
-import { jsonArrayFrom as pgJsonArrayFrom } from 'kysely/helpers/postgres';
-import { jsonArrayFrom as sqliteJsonArrayFrom } from 'kysely/helpers/sqlite';
 import type { Store } from '../store/database.js';
 import { decodeCursor, encodeCursor } from '../store/pagination.js';
-import type { Database, DatasetsTable } from '../store/schema.js';
-import { accessFactColumns, type FactRow, factsOf } from './check.js';
+import { Parameters, type Reader, readerOf, readSql, type SqlDialect } from '../store/reader.js';
+import type { DatasetsTable } from '../store/schema.js';
+import { type FactRow, factColumnsSql, factsOf } from './check.js';
+import { type CandidateQuery, candidatesSql, type SqliteBranch, sqliteBranches } from './inventory-branches.js';
 import { atLeast, type Level, levelOf, rankOf } from './levels.js';
 import { effectiveLevel } from './rule.js';
 
@@ -40,18 +39,122 @@ function likePattern(search: string): string {
   return `%${datasetNameKey(search).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-type Scope = Database & { d: DatasetsTable };
-type Branch = SelectQueryBuilder<Scope, 'd', { id: string; name_key: string }>;
+interface Memberships {
+  adminOrgs: string[];
+  memberOrgs: string[];
+  /** The user's teams in organizations they do not administer (an org admin already sees all). */
+  teams: string[];
+}
+
+/** The user's organizations and teams, in one statement (org_members_user, team_members_user). */
+async function membershipsOf(store: Store, userId: string, orgId: string | undefined): Promise<Memberships> {
+  const p = new Parameters(store.dialect);
+  const rows = await readSql<{ org_id: string; role: 'admin' | 'member' | null; team_id: string | null }>(
+    store.db,
+    `select org_id, role, null as team_id from org_members where user_id = ${p.add(userId)}
+     union all
+     select t.org_id, null, tm.team_id from team_members tm join teams t on t.id = tm.team_id where tm.user_id = ${p.add(userId)}`,
+    p.values,
+  );
+  const inScope = rows.filter((r) => orgId === undefined || r.org_id === orgId);
+  const adminOrgs = inScope.filter((r) => r.role === 'admin').map((r) => r.org_id);
+  return {
+    adminOrgs,
+    memberOrgs: inScope.filter((r) => r.role === 'member').map((r) => r.org_id),
+    teams: inScope.flatMap((r) => (r.team_id !== null && !adminOrgs.includes(r.org_id) ? [r.team_id] : [])),
+  };
+}
+
+/** A dataset's live team grants as a JSON array of {id, name, level}, by team name. */
+function teamsJsonSql(dialect: SqlDialect, now: string): string {
+  const teams = `select t.id, t.name, tg.level from team_grants tg join teams t on t.id = tg.team_id
+     where tg.dataset_id = d.id and (tg.expires_at is null or tg.expires_at > ${now}) order by t.name, t.id`;
+  return dialect === 'postgres'
+    ? `(select coalesce(json_agg(x), '[]') from (${teams}) x)`
+    : `(select json_group_array(json_object('id', x.id, 'name', x.name, 'level', x.level)) from (${teams}) x)`;
+}
+
+type PageRow = DatasetsTable & FactRow & { org_name: string; teams: unknown };
+
+/** Each row of a page of candidates (`source`, a subquery `c` of ids) with its facts, org name and teams, in keyset order. */
+async function pageRows(store: Store, query: InventoryQuery, source: (p: Parameters) => string, values?: unknown[]): Promise<PageRow[]> {
+  // SQLite numbers its parameters by their place in the text: add them in that order.
+  const p = new Parameters(store.dialect);
+  const facts = factColumnsSql(
+    () => p.add(query.userId),
+    () => p.add(query.now),
+    store.dialect === 'sqlite',
+  );
+  const teamsJson = teamsJsonSql(store.dialect, p.add(query.now));
+  const candidates = source(p);
+  return readSql<PageRow>(
+    store.db,
+    `select d.*, ${facts}, o.name as org_name, ${teamsJson} as teams
+       from ${candidates} c
+       join datasets d on d.id = c.id
+       join orgs o on o.id = d.org_id
+      order by d.name_key, d.id`,
+    [...p.values, ...(values ?? [])],
+    { prepare: true },
+  );
+}
+
+/** SQLite's BINARY order is that of UTF-8 bytes, which is code point order; JavaScript's `<` compares UTF-16 units. */
+function compareText(a: string, b: string): number {
+  // Surrogates (halves of code points above U+FFFF) rank after U+E000–U+FFFF.
+  const rank = (unit: number) => (unit < 0xd800 ? unit : unit <= 0xdfff ? unit + 0x2000 : unit - 0x800);
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i += 1) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return rank(x) - rank(y);
+  }
+  return a.length - b.length;
+}
+
+type Key = { id: string; name_key: string };
+const compareKeys = (a: Key, b: Key) => compareText(a.name_key, b.name_key) || compareText(a.id, b.id);
+
+/**
+ * The first `take` distinct keys of the branches, merged in keyset order as the read connection
+ * steps through them side by side: a page costs about `take` rows plus one per branch, where a
+ * UNION would read `take` rows of every branch and sort them all.
+ */
+function mergeInKeysetOrder(reader: Reader, branches: SqliteBranch[], take: number): string[] {
+  const streams = branches.map((b, slot) => reader.iterate<Key>(b.text, b.values, slot));
+  try {
+    const heads = streams.map((s) => s.next());
+    const ids: string[] = [];
+    let last: Key | undefined;
+    while (ids.length < take) {
+      let best = -1;
+      heads.forEach((head, i) => {
+        if (!head.done && (best < 0 || compareKeys(head.value, heads[best]!.value as Key) < 0)) best = i;
+      });
+      if (best < 0) break;
+      const key = heads[best]!.value as Key;
+      if (!last || compareKeys(key, last) !== 0) ids.push(key.id);
+      last = key;
+      heads[best] = streams[best]!.next();
+    }
+    return ids;
+  } finally {
+    for (const s of streams) s.return?.();
+  }
+}
 
 /**
  * The inventory: the datasets where the user's effective level is at least `minLevel`,
  * sorted by (lower-cased name, id), one keyset page at a time.
  *
  * Effective level ≥ minLevel exactly when some access path alone gives ≥ minLevel, so each
- * path is a branch that yields at most one page of candidates after the cursor, in index order;
- * the union is cut to one page and each row's level is computed from the same facts as the
- * check. The cost grows with the page size and the number of paths, not with how many
- * datasets the user can see.
+ * path is a branch that reads at most one page after the cursor straight from an index in
+ * keyset order (inventory-branches.ts): one per organization the user administers, per tier of
+ * each organization they belong to, per team, and one for direct grants. The branches are
+ * merged and cut to one page, and only then is each row's level computed, from the same facts
+ * as the check. The cost grows with the page size and the number of the user's memberships and
+ * teams, never with how many datasets they can see. The SQL is written out rather than built:
+ * building it cost more than running it.
  */
 export async function listInventory(
   store: Store,
@@ -60,107 +163,40 @@ export async function listInventory(
   entries: InventoryEntry[];
   nextCursor: string | null;
 }> {
-  const { db } = store;
   const { userId, now, limit } = query;
-  const minRank = rankOf(query.minLevel);
-  const cursor = query.cursor === undefined ? undefined : (decodeCursor(query.cursor, ['string', 'string']) as [string, string]);
-  const take = limit + 1;
-
-  const narrow = (branch: Branch): Branch => {
-    let b = branch;
-    if (query.orgId !== undefined) b = b.where('d.org_id', '=', query.orgId);
-    if (query.search) b = b.where(sql<boolean>`d.name_key like ${likePattern(query.search)} escape '\\'`);
-    if (cursor) b = b.where((eb) => eb(eb.refTuple('d.name_key', 'd.id'), '>', eb.tuple(cursor[0], cursor[1])));
-    return b.orderBy('d.name_key').orderBy('d.id').limit(take);
+  const { adminOrgs, memberOrgs, teams } = await membershipsOf(store, userId, query.orgId);
+  const candidates: CandidateQuery = {
+    userId,
+    now,
+    minRank: rankOf(query.minLevel),
+    adminOrgs,
+    tierOrgs: query.minLevel === 'read' ? memberOrgs : [],
+    teams,
+    orgId: query.orgId,
+    pattern: query.search ? likePattern(query.search) : undefined,
+    cursor: query.cursor === undefined ? undefined : (decodeCursor(query.cursor, ['string', 'string']) as [string, string]),
+    take: limit + 1,
   };
-
-  // Org admins: every dataset of their orgs (index datasets_org_name).
-  const orgAdmin = db
-    .selectFrom('datasets as d')
-    .select(['d.id', 'd.name_key'])
-    .where('d.org_id', 'in', (eb) =>
-      eb.selectFrom('org_members').select('org_id').where('user_id', '=', userId).where('role', '=', 'admin'),
-    );
-
-  // Members: the org's datasets shared at the "external" or "organization" tier (index datasets_org_visibility_name).
-  const orgMember = db
-    .selectFrom('datasets as d')
-    .select(['d.id', 'd.name_key'])
-    .where('d.visibility', 'in', ['external', 'organization'])
-    .where('d.org_id', 'in', (eb) => eb.selectFrom('org_members').select('org_id').where('user_id', '=', userId));
-
-  // Teams: grants to the user's teams (team_members_user, team_grants_team).
-  const team = db
-    .selectFrom('datasets as d')
-    .select(['d.id', 'd.name_key'])
-    .where('d.id', 'in', (eb) =>
-      eb
-        .selectFrom('team_members as tm')
-        .innerJoin('team_grants as tg', 'tg.team_id', 'tm.team_id')
-        .select('tg.dataset_id')
-        .where('tm.user_id', '=', userId)
-        .where('tg.level', '>=', minRank)
-        .where((w) => w.or([w('tg.expires_at', 'is', null), w('tg.expires_at', '>', now)])),
-    );
-
-  // Direct grants (user_grants_user); an external accessor's grant only while the tier is "external".
-  const direct = db
-    .selectFrom('user_grants as g')
-    .innerJoin('datasets as d', 'd.id', 'g.dataset_id')
-    .select(['d.id', 'd.name_key'])
-    .where('g.user_id', '=', userId)
-    .where('g.level', '>=', minRank)
-    .where((w) => w.or([w('g.expires_at', 'is', null), w('g.expires_at', '>', now)]))
-    .where((eb) =>
-      eb.or([
-        eb('d.visibility', '=', 'external'),
-        eb.exists(
-          eb.selectFrom('org_members as om').select('om.user_id').whereRef('om.org_id', '=', 'd.org_id').where('om.user_id', '=', userId),
-        ),
-      ]),
-    ) as unknown as Branch;
-
-  const branches: Branch[] = [orgAdmin as unknown as Branch, team as unknown as Branch, direct];
-  if (query.minLevel === 'read') branches.push(orgMember as unknown as Branch);
-
-  const [first, ...rest] = branches.map((branch, i) => db.selectFrom(narrow(branch).as(`b${i}`)).select(['id', 'name_key']));
-  let candidates = first!;
-  for (const branch of rest) candidates = candidates.union(branch);
-
-  const jsonArrayFrom = store.dialect === 'postgres' ? pgJsonArrayFrom : sqliteJsonArrayFrom;
-  const rows = await db
-    .selectFrom(candidates.as('c'))
-    .innerJoin('datasets as d', 'd.id', 'c.id')
-    .selectAll('d')
-    .select(accessFactColumns(userId, now))
-    .select((eb) => eb.selectFrom('orgs as o').select('o.name').whereRef('o.id', '=', 'd.org_id').as('org_name'))
-    .select((eb) =>
-      jsonArrayFrom(
-        eb
-          .selectFrom('team_grants as tg')
-          .innerJoin('teams as t', 't.id', 'tg.team_id')
-          .select(['t.id', 't.name', 'tg.level'])
-          .whereRef('tg.dataset_id', '=', 'd.id')
-          .where((w) => w.or([w('tg.expires_at', 'is', null), w('tg.expires_at', '>', now)]))
-          .orderBy('t.name')
-          .orderBy('t.id'),
-      ).as('teams'),
-    )
-    .orderBy('d.name_key')
-    .orderBy('d.id')
-    .limit(take)
-    .execute();
+  const reader = store.dialect === 'sqlite' ? await readerOf(store.db) : null;
+  const rows = reader
+    ? await pageRows(
+        store,
+        query,
+        (p) =>
+          `(select value as id from json_each(${p.add(JSON.stringify(mergeInKeysetOrder(reader, sqliteBranches(candidates), candidates.take)))}))`,
+      )
+    : await pageRows(store, query, (p) => `(${candidatesSql(store.dialect, p, candidates)})`);
 
   const entries: InventoryEntry[] = [];
   for (const row of rows.slice(0, limit)) {
-    const { org_role: _r, team_rank: _t, direct_rank: _d, teams, org_name, ...dataset } = row as typeof row & FactRow;
-    const level = effectiveLevel(factsOf(row as FactRow));
+    const { org_role: _r, team_rank: _t, direct_rank: _d, teams, org_name, ...dataset } = row;
+    const level = effectiveLevel(factsOf(row));
     // Every candidate came from a path that grants ≥ minLevel; the check agrees by construction.
     if (!level || !atLeast(level, query.minLevel)) continue;
     const parsed = (typeof teams === 'string' ? JSON.parse(teams) : teams) as { id: string; name: string; level: number }[];
     entries.push({
       dataset,
-      orgName: org_name ?? '',
+      orgName: org_name,
       level,
       teams: parsed.map((t) => ({ id: t.id, name: t.name, level: levelOf(Number(t.level)) ?? 'read' })),
     });

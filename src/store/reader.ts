@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import SQLite from 'better-sqlite3';
-import { SqliteAdapter, sql } from 'kysely';
-import type { Db } from '../store/database.js';
+import { CompiledQuery, PostgresAdapter, SqliteAdapter, sql } from 'kysely';
+import type { Db } from './database.js';
 
 /**
  * On SQLite the hot reads (the check, the inventory) go through a connection of their own
@@ -13,6 +14,11 @@ import type { Db } from '../store/database.js';
 export interface Reader {
   get<T>(text: string, parameters: unknown[] | Record<string, unknown>): T | undefined;
   all<T>(text: string, parameters: unknown[] | Record<string, unknown>): T[];
+  /**
+   * Rows one at a time. Statements iterated side by side need a `slot` each (a prepared
+   * statement runs one query at a time); while any is open the connection reads one snapshot.
+   */
+  iterate<T>(text: string, parameters: unknown[], slot: number): IterableIterator<T>;
 }
 
 const MAX_STATEMENTS = 500;
@@ -29,23 +35,36 @@ async function openReader(db: Db): Promise<Reader | null> {
   connection.pragma('query_only = ON');
   connection.pragma('busy_timeout = 5000');
   connection.pragma('cache_size = -65536');
+  // Mapped pages are the operating system's file cache, shared and reclaimable, not heap.
+  connection.pragma('mmap_size = 2147483648');
+  // The read connection lives exactly as long as `db` (Store.close destroys it).
+  const destroy = db.destroy.bind(db);
+  db.destroy = async () => {
+    connection.close();
+    await destroy();
+  };
   const statements = new Map<string, SQLite.Statement>();
-  const prepared = (text: string) => {
-    let statement = statements.get(text);
+  const prepared = (text: string, slot = 0) => {
+    const key = slot === 0 ? text : `${slot}\u0000${text}`;
+    let statement = statements.get(key);
     if (!statement) {
       if (statements.size >= MAX_STATEMENTS) statements.clear();
       statement = connection.prepare(text);
-      statements.set(text, statement);
+      statements.set(key, statement);
     }
     return statement;
   };
   return {
     get: <T>(text: string, parameters: unknown[] | Record<string, unknown>) => prepared(text).get(parameters) as T | undefined,
     all: <T>(text: string, parameters: unknown[] | Record<string, unknown>) => prepared(text).all(parameters) as T[],
+    iterate: <T>(text: string, parameters: unknown[], slot: number) => prepared(text, slot).iterate(parameters) as IterableIterator<T>,
   };
 }
 
-/** The read connection for `db`, or null on PostgreSQL, in a transaction, or for an in-memory database. */
+/**
+ * The read connection for `db`, or null on PostgreSQL, in a transaction, or for an in-memory
+ * database. Should it fail to open, the reads simply go through `db`: same answers, slower.
+ */
 export async function readerOf(db: Db): Promise<Reader | null> {
   const ready = opened.get(db);
   if (ready !== undefined) return ready;
@@ -58,4 +77,50 @@ export async function readerOf(db: Db): Promise<Reader | null> {
   const value = await reader;
   opened.set(db, value);
   return value;
+}
+
+export type SqlDialect = 'sqlite' | 'postgres';
+
+export function dialectOf(db: Db): SqlDialect {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+}
+
+/** Positional parameters as each dialect writes them: `?` on SQLite, `$1`, `$2`… on PostgreSQL. */
+export class Parameters {
+  readonly values: unknown[] = [];
+  constructor(private readonly dialect: SqlDialect) {}
+
+  add(value: unknown): string {
+    this.values.push(value);
+    return this.dialect === 'postgres' ? `$${this.values.length}` : '?';
+  }
+}
+
+const statementNames = new Map<string, string>();
+
+/**
+ * A named statement for node-postgres, which prepares it once per connection: PostgreSQL then
+ * plans it once instead of on every call, and planning the check costs several times more than
+ * running it. Kysely hands `sql` to `pg.Client#query` untouched, and that accepts a
+ * `{name, text}` config in its place. The name follows the text, so a changed text is a new statement.
+ */
+function named(text: string, values: unknown[]): CompiledQuery {
+  let name = statementNames.get(text);
+  if (!name) {
+    if (statementNames.size >= MAX_STATEMENTS) statementNames.clear();
+    name = `tessera_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+    statementNames.set(text, name);
+  }
+  return { ...CompiledQuery.raw(text, values), sql: { name, text } as unknown as string };
+}
+
+/**
+ * Runs SQL text: prepared once on the SQLite read connection; on PostgreSQL prepared once per
+ * connection when `prepare` is set (only for texts of which there are few), else planned each time.
+ */
+export async function readSql<R>(db: Db, text: string, values: unknown[], { prepare = false } = {}): Promise<R[]> {
+  const reader = await readerOf(db);
+  if (reader) return reader.all<R>(text, values);
+  const query = prepare && dialectOf(db) === 'postgres' ? named(text, values) : CompiledQuery.raw(text, values);
+  return (await db.executeQuery(query)).rows as R[];
 }

@@ -2,6 +2,7 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import * as initial from './001-initial.js';
 import * as content from './002-content.js';
 import * as grantUsage from './003-grant-usage.js';
+import * as accessReadPaths from './004-access-read-paths.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '001-initial': initial,
   '002-content': content,
   '003-grant-usage': grantUsage,
+  '004-access-read-paths': accessReadPaths,
 };
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {

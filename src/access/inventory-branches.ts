@@ -1,0 +1,138 @@
+import { Parameters, type SqlDialect } from '../store/reader.js';
+
+/** What decides which datasets may appear on one inventory page, and where the page starts. */
+export interface CandidateQuery {
+  userId: string;
+  now: number;
+  minRank: number;
+  /** Organizations the user administers: every dataset of theirs. */
+  adminOrgs: string[];
+  /** Organizations the user is a plain member of: their datasets shared at a tier (for `read` only). */
+  tierOrgs: string[];
+  /** The user's teams outside the organizations they administer. */
+  teams: string[];
+  orgId: string | undefined;
+  /** The LIKE pattern of a name search. */
+  pattern: string | undefined;
+  cursor: [string, string] | undefined;
+  take: number;
+}
+
+const TIERS = ['external', 'organization'];
+
+/**
+ * SQL for one page of candidates (id, name_key): one branch per access path, each reading at
+ * most `take` rows after the cursor straight from an index in keyset order, their union cut to
+ * one page. A dataset reached by several paths is one row: UNION ALL then GROUP BY in keyset
+ * order sorts once, where UNION sorts every branch again. Each branch names the index it walks.
+ */
+export function candidatesSql(dialect: SqlDialect, p: Parameters, q: CandidateQuery): string {
+  return dialect === 'postgres' ? postgresCandidates(p, q) : sqliteCandidates(p, q);
+}
+
+/**
+ * The direct grants (user_grants_inventory); an external accessor's grant only while the tier
+ * is "external". Parameters in the order they appear: SQLite numbers them by place.
+ */
+function directBranch(user: string, minRank: string, now: string, member: string, orgId: string, pageBy: string): string {
+  return `select g.dataset_id as id, g.name_key from user_grants g join datasets d on d.id = g.dataset_id
+     where g.user_id = ${user} and g.level >= ${minRank} and (g.expires_at is null or g.expires_at > ${now})
+       and (d.visibility = 'external'
+            or exists (select 1 from org_members om where om.org_id = d.org_id and om.user_id = ${member}))
+       ${orgId}
+       ${pageBy}`;
+}
+
+/** One access path on SQLite: a statement of its own, with its own parameters. */
+export interface SqliteBranch {
+  text: string;
+  values: unknown[];
+}
+
+/**
+ * SQLite: a statement per organization, tier and team, and one for direct grants. The read
+ * connection merges them in keyset order (inventory.ts); elsewhere `candidatesSql` unions them.
+ */
+export function sqliteBranches(q: CandidateQuery): SqliteBranch[] {
+  const branches: SqliteBranch[] = [];
+  const branch = (write: (p: Parameters, pageBy: (name: string, id: string) => string) => string) => {
+    const p = new Parameters('sqlite');
+    const pageBy = (name: string, id: string) => {
+      const search = q.pattern === undefined ? '' : ` and ${name} like ${p.add(q.pattern)} escape '\\'`;
+      const after = q.cursor ? ` and (${name}, ${id}) > (${p.add(q.cursor[0])}, ${p.add(q.cursor[1])})` : '';
+      return `${search}${after} order by ${name}, ${id} limit ${p.add(q.take)}`;
+    };
+    branches.push({ text: write(p, pageBy), values: p.values });
+  };
+  // datasets_org_name
+  for (const org of q.adminOrgs) {
+    branch((p, pageBy) => `select d.id, d.name_key from datasets d where d.org_id = ${p.add(org)}${pageBy('d.name_key', 'd.id')}`);
+  }
+  // datasets_org_visibility_name
+  for (const org of q.tierOrgs) {
+    for (const tier of TIERS) {
+      branch(
+        (p, pageBy) =>
+          `select d.id, d.name_key from datasets d where d.org_id = ${p.add(org)} and d.visibility = ${p.add(tier)}${pageBy('d.name_key', 'd.id')}`,
+      );
+    }
+  }
+  // team_grants_inventory
+  for (const team of q.teams) {
+    branch(
+      (p, pageBy) =>
+        `select tg.dataset_id as id, tg.name_key from team_grants tg
+          where tg.team_id = ${p.add(team)} and tg.level >= ${p.add(q.minRank)} and (tg.expires_at is null or tg.expires_at > ${p.add(q.now)})
+          ${pageBy('tg.name_key', 'tg.dataset_id')}`,
+    );
+  }
+  branch((p, pageBy) => {
+    const user = p.add(q.userId);
+    const minRank = p.add(q.minRank);
+    const now = p.add(q.now);
+    const member = p.add(q.userId);
+    const orgId = q.orgId === undefined ? '' : `and d.org_id = ${p.add(q.orgId)}`;
+    return directBranch(user, minRank, now, member, orgId, pageBy('g.name_key', 'g.dataset_id'));
+  });
+  return branches;
+}
+
+/** SQLite without its read connection (an in-memory database): the branches as one UNION ALL. */
+function sqliteCandidates(p: Parameters, q: CandidateQuery): string {
+  const branches = sqliteBranches(q);
+  for (const branch of branches) for (const value of branch.values) p.add(value);
+  const union = branches.map((branch, i) => `select id, name_key from (${branch.text}) b${i}`).join('\n union all ');
+  return `select id, name_key from (${union}) u group by name_key, id order by name_key, id limit ${p.add(q.take)}`;
+}
+
+/**
+ * PostgreSQL: the same branches, but as one LATERAL scan per element of an array parameter, so
+ * the text depends only on whether there is a cursor and a search: a handful of statements,
+ * each planned once per connection.
+ */
+function postgresCandidates(p: Parameters, q: CandidateQuery): string {
+  const take = p.add(q.take);
+  const pattern = q.pattern === undefined ? undefined : p.add(q.pattern);
+  const cursor = q.cursor ? [p.add(q.cursor[0]), p.add(q.cursor[1])] : undefined;
+  const pageBy = (name: string, id: string) =>
+    `${pattern ? ` and ${name} like ${pattern} escape '\\'` : ''}${cursor ? ` and (${name}, ${id}) > (${cursor[0]}, ${cursor[1]})` : ''} order by ${name}, ${id} limit ${take}`;
+  const user = p.add(q.userId);
+  const minRank = p.add(q.minRank);
+  const now = p.add(q.now);
+  const orgId = p.add(q.orgId ?? null);
+  return `select id, name_key from (
+      select x.id, x.name_key from unnest(${p.add(q.adminOrgs)}::text[]) a(org_id) cross join lateral (
+        select d.id, d.name_key from datasets d where d.org_id = a.org_id${pageBy('d.name_key', 'd.id')}) x
+      union all
+      select x.id, x.name_key from unnest(${p.add(q.tierOrgs)}::text[]) m(org_id) cross join unnest(${p.add(TIERS)}::text[]) v(tier)
+        cross join lateral (
+          select d.id, d.name_key from datasets d where d.org_id = m.org_id and d.visibility = v.tier${pageBy('d.name_key', 'd.id')}) x
+      union all
+      select x.id, x.name_key from unnest(${p.add(q.teams)}::text[]) t(team_id) cross join lateral (
+        select tg.dataset_id as id, tg.name_key from team_grants tg
+         where tg.team_id = t.team_id and tg.level >= ${minRank} and (tg.expires_at is null or tg.expires_at > ${now})
+         ${pageBy('tg.name_key', 'tg.dataset_id')}) x
+      union all
+      select id, name_key from (${directBranch(user, minRank, now, user, `and (${orgId}::text is null or d.org_id = ${orgId})`, pageBy('g.name_key', 'g.dataset_id'))}) g
+    ) u group by name_key, id order by name_key, id limit ${take}`;
+}
