@@ -4,7 +4,14 @@ import { type AuditAction, recordEvent } from '../audit/record.js';
 import { type Context, inTransaction } from '../context.js';
 import { Conflict, NotFound } from '../errors.js';
 import { hashSecret, newSecret } from '../secrets.js';
-import { INVITATION_LIFETIME_MS, type InvitationRow, type InvitationView, statusOf } from './model.js';
+import {
+  INVITATION_LIFETIME_MS,
+  type InvitationRow,
+  type InvitationView,
+  invitationsWithInviter,
+  invitationView,
+  statusOf,
+} from './model.js';
 import { mailInvitations, viewsOf } from './send.js';
 
 /**
@@ -50,6 +57,23 @@ async function recordInvitationEvent(
     before,
     after,
   });
+}
+
+/**
+ * An organization's open invitations to join it (pending, expired and declined, newest first),
+ * for its admins: what a dataset's sharing settings show for the dataset's invitations.
+ */
+export async function listOrgInvitations(ctx: Context, actorId: string, orgId: string): Promise<InvitationView[]> {
+  await requireOrgAdmin(ctx.db, actorId, orgId);
+  const rows = await invitationsWithInviter(ctx.db)
+    .where('i.org_id', '=', orgId)
+    .where('i.kind', '=', 'org')
+    .where('i.status', 'in', ['pending', 'declined'])
+    .orderBy('i.created_at', 'desc')
+    .orderBy('i.id')
+    .execute();
+  const now = ctx.clock.now();
+  return rows.map((row) => invitationView(row, now));
 }
 
 /** Same link, 72 hours from now; works on pending and expired invitations. */

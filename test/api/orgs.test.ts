@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Actor, type Response, signUp } from '../helpers/client.js';
 import { DATABASES } from '../helpers/databases.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { joinOrg, type World, world } from '../helpers/world.js';
+import { joinOrg, mailedToken, type World, world } from '../helpers/world.js';
 import { expectError } from './errors.js';
 
 describe.each(DATABASES)('organizations and members over HTTP (%s)', (db) => {
@@ -192,5 +192,46 @@ describe.each(DATABASES)('organizations and members over HTTP (%s)', (db) => {
     await joinOrg(server, admin, id, ann!);
     expect((await admin.get(`/api/v1/orgs/${id}/teams`)).body.items).toEqual([{ id: w.teams.labelers, name: 'labelers', memberCount: 0 }]);
     expectError(await ann!.get(`/api/v1/datasets/${w.datasets.cams}`), 404, 'not_found');
+  });
+  it('lists the open invitations to join to org admins, newest first, as they are accepted, declined, revoked and expire', async () => {
+    const w = await world(server).org('hiring').member('ann').outsider('eve').build();
+    const { ann, eve } = people(w);
+    const { id, admin } = w.orgs.hiring!;
+    const list = async () =>
+      ((await admin.get(`/api/v1/orgs/${id}/invitations`)).body.items as { email: string; status: string; role: string }[]).map(
+        (i) => `${i.email} ${i.role} ${i.status}`,
+      );
+    expect(await list()).toEqual([]);
+
+    expect((await admin.post(`/api/v1/orgs/${id}/invitations`, { emails: ['old@x.test'], role: 'member' })).status).toBe(201);
+    server.clock.advance(60 * 60 * 1000);
+    const sent = await admin.post(`/api/v1/orgs/${id}/invitations`, { emails: ['lead@x.test', 'no@x.test', 'gone@x.test'], role: 'admin' });
+    expect(sent.status).toBe(201);
+    const { items } = (await admin.get(`/api/v1/orgs/${id}/invitations`)).body;
+    expect(items[0]).toMatchObject({ kind: 'org', orgId: id, role: 'admin', status: 'pending', invitedBy: { id: admin.id } });
+    expect(items[0]).not.toHaveProperty('token');
+    expect((await list()).at(-1)).toBe('old@x.test member pending');
+
+    expect(
+      (
+        await server.app.inject({
+          method: 'POST',
+          url: '/api/v1/invitations/decline',
+          payload: { token: await mailedToken(server, 'no@x.test') },
+        })
+      ).statusCode,
+    ).toBe(204);
+    const gone = sent.body.items.find((i: { email: string }) => i.email === 'gone@x.test');
+    expect((await admin.delete(`/api/v1/invitations/${gone.id}`)).status).toBe(204);
+    const lead = await signUp(server.app, 'Lead', 'lead@x.test');
+    expect((await lead.post('/api/v1/invitations/accept', { token: await mailedToken(server, 'lead@x.test') })).status).toBe(200);
+    expect((await list()).sort()).toEqual(['no@x.test admin declined', 'old@x.test member pending']);
+
+    server.clock.advance(71 * 60 * 60 * 1000);
+    expect(await list()).toContain('old@x.test member expired');
+
+    expectError(await ann!.get(`/api/v1/orgs/${id}/invitations`), 403, 'forbidden');
+    expectError(await eve!.get(`/api/v1/orgs/${id}/invitations`), 404, 'not_found');
+    expectError(await new Actor(server.app).get(`/api/v1/orgs/${id}/invitations`), 401, 'unauthenticated');
   });
 });

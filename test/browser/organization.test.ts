@@ -54,6 +54,24 @@ describe('the web UI: a new user sets up an organization', () => {
     await colleague.getByText('You are a member of this organization').waitFor();
     expect(await colleague.getByLabel('Invite by e-mail').count()).toBe(0);
 
+    // Open invitations are listed for the admin, with what can be done about each; an accepted one is not.
+    await admin.getByLabel('Invite by e-mail').fill('eve@partner.test');
+    await admin.getByLabel('Role', { exact: true }).selectOption('admin');
+    await admin.getByRole('button', { name: 'Invite', exact: true }).click();
+    const invitations = admin.getByRole('region', { name: 'Invitations' });
+    const eve = invitations.getByRole('row', { name: /eve@partner\.test/ });
+    await eve.getByText('as admin').waitFor();
+    await eve.getByText(/2 d 23 h left|3 d left/).waitFor();
+    expect(await invitations.getByRole('row', { name: /cy@survey\.test/ }).count()).toBe(0);
+    const firstLink = await server.link('eve@partner.test');
+    await eve.getByRole('button', { name: 'Resend' }).click();
+    await invitations.getByRole('status').getByText('A new link is on its way to eve@partner.test').waitFor();
+    await eventually(async () => (await server.link('eve@partner.test')) !== firstLink, true);
+    await eve.getByRole('button', { name: 'Revoke' }).click();
+    await admin.getByRole('dialog', { name: 'Please confirm' }).getByRole('button', { name: 'Revoke' }).click();
+    await eventually(() => invitations.getByRole('row', { name: /eve@partner\.test/ }).count(), 0);
+    await invitations.getByText('No open invitations.').waitFor();
+
     // Members: the process-datasets capability; teams and their members.
     const dan = await server.person('Dan Moreau', 'dan@survey.test');
     const orgId = new URL(admin.url()).pathname.replace('/orgs/', '');

@@ -206,6 +206,7 @@ export const api = {
   removeMember: (orgId: string, userId: string) => request<void>('DELETE', `/orgs/${orgId}/members/${userId}`),
   inviteMembers: (orgId: string, emails: string[], role: Role) =>
     request<{ items: Invitation[] }>('POST', `/orgs/${orgId}/invitations`, { emails, role }),
+  orgInvitations: (orgId: string) => request<{ items: Invitation[] }>('GET', `/orgs/${orgId}/invitations`),
   teams: (orgId: string) => request<Page<Team>>('GET', `/orgs/${orgId}/teams`),
   team: (teamId: string) => request<{ id: string; name: string; members: User[] }>('GET', `/teams/${teamId}`),
   createTeam: (orgId: string, name: string) => request<{ id: string; name: string }>('POST', `/orgs/${orgId}/teams`, { name }),

@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { iso } from '../../clock.js';
 import type { Context } from '../../context.js';
+import { listOrgInvitations } from '../../invitations/manage.js';
 import { inviteToOrg } from '../../invitations/send.js';
 import { createOrg, getOrg, listMembers, removeMember, updateMember } from '../../orgs/orgs.js';
 import { requireUser } from '../auth.js';
@@ -78,6 +79,19 @@ export function orgRoutes(app: TypedApp, ctx: Context): void {
       const items = await inviteToOrg(ctx, requireUser(request).id, request.params.orgId, request.body);
       return reply.code(201).send({ items });
     },
+  );
+
+  app.get(
+    '/orgs/:orgId/invitations',
+    {
+      schema: {
+        tags,
+        summary: 'Open invitations to join the organization: pending, expired and declined, newest first (org admins)',
+        params: Type.Object({ orgId: Id }),
+        response: { 200: Type.Object({ items: Type.Array(InvitationSchema) }), ...errors(401, 403, 404) },
+      },
+    },
+    async (request) => ({ items: await listOrgInvitations(ctx, requireUser(request).id, request.params.orgId) }),
   );
 
   app.patch(

@@ -3,7 +3,7 @@ import { formatDate, timeLeft } from './ui';
 
 const DELIVERY = { queued: 'e-mail queued', sent: 'e-mail sent', failed: 'e-mail failed' } as const;
 
-/** Open invitations of a dataset: status, time left, whether the e-mail really left, and what can be done. */
+/** Open invitations of a dataset or an organization: status, time left, whether the e-mail really left, and what can be done. */
 export function InvitationList({
   invitations,
   onExtend,
@@ -37,7 +37,7 @@ export function InvitationList({
                 <td>
                   <strong>{i.email}</strong>
                   <div className="muted">
-                    {i.level} · invited by {i.invitedBy.name} on {formatDate(i.createdAt)}
+                    {i.level ?? `as ${i.role ?? 'member'}`} · invited by {i.invitedBy.name} on {formatDate(i.createdAt)}
                   </div>
                 </td>
                 <td>

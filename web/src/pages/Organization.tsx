@@ -1,7 +1,8 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { api, type Member, type Role, type Team, type User } from '../api';
+import { api, type Invitation, type Member, type Role, type Team, type User } from '../api';
 import { AccessReview } from '../components/AccessReview';
 import { History } from '../components/History';
+import { InvitationList } from '../components/InvitationList';
 import { Dialog, ErrorNote, Field, plural, Spinner, useTitle } from '../components/ui';
 import { navigate } from '../router';
 import { useSession } from '../session';
@@ -51,6 +52,75 @@ function InviteMembers({ orgId, onSent }: { orgId: string; onSent(): void }) {
       {result ? <p role="status">{result}</p> : null}
       <ErrorNote error={error} />
     </form>
+  );
+}
+
+/** The organization's open invitations to join, with what an admin can do about each. */
+function OrgInvitations({ orgId }: { orgId: string }) {
+  const [invitations, setInvitations] = useState<Invitation[] | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [revoking, setRevoking] = useState<Invitation | null>(null);
+  const load = useCallback(() => api.orgInvitations(orgId).then((r) => setInvitations(r.items), setError), [orgId]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  const act = async (run: () => Promise<unknown>, done: string) => {
+    setError(null);
+    setNotice(null);
+    try {
+      await run();
+      setNotice(done);
+    } catch (caught) {
+      setError(caught);
+    }
+    await load();
+  };
+  return (
+    <section className="card" aria-labelledby="invitations-title">
+      <h2 id="invitations-title">Invitations</h2>
+      <ErrorNote error={error} />
+      {notice ? (
+        <p role="status" className="notice">
+          {notice}
+        </p>
+      ) : null}
+      {invitations === null ? (
+        <Spinner />
+      ) : (
+        <InvitationList
+          invitations={invitations}
+          onExtend={(i) =>
+            void act(() => api.extendInvitation(i.id), `The invitation to ${i.email} now lasts 72 more hours; the same link works.`)
+          }
+          onResend={(i) =>
+            void act(() => api.resendInvitation(i.id), `A new link is on its way to ${i.email}; the old one no longer works.`)
+          }
+          onRevoke={(i) => setRevoking(i)}
+        />
+      )}
+      {revoking ? (
+        <Dialog title="Please confirm" onClose={() => setRevoking(null)}>
+          <p>Revoke the invitation to {revoking.email}? Its link stops working at once.</p>
+          <footer className="actions">
+            <button type="button" onClick={() => setRevoking(null)}>
+              Cancel
+            </button>
+            <button
+              type="button"
+              className="danger"
+              onClick={() => {
+                const invitation = revoking;
+                setRevoking(null);
+                void act(() => api.revokeInvitation(invitation.id), `The invitation to ${invitation.email} is revoked.`);
+              }}
+            >
+              Revoke
+            </button>
+          </footer>
+        </Dialog>
+      ) : null}
+    </section>
   );
 }
 
@@ -222,6 +292,7 @@ export function Organization({ id }: { id: string }) {
           </table>
         )}
       </section>
+      {isAdmin ? <OrgInvitations key={`invitations-${version}`} orgId={id} /> : null}
       <section className="card" aria-labelledby="teams-title">
         <h2 id="teams-title">Teams</h2>
         {isAdmin ? (
