@@ -1,21 +1,11 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, newPage, PASSWORD, startWebServer, type WebServer } from './browser.js';
+import { describe, expect, it } from 'vitest';
+import { browserSuite, newPage, PASSWORD } from './browser.js';
 
 describe('the web UI: logging in and resetting a forgotten password', () => {
-  let server: WebServer;
-  let browser: Browser;
-  const errors: string[] = [];
-  beforeAll(async () => {
-    server = await startWebServer();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const suite = browserSuite();
 
   it('refuses a wrong password, mails a reset link that works once, and logs in with the new password', { timeout: 120_000 }, async () => {
+    const { server, browser, errors } = suite;
     await server.person('Ada Lovelace', 'ada@survey.test');
     const page = await newPage(await browser.newContext({ viewport: { width: 1280, height: 800 } }), errors);
     await page.goto(server.url);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { startTessera } from '../../src/app.js';
 import type { Clock } from '../../src/clock.js';
 import { type Actor, logIn, PASSWORD, signUp } from '../helpers/client.js';
@@ -97,6 +97,34 @@ export async function startWebServer() {
 
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+}
+
+/**
+ * The web server and the browser a test file shares, started before its tests and closed after
+ * them, and the uncaught page errors its tests collect (to assert there were none).
+ */
+export function browserSuite(): { readonly server: WebServer; readonly browser: Browser; errors: string[] } {
+  let server: WebServer | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    server = await startWebServer();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  return {
+    get server() {
+      if (!server) throw new Error('the web server is not started');
+      return server;
+    },
+    get browser() {
+      if (!browser) throw new Error('the browser is not launched');
+      return browser;
+    },
+    errors: [],
+  };
 }
 
 /** A page that records every uncaught error in the app, for the test to assert there were none. */

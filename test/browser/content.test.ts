@@ -1,7 +1,6 @@
 import zlib from 'node:zlib';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, pageAs, screenshot, startWebServer, type WebServer } from './browser.js';
+import { describe, expect, it } from 'vitest';
+import { browserSuite, pageAs, screenshot } from './browser.js';
 
 /** A small landscape-like PNG (sky over ground, a sun at `sun`), so thumbnails look like frames. */
 function framePng(sky: [number, number, number], ground: [number, number, number], sun: number): Buffer {
@@ -44,19 +43,10 @@ const NOON = framePng([90, 170, 250], [150, 130, 90], 50);
 const DUSK = framePng([220, 130, 110], [60, 80, 70], 78);
 
 describe('the web UI: items, annotations, processing and lineage', () => {
-  let server: WebServer;
-  let browser: Browser;
-  const errors: string[] = [];
-  beforeAll(async () => {
-    server = await startWebServer();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const suite = browserSuite();
 
   it('uploads with progress, shows thumbnails, annotates, and dedupes into a new dataset with lineage', { timeout: 120_000 }, async () => {
+    const { server, browser, errors } = suite;
     const lin = await server.person('Lin Wei', 'lin@survey.test');
     const org = await lin.post('/api/v1/orgs', { name: 'Survey Co' });
     const dataset = await lin.post(`/api/v1/orgs/${org.body.id}/datasets`, { name: 'Street frames' });

@@ -1,23 +1,13 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, launchBrowser, newPage, PASSWORD, pageAs, screenshot, startWebServer, type WebServer } from './browser.js';
+import { describe, expect, it } from 'vitest';
+import { browserSuite, eventually, newPage, PASSWORD, pageAs, screenshot } from './browser.js';
 
 const HOUR = 3_600_000;
 
 describe('the web UI: invitation links that no longer work', () => {
-  let server: WebServer;
-  let browser: Browser;
-  const errors: string[] = [];
-  beforeAll(async () => {
-    server = await startWebServer();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const suite = browserSuite();
 
   it('says why a link is dead and what to do, and an extended link works again', { timeout: 120_000 }, async () => {
+    const { server, browser, errors } = suite;
     const ada = await server.person('Ada Lovelace', 'ada@survey.test');
     const org = (await ada.post('/api/v1/orgs', { name: 'Survey Co' })).body;
     const dataset = (await ada.post(`/api/v1/orgs/${org.id}/datasets`, { name: 'Drone survey', visibility: 'external' })).body;

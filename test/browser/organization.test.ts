@@ -1,23 +1,13 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, launchBrowser, newPage, PASSWORD, screenshot, startWebServer, type WebServer } from './browser.js';
+import { describe, expect, it } from 'vitest';
+import { browserSuite, eventually, newPage, PASSWORD, screenshot } from './browser.js';
 
 describe('the web UI: a new user sets up an organization', () => {
-  let server: WebServer;
-  let browser: Browser;
-  const errors: string[] = [];
-  beforeAll(async () => {
-    server = await startWebServer();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const suite = browserSuite();
 
   it('signs up, creates an organization and a dataset, invites a colleague, and manages members and teams', {
     timeout: 120_000,
   }, async () => {
+    const { server, browser, errors } = suite;
     const admin = await newPage(await browser.newContext({ viewport: { width: 1280, height: 800 } }), errors);
     await admin.goto(server.url);
     await admin.getByRole('button', { name: 'New here? Sign up' }).click();

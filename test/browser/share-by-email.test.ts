@@ -1,21 +1,11 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, launchBrowser, newPage, PASSWORD, screenshot, screenshotOf, startWebServer, type WebServer } from './browser.js';
+import { describe, expect, it } from 'vitest';
+import { browserSuite, eventually, newPage, PASSWORD, screenshot, screenshotOf } from './browser.js';
 
 describe('the web UI: share a dataset by e-mail, accept it, revoke it', () => {
-  let server: WebServer;
-  let browser: Browser;
-  const errors: string[] = [];
-  beforeAll(async () => {
-    server = await startWebServer();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const suite = browserSuite();
 
   it('takes an admin and an outside partner through the collaborator flow', { timeout: 120_000 }, async () => {
+    const { server, browser, errors } = suite;
     const ada = await server.person('Ada Lovelace', 'ada@survey.test');
     const org = (await ada.post('/api/v1/orgs', { name: 'Survey Co' })).body;
     const cy = await server.person('Cy Park', 'cy@survey.test');

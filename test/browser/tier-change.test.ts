@@ -1,21 +1,11 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, launchBrowser, pageAs, screenshot, startWebServer, type WebServer } from './browser.js';
+import { describe, expect, it } from 'vitest';
+import { browserSuite, eventually, pageAs, screenshot } from './browser.js';
 
 describe('the web UI: change who a dataset is shared with from the inventory', () => {
-  let server: WebServer;
-  let browser: Browser;
-  const errors: string[] = [];
-  beforeAll(async () => {
-    server = await startWebServer();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const suite = browserSuite();
 
   it('previews who gains and loses access, applies the tier, and the member sees it on reload', { timeout: 120_000 }, async () => {
+    const { server, browser, errors } = suite;
     const ada = await server.person('Ada Lovelace', 'ada@survey.test');
     const cy = await server.person('Cy Park', 'cy@survey.test');
     const hana = await server.person('Hana Ito', 'hana@harbor.test');

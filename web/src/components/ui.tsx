@@ -92,6 +92,42 @@ export function Dialog({ title, onClose, children }: { title: string; onClose():
   );
 }
 
+/** Asks before something that cannot be undone; the dialog closes before `onConfirm` runs. */
+export function Confirm({
+  title,
+  confirmLabel,
+  onConfirm,
+  onClose,
+  children,
+}: {
+  title: string;
+  confirmLabel: string;
+  onConfirm(): void;
+  onClose(): void;
+  children: ReactNode;
+}) {
+  return (
+    <Dialog title={title} onClose={onClose}>
+      {children}
+      <footer className="actions">
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
+        <button
+          type="button"
+          className="danger"
+          onClick={() => {
+            onClose();
+            onConfirm();
+          }}
+        >
+          {confirmLabel}
+        </button>
+      </footer>
+    </Dialog>
+  );
+}
+
 /** The tab title names the page, so history, tabs and screen readers tell pages apart. */
 export function useTitle(title: string | null): void {
   useEffect(() => {

@@ -5,7 +5,7 @@ import { Items } from '../components/Items';
 import { ProcessDialog, ProjectsAndLineage } from '../components/Lineage';
 import { SharePanel } from '../components/SharePanel';
 import { SharingSettings } from '../components/SharingSettings';
-import { Dialog, ErrorNote, Field, LevelBadge, Spinner, useTitle } from '../components/ui';
+import { Confirm, Dialog, ErrorNote, Field, LevelBadge, Spinner, useTitle } from '../components/ui';
 import { Why } from '../components/Why';
 import { navigate } from '../router';
 import { useSession } from '../session';
@@ -195,17 +195,14 @@ export function DatasetDetails({ id }: { id: string }) {
       ) : null}
       {processing ? <ProcessDialog dataset={dataset} onClose={() => setProcessing(false)} /> : null}
       {deleting ? (
-        <Dialog title={`Delete “${dataset.name}”?`} onClose={() => setDeleting(false)}>
+        <Confirm
+          title={`Delete “${dataset.name}”?`}
+          confirmLabel="Delete dataset"
+          onClose={() => setDeleting(false)}
+          onConfirm={() => void api.deleteDataset(dataset.id).then(() => navigate('/'), setError)}
+        >
           <p>Everyone loses access at once, and its grants and invitations are deleted. Its history stays in the audit log.</p>
-          <footer className="actions">
-            <button type="button" onClick={() => setDeleting(false)}>
-              Cancel
-            </button>
-            <button type="button" className="danger" onClick={() => void api.deleteDataset(dataset.id).then(() => navigate('/'), setError)}>
-              Delete dataset
-            </button>
-          </footer>
-        </Dialog>
+        </Confirm>
       ) : null}
     </main>
   );

@@ -3,7 +3,7 @@ import { api, type Invitation, type Member, type Role, type Team, type User } fr
 import { AccessReview } from '../components/AccessReview';
 import { History } from '../components/History';
 import { InvitationList } from '../components/InvitationList';
-import { Dialog, ErrorNote, Field, plural, Spinner, useTitle } from '../components/ui';
+import { Confirm, ErrorNote, Field, plural, Spinner, useTitle } from '../components/ui';
 import { navigate } from '../router';
 import { useSession } from '../session';
 
@@ -100,25 +100,14 @@ function OrgInvitations({ orgId }: { orgId: string }) {
         />
       )}
       {revoking ? (
-        <Dialog title="Please confirm" onClose={() => setRevoking(null)}>
+        <Confirm
+          title="Please confirm"
+          confirmLabel="Revoke"
+          onClose={() => setRevoking(null)}
+          onConfirm={() => void act(() => api.revokeInvitation(revoking.id), `The invitation to ${revoking.email} is revoked.`)}
+        >
           <p>Revoke the invitation to {revoking.email}? Its link stops working at once.</p>
-          <footer className="actions">
-            <button type="button" onClick={() => setRevoking(null)}>
-              Cancel
-            </button>
-            <button
-              type="button"
-              className="danger"
-              onClick={() => {
-                const invitation = revoking;
-                setRevoking(null);
-                void act(() => api.revokeInvitation(invitation.id), `The invitation to ${invitation.email} is revoked.`);
-              }}
-            >
-              Revoke
-            </button>
-          </footer>
-        </Dialog>
+        </Confirm>
       ) : null}
     </section>
   );
@@ -324,36 +313,24 @@ export function Organization({ id }: { id: string }) {
       {isAdmin ? <AccessReview key={`review-${version}`} orgId={id} /> : null}
       {isAdmin ? <History key={`history-${version}`} orgId={id} /> : null}
       {removing ? (
-        <Dialog
+        <Confirm
           title={removing.user.id === user?.id ? `Leave ${org.name}?` : `Remove ${removing.user.name} from ${org.name}?`}
+          confirmLabel={removing.user.id === user?.id ? 'Leave' : 'Remove'}
           onClose={() => setRemoving(null)}
+          onConfirm={() => {
+            if (removing.user.id === user?.id) {
+              void api
+                .removeMember(id, removing.user.id)
+                .then(refresh)
+                .then(() => navigate('/'), setError);
+            } else void act(() => api.removeMember(id, removing.user.id));
+          }}
         >
           <p>
             {removing.user.id === user?.id ? 'You lose' : `${removing.user.name} loses`} access through the organization and its teams at
             once. Direct grants stay, but only count while a dataset is shared with external accessors.
           </p>
-          <footer className="actions">
-            <button type="button" onClick={() => setRemoving(null)}>
-              Cancel
-            </button>
-            <button
-              type="button"
-              className="danger"
-              onClick={() => {
-                const member = removing;
-                setRemoving(null);
-                if (member.user.id === user?.id) {
-                  void api
-                    .removeMember(id, member.user.id)
-                    .then(refresh)
-                    .then(() => navigate('/'), setError);
-                } else void act(() => api.removeMember(id, member.user.id));
-              }}
-            >
-              {removing.user.id === user?.id ? 'Leave' : 'Remove'}
-            </button>
-          </footer>
-        </Dialog>
+        </Confirm>
       ) : null}
     </main>
   );
