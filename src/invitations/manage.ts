@@ -1,6 +1,7 @@
 import { authorizeDataset } from '../access/check.js';
 import { requireOrgAdmin } from '../access/org.js';
 import { type AuditAction, recordEvent } from '../audit/record.js';
+import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { Conflict, NotFound } from '../errors.js';
 import { hashSecret, newSecret } from '../secrets.js';
@@ -12,7 +13,7 @@ import {
   invitationView,
   statusOf,
 } from './model.js';
-import { mailInvitations, viewsOf } from './send.js';
+import { assertOrgMembers, assertWithinSendLimit, mailInvitations, viewsOf } from './send.js';
 
 /**
  * The invitation, if the actor administers what it offers: the dataset (dataset admins,
@@ -90,7 +91,15 @@ export async function extendInvitation(ctx: Context, actorId: string, invitation
       .where('status', '=', 'pending')
       .executeTakeFirst();
     if (Number(updated.numUpdatedRows) === 0) throw new Conflict('invitation_not_pending', 'This invitation is no longer pending.');
-    await recordInvitationEvent(ctx, tx, actorId, row, 'invitation.extended', { expiresAt: row.expires_at }, { expiresAt });
+    await recordInvitationEvent(
+      ctx,
+      tx,
+      actorId,
+      row,
+      'invitation.extended',
+      { expiresAt: iso(row.expires_at) },
+      { expiresAt: iso(expiresAt) },
+    );
   });
   return (await viewsOf(ctx, [row.id]))[0]!;
 }
@@ -109,6 +118,12 @@ export async function resendInvitation(ctx: Context, actorId: string, invitation
     last_error: null,
   };
   await inTransaction(ctx, async (tx) => {
+    // A resend mails a link like a new invitation: the same send limit and the same tier rule.
+    await assertWithinSendLimit(tx, actorId, 1, now);
+    if (row.kind === 'dataset') {
+      const dataset = await tx.selectFrom('datasets').select('visibility').where('id', '=', row.dataset_id!).executeTakeFirst();
+      if (dataset?.visibility !== 'external') await assertOrgMembers(tx, row.org_id, [row.email]);
+    }
     const updated = await tx
       .updateTable('invitations')
       .set({ token_hash: next.token_hash, expires_at: next.expires_at, delivery: 'queued', last_error: null })
@@ -116,7 +131,15 @@ export async function resendInvitation(ctx: Context, actorId: string, invitation
       .where('status', '=', 'pending')
       .executeTakeFirst();
     if (Number(updated.numUpdatedRows) === 0) throw new Conflict('invitation_not_pending', 'This invitation is no longer pending.');
-    await recordInvitationEvent(ctx, tx, actorId, row, 'invitation.resent', { expiresAt: row.expires_at }, { expiresAt: next.expires_at });
+    await recordInvitationEvent(
+      ctx,
+      tx,
+      actorId,
+      row,
+      'invitation.resent',
+      { expiresAt: iso(row.expires_at) },
+      { expiresAt: iso(next.expires_at) },
+    );
   });
   await mailInvitations(ctx, [{ row: next, token }]);
   return (await viewsOf(ctx, [row.id]))[0]!;

@@ -63,6 +63,19 @@ export async function assertRedeemableBy(ctx: Context, token: string, email: str
   }
   const refused = refusal(row, ctx.clock.now());
   if (refused) throw refused;
+  // A new account belongs to no organization: it can only take up a dataset invitation while the
+  // dataset is shared with external accessors. Refused here, before any account is made.
+  if (row.kind === 'dataset') {
+    const dataset = await ctx.db.selectFrom('datasets').select('visibility').where('id', '=', row.dataset_id!).executeTakeFirst();
+    if (dataset?.visibility !== 'external') throw externalSharingDisabled();
+  }
+}
+
+function externalSharingDisabled(): Conflict {
+  return new Conflict(
+    'external_sharing_disabled',
+    'This dataset is no longer shared outside its organization, so the invitation cannot be accepted now. Ask the person who shared it.',
+  );
 }
 
 export interface Accepted {
@@ -83,8 +96,11 @@ function acceptedView(row: InvitationRow): Accepted {
   };
 }
 
-/** Does what this user's earlier accept created still stand? Then a repeat accept is a no-op. */
-async function acceptanceStands(db: Db, row: InvitationRow, userId: string): Promise<boolean> {
+/**
+ * Does what this user's earlier accept created still stand (a revoked or ended grant does not)?
+ * Then a repeat accept is a no-op.
+ */
+async function acceptanceStands(db: Db, row: InvitationRow, userId: string, now: number): Promise<boolean> {
   if (row.accepted_by !== userId) return false;
   if (row.kind === 'dataset') {
     const grant = await db
@@ -92,6 +108,7 @@ async function acceptanceStands(db: Db, row: InvitationRow, userId: string): Pro
       .select('level')
       .where('dataset_id', '=', row.dataset_id!)
       .where('user_id', '=', userId)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
       .executeTakeFirst();
     return grant !== undefined;
   }
@@ -149,12 +166,7 @@ async function grantInvitedAccess(tx: Db, row: InvitationRow, user: User, now: n
     .where('org_id', '=', dataset.org_id)
     .where('user_id', '=', user.id)
     .executeTakeFirst();
-  if (!member && dataset.visibility !== 'external') {
-    throw new Conflict(
-      'external_sharing_disabled',
-      'This dataset is no longer shared outside its organization, so the invitation cannot be accepted now. Ask the person who shared it.',
-    );
-  }
+  if (!member && dataset.visibility !== 'external') throw externalSharingDisabled();
   const before = await tx
     .selectFrom('user_grants')
     .select(['level', 'expires_at'])
@@ -209,7 +221,7 @@ export async function acceptInvitation(ctx: Context, user: User, token: string):
     if (Number(claimed.numUpdatedRows) === 0) {
       const current = await tx.selectFrom('invitations').selectAll().where('id', '=', row.id).executeTakeFirst();
       if (!current || current.token_hash !== row.token_hash) throw new NotFound('Invitation');
-      if (current.status === 'accepted' && (await acceptanceStands(tx, current, user.id))) return acceptedView(current);
+      if (current.status === 'accepted' && (await acceptanceStands(tx, current, user.id, now))) return acceptedView(current);
       throw refusal(current, now) ?? new Gone('invitation_used', 'This invitation has already been used.');
     }
     await grantInvitedAccess(tx, row, user, now);
@@ -240,6 +252,7 @@ export async function declineInvitation(ctx: Context, token: string): Promise<vo
       .where('id', '=', row.id)
       .where('token_hash', '=', row.token_hash)
       .where('status', '=', 'pending')
+      .where('expires_at', '>', now)
       .executeTakeFirst();
     if (Number(declined.numUpdatedRows) === 0) {
       const current = await tx.selectFrom('invitations').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();

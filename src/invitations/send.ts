@@ -3,7 +3,7 @@ import { type Level, levelOf, type OrgRole, rankOf } from '../access/levels.js';
 import { requireOrgAdmin } from '../access/org.js';
 import { isValidEmail, normalizeEmail } from '../accounts/validation.js';
 import { recordEvent } from '../audit/record.js';
-import { HOUR } from '../clock.js';
+import { HOUR, iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { Conflict, InvalidRequest, RateLimited } from '../errors.js';
 import type { MailMessage } from '../mail/mailer.js';
@@ -34,7 +34,7 @@ export function normalizeAddresses(raw: string[]): string[] {
   return emails;
 }
 
-async function assertWithinSendLimit(tx: Db, inviterId: string, count: number, now: number): Promise<void> {
+export async function assertWithinSendLimit(tx: Db, inviterId: string, count: number, now: number): Promise<void> {
   const sent = await tx
     .selectFrom('audit_events')
     .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min('at').as('oldest')])
@@ -113,7 +113,7 @@ async function writeInvitations(
       datasetId: offer.datasetId,
       subject: `invitation:${row.id}`,
       before: replaced ? { email, level: levelOf(replaced.level ?? 0), role: replaced.role, replaced: true } : undefined,
-      after: { email, level: levelOf(offer.level ?? 0), role: offer.role, expiresAt: row.expires_at },
+      after: { email, level: levelOf(offer.level ?? 0), role: offer.role, expiresAt: iso(row.expires_at) },
     });
     written.push({ row, token });
   }
@@ -169,6 +169,29 @@ export async function viewsOf(ctx: Context, ids: string[]): Promise<InvitationVi
   return ids.map((id) => invitationView(byId.get(id)!, now));
 }
 
+/**
+ * While a dataset is not shared with external accessors only members of its organization may be
+ * invited to it (or sent a link again): 409 `external_sharing_disabled` naming the others.
+ */
+export async function assertOrgMembers(tx: Db, orgId: string, emails: string[]): Promise<void> {
+  const members = await tx
+    .selectFrom('users as u')
+    .innerJoin('org_members as m', 'm.user_id', 'u.id')
+    .select('u.email')
+    .where('m.org_id', '=', orgId)
+    .where('u.email', 'in', emails)
+    .execute();
+  const memberEmails = new Set(members.map((m) => m.email));
+  const outsiders = emails.filter((e) => !memberEmails.has(e));
+  if (outsiders.length > 0) {
+    throw new Conflict(
+      'external_sharing_disabled',
+      `This dataset is not shared with external accessors, so only organization members can be invited. Not members: ${outsiders.join(', ')}.`,
+      { emails: outsiders },
+    );
+  }
+}
+
 export async function inviteToDataset(
   ctx: Context,
   inviterId: string,
@@ -178,24 +201,7 @@ export async function inviteToDataset(
   const emails = normalizeAddresses(input.emails);
   const { dataset } = await authorizeDataset(ctx.db, inviterId, datasetId, 'admin', ctx.clock.now());
   const written = await inTransaction(ctx, async (tx) => {
-    if (dataset.visibility !== 'external') {
-      const members = await tx
-        .selectFrom('users as u')
-        .innerJoin('org_members as m', 'm.user_id', 'u.id')
-        .select('u.email')
-        .where('m.org_id', '=', dataset.org_id)
-        .where('u.email', 'in', emails)
-        .execute();
-      const memberEmails = new Set(members.map((m) => m.email));
-      const outsiders = emails.filter((e) => !memberEmails.has(e));
-      if (outsiders.length > 0) {
-        throw new Conflict(
-          'external_sharing_disabled',
-          `This dataset is not shared with external accessors, so only organization members can be invited. Not members: ${outsiders.join(', ')}.`,
-          { emails: outsiders },
-        );
-      }
-    }
+    if (dataset.visibility !== 'external') await assertOrgMembers(tx, dataset.org_id, emails);
     return writeInvitations(
       ctx,
       tx,

@@ -186,6 +186,56 @@ describe.each(DATABASES)('sharing a dataset by e-mail, through a real SMTP serve
     expect((await userC.get(url)).status).toBe(404);
   });
 
+  it('refuses what an expired, ended or closed invitation would allow, creating and sending nothing', async () => {
+    const { admin, url, w } = await sharedDataset();
+    const [late, boxed, newcomer, outsider] = [uniqueEmail('late'), uniqueEmail('boxed'), uniqueEmail('newcomer'), uniqueEmail('outsider')];
+    await invite(admin, url, [late]);
+    const lateToken = linkToken(await sink.waitFor((m) => m.to.includes(late)));
+    clock.advance(72 * HOUR);
+    const declined = await new Actor(server.app).post('/api/v1/invitations/decline', { token: lateToken });
+    expect(declined.status).toBe(410);
+    expect(declined.body.error.code).toBe('invitation_expired');
+
+    // A repeat accept is a no-op only while the grant it made is in force.
+    await invite(admin, url, [boxed]);
+    const boxedToken = linkToken(await sink.waitFor((m) => m.to.includes(boxed)));
+    const user = await signUp(server.app, 'Boxed', boxed);
+    expect((await user.post('/api/v1/invitations/accept', { token: boxedToken })).status).toBe(200);
+    const until = new Date(clock.now() + HOUR).toISOString();
+    expect((await admin.put(`${url}/sharing/users/${user.id}`, { level: 'annotate', expiresAt: until })).status).toBe(200);
+    clock.advance(HOUR);
+    const again = await user.post('/api/v1/invitations/accept', { token: boxedToken });
+    expect(again.status).toBe(410);
+    expect(again.body.error.code).toBe('invitation_used');
+    expect((await user.get(url)).status).toBe(404);
+
+    // Once the dataset is closed to outsiders: no account from its link, and no new link for an outsider.
+    const [newcomerInvite] = await invite(admin, url, [newcomer]);
+    const newcomerToken = linkToken(await sink.waitFor((m) => m.to.includes(newcomer)));
+    const [outsiderInvite] = await invite(admin, url, [outsider]);
+    await server.ctx.delivery.drain();
+    expect((await w.orgs.acme!.admin.patch(url, { visibility: 'organization' })).status).toBe(200);
+    const signup = await new Actor(server.app).post('/api/v1/auth/signup', {
+      email: newcomer,
+      password: 'a long enough password',
+      name: 'Newcomer',
+      inviteToken: newcomerToken,
+    });
+    expect(signup.status).toBe(409);
+    expect(signup.body.error.code).toBe('external_sharing_disabled');
+    expect(await server.ctx.db.selectFrom('users').select('id').where('email', '=', newcomer).executeTakeFirst()).toBeUndefined();
+    expect((await admin.get(`${url}/sharing`)).body.invitations.find((i: { id: string }) => i.id === newcomerInvite.id).status).toBe(
+      'pending',
+    );
+
+    const mailsBefore = sink.to(outsider).length;
+    const resent = await admin.post(`/api/v1/invitations/${outsiderInvite.id}/resend`, {});
+    expect(resent.status).toBe(409);
+    expect(resent.body.error.code).toBe('external_sharing_disabled');
+    await server.ctx.delivery.drain();
+    expect(sink.to(outsider).length).toBe(mailsBefore);
+  });
+
   it('racing accepts produce exactly one grant and one acceptance', async () => {
     const { admin, url, datasetId } = await sharedDataset();
     const partner = uniqueEmail('racer');

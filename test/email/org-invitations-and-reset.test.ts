@@ -113,13 +113,20 @@ describe.each(DATABASES)('org invitations, sign-up from a link and password rese
     const w = await world(server).org('acme').dataset('cams', { tier: 'external' }).build();
     const admin = w.orgs.acme!.admin;
     const url = `/api/v1/datasets/${w.datasets.cams}/invitations`;
+    let first = '';
     for (let sent = 0; sent < INVITATIONS_PER_HOUR; sent += 50) {
       const batch = Array.from({ length: 50 }, (_, i) => `bulk${sent + i}.${db}@example.test`);
-      expect((await admin.post(url, { emails: batch, level: 'read' })).status).toBe(201);
+      const res = await admin.post(url, { emails: batch, level: 'read' });
+      expect(res.status).toBe(201);
+      first ||= res.body.items[0].id;
     }
     const limited = await admin.post(url, { emails: ['one-more@example.test'], level: 'read' });
     expect(limited.status).toBe(429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    // A resend mails a link too: it counts, and is refused the same way.
+    const resent = await admin.post(`/api/v1/invitations/${first}/resend`, {});
+    expect(resent.status).toBe(429);
+    expect(Number(resent.headers['retry-after'])).toBeGreaterThan(0);
     clock.advance(HOUR + 1000);
     expect((await admin.post(url, { emails: ['one-more@example.test'], level: 'read' })).status).toBe(201);
     await server.ctx.delivery.drain();

@@ -230,7 +230,8 @@ export const api = {
   setUserGrant: (id: string, userId: string, level: Level, expiresAt?: string | null) =>
     request<UserGrant>('PUT', `/datasets/${id}/sharing/users/${userId}`, { level, ...(expiresAt ? { expiresAt } : {}) }),
   revokeUser: (id: string, userId: string) => request<void>('DELETE', `/datasets/${id}/sharing/users/${userId}`),
-  setTeamGrant: (id: string, teamId: string, level: Level) => request<unknown>('PUT', `/datasets/${id}/sharing/teams/${teamId}`, { level }),
+  setTeamGrant: (id: string, teamId: string, level: Level, expiresAt?: string | null) =>
+    request<unknown>('PUT', `/datasets/${id}/sharing/teams/${teamId}`, { level, ...(expiresAt ? { expiresAt } : {}) }),
   revokeTeam: (id: string, teamId: string) => request<void>('DELETE', `/datasets/${id}/sharing/teams/${teamId}`),
   preview: (id: string, change: { visibility?: Visibility; removeTeamId?: string; removeUserId?: string }) =>
     request<{ gains: LevelChange[]; losses: LevelChange[] }>('POST', `/datasets/${id}/sharing/preview`, change),

@@ -2,8 +2,13 @@ import { useCallback, useEffect, useState } from 'react';
 import { api, type Dataset, LEVELS, type Level, type LevelChange, type Sharing, TIER_HELP, TIER_LABEL } from '../api';
 import { InvitationList } from './InvitationList';
 import { OrgAccess } from './OrgAccess';
-import { Dialog, ErrorNote, formatDay, plural, Spinner, timeLeft } from './ui';
+import { Confirm, ErrorNote, formatDay, plural, Spinner, timeLeft } from './ui';
 import { Why } from './Why';
+
+/** A date picked as "until" means to the end of that day (UTC); an empty picker, no end. */
+function untilEndOf(day: string): string | null {
+  return day ? new Date(`${day}T23:59:59Z`).toISOString() : null;
+}
 
 interface Pending {
   label: string;
@@ -142,16 +147,7 @@ export function SharingSettings({ dataset, version, onChange }: { dataset: Datas
                   type="date"
                   aria-label={`Access of ${g.user.name} until`}
                   value={g.expiresAt ? g.expiresAt.slice(0, 10) : ''}
-                  onChange={(e) =>
-                    void act(() =>
-                      api.setUserGrant(
-                        dataset.id,
-                        g.user.id,
-                        g.level,
-                        e.target.value ? new Date(`${e.target.value}T23:59:59Z`).toISOString() : null,
-                      ),
-                    )
-                  }
+                  onChange={(e) => void act(() => api.setUserGrant(dataset.id, g.user.id, g.level, untilEndOf(e.target.value)))}
                 />
                 {g.expiresAt ? <div className="muted">{timeLeft(g.expiresAt)}</div> : null}
               </td>
@@ -202,7 +198,7 @@ export function SharingSettings({ dataset, version, onChange }: { dataset: Datas
                     onChange={(e) => {
                       const level = e.target.value as Level;
                       changeLevel({ teamId: t.team.id }, level);
-                      void act(() => api.setTeamGrant(dataset.id, t.team.id, level));
+                      void act(() => api.setTeamGrant(dataset.id, t.team.id, level, t.expiresAt));
                     }}
                   >
                     {LEVELS.map((l) => (
@@ -210,7 +206,15 @@ export function SharingSettings({ dataset, version, onChange }: { dataset: Datas
                     ))}
                   </select>
                 </td>
-                <td>{t.expiresAt ? timeLeft(t.expiresAt) : ''}</td>
+                <td>
+                  <input
+                    type="date"
+                    aria-label={`Access of team ${t.team.name} until`}
+                    value={t.expiresAt ? t.expiresAt.slice(0, 10) : ''}
+                    onChange={(e) => void act(() => api.setTeamGrant(dataset.id, t.team.id, t.level, untilEndOf(e.target.value)))}
+                  />
+                  {t.expiresAt ? <div className="muted">{timeLeft(t.expiresAt)}</div> : null}
+                </td>
                 <td>
                   <button
                     type="button"
@@ -246,27 +250,11 @@ export function SharingSettings({ dataset, version, onChange }: { dataset: Datas
         onRevoke={(i) => setConfirm({ label: `Revoke the invitation to ${i.email}?`, run: () => api.revokeInvitation(i.id) })}
       />
       {confirm ? (
-        <Dialog title="Please confirm" onClose={() => setConfirm(null)}>
+        <Confirm title="Please confirm" confirmLabel="Yes, revoke" onClose={() => setConfirm(null)} onConfirm={() => void act(confirm.run)}>
           <p>{confirm.label}</p>
           {confirm.preview ? <RevokePreview datasetId={dataset.id} change={confirm.preview} /> : null}
           <p className="muted">It takes effect on their very next request.</p>
-          <footer className="actions">
-            <button type="button" onClick={() => setConfirm(null)}>
-              Cancel
-            </button>
-            <button
-              type="button"
-              className="danger"
-              onClick={() => {
-                const pending = confirm;
-                setConfirm(null);
-                void act(pending.run);
-              }}
-            >
-              Yes, revoke
-            </button>
-          </footer>
-        </Dialog>
+        </Confirm>
       ) : null}
     </section>
   );
