@@ -6,6 +6,7 @@ import type { Database, DatasetsTable } from '../store/schema.js';
 import type { Level, OrgRole } from './levels.js';
 import { atLeast } from './levels.js';
 import { type AccessFacts, effectiveLevel } from './rule.js';
+import { recordGrantUse } from './usage.js';
 
 type DatasetScope = Database & { d: DatasetsTable };
 
@@ -123,5 +124,8 @@ export async function authorizeDataset(db: Db, userId: string, datasetId: string
   if (!atLeast(access.level, minimum)) {
     throw new Forbidden(`This needs ${minimum} access to the dataset; you have ${access.level}.`);
   }
+  // Every authorized use of a dataset counts for the access review, whatever the route. Best
+  // effort, and only outside a transaction: the record never fails or holds up the request.
+  if (!db.isTransaction) await recordGrantUse(db, userId, datasetId, access.facts, now).catch(() => undefined);
   return access;
 }

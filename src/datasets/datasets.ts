@@ -2,7 +2,6 @@ import { type AuthorizedDataset, authorizeDataset } from '../access/check.js';
 import { datasetNameKey, type InventoryEntry, listInventory } from '../access/inventory.js';
 import { type Level, rankOf, type Visibility } from '../access/levels.js';
 import { requireOrgMember } from '../access/org.js';
-import { recordGrantUse } from '../access/usage.js';
 import { recordEvent } from '../audit/record.js';
 import { itemShas, removeUnusedBlobs } from '../content/items.js';
 import { type Context, inTransaction } from '../context.js';
@@ -85,12 +84,7 @@ export async function grantCreatorAdmin(tx: Db, datasetId: string, creatorId: st
 }
 
 export async function getDataset(ctx: Context, actorId: string, datasetId: string): Promise<AuthorizedDataset> {
-  const now = ctx.clock.now();
-  const access = await authorizeDataset(ctx.db, actorId, datasetId, 'read', now);
-  await recordGrantUse(ctx.db, actorId, datasetId, access.facts, now).catch((error: unknown) => {
-    ctx.logger.warn({ err: error }, 'could not record grant use');
-  });
-  return access;
+  return authorizeDataset(ctx.db, actorId, datasetId, 'read', ctx.clock.now());
 }
 
 export async function inventory(

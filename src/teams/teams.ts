@@ -165,11 +165,13 @@ export async function addTeamMember(ctx: Context, actorId: string, teamId: strin
   });
 }
 
+/** Takes a user out of a team: 204 whether or not they were in it (nothing is recorded if not). */
 export async function removeTeamMember(ctx: Context, actorId: string, teamId: string, userId: string): Promise<void> {
   const team = await administeredTeam(ctx, actorId, teamId);
   await inTransaction(ctx, async (tx) => {
     const removed = await tx.deleteFrom('team_members').where('team_id', '=', teamId).where('user_id', '=', userId).executeTakeFirst();
-    if (removed.numDeletedRows === 0n) throw new NotFound('Team member');
+    // Like revoking a grant: removing someone who is not in the team is done already, and changes nothing.
+    if (Number(removed.numDeletedRows) === 0) return;
     await recordEvent(tx, {
       orgId: team.orgId,
       at: ctx.clock.now(),

@@ -167,6 +167,7 @@ describe.each(DATABASES)('the audit log (%s)', (db) => {
       new Actor(server.app, { bearer: (await actor.post('/api/v1/me/tokens', { name: 'review' })).body.token }, actor.user);
     const adminToken = await bearer(admin);
     const annToken = await bearer(w.users.ann!);
+    const partnerToken = await bearer(partner);
     const review = async () => (await adminToken.get(`/api/v1/orgs/${orgId}/access-review`)).body.items as any[];
     const now = await review();
     expect(now.map((i) => i.subject.user?.id)).toEqual([partner.id]);
@@ -180,6 +181,9 @@ describe.each(DATABASES)('the audit log (%s)', (db) => {
     expect(ids).toContain(admin.id);
     expect(ids).not.toContain(w.users.ann!.id);
     expect(later.find((i) => i.subject.user?.id === partner.id).reasons).toEqual(['external', 'unused']);
+    // Any read through the grant counts, not only opening the dataset.
+    expect((await partnerToken.get(`/api/v1/datasets/${w.datasets.cams}/items`)).status).toBe(200);
+    expect((await review()).find((i) => i.subject.user?.id === partner.id).reasons).toEqual(['external']);
     expect((await annToken.get(`/api/v1/orgs/${orgId}/access-review`)).status).toBe(403);
   });
 
