@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { browserSuite, eventually, newPage, PASSWORD, screenshot } from './browser.js';
+import { browserSuite, eventually, newPage, PASSWORD, pageAs, screenshot } from './browser.js';
 
 describe('the web UI: a new user sets up an organization', () => {
   const suite = browserSuite();
@@ -98,6 +98,41 @@ describe('the web UI: a new user sets up an organization', () => {
     await audit.getByText('member.updated').waitFor();
     await screenshot(admin, 'organization');
 
+    expect(errors).toEqual([]);
+  });
+
+  it("pages a large organization's members and keeps what is shown after a change", { timeout: 120_000 }, async () => {
+    const { server, browser, errors } = suite;
+    const ada = await server.person('Ada Lovelace', 'ada@big.test');
+    const org = (await ada.post('/api/v1/orgs', { name: 'Big Co' })).body;
+    // 120 members written straight into the store: the page, not the invitation flow, is under test.
+    const now = Date.now();
+    const people = Array.from({ length: 120 }, (_, i) => ({
+      id: `usr_bulk${String(i).padStart(3, '0')}`,
+      email: `member${String(i).padStart(3, '0')}@big.test`,
+      name: `Member ${String(i).padStart(3, '0')}`,
+      password_hash: 'unusable',
+      created_at: now,
+    }));
+    await server.ctx.db.insertInto('users').values(people).execute();
+    await server.ctx.db
+      .insertInto('org_members')
+      .values(people.map((p) => ({ org_id: org.id, user_id: p.id, role: 'member' as const, process_datasets: 0, created_at: now })))
+      .execute();
+
+    const admin = await pageAs(browser, server, ada, errors);
+    await admin.goto(`${server.url}/orgs/${org.id}`);
+    const members = admin.getByRole('region', { name: 'Members' });
+    const rows = () => members.getByRole('row').count();
+    await eventually(rows, 101); // the header and the first 100
+    await members.getByRole('button', { name: 'Show more members' }).click();
+    await eventually(rows, 122);
+    expect(await members.getByRole('button', { name: 'Show more members' }).count()).toBe(0);
+
+    // A change reloads the list without dropping the second page.
+    await members.getByLabel('Member 119 may process datasets').check();
+    await eventually(() => members.getByLabel('Member 119 may process datasets').isChecked(), true);
+    await eventually(rows, 122);
     expect(errors).toEqual([]);
   });
 });

@@ -1,31 +1,16 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { Spinner } from './components/ui';
+import { Link, Spinner } from './components/ui';
 import { AcceptInvite } from './pages/AcceptInvite';
 import { AuthPage } from './pages/AuthPage';
 import { DatasetDetails } from './pages/DatasetDetails';
 import { Inventory } from './pages/Inventory';
 import { Organization } from './pages/Organization';
+import { ProjectPage } from './pages/Project';
 import { ResetPassword } from './pages/ResetPassword';
 import { navigate, tokenFromHash, useLocation } from './router';
 import { SessionProvider, useSession } from './session';
 import './styles.css';
-
-function Link({ to, children }: { to: string; children: React.ReactNode }) {
-  const { path } = useLocation();
-  return (
-    <a
-      href={to}
-      aria-current={path === to ? 'page' : undefined}
-      onClick={(event) => {
-        event.preventDefault();
-        navigate(to);
-      }}
-    >
-      {children}
-    </a>
-  );
-}
 
 function Shell({ children }: { children: React.ReactNode }) {
   const { user, organizations, signOut } = useSession();
@@ -82,6 +67,8 @@ function Routes() {
   if (dataset) return <DatasetDetails id={dataset[1]!} />;
   const org = /^\/orgs\/([^/]+)$/.exec(path);
   if (org) return <Organization id={org[1]!} />;
+  const project = /^\/projects\/([^/]+)$/.exec(path);
+  if (project) return <ProjectPage id={project[1]!} />;
   return <Inventory />;
 }
 

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { api, type Dataset, type Job, type Project } from '../api';
 import { navigate } from '../router';
 import { useSession } from '../session';
-import { Dialog, ErrorNote, isMissing } from './ui';
+import { Dialog, ErrorNote, isMissing, Link } from './ui';
 
 function DatasetLink({ dataset }: { dataset: Dataset }) {
   return (
@@ -63,9 +63,9 @@ export function ProjectsAndLineage({ dataset }: { dataset: Dataset }) {
                 <span className="muted">In no project yet.</span>
               ) : (
                 listed.map((p) => (
-                  <span key={p.id} className="chip">
+                  <Link key={p.id} to={`/projects/${p.id}`} className="chip">
                     {p.name}
-                  </span>
+                  </Link>
                 ))
               )}
             </p>

@@ -1,5 +1,24 @@
 import { type ReactNode, useEffect, useId, useRef } from 'react';
 import { ApiError, type Level } from '../api';
+import { navigate, useLocation } from '../router';
+
+/** A link inside the app: no page load, and `aria-current` on the link to where we are. */
+export function Link({ to, className, children }: { to: string; className?: string; children: ReactNode }) {
+  const { path } = useLocation();
+  return (
+    <a
+      href={to}
+      className={className}
+      aria-current={path === to ? 'page' : undefined}
+      onClick={(event) => {
+        event.preventDefault();
+        navigate(to);
+      }}
+    >
+      {children}
+    </a>
+  );
+}
 
 export function errorText(error: unknown): string {
   if (error instanceof ApiError) return error.message;

@@ -1,4 +1,4 @@
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
 import { api, type Invitation, type Member, type Role, type Team, type User } from '../api';
 import { AccessReview } from '../components/AccessReview';
 import { History } from '../components/History';
@@ -6,6 +6,7 @@ import { InvitationList } from '../components/InvitationList';
 import { Confirm, ErrorNote, Field, plural, Spinner, useTitle } from '../components/ui';
 import { navigate } from '../router';
 import { useSession } from '../session';
+import { OrgProjects } from './Project';
 
 function InviteMembers({ orgId, onSent }: { orgId: string; onSent(): void }) {
   const [emails, setEmails] = useState('');
@@ -181,9 +182,20 @@ export function Organization({ id }: { id: string }) {
   const [removing, setRemoving] = useState<Member | null>(null);
   // Bumped after every load, so the audit log and the access review show the change just made.
   const [version, setVersion] = useState(0);
+  const [moreMembers, setMoreMembers] = useState<string | null>(null);
+  // How many members are on screen: a reload after a change brings back as many, not only the first page.
+  const shown = useRef(0);
   const load = useCallback(async () => {
     try {
-      setMembers((await api.members(id)).items);
+      let page = await api.members(id);
+      const all = [...page.items];
+      while (page.nextCursor && all.length < shown.current) {
+        page = await api.members(id, page.nextCursor);
+        all.push(...page.items);
+      }
+      shown.current = all.length;
+      setMembers(all);
+      setMoreMembers(page.nextCursor);
       setTeams((await api.teams(id)).items);
       setVersion((v) => v + 1);
     } catch (caught) {
@@ -280,6 +292,24 @@ export function Organization({ id }: { id: string }) {
             </tbody>
           </table>
         )}
+        {moreMembers ? (
+          <button
+            type="button"
+            className="more"
+            onClick={() =>
+              void api.members(id, moreMembers).then((page) => {
+                setMembers((list) => {
+                  const all = [...(list ?? []), ...page.items];
+                  shown.current = all.length;
+                  return all;
+                });
+                setMoreMembers(page.nextCursor);
+              }, setError)
+            }
+          >
+            Show more members
+          </button>
+        ) : null}
       </section>
       {isAdmin ? <OrgInvitations key={`invitations-${version}`} orgId={id} /> : null}
       <section className="card" aria-labelledby="teams-title">
@@ -310,6 +340,7 @@ export function Organization({ id }: { id: string }) {
           </ul>
         )}
       </section>
+      <OrgProjects orgId={id} />
       {isAdmin ? <AccessReview key={`review-${version}`} orgId={id} /> : null}
       {isAdmin ? <History key={`history-${version}`} orgId={id} /> : null}
       {removing ? (

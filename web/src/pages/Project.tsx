@@ -1,0 +1,162 @@
+import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { ApiError, api, type Dataset, type Project, TIER_LABEL } from '../api';
+import { ErrorNote, Field, LevelBadge, Link, plural, Spinner, useTitle } from '../components/ui';
+import { navigate } from '../router';
+import { useSession } from '../session';
+
+type Loaded = Project & { datasets: Dataset[] };
+
+/** A project: the datasets in it that I can read (the others are not even counted). */
+export function ProjectPage({ id }: { id: string }) {
+  const { organizations } = useSession();
+  const [project, setProject] = useState<Loaded | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const load = useCallback(() => api.project(id).then(setProject, setError), [id]);
+  useTitle(project ? project.name : error ? 'Project not found' : null);
+  useEffect(() => {
+    setProject(null);
+    setError(null);
+    void load();
+  }, [load]);
+
+  if (error instanceof ApiError && error.status === 404) {
+    return (
+      <main className="page narrow">
+        <div className="card">
+          <h1>Project not found</h1>
+          <p>It does not exist, or it belongs to an organization you are not a member of.</p>
+          <button type="button" className="primary" onClick={() => navigate('/')}>
+            Back to my datasets
+          </button>
+        </div>
+      </main>
+    );
+  }
+  if (!project) return <main className="page">{error ? <ErrorNote error={error} /> : <Spinner />}</main>;
+
+  const org = organizations.find((o) => o.id === project.orgId);
+  async function remove(dataset: Dataset) {
+    setError(null);
+    setNotice(null);
+    try {
+      await api.removeFromProject(id, dataset.id);
+      setNotice(`“${dataset.name}” is no longer in this project.`);
+    } catch (caught) {
+      setError(caught);
+    }
+    await load();
+  }
+  return (
+    <main className="page">
+      <nav className="crumbs" aria-label="Breadcrumb">
+        <Link to="/">Datasets</Link> / {org ? <Link to={`/orgs/${org.id}`}>{org.name}</Link> : 'Organization'} / {project.name}
+      </nav>
+      <header className="page-header">
+        <div>
+          <h1>{project.name}</h1>
+          <p className="muted">
+            Project{org ? ` of ${org.name}` : ''} · {plural(project.datasets.length, 'dataset')} you can read
+          </p>
+        </div>
+      </header>
+      <ErrorNote error={error} />
+      {notice ? (
+        <p role="status" className="notice">
+          {notice}
+        </p>
+      ) : null}
+      {project.datasets.length === 0 ? (
+        <div className="card empty">
+          <p>No dataset you can read is in this project yet.</p>
+          <p className="muted">Open a dataset and add it here under “Projects and lineage”.</p>
+        </div>
+      ) : (
+        <div className="table-wrap">
+          <table className="inventory">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">My level</th>
+                <th scope="col">Shared With</th>
+                <th scope="col" className="num">
+                  Items
+                </th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {project.datasets.map((d) => (
+                <tr key={d.id}>
+                  <td>
+                    <Link to={`/datasets/${d.id}`}>{d.name}</Link>
+                    {d.description ? <div className="muted clip">{d.description}</div> : null}
+                  </td>
+                  <td>
+                    <LevelBadge level={d.myLevel} />
+                  </td>
+                  <td>{TIER_LABEL[d.visibility]}</td>
+                  <td className="num">{d.itemCount}</td>
+                  <td>
+                    <button type="button" onClick={() => void remove(d)} aria-label={`Remove ${d.name} from the project`}>
+                      Remove
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </main>
+  );
+}
+
+/** An organization's projects, and a form to start one (any member may). */
+export function OrgProjects({ orgId }: { orgId: string }) {
+  const [projects, setProjects] = useState<Project[] | null>(null);
+  const [name, setName] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const load = useCallback(() => api.projects(orgId).then((p) => setProjects(p.items), setError), [orgId]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  async function create(event: FormEvent) {
+    event.preventDefault();
+    setError(null);
+    try {
+      const project = await api.createProject(orgId, name);
+      setName('');
+      navigate(`/projects/${project.id}`);
+    } catch (caught) {
+      setError(caught);
+    }
+  }
+  return (
+    <section className="card" aria-labelledby="projects-title">
+      <h2 id="projects-title">Projects</h2>
+      <form className="inline" onSubmit={create}>
+        <Field label="New project">
+          {(fid) => <input id={fid} value={name} onChange={(e) => setName(e.target.value)} required placeholder="e.g. Delta mapping" />}
+        </Field>
+        <button type="submit">Create project</button>
+      </form>
+      <ErrorNote error={error} />
+      {projects === null ? (
+        <Spinner />
+      ) : projects.length === 0 ? (
+        <p className="muted">No projects yet. A project groups datasets for a piece of work.</p>
+      ) : (
+        <ul className="projects">
+          {projects.map((p) => (
+            <li key={p.id}>
+              <Link to={`/projects/${p.id}`}>{p.name}</Link>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
