@@ -55,6 +55,7 @@ async function membershipsOf(store: Store, userId: string, orgId: string | undef
      union all
      select t.org_id, null, tm.team_id from team_members tm join teams t on t.id = tm.team_id where tm.user_id = ${p.add(userId)}`,
     p.values,
+    { prepare: true },
   );
   const inScope = rows.filter((r) => orgId === undefined || r.org_id === orgId);
   const adminOrgs = inScope.filter((r) => r.role === 'admin').map((r) => r.org_id);
