@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { OrgRole } from '../access/levels.js';
 import { requireOrgAdmin, requireOrgMember } from '../access/org.js';
 import { type User, userOf } from '../accounts/users.js';
-import { recordEvent } from '../audit/record.js';
+import { recordEvent, recordEvents } from '../audit/record.js';
 import { type Context, inTransaction } from '../context.js';
 import { Conflict, InvalidRequest, NotFound } from '../errors.js';
 import { newId } from '../secrets.js';
@@ -186,15 +186,35 @@ export async function removeMember(ctx: Context, actorId: string, orgId: string,
     if (before.role === 'admin' && (await adminCount(tx, orgId)) <= 1) {
       throw new Conflict('last_admin', 'An organization needs at least one admin. Make someone else an admin first.');
     }
+    const teams = await tx
+      .selectFrom('team_members as tm')
+      .innerJoin('teams as t', 't.id', 'tm.team_id')
+      .select('tm.team_id')
+      .where('tm.user_id', '=', userId)
+      .where('t.org_id', '=', orgId)
+      .execute();
     await tx
       .deleteFrom('team_members')
       .where('user_id', '=', userId)
       .where('team_id', 'in', (eb) => eb.selectFrom('teams').select('id').where('org_id', '=', orgId))
       .execute();
     await tx.deleteFrom('org_members').where('org_id', '=', orgId).where('user_id', '=', userId).execute();
+    const at = ctx.clock.now();
+    // Leaving the organization leaves its teams: each team's history says so, as a removal would.
+    await recordEvents(
+      tx,
+      teams.map((t) => ({
+        orgId,
+        at,
+        actorId,
+        action: 'team.member_removed' as const,
+        subject: `user:${userId}`,
+        before: { teamId: t.team_id },
+      })),
+    );
     await recordEvent(tx, {
       orgId,
-      at: ctx.clock.now(),
+      at,
       actorId,
       action: 'member.removed',
       subject: `user:${userId}`,

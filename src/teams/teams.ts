@@ -1,6 +1,8 @@
+import { levelOf } from '../access/levels.js';
 import { requireOrgAdmin, requireOrgMember } from '../access/org.js';
 import { type User, userOf } from '../accounts/users.js';
-import { recordEvent } from '../audit/record.js';
+import { recordEvent, recordEvents } from '../audit/record.js';
+import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { Conflict, NotFound } from '../errors.js';
 import { requireName } from '../orgs/orgs.js';
@@ -122,13 +124,28 @@ export async function renameTeam(ctx: Context, actorId: string, teamId: string, 
 export async function deleteTeam(ctx: Context, actorId: string, teamId: string): Promise<void> {
   const team = await administeredTeam(ctx, actorId, teamId);
   await inTransaction(ctx, async (tx) => {
-    const grants = await tx.selectFrom('team_grants').select(['dataset_id', 'level']).where('team_id', '=', teamId).execute();
+    const grants = await tx.selectFrom('team_grants').select(['dataset_id', 'level', 'expires_at']).where('team_id', '=', teamId).execute();
     await tx.deleteFrom('team_grants').where('team_id', '=', teamId).execute();
     await tx.deleteFrom('team_members').where('team_id', '=', teamId).execute();
     await tx.deleteFrom('teams').where('id', '=', teamId).execute();
+    const at = ctx.clock.now();
+    // Each dataset's history shows the team's access ending, as a revoke would.
+    await recordEvents(
+      tx,
+      grants.map((g) => ({
+        orgId: team.orgId,
+        at,
+        actorId,
+        action: 'team_grant.revoked' as const,
+        datasetId: g.dataset_id,
+        subject: `team:${teamId}`,
+        before: { level: levelOf(g.level), expiresAt: iso(g.expires_at) },
+        after: { teamDeleted: true },
+      })),
+    );
     await recordEvent(tx, {
       orgId: team.orgId,
-      at: ctx.clock.now(),
+      at,
       actorId,
       action: 'team.deleted',
       subject: `team:${teamId}`,

@@ -55,7 +55,9 @@ describe.each(DATABASES)('the audit log (%s)', (db) => {
     await admin.patch(`/api/v1/orgs/${orgId}/members/${bob.id}`, { processDatasets: true });
     await admin.put(`/api/v1/teams/${w.teams.labelers}/members/${bob.id}`);
     await admin.delete(`/api/v1/teams/${w.teams.labelers}/members/${bob.id}`);
+    await admin.put(`/api/v1/teams/${w.teams.labelers}/members/${bob.id}`);
     await admin.delete(`/api/v1/orgs/${orgId}/members/${bob.id}`);
+    await admin.put(`${ds}/sharing/teams/${w.teams.labelers}`, { level: 'write' });
     await admin.delete(`/api/v1/teams/${w.teams.labelers}`);
     await admin.delete(ds);
 
@@ -97,8 +99,17 @@ describe.each(DATABASES)('the audit log (%s)', (db) => {
     const revoke = events.find((e) => e.action === 'grant.revoked');
     expect(revoke).toMatchObject({ subject: `user:${ann.id}`, subjectName: 'ann', before: { level: 'write' } });
 
+    // Access that ends because its team or its membership went is recorded too, where it ended.
+    const leftTeams = events.filter((e) => e.action === 'team.member_removed' && e.subject === `user:${bob.id}`);
+    expect(leftTeams).toHaveLength(2);
+    expect(leftTeams[0]).toMatchObject({ before: { teamId: w.teams.labelers } });
+
     // Deleting the dataset kept its history, and the filters narrow it.
     const history = await allEvents(admin, orgId, `&datasetId=${w.datasets.cams}`);
+    expect(history.find((e) => e.action === 'team_grant.revoked' && e.after?.teamDeleted)).toMatchObject({
+      subject: `team:${w.teams.labelers}`,
+      before: { level: 'write' },
+    });
     expect(history.every((e) => e.datasetId === w.datasets.cams)).toBe(true);
     expect(history.map((e) => e.action)).toContain('dataset.created');
     const byAction = await allEvents(admin, orgId, '&action=grant.set');
