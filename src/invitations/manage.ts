@@ -5,6 +5,7 @@ import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { Conflict, NotFound } from '../errors.js';
 import { hashSecret, newSecret } from '../secrets.js';
+import type { Db } from '../store/database.js';
 import {
   INVITATION_LIFETIME_MS,
   type InvitationRow,
@@ -77,6 +78,16 @@ export async function listOrgInvitations(ctx: Context, actorId: string, orgId: s
   return rows.map((row) => invitationView(row, now));
 }
 
+/**
+ * While a dataset is closed to external accessors, an invitation to someone outside its
+ * organization cannot be accepted: it is neither extended nor sent again (409).
+ */
+async function assertStillInvitable(tx: Db, row: InvitationRow): Promise<void> {
+  if (row.kind !== 'dataset') return;
+  const dataset = await tx.selectFrom('datasets').select('visibility').where('id', '=', row.dataset_id!).executeTakeFirst();
+  if (dataset?.visibility !== 'external') await assertOrgMembers(tx, row.org_id, [row.email]);
+}
+
 /** Same link, 72 hours from now; works on pending and expired invitations. */
 export async function extendInvitation(ctx: Context, actorId: string, invitationId: string): Promise<InvitationView> {
   const row = await administeredInvitation(ctx, actorId, invitationId);
@@ -84,6 +95,7 @@ export async function extendInvitation(ctx: Context, actorId: string, invitation
   requirePending(row, now);
   const expiresAt = now + INVITATION_LIFETIME_MS;
   await inTransaction(ctx, async (tx) => {
+    await assertStillInvitable(tx, row);
     const updated = await tx
       .updateTable('invitations')
       .set({ expires_at: expiresAt })
@@ -120,10 +132,7 @@ export async function resendInvitation(ctx: Context, actorId: string, invitation
   await inTransaction(ctx, async (tx) => {
     // A resend mails a link like a new invitation: the same send limit and the same tier rule.
     await assertWithinSendLimit(tx, actorId, 1, now);
-    if (row.kind === 'dataset') {
-      const dataset = await tx.selectFrom('datasets').select('visibility').where('id', '=', row.dataset_id!).executeTakeFirst();
-      if (dataset?.visibility !== 'external') await assertOrgMembers(tx, row.org_id, [row.email]);
-    }
+    await assertStillInvitable(tx, row);
     const updated = await tx
       .updateTable('invitations')
       .set({ token_hash: next.token_hash, expires_at: next.expires_at, delivery: 'queued', last_error: null })

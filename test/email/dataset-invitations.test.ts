@@ -232,6 +232,13 @@ describe.each(DATABASES)('sharing a dataset by e-mail, through a real SMTP serve
     const resent = await admin.post(`/api/v1/invitations/${outsiderInvite.id}/resend`, {});
     expect(resent.status).toBe(409);
     expect(resent.body.error.code).toBe('external_sharing_disabled');
+    const extended = await admin.post(`/api/v1/invitations/${outsiderInvite.id}/extend`, {});
+    expect(extended.status).toBe(409);
+    expect(extended.body.error.code).toBe('external_sharing_disabled');
+    expect((await admin.get(`${url}/sharing`)).body.invitations.find((i: { id: string }) => i.id === outsiderInvite.id)).toMatchObject({
+      expiresAt: outsiderInvite.expiresAt,
+      status: 'pending',
+    });
     await server.ctx.delivery.drain();
     expect(sink.to(outsider).length).toBe(mailsBefore);
   });

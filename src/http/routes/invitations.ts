@@ -41,7 +41,12 @@ export function invitationRoutes(app: TypedApp, ctx: Context): void {
   app.post(
     '/invitations/:id/resend',
     {
-      schema: { tags, summary: 'Mail a new link with a fresh 72 hours; the old link dies', ...manage },
+      schema: {
+        tags,
+        summary: 'Mail a new link with a fresh 72 hours; the old link dies (counts against the send limit)',
+        ...manage,
+        response: { ...manage.response, ...errors(429) },
+      },
     },
     async (request) => resendInvitation(ctx, requireUser(request).id, request.params.id),
   );
