@@ -21,7 +21,7 @@ export interface AuditEntry {
   action: string;
   datasetId: string | null;
   subject: string;
-  /** What the subject is called now (a user's name, a team's name, an invitation's address), if it still exists. */
+  /** What the subject is called now (a user's name, a team's name, an invitation's address), or the name its event recorded. */
   subjectName: string | null;
   before: unknown;
   after: unknown;
@@ -130,7 +130,16 @@ async function nameSubjects(ctx: Context, entries: AuditEntry[]): Promise<void> 
     for (const i of await ctx.db.selectFrom('invitations').select(['id', 'email']).where('id', 'in', invitations).execute())
       names.set(`invitation:${i.id}`, i.email);
   }
-  for (const entry of entries) entry.subjectName = names.get(entry.subject) ?? null;
+  for (const entry of entries) entry.subjectName = names.get(entry.subject) ?? recordedName(entry);
+}
+
+/** A subject that no longer exists (a deleted team, say) keeps the name its event recorded. */
+function recordedName(entry: AuditEntry): string | null {
+  for (const side of [entry.after, entry.before]) {
+    const name = side !== null && typeof side === 'object' ? (side as { name?: unknown }).name : undefined;
+    if (typeof name === 'string') return name;
+  }
+  return null;
 }
 
 function csvField(value: unknown): string {

@@ -103,6 +103,8 @@ describe.each(DATABASES)('the audit log (%s)', (db) => {
     const leftTeams = events.filter((e) => e.action === 'team.member_removed' && e.subject === `user:${bob.id}`);
     expect(leftTeams).toHaveLength(2);
     expect(leftTeams[0]).toMatchObject({ before: { teamId: w.teams.labelers } });
+    // A deleted team keeps its name in the log.
+    expect(events.find((e) => e.action === 'team.deleted')).toMatchObject({ subject: `team:${w.teams.labelers}`, subjectName: 'labelers' });
 
     // Deleting the dataset kept its history, and the filters narrow it.
     const history = await allEvents(admin, orgId, `&datasetId=${w.datasets.cams}`);

@@ -78,7 +78,16 @@ describe('the web UI: a new user sets up an organization', () => {
     await admin.getByRole('button', { name: /Labelers \(1 member\)/ }).waitFor();
     await admin.getByLabel('New team').fill('GIS');
     await admin.getByRole('button', { name: 'Create team' }).click();
-    await admin.getByRole('button', { name: /GIS/ }).waitFor();
+    await admin.getByRole('button', { name: /GIS/ }).click();
+    await admin.getByLabel('New name for GIS').fill('Mapping');
+    await admin.getByRole('button', { name: 'Rename GIS' }).click();
+    await admin.getByRole('button', { name: /Mapping \(0 members\)/ }).waitFor();
+    await admin.getByLabel('New team').fill('Scratch');
+    await admin.getByRole('button', { name: 'Create team' }).click();
+    await admin.getByRole('button', { name: /Scratch/ }).click();
+    await admin.getByRole('button', { name: 'Delete team Scratch' }).click();
+    await admin.getByRole('dialog', { name: 'Delete the team Scratch?' }).getByRole('button', { name: 'Delete team' }).click();
+    await eventually(() => admin.getByRole('button', { name: /Scratch/ }).count(), 0);
     await admin.reload();
     await eventually(() => members.getByLabel('Cy Park may process datasets').isChecked(), true);
 
@@ -96,6 +105,8 @@ describe('the web UI: a new user sets up an organization', () => {
     await audit.getByText('member.removed').waitFor();
     await audit.getByText('team.member_added').waitFor();
     await audit.getByText('member.updated').waitFor();
+    await audit.getByText('team.renamed').waitFor();
+    await audit.getByText('team.deleted').waitFor();
     await screenshot(admin, 'organization');
 
     expect(errors).toEqual([]);

@@ -211,6 +211,7 @@ export const api = {
   team: (teamId: string) => request<{ id: string; name: string; members: User[] }>('GET', `/teams/${teamId}`),
   createTeam: (orgId: string, name: string) => request<{ id: string; name: string }>('POST', `/orgs/${orgId}/teams`, { name }),
   deleteTeam: (teamId: string) => request<void>('DELETE', `/teams/${teamId}`),
+  renameTeam: (teamId: string, name: string) => request<Team>('PATCH', `/teams/${teamId}`, { name }),
   addTeamMember: (teamId: string, userId: string) => request<void>('PUT', `/teams/${teamId}/members/${userId}`),
   removeTeamMember: (teamId: string, userId: string) => request<void>('DELETE', `/teams/${teamId}/members/${userId}`),
   accessReview: (orgId: string) => request<{ items: unknown[] }>('GET', `/orgs/${orgId}/access-review`),

@@ -118,6 +118,8 @@ function TeamRow({ team, members, isAdmin, onChange }: { team: Team; members: Me
   const [open, setOpen] = useState(false);
   const [people, setPeople] = useState<User[] | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [name, setName] = useState(team.name);
+  const [deleting, setDeleting] = useState(false);
   const load = useCallback(() => api.team(team.id).then((t) => setPeople(t.members), setError), [team.id]);
   useEffect(() => {
     if (open) void load();
@@ -163,6 +165,38 @@ function TeamRow({ team, members, isAdmin, onChange }: { team: Team; members: Me
                   </option>
                 ))}
             </select>
+          ) : null}
+          {isAdmin ? (
+            <div className="team-actions">
+              <form
+                className="inline"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  void act(() => api.renameTeam(team.id, name));
+                }}
+              >
+                <input aria-label={`New name for ${team.name}`} value={name} onChange={(e) => setName(e.target.value)} required />
+                <button type="submit" aria-label={`Rename ${team.name}`} disabled={!name.trim() || name.trim() === team.name}>
+                  Rename
+                </button>
+              </form>
+              <button type="button" className="danger" aria-label={`Delete team ${team.name}`} onClick={() => setDeleting(true)}>
+                Delete team
+              </button>
+            </div>
+          ) : null}
+          {deleting ? (
+            <Confirm
+              title={`Delete the team ${team.name}?`}
+              confirmLabel="Delete team"
+              onClose={() => setDeleting(false)}
+              onConfirm={() => void api.deleteTeam(team.id).then(onChange, setError)}
+            >
+              <p>
+                Every dataset shared with the team stops being shared with it, at once. Its {plural(team.memberCount, 'member')} keep any
+                other access they have. The audit log keeps the team's history.
+              </p>
+            </Confirm>
           ) : null}
           <ErrorNote error={error} />
         </div>
