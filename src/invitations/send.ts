@@ -169,19 +169,24 @@ export async function viewsOf(ctx: Context, ids: string[]): Promise<InvitationVi
   return ids.map((id) => invitationView(byId.get(id)!, now));
 }
 
-/**
- * While a dataset is not shared with external accessors only members of its organization may be
- * invited to it (or sent a link again): 409 `external_sharing_disabled` naming the others.
- */
-export async function assertOrgMembers(tx: Db, orgId: string, emails: string[]): Promise<void> {
-  const members = await tx
+/** The addresses among `emails` that belong to members of the organization. */
+async function membersAmong(tx: Db, orgId: string, emails: string[]): Promise<string[]> {
+  const rows = await tx
     .selectFrom('users as u')
     .innerJoin('org_members as m', 'm.user_id', 'u.id')
     .select('u.email')
     .where('m.org_id', '=', orgId)
     .where('u.email', 'in', emails)
     .execute();
-  const memberEmails = new Set(members.map((m) => m.email));
+  return rows.map((r) => r.email);
+}
+
+/**
+ * While a dataset is not shared with external accessors only members of its organization may be
+ * invited to it (or sent a link again): 409 `external_sharing_disabled` naming the others.
+ */
+export async function assertOrgMembers(tx: Db, orgId: string, emails: string[]): Promise<void> {
+  const memberEmails = new Set(await membersAmong(tx, orgId, emails));
   const outsiders = emails.filter((e) => !memberEmails.has(e));
   if (outsiders.length > 0) {
     throw new Conflict(
@@ -226,15 +231,8 @@ export async function inviteToOrg(
   const emails = normalizeAddresses(input.emails);
   await requireOrgAdmin(ctx.db, inviterId, orgId);
   const written = await inTransaction(ctx, async (tx) => {
-    const members = await tx
-      .selectFrom('users as u')
-      .innerJoin('org_members as m', 'm.user_id', 'u.id')
-      .select('u.email')
-      .where('m.org_id', '=', orgId)
-      .where('u.email', 'in', emails)
-      .execute();
-    if (members.length > 0) {
-      const already = members.map((m) => m.email);
+    const already = await membersAmong(tx, orgId, emails);
+    if (already.length > 0) {
       throw new Conflict('already_member', `Already members of the organization: ${already.join(', ')}.`, { emails: already });
     }
     return writeInvitations(ctx, tx, inviterId, { kind: 'org', orgId, datasetId: null, level: null, role: input.role }, emails);

@@ -147,6 +147,21 @@ export function Confirm({
   );
 }
 
+/** A page for something that does not exist or that the viewer cannot see: the two look the same. */
+export function NotFoundPage({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <main className="page narrow">
+      <div className="card">
+        <h1>{title}</h1>
+        <p>{children}</p>
+        <button type="button" className="primary" onClick={() => navigate('/')}>
+          Back to my datasets
+        </button>
+      </div>
+    </main>
+  );
+}
+
 /** The tab title names the page, so history, tabs and screen readers tell pages apart. */
 export function useTitle(title: string | null): void {
   useEffect(() => {

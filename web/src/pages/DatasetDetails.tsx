@@ -5,7 +5,7 @@ import { Items } from '../components/Items';
 import { ProcessDialog, ProjectsAndLineage } from '../components/Lineage';
 import { SharePanel } from '../components/SharePanel';
 import { SharingSettings } from '../components/SharingSettings';
-import { Confirm, Dialog, ErrorNote, Field, LevelBadge, Spinner, useTitle } from '../components/ui';
+import { Confirm, Dialog, ErrorNote, Field, LevelBadge, NotFoundPage, Spinner, useTitle } from '../components/ui';
 import { Why } from '../components/Why';
 import { navigate } from '../router';
 import { useSession } from '../session';
@@ -75,15 +75,9 @@ export function DatasetDetails({ id }: { id: string }) {
 
   if (error instanceof ApiError && error.status === 404) {
     return (
-      <main className="page narrow">
-        <div className="card">
-          <h1>Dataset not found</h1>
-          <p>It does not exist, or you no longer have access to it. If someone shared it with you, ask them to share it again.</p>
-          <button type="button" className="primary" onClick={() => navigate('/')}>
-            Back to my datasets
-          </button>
-        </div>
-      </main>
+      <NotFoundPage title="Dataset not found">
+        It does not exist, or you no longer have access to it. If someone shared it with you, ask them to share it again.
+      </NotFoundPage>
     );
   }
   if (!dataset) return <main className="page">{error ? <ErrorNote error={error} /> : <Spinner />}</main>;

@@ -1,6 +1,6 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { ApiError, api, type Dataset, type Project, TIER_LABEL } from '../api';
-import { ErrorNote, Field, LevelBadge, Link, plural, Spinner, useTitle } from '../components/ui';
+import { ErrorNote, Field, LevelBadge, Link, NotFoundPage, plural, Spinner, useTitle } from '../components/ui';
 import { navigate } from '../router';
 import { useSession } from '../session';
 
@@ -22,15 +22,7 @@ export function ProjectPage({ id }: { id: string }) {
 
   if (error instanceof ApiError && error.status === 404) {
     return (
-      <main className="page narrow">
-        <div className="card">
-          <h1>Project not found</h1>
-          <p>It does not exist, or it belongs to an organization you are not a member of.</p>
-          <button type="button" className="primary" onClick={() => navigate('/')}>
-            Back to my datasets
-          </button>
-        </div>
-      </main>
+      <NotFoundPage title="Project not found">It does not exist, or it belongs to an organization you are not a member of.</NotFoundPage>
     );
   }
   if (!project) return <main className="page">{error ? <ErrorNote error={error} /> : <Spinner />}</main>;
