@@ -1,4 +1,4 @@
-import type { ExpressionBuilder } from 'kysely';
+import { type ExpressionBuilder, sql } from 'kysely';
 import { Forbidden, NotFound } from '../errors.js';
 import type { Db } from '../store/database.js';
 import { dialectOf, Parameters, readerOf, readSql } from '../store/reader.js';
@@ -9,6 +9,11 @@ import { type AccessFacts, effectiveLevel } from './rule.js';
 import { recordGrantUse } from './usage.js';
 
 type DatasetScope = Database & { d: DatasetsTable };
+
+/** A grant (direct or to a team) counts until its `expires_at`, if it has one, and not an instant longer. */
+export function inForce(column: string, now: number) {
+  return sql<boolean>`(${sql.ref(column)} is null or ${sql.ref(column)} > ${now})`;
+}
 
 /**
  * The access facts of `userId` on the dataset aliased `d`, as correlated subqueries for the
@@ -26,14 +31,14 @@ export function accessFactColumns(userId: string, now: number) {
       .select((inner) => inner.fn.max('tg.level').as('rank'))
       .where('tm.user_id', '=', userId)
       .whereRef('tg.dataset_id', '=', 'd.id')
-      .where((w) => w.or([w('tg.expires_at', 'is', null), w('tg.expires_at', '>', now)]))
+      .where(inForce('tg.expires_at', now))
       .as('team_rank'),
     eb
       .selectFrom('user_grants as g')
       .select('g.level')
       .whereRef('g.dataset_id', '=', 'd.id')
       .where('g.user_id', '=', userId)
-      .where((w) => w.or([w('g.expires_at', 'is', null), w('g.expires_at', '>', now)]))
+      .where(inForce('g.expires_at', now))
       .as('direct_rank'),
   ];
 }

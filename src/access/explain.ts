@@ -1,7 +1,7 @@
 import { iso } from '../clock.js';
 import { Forbidden, NotFound } from '../errors.js';
 import type { Db } from '../store/database.js';
-import { checkAccess } from './check.js';
+import { checkAccess, inForce } from './check.js';
 import { type Level, levelOf } from './levels.js';
 import { accessPaths } from './rule.js';
 
@@ -39,7 +39,7 @@ export async function explainAccess(db: Db, actorId: string, datasetId: string, 
     .select(['t.id', 't.name', 'tg.level', 'tg.expires_at'])
     .where('tg.dataset_id', '=', datasetId)
     .where('tm.user_id', '=', subjectId)
-    .where((eb) => eb.or([eb('tg.expires_at', 'is', null), eb('tg.expires_at', '>', now)]))
+    .where(inForce('tg.expires_at', now))
     .orderBy('tg.level', 'desc')
     .orderBy('t.name')
     .execute();
@@ -48,7 +48,7 @@ export async function explainAccess(db: Db, actorId: string, datasetId: string, 
     .select(['level', 'expires_at'])
     .where('dataset_id', '=', datasetId)
     .where('user_id', '=', subjectId)
-    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .where(inForce('expires_at', now))
     .executeTakeFirst();
   const directPath = direct ? { kind: 'direct' as const, level: levelOf(direct.level) ?? 'read', expiresAt: iso(direct.expires_at) } : null;
 

@@ -1,4 +1,4 @@
-import { authorizeDataset } from '../access/check.js';
+import { authorizeDataset, inForce } from '../access/check.js';
 import { type Level, levelOf } from '../access/levels.js';
 import { membershipOf, requireOrgAdmin } from '../access/org.js';
 import { DAY, iso } from '../clock.js';
@@ -211,7 +211,7 @@ export async function accessReview(ctx: Context, actorId: string, orgId: string)
       'm.role',
     ])
     .where('d.org_id', '=', orgId)
-    .where((eb) => eb.or([eb('g.expires_at', 'is', null), eb('g.expires_at', '>', now)]))
+    .where(inForce('g.expires_at', now))
     .orderBy('d.name')
     .orderBy('u.name')
     .execute();
@@ -221,7 +221,7 @@ export async function accessReview(ctx: Context, actorId: string, orgId: string)
     .innerJoin('teams as t', 't.id', 'g.team_id')
     .select(['d.id as dataset_id', 'd.name as dataset_name', 't.id', 't.name', 'g.level', 'g.expires_at', 'g.created_at', 'g.last_used_at'])
     .where('d.org_id', '=', orgId)
-    .where((eb) => eb.or([eb('g.expires_at', 'is', null), eb('g.expires_at', '>', now)]))
+    .where(inForce('g.expires_at', now))
     .orderBy('d.name')
     .orderBy('t.name')
     .execute();

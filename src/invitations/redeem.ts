@@ -1,3 +1,4 @@
+import { inForce } from '../access/check.js';
 import { type Level, levelOf, type OrgRole } from '../access/levels.js';
 import type { User } from '../accounts/users.js';
 import { recordEvent } from '../audit/record.js';
@@ -108,7 +109,7 @@ async function acceptanceStands(db: Db, row: InvitationRow, userId: string, now:
       .select('level')
       .where('dataset_id', '=', row.dataset_id!)
       .where('user_id', '=', userId)
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+      .where(inForce('expires_at', now))
       .executeTakeFirst();
     return grant !== undefined;
   }

@@ -1,4 +1,4 @@
-import { authorizeDataset } from '../access/check.js';
+import { authorizeDataset, inForce } from '../access/check.js';
 import { type Level, levelOf, rankOf } from '../access/levels.js';
 import { findUser, type User, userOf } from '../accounts/users.js';
 import { recordEvent } from '../audit/record.js';
@@ -50,7 +50,7 @@ async function userGrantViews(ctx: Context, datasetId: string, only?: string): P
       'd.visibility',
     ])
     .where('g.dataset_id', '=', datasetId)
-    .where((eb) => eb.or([eb('g.expires_at', 'is', null), eb('g.expires_at', '>', now)]));
+    .where(inForce('g.expires_at', now));
   if (only) query = query.where('g.user_id', '=', only);
   const rows = await query.orderBy('u.name').orderBy('u.id').execute();
   return rows.map((r) => {
@@ -89,7 +89,7 @@ export async function getSharing(ctx: Context, actorId: string, datasetId: strin
         .as('member_count'),
     ])
     .where('tg.dataset_id', '=', datasetId)
-    .where((eb) => eb.or([eb('tg.expires_at', 'is', null), eb('tg.expires_at', '>', now)]))
+    .where(inForce('tg.expires_at', now))
     .orderBy('t.name')
     .orderBy('t.id')
     .execute();
