@@ -14,7 +14,7 @@ import {
   invitationView,
   statusOf,
 } from './model.js';
-import { assertOrgMembers, assertWithinSendLimit, mailInvitations, viewsOf } from './send.js';
+import { assertInvitable, assertWithinSendLimit, mailInvitations, viewsOf } from './send.js';
 
 /**
  * The invitation, if the actor administers what it offers: the dataset (dataset admins,
@@ -84,8 +84,9 @@ export async function listOrgInvitations(ctx: Context, actorId: string, orgId: s
  */
 async function assertStillInvitable(tx: Db, row: InvitationRow): Promise<void> {
   if (row.kind !== 'dataset') return;
-  const dataset = await tx.selectFrom('datasets').select('visibility').where('id', '=', row.dataset_id!).executeTakeFirst();
-  if (dataset?.visibility !== 'external') await assertOrgMembers(tx, row.org_id, [row.email]);
+  const dataset = await tx.selectFrom('datasets').select(['org_id', 'visibility']).where('id', '=', row.dataset_id!).executeTakeFirst();
+  // A dataset deleted meanwhile took its invitations with it: the update that follows says so.
+  if (dataset) await assertInvitable(tx, dataset, [row.email]);
 }
 
 /** Same link, 72 hours from now; works on pending and expired invitations. */

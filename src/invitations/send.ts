@@ -185,7 +185,9 @@ async function membersAmong(tx: Db, orgId: string, emails: string[]): Promise<st
  * While a dataset is not shared with external accessors only members of its organization may be
  * invited to it (or sent a link again): 409 `external_sharing_disabled` naming the others.
  */
-export async function assertOrgMembers(tx: Db, orgId: string, emails: string[]): Promise<void> {
+export async function assertInvitable(tx: Db, dataset: { org_id: string; visibility: string }, emails: string[]): Promise<void> {
+  if (dataset.visibility === 'external') return;
+  const orgId = dataset.org_id;
   const memberEmails = new Set(await membersAmong(tx, orgId, emails));
   const outsiders = emails.filter((e) => !memberEmails.has(e));
   if (outsiders.length > 0) {
@@ -206,7 +208,7 @@ export async function inviteToDataset(
   const emails = normalizeAddresses(input.emails);
   const { dataset } = await authorizeDataset(ctx.db, inviterId, datasetId, 'admin', ctx.clock.now());
   const written = await inTransaction(ctx, async (tx) => {
-    if (dataset.visibility !== 'external') await assertOrgMembers(tx, dataset.org_id, emails);
+    await assertInvitable(tx, dataset, emails);
     return writeInvitations(
       ctx,
       tx,

@@ -193,11 +193,17 @@ export async function removeMember(ctx: Context, actorId: string, orgId: string,
       .where('tm.user_id', '=', userId)
       .where('t.org_id', '=', orgId)
       .execute();
-    await tx
-      .deleteFrom('team_members')
-      .where('user_id', '=', userId)
-      .where('team_id', 'in', (eb) => eb.selectFrom('teams').select('id').where('org_id', '=', orgId))
-      .execute();
+    if (teams.length > 0) {
+      await tx
+        .deleteFrom('team_members')
+        .where('user_id', '=', userId)
+        .where(
+          'team_id',
+          'in',
+          teams.map((t) => t.team_id),
+        )
+        .execute();
+    }
     await tx.deleteFrom('org_members').where('org_id', '=', orgId).where('user_id', '=', userId).execute();
     const at = ctx.clock.now();
     // Leaving the organization leaves its teams: each team's history says so, as a removal would.
