@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { api, type Dataset, LEVELS, type Level, type LevelChange, type Sharing, TIER_HELP, TIER_LABEL } from '../api';
 import { InvitationList } from './InvitationList';
 import { OrgAccess } from './OrgAccess';
-import { Confirm, ErrorNote, formatDay, plural, Spinner, timeLeft } from './ui';
+import { Confirm, ErrorNote, formatDay, plural, Spinner, timeLeft, useChanges } from './ui';
 import { Why } from './Why';
 
 /** A date picked as "until" means to the end of that day (UTC); an empty picker, no end. */
@@ -42,27 +42,24 @@ function RevokePreview({ datasetId, change }: { datasetId: string; change: NonNu
 /** Who has access and through what; level changes in place; revoke with a confirmation. */
 export function SharingSettings({ dataset, version, onChange }: { dataset: Dataset; version: number; onChange(): void }) {
   const [sharing, setSharing] = useState<Sharing | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const changes = useChanges();
+  const { error, setError, notice } = changes;
   const [confirm, setConfirm] = useState<Pending | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const load = useCallback(() => api.sharing(dataset.id).then(setSharing, setError), [dataset.id]);
+  const load = useCallback(() => api.sharing(dataset.id).then(setSharing, setError), [dataset.id, setError]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: `version` is the signal to reload after a share.
   useEffect(() => {
     void load();
   }, [load, version]);
 
-  async function act(run: () => Promise<unknown>, done: string | null = null) {
-    setError(null);
-    setNotice(null);
-    try {
-      await run();
-      setNotice(done);
-      onChange();
-    } catch (caught) {
-      setError(caught);
-    }
-    await load();
-  }
+  const act = (run: () => Promise<unknown>, done: string | null = null) =>
+    changes.act(
+      async () => {
+        await run();
+        onChange();
+      },
+      done,
+      load,
+    );
 
   /** Shows a level change at once; the reload that follows confirms or undoes it. */
   function changeLevel(subject: { userId?: string; teamId?: string }, level: Level) {

@@ -1,4 +1,4 @@
-import { type ReactNode, useEffect, useId, useRef } from 'react';
+import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { ApiError, type Level } from '../api';
 import { navigate, useLocation } from '../router';
 
@@ -160,6 +160,27 @@ export function NotFoundPage({ title, children }: { title: string; children: Rea
       </div>
     </main>
   );
+}
+
+/**
+ * A panel's changes: `act` runs one, then shows that it is done (or why it was refused), and
+ * reloads what it changed either way, so the panel shows what the server now holds.
+ */
+export function useChanges() {
+  const [notice, setNotice] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  async function act(run: () => Promise<unknown>, done: string | null, reload: () => Promise<unknown>) {
+    setError(null);
+    setNotice(null);
+    try {
+      await run();
+      setNotice(done);
+    } catch (caught) {
+      setError(caught);
+    }
+    await reload();
+  }
+  return { notice, error, setError, act };
 }
 
 /** The tab title names the page, so history, tabs and screen readers tell pages apart. */

@@ -3,7 +3,7 @@ import { api, type Invitation, type Member, type Role, type Team, type User } fr
 import { AccessReview } from '../components/AccessReview';
 import { History } from '../components/History';
 import { InvitationList } from '../components/InvitationList';
-import { Confirm, ErrorNote, Field, plural, Spinner, useTitle } from '../components/ui';
+import { Confirm, ErrorNote, Field, plural, Spinner, useChanges, useTitle } from '../components/ui';
 import { navigate } from '../router';
 import { useSession } from '../session';
 import { OrgProjects } from './Project';
@@ -59,24 +59,14 @@ function InviteMembers({ orgId, onSent }: { orgId: string; onSent(): void }) {
 /** The organization's open invitations to join, with what an admin can do about each. */
 function OrgInvitations({ orgId }: { orgId: string }) {
   const [invitations, setInvitations] = useState<Invitation[] | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const changes = useChanges();
+  const { notice, error, setError } = changes;
   const [revoking, setRevoking] = useState<Invitation | null>(null);
-  const load = useCallback(() => api.orgInvitations(orgId).then((r) => setInvitations(r.items), setError), [orgId]);
+  const load = useCallback(() => api.orgInvitations(orgId).then((r) => setInvitations(r.items), setError), [orgId, setError]);
   useEffect(() => {
     void load();
   }, [load]);
-  const act = async (run: () => Promise<unknown>, done: string) => {
-    setError(null);
-    setNotice(null);
-    try {
-      await run();
-      setNotice(done);
-    } catch (caught) {
-      setError(caught);
-    }
-    await load();
-  };
+  const act = (run: () => Promise<unknown>, done: string) => changes.act(run, done, load);
   return (
     <section className="card" aria-labelledby="invitations-title">
       <h2 id="invitations-title">Invitations</h2>

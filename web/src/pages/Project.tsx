@@ -1,6 +1,6 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { ApiError, api, type Dataset, type Project, TIER_LABEL } from '../api';
-import { ErrorNote, Field, LevelBadge, Link, NotFoundPage, plural, Spinner, useTitle } from '../components/ui';
+import { ErrorNote, Field, LevelBadge, Link, NotFoundPage, plural, Spinner, useChanges, useTitle } from '../components/ui';
 import { navigate } from '../router';
 import { useSession } from '../session';
 
@@ -10,15 +10,15 @@ type Loaded = Project & { datasets: Dataset[] };
 export function ProjectPage({ id }: { id: string }) {
   const { organizations } = useSession();
   const [project, setProject] = useState<Loaded | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const load = useCallback(() => api.project(id).then(setProject, setError), [id]);
+  const changes = useChanges();
+  const { notice, error, setError } = changes;
+  const load = useCallback(() => api.project(id).then(setProject, setError), [id, setError]);
   useTitle(project ? project.name : error ? 'Project not found' : null);
   useEffect(() => {
     setProject(null);
     setError(null);
     void load();
-  }, [load]);
+  }, [load, setError]);
 
   if (error instanceof ApiError && error.status === 404) {
     return (
@@ -28,17 +28,8 @@ export function ProjectPage({ id }: { id: string }) {
   if (!project) return <main className="page">{error ? <ErrorNote error={error} /> : <Spinner />}</main>;
 
   const org = organizations.find((o) => o.id === project.orgId);
-  async function remove(dataset: Dataset) {
-    setError(null);
-    setNotice(null);
-    try {
-      await api.removeFromProject(id, dataset.id);
-      setNotice(`“${dataset.name}” is no longer in this project.`);
-    } catch (caught) {
-      setError(caught);
-    }
-    await load();
-  }
+  const remove = (dataset: Dataset) =>
+    changes.act(() => api.removeFromProject(id, dataset.id), `“${dataset.name}” is no longer in this project.`, load);
   return (
     <main className="page">
       <nav className="crumbs" aria-label="Breadcrumb">
