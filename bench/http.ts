@@ -23,7 +23,11 @@ export async function startServerProcess(database: BenchDatabase, smtpUrl?: stri
   const start: ServerStart = { database: database.config, dataDir: database.dataDir, ...(smtpUrl ? { smtpUrl } : {}) };
   const child: ChildProcess = fork(path.join(here, 'server.ts'), [], {
     // BENCH_PROFILE_DIR=/some/dir writes a CPU profile of the server process there when it stops.
-    execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [])],
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []),
+    ],
     env: { ...process.env, TESSERA_BENCH_SERVER: JSON.stringify(start) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
