@@ -2,7 +2,8 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
-import { FilesystemBlobStore } from './content/blobs.js';
+import { type BlobStore, FilesystemBlobStore } from './content/blobs.js';
+import { openS3BlobStore } from './content/s3-blobs.js';
 import type { Context } from './context.js';
 import { buildServer } from './http/server.js';
 import { Delivery, type DeliveryOptions } from './mail/delivery.js';
@@ -22,6 +23,8 @@ export interface Overrides {
 export async function startTessera(config: Config, logger: Logger, overrides: Overrides = {}) {
   const store = await openStore(config.database);
   await migrate(store);
+  const blobs: BlobStore =
+    config.blobs.kind === 's3' ? await openS3BlobStore(config.blobs) : new FilesystemBlobStore(path.join(config.dataDir, 'blobs'));
   const mailer =
     overrides.mailer ??
     (config.smtpUrl ? smtpMailer(config.smtpUrl, config.mailFrom) : outboxMailer(config.dataDir, config.mailFrom, logger));
@@ -33,7 +36,7 @@ export async function startTessera(config: Config, logger: Logger, overrides: Ov
     delivery,
     publicUrl: config.publicUrl,
     logger,
-    blobs: new FilesystemBlobStore(path.join(config.dataDir, 'blobs')),
+    blobs,
     maxUploadBytes: config.maxUploadBytes,
     processInlineLimit: overrides.processInlineLimit ?? 2_000,
     processInlineWaitMs: overrides.processInlineWaitMs ?? 1_000,
@@ -46,6 +49,7 @@ export async function startTessera(config: Config, logger: Logger, overrides: Ov
     delivery.close();
     await Promise.race([delivery.drain(), new Promise((resolve) => setTimeout(resolve, mailGraceMs).unref())]);
     mailer.close();
+    blobs.close();
     await store.close();
   }
   return { app, ctx, store, stop };

@@ -4,7 +4,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DomainError } from '../errors.js';
+import { DomainError, NotFound } from '../errors.js';
 
 export interface StoredBlob {
   sha256: string;
@@ -26,9 +26,11 @@ export interface BlobStore {
   /** Holds a blob already stored; false when it is not there. */
   hold(sha256: string): Promise<boolean>;
   release(sha256: string): void;
-  open(sha256: string, range?: { start: number; end: number }): Readable;
+  /** The bytes, or the inclusive `range` of them; `NotFound` when the blob is not there. */
+  open(sha256: string, range?: { start: number; end: number }): Promise<Readable>;
   /** Removes the blob unless it is held or `inUse` (asked while no hold can begin) says a row still points to it. */
   removeUnlessUsed(sha256: string, inUse: () => Promise<boolean>): Promise<void>;
+  close(): void;
 }
 
 export class TooLarge extends DomainError {
@@ -38,7 +40,7 @@ export class TooLarge extends DomainError {
 }
 
 /** One at a time per blob: a hold never starts while a removal of the same blob decides. */
-class BlobLocks {
+export class BlobLocks {
   private readonly tails = new Map<string, Promise<void>>();
   private readonly holds = new Map<string, number>();
 
@@ -76,6 +78,28 @@ class BlobLocks {
 
 const HEAD_BYTES = 512;
 
+/** Counts, hashes and keeps the first bytes of what passes through; fails once past `maxBytes`. */
+export function blobMeter(maxBytes: number): { stream: Transform; result: () => StoredBlob } {
+  const hash = createHash('sha256');
+  let size = 0;
+  let head = Buffer.alloc(0);
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      size += chunk.length;
+      if (size > maxBytes) return done(new TooLarge(maxBytes));
+      if (head.length < HEAD_BYTES) head = Buffer.concat([head, chunk.subarray(0, HEAD_BYTES - head.length)]);
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  return { stream, result: () => ({ sha256: hash.digest('hex'), size, head }) };
+}
+
+/** A stream that ended early because the multipart limit cut it is also too large. */
+export function wasTruncated(source: Readable): boolean {
+  return Boolean((source as Readable & { truncated?: boolean }).truncated);
+}
+
 /**
  * Content-addressed files under DATA_DIR/blobs/ab/cd/<sha256>. A blob is written to a temporary
  * file and renamed into place only once complete, so a crash never leaves a torn file where an
@@ -98,30 +122,19 @@ export class FilesystemBlobStore implements BlobStore {
     const tmpDir = path.join(this.root, 'tmp');
     await fsp.mkdir(tmpDir, { recursive: true });
     const tmp = path.join(tmpDir, randomBytes(12).toString('hex'));
-    const hash = createHash('sha256');
-    let size = 0;
-    let head = Buffer.alloc(0);
-    const meter = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        size += chunk.length;
-        if (size > maxBytes) return done(new TooLarge(maxBytes));
-        if (head.length < HEAD_BYTES) head = Buffer.concat([head, chunk.subarray(0, HEAD_BYTES - head.length)]);
-        hash.update(chunk);
-        done(null, chunk);
-      },
-    });
+    const meter = blobMeter(maxBytes);
     try {
-      await pipeline(source, meter, fs.createWriteStream(tmp, { flags: 'wx' }));
-      // A stream that ended early because the multipart limit cut it is also too large.
-      if ((source as Readable & { truncated?: boolean }).truncated) throw new TooLarge(maxBytes);
-      const sha256 = hash.digest('hex');
+      await pipeline(source, meter.stream, fs.createWriteStream(tmp, { flags: 'wx' }));
+      if (wasTruncated(source)) throw new TooLarge(maxBytes);
+      const stored = meter.result();
+      const { sha256 } = stored;
       const target = this.pathOf(sha256);
       await this.locks.exclusive(sha256, async () => {
         await fsp.mkdir(path.dirname(target), { recursive: true });
         await fsp.rename(tmp, target);
         this.locks.hold(sha256);
       });
-      return { sha256, size, head };
+      return stored;
     } catch (error) {
       await fsp.rm(tmp, { force: true });
       throw error;
@@ -143,8 +156,11 @@ export class FilesystemBlobStore implements BlobStore {
     this.locks.release(sha256);
   }
 
-  open(sha256: string, range?: { start: number; end: number }): Readable {
-    return fs.createReadStream(this.pathOf(sha256), range ? { start: range.start, end: range.end } : {});
+  async open(sha256: string, range?: { start: number; end: number }): Promise<Readable> {
+    const file = await fsp.open(this.pathOf(sha256)).catch((error: unknown) => {
+      throw (error as { code?: unknown }).code === 'ENOENT' ? new NotFound('File') : error;
+    });
+    return file.createReadStream(range ? { start: range.start, end: range.end } : {});
   }
 
   removeUnlessUsed(sha256: string, inUse: () => Promise<boolean>): Promise<void> {
@@ -153,6 +169,8 @@ export class FilesystemBlobStore implements BlobStore {
       await fsp.rm(this.pathOf(sha256), { force: true });
     });
   }
+
+  close(): void {}
 }
 
 const TEXT_CONTROLS = new Set([0x09, 0x0a, 0x0c, 0x0d, 0x1b]);
