@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import type { S3BlobConfig } from '../../src/config.js';
 
@@ -16,6 +16,10 @@ export interface S3Server {
   env(prefix?: string): Record<string, string>;
   /** Every key in the bucket under `prefix`. */
   keys(prefix?: string): Promise<string[]>;
+  /** The stored blobs under `prefix` (their SHA-256), leaving out uploads under way. */
+  blobs(prefix?: string): Promise<string[]>;
+  /** Removes an object behind the application's back. */
+  remove(key: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -27,6 +31,18 @@ export async function startS3(): Promise<S3Server> {
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: CREDENTIALS });
   const prefixOf = (prefix: string) => (prefix === '' ? '' : `${prefix}/`);
+  async function keys(prefix = ''): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await client.send(
+        new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefixOf(prefix), ...(token ? { ContinuationToken: token } : {}) }),
+      );
+      keys.push(...(page.Contents ?? []).map((o) => o.Key ?? ''));
+      token = page.NextContinuationToken;
+    } while (token);
+    return keys;
+  }
   return {
     endpoint,
     config: (prefix = '') => ({
@@ -46,17 +62,14 @@ export async function startS3(): Promise<S3Server> {
       AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
     }),
-    async keys(prefix = '') {
-      const keys: string[] = [];
-      let token: string | undefined;
-      do {
-        const page = await client.send(
-          new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefixOf(prefix), ...(token ? { ContinuationToken: token } : {}) }),
-        );
-        keys.push(...(page.Contents ?? []).map((o) => o.Key ?? ''));
-        token = page.NextContinuationToken;
-      } while (token);
-      return keys;
+    keys,
+    async blobs(prefix = '') {
+      return (await keys(prefix))
+        .filter((k) => !k.startsWith(`${prefixOf(prefix)}tmp/`) && /[0-9a-f]{64}$/.test(k))
+        .map((k) => k.slice(-64));
+    },
+    async remove(key) {
+      await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
     },
     async stop() {
       client.destroy();
