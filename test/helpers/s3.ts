@@ -32,16 +32,16 @@ export async function startS3(): Promise<S3Server> {
   const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: CREDENTIALS });
   const prefixOf = (prefix: string) => (prefix === '' ? '' : `${prefix}/`);
   async function keys(prefix = ''): Promise<string[]> {
-    const keys: string[] = [];
+    const found: string[] = [];
     let token: string | undefined;
     do {
       const page = await client.send(
         new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefixOf(prefix), ...(token ? { ContinuationToken: token } : {}) }),
       );
-      keys.push(...(page.Contents ?? []).map((o) => o.Key ?? ''));
+      found.push(...(page.Contents ?? []).map((o) => o.Key ?? ''));
       token = page.NextContinuationToken;
     } while (token);
-    return keys;
+    return found;
   }
   return {
     endpoint,
