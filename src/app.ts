@@ -21,10 +21,10 @@ export interface Overrides {
 
 /** Composition root: config → store → mailer → server. Used by main.ts and by tests. */
 export async function startTessera(config: Config, logger: Logger, overrides: Overrides = {}) {
-  const store = await openStore(config.database);
-  await migrate(store);
   const blobs: BlobStore =
     config.blobs.kind === 's3' ? await openS3BlobStore(config.blobs) : new FilesystemBlobStore(path.join(config.dataDir, 'blobs'));
+  const store = await openStore(config.database);
+  await migrate(store);
   const mailer =
     overrides.mailer ??
     (config.smtpUrl ? smtpMailer(config.smtpUrl, config.mailFrom) : outboxMailer(config.dataDir, config.mailFrom, logger));
