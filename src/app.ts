@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { type BlobStore, FilesystemBlobStore } from './content/blobs.js';
-import { openS3BlobStore } from './content/s3-blobs.js';
 import type { Context } from './context.js';
 import { buildServer } from './http/server.js';
 import { Delivery, type DeliveryOptions } from './mail/delivery.js';
@@ -19,10 +18,16 @@ export interface Overrides {
   processInlineWaitMs?: number;
 }
 
+/** The S3 client is loaded only when BLOB_URL asks for it. */
+async function openBlobStore(config: Config): Promise<BlobStore> {
+  if (config.blobs.kind === 'filesystem') return new FilesystemBlobStore(path.join(config.dataDir, 'blobs'));
+  const { openS3BlobStore } = await import('./content/s3-blobs.js');
+  return openS3BlobStore(config.blobs);
+}
+
 /** Composition root: config → store → mailer → server. Used by main.ts and by tests. */
 export async function startTessera(config: Config, logger: Logger, overrides: Overrides = {}) {
-  const blobs: BlobStore =
-    config.blobs.kind === 's3' ? await openS3BlobStore(config.blobs) : new FilesystemBlobStore(path.join(config.dataDir, 'blobs'));
+  const blobs = await openBlobStore(config);
   const store = await openStore(config.database);
   await migrate(store);
   const mailer =

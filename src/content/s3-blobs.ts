@@ -65,17 +65,20 @@ export class S3BlobStore implements BlobStore {
       partSize: PART_BYTES,
       queueSize: PARTS_IN_FLIGHT,
     });
+    let storeFailure: Error | undefined;
     try {
       const [streamed, sent] = await Promise.allSettled([
         pipeline(source, meter.stream, body),
         upload.done().catch((error: unknown) => {
-          body.destroy(error instanceof Error ? error : new Error(String(error)));
-          throw error;
+          storeFailure = error instanceof Error ? error : new Error(String(error));
+          body.destroy(storeFailure);
+          throw storeFailure;
         }),
       ]);
-      const failures = [streamed, sent].flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []));
-      const failure = failures.find((e) => e instanceof DomainError) ?? failures.find(fromStore) ?? failures[0];
-      if (failure !== undefined) throw failure;
+      // The stream failing first (the limit, the client going away) makes the upload fail too, and
+      // the other way round: what failed first is what the caller hears about.
+      if (streamed.status === 'rejected' && streamed.reason !== storeFailure) throw streamed.reason;
+      if (sent.status === 'rejected') throw domainError(sent.reason);
       if (wasTruncated(source)) throw new TooLarge(maxBytes);
       const stored = meter.result();
       await this.locks.exclusive(stored.sha256, async () => {

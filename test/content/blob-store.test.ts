@@ -128,6 +128,16 @@ describe.each(Object.keys(HARNESSES))('the %s blob store', (kind) => {
     expect(await read(sha256)).toBe('contested');
   });
 
+  it('gives back the failure of a source that breaks off after several megabytes, and keeps nothing of it', async () => {
+    const gone = Object.assign(new Error('the client went away'), { code: 'ECONNRESET' });
+    const source = new Readable({ read() {} });
+    source.push(randomBytes(9 * 1024 * 1024));
+    setTimeout(() => source.destroy(gone), 100);
+    await expect(store.put(source, 20 * 1024 * 1024)).rejects.toBe(gone);
+    expect(await h.blobs()).toEqual([]);
+    expect(await h.temporary()).toEqual([]);
+  });
+
   it('refuses more than the limit and keeps nothing of it', async () => {
     await expect(store.put(Readable.from([Buffer.alloc(2048)]), 1024)).rejects.toMatchObject({ code: 'payload_too_large' });
     expect(await h.blobs()).toEqual([]);
