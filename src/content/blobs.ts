@@ -5,6 +5,7 @@ import path from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DomainError, NotFound } from '../errors.js';
+import { type BlobGuard, ProcessBlobGuard } from './blob-guard.js';
 
 export interface StoredBlob {
   sha256: string;
@@ -14,18 +15,15 @@ export interface StoredBlob {
 }
 
 /**
- * Where item bytes live, addressed by their SHA-256: identical bytes are stored once.
- *
- * A blob is *held* from the moment it is put (or `hold` succeeds) until `release`: while held it
- * is never removed, so an item row about to point to it can be committed safely even while
- * another request removes the blobs a deleted dataset no longer uses.
+ * Where item bytes live, addressed by their SHA-256: identical bytes are stored once. Holds and
+ * removals go through a `BlobGuard` (blob-guard.ts), which says what being held means.
  */
 export interface BlobStore {
   /** Streams `source` in, never holding it whole in memory; refuses more than `maxBytes`. The blob comes back held. */
   put(source: Readable, maxBytes: number): Promise<StoredBlob>;
   /** Holds a blob already stored; false when it is not there. */
   hold(sha256: string): Promise<boolean>;
-  release(sha256: string): void;
+  release(sha256: string): Promise<void>;
   /** The bytes, or the inclusive `range` of them; `NotFound` when the blob is not there. */
   open(sha256: string, range?: { start: number; end: number }): Promise<Readable>;
   /** Removes the blob unless it is held or `inUse` (asked while no hold can begin) says a row still points to it. */
@@ -36,43 +34,6 @@ export interface BlobStore {
 export class TooLarge extends DomainError {
   constructor(maxBytes: number) {
     super('payload_too_large', 'payload_too_large', `A file is larger than the limit of ${Math.round(maxBytes / 1024 / 1024)} MB.`);
-  }
-}
-
-/** One at a time per blob: a hold never starts while a removal of the same blob decides. */
-export class BlobLocks {
-  private readonly tails = new Map<string, Promise<void>>();
-  private readonly holds = new Map<string, number>();
-
-  async exclusive<T>(sha256: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(sha256) ?? Promise.resolve();
-    let finish!: () => void;
-    const done = new Promise<void>((resolve) => {
-      finish = resolve;
-    });
-    const tail = previous.then(() => done);
-    this.tails.set(sha256, tail);
-    await previous;
-    try {
-      return await work();
-    } finally {
-      finish();
-      if (this.tails.get(sha256) === tail) this.tails.delete(sha256);
-    }
-  }
-
-  hold(sha256: string): void {
-    this.holds.set(sha256, (this.holds.get(sha256) ?? 0) + 1);
-  }
-
-  release(sha256: string): void {
-    const left = (this.holds.get(sha256) ?? 0) - 1;
-    if (left > 0) this.holds.set(sha256, left);
-    else this.holds.delete(sha256);
-  }
-
-  isHeld(sha256: string): boolean {
-    return this.holds.has(sha256);
   }
 }
 
@@ -105,14 +66,12 @@ export function wasTruncated(source: Readable): boolean {
  * file and renamed into place only once complete, so a crash never leaves a torn file where an
  * item row could point; a row is inserted only after its blob is in place. Files no row points
  * to (a crash between the rename and the commit) are harmless and removed by the next sweep.
- *
- * Holds are kept in this process: instances that share one blob directory would need them in
- * the database.
  */
 export class FilesystemBlobStore implements BlobStore {
-  private readonly locks = new BlobLocks();
-
-  constructor(private readonly root: string) {}
+  constructor(
+    private readonly root: string,
+    private readonly guard: BlobGuard = new ProcessBlobGuard(),
+  ) {}
 
   private pathOf(sha256: string): string {
     return path.join(this.root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
@@ -129,10 +88,10 @@ export class FilesystemBlobStore implements BlobStore {
       const stored = meter.result();
       const { sha256 } = stored;
       const target = this.pathOf(sha256);
-      await this.locks.exclusive(sha256, async () => {
+      await this.guard.hold(sha256, async () => {
         await fsp.mkdir(path.dirname(target), { recursive: true });
         await fsp.rename(tmp, target);
-        this.locks.hold(sha256);
+        return true;
       });
       return stored;
     } catch (error) {
@@ -142,18 +101,16 @@ export class FilesystemBlobStore implements BlobStore {
   }
 
   hold(sha256: string): Promise<boolean> {
-    return this.locks.exclusive(sha256, async () => {
-      const there = await fsp.access(this.pathOf(sha256)).then(
+    return this.guard.hold(sha256, () =>
+      fsp.access(this.pathOf(sha256)).then(
         () => true,
         () => false,
-      );
-      if (there) this.locks.hold(sha256);
-      return there;
-    });
+      ),
+    );
   }
 
-  release(sha256: string): void {
-    this.locks.release(sha256);
+  release(sha256: string): Promise<void> {
+    return this.guard.release(sha256);
   }
 
   async open(sha256: string, range?: { start: number; end: number }): Promise<Readable> {
@@ -164,9 +121,8 @@ export class FilesystemBlobStore implements BlobStore {
   }
 
   removeUnlessUsed(sha256: string, inUse: () => Promise<boolean>): Promise<void> {
-    return this.locks.exclusive(sha256, async () => {
-      if (this.locks.isHeld(sha256) || (await inUse())) return;
-      await fsp.rm(this.pathOf(sha256), { force: true });
+    return this.guard.unlessHeld(sha256, async () => {
+      if (!(await inUse())) await fsp.rm(this.pathOf(sha256), { force: true });
     });
   }
 

@@ -12,7 +12,8 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import type { S3BlobConfig } from '../config.js';
 import { DomainError, NotFound, Unavailable } from '../errors.js';
-import { BlobLocks, type BlobStore, blobMeter, type StoredBlob, TooLarge, wasTruncated } from './blobs.js';
+import type { BlobGuard } from './blob-guard.js';
+import { type BlobStore, blobMeter, type StoredBlob, TooLarge, wasTruncated } from './blobs.js';
 
 /** Parts of a multipart upload; at most PARTS_IN_FLIGHT of them are in memory at once. */
 const PART_BYTES = 8 * 1024 * 1024;
@@ -39,16 +40,13 @@ function domainError(error: unknown): DomainError {
  * the filesystem store, so a `DATA_DIR/blobs` folder can be copied over as it is). An upload is
  * streamed to PREFIX/tmp/<random> in parts, then copied to its address inside the bucket once its
  * hash is known, so no object at an address is ever incomplete.
- *
- * Holds are kept in this process, as in the filesystem store.
  */
 export class S3BlobStore implements BlobStore {
-  private readonly locks = new BlobLocks();
-
   constructor(
     private readonly client: S3Client,
     private readonly bucket: string,
     private readonly prefix: string,
+    private readonly guard: BlobGuard,
   ) {}
 
   private keyOf(sha256: string): string {
@@ -81,12 +79,12 @@ export class S3BlobStore implements BlobStore {
       if (sent.status === 'rejected') throw domainError(sent.reason);
       if (wasTruncated(source)) throw new TooLarge(maxBytes);
       const stored = meter.result();
-      await this.locks.exclusive(stored.sha256, async () => {
+      await this.guard.hold(stored.sha256, async () => {
         const key = this.keyOf(stored.sha256);
         if (!(await this.exists(key))) {
           await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: key, CopySource: this.copySource(tmp) }));
         }
-        this.locks.hold(stored.sha256);
+        return true;
       });
       return stored;
     } catch (error) {
@@ -112,15 +110,11 @@ export class S3BlobStore implements BlobStore {
   }
 
   hold(sha256: string): Promise<boolean> {
-    return this.locks.exclusive(sha256, async () => {
-      const there = await this.exists(this.keyOf(sha256));
-      if (there) this.locks.hold(sha256);
-      return there;
-    });
+    return this.guard.hold(sha256, () => this.exists(this.keyOf(sha256)));
   }
 
-  release(sha256: string): void {
-    this.locks.release(sha256);
+  release(sha256: string): Promise<void> {
+    return this.guard.release(sha256);
   }
 
   async open(sha256: string, range?: { start: number; end: number }): Promise<Readable> {
@@ -140,8 +134,8 @@ export class S3BlobStore implements BlobStore {
   }
 
   removeUnlessUsed(sha256: string, inUse: () => Promise<boolean>): Promise<void> {
-    return this.locks.exclusive(sha256, async () => {
-      if (this.locks.isHeld(sha256) || (await inUse())) return;
+    return this.guard.unlessHeld(sha256, async () => {
+      if (await inUse()) return;
       await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyOf(sha256) })).catch((error: unknown) => {
         throw domainError(error);
       });
@@ -154,7 +148,7 @@ export class S3BlobStore implements BlobStore {
 }
 
 /** The store named by BLOB_URL; fails to start, saying why, when the bucket cannot be reached. */
-export async function openS3BlobStore(config: S3BlobConfig): Promise<S3BlobStore> {
+export async function openS3BlobStore(config: S3BlobConfig, guard: BlobGuard): Promise<S3BlobStore> {
   const client = new S3Client({
     region: config.region,
     forcePathStyle: config.forcePathStyle,
@@ -173,5 +167,5 @@ export async function openS3BlobStore(config: S3BlobConfig): Promise<S3BlobStore
     const reason = (error as { name?: string }).name === 'NotFound' ? 'it does not exist' : String((error as Error).message || error);
     throw new Error(`BLOB_URL: the bucket "${config.bucket}" cannot be used (${reason}).`);
   }
-  return new S3BlobStore(client, config.bucket, config.prefix);
+  return new S3BlobStore(client, config.bucket, config.prefix, guard);
 }

@@ -4,8 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DatabaseBlobGuard, ProcessBlobGuard } from '../../src/content/blob-guard.js';
 import { type BlobStore, FilesystemBlobStore } from '../../src/content/blobs.js';
 import { openS3BlobStore } from '../../src/content/s3-blobs.js';
+import { migrate, openStore, type Store } from '../../src/store/database.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { type S3Server, startS3 } from '../helpers/s3.js';
 
 /** A store with a way to look at what it keeps, behind its back. */
@@ -41,7 +44,7 @@ const HARNESSES: Record<string, () => Promise<Harness>> = {
   },
   async s3() {
     const prefix = `t${randomBytes(6).toString('hex')}`;
-    const store = await openS3BlobStore(s3.config(prefix));
+    const store = await openS3BlobStore(s3.config(prefix), new ProcessBlobGuard());
     return {
       store,
       blobs: async () => (await s3.keys(prefix)).filter((k) => !k.startsWith(`${prefix}/tmp/`) && isBlob(k)),
@@ -102,10 +105,10 @@ describe.each(Object.keys(HARNESSES))('the %s blob store', (kind) => {
     await put('held');
     const unused = async () => false;
     await store.removeUnlessUsed(sha256, unused);
-    store.release(sha256);
+    await store.release(sha256);
     await store.removeUnlessUsed(sha256, unused);
     expect(await h.blobs()).toHaveLength(1);
-    store.release(sha256);
+    await store.release(sha256);
     await store.removeUnlessUsed(sha256, async () => true);
     expect(await h.blobs()).toHaveLength(1);
     await store.removeUnlessUsed(sha256, unused);
@@ -115,7 +118,7 @@ describe.each(Object.keys(HARNESSES))('the %s blob store', (kind) => {
 
   it('lets a removal that has decided finish before an upload of the same bytes lands', async () => {
     const { sha256 } = await put('contested');
-    store.release(sha256);
+    await store.release(sha256);
     let upload: Promise<unknown> | undefined;
     await store.removeUnlessUsed(sha256, async () => {
       // While the removal decides, the same bytes arrive again; they must survive it.
@@ -147,7 +150,7 @@ describe.each(Object.keys(HARNESSES))('the %s blob store', (kind) => {
 
 describe('the S3 blob store, beyond what both stores share', () => {
   it('streams a file of several parts, keeps it under the prefix, and reads any range of it', async () => {
-    const store = await openS3BlobStore(s3.config('big/files'));
+    const store = await openS3BlobStore(s3.config('big/files'), new ProcessBlobGuard());
     const bytes = randomBytes(19 * 1024 * 1024);
     // Small chunks, as a multipart request arrives: the store never needs the file whole.
     const chunks = (function* () {
@@ -166,7 +169,7 @@ describe('the S3 blob store, beyond what both stores share', () => {
   });
 
   it('refuses a file over the limit after several parts went up, and keeps none of them', async () => {
-    const store = await openS3BlobStore(s3.config('over'));
+    const store = await openS3BlobStore(s3.config('over'), new ProcessBlobGuard());
     const tooBig = Readable.from(
       (function* () {
         for (let i = 0; i < 20; i += 1) yield randomBytes(1024 * 1024);
@@ -178,14 +181,16 @@ describe('the S3 blob store, beyond what both stores share', () => {
   });
 
   it('does not start on a bucket that does not exist, saying which variable is wrong', async () => {
-    await expect(openS3BlobStore({ ...s3.config(), bucket: 'no-such-bucket' })).rejects.toThrow(/BLOB_URL.*no-such-bucket.*does not exist/);
+    await expect(openS3BlobStore({ ...s3.config(), bucket: 'no-such-bucket' }, new ProcessBlobGuard())).rejects.toThrow(
+      /BLOB_URL.*no-such-bucket.*does not exist/,
+    );
   });
 
   it('answers "unavailable" when the store stops answering, naming neither host nor bucket', async () => {
     const other = await startS3();
-    const store = await openS3BlobStore(other.config());
+    const store = await openS3BlobStore(other.config(), new ProcessBlobGuard());
     const { sha256 } = await store.put(Readable.from([Buffer.from('there')]), 1024);
-    store.release(sha256);
+    await store.release(sha256);
     await other.stop();
     for (const attempt of [
       () => store.open(sha256),
@@ -201,5 +206,56 @@ describe('the S3 blob store, beyond what both stores share', () => {
       expect(error?.message).not.toMatch(/127\.0\.0\.1|tessera-test|:\d{2,5}/);
     }
     store.close();
+  });
+});
+
+/** Two instances (two stores, each with its own process state) on one bucket and one PostgreSQL database. */
+describe('holds shared through PostgreSQL by instances on one bucket', () => {
+  let database: TestDatabase;
+  let store: Store;
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres');
+    store = await openStore(database.config);
+    await migrate(store);
+  });
+  afterAll(async () => {
+    await store.close();
+    await database.drop();
+  });
+
+  const instances = async (prefix: string) => {
+    const open = () => openS3BlobStore(s3.config(prefix), new DatabaseBlobGuard(store.db, () => Date.now()));
+    return [await open(), await open()] as const;
+  };
+  const put = (on: BlobStore, text: string) => on.put(Readable.from([Buffer.from(text)]), 1024);
+  const unused = async () => false;
+
+  it('never removes on one instance a blob the other holds', async () => {
+    const [a, b] = await instances('shared-held');
+    const { sha256 } = await put(b, 'held on b');
+    await a.removeUnlessUsed(sha256, unused);
+    expect(await s3.blobs('shared-held')).toEqual([sha256]);
+    await b.release(sha256);
+    await a.removeUnlessUsed(sha256, unused);
+    expect(await s3.blobs('shared-held')).toEqual([]);
+    a.close();
+    b.close();
+  });
+
+  it('lets a removal that has decided on one instance finish before an upload of the same bytes lands on the other', async () => {
+    const [a, b] = await instances('shared-contested');
+    const { sha256 } = await put(a, 'contested');
+    await a.release(sha256);
+    let upload: Promise<unknown> | undefined;
+    await a.removeUnlessUsed(sha256, async () => {
+      upload = put(b, 'contested');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return false;
+    });
+    await upload;
+    expect(await s3.blobs('shared-contested')).toEqual([sha256]);
+    expect(await b.hold(sha256)).toBe(true);
+    a.close();
+    b.close();
   });
 });
