@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import { expectError } from '../api/errors.js';
 import type { Actor } from '../helpers/client.js';
 import { DATABASES } from '../helpers/databases.js';
@@ -31,7 +32,7 @@ describe.each(DATABASES)('item files in an S3 bucket (%s)', (db) => {
   const prefix = `items-${db}`;
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ db, maxUploadBytes: LIMIT, blobs: s3.config(prefix) });
+    server = await startTestServer({ db, maxUploadBytes: LIMIT, blobs: loadConfig(s3.env(prefix)).blobs });
   });
   afterAll(async () => {
     await server.close();
@@ -100,7 +101,7 @@ describe.each(DATABASES)('item files in an S3 bucket (%s)', (db) => {
 describe('a bucket that stops answering', () => {
   it('is 503 "unavailable" for downloads and uploads, naming neither host nor bucket', async () => {
     const own = await startS3();
-    const server = await startTestServer({ db: 'sqlite', blobs: own.config() });
+    const server = await startTestServer({ db: 'sqlite', blobs: loadConfig(own.env()).blobs });
     try {
       const w = await world(server).org('acme').dataset('cams').build();
       const admin = w.orgs.acme!.admin;
