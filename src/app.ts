@@ -2,12 +2,13 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
-import { FilesystemBlobStore } from './content/blobs.js';
+import { DatabaseBlobGuard, ProcessBlobGuard } from './content/blob-guard.js';
+import { type BlobStore, FilesystemBlobStore } from './content/blobs.js';
 import type { Context } from './context.js';
 import { buildServer } from './http/server.js';
 import { Delivery, type DeliveryOptions } from './mail/delivery.js';
 import { type Mailer, outboxMailer, smtpMailer } from './mail/mailer.js';
-import { migrate, openStore } from './store/database.js';
+import { migrate, openStore, type Store } from './store/database.js';
 
 export interface Overrides {
   clock?: Clock;
@@ -18,10 +19,26 @@ export interface Overrides {
   processInlineWaitMs?: number;
 }
 
+/**
+ * Item files where BLOB_URL says; the S3 client is loaded only then. On PostgreSQL several
+ * instances may share the files, so holds on them live in the database.
+ */
+async function openBlobStore(config: Config, store: Store, clock: Clock): Promise<BlobStore> {
+  const guard = store.dialect === 'postgres' ? new DatabaseBlobGuard(store.db, () => clock.now()) : new ProcessBlobGuard();
+  if (config.blobs.kind === 'filesystem') return new FilesystemBlobStore(path.join(config.dataDir, 'blobs'), guard);
+  const { openS3BlobStore } = await import('./content/s3-blobs.js');
+  return openS3BlobStore(config.blobs, guard);
+}
+
 /** Composition root: config → store → mailer → server. Used by main.ts and by tests. */
 export async function startTessera(config: Config, logger: Logger, overrides: Overrides = {}) {
   const store = await openStore(config.database);
   await migrate(store);
+  const clock = overrides.clock ?? { now: () => Date.now() };
+  const blobs = await openBlobStore(config, store, clock).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
   const mailer =
     overrides.mailer ??
     (config.smtpUrl ? smtpMailer(config.smtpUrl, config.mailFrom) : outboxMailer(config.dataDir, config.mailFrom, logger));
@@ -29,11 +46,11 @@ export async function startTessera(config: Config, logger: Logger, overrides: Ov
   const ctx: Context = {
     store,
     db: store.db,
-    clock: overrides.clock ?? { now: () => Date.now() },
+    clock,
     delivery,
     publicUrl: config.publicUrl,
     logger,
-    blobs: new FilesystemBlobStore(path.join(config.dataDir, 'blobs')),
+    blobs,
     maxUploadBytes: config.maxUploadBytes,
     processInlineLimit: overrides.processInlineLimit ?? 2_000,
     processInlineWaitMs: overrides.processInlineWaitMs ?? 1_000,
@@ -46,6 +63,7 @@ export async function startTessera(config: Config, logger: Logger, overrides: Ov
     delivery.close();
     await Promise.race([delivery.drain(), new Promise((resolve) => setTimeout(resolve, mailGraceMs).unref())]);
     mailer.close();
+    blobs.close();
     await store.close();
   }
   return { app, ctx, store, stop };

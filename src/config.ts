@@ -2,6 +2,21 @@ import path from 'node:path';
 
 export type DatabaseConfig = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; schema?: string };
 
+export interface S3BlobConfig {
+  kind: 's3';
+  bucket: string;
+  /** Where keys start: '' or ending in '/'. */
+  prefix: string;
+  endpoint: string | undefined;
+  region: string;
+  forcePathStyle: boolean;
+  /** Unset: the AWS SDK's own chain (instance role, shared config files). */
+  credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+}
+
+/** Where item files live: DATA_DIR/blobs, or an S3-compatible bucket (BLOB_URL). */
+export type BlobConfig = { kind: 'filesystem' } | S3BlobConfig;
+
 export interface Config {
   port: number;
   host: string;
@@ -13,6 +28,7 @@ export interface Config {
   logLevel: string;
   /** The largest file one upload may carry (MAX_UPLOAD_MB). */
   maxUploadBytes: number;
+  blobs: BlobConfig;
 }
 
 export class ConfigError extends Error {}
@@ -42,6 +58,44 @@ function parseUrl(name: string, raw: string): URL {
   }
 }
 
+// S3's rule for bucket names (no dots next to each other or to a hyphen, 3 to 63 characters).
+const BUCKET_NAME = /^(?!.*\.\.)(?!.*\.-)(?!.*-\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+function parseBlobs(env: NodeJS.ProcessEnv): BlobConfig {
+  const raw = env.BLOB_URL;
+  if (raw === undefined || raw === '') return { kind: 'filesystem' };
+  const match = /^s3:\/\/([^/?#]+)(\/[^?#]*)?$/.exec(raw);
+  if (!match) throw new ConfigError('BLOB_URL must look like s3://BUCKET or s3://BUCKET/PREFIX.');
+  const bucket = match[1] ?? '';
+  if (!BUCKET_NAME.test(bucket)) throw new ConfigError(`BLOB_URL names "${bucket}", which is not a valid S3 bucket name.`);
+  const prefix = (match[2] ?? '').replace(/^\/+|\/+$/g, '');
+  if (prefix !== '' && prefix.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')) {
+    throw new ConfigError('BLOB_URL has an empty, "." or ".." segment in its prefix.');
+  }
+  const endpoint = env.S3_ENDPOINT || undefined;
+  if (endpoint !== undefined && !/^https?:\/\/[^/]/.test(endpoint))
+    throw new ConfigError('S3_ENDPOINT must start with http:// or https://.');
+  if (endpoint !== undefined) parseUrl('S3_ENDPOINT', endpoint);
+  const region = env.S3_REGION || env.AWS_REGION || 'us-east-1';
+  if (!/^[a-z0-9-]+$/i.test(region)) throw new ConfigError(`S3_REGION must be a region name like eu-west-1, got "${region}".`);
+  const pathStyle = env.S3_FORCE_PATH_STYLE || 'false';
+  if (pathStyle !== 'true' && pathStyle !== 'false') throw new ConfigError('S3_FORCE_PATH_STYLE must be true or false.');
+  const accessKeyId = env.AWS_ACCESS_KEY_ID || undefined;
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY || undefined;
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    throw new ConfigError('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together.');
+  }
+  return {
+    kind: 's3',
+    bucket,
+    prefix: prefix === '' ? '' : `${prefix}/`,
+    endpoint,
+    region,
+    forcePathStyle: pathStyle === 'true',
+    credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
+  };
+}
+
 /** Every environment variable Tessera reads, parsed and validated once. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = parsePort(env.PORT);
@@ -68,5 +122,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl,
     mailFrom: env.MAIL_FROM || 'Tessera <no-reply@localhost>',
     logLevel,
+    blobs: parseBlobs(env),
   };
 }

@@ -13,7 +13,8 @@ export class DomainError extends Error {
       | 'gone'
       | 'rate_limited'
       | 'payload_too_large'
-      | 'range_not_satisfiable',
+      | 'range_not_satisfiable'
+      | 'unavailable',
     readonly code: string,
     message: string,
     readonly details?: unknown,
@@ -71,5 +72,12 @@ export class RateLimited extends DomainError {
 export class RangeNotSatisfiable extends DomainError {
   constructor(readonly size: number) {
     super('range_not_satisfiable', 'range_not_satisfiable', 'The requested range is outside the file.');
+  }
+}
+
+/** A store Tessera depends on (the blob store) does not answer for now: clients should retry. What failed stays in the logs. */
+export class Unavailable extends DomainError {
+  constructor(readonly reason: unknown) {
+    super('unavailable', 'unavailable', 'Tessera is briefly unavailable. Try again in a moment.');
   }
 }

@@ -17,7 +17,12 @@ async function main(): Promise<void> {
   const tessera = await startTessera(config, logger);
   await tessera.app.listen({ port: config.port, host: config.host });
   logger.info(
-    { url: config.publicUrl.toString(), database: config.database.kind, mail: config.smtpUrl ? 'smtp' : 'outbox' },
+    {
+      url: config.publicUrl.toString(),
+      database: config.database.kind,
+      mail: config.smtpUrl ? 'smtp' : 'outbox',
+      blobs: config.blobs.kind,
+    },
     'Tessera is ready',
   );
 

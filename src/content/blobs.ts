@@ -4,7 +4,8 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DomainError } from '../errors.js';
+import { DomainError, NotFound } from '../errors.js';
+import { type BlobGuard, ProcessBlobGuard } from './blob-guard.js';
 
 export interface StoredBlob {
   sha256: string;
@@ -14,21 +15,20 @@ export interface StoredBlob {
 }
 
 /**
- * Where item bytes live, addressed by their SHA-256: identical bytes are stored once.
- *
- * A blob is *held* from the moment it is put (or `hold` succeeds) until `release`: while held it
- * is never removed, so an item row about to point to it can be committed safely even while
- * another request removes the blobs a deleted dataset no longer uses.
+ * Where item bytes live, addressed by their SHA-256: identical bytes are stored once. Holds and
+ * removals go through a `BlobGuard` (blob-guard.ts), which says what being held means.
  */
 export interface BlobStore {
   /** Streams `source` in, never holding it whole in memory; refuses more than `maxBytes`. The blob comes back held. */
   put(source: Readable, maxBytes: number): Promise<StoredBlob>;
   /** Holds a blob already stored; false when it is not there. */
   hold(sha256: string): Promise<boolean>;
-  release(sha256: string): void;
-  open(sha256: string, range?: { start: number; end: number }): Readable;
+  release(sha256: string): Promise<void>;
+  /** The bytes, or the inclusive `range` of them; `NotFound` when the blob is not there. */
+  open(sha256: string, range?: { start: number; end: number }): Promise<Readable>;
   /** Removes the blob unless it is held or `inUse` (asked while no hold can begin) says a row still points to it. */
   removeUnlessUsed(sha256: string, inUse: () => Promise<boolean>): Promise<void>;
+  close(): void;
 }
 
 export class TooLarge extends DomainError {
@@ -37,58 +37,41 @@ export class TooLarge extends DomainError {
   }
 }
 
-/** One at a time per blob: a hold never starts while a removal of the same blob decides. */
-class BlobLocks {
-  private readonly tails = new Map<string, Promise<void>>();
-  private readonly holds = new Map<string, number>();
+const HEAD_BYTES = 512;
 
-  async exclusive<T>(sha256: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(sha256) ?? Promise.resolve();
-    let finish!: () => void;
-    const done = new Promise<void>((resolve) => {
-      finish = resolve;
-    });
-    const tail = previous.then(() => done);
-    this.tails.set(sha256, tail);
-    await previous;
-    try {
-      return await work();
-    } finally {
-      finish();
-      if (this.tails.get(sha256) === tail) this.tails.delete(sha256);
-    }
-  }
-
-  hold(sha256: string): void {
-    this.holds.set(sha256, (this.holds.get(sha256) ?? 0) + 1);
-  }
-
-  release(sha256: string): void {
-    const left = (this.holds.get(sha256) ?? 0) - 1;
-    if (left > 0) this.holds.set(sha256, left);
-    else this.holds.delete(sha256);
-  }
-
-  isHeld(sha256: string): boolean {
-    return this.holds.has(sha256);
-  }
+/** Counts, hashes and keeps the first bytes of what passes through; fails once past `maxBytes`. */
+export function blobMeter(maxBytes: number): { stream: Transform; result: () => StoredBlob } {
+  const hash = createHash('sha256');
+  let size = 0;
+  let head = Buffer.alloc(0);
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      size += chunk.length;
+      if (size > maxBytes) return done(new TooLarge(maxBytes));
+      if (head.length < HEAD_BYTES) head = Buffer.concat([head, chunk.subarray(0, HEAD_BYTES - head.length)]);
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  return { stream, result: () => ({ sha256: hash.digest('hex'), size, head }) };
 }
 
-const HEAD_BYTES = 512;
+/** A stream that ended early because the multipart limit cut it is also too large. */
+export function wasTruncated(source: Readable): boolean {
+  return Boolean((source as Readable & { truncated?: boolean }).truncated);
+}
 
 /**
  * Content-addressed files under DATA_DIR/blobs/ab/cd/<sha256>. A blob is written to a temporary
  * file and renamed into place only once complete, so a crash never leaves a torn file where an
  * item row could point; a row is inserted only after its blob is in place. Files no row points
  * to (a crash between the rename and the commit) are harmless and removed by the next sweep.
- *
- * Holds are kept in this process: instances that share one blob directory would need them in
- * the database.
  */
 export class FilesystemBlobStore implements BlobStore {
-  private readonly locks = new BlobLocks();
-
-  constructor(private readonly root: string) {}
+  constructor(
+    private readonly root: string,
+    private readonly guard: BlobGuard = new ProcessBlobGuard(),
+  ) {}
 
   private pathOf(sha256: string): string {
     return path.join(this.root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
@@ -98,30 +81,19 @@ export class FilesystemBlobStore implements BlobStore {
     const tmpDir = path.join(this.root, 'tmp');
     await fsp.mkdir(tmpDir, { recursive: true });
     const tmp = path.join(tmpDir, randomBytes(12).toString('hex'));
-    const hash = createHash('sha256');
-    let size = 0;
-    let head = Buffer.alloc(0);
-    const meter = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        size += chunk.length;
-        if (size > maxBytes) return done(new TooLarge(maxBytes));
-        if (head.length < HEAD_BYTES) head = Buffer.concat([head, chunk.subarray(0, HEAD_BYTES - head.length)]);
-        hash.update(chunk);
-        done(null, chunk);
-      },
-    });
+    const meter = blobMeter(maxBytes);
     try {
-      await pipeline(source, meter, fs.createWriteStream(tmp, { flags: 'wx' }));
-      // A stream that ended early because the multipart limit cut it is also too large.
-      if ((source as Readable & { truncated?: boolean }).truncated) throw new TooLarge(maxBytes);
-      const sha256 = hash.digest('hex');
+      await pipeline(source, meter.stream, fs.createWriteStream(tmp, { flags: 'wx' }));
+      if (wasTruncated(source)) throw new TooLarge(maxBytes);
+      const stored = meter.result();
+      const { sha256 } = stored;
       const target = this.pathOf(sha256);
-      await this.locks.exclusive(sha256, async () => {
+      await this.guard.hold(sha256, async () => {
         await fsp.mkdir(path.dirname(target), { recursive: true });
         await fsp.rename(tmp, target);
-        this.locks.hold(sha256);
+        return true;
       });
-      return { sha256, size, head };
+      return stored;
     } catch (error) {
       await fsp.rm(tmp, { force: true });
       throw error;
@@ -129,30 +101,32 @@ export class FilesystemBlobStore implements BlobStore {
   }
 
   hold(sha256: string): Promise<boolean> {
-    return this.locks.exclusive(sha256, async () => {
-      const there = await fsp.access(this.pathOf(sha256)).then(
+    return this.guard.hold(sha256, () =>
+      fsp.access(this.pathOf(sha256)).then(
         () => true,
         () => false,
-      );
-      if (there) this.locks.hold(sha256);
-      return there;
+      ),
+    );
+  }
+
+  release(sha256: string): Promise<void> {
+    return this.guard.release(sha256);
+  }
+
+  async open(sha256: string, range?: { start: number; end: number }): Promise<Readable> {
+    const file = await fsp.open(this.pathOf(sha256)).catch((error: unknown) => {
+      throw (error as { code?: unknown }).code === 'ENOENT' ? new NotFound('File') : error;
     });
-  }
-
-  release(sha256: string): void {
-    this.locks.release(sha256);
-  }
-
-  open(sha256: string, range?: { start: number; end: number }): Readable {
-    return fs.createReadStream(this.pathOf(sha256), range ? { start: range.start, end: range.end } : {});
+    return file.createReadStream(range ? { start: range.start, end: range.end } : {});
   }
 
   removeUnlessUsed(sha256: string, inUse: () => Promise<boolean>): Promise<void> {
-    return this.locks.exclusive(sha256, async () => {
-      if (this.locks.isHeld(sha256) || (await inUse())) return;
-      await fsp.rm(this.pathOf(sha256), { force: true });
+    return this.guard.unlessHeld(sha256, async () => {
+      if (!(await inUse())) await fsp.rm(this.pathOf(sha256), { force: true });
     });
   }
+
+  close(): void {}
 }
 
 const TEXT_CONTROLS = new Set([0x09, 0x0a, 0x0c, 0x0d, 0x1b]);

@@ -82,8 +82,8 @@ export async function uploadItems(
 ): Promise<ItemView[]> {
   await authorizeDataset(ctx.db, actorId, datasetId, 'write', ctx.clock.now());
   const stored: NamedBlob[] = [];
-  const release = () => {
-    for (const s of stored) ctx.blobs.release(s.sha256);
+  const release = async () => {
+    for (const s of stored) await ctx.blobs.release(s.sha256);
   };
   let rows: ItemsTable[];
   try {
@@ -94,14 +94,14 @@ export async function uploadItems(
     await authorizeDataset(ctx.db, actorId, datasetId, 'write', ctx.clock.now());
     rows = await recordItems(ctx, actorId, datasetId, stored);
   } catch (error) {
-    release();
+    await release();
     await removeUnusedBlobs(
       ctx,
       stored.map((s) => s.sha256),
     );
     throw error;
   }
-  release();
+  await release();
   return rows.map(itemView);
 }
 

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, RangeNotSatisfiable, RateLimited } from '../errors.js';
+import { DomainError, RangeNotSatisfiable, RateLimited, Unavailable } from '../errors.js';
 import { WELL_FORMED } from './schemas.js';
 
 const STATUS: Record<DomainError['kind'], number> = {
@@ -12,6 +12,7 @@ const STATUS: Record<DomainError['kind'], number> = {
   payload_too_large: 413,
   rate_limited: 429,
   range_not_satisfiable: 416,
+  unavailable: 503,
 };
 
 function send(reply: FastifyReply, status: number, code: string, message: string, details?: unknown) {
@@ -56,6 +57,10 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (error instanceof DomainError) {
       if (error instanceof RateLimited) reply.header('Retry-After', String(error.retryAfterSeconds));
       if (error instanceof RangeNotSatisfiable) reply.header('Content-Range', `bytes */${error.size}`);
+      if (error instanceof Unavailable) {
+        request.log.warn({ err: error.reason }, 'blob store unavailable');
+        reply.header('Retry-After', '2');
+      }
       return send(reply, STATUS[error.kind], error.code, error.message, error.details);
     }
     if (error.validation) {

@@ -66,7 +66,7 @@ async function dedupe(ctx: Context, job: JobsTable, source: DatasetsTable, actor
     }
     return await writeCopy(ctx, job, source, actorId, carrySharing, plan);
   } finally {
-    for (const sha256 of held) ctx.blobs.release(sha256);
+    for (const sha256 of held) await ctx.blobs.release(sha256);
   }
 }
 

@@ -192,6 +192,14 @@ export interface JobsTable {
   updated_at: number;
 }
 
+/** A blob an instance holds while an item row about to point to it commits (migration 008). */
+export interface BlobHoldsTable {
+  sha256: string;
+  /** The holding process, random per start. */
+  holder: string;
+  held_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -213,4 +221,5 @@ export interface Database {
   projects: ProjectsTable;
   project_datasets: ProjectDatasetsTable;
   jobs: JobsTable;
+  blob_holds: BlobHoldsTable;
 }

@@ -57,6 +57,7 @@ export async function startWebServer() {
       mailFrom: 'Tessera <no-reply@tessera.test>',
       logLevel: 'warn',
       maxUploadBytes: 20 * 1024 * 1024,
+      blobs: { kind: 'filesystem' },
     },
     pino({ level: 'warn' }, new Writable({ write: (_c, _e, done) => done() })),
     { clock, mailer, webRoot },

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { type Overrides, startTessera } from '../../src/app.js';
-import type { Config } from '../../src/config.js';
+import type { BlobConfig, Config } from '../../src/config.js';
 import { createLogger } from '../../src/logging.js';
 import type { Mailer, MailMessage } from '../../src/mail/mailer.js';
 import { TestClock } from './clock.js';
@@ -32,6 +32,8 @@ export interface TestServerOptions {
   mailer?: Mailer;
   retryDelaysMs?: number[];
   maxUploadBytes?: number;
+  /** Where item files go; DATA_DIR/blobs unless told. */
+  blobs?: BlobConfig;
   processInlineLimit?: number;
   /** How long a processing request waits before answering 202; long by default, so small datasets answer 201 however busy the machine. */
   processInlineWaitMs?: number;
@@ -65,6 +67,7 @@ export async function startTestServer(options: TestServerOptions) {
     mailFrom: 'Tessera <no-reply@tessera.test>',
     logLevel: 'info',
     maxUploadBytes: options.maxUploadBytes ?? 10 * 1024 * 1024,
+    blobs: options.blobs ?? { kind: 'filesystem' },
   };
   const mailer = options.smtp || options.smtpUrl ? undefined : (options.mailer ?? new MemoryMailer());
   const overrides: Overrides = {

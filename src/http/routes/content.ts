@@ -93,7 +93,7 @@ export function contentRoutes(app: TypedApp, ctx: Context): void {
         summary: 'Upload one or more files (multipart/form-data); needs write',
         consumes: ['multipart/form-data'],
         params: Type.Object({ id: Id }),
-        response: { 201: Type.Object({ items: Type.Array(ItemSchema) }), ...errors(400, 401, 403, 404, 413) },
+        response: { 201: Type.Object({ items: Type.Array(ItemSchema) }), ...errors(400, 401, 403, 404, 413, 503) },
       },
       config: { acceptsUpload: true },
     },
@@ -130,7 +130,7 @@ export function contentRoutes(app: TypedApp, ctx: Context): void {
         response: {
           200: Type.Unsafe<unknown>({ description: 'The file' }),
           206: Type.Unsafe<unknown>({ description: 'Part of the file' }),
-          ...errors(401, 404, 416),
+          ...errors(401, 404, 416, 503),
         },
       },
     },
@@ -138,17 +138,18 @@ export function contentRoutes(app: TypedApp, ctx: Context): void {
       const item = await readableItem(ctx, requireUser(request).id, request.params.id);
       const size = Number(item.size);
       const range = parseRange(request.headers.range, size);
+      const bytes = await ctx.blobs.open(item.sha256, range ?? undefined);
       reply
         .header('Content-Type', item.content_type)
         .header('Content-Disposition', contentDisposition(item.content_type, item.name))
         .header('Accept-Ranges', 'bytes')
         .header('ETag', `"${item.sha256}"`);
-      if (!range) return reply.header('Content-Length', String(size)).send(ctx.blobs.open(item.sha256));
+      if (!range) return reply.header('Content-Length', String(size)).send(bytes);
       return reply
         .code(206)
         .header('Content-Range', `bytes ${range.start}-${range.end}/${size}`)
         .header('Content-Length', String(range.end - range.start + 1))
-        .send(ctx.blobs.open(item.sha256, range));
+        .send(bytes);
     },
   );
 
