@@ -39,6 +39,8 @@ export async function startInstance(database: BenchDatabase) {
     logLevel: 'warn',
     maxUploadBytes: 10 * 1024 * 1024,
     blobs: { kind: 'filesystem' },
+    signup: 'open',
+    ipLimits: false,
   };
   const mailer = new SwitchMailer();
   const tessera = await startTessera(config, pino({ level: 'warn' }), { mailer, delivery: { retryDelaysMs: [50] } });

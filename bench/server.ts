@@ -54,6 +54,8 @@ async function main(start: ServerStart): Promise<void> {
     logLevel: 'warn',
     maxUploadBytes: 10 * 1024 * 1024,
     blobs: { kind: 'filesystem' },
+    signup: 'open',
+    ipLimits: false,
   };
   const tessera = await startTessera(config, pino({ level: config.logLevel }));
   await tessera.app.listen({ host: '127.0.0.1', port: 0 });

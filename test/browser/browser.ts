@@ -58,6 +58,8 @@ export async function startWebServer() {
       logLevel: 'warn',
       maxUploadBytes: 20 * 1024 * 1024,
       blobs: { kind: 'filesystem' },
+      signup: 'open',
+      ipLimits: false,
     },
     pino({ level: 'warn' }, new Writable({ write: (_c, _e, done) => done() })),
     { clock, mailer, webRoot },

@@ -3,6 +3,7 @@ import * as initial from './001-initial.js';
 import * as content from './002-content.js';
 import * as grantUsage from './003-grant-usage.js';
 import * as accessReadPaths from './004-access-read-paths.js';
+import * as identity from './005-identity.js';
 import * as blobHolds from './008-blob-holds.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '002-content': content,
   '003-grant-usage': grantUsage,
   '004-access-read-paths': accessReadPaths,
+  '005-identity': identity,
   '008-blob-holds': blobHolds,
 };
 
