@@ -1,6 +1,6 @@
 import { DAY } from '../clock.js';
 import { appLink, type Context, inTransaction } from '../context.js';
-import { Forbidden, Gone } from '../errors.js';
+import { Gone, Unauthenticated } from '../errors.js';
 import { verificationMail } from '../mail/templates.js';
 import { hashSecret, newSecret } from '../secrets.js';
 import type { Db } from '../store/database.js';
@@ -42,7 +42,7 @@ export async function verifyEmail(ctx: Context, user: User, token: string, calle
     if (!row) throw new Gone('verification_token_invalid', 'This verification link is used, expired or unknown. Ask for a new one.');
     if (row.user_id !== user.id) {
       authEvent(ctx, 'email.verify', { userId: user.id, outcome: 'wrong_account', ip: callerAddress });
-      throw new Forbidden('This link confirms another account. Log in as the account it was sent for.', 'verification_wrong_account');
+      throw new Unauthenticated('This link confirms another account. Log in as the account it was sent for.', 'verification_wrong_account');
     }
     const claimed = await tx
       .updateTable('email_verifications')

@@ -43,7 +43,7 @@ describe.each(DATABASES)('verified addresses and the pre-registration takeover (
 
     expectError(await anonymous().post('/api/v1/auth/verify-email', { token }), 401, 'unauthenticated');
     const bob = await signUp(server.app, 'Bob');
-    expectError(await bob.post('/api/v1/auth/verify-email', { token }), 403, 'verification_wrong_account');
+    expectError(await bob.post('/api/v1/auth/verify-email', { token }), 401, 'verification_wrong_account');
 
     expect((await ann.post('/api/v1/auth/verify-email', { token })).status).toBe(204);
     expect((await ann.get('/api/v1/me')).body.user).toEqual({ ...ann.user, emailVerified: true });
@@ -113,7 +113,7 @@ describe.each(DATABASES)('verified addresses and the pre-registration takeover (
     const squatterLink = await verificationLink(victim);
     expectError(await anonymous().post('/api/v1/auth/verify-email', { token: squatterLink }), 401, 'unauthenticated');
     const other = await signUp(server.app, 'Otto');
-    expectError(await other.post('/api/v1/auth/verify-email', { token: squatterLink }), 403, 'verification_wrong_account');
+    expectError(await other.post('/api/v1/auth/verify-email', { token: squatterLink }), 401, 'verification_wrong_account');
     expect((await squatter.get('/api/v1/me')).body.user.emailVerified).toBe(false);
 
     expect((await anonymous().post('/api/v1/auth/password-reset', { email: victim })).status).toBe(202);

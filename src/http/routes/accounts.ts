@@ -80,7 +80,7 @@ export function accountRoutes(app: TypedApp, ctx: Context): void {
         tags,
         summary: "Confirm the account's e-mail address with the mailed link",
         description:
-          'Only for the logged-in owner of the account the link was sent for (401 without a session). A link of another account is 403 `verification_wrong_account` and stays unused.',
+          'Only for the logged-in owner of the account the link was sent for (401 without a session; 401 `verification_wrong_account`, the link staying unused, with the session of another account). A bearer token is 403.',
         body: Type.Object({ token: LinkToken }),
         response: { 204: NoContent, ...errors(400, 401, 403, 410) },
       },
