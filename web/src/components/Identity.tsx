@@ -16,17 +16,28 @@ function adviceOf(details: unknown): string[] {
   return advice;
 }
 
+/** Whether a refusal is about the body field `field` (its `details` name it). */
+function concerns(error: ApiError, field: string): boolean {
+  const details = error.details;
+  if (Array.isArray(details)) return details.some((d) => typeof d?.path === 'string' && d.path.endsWith(`/${field}`));
+  if (details && typeof details === 'object' && 'field' in details) return (details as { field: unknown }).field === field;
+  return error.code === 'weak_password';
+}
+
 /**
- * What is wrong with a new password, to show next to its field: a guessable or too-short
- * password, with the server's advice. Any other failure is for the form, not the field.
+ * What is wrong with the new password in body field `field`, to show next to it: guessable or
+ * too short, with the server's advice. Any other refusal is for the form, not the field.
  */
-export function passwordProblem(error: unknown): ReactNode {
+export function passwordProblem(error: unknown, field: string): ReactNode {
   if (!(error instanceof ApiError)) return null;
   if (error.code !== 'weak_password' && error.code !== 'invalid_request') return null;
-  const advice = adviceOf(error.details).filter((line) => line !== error.message);
+  if (!concerns(error, field)) return null;
+  const advice = adviceOf(error.details);
+  // The message may already spell out the advice; then the list carries it, once.
+  const message = advice.reduce((text, line) => text.replace(line, ''), error.message).trim() || error.message;
   return (
     <>
-      <p>{error.message}</p>
+      <p>{message}</p>
       {advice.length > 0 ? (
         <ul>
           {advice.map((line) => (

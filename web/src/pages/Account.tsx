@@ -54,7 +54,7 @@ function ChangePassword({ onChanged }: { onChanged(): void }) {
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState(false);
   const wrongCurrent = error instanceof ApiError && error.code === 'invalid_credentials' ? <p>{error.message}</p> : null;
-  const weak = passwordProblem(error);
+  const weak = passwordProblem(error, 'newPassword');
 
   async function submit(event: FormEvent) {
     event.preventDefault();

@@ -66,7 +66,7 @@ export function AuthForm({
   }
 
   // A refused new password is shown at its field, with the server's advice.
-  const weak = mode === 'signup' ? passwordProblem(error) : null;
+  const weak = mode === 'signup' ? passwordProblem(error, 'password') : null;
   const title = mode === 'login' ? 'Log in' : mode === 'signup' ? 'Create your account' : 'Reset your password';
   return (
     <form className="card auth" onSubmit={submit} aria-label={title}>

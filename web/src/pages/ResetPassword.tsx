@@ -11,7 +11,7 @@ export function ResetPassword({ token }: { token: string | null }) {
   useTitle('Choose a new password');
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState(false);
-  const weak = passwordProblem(error);
+  const weak = passwordProblem(error, 'password');
   async function submit(event: FormEvent) {
     event.preventDefault();
     setError(null);

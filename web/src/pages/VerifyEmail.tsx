@@ -69,7 +69,8 @@ function Confirmation({ token }: { token: string }) {
       })
       .catch((error: unknown) => {
         if (error instanceof ApiError && error.status === 410) setOutcome({ kind: 'gone' });
-        else if (error instanceof ApiError && error.status === 401) setOutcome({ kind: 'other-account' });
+        else if (error instanceof ApiError && (error.status === 401 || error.code === 'verification_wrong_account'))
+          setOutcome({ kind: 'other-account' });
         else setOutcome({ kind: 'failed', error });
       });
   }, [token, refresh]);
