@@ -9,7 +9,6 @@ import {
   TOKEN_SCOPES,
   type TokenScope,
 } from '../api';
-import { ResendVerification } from './Identity';
 import { Confirm, ErrorNote, Field, formatDate, formatDay, Spinner, timeLeft, useChanges } from './ui';
 
 const DAY = 86_400_000;
@@ -50,9 +49,9 @@ export function AccessTokens({ verified }: { verified: boolean }) {
         <div className="callout" role="note">
           <p>
             <strong>Confirm your e-mail address to create tokens.</strong> A token acts as you without your password, so only an account
-            whose owner has proved the mailbox can make one. Open the link we e-mailed you.
+            whose owner has proved the mailbox can make one. Open the link we e-mailed you, or ask for a new one with Resend at the top of
+            the page.
           </p>
-          <ResendVerification label="Send a new link" />
         </div>
       )}
       <h3>Your tokens</h3>

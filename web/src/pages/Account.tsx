@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { ApiError, accountApi } from '../api';
 import { AccessTokens } from '../components/AccessTokens';
-import { passwordProblem, ResendVerification } from '../components/Identity';
+import { passwordProblem } from '../components/Identity';
 import { Sessions } from '../components/Sessions';
 import { ErrorNote, Field, useTitle } from '../components/ui';
 import { useSession } from '../session';
@@ -33,8 +33,8 @@ export function Account() {
               <span className="badge verified">Confirmed</span>
             ) : (
               <>
-                <span className="badge unverified">Not confirmed yet</span> <span className="muted">Open the link we e-mailed you, or</span>{' '}
-                <ResendVerification label="Send a new link" />
+                <span className="badge unverified">Not confirmed yet</span>{' '}
+                <span className="muted">Open the link we e-mailed to this address.</span>
               </>
             )}
           </dd>
