@@ -6,12 +6,13 @@ import { expectUsable, pageAt, VIEWPORTS } from './page-checks.js';
 
 const STRONG = 'quiet lantern orbits the harbour';
 
-/** The field's error is tied to it: the input is invalid and described by the alert beside it. */
+/** The field's error is tied to it: the input is invalid, described by the alert beside it, and focused. */
 async function expectFieldError(page: Page, field: Locator, text: RegExp): Promise<void> {
   await expect.poll(() => field.getAttribute('aria-invalid')).toBe('true');
   const ids = (await field.getAttribute('aria-describedby'))?.split(' ') ?? [];
   const described = await Promise.all(ids.map((id) => page.locator(`[id="${id}"]`).textContent()));
   expect(described.join(' ')).toMatch(text);
+  expect(await field.evaluate((input) => input === document.activeElement)).toBe(true);
 }
 
 /** Confirms the address of someone signed up over the API, with the link mailed to them. */

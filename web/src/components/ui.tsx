@@ -56,6 +56,11 @@ export function Field({
   const errorId = `${id}-error`;
   const hintId = `${id}-hint`;
   const describedBy = [error ? errorId : null, hint ? hintId : null].filter(Boolean).join(' ') || undefined;
+  // A field that has just been refused takes the focus, so its error is read out with it.
+  const refused = Boolean(error);
+  useEffect(() => {
+    if (refused) document.getElementById(id)?.focus();
+  }, [refused, id]);
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
