@@ -152,6 +152,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    /** Seconds until a 429 may be retried, from the `Retry-After` header. */
+    readonly retryAfter?: number,
   ) {
     super(message);
   }
@@ -177,6 +179,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
       error?.code ?? 'error',
       error?.message ?? `The server answered ${response.status}.`,
       error?.details,
+      Number(response.headers.get('retry-after')) || undefined,
     );
   }
   return payload as T;
@@ -190,7 +193,7 @@ const q = (params: Record<string, string | undefined | null>) => {
 };
 
 export const api = {
-  me: () => request<{ user: User; organizations: OrgSummary[] }>('GET', '/me'),
+  me: () => request<{ user: AccountUser; organizations: OrgSummary[] }>('GET', '/me'),
   signup: (body: { email: string; password: string; name: string; inviteToken?: string }) =>
     request<{ user: User }>('POST', '/auth/signup', body),
   login: (body: { email: string; password: string }) => request<{ user: User }>('POST', '/auth/login', body),
@@ -269,6 +272,59 @@ export const api = {
     request<{ kind: 'dataset' | 'org'; datasetId?: string; orgId: string }>('POST', '/invitations/accept', { token }),
   declineInvitation: (token: string) => request<void>('POST', '/invitations/decline', { token }),
 };
+
+// ── Identity and account security (API 1.1) ─────────────────────────────────────────────
+
+/** The logged-in user: an address counts once its owner has proved the mailbox. */
+export interface AccountUser extends User {
+  emailVerified: boolean;
+}
+export type TokenScope = 'read' | 'write' | 'admin';
+export interface AccountSession {
+  id: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  userAgent: string | null;
+  current: boolean;
+}
+export interface AccessToken {
+  id: string;
+  name: string;
+  scope: TokenScope;
+  expiresAt: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+/** The answer to creating a token: the only time its secret is shown. */
+export interface NewAccessToken {
+  id: string;
+  name: string;
+  token: string;
+  scope: TokenScope;
+  expiresAt: string;
+}
+
+export const accountApi = {
+  verifyEmail: (token: string) => request<void>('POST', '/auth/verify-email', { token }),
+  resendVerification: () => request<void>('POST', '/auth/verify-email/resend'),
+  changePassword: (currentPassword: string, newPassword: string) => request<void>('POST', '/me/password', { currentPassword, newPassword }),
+  sessions: () => request<{ items: AccountSession[] }>('GET', '/me/sessions'),
+  endSession: (id: string) => request<void>('DELETE', `/me/sessions/${id}`),
+  tokens: () => request<{ items: AccessToken[] }>('GET', '/me/tokens'),
+  createToken: (body: { name: string; scope: TokenScope; expiresAt: string }) => request<NewAccessToken>('POST', '/me/tokens', body),
+  deleteToken: (id: string) => request<void>('DELETE', `/me/tokens/${id}`),
+};
+
+export const TOKEN_SCOPES: TokenScope[] = ['read', 'write', 'admin'];
+export const SCOPE_HELP: Record<TokenScope, string> = {
+  read: 'Look only: list, open and download what you can see. It cannot change anything.',
+  write: 'Also change data: upload items, annotate, rename and describe datasets. It cannot share, invite or run an organization.',
+  admin: 'Everything you can do yourself, sharing and organization administration included.',
+};
+export const TOKEN_MAX_DAYS = 366;
+export const TOKEN_DEFAULT_DAYS = 90;
+
+// ── End of identity and account security ────────────────────────────────────────────────
 
 export const LEVELS: Level[] = ['read', 'annotate', 'write', 'admin'];
 export const LEVEL_HELP: Record<Level, string> = {

@@ -1,19 +1,23 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { ResendVerification } from './components/Identity';
 import { Link, Spinner } from './components/ui';
 import { AcceptInvite } from './pages/AcceptInvite';
+import { Account } from './pages/Account';
 import { AuthPage } from './pages/AuthPage';
 import { DatasetDetails } from './pages/DatasetDetails';
 import { Inventory } from './pages/Inventory';
 import { Organization } from './pages/Organization';
 import { ProjectPage } from './pages/Project';
 import { ResetPassword } from './pages/ResetPassword';
+import { VerifyEmail } from './pages/VerifyEmail';
 import { navigate, tokenFromHash, useLocation } from './router';
 import { SessionProvider, useSession } from './session';
 import './styles.css';
 
 function Shell({ children }: { children: React.ReactNode }) {
   const { user, organizations, signOut } = useSession();
+  const { path } = useLocation();
   return (
     <>
       <a className="skip" href="#content">
@@ -42,13 +46,25 @@ function Shell({ children }: { children: React.ReactNode }) {
         ) : null}
         {user ? (
           <div className="me">
-            <span>{user.name}</span>
+            <Link to="/account" className="account-link">
+              <span className="sr-only">My account: </span>
+              {user.name}
+            </Link>
             <button type="button" className="ghost" onClick={() => void signOut().then(() => navigate('/'))}>
               Log out
             </button>
           </div>
         ) : null}
       </header>
+      {user && user.emailVerified === false && path !== '/verify' ? (
+        <section className="banner" aria-label="Unconfirmed e-mail address">
+          <p>
+            <strong>Confirm your e-mail address.</strong> We sent a link to <span className="email">{user.email}</span>; until you open it,
+            you cannot create access tokens.
+          </p>
+          <ResendVerification />
+        </section>
+      ) : null}
       <div id="content" tabIndex={-1}>
         {children}
       </div>
@@ -61,12 +77,14 @@ function Routes() {
   const { user, loading } = useSession();
   if (path === '/invite') return <AcceptInvite token={tokenFromHash(hash)} />;
   if (path === '/reset') return <ResetPassword token={tokenFromHash(hash)} />;
+  if (path === '/verify') return <VerifyEmail token={tokenFromHash(hash)} />;
   if (loading) return <Spinner />;
   if (!user) return <AuthPage />;
   const dataset = /^\/datasets\/([^/]+)$/.exec(path);
   if (dataset) return <DatasetDetails id={dataset[1]!} />;
   const org = /^\/orgs\/([^/]+)$/.exec(path);
   if (org) return <Organization id={org[1]!} />;
+  if (path === '/account') return <Account />;
   const project = /^\/projects\/([^/]+)$/.exec(path);
   if (project) return <ProjectPage id={project[1]!} />;
   return <Inventory />;

@@ -1,8 +1,8 @@
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useState } from 'react';
-import { ApiError, api, type OrgSummary, SIGNED_OUT, type User } from './api';
+import { type AccountUser, ApiError, api, type OrgSummary, SIGNED_OUT } from './api';
 
 interface Session {
-  user: User | null;
+  user: AccountUser | null;
   organizations: OrgSummary[];
   loading: boolean;
   refresh(): Promise<void>;
@@ -12,7 +12,7 @@ interface Session {
 const SessionContext = createContext<Session | null>(null);
 
 export function SessionProvider({ children }: { children: ReactNode }) {
-  const [user, setUser] = useState<User | null>(null);
+  const [user, setUser] = useState<AccountUser | null>(null);
   const [organizations, setOrganizations] = useState<OrgSummary[]>([]);
   const [loading, setLoading] = useState(true);
   const refresh = useCallback(async () => {

@@ -37,13 +37,44 @@ export function ErrorNote({ error }: { error: unknown }) {
   );
 }
 
-export function Field({ label, hint, children }: { label: string; hint?: string; children: (id: string) => ReactNode }) {
+/**
+ * A labelled form control. `children` receives the control's id and the ids that describe it
+ * (its error first, then its hint), for `aria-describedby`.
+ */
+export function Field({
+  label,
+  hint,
+  error,
+  children,
+}: {
+  label: string;
+  hint?: string | undefined;
+  error?: ReactNode;
+  children: (id: string, describedBy: string | undefined) => ReactNode;
+}) {
   const id = useId();
+  const errorId = `${id}-error`;
+  const hintId = `${id}-hint`;
+  const describedBy = [error ? errorId : null, hint ? hintId : null].filter(Boolean).join(' ') || undefined;
+  // A field that has just been refused takes the focus, so its error is read out with it.
+  const refused = Boolean(error);
+  useEffect(() => {
+    if (refused) document.getElementById(id)?.focus();
+  }, [refused, id]);
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      {children(id)}
-      {hint ? <small className="hint">{hint}</small> : null}
+      {children(id, describedBy)}
+      {error ? (
+        <div id={errorId} className="error field-error" role="alert">
+          {error}
+        </div>
+      ) : null}
+      {hint ? (
+        <small id={hintId} className="hint">
+          {hint}
+        </small>
+      ) : null}
     </div>
   );
 }

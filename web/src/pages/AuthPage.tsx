@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { ApiError, api } from '../api';
+import { passwordProblem } from '../components/Identity';
 import { ErrorNote, Field, useTitle } from '../components/ui';
 import { useSession } from '../session';
 
@@ -11,12 +12,15 @@ export function AuthForm({
   email: fixedEmail,
   inviteToken,
   intro,
+  canSignUp = true,
   onDone,
 }: {
   initialMode?: Mode;
   email?: string;
   inviteToken?: string;
   intro?: string;
+  /** False where only an existing account will do (confirming an address). */
+  canSignUp?: boolean;
   onDone?(): void;
 }) {
   const { refresh } = useSession();
@@ -61,6 +65,8 @@ export function AuthForm({
     setSent(false);
   }
 
+  // A refused new password is shown at its field, with the server's advice.
+  const weak = mode === 'signup' ? passwordProblem(error, 'password') : null;
   const title = mode === 'login' ? 'Log in' : mode === 'signup' ? 'Create your account' : 'Reset your password';
   return (
     <form className="card auth" onSubmit={submit} aria-label={title}>
@@ -96,10 +102,16 @@ export function AuthForm({
             )}
           </Field>
           {mode !== 'forgot' ? (
-            <Field label="Password" hint={mode === 'signup' ? 'At least 10 characters.' : undefined}>
-              {(id) => (
+            <Field
+              label="Password"
+              hint={mode === 'signup' ? 'At least 10 characters, not a common word or built from your name or e-mail.' : undefined}
+              error={weak}
+            >
+              {(id, describedBy) => (
                 <input
                   id={id}
+                  aria-describedby={describedBy}
+                  aria-invalid={weak ? true : undefined}
                   type="password"
                   value={password}
                   onChange={(e) => setPassword(e.target.value)}
@@ -110,7 +122,7 @@ export function AuthForm({
               )}
             </Field>
           ) : null}
-          <ErrorNote error={error} />
+          <ErrorNote error={weak ? null : error} />
           <button type="submit" className="primary" disabled={busy}>
             {mode === 'login' ? 'Log in' : mode === 'signup' ? 'Sign up' : 'Send reset link'}
           </button>
@@ -122,7 +134,7 @@ export function AuthForm({
             I have an account: log in
           </button>
         ) : null}
-        {mode !== 'signup' ? (
+        {mode !== 'signup' && canSignUp ? (
           <button type="button" className="link" onClick={() => choose('signup')}>
             New here? Sign up
           </button>

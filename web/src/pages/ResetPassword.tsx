@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { ApiError, api } from '../api';
+import { passwordProblem } from '../components/Identity';
 import { ErrorNote, Field, useTitle } from '../components/ui';
 import { navigate } from '../router';
 import { useSession } from '../session';
@@ -10,6 +11,7 @@ export function ResetPassword({ token }: { token: string | null }) {
   useTitle('Choose a new password');
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState(false);
+  const weak = passwordProblem(error, 'password');
   async function submit(event: FormEvent) {
     event.preventDefault();
     setError(null);
@@ -36,10 +38,12 @@ export function ResetPassword({ token }: { token: string | null }) {
           </>
         ) : (
           <>
-            <Field label="New password" hint="At least 10 characters.">
-              {(id) => (
+            <Field label="New password" hint="At least 10 characters, not a common word or built from your name or e-mail." error={weak}>
+              {(id, describedBy) => (
                 <input
                   id={id}
+                  aria-describedby={describedBy}
+                  aria-invalid={weak ? true : undefined}
                   type="password"
                   minLength={10}
                   required
@@ -49,7 +53,7 @@ export function ResetPassword({ token }: { token: string | null }) {
                 />
               )}
             </Field>
-            <ErrorNote error={error} />
+            <ErrorNote error={weak ? null : error} />
             <button type="submit" className="primary">
               Set password
             </button>

@@ -1,0 +1,218 @@
+import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import {
+  type AccessToken,
+  accountApi,
+  type NewAccessToken,
+  SCOPE_HELP,
+  TOKEN_DEFAULT_DAYS,
+  TOKEN_MAX_DAYS,
+  TOKEN_SCOPES,
+  type TokenScope,
+} from '../api';
+import { Confirm, ErrorNote, Field, formatDate, formatDay, Spinner, timeLeft, useChanges } from './ui';
+
+const DAY = 86_400_000;
+
+/** Personal access tokens: made for scripts, shown once, limited in scope and time. */
+export function AccessTokens({ verified }: { verified: boolean }) {
+  const [tokens, setTokens] = useState<AccessToken[] | null>(null);
+  const [loadError, setLoadError] = useState<unknown>(null);
+  const [created, setCreated] = useState<NewAccessToken | null>(null);
+  const [deleting, setDeleting] = useState<AccessToken | null>(null);
+  const { notice, error, act } = useChanges();
+  const load = useCallback(async () => {
+    try {
+      setTokens((await accountApi.tokens()).items);
+    } catch (caught) {
+      setLoadError(caught);
+    }
+  }, []);
+  useEffect(() => void load(), [load]);
+
+  return (
+    <section className="card" aria-labelledby="tokens-title">
+      <h2 id="tokens-title">Access tokens</h2>
+      <p className="muted">
+        A token lets a script use the API as you, up to the scope you give it, until it expires. Send it as{' '}
+        <code>Authorization: Bearer …</code>.
+      </p>
+      {created ? (
+        <NewToken token={created} onDone={() => setCreated(null)} />
+      ) : verified ? (
+        <CreateToken
+          onCreated={async (token) => {
+            setCreated(token);
+            await load();
+          }}
+        />
+      ) : (
+        <div className="callout" role="note">
+          <p>
+            <strong>Confirm your e-mail address to create tokens.</strong> A token acts as you without your password, so only an account
+            whose owner has proved the mailbox can make one. Open the link we e-mailed you, or ask for a new one with Resend at the top of
+            the page.
+          </p>
+        </div>
+      )}
+      <h3>Your tokens</h3>
+      <ErrorNote error={loadError ?? error} />
+      {notice ? (
+        <p className="notice" role="status">
+          {notice}
+        </p>
+      ) : null}
+      {tokens === null && !loadError ? <Spinner /> : null}
+      {tokens?.length === 0 ? <p className="muted">No tokens yet.</p> : null}
+      {tokens && tokens.length > 0 ? (
+        <ul className="rows" aria-label="Access tokens">
+          {tokens.map((token) => (
+            <li key={token.id} className="row">
+              <div className="row-main">
+                <strong className="token-name">{token.name}</strong> <span className={`badge scope-${token.scope}`}>{token.scope}</span>
+                <div className="muted small">
+                  {Date.parse(token.expiresAt) <= Date.now() ? 'Expired' : 'Expires'} {formatDay(token.expiresAt)} (
+                  {timeLeft(token.expiresAt)}) · {token.lastUsedAt ? `last used ${formatDate(token.lastUsedAt)}` : 'never used'}
+                </div>
+              </div>
+              <button type="button" className="danger" aria-label={`Delete token ${token.name}`} onClick={() => setDeleting(token)}>
+                Delete
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {deleting ? (
+        <Confirm
+          title={`Delete the token “${deleting.name}”?`}
+          confirmLabel="Delete token"
+          onClose={() => setDeleting(null)}
+          onConfirm={() => void act(() => accountApi.deleteToken(deleting.id), `The token “${deleting.name}” is deleted.`, load)}
+        >
+          <p>Scripts that use it are refused from their next request. This cannot be undone.</p>
+        </Confirm>
+      ) : null}
+    </section>
+  );
+}
+
+function CreateToken({ onCreated }: { onCreated(token: NewAccessToken): Promise<void> }) {
+  const [name, setName] = useState('');
+  const [scope, setScope] = useState<TokenScope>('read');
+  const [days, setDays] = useState(String(TOKEN_DEFAULT_DAYS));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const dayCount = Number(days);
+  const validDays = Number.isInteger(dayCount) && dayCount >= 1 && dayCount <= TOKEN_MAX_DAYS;
+  const expiresAt = validDays ? new Date(Date.now() + dayCount * DAY).toISOString() : null;
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (!expiresAt) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await onCreated(await accountApi.createToken({ name: name.trim(), scope, expiresAt }));
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="stacked" onSubmit={submit} aria-labelledby="new-token-title">
+      <h3 id="new-token-title">New token</h3>
+      <Field label="Name" hint="Say what uses it, so you know which to delete later.">
+        {(id, describedBy) => (
+          <input
+            id={id}
+            required
+            maxLength={100}
+            value={name}
+            placeholder="nightly export"
+            aria-describedby={describedBy}
+            onChange={(e) => setName(e.target.value)}
+          />
+        )}
+      </Field>
+      <fieldset>
+        <legend>What it may do</legend>
+        {TOKEN_SCOPES.map((option) => (
+          <label key={option} className="level-option">
+            <input type="radio" name="scope" value={option} checked={scope === option} onChange={() => setScope(option)} />
+            <span>
+              <strong>{option}</strong> — {SCOPE_HELP[option]}
+            </span>
+          </label>
+        ))}
+      </fieldset>
+      <Field
+        label="Expires after (days)"
+        hint={expiresAt ? `Ends on ${formatDay(expiresAt)}. At most ${TOKEN_MAX_DAYS} days.` : undefined}
+        error={validDays ? null : `Enter a number of days from 1 to ${TOKEN_MAX_DAYS}.`}
+      >
+        {(id, describedBy) => (
+          <input
+            id={id}
+            className="days"
+            type="number"
+            inputMode="numeric"
+            min={1}
+            max={TOKEN_MAX_DAYS}
+            required
+            value={days}
+            aria-describedby={describedBy}
+            aria-invalid={validDays ? undefined : true}
+            onChange={(e) => setDays(e.target.value)}
+          />
+        )}
+      </Field>
+      <ErrorNote error={error} />
+      <div>
+        <button type="submit" className="primary" disabled={busy || !validDays}>
+          Create token
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** The secret, this once: copied from here or never seen again. */
+function NewToken({ token, onDone }: { token: NewAccessToken; onDone(): void }) {
+  const [copied, setCopied] = useState<boolean | null>(null);
+  async function copy() {
+    try {
+      await navigator.clipboard.writeText(token.token);
+      setCopied(true);
+    } catch {
+      setCopied(false);
+    }
+  }
+  return (
+    <section className="callout new-token" aria-labelledby="new-token-shown">
+      <h3 id="new-token-shown">
+        Token “{token.name}” created ({token.scope}, until {formatDay(token.expiresAt)})
+      </h3>
+      <p>
+        <strong>Copy it now: you won’t see it again.</strong> Only a fingerprint of it is kept, so nobody — us included — can show it to you
+        later.
+      </p>
+      <Field label="Your new token">
+        {(id) => (
+          <div className="copy-row">
+            <input id={id} className="secret" readOnly value={token.token} onFocus={(e) => e.target.select()} />
+            <button type="button" className="primary" onClick={() => void copy()}>
+              Copy
+            </button>
+          </div>
+        )}
+      </Field>
+      <p role="status" className="small">
+        {copied === true ? 'Copied to the clipboard.' : copied === false ? 'Copying is blocked here: select the token and copy it.' : ''}
+      </p>
+      <button type="button" onClick={onDone}>
+        I have copied it
+      </button>
+    </section>
+  );
+}

@@ -1,0 +1,87 @@
+import { useCallback, useEffect, useState } from 'react';
+import { type AccountSession, accountApi } from '../api';
+import { ErrorNote, formatDate, Spinner, useChanges } from './ui';
+
+/** "Chrome on Linux" from a user-agent string; the raw string stays in the element's title. */
+export function deviceName(userAgent: string | null): string {
+  if (!userAgent) return 'Unknown device';
+  const browser =
+    [
+      ['Edg/', 'Edge'],
+      ['OPR/', 'Opera'],
+      ['Firefox/', 'Firefox'],
+      ['Chrome/', 'Chrome'],
+      ['Safari/', 'Safari'],
+      ['curl/', 'curl'],
+      ['node', 'a script'],
+    ].find(([mark]) => userAgent.includes(mark as string))?.[1] ?? 'A browser';
+  const system =
+    [
+      ['Android', 'Android'],
+      ['iPhone', 'iPhone'],
+      ['iPad', 'iPad'],
+      ['Windows', 'Windows'],
+      ['Mac OS', 'macOS'],
+      ['CrOS', 'ChromeOS'],
+      ['Linux', 'Linux'],
+    ].find(([mark]) => userAgent.includes(mark as string))?.[1] ?? null;
+  return system ? `${browser} on ${system}` : browser;
+}
+
+/** Where this account is logged in; every session but this one can be ended from here. */
+export function Sessions() {
+  const [sessions, setSessions] = useState<AccountSession[] | null>(null);
+  const [loadError, setLoadError] = useState<unknown>(null);
+  const { notice, error, act } = useChanges();
+  const load = useCallback(async () => {
+    try {
+      const page = await accountApi.sessions();
+      // This device first, then the most recently used.
+      const recent = (s: AccountSession) => Date.parse(s.lastUsedAt ?? s.createdAt);
+      setSessions([...page.items].sort((a, b) => Number(b.current) - Number(a.current) || recent(b) - recent(a)));
+    } catch (caught) {
+      setLoadError(caught);
+    }
+  }, []);
+  useEffect(() => void load(), [load]);
+
+  return (
+    <section className="card" aria-labelledby="sessions-title">
+      <h2 id="sessions-title">Where you are logged in</h2>
+      <p className="muted">End a session you do not recognise: that device is logged out on its next request.</p>
+      <ErrorNote error={loadError ?? error} />
+      {notice ? (
+        <p className="notice" role="status">
+          {notice}
+        </p>
+      ) : null}
+      {sessions === null && !loadError ? <Spinner /> : null}
+      {sessions ? (
+        <ul className="rows" aria-label="Sessions">
+          {sessions.map((session) => (
+            <li key={session.id} className="row">
+              <div className="row-main">
+                <strong title={session.userAgent ?? undefined}>{deviceName(session.userAgent)}</strong>
+                {session.current ? <span className="badge this-device">This device</span> : null}
+                <div className="muted small">
+                  Logged in {formatDate(session.createdAt)}
+                  {session.lastUsedAt ? ` · last active ${formatDate(session.lastUsedAt)}` : ''}
+                </div>
+              </div>
+              {session.current ? null : (
+                <button
+                  type="button"
+                  className="danger"
+                  aria-label={`End session: ${deviceName(session.userAgent)}, logged in ${formatDate(session.createdAt)}`}
+                  onClick={() => void act(() => accountApi.endSession(session.id), 'The session has ended.', load)}
+                >
+                  End session
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </section>
+  );
+}
