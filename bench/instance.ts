@@ -40,7 +40,7 @@ export async function startInstance(database: BenchDatabase) {
     maxUploadBytes: 10 * 1024 * 1024,
   };
   const mailer = new SwitchMailer();
-  const tessera = await startTessera(config, pino({ level: 'warn' }), { mailer, delivery: { retryDelaysMs: [50] } });
+  const tessera = await startTessera(config, pino({ level: 'warn' }), { mailer, delivery: { retry: { delaysMs: [50] } } });
   return { ...tessera, mailer };
 }
 

@@ -25,7 +25,7 @@ export async function startTessera(config: Config, logger: Logger, overrides: Ov
   const mailer =
     overrides.mailer ??
     (config.smtpUrl ? smtpMailer(config.smtpUrl, config.mailFrom) : outboxMailer(config.dataDir, config.mailFrom, logger));
-  const delivery = new Delivery(mailer, logger, overrides.delivery);
+  const delivery = new Delivery(store, mailer, logger, { messageIdDomain: config.publicUrl.hostname, ...overrides.delivery });
   const ctx: Context = {
     store,
     db: store.db,
@@ -39,12 +39,15 @@ export async function startTessera(config: Config, logger: Logger, overrides: Ov
     processInlineWaitMs: overrides.processInlineWaitMs ?? 1_000,
   };
   const app = await buildServer(ctx, overrides.webRoot === undefined ? {} : { webRoot: overrides.webRoot });
+  await delivery.start();
 
-  /** Stops taking requests, lets those under way finish, gives mail a moment, then closes the database. */
-  async function stop(mailGraceMs = 5_000): Promise<void> {
+  /**
+   * Stops taking requests, lets those under way finish, gives mail under way up to `graceMs`
+   * and leaves the rest queued, then closes the database.
+   */
+  async function stop(graceMs = 10_000): Promise<void> {
     await app.close();
-    delivery.close();
-    await Promise.race([delivery.drain(), new Promise((resolve) => setTimeout(resolve, mailGraceMs).unref())]);
+    await delivery.stop(graceMs);
     mailer.close();
     await store.close();
   }

@@ -1,6 +1,7 @@
 import { HOUR } from '../clock.js';
 import { appLink, type Context, inTransaction } from '../context.js';
 import { Conflict, Gone, InvalidRequest, NotFound, RateLimited, Unauthenticated } from '../errors.js';
+import { queueMail } from '../mail/outbox.js';
 import { passwordResetMail } from '../mail/templates.js';
 import { hashPassword, hashSecret, newId, newSecret, verifyPassword } from '../secrets.js';
 import { startSession, TOKEN_PREFIX } from './sessions.js';
@@ -142,11 +143,13 @@ export async function requestPasswordReset(ctx: Context, rawEmail: string): Prom
   if (Number(recent.n) >= 5) return;
   const token = newSecret();
   const expiresAt = now + RESET_LIFETIME_MS;
-  await ctx.db
-    .insertInto('password_resets')
-    .values({ token_hash: hashSecret(token), user_id: user.id, expires_at: expiresAt, used_at: null, created_at: now })
-    .execute();
-  ctx.delivery.enqueue(passwordResetMail(user.email, appLink(ctx, `/reset#token=${token}`), expiresAt));
+  await inTransaction(ctx, async (tx) => {
+    await tx
+      .insertInto('password_resets')
+      .values({ token_hash: hashSecret(token), user_id: user.id, expires_at: expiresAt, used_at: null, created_at: now })
+      .execute();
+    await queueMail(ctx, tx, passwordResetMail(user.email, appLink(ctx, `/reset#token=${token}`), expiresAt));
+  });
 }
 
 export async function confirmPasswordReset(ctx: Context, token: string, password: string): Promise<void> {

@@ -28,6 +28,9 @@ export async function startJob(
     error: null,
     created_at: now,
     updated_at: now,
+    lease_until: null,
+    claimed_by: null,
+    carry_sharing: 0,
   };
   await ctx.db.insertInto('jobs').values(job).execute();
   return job;

@@ -72,7 +72,7 @@ export async function startTestServer(options: TestServerOptions) {
     processInlineWaitMs: options.processInlineWaitMs ?? 60_000,
     clock,
     ...(mailer ? { mailer } : {}),
-    delivery: { retryDelaysMs: options.retryDelaysMs ?? [20, 40, 80] },
+    delivery: { retry: { delaysMs: options.retryDelaysMs ?? [20, 40, 80] } },
   };
   const tessera = await startTessera(config, logger, overrides);
   await tessera.app.ready();

@@ -328,6 +328,9 @@ describe.each(DATABASES)('the authorization matrix holds for every route and eve
             error: null,
             created_at: now,
             updated_at: now,
+            lease_until: null,
+            claimed_by: null,
+            carry_sharing: 0,
           })
           .execute();
         return { method, url: fill(path, { id }) };
