@@ -38,7 +38,12 @@ export async function startTessera(config: Config, logger: Logger, overrides: Ov
     processInlineLimit: overrides.processInlineLimit ?? 2_000,
     processInlineWaitMs: overrides.processInlineWaitMs ?? 1_000,
   };
-  const app = await buildServer(ctx, overrides.webRoot === undefined ? {} : { webRoot: overrides.webRoot });
+  let draining = false;
+  const app = await buildServer(ctx, {
+    ...(overrides.webRoot === undefined ? {} : { webRoot: overrides.webRoot }),
+    isDraining: () => draining,
+    metricsToken: config.metricsToken,
+  });
   await delivery.start();
 
   /**
@@ -46,8 +51,10 @@ export async function startTessera(config: Config, logger: Logger, overrides: Ov
    * and leaves the rest queued, then closes the database.
    */
   async function stop(graceMs = 10_000): Promise<void> {
-    await app.close();
-    await delivery.stop(graceMs);
+    draining = true;
+    const deadline = Date.now() + graceMs;
+    await Promise.race([app.close(), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
+    await delivery.stop(Math.max(0, deadline - Date.now()));
     mailer.close();
     await store.close();
   }

@@ -13,6 +13,8 @@ export interface Config {
   logLevel: string;
   /** The largest file one upload may carry (MAX_UPLOAD_MB). */
   maxUploadBytes: number;
+  /** Opens GET /metrics to other addresses than 127.0.0.1, as a bearer token (METRICS_TOKEN). */
+  metricsToken?: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -68,5 +70,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl,
     mailFrom: env.MAIL_FROM || 'Tessera <no-reply@localhost>',
     logLevel,
+    metricsToken: env.METRICS_TOKEN || undefined,
   };
 }

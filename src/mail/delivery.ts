@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../clock.js';
+import { deliveryFailures } from '../metrics.js';
 import { newId } from '../secrets.js';
 import type { Db, Store } from '../store/database.js';
 import {
@@ -201,6 +202,7 @@ export class Delivery {
         const recorded = await markAttemptFailed(tx, { id: row.id, claimer: this.instanceId, error: reason, nextAttemptAt: next, now });
         if (recorded && row.invitation_id)
           await recordInvitationDelivery(tx, row.invitation_id, next === null ? 'failed' : 'queued', reason);
+        if (recorded) deliveryFailures.inc({ kind: row.kind, final: String(next === null) });
         if (recorded && next === null) this.options.onFailed?.(row.kind);
       })
       .catch((failure: unknown) => this.logger.error({ err: failure, messageId: row.id }, 'could not record a delivery failure'));

@@ -31,6 +31,7 @@ export interface TestServerOptions {
   smtpUrl?: string;
   mailer?: Mailer;
   retryDelaysMs?: number[];
+  metricsToken?: string;
   maxUploadBytes?: number;
   processInlineLimit?: number;
   /** How long a processing request waits before answering 202; long by default, so small datasets answer 201 however busy the machine. */
@@ -65,6 +66,7 @@ export async function startTestServer(options: TestServerOptions) {
     mailFrom: 'Tessera <no-reply@tessera.test>',
     logLevel: 'info',
     maxUploadBytes: options.maxUploadBytes ?? 10 * 1024 * 1024,
+    metricsToken: options.metricsToken,
   };
   const mailer = options.smtp || options.smtpUrl ? undefined : (options.mailer ?? new MemoryMailer());
   const overrides: Overrides = {
