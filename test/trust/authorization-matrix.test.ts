@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rankOf } from '../../src/access/levels.js';
 import { startSession } from '../../src/accounts/sessions.js';
 import { hashSecret, newId, newSecret } from '../../src/secrets.js';
+import { insertOutboxMessage } from '../../src/store/outbox.js';
 import { Actor, signUp, uniqueEmail } from '../helpers/client.js';
 import { DATABASES } from '../helpers/databases.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -355,6 +356,22 @@ describe.each(DATABASES)('the authorization matrix holds for every route and eve
       case 'POST /api/v1/invitations/decline': {
         const { token } = await invitationRow(uniqueEmail('decline'), 'org', null);
         return { method, url: path, body: { token } };
+      }
+      case 'POST /api/v1/orgs/{orgId}/undelivered/{messageId}/retry': {
+        // A message given up after its retries, as an admin would find it.
+        const { id: invitationId } = await invitationRow(uniqueEmail('undelivered'), 'org', null);
+        const messageId = newId('msg');
+        await insertOutboxMessage(server.ctx.db, {
+          id: messageId,
+          kind: 'mail',
+          payload: JSON.stringify({ to: 'x@example.test', subject: 's', text: 't', html: 'h' }),
+          recipient: 'x@example.test',
+          orgId,
+          invitationId,
+          now: server.clock.now(),
+        });
+        await server.ctx.db.updateTable('outbox').set({ status: 'failed' }).where('id', '=', messageId).execute();
+        return { method, url: fill(path, { orgId, messageId }) };
       }
       case 'POST /api/v1/invitations/{id}/extend':
       case 'POST /api/v1/invitations/{id}/resend':

@@ -68,6 +68,8 @@ export const MATRIX: Record<string, string> = {
   'GET /api/v1/orgs/{orgId}/audit':                      '401  403  404  404  404  403  403  403  403  403  403  403  403  403  404  200',
   'GET /api/v1/orgs/{orgId}/audit.csv':                  '401  403  404  404  404  403  403  403  403  403  403  403  403  403  404  200',
   'GET /api/v1/orgs/{orgId}/access-review':              '401  403  404  404  404  403  403  403  403  403  403  403  403  403  404  200',
+  'GET /api/v1/orgs/{orgId}/undelivered':                '401  403  404  404  404  403  403  403  403  403  403  403  403  403  404  200',
+  'POST /api/v1/orgs/{orgId}/undelivered/{messageId}/retry': '401  403  404  404  404  403  403  403  403  403  403  403  403  403  404  200',
   'POST /api/v1/orgs/{orgId}/datasets':                  '401  201  404  404  404  201  201  201  201  201  201  201  201  201  404  201',
   'GET /api/v1/orgs/{orgId}/projects':                   '401  200  404  404  404  200  200  200  200  200  200  200  200  200  404  200',
   'POST /api/v1/orgs/{orgId}/projects':                  '401  201  404  404  404  201  201  201  201  201  201  201  201  201  404  201',
