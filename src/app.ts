@@ -7,12 +7,14 @@ import type { Context } from './context.js';
 import { buildServer } from './http/server.js';
 import { Delivery, type DeliveryOptions } from './mail/delivery.js';
 import { type Mailer, outboxMailer, smtpMailer } from './mail/mailer.js';
+import { JobRunner, type JobRunnerOptions } from './processing/runner.js';
 import { migrate, openStore } from './store/database.js';
 
 export interface Overrides {
   clock?: Clock;
   mailer?: Mailer;
   delivery?: DeliveryOptions;
+  jobs?: JobRunnerOptions;
   webRoot?: string;
   processInlineLimit?: number;
   processInlineWaitMs?: number;
@@ -26,11 +28,13 @@ export async function startTessera(config: Config, logger: Logger, overrides: Ov
     overrides.mailer ??
     (config.smtpUrl ? smtpMailer(config.smtpUrl, config.mailFrom) : outboxMailer(config.dataDir, config.mailFrom, logger));
   const delivery = new Delivery(store, mailer, logger, { messageIdDomain: config.publicUrl.hostname, ...overrides.delivery });
+  const jobs = new JobRunner(store, logger, overrides.jobs);
   const ctx: Context = {
     store,
     db: store.db,
     clock: overrides.clock ?? { now: () => Date.now() },
     delivery,
+    jobs,
     publicUrl: config.publicUrl,
     logger,
     blobs: new FilesystemBlobStore(path.join(config.dataDir, 'blobs')),
@@ -45,6 +49,7 @@ export async function startTessera(config: Config, logger: Logger, overrides: Ov
     metricsToken: config.metricsToken,
   });
   await delivery.start();
+  await jobs.start(ctx);
 
   /**
    * Stops taking requests, lets those under way finish, gives mail under way up to `graceMs`
@@ -54,7 +59,8 @@ export async function startTessera(config: Config, logger: Logger, overrides: Ov
     draining = true;
     const deadline = Date.now() + graceMs;
     await Promise.race([app.close(), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
-    await delivery.stop(Math.max(0, deadline - Date.now()));
+    const left = Math.max(0, deadline - Date.now());
+    await Promise.all([delivery.stop(left), jobs.stop(left)]);
     mailer.close();
     await store.close();
   }

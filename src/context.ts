@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import type { BlobStore } from './content/blobs.js';
 import type { Delivery } from './mail/delivery.js';
+import type { JobRunner } from './processing/runner.js';
 import type { Db, Store } from './store/database.js';
 
 /** What every use case may use. Built once in main.ts (or by a test) and passed down. */
@@ -10,6 +11,7 @@ export interface Context {
   db: Db;
   clock: Clock;
   delivery: Delivery;
+  jobs: JobRunner;
   publicUrl: URL;
   logger: Logger;
   blobs: BlobStore;

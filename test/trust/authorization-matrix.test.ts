@@ -311,7 +311,8 @@ describe.each(DATABASES)('the authorization matrix holds for every route and eve
       }
       case 'POST /api/v1/datasets/{id}/process':
         return { method, url: fill(path, { id: datasetId }), body: { pipeline: 'dedupe' } };
-      case 'GET /api/v1/jobs/{id}': {
+      case 'GET /api/v1/jobs/{id}':
+      case 'POST /api/v1/jobs/{id}/cancel': {
         const id = newId('job');
         const now = server.clock.now();
         await server.ctx.db
@@ -322,15 +323,16 @@ describe.each(DATABASES)('the authorization matrix holds for every route and eve
             org_id: orgId,
             source_dataset_id: 'ds_x',
             started_by: orgAdmin.id,
-            status: 'succeeded',
+            // A job to cancel is one still running (elsewhere, under a lease that holds).
+            status: method === 'POST' ? 'running' : 'succeeded',
             done: 0,
             total: 0,
             result_dataset_id: null,
             error: null,
             created_at: now,
             updated_at: now,
-            lease_until: null,
-            claimed_by: null,
+            lease_until: method === 'POST' ? Date.now() + 3_600_000 : null,
+            claimed_by: method === 'POST' ? 'inst_elsewhere' : null,
             carry_sharing: 0,
           })
           .execute();

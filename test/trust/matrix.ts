@@ -99,6 +99,7 @@ export const MATRIX: Record<string, string> = {
   'GET /api/v1/datasets/{id}/projects':                  '401  200  404  200  404  404  200  200  200  200  200  200  200  200  404  200',
   'POST /api/v1/datasets/{id}/process':                  '401  403  404  403  404  404  403  403  403  403  403  403  403  403  404  201',
   'GET /api/v1/jobs/{id}':                               '401  404  404  404  404  404  404  404  404  404  404  404  404  404  404  200',
+  'POST /api/v1/jobs/{id}/cancel':                       '401  404  404  404  404  404  404  404  404  404  404  404  404  404  404  200',
   'GET /api/v1/projects/{id}':                           '401  200  404  404  404  200  200  200  200  200  200  200  200  200  404  200',
   'PUT /api/v1/projects/{id}/datasets/{datasetId}':      '401  204  404  404  404  404  204  204  204  204  204  204  204  204  404  204',
   'DELETE /api/v1/projects/{id}/datasets/{datasetId}':   '401  204  404  404  404  404  204  204  204  204  204  204  204  204  404  204',
