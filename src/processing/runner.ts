@@ -168,8 +168,11 @@ export class JobRunner {
       }),
     ]);
     clearTimeout(timer);
-    await releaseJobs(this.store.db, this.instanceId).catch((error: unknown) =>
-      this.logger.error({ err: error }, 'could not release jobs'),
-    );
+    try {
+      await releaseJobs(this.store.db, this.instanceId);
+      await this.announce();
+    } catch (error) {
+      this.logger.error({ err: error }, 'could not release jobs');
+    }
   }
 }
