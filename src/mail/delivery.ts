@@ -13,6 +13,7 @@ import {
   type OutboxRow,
   recordInvitationDelivery,
   releaseClaims,
+  renewClaims,
   undeliveredCount,
 } from '../store/outbox.js';
 import type { Mailer, MailMessage } from './mailer.js';
@@ -25,7 +26,7 @@ export interface DeliveryOptions {
   /** The outbox keeps its own time (real time unless a test injects one). */
   clock?: Clock;
   random?: () => number;
-  /** How long a claim holds; a send cannot outlast it (the SMTP timeouts are shorter). */
+  /** How long a claim holds without a heartbeat: the time after which a dead claimer's messages go again. */
   leaseMs?: number;
   /** The slow poll behind LISTEN/NOTIFY, and the longest sleep on SQLite. */
   pollMs?: number;
@@ -78,7 +79,7 @@ export class Delivery {
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
-    this.leaseMs = options.leaseMs ?? 60_000;
+    this.leaseMs = options.leaseMs ?? 15_000;
     this.pollMs = options.pollMs ?? (store.dialect === 'postgres' ? 15_000 : 5_000);
   }
 
@@ -154,9 +155,21 @@ export class Delivery {
     return rows.length;
   }
 
+  private heartbeat: NodeJS.Timeout | null = null;
+
+  /** While sends are under way, their claims are renewed, so a slow mail server never loses them to another instance. */
   private track(work: Promise<void>): Promise<void> {
-    const tracked = work.finally(() => this.inFlight.delete(tracked));
+    const tracked = work.finally(() => {
+      this.inFlight.delete(tracked);
+      if (this.inFlight.size === 0 && this.heartbeat) {
+        clearInterval(this.heartbeat);
+        this.heartbeat = null;
+      }
+    });
     this.inFlight.add(tracked);
+    this.heartbeat ??= setInterval(() => {
+      renewClaims(this.store.db, this.instanceId, this.now() + this.leaseMs).catch(() => undefined);
+    }, this.leaseMs / 3).unref();
     return tracked;
   }
 
@@ -231,6 +244,8 @@ export class Delivery {
       }),
     ]);
     clearTimeout(timer);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
     await releaseClaims(this.store.db, this.instanceId, this.now()).catch((error: unknown) =>
       this.logger.error({ err: error }, 'could not release claimed mail'),
     );

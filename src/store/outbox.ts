@@ -120,15 +120,25 @@ export async function makeDueNow(tx: Db, id: string, now: number): Promise<boole
   return Number(result.numUpdatedRows) > 0;
 }
 
-/** When the next queued message falls due, to sleep exactly that long. */
+/** When the next message falls due (a queued one's time, or a claim's lease running out), to sleep exactly that long. */
 export async function nextDueAt(db: Db, kind: OutboxKind): Promise<number | null> {
   const row = await db
     .selectFrom('outbox')
-    .select((eb) => eb.fn.min('next_attempt_at').as('at'))
+    .select(sql<number | null>`min(case when status = 'queued' then next_attempt_at else lease_until end)`.as('at'))
     .where('kind', '=', kind)
-    .where('status', '=', 'queued')
+    .where('status', 'in', ['queued', 'sending'])
     .executeTakeFirst();
   return row?.at == null ? null : Number(row.at);
+}
+
+/** The heartbeat of a claimer with sends under way: its claims hold while it lives. */
+export async function renewClaims(db: Db, claimer: string, leaseUntil: number): Promise<void> {
+  await db
+    .updateTable('outbox')
+    .set({ lease_until: leaseUntil })
+    .where('claimed_by', '=', claimer)
+    .where('status', '=', 'sending')
+    .execute();
 }
 
 export async function undeliveredCount(db: Db): Promise<number> {
