@@ -4,7 +4,7 @@ import { type Clock, systemClock } from '../clock.js';
 import type { Context } from '../context.js';
 import { newId } from '../secrets.js';
 import type { Store } from '../store/database.js';
-import { claimJob, releaseJobs, renewJobLease } from '../store/jobs.js';
+import { claimJob, nextJobDueAt, releaseJobs, renewJobLease } from '../store/jobs.js';
 import type { DatasetsTable, JobsTable } from '../store/schema.js';
 import { runDedupeJob } from './dedupe.js';
 import { failJob, JobLost } from './jobs.js';
@@ -128,8 +128,9 @@ export class JobRunner {
         continue;
       }
       if (!this.active) break;
+      const sleepMs = await this.sleepMs();
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, this.pollMs);
+        const timer = setTimeout(done, sleepMs);
         function done() {
           clearTimeout(timer);
           resolve();
@@ -140,6 +141,14 @@ export class JobRunner {
         };
       });
     }
+  }
+
+  /** Until the next job may be claimed (a queued one, or a lease running out), at most the slow poll. */
+  private async sleepMs(): Promise<number> {
+    if (this.running.size >= this.concurrency) return this.pollMs;
+    const due = await nextJobDueAt(this.store.db).catch(() => null);
+    if (due === null) return this.pollMs;
+    return Math.max(50, Math.min(this.pollMs, due - this.clock.now() + 1));
   }
 
   /** Resolves once no job is queued or running here and none is due (tests). */

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db, Store } from './database.js';
 import type { JobsTable } from './schema.js';
 
@@ -62,6 +63,16 @@ export async function cancelJobRow(db: Db, jobId: string, now: number): Promise<
     .where('status', 'in', ['queued', 'running'])
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
+}
+
+/** When the next job may be claimed: now if one is queued, else when the first running job's lease runs out. */
+export async function nextJobDueAt(db: Db): Promise<number | null> {
+  const row = await db
+    .selectFrom('jobs')
+    .select(sql<number | null>`min(case when status = 'queued' then 0 else lease_until end)`.as('at'))
+    .where('status', 'in', ['queued', 'running'])
+    .executeTakeFirst();
+  return row?.at == null ? null : Number(row.at);
 }
 
 export async function findJob(db: Db, jobId: string): Promise<JobsTable | undefined> {

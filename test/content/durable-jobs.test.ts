@@ -107,6 +107,29 @@ describe.each(DATABASES)('durable processing jobs (%s)', (db) => {
     expect(await successors(source)).toEqual([]);
   });
 
+  it('gives a job back to the queue when its instance stops before it is done, and runs it again', async () => {
+    const { admin, source } = await bigDataset('stopped');
+    const resume = pauseProcessing(server);
+    let jobId: string;
+    try {
+      const started = await admin.post(`/api/v1/datasets/${source}/process`, { pipeline: 'dedupe' });
+      jobId = started.body.job.id;
+      await until(admin, jobId, (job) => job.done === 8);
+      // Shutting down: the step under way does not finish within the grace, so the job is left queued.
+      await server.ctx.jobs.stop(50);
+      expect((await admin.get(`/api/v1/jobs/${jobId}`)).body).toMatchObject({ status: 'queued' });
+    } finally {
+      resume();
+    }
+    // The interrupted work cannot commit: the job is no longer its.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await successors(source)).toEqual([]);
+    await server.ctx.jobs.start(server.ctx);
+    const job = await until(admin, jobId, (j) => j.status === 'succeeded' || j.status === 'failed');
+    expect(job).toMatchObject({ status: 'succeeded', done: 8, total: 8 });
+    expect(await successors(source)).toEqual([{ id: job.datasetId }]);
+  });
+
   it('commits the result once when a second runner takes over a job whose lease ran out and both finish', async () => {
     const { admin, source } = await bigDataset('raced');
     const resume = pauseProcessing(server);
