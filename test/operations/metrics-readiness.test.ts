@@ -44,6 +44,9 @@ describe.each(DATABASES)('metrics and readiness (%s)', (db) => {
     const remote = (headers: Record<string, string> = {}) =>
       server.app.inject({ method: 'GET', url: '/metrics', remoteAddress: '203.0.113.9', headers });
     expect((await remote()).statusCode).toBe(403);
+    // Relayed by a reverse proxy on this machine: not local.
+    const proxied = await server.app.inject({ method: 'GET', url: '/metrics', headers: { 'x-forwarded-for': '203.0.113.9' } });
+    expect(proxied.statusCode).toBe(403);
     expect((await remote({ authorization: 'Bearer wrong-token-of-same-len' })).statusCode).toBe(403);
     const withToken = await remote({ authorization: 'Bearer a-long-metrics-token' });
     expect(withToken.statusCode).toBe(200);

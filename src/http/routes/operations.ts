@@ -25,7 +25,9 @@ function bearerMatches(request: FastifyRequest, token: string): boolean {
  * missing token is 403.
  */
 function authorizeMetrics(request: FastifyRequest, token: string | undefined): void {
-  if (LOOPBACK.has(request.socket.remoteAddress ?? '')) return;
+  // A request relayed by a reverse proxy on the same machine comes from 127.0.0.1 too: it is not local.
+  const relayed = request.headers['x-forwarded-for'] !== undefined || request.headers.forwarded !== undefined;
+  if (LOOPBACK.has(request.socket.remoteAddress ?? '') && !relayed) return;
   if (token === undefined) throw new NotFound('Page');
   if (!bearerMatches(request, token)) throw new Forbidden('Metrics need the metrics token as a bearer token.');
 }
