@@ -129,6 +129,8 @@ export class Delivery {
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
+      // Woken while working out how long to sleep: do not sleep at all.
+      if (this.woken) return resolve();
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);

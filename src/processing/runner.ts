@@ -44,6 +44,7 @@ export class JobRunner {
   private active = false;
   private loop: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
+  private woken = false;
   private unlisten: (() => Promise<void>) | null = null;
 
   constructor(
@@ -76,6 +77,7 @@ export class JobRunner {
   }
 
   wake(): void {
+    this.woken = true;
     this.wakeUp?.();
   }
 
@@ -117,6 +119,7 @@ export class JobRunner {
 
   private async run(): Promise<void> {
     while (this.active) {
+      this.woken = false;
       let started: StartedJob | null = null;
       try {
         started = await this.runDue();
@@ -130,6 +133,7 @@ export class JobRunner {
       if (!this.active) break;
       const sleepMs = await this.sleepMs();
       await new Promise<void>((resolve) => {
+        if (this.woken) return resolve();
         const timer = setTimeout(done, sleepMs);
         function done() {
           clearTimeout(timer);
