@@ -221,7 +221,8 @@ export async function recordInvitationDelivery(
 export async function releaseClaims(db: Db, claimer: string, now: number): Promise<void> {
   await db
     .updateTable('outbox')
-    .set({ status: 'queued', lease_until: null, next_attempt_at: now })
+    // Not an attempt that failed: it is not counted.
+    .set((eb) => ({ status: 'queued', lease_until: null, next_attempt_at: now, attempts: eb('attempts', '-', 1) }))
     .where('claimed_by', '=', claimer)
     .where('status', '=', 'sending')
     .execute();
