@@ -43,7 +43,7 @@ export async function startInstance(database: BenchDatabase) {
     ipLimits: false,
   };
   const mailer = new SwitchMailer();
-  const tessera = await startTessera(config, pino({ level: 'warn' }), { mailer, delivery: { retryDelaysMs: [50] } });
+  const tessera = await startTessera(config, pino({ level: 'warn' }), { mailer, delivery: { retry: { delaysMs: [50] } } });
   return { ...tessera, mailer };
 }
 

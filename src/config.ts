@@ -35,6 +35,8 @@ export interface Config {
   signup: SignupMode;
   /** Per-caller-address limits on sign-up, login, reset and verification resend (IP_LIMITS). */
   ipLimits: boolean;
+  /** Opens GET /metrics to other addresses than 127.0.0.1, as a bearer token (METRICS_TOKEN). */
+  metricsToken?: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -146,5 +148,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     blobs: parseBlobs(env),
     signup: parseSignup(env.SIGNUP),
     ipLimits: parseSwitch('IP_LIMITS', env.IP_LIMITS, true),
+    metricsToken: env.METRICS_TOKEN || undefined,
   };
 }

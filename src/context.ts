@@ -3,6 +3,7 @@ import type { Clock } from './clock.js';
 import type { SignupMode } from './config.js';
 import type { BlobStore } from './content/blobs.js';
 import type { Delivery } from './mail/delivery.js';
+import type { JobRunner } from './processing/runner.js';
 import type { Db, Store } from './store/database.js';
 
 /** What every use case may use. Built once in main.ts (or by a test) and passed down. */
@@ -11,6 +12,7 @@ export interface Context {
   db: Db;
   clock: Clock;
   delivery: Delivery;
+  jobs: JobRunner;
   publicUrl: URL;
   logger: Logger;
   blobs: BlobStore;

@@ -2,6 +2,7 @@
  * Faults Tessera must survive:
  *   - PostgreSQL restarted under load: clients get 503 with Retry-After, then it recovers; nothing acknowledged is lost
  *   - the SMTP server down: invitations are created, and delivered once it is back
+ *   - kill -9 with mail queued while the SMTP server is down: every message arrives after the restart
  *   - kill -9 during a processing job: no half-made dataset after the restart
  *   - a full disk during an upload: a clear 507, no torn file, no row
  * It restarts the machine's PostgreSQL: run it alone, never beside other tests.
@@ -123,6 +124,36 @@ async function smtpDown(): Promise<void> {
   }
 }
 
+async function killWithMailQueued(kind: 'sqlite' | 'postgres'): Promise<void> {
+  const port = await freePort();
+  const env = await environment(kind, { SMTP_URL: `smtp://127.0.0.1:${port}` });
+  let [server] = await startServers(env.env, 1);
+  let sink: SmtpSink | null = null;
+  try {
+    const seeded = await seed(env.store, 1);
+    await env.store.db.updateTable('datasets').set({ visibility: 'external' }).execute();
+    const ds = `/api/v1/datasets/${seeded.lanes[0]!.datasetId}`;
+    const emails = Array.from({ length: 5 }, (_, i) => `queued-${i}@faults.test`);
+    const invited = await call(server!.url, seeded.adminToken, 'POST', `${ds}/invitations`, { emails, level: 'read' });
+    server!.child.kill('SIGKILL');
+    checks.check(invited.status === 201, `kill -9 with mail queued (${kind}): the invitations are created (${invited.status})`);
+    sink = await SmtpSink.start(port);
+    [server] = await startServers(env.env, 1);
+    const arrived = await Promise.all(emails.map((e) => sink!.waitFor((m) => m.to.includes(e), 60_000).catch(() => null)));
+    await new Promise((r) => setTimeout(r, 500));
+    const sharing = await call(server!.url, seeded.adminToken, 'GET', `${ds}/sharing`);
+    const deliveries = (sharing.body.invitations as { delivery: string }[]).map((i) => i.delivery);
+    checks.check(
+      arrived.every((m) => m !== null) && deliveries.length === emails.length && deliveries.every((d) => d === 'sent'),
+      `kill -9 with mail queued (${kind}): every message arrives after the restart and shows as sent (${deliveries.join(', ')})`,
+    );
+  } finally {
+    await stopServers([server!]);
+    await sink?.close();
+    await env.cleanup();
+  }
+}
+
 async function killDuringProcessing(): Promise<void> {
   const env = await environment('sqlite');
   let [server] = await startServers(env.env, 1);
@@ -214,6 +245,8 @@ async function fullDisk(): Promise<void> {
 
 await postgresRestartUnderLoad();
 await smtpDown();
+await killWithMailQueued('sqlite');
+await killWithMailQueued('postgres');
 await killDuringProcessing();
 await fullDisk();
 checks.finish();

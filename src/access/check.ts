@@ -1,5 +1,6 @@
 import { type ExpressionBuilder, sql } from 'kysely';
 import { Forbidden, NotFound } from '../errors.js';
+import { accessCheckDuration } from '../metrics.js';
 import type { Db } from '../store/database.js';
 import { dialectOf, Parameters, readerOf, readSql } from '../store/reader.js';
 import type { Database, DatasetsTable } from '../store/schema.js';
@@ -115,7 +116,8 @@ async function datasetWithFacts(db: Db, userId: string, datasetId: string, now: 
  * dataset. A caller acting through a scoped token gets at most the token's scope.
  */
 export async function checkAccess(db: Db, userId: string, datasetId: string, now: number): Promise<AuthorizedDataset | null> {
-  const row = await datasetWithFacts(db, userId, datasetId, now);
+  const timer = accessCheckDuration.startTimer();
+  const row = await datasetWithFacts(db, userId, datasetId, now).finally(timer);
   if (!row) return null;
   const { org_role: _role, team_rank: _team, direct_rank: _direct, ...dataset } = row;
   const facts = factsOf(row);

@@ -1,6 +1,7 @@
 import { HOUR } from '../clock.js';
 import { appLink, type Context, inTransaction } from '../context.js';
 import { Conflict, Forbidden, Gone, InvalidRequest, Unauthenticated } from '../errors.js';
+import { queueMail } from '../mail/outbox.js';
 import { passwordResetMail } from '../mail/templates.js';
 import { hashPassword, hashSecret, newId, newSecret, verifyPassword } from '../secrets.js';
 import type { Db } from '../store/database.js';
@@ -71,9 +72,10 @@ export async function signUp(ctx: Context, input: SignUpInput, caller: Caller): 
           email_verified: input.invited ? 1 : 0,
         })
         .execute();
+      // The verification mail is queued with the account: both are committed, or neither.
+      if (!input.invited) await sendVerification(ctx, tx, user);
       return { user, session: await startSession(ctx, tx, user.id, caller.userAgent) };
     });
-    if (!input.invited) await sendVerification(ctx, ctx.db, user);
     authEvent(ctx, 'signup', { userId: user.id, outcome: input.invited ? 'verified_by_invitation' : 'unverified', ip: caller.ip });
     return signedIn;
   } catch (error) {
@@ -157,8 +159,8 @@ export async function requestPasswordReset(ctx: Context, rawEmail: string, calle
       .insertInto('password_resets')
       .values({ token_hash: hashSecret(token), user_id: user.id, expires_at: expiresAt, used_at: null, created_at: now })
       .execute();
+    await queueMail(ctx, tx, passwordResetMail(user.email, appLink(ctx, `/reset#token=${token}`), expiresAt));
   });
-  ctx.delivery.enqueue(passwordResetMail(user.email, appLink(ctx, `/reset#token=${token}`), expiresAt));
   authEvent(ctx, 'password_reset.requested', { userId: user.id, outcome: 'mailed', ip: caller.ip });
 }
 

@@ -1,6 +1,7 @@
 import { DAY } from '../clock.js';
 import { appLink, type Context, inTransaction } from '../context.js';
 import { Gone, Unauthenticated } from '../errors.js';
+import { queueMail } from '../mail/outbox.js';
 import { verificationMail } from '../mail/templates.js';
 import { hashSecret, newSecret } from '../secrets.js';
 import type { Db } from '../store/database.js';
@@ -10,17 +11,17 @@ import { markEmailVerified, type User } from './users.js';
 
 const VERIFICATION_LIFETIME_MS = DAY;
 
-/** Mails a new verification link; every older unused link of the account dies. */
-export async function sendVerification(ctx: Context, db: Db, user: User): Promise<void> {
+/** Queues a new verification link in `tx`; every older unused link of the account dies. */
+export async function sendVerification(ctx: Context, tx: Db, user: User): Promise<void> {
   const now = ctx.clock.now();
   const token = newSecret();
   const expiresAt = now + VERIFICATION_LIFETIME_MS;
-  await db.deleteFrom('email_verifications').where('user_id', '=', user.id).where('used_at', 'is', null).execute();
-  await db
+  await tx.deleteFrom('email_verifications').where('user_id', '=', user.id).where('used_at', 'is', null).execute();
+  await tx
     .insertInto('email_verifications')
     .values({ token_hash: hashSecret(token), user_id: user.id, expires_at: expiresAt, used_at: null, created_at: now })
     .execute();
-  ctx.delivery.enqueue(verificationMail(user.email, appLink(ctx, `/verify#token=${token}`), expiresAt));
+  await queueMail(ctx, tx, verificationMail(user.email, appLink(ctx, `/verify#token=${token}`), expiresAt));
 }
 
 /**
@@ -63,6 +64,6 @@ export async function resendVerification(ctx: Context, user: User, callerAddress
   await spendForAddress(ctx, 'verificationResend', callerAddress);
   if (user.emailVerified) return;
   await spend(ctx, `verification-mails:${user.id}`, VERIFICATION_MAILS_OF_ACCOUNT, callerAddress);
-  await sendVerification(ctx, ctx.db, user);
+  await inTransaction(ctx, (tx) => sendVerification(ctx, tx, user));
   authEvent(ctx, 'email.verification_sent', { userId: user.id, outcome: 'mailed', ip: callerAddress });
 }

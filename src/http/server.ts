@@ -19,6 +19,8 @@ import { auditRoutes } from './routes/audit.js';
 import { contentRoutes, MAX_FILES_PER_UPLOAD } from './routes/content.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { invitationRoutes } from './routes/invitations.js';
+import { mailRoutes } from './routes/mail.js';
+import { operationsRoutes } from './routes/operations.js';
 import { orgRoutes } from './routes/orgs.js';
 import { processingRoutes } from './routes/processing.js';
 import { projectRoutes } from './routes/projects.js';
@@ -60,6 +62,9 @@ function refuseNul(_key: string, value: unknown): unknown {
 
 export interface ServerOptions {
   webRoot?: string;
+  /** True while the instance shuts down (GET /readyz answers 503). */
+  isDraining?: () => boolean;
+  metricsToken?: string | undefined;
 }
 
 export async function buildServer(ctx: Context, options: ServerOptions = {}): Promise<FastifyInstance> {
@@ -129,6 +134,7 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
     await sql`select 1`.execute(ctx.db);
     return reply.send({ status: 'ok' });
   });
+  operationsRoutes(app, ctx, { isDraining: options.isDraining ?? (() => false), metricsToken: options.metricsToken });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(
@@ -145,6 +151,7 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
       contentRoutes(t, ctx);
       projectRoutes(t, ctx);
       processingRoutes(t, ctx);
+      mailRoutes(t, ctx);
     },
     { prefix: '/api/v1' },
   );

@@ -6,6 +6,7 @@ import { type Context, inTransaction } from '../context.js';
 import { Conflict, NotFound } from '../errors.js';
 import { hashSecret, newSecret } from '../secrets.js';
 import type { Db } from '../store/database.js';
+import { dropUndeliveredForInvitation } from '../store/outbox.js';
 import {
   INVITATION_LIFETIME_MS,
   type InvitationRow,
@@ -150,8 +151,8 @@ export async function resendInvitation(ctx: Context, actorId: string, invitation
       { expiresAt: iso(row.expires_at) },
       { expiresAt: iso(next.expires_at) },
     );
+    await mailInvitations(ctx, tx, [{ row: next, token }]);
   });
-  await mailInvitations(ctx, [{ row: next, token }]);
   return (await viewsOf(ctx, [row.id]))[0]!;
 }
 
@@ -169,5 +170,6 @@ export async function revokeInvitation(ctx: Context, actorId: string, invitation
       .executeTakeFirst();
     if (Number(updated.numUpdatedRows) === 0) throw new Conflict('invitation_not_pending', 'This invitation is no longer pending.');
     await recordInvitationEvent(ctx, tx, actorId, row, 'invitation.revoked', { status: 'pending' }, { status: 'revoked' });
+    await dropUndeliveredForInvitation(tx, row.id);
   });
 }

@@ -7,6 +7,7 @@ import { HOUR, iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { Conflict, InvalidRequest, RateLimited } from '../errors.js';
 import type { MailMessage } from '../mail/mailer.js';
+import { queueMail } from '../mail/outbox.js';
 import { datasetInvitationMail, orgInvitationMail } from '../mail/templates.js';
 import { orgName } from '../orgs/orgs.js';
 import { hashSecret, newId, newSecret } from '../secrets.js';
@@ -121,15 +122,15 @@ async function writeInvitations(
 }
 
 /** Composes the e-mail for an invitation row and the secret of its current link. */
-async function invitationMail(ctx: Context, row: InvitationRow, token: string): Promise<MailMessage> {
-  const inviter = await ctx.db.selectFrom('users').select('name').where('id', '=', row.invited_by).executeTakeFirst();
+async function invitationMail(ctx: Context, tx: Db, row: InvitationRow, token: string): Promise<MailMessage> {
+  const inviter = await tx.selectFrom('users').select('name').where('id', '=', row.invited_by).executeTakeFirst();
   const inviterName = inviter?.name ?? 'Someone';
-  const org = await orgName(ctx.db, row.org_id);
+  const org = await orgName(tx, row.org_id);
   const link = inviteLink(ctx, token);
   if (row.kind === 'org') {
     return orgInvitationMail({ to: row.email, inviterName, orgName: org, role: row.role ?? 'member', link, expiresAt: row.expires_at });
   }
-  const dataset = await ctx.db.selectFrom('datasets').select('name').where('id', '=', row.dataset_id!).executeTakeFirstOrThrow();
+  const dataset = await tx.selectFrom('datasets').select('name').where('id', '=', row.dataset_id!).executeTakeFirstOrThrow();
   return datasetInvitationMail({
     to: row.email,
     inviterName,
@@ -141,25 +142,14 @@ async function invitationMail(ctx: Context, row: InvitationRow, token: string): 
   });
 }
 
-export async function mailInvitations(ctx: Context, written: { row: InvitationRow; token: string }[]): Promise<void> {
+/**
+ * Queues each invitation's e-mail in the transaction that wrote it; the invitation's `delivery`
+ * follows its message (queued → sent | failed) and tells the inviter how it went.
+ */
+export async function mailInvitations(ctx: Context, tx: Db, written: { row: InvitationRow; token: string }[]): Promise<void> {
   for (const { row, token } of written) {
-    deliverInvitation(ctx, row.id, row.token_hash, await invitationMail(ctx, row, token));
+    await queueMail(ctx, tx, await invitationMail(ctx, tx, row, token), { orgId: row.org_id, invitationId: row.id });
   }
-}
-
-/** Mails an invitation in the background; its `delivery` field tells the inviter how it went. */
-function deliverInvitation(ctx: Context, invitationId: string, tokenHash: string, message: MailMessage): void {
-  // Only the current link's outcome is recorded: a resend replaces the hash and the old attempt goes quiet.
-  const mark = (set: { delivery: 'sent' | 'failed' | 'queued'; last_error: string | null }) =>
-    ctx.db.updateTable('invitations').set(set).where('id', '=', invitationId).where('token_hash', '=', tokenHash).execute();
-  ctx.delivery.enqueue(message, {
-    onSent: async () => {
-      await mark({ delivery: 'sent', last_error: null });
-    },
-    onAttemptFailed: async (error, final) => {
-      await mark({ delivery: final ? 'failed' : 'queued', last_error: error });
-    },
-  });
 }
 
 export async function viewsOf(ctx: Context, ids: string[]): Promise<InvitationView[]> {
@@ -209,15 +199,16 @@ export async function inviteToDataset(
   const { dataset } = await authorizeDataset(ctx.db, inviterId, datasetId, 'admin', ctx.clock.now());
   const written = await inTransaction(ctx, async (tx) => {
     await assertInvitable(tx, dataset, emails);
-    return writeInvitations(
+    const rows = await writeInvitations(
       ctx,
       tx,
       inviterId,
       { kind: 'dataset', orgId: dataset.org_id, datasetId, level: rankOf(input.level), role: null },
       emails,
     );
+    await mailInvitations(ctx, tx, rows);
+    return rows;
   });
-  await mailInvitations(ctx, written);
   return viewsOf(
     ctx,
     written.map((w) => w.row.id),
@@ -237,9 +228,10 @@ export async function inviteToOrg(
     if (already.length > 0) {
       throw new Conflict('already_member', `Already members of the organization: ${already.join(', ')}.`, { emails: already });
     }
-    return writeInvitations(ctx, tx, inviterId, { kind: 'org', orgId, datasetId: null, level: null, role: input.role }, emails);
+    const rows = await writeInvitations(ctx, tx, inviterId, { kind: 'org', orgId, datasetId: null, level: null, role: input.role }, emails);
+    await mailInvitations(ctx, tx, rows);
+    return rows;
   });
-  await mailInvitations(ctx, written);
   return viewsOf(
     ctx,
     written.map((w) => w.row.id),

@@ -1,64 +1,255 @@
+import { sql } from 'kysely';
 import type { Logger } from 'pino';
+import { type Clock, systemClock } from '../clock.js';
+import { deliveryFailures } from '../metrics.js';
+import { newId } from '../secrets.js';
+import type { Db, Store } from '../store/database.js';
+import {
+  claimDueMessages,
+  lockInvitation,
+  markAttemptFailed,
+  markSent,
+  nextDueAt,
+  type OutboxRow,
+  recordInvitationDelivery,
+  releaseClaims,
+  renewClaims,
+  undeliveredCount,
+} from '../store/outbox.js';
 import type { Mailer, MailMessage } from './mailer.js';
+import { DEFAULT_RETRY_POLICY, nextAttemptAt, type RetryPolicy } from './retry.js';
 
-export interface DeliveryOutcome {
-  onSent(): Promise<void>;
-  onAttemptFailed(error: string, final: boolean): Promise<void>;
-}
+export const OUTBOX_CHANNEL = 'tessera_outbox';
 
 export interface DeliveryOptions {
-  /** Delay before retry n (1-based); the default backs off 2 s, 8 s, 32 s, 2 min, 8 min. */
-  retryDelaysMs: number[];
+  retry?: RetryPolicy;
+  /** The outbox keeps its own time (real time unless a test injects one). */
+  clock?: Clock;
+  random?: () => number;
+  /** How long a claim holds without a heartbeat: the time after which a dead claimer's messages go again. */
+  leaseMs?: number;
+  /** The slow poll behind LISTEN/NOTIFY, and the longest sleep on SQLite. */
+  pollMs?: number;
+  /** The Message-ID domain: `<msg_…@domain>`, the same on every attempt. */
+  messageIdDomain?: string;
+  /** Called when a message fails for good (metrics). */
+  onFailed?: (kind: string) => void;
 }
 
-export const DEFAULT_RETRY_DELAYS_MS = [2_000, 8_000, 32_000, 128_000, 512_000];
+const BATCH = 5;
+
+/** The reason of a failed send in words for people; the details (host, port, reply) stay in the log. */
+export function describeMailError(error: unknown): string {
+  const e = error as { code?: string; responseCode?: number };
+  if (typeof e?.responseCode === 'number' || e?.code === 'EENVELOPE' || e?.code === 'EMESSAGE') {
+    return 'the mail server refused the message';
+  }
+  if (['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED', 'EGREETING'].includes(e?.code ?? '')) {
+    return 'the mail server could not be reached';
+  }
+  return 'the message could not be sent';
+}
 
 /**
- * Sends mail in the background with back-off, so a slow or failing SMTP server never
- * fails the request that caused the mail. Outcomes are reported through callbacks
- * (an invitation records them as its `delivery` status).
+ * Delivers the mail outbox: whichever instance is alive claims due messages for a lease, sends
+ * them and records the outcome (and the invitation's `delivery`). Woken by NOTIFY on PostgreSQL,
+ * by `queueMail` itself on SQLite, and by a slow poll either way. At least once: a claimer that
+ * dies mid-send leaves a row whose lease runs out, and the message goes again with the same Message-ID.
  */
 export class Delivery {
+  readonly instanceId = newId('inst');
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly retry: RetryPolicy;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
   private readonly inFlight = new Set<Promise<void>>();
-  private closed = false;
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wakeUp: (() => void) | null = null;
+  private woken = false;
+  private unlisten: (() => Promise<void>) | null = null;
 
   constructor(
+    private readonly store: Store,
     private readonly mailer: Mailer,
     private readonly logger: Logger,
-    private readonly options: DeliveryOptions = { retryDelaysMs: DEFAULT_RETRY_DELAYS_MS },
-  ) {}
-
-  enqueue(message: MailMessage, outcome?: DeliveryOutcome): void {
-    const job = this.run(message, outcome).finally(() => this.inFlight.delete(job));
-    this.inFlight.add(job);
+    private readonly options: DeliveryOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+    this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.leaseMs = options.leaseMs ?? 15_000;
+    this.pollMs = options.pollMs ?? (store.dialect === 'postgres' ? 15_000 : 5_000);
   }
 
-  private async run(message: MailMessage, outcome?: DeliveryOutcome): Promise<void> {
-    const delays = this.options.retryDelaysMs;
-    for (let attempt = 0; ; attempt += 1) {
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** Inside the transaction that queued a message: tells every instance once it commits. */
+  async announce(tx: Db): Promise<void> {
+    if (this.store.dialect === 'postgres') await sql`select pg_notify(${OUTBOX_CHANNEL}, 'mail')`.execute(tx);
+    // SQLite has one writer: the claim waits for the connection, so it runs after the commit.
+    else setImmediate(() => this.wake());
+  }
+
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    if (this.store.listen) this.unlisten = await this.store.listen(OUTBOX_CHANNEL, () => this.wake());
+    this.loop = this.run();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      this.woken = false;
+      let claimed = 0;
       try {
-        await this.mailer.send(message);
-        await outcome?.onSent();
-        return;
+        claimed = await this.deliverDue();
       } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        const final = attempt >= delays.length || this.closed;
-        this.logger.warn({ to: message.to, attempt: attempt + 1, final, reason }, 'mail delivery failed');
-        await outcome?.onAttemptFailed(reason.slice(0, 500), final).catch((e: unknown) => {
-          this.logger.error({ err: e }, 'could not record a delivery failure');
-        });
-        if (final) return;
-        await new Promise((resolve) => setTimeout(resolve, delays[attempt]));
+        this.logger.error({ err: error }, 'the mail outbox could not be read');
       }
+      if (!this.running) break;
+      if (claimed > 0 || this.woken) continue;
+      await this.sleep(await this.sleepMs());
     }
   }
 
-  /** Waits for every message under way (tests, graceful shutdown). */
-  async drain(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  private async sleepMs(): Promise<number> {
+    const due = await nextDueAt(this.store.db, 'mail').catch(() => null);
+    if (due === null) return this.pollMs;
+    return Math.max(0, Math.min(this.pollMs, due - this.now()));
   }
 
-  close(): void {
-    this.closed = true;
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      // Woken while working out how long to sleep: do not sleep at all.
+      if (this.woken) return resolve();
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = () => {
+        this.wakeUp = null;
+        done();
+      };
+    });
+  }
+
+  /** Claims one batch of due messages and delivers them; resolves to how many it claimed. */
+  async deliverDue(): Promise<number> {
+    const now = this.now();
+    const rows = await claimDueMessages(this.store, {
+      kind: 'mail',
+      claimer: this.instanceId,
+      now,
+      leaseUntil: now + this.leaseMs,
+      limit: BATCH,
+    });
+    await Promise.all(rows.map((row) => this.track(this.deliver(row))));
+    return rows.length;
+  }
+
+  private heartbeat: NodeJS.Timeout | null = null;
+
+  /** While sends are under way, their claims are renewed, so a slow mail server never loses them to another instance. */
+  private track(work: Promise<void>): Promise<void> {
+    const tracked = work.finally(() => {
+      this.inFlight.delete(tracked);
+      if (this.inFlight.size === 0 && this.heartbeat) {
+        clearInterval(this.heartbeat);
+        this.heartbeat = null;
+      }
+    });
+    this.inFlight.add(tracked);
+    this.heartbeat ??= setInterval(() => {
+      renewClaims(this.store.db, this.instanceId, this.now() + this.leaseMs).catch(() => undefined);
+    }, this.leaseMs / 3).unref();
+    return tracked;
+  }
+
+  private async deliver(row: OutboxRow): Promise<void> {
+    if (row.payload === null) return;
+    const message = JSON.parse(row.payload) as MailMessage;
+    const domain = this.options.messageIdDomain ?? 'tessera.local';
+    try {
+      await this.mailer.send({ ...message, messageId: `<${row.id}@${domain}>` });
+    } catch (error) {
+      await this.recordFailure(row, error);
+      return;
+    }
+    await this.store.db
+      .transaction()
+      .execute(async (tx) => {
+        if (row.invitation_id) await lockInvitation(this.store, tx, row.invitation_id);
+        if ((await markSent(tx, row.id, this.instanceId, this.now())) && row.invitation_id) {
+          await recordInvitationDelivery(tx, row.invitation_id, 'sent', null);
+        }
+      })
+      .catch((error: unknown) => this.logger.error({ err: error, messageId: row.id }, 'could not record a delivered mail'));
+  }
+
+  private async recordFailure(row: OutboxRow, error: unknown): Promise<void> {
+    const reason = describeMailError(error);
+    const now = this.now();
+    const next = nextAttemptAt(this.retry, row.attempts, Number(row.created_at), now, this.random);
+    this.logger.warn(
+      {
+        err: error,
+        messageId: row.id,
+        attempt: row.attempts,
+        final: next === null,
+        retryAt: next === null ? undefined : new Date(next).toISOString(),
+      },
+      'mail delivery failed',
+    );
+    await this.store.db
+      .transaction()
+      .execute(async (tx) => {
+        if (row.invitation_id) await lockInvitation(this.store, tx, row.invitation_id);
+        const recorded = await markAttemptFailed(tx, { id: row.id, claimer: this.instanceId, error: reason, nextAttemptAt: next, now });
+        if (recorded && row.invitation_id)
+          await recordInvitationDelivery(tx, row.invitation_id, next === null ? 'failed' : 'queued', reason);
+        if (recorded) deliveryFailures.inc({ kind: row.kind, final: String(next === null) });
+        if (recorded && next === null) this.options.onFailed?.(row.kind);
+      })
+      .catch((failure: unknown) => this.logger.error({ err: failure, messageId: row.id }, 'could not record a delivery failure'));
+  }
+
+  /** Resolves once no message is waiting or being sent (tests): every one is sent or failed for good. */
+  async drain(): Promise<void> {
+    while ((await undeliveredCount(this.store.db)) > 0) {
+      if ((await this.deliverDue()) === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  /**
+   * Stops claiming; sends under way get up to `graceMs` to finish. What is left stays queued and
+   * is released, due at once, for whichever instance is alive (or this one after a restart).
+   */
+  async stop(graceMs: number): Promise<void> {
+    this.running = false;
+    this.wakeUp?.();
+    await this.unlisten?.();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([this.loop, ...this.inFlight]),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+    await releaseClaims(this.store.db, this.instanceId, this.now()).catch((error: unknown) =>
+      this.logger.error({ err: error }, 'could not release claimed mail'),
+    );
   }
 }

@@ -8,6 +8,8 @@ export interface MailMessage {
   subject: string;
   text: string;
   html: string;
+  /** `<id@domain>`, the same on every attempt, so a receiver can tell a repeat from a new message. */
+  messageId?: string;
 }
 
 /** One interface for every way mail leaves Tessera. `send` rejects when the message did not leave. */
@@ -17,7 +19,8 @@ export interface Mailer {
 }
 
 export function smtpMailer(smtpUrl: string, from: string): Mailer {
-  const transport = nodemailer.createTransport(smtpUrl);
+  // Shorter than nodemailer's defaults (up to 10 min), so a send never outlasts the outbox lease.
+  const transport = nodemailer.createTransport({ url: smtpUrl, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000 });
   return {
     async send(message) {
       await transport.sendMail({ from, ...message });

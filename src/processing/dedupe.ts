@@ -8,8 +8,9 @@ import { type Context, inTransaction } from '../context.js';
 import { Conflict, Forbidden } from '../errors.js';
 import { newId, newSortableId } from '../secrets.js';
 import type { Db } from '../store/database.js';
+import { findJob } from '../store/jobs.js';
 import type { AnnotationsTable, DatasetsTable, ItemsTable, JobsTable, LayersTable } from '../store/schema.js';
-import { finishJob, reportProgress, runJob, startJob } from './jobs.js';
+import { finishJob, queueJob, reportProgress } from './jobs.js';
 
 const PAGE = 500;
 
@@ -41,15 +42,47 @@ export async function processDataset(
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('dataset_id', '=', datasetId)
     .executeTakeFirstOrThrow();
-  const job = await startJob(ctx, {
+  const job = await queueJob(ctx, {
     kind: 'dedupe',
     orgId: source.org_id,
     sourceDatasetId: datasetId,
     startedBy: actorId,
     total: Number(count.n),
+    carrySharing: input.carrySharing === true,
   });
-  const outcome = await runJob(ctx, job, () => dedupe(ctx, job, source, actorId, input.carrySharing === true));
-  return outcome.kind === 'done' ? { kind: 'done', dataset: outcome.result } : outcome;
+  return awaitSmallJob(ctx, job);
+}
+
+/**
+ * The caller gets the new dataset when the job is small (at most `processInlineLimit` items)
+ * and finishes within `processInlineWaitMs`; otherwise the job as it stands, to follow its
+ * progress while it runs here or on another instance.
+ */
+async function awaitSmallJob(ctx: Context, job: JobsTable): Promise<ProcessOutcome> {
+  const started = await ctx.jobs.runNow(job.id);
+  const current = async () => ({ kind: 'running' as const, job: (await findJob(ctx.db, job.id)) ?? job });
+  if (!started) return current();
+  // In the background a failure is recorded on the job; nobody awaits the promise.
+  started.result.catch(() => {});
+  if (job.total > ctx.processInlineLimit) return { kind: 'running', job: started.job };
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), ctx.processInlineWaitMs);
+  });
+  try {
+    const finished = await Promise.race([started.result.then((dataset) => ({ dataset })), waited]);
+    if (finished) return { kind: 'done', dataset: finished.dataset };
+  } finally {
+    clearTimeout(timer);
+  }
+  return current();
+}
+
+/** Runs a queued dedupe job on this instance: as its starter asked, whoever runs it. */
+export async function runDedupeJob(ctx: Context, job: JobsTable): Promise<DatasetsTable> {
+  const source = await ctx.db.selectFrom('datasets').selectAll().where('id', '=', job.source_dataset_id).executeTakeFirst();
+  if (!source) throw datasetDeleted();
+  return dedupe(ctx, job, source, job.started_by, job.carry_sharing === 1);
 }
 
 async function dedupe(ctx: Context, job: JobsTable, source: DatasetsTable, actorId: string, carrySharing: boolean): Promise<DatasetsTable> {
@@ -142,6 +175,7 @@ async function writeCopy(
     updated_at: now,
   };
   await inTransaction(ctx, async (tx) => {
+    await finishJob(tx, job, dataset.id, now);
     if (!(await sourceExists(tx, source.id))) throw datasetDeleted();
     await tx.insertInto('datasets').values(dataset).execute();
     await copyContent(tx, dataset.id, plan, now);
@@ -161,7 +195,6 @@ async function writeCopy(
       before: { datasetId: source.id, items: job.total },
       after: { pipeline: 'dedupe', items: plan.items.length, carrySharing },
     });
-    await finishJob(tx, job, dataset.id, now);
   });
   return dataset;
 }

@@ -6,6 +6,7 @@ import { iso } from '../clock.js';
 import { appLink, type Context, inTransaction } from '../context.js';
 import { Conflict, InvalidRequest, NotFound } from '../errors.js';
 import { invitationsWithInviter, invitationView } from '../invitations/model.js';
+import { queueMail } from '../mail/outbox.js';
 import { grantNotificationMail } from '../mail/templates.js';
 import { orgName } from '../orgs/orgs.js';
 import { teamInOrg } from '../teams/teams.js';
@@ -126,7 +127,7 @@ export async function setUserGrant(
   const expiresAt = requireFuture(input.expiresAt, now);
   const grantee = await findUser(ctx.db, userId);
   if (!grantee) throw new NotFound('User');
-  const before = await inTransaction(ctx, async (tx) => {
+  await inTransaction(ctx, async (tx) => {
     const member = await tx
       .selectFrom('org_members')
       .select('role')
@@ -170,23 +171,21 @@ export async function setUserGrant(
       before: previous ? { level: levelOf(previous.level), expiresAt: iso(previous.expires_at) } : null,
       after: { level: input.level, expiresAt: iso(expiresAt) },
     });
-    return previous;
-  });
-  const live = before && (before.expires_at === null || before.expires_at > now);
-  if (userId !== actorId && (!live || before.level !== rankOf(input.level))) {
-    const granter = await findUser(ctx.db, actorId);
-    ctx.delivery.enqueue(
-      grantNotificationMail({
+    const live = previous && (previous.expires_at === null || previous.expires_at > now);
+    if (userId !== actorId && (!live || previous.level !== level)) {
+      const granter = await findUser(tx, actorId);
+      const notice = grantNotificationMail({
         to: grantee.email,
         granterName: granter?.name ?? 'Someone',
         datasetName: dataset.name,
-        orgName: await orgName(ctx.db, dataset.org_id),
+        orgName: await orgName(tx, dataset.org_id),
         level: input.level,
         link: appLink(ctx, `/datasets/${datasetId}`),
         expiresAt,
-      }),
-    );
-  }
+      });
+      await queueMail(ctx, tx, notice, { orgId: dataset.org_id });
+    }
+  });
   return (await userGrantViews(ctx, datasetId, userId))[0]!;
 }
 

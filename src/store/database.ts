@@ -17,6 +17,11 @@ export interface Store {
   dialect: Dialect;
   /** The PostgreSQL schema Tessera lives in, when not the default search path. */
   schema?: string | undefined;
+  /**
+   * PostgreSQL only: calls `onNotify` on every NOTIFY on `channel`, over a connection of its own
+   * that reconnects when dropped. Resolves to a function that stops listening.
+   */
+  listen?(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -47,10 +52,47 @@ function openPostgres(url: string, schema: string | undefined): Db {
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
+function postgresListener(url: string) {
+  return async (channel: string, onNotify: () => void) => {
+    let client: pg.Client | null = null;
+    let stopped = false;
+    const connect = async (): Promise<void> => {
+      if (stopped) return;
+      const next = new pg.Client({ connectionString: url });
+      next.on('notification', (n) => {
+        if (n.channel === channel) onNotify();
+      });
+      next.on('error', () => {
+        client = null;
+        next.end().catch(() => {});
+        // Missed notifications are covered by the listener's slow poll; reconnect shortly.
+        setTimeout(() => void connect().catch(() => {}), 1_000).unref();
+      });
+      try {
+        await next.connect();
+        await next.query(`listen ${channel}`);
+        client = next;
+        if (stopped) await next.end();
+      } catch {
+        next.end().catch(() => {});
+        setTimeout(() => void connect().catch(() => {}), 1_000).unref();
+      }
+    };
+    await connect();
+    return async () => {
+      stopped = true;
+      await client?.end().catch(() => {});
+    };
+  };
+}
+
 export async function openStore(config: DatabaseConfig): Promise<Store> {
-  const db = config.kind === 'sqlite' ? openSqlite(config.file) : openPostgres(config.url, config.schema);
-  const schema = config.kind === 'postgres' ? config.schema : undefined;
-  return { db, dialect: config.kind, schema, close: () => db.destroy() };
+  if (config.kind === 'sqlite') {
+    const db = openSqlite(config.file);
+    return { db, dialect: 'sqlite', close: () => db.destroy() };
+  }
+  const db = openPostgres(config.url, config.schema);
+  return { db, dialect: 'postgres', schema: config.schema, listen: postgresListener(config.url), close: () => db.destroy() };
 }
 
 export async function migrate(store: Store): Promise<void> {

@@ -210,6 +210,28 @@ export interface JobsTable {
   error: string | null;
   created_at: number;
   updated_at: number;
+  /** Until when the instance running the job holds it; renewed as its heartbeat. */
+  lease_until: number | null;
+  claimed_by: string | null;
+  carry_sharing: number;
+}
+
+export interface OutboxTable {
+  id: string;
+  kind: 'mail';
+  status: 'queued' | 'sending' | 'sent' | 'failed';
+  /** The rendered message as JSON; null once delivered, so no link secret stays at rest. */
+  payload: string | null;
+  recipient: string;
+  org_id: string | null;
+  invitation_id: string | null;
+  attempts: number;
+  next_attempt_at: number;
+  lease_until: number | null;
+  claimed_by: string | null;
+  last_error: string | null;
+  created_at: number;
+  finished_at: number | null;
 }
 
 /** A blob an instance holds while an item row about to point to it commits (migration 008). */
@@ -243,4 +265,5 @@ export interface Database {
   project_datasets: ProjectDatasetsTable;
   jobs: JobsTable;
   blob_holds: BlobHoldsTable;
+  outbox: OutboxTable;
 }

@@ -72,6 +72,7 @@ export async function startWebServer() {
     clock,
     app: tessera.app,
     ctx: tessera.ctx,
+    mailer,
     /** The newest link of `kind` mailed to `email`. */
     async link(email: string, kind: 'invite' | 'reset' | 'verify' = 'invite'): Promise<string> {
       await tessera.ctx.delivery.drain();

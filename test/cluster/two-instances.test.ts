@@ -13,7 +13,8 @@ describe('two instances on one PostgreSQL: every change is in force on the other
   let b: TestServer;
   beforeAll(async () => {
     a = await startTestServer({ db: 'postgres' });
-    b = await startTestServer({ db: 'postgres', database: a.database, clock: a.clock });
+    // One outbox, delivered by either instance: both hand mail to the same mailbox.
+    b = await startTestServer({ db: 'postgres', database: a.database, clock: a.clock, mailer: a.mailer! });
   });
   afterAll(async () => {
     await b.close();

@@ -33,6 +33,7 @@ export interface TestServerOptions {
   /** Mail goes to the dev outbox under the data directory, as with no SMTP_URL. */
   outbox?: boolean;
   retryDelaysMs?: number[];
+  metricsToken?: string;
   maxUploadBytes?: number;
   /** Where item files go; DATA_DIR/blobs unless told. */
   blobs?: BlobConfig;
@@ -76,6 +77,7 @@ export async function startTestServer(options: TestServerOptions) {
     blobs: options.blobs ?? { kind: 'filesystem' },
     signup: options.signup ?? 'open',
     ipLimits: options.ipLimits ?? false,
+    metricsToken: options.metricsToken,
   };
   const mailer = options.smtp || options.smtpUrl || options.outbox ? undefined : (options.mailer ?? new MemoryMailer());
   const overrides: Overrides = {
@@ -83,7 +85,7 @@ export async function startTestServer(options: TestServerOptions) {
     processInlineWaitMs: options.processInlineWaitMs ?? 60_000,
     clock,
     ...(mailer ? { mailer } : {}),
-    delivery: { retryDelaysMs: options.retryDelaysMs ?? [20, 40, 80] },
+    delivery: { retry: { delaysMs: options.retryDelaysMs ?? [20, 40, 80] } },
   };
   const tessera = await startTessera(config, logger, overrides);
   await tessera.app.ready();

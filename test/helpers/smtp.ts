@@ -16,6 +16,8 @@ export class SmtpSink {
   readonly messages: ReceivedMail[] = [];
   /** While true, every message is refused with a temporary failure. */
   failing = false;
+  /** How long the server takes to answer each message's DATA: a slow conversation. */
+  delayMs = 0;
   private waiters: (() => void)[] = [];
   private constructor(
     private readonly server: SMTPServer,
@@ -31,7 +33,8 @@ export class SmtpSink {
       onData(stream, _session, callback) {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
+        stream.on('end', async () => {
+          if (sink.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, sink.delayMs));
           if (sink.failing) {
             callback(Object.assign(new Error('Mailbox temporarily unavailable'), { responseCode: 451 }));
             return;

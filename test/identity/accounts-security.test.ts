@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectError } from '../api/errors.js';
 import { Actor, logIn, PASSWORD, signUp, uniqueEmail } from '../helpers/client.js';
 import { DATABASES } from '../helpers/databases.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { MemoryMailer, startTestServer, type TestServer } from '../helpers/server.js';
 import { upload } from '../helpers/upload.js';
 import { mailedToken, mintToken, verifyEmail, world } from '../helpers/world.js';
 
@@ -212,15 +212,17 @@ describe.each(DATABASES)('limits per account and caller address (%s)', (db) => {
 
 describe.each(DATABASES)('sign-up modes (%s)', (db) => {
   it('open, invite-only (only from an invitation link) and closed', async () => {
-    const inviteOnly = await startTestServer({ db, signup: 'invite-only' });
-    const closed = await startTestServer({ db, signup: 'closed', database: inviteOnly.database });
+    // Three instances on one database deliver each other's queued mail: one mailbox for all.
+    const mailer = new MemoryMailer();
+    const inviteOnly = await startTestServer({ db, signup: 'invite-only', mailer });
+    const closed = await startTestServer({ db, signup: 'closed', database: inviteOnly.database, mailer });
     try {
       const body = () => ({ email: uniqueEmail('new'), password: NEW_PASSWORD, name: 'New' });
       expectError(await new Actor(inviteOnly.app).post('/api/v1/auth/signup', body()), 403, 'signup_closed');
       expectError(await new Actor(closed.app).post('/api/v1/auth/signup', body()), 403, 'signup_closed');
 
       // The world's first admin cannot sign up here; make one on the open test server's sibling database.
-      const open = await startTestServer({ db, database: inviteOnly.database });
+      const open = await startTestServer({ db, database: inviteOnly.database, mailer });
       try {
         const w = await world(open).org('acme').dataset('cams', { tier: 'external' }).build();
         const partner = uniqueEmail('partner');

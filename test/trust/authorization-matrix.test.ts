@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rankOf } from '../../src/access/levels.js';
 import { startSession } from '../../src/accounts/sessions.js';
 import { hashSecret, newId, newSecret } from '../../src/secrets.js';
+import { insertOutboxMessage } from '../../src/store/outbox.js';
 import { Actor, PASSWORD, signUp, uniqueEmail } from '../helpers/client.js';
 import { DATABASES } from '../helpers/databases.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -330,7 +331,8 @@ describe.each(DATABASES)('the authorization matrix holds for every route and eve
       }
       case 'POST /api/v1/datasets/{id}/process':
         return { method, url: fill(path, { id: datasetId }), body: { pipeline: 'dedupe' } };
-      case 'GET /api/v1/jobs/{id}': {
+      case 'GET /api/v1/jobs/{id}':
+      case 'POST /api/v1/jobs/{id}/cancel': {
         const id = newId('job');
         const now = server.clock.now();
         await server.ctx.db
@@ -341,13 +343,17 @@ describe.each(DATABASES)('the authorization matrix holds for every route and eve
             org_id: orgId,
             source_dataset_id: 'ds_x',
             started_by: orgAdmin.id,
-            status: 'succeeded',
+            // A job to cancel is one still running (elsewhere, under a lease that holds).
+            status: method === 'POST' ? 'running' : 'succeeded',
             done: 0,
             total: 0,
             result_dataset_id: null,
             error: null,
             created_at: now,
             updated_at: now,
+            lease_until: method === 'POST' ? Date.now() + 3_600_000 : null,
+            claimed_by: method === 'POST' ? 'inst_elsewhere' : null,
+            carry_sharing: 0,
           })
           .execute();
         return { method, url: fill(path, { id }) };
@@ -372,6 +378,22 @@ describe.each(DATABASES)('the authorization matrix holds for every route and eve
       case 'POST /api/v1/invitations/decline': {
         const { token } = await invitationRow(uniqueEmail('decline'), 'org', null);
         return { method, url: path, body: { token } };
+      }
+      case 'POST /api/v1/orgs/{orgId}/undelivered/{messageId}/retry': {
+        // A message given up after its retries, as an admin would find it.
+        const { id: invitationId } = await invitationRow(uniqueEmail('undelivered'), 'org', null);
+        const messageId = newId('msg');
+        await insertOutboxMessage(server.ctx.db, {
+          id: messageId,
+          kind: 'mail',
+          payload: JSON.stringify({ to: 'x@example.test', subject: 's', text: 't', html: 'h' }),
+          recipient: 'x@example.test',
+          orgId,
+          invitationId,
+          now: server.clock.now(),
+        });
+        await server.ctx.db.updateTable('outbox').set({ status: 'failed' }).where('id', '=', messageId).execute();
+        return { method, url: fill(path, { orgId, messageId }) };
       }
       case 'POST /api/v1/invitations/{id}/extend':
       case 'POST /api/v1/invitations/{id}/resend':

@@ -161,7 +161,7 @@ export class ApiError extends Error {
 
 export const SIGNED_OUT = 'tessera:signed-out';
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(`/api/v1${path}`, {
     method,
     credentials: 'same-origin',

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { iso } from '../../clock.js';
 import type { Context } from '../../context.js';
 import { processDataset } from '../../processing/dedupe.js';
-import { getJob } from '../../processing/jobs.js';
+import { cancelJob, getJob } from '../../processing/jobs.js';
 import { lineageOf } from '../../processing/lineage.js';
 import type { JobsTable } from '../../store/schema.js';
 import { requireUser } from '../auth.js';
@@ -64,6 +64,19 @@ export function processingRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request) => jobJson(await getJob(ctx, requireUser(request).id, request.params.id)),
+  );
+
+  app.post(
+    '/jobs/:id/cancel',
+    {
+      schema: {
+        tags,
+        summary: 'Stop a queued or running job: it ends failed with the error "cancelled", creating nothing (whoever may see it)',
+        params: Type.Object({ id: Id }),
+        response: { 200: JobSchema, ...errors(401, 404, 409) },
+      },
+    },
+    async (request) => jobJson(await cancelJob(ctx, requireUser(request).id, request.params.id)),
   );
 
   app.get(

@@ -4,6 +4,7 @@ import * as content from './002-content.js';
 import * as grantUsage from './003-grant-usage.js';
 import * as accessReadPaths from './004-access-read-paths.js';
 import * as identity from './005-identity.js';
+import * as outbox from './007-outbox.js';
 import * as blobHolds from './008-blob-holds.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '003-grant-usage': grantUsage,
   '004-access-read-paths': accessReadPaths,
   '005-identity': identity,
+  '007-outbox': outbox,
   '008-blob-holds': blobHolds,
 };
 

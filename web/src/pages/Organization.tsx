@@ -3,6 +3,7 @@ import { api, type Invitation, type Member, type Role, type Team, type User } fr
 import { AccessReview } from '../components/AccessReview';
 import { History } from '../components/History';
 import { InvitationList } from '../components/InvitationList';
+import { UndeliveredMail } from '../components/UndeliveredMail';
 import { Confirm, ErrorNote, Field, plural, Spinner, useChanges, useTitle } from '../components/ui';
 import { navigate } from '../router';
 import { useSession } from '../session';
@@ -366,6 +367,7 @@ export function Organization({ id }: { id: string }) {
       </section>
       <OrgProjects orgId={id} />
       {isAdmin ? <AccessReview key={`review-${version}`} orgId={id} /> : null}
+      {isAdmin ? <UndeliveredMail key={`undelivered-${version}`} orgId={id} /> : null}
       {isAdmin ? <History key={`history-${version}`} orgId={id} /> : null}
       {removing ? (
         <Confirm

@@ -1,0 +1,59 @@
+import { requireOrgAdmin } from '../access/org.js';
+import { iso } from '../clock.js';
+import type { Context } from '../context.js';
+import { NotFound } from '../errors.js';
+import { findOutboxMessage, makeDueNow, undeliveredInvitationMail } from '../store/outbox.js';
+
+export interface UndeliveredMailView {
+  id: string;
+  invitationId: string;
+  invitationKind: 'dataset' | 'org';
+  datasetId: string | null;
+  email: string;
+  /** `queued`: waiting for its next attempt; `sending`: under way; `failed`: given up after a day of retries. */
+  status: 'queued' | 'sending' | 'failed';
+  attempts: number;
+  /** Why the last attempt failed, in words; null before the first attempt. */
+  reason: string | null;
+  queuedAt: string;
+  nextAttemptAt: string | null;
+}
+
+type Row = Awaited<ReturnType<typeof undeliveredInvitationMail>>[number];
+
+function viewOf(row: Row): UndeliveredMailView {
+  return {
+    id: row.id,
+    invitationId: row.invitation_id,
+    invitationKind: row.invitation_kind,
+    datasetId: row.dataset_id,
+    email: row.recipient,
+    status: row.status as UndeliveredMailView['status'],
+    attempts: Number(row.attempts),
+    reason: row.last_error,
+    queuedAt: iso(Number(row.created_at)),
+    nextAttemptAt: row.status === 'queued' ? iso(Number(row.next_attempt_at)) : null,
+  };
+}
+
+/** The organization's invitation e-mails that have not left yet, for its admins. */
+export async function listUndeliveredMail(ctx: Context, actorId: string, orgId: string): Promise<UndeliveredMailView[]> {
+  await requireOrgAdmin(ctx.db, actorId, orgId);
+  return (await undeliveredInvitationMail(ctx.db, orgId)).map(viewOf);
+}
+
+/** "Retry now": the message is due at once, with a fresh day of retries; one under way is left as it is. */
+export async function retryMailNow(ctx: Context, actorId: string, orgId: string, messageId: string): Promise<UndeliveredMailView> {
+  await requireOrgAdmin(ctx.db, actorId, orgId);
+  const message = await findOutboxMessage(ctx.db, messageId);
+  if (!message || message.org_id !== orgId || message.invitation_id === null || message.status === 'sent') throw new NotFound('Message');
+  await ctx.db.transaction().execute(async (tx) => {
+    if (await makeDueNow(tx, messageId, ctx.delivery.now())) {
+      await tx.updateTable('invitations').set({ delivery: 'queued' }).where('id', '=', message.invitation_id!).execute();
+      await ctx.delivery.announce(tx);
+    }
+  });
+  const row = (await undeliveredInvitationMail(ctx.db, orgId)).find((r) => r.id === messageId);
+  if (!row) throw new NotFound('Message');
+  return viewOf(row);
+}

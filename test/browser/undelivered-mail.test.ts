@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { browserSuite, pageAs } from './browser.js';
+
+describe('the web UI: undelivered e-mail on the organization page', () => {
+  const suite = browserSuite();
+
+  it('shows an admin the invitation e-mail that did not leave, why, and sends it on "Retry now"', { timeout: 60_000 }, async () => {
+    const { server, browser, errors } = suite;
+    const admin = await server.person('Ada', 'ada@undelivered.test');
+    const org = await admin.post('/api/v1/orgs', { name: 'Bounce Co' });
+    const send = server.mailer.send.bind(server.mailer);
+    server.mailer.send = async () => {
+      throw Object.assign(new Error('550 mailbox unavailable at mx.internal:25'), { responseCode: 550 });
+    };
+    try {
+      await admin.post(`/api/v1/orgs/${org.body.id}/invitations`, { emails: ['late@partner.test'], role: 'member' });
+      // The first attempt fails; the next is a few seconds away.
+      for (let i = 0; i < 100; i += 1) {
+        const row = await server.ctx.db
+          .selectFrom('outbox')
+          .select('attempts')
+          .where('recipient', '=', 'late@partner.test')
+          .executeTakeFirst();
+        if (row && Number(row.attempts) > 0 && (await admin.get(`/api/v1/orgs/${org.body.id}/undelivered`)).body.items[0]?.reason) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      server.mailer.send = send;
+    }
+
+    const page = await pageAs(browser, server, admin, errors);
+    await page.goto(`${server.url}/orgs/${org.body.id}`);
+    const panel = page.getByRole('region', { name: 'Undelivered e-mail' });
+    const row = panel.getByRole('row', { name: /late@partner\.test/ });
+    await row.getByText('the mail server refused the message').waitFor();
+    expect(await panel.textContent()).not.toContain('mx.internal');
+    await row.getByRole('button', { name: 'Retry now' }).click();
+    await panel.getByRole('status').getByText('Sending to late@partner.test again.').waitFor();
+    await server.ctx.delivery.drain();
+    expect(server.mailer.sent.map((m) => m.to)).toContain('late@partner.test');
+    expect(errors).toEqual([]);
+  });
+});
