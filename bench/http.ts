@@ -2,7 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { TOKEN_PREFIX } from '../src/accounts/sessions.js';
+import { TOKEN_PREFIX } from '../src/accounts/tokens.js';
 import { hashSecret, newSecret } from '../src/secrets.js';
 import type { Db } from '../src/store/database.js';
 import type { BenchDatabase } from './seed.js';

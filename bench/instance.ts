@@ -38,6 +38,8 @@ export async function startInstance(database: BenchDatabase) {
     mailFrom: 'Tessera <bench@tessera.test>',
     logLevel: 'warn',
     maxUploadBytes: 10 * 1024 * 1024,
+    signup: 'open',
+    ipLimits: false,
   };
   const mailer = new SwitchMailer();
   const tessera = await startTessera(config, pino({ level: 'warn' }), { mailer, delivery: { retryDelaysMs: [50] } });

@@ -53,6 +53,8 @@ async function main(start: ServerStart): Promise<void> {
     // Request logs off, as under any load test; the bare route logs nothing either.
     logLevel: 'warn',
     maxUploadBytes: 10 * 1024 * 1024,
+    signup: 'open',
+    ipLimits: false,
   };
   const tessera = await startTessera(config, pino({ level: config.logLevel }));
   await tessera.app.listen({ host: '127.0.0.1', port: 0 });

@@ -35,6 +35,8 @@ export async function startTessera(config: Config, logger: Logger, overrides: Ov
     logger,
     blobs: new FilesystemBlobStore(path.join(config.dataDir, 'blobs')),
     maxUploadBytes: config.maxUploadBytes,
+    signup: config.signup,
+    ipLimits: config.ipLimits,
     processInlineLimit: overrides.processInlineLimit ?? 2_000,
     processInlineWaitMs: overrides.processInlineWaitMs ?? 1_000,
   };

@@ -1,5 +1,7 @@
 import path from 'node:path';
 
+export type SignupMode = 'open' | 'invite-only' | 'closed';
+
 export type DatabaseConfig = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; schema?: string };
 
 export interface Config {
@@ -13,6 +15,10 @@ export interface Config {
   logLevel: string;
   /** The largest file one upload may carry (MAX_UPLOAD_MB). */
   maxUploadBytes: number;
+  /** Who may create an account over the API (SIGNUP). */
+  signup: SignupMode;
+  /** Per-caller-address limits on sign-up, login, reset and verification resend (IP_LIMITS). */
+  ipLimits: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -42,6 +48,21 @@ function parseUrl(name: string, raw: string): URL {
   }
 }
 
+function parseSignup(raw: string | undefined): SignupMode {
+  const mode = raw || 'open';
+  if (mode !== 'open' && mode !== 'invite-only' && mode !== 'closed') {
+    throw new ConfigError(`SIGNUP must be open, invite-only or closed, got "${raw}".`);
+  }
+  return mode;
+}
+
+function parseSwitch(name: string, raw: string | undefined, fallback: boolean): boolean {
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'on') return true;
+  if (raw === 'off') return false;
+  throw new ConfigError(`${name} must be on or off, got "${raw}".`);
+}
+
 /** Every environment variable Tessera reads, parsed and validated once. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = parsePort(env.PORT);
@@ -68,5 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl,
     mailFrom: env.MAIL_FROM || 'Tessera <no-reply@localhost>',
     logLevel,
+    signup: parseSignup(env.SIGNUP),
+    ipLimits: parseSwitch('IP_LIMITS', env.IP_LIMITS, true),
   };
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
+import type { SignupMode } from './config.js';
 import type { BlobStore } from './content/blobs.js';
 import type { Delivery } from './mail/delivery.js';
 import type { Db, Store } from './store/database.js';
@@ -18,6 +19,8 @@ export interface Context {
   processInlineLimit: number;
   /** How long a processing request waits for a smaller dataset before answering 202 with the job. */
   processInlineWaitMs: number;
+  signup: SignupMode;
+  ipLimits: boolean;
 }
 
 /** Runs `work` in one transaction: every multi-row change goes through here. */

@@ -6,6 +6,7 @@ import type { Database, DatasetsTable } from '../store/schema.js';
 import type { Level, OrgRole } from './levels.js';
 import { atLeast } from './levels.js';
 import { type AccessFacts, effectiveLevel } from './rule.js';
+import { cappedLevel, scopeOf, tokenScopeRefusal } from './scope.js';
 import { recordGrantUse } from './usage.js';
 
 type DatasetScope = Database & { d: DatasetsTable };
@@ -109,14 +110,17 @@ async function datasetWithFacts(db: Db, userId: string, datasetId: string, now: 
   return rows[0];
 }
 
-/** The effective level of a user on a dataset, in one round trip; null when none or no such dataset. */
+/**
+ * The effective level of a user on a dataset, in one round trip; null when none or no such
+ * dataset. A caller acting through a scoped token gets at most the token's scope.
+ */
 export async function checkAccess(db: Db, userId: string, datasetId: string, now: number): Promise<AuthorizedDataset | null> {
   const row = await datasetWithFacts(db, userId, datasetId, now);
   if (!row) return null;
   const { org_role: _role, team_rank: _team, direct_rank: _direct, ...dataset } = row;
   const facts = factsOf(row);
   const level = effectiveLevel(facts);
-  return level ? { dataset, level, facts } : null;
+  return level ? { dataset, level: cappedLevel(userId, level), facts } : null;
 }
 
 /**
@@ -127,6 +131,8 @@ export async function authorizeDataset(db: Db, userId: string, datasetId: string
   const access = await checkAccess(db, userId, datasetId, now);
   if (!access) throw new NotFound('Dataset');
   if (!atLeast(access.level, minimum)) {
+    const scope = scopeOf(userId);
+    if (scope !== null && atLeast(effectiveLevel(access.facts), minimum)) throw tokenScopeRefusal(scope);
     throw new Forbidden(`This needs ${minimum} access to the dataset; you have ${access.level}.`);
   }
   // Every authorized use of a dataset counts for the access review, whatever the route. Best

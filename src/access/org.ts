@@ -1,6 +1,7 @@
 import { Forbidden, NotFound } from '../errors.js';
 import type { Db } from '../store/database.js';
 import type { OrgRole } from './levels.js';
+import { assertFullScope } from './scope.js';
 
 export interface Membership {
   orgId: string;
@@ -28,6 +29,7 @@ export async function requireOrgMember(db: Db, userId: string, orgId: string): P
 export async function requireOrgAdmin(db: Db, userId: string, orgId: string): Promise<Membership> {
   const membership = await requireOrgMember(db, userId, orgId);
   if (membership.role !== 'admin') throw new Forbidden('Only organization admins can do that.');
+  assertFullScope(userId);
   return membership;
 }
 

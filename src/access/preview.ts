@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { User } from '../accounts/users.js';
+import { type User, userOf } from '../accounts/users.js';
 import type { Db } from '../store/database.js';
 import { type Level, type OrgRole, rankOf, type Visibility } from './levels.js';
 import { type AccessFacts, effectiveLevel } from './rule.js';
@@ -20,6 +20,7 @@ interface CandidateFacts {
   id: string;
   email: string;
   name: string;
+  email_verified: number;
   role: OrgRole | null;
   team_rank: number | null;
   team_rank_without: number | null;
@@ -62,6 +63,7 @@ export async function previewSharingChange(
       'u.id',
       'u.email',
       'u.name',
+      'u.email_verified',
       'm.role',
       eb
         .selectFrom('team_members as tm')
@@ -112,7 +114,7 @@ export async function previewSharingChange(
     const to = effectiveLevel(after);
     const delta = (to ? rankOf(to) : 0) - (from ? rankOf(from) : 0);
     if (delta === 0) continue;
-    const entry = { user: { id: row.id, email: row.email, name: row.name }, from, to };
+    const entry = { user: userOf(row), from, to };
     (delta > 0 ? gains : losses).push(entry);
   }
   return { gains, losses };

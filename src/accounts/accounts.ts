@@ -1,179 +1,199 @@
 import { HOUR } from '../clock.js';
 import { appLink, type Context, inTransaction } from '../context.js';
-import { Conflict, Gone, InvalidRequest, NotFound, RateLimited, Unauthenticated } from '../errors.js';
+import { Conflict, Forbidden, Gone, InvalidRequest, Unauthenticated } from '../errors.js';
 import { passwordResetMail } from '../mail/templates.js';
 import { hashPassword, hashSecret, newId, newSecret, verifyPassword } from '../secrets.js';
-import { startSession, TOKEN_PREFIX } from './sessions.js';
-import { findUserByEmail, type User } from './users.js';
-import { normalizeEmail, requireEmail, requirePassword } from './validation.js';
+import type { Db } from '../store/database.js';
+import { authEvent } from './events.js';
+import {
+  assertUnderLimit,
+  clearCounter,
+  countHit,
+  FAILED_LOGINS_FROM_ADDRESS,
+  FAILED_LOGINS_OF_ACCOUNT,
+  spendForAddress,
+} from './limits.js';
+import { requireStrongPassword } from './passwords.js';
+import { endSessionsOf, type StartedSession, startSession } from './sessions.js';
+import { deleteAccessTokensOf } from './tokens.js';
+import { findUserByEmail, markEmailVerified, type User } from './users.js';
+import { normalizeEmail, requireEmail } from './validation.js';
+import { sendVerification } from './verification.js';
+
+/** Who is calling: their network address (for limits and the security log) and browser. */
+export interface Caller {
+  ip: string;
+  userAgent: string | null;
+}
 
 export interface SignedIn {
   user: User;
-  session: { token: string; expiresAt: number };
+  session: StartedSession;
 }
 
-export async function signUp(ctx: Context, input: { email: string; password: string; name: string }): Promise<SignedIn> {
+export interface SignUpInput {
+  email: string;
+  password: string;
+  name: string;
+  /** The caller holds an invitation link for this address (already checked): the address is proved. */
+  invited: boolean;
+}
+
+/** SIGNUP: open to all, only from an invitation link, or closed (accounts come from the CLI or SSO). */
+export function assertSignupAllowed(ctx: Context, invited: boolean): void {
+  if (ctx.signup === 'closed' || (ctx.signup === 'invite-only' && !invited)) {
+    throw new Forbidden(
+      ctx.signup === 'closed' ? 'Accounts are created by an administrator here.' : 'Sign-up here is by invitation only.',
+      'signup_closed',
+    );
+  }
+}
+
+export async function signUp(ctx: Context, input: SignUpInput, caller: Caller): Promise<SignedIn> {
+  assertSignupAllowed(ctx, input.invited);
+  await spendForAddress(ctx, 'signup', caller.ip);
   const email = requireEmail(input.email);
-  requirePassword(input.password);
   const name = input.name.trim();
   if (!name) throw new InvalidRequest('Tell us your name.', { field: 'name' });
+  requireStrongPassword(input.password, { email, name });
   const passwordHash = await hashPassword(input.password);
-  const user: User = { id: newId('usr'), email, name };
+  const user: User = { id: newId('usr'), email, name, emailVerified: input.invited };
   try {
-    return await inTransaction(ctx, async (tx) => {
-      await tx.insertInto('users').values({ id: user.id, email, name, password_hash: passwordHash, created_at: ctx.clock.now() }).execute();
-      return { user, session: await startSession(ctx, tx, user.id) };
+    const signedIn = await inTransaction(ctx, async (tx) => {
+      await tx
+        .insertInto('users')
+        .values({ id: user.id, email, name, password_hash: passwordHash, created_at: ctx.clock.now(), email_verified: input.invited ? 1 : 0 })
+        .execute();
+      return { user, session: await startSession(ctx, tx, user.id, caller.userAgent) };
     });
+    if (!input.invited) await sendVerification(ctx, ctx.db, user);
+    authEvent(ctx, 'signup', { userId: user.id, outcome: input.invited ? 'verified_by_invitation' : 'unverified', ip: caller.ip });
+    return signedIn;
   } catch (error) {
     if (await findUserByEmail(ctx.db, email)) throw new Conflict('email_taken', 'An account with this e-mail already exists.');
     throw error;
   }
 }
 
-const LOGIN_WINDOW_MS = 15 * 60 * 1000;
-const LOGIN_MAX_FAILURES = 5;
+const failuresFromAddress = (email: string, ip: string) => `login-failures:${email}|${ip}`;
+const failuresOfAccount = (email: string) => `login-failures:${email}`;
 
-/** Failed logins are counted in the database, so the limit holds across every instance. */
-async function assertLoginAllowed(ctx: Context, key: string): Promise<void> {
-  const row = await ctx.db.selectFrom('login_failures').selectAll().where('key', '=', key).executeTakeFirst();
-  const now = ctx.clock.now();
-  if (row && row.failures >= LOGIN_MAX_FAILURES && row.window_start + LOGIN_WINDOW_MS > now) {
-    const retryAfter = Math.ceil((row.window_start + LOGIN_WINDOW_MS - now) / 1000);
-    throw new RateLimited('Too many failed logins for this account. Try again later.', retryAfter);
-  }
-}
-
-async function recordLoginFailure(ctx: Context, key: string): Promise<void> {
-  const now = ctx.clock.now();
-  const windowOpen = now - LOGIN_WINDOW_MS;
-  await ctx.db
-    .insertInto('login_failures')
-    .values({ key, window_start: now, failures: 1 })
-    .onConflict((oc) =>
-      oc.column('key').doUpdateSet((eb) => ({
-        failures: eb
-          .case()
-          .when('login_failures.window_start', '<=', windowOpen)
-          .then(1)
-          .else(eb('login_failures.failures', '+', 1))
-          .end(),
-        window_start: eb
-          .case()
-          .when('login_failures.window_start', '<=', windowOpen)
-          .then(now)
-          .else(eb.ref('login_failures.window_start'))
-          .end(),
-      })),
-    )
-    .execute();
-}
-
-export async function logIn(ctx: Context, input: { email: string; password: string }): Promise<SignedIn> {
+export async function logIn(ctx: Context, input: { email: string; password: string }, caller: Caller): Promise<SignedIn> {
+  await spendForAddress(ctx, 'login', caller.ip);
   const email = normalizeEmail(input.email);
-  const key = `email:${email}`;
-  await assertLoginAllowed(ctx, key);
+  await assertUnderLimit(ctx, failuresFromAddress(email, caller.ip), FAILED_LOGINS_FROM_ADDRESS, caller.ip);
+  await assertUnderLimit(ctx, failuresOfAccount(email), FAILED_LOGINS_OF_ACCOUNT, caller.ip);
   const found = await findUserByEmail(ctx.db, email);
   // Unknown e-mail and wrong password take the same path and give the same answer.
   const ok = await verifyPassword(input.password, found?.passwordHash ?? DUMMY_HASH);
   if (!found || !ok) {
-    await recordLoginFailure(ctx, key);
+    await countHit(ctx, failuresFromAddress(email, caller.ip), FAILED_LOGINS_FROM_ADDRESS);
+    await countHit(ctx, failuresOfAccount(email), FAILED_LOGINS_OF_ACCOUNT);
+    authEvent(ctx, 'login.failed', { userId: found?.id ?? null, outcome: found ? 'wrong_password' : 'unknown_email', ip: caller.ip });
     throw new Unauthenticated('The e-mail or password is not right.', 'invalid_credentials');
   }
-  await ctx.db.deleteFrom('login_failures').where('key', '=', key).execute();
-  const user = { id: found.id, email: found.email, name: found.name };
-  return { user, session: await startSession(ctx, ctx.db, user.id) };
+  await clearCounter(ctx, failuresFromAddress(email, caller.ip));
+  const { passwordHash: _hash, ...user } = found;
+  const session = await startSession(ctx, ctx.db, user.id, caller.userAgent);
+  authEvent(ctx, 'login', { userId: user.id, outcome: 'ok', ip: caller.ip, sessionId: session.id });
+  return { user, session };
 }
 
 // A valid hash of a random password, so unknown e-mails cost as much as wrong passwords.
 const DUMMY_HASH = await hashPassword(newSecret());
 
-export interface AccessTokenInfo {
-  id: string;
-  name: string;
-  createdAt: number;
-  lastUsedAt: number | null;
-}
-
-export async function createAccessToken(ctx: Context, userId: string, name: string): Promise<AccessTokenInfo & { token: string }> {
-  const trimmed = name.trim();
-  if (!trimmed) throw new InvalidRequest('Give the token a name.', { field: 'name' });
-  const token = `${TOKEN_PREFIX}${newSecret()}`;
-  const row = {
-    id: newId('tok'),
-    user_id: userId,
-    name: trimmed,
-    token_hash: hashSecret(token),
-    created_at: ctx.clock.now(),
-    last_used_at: null,
-  };
-  await ctx.db.insertInto('access_tokens').values(row).execute();
-  return { id: row.id, name: row.name, createdAt: row.created_at, lastUsedAt: null, token };
-}
-
-export async function listAccessTokens(ctx: Context, userId: string): Promise<AccessTokenInfo[]> {
-  const rows = await ctx.db
-    .selectFrom('access_tokens')
-    .select(['id', 'name', 'created_at', 'last_used_at'])
-    .where('user_id', '=', userId)
-    .orderBy('created_at', 'desc')
-    .orderBy('id')
-    .execute();
-  return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at, lastUsedAt: r.last_used_at }));
-}
-
-export async function deleteAccessToken(ctx: Context, userId: string, tokenId: string): Promise<void> {
-  const result = await ctx.db.deleteFrom('access_tokens').where('id', '=', tokenId).where('user_id', '=', userId).executeTakeFirst();
-  if (result.numDeletedRows === 0n) throw new NotFound('Token');
+/** Needs the current password; every other session of the account ends, this one stays. */
+export async function changePassword(
+  ctx: Context,
+  user: User,
+  sessionId: string | null,
+  input: { currentPassword: string; newPassword: string },
+  caller: Caller,
+): Promise<void> {
+  await assertUnderLimit(ctx, failuresFromAddress(user.email, caller.ip), FAILED_LOGINS_FROM_ADDRESS, caller.ip);
+  const found = await findUserByEmail(ctx.db, user.email);
+  if (!found || !(await verifyPassword(input.currentPassword, found.passwordHash))) {
+    await countHit(ctx, failuresFromAddress(user.email, caller.ip), FAILED_LOGINS_FROM_ADDRESS);
+    authEvent(ctx, 'password.changed', { userId: user.id, outcome: 'wrong_current_password', ip: caller.ip });
+    throw new Forbidden('The current password is not right.', 'invalid_credentials');
+  }
+  requireStrongPassword(input.newPassword, user, 'newPassword');
+  const passwordHash = await hashPassword(input.newPassword);
+  await inTransaction(ctx, async (tx) => {
+    await tx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', user.id).execute();
+    await endSessionsOf(tx, user.id, sessionId);
+  });
+  authEvent(ctx, 'password.changed', { userId: user.id, outcome: 'ok', ip: caller.ip });
 }
 
 const RESET_LIFETIME_MS = HOUR;
+const RESETS_PER_HOUR = { name: 'password reset e-mails', max: 5, windowMs: HOUR };
 
-/** Always quiet about whether the address has an account. */
-export async function requestPasswordReset(ctx: Context, rawEmail: string): Promise<void> {
+/** Always quiet about whether the address has an account. A new link kills the older unused ones. */
+export async function requestPasswordReset(ctx: Context, rawEmail: string, caller: Caller): Promise<void> {
+  await spendForAddress(ctx, 'passwordReset', caller.ip);
   const user = await findUserByEmail(ctx.db, normalizeEmail(rawEmail));
-  if (!user) return;
+  if (!user) {
+    authEvent(ctx, 'password_reset.requested', { outcome: 'unknown_email', ip: caller.ip });
+    return;
+  }
+  if ((await countHit(ctx, `reset-mails:${user.id}`, RESETS_PER_HOUR)) > RESETS_PER_HOUR.max) {
+    authEvent(ctx, 'password_reset.requested', { userId: user.id, outcome: 'throttled', ip: caller.ip });
+    return;
+  }
   const now = ctx.clock.now();
-  const recent = await ctx.db
-    .selectFrom('password_resets')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('user_id', '=', user.id)
-    .where('created_at', '>', now - HOUR)
-    .executeTakeFirstOrThrow();
-  if (Number(recent.n) >= 5) return;
   const token = newSecret();
   const expiresAt = now + RESET_LIFETIME_MS;
-  await ctx.db
-    .insertInto('password_resets')
-    .values({ token_hash: hashSecret(token), user_id: user.id, expires_at: expiresAt, used_at: null, created_at: now })
-    .execute();
+  await inTransaction(ctx, async (tx) => {
+    await tx.deleteFrom('password_resets').where('user_id', '=', user.id).where('used_at', 'is', null).execute();
+    await tx
+      .insertInto('password_resets')
+      .values({ token_hash: hashSecret(token), user_id: user.id, expires_at: expiresAt, used_at: null, created_at: now })
+      .execute();
+  });
   ctx.delivery.enqueue(passwordResetMail(user.email, appLink(ctx, `/reset#token=${token}`), expiresAt));
+  authEvent(ctx, 'password_reset.requested', { userId: user.id, outcome: 'mailed', ip: caller.ip });
 }
 
-export async function confirmPasswordReset(ctx: Context, token: string, password: string): Promise<void> {
-  requirePassword(password);
-  const passwordHash = await hashPassword(password);
-  await inTransaction(ctx, async (tx) => {
+/**
+ * A reset proves the mailbox without the old password, so it verifies the address and ends
+ * everything made before it: every session and every token. An account pre-registered by
+ * someone else with the owner's address keeps nothing.
+ */
+export async function confirmPasswordReset(ctx: Context, token: string, password: string, caller: Caller): Promise<void> {
+  const claimed = await inTransaction(ctx, async (tx) => {
     const now = ctx.clock.now();
+    const row = await tx
+      .selectFrom('password_resets as r')
+      .innerJoin('users as u', 'u.id', 'r.user_id')
+      .select(['u.id', 'u.email', 'u.name'])
+      .where('r.token_hash', '=', hashSecret(token))
+      .where('r.used_at', 'is', null)
+      .where('r.expires_at', '>', now)
+      .executeTakeFirst();
+    if (!row) throw new Gone('reset_token_invalid', 'This reset link is used, expired or unknown. Ask for a new one.');
+    requireStrongPassword(password, row);
     // Claiming the token and using it are one statement, so two racing confirms cannot both win.
-    const claimed = await tx
+    const won = await tx
       .updateTable('password_resets')
       .set({ used_at: now })
       .where('token_hash', '=', hashSecret(token))
       .where('used_at', 'is', null)
-      .where('expires_at', '>', now)
-      .returning('user_id')
       .executeTakeFirst();
-    if (!claimed) throw new Gone('reset_token_invalid', 'This reset link is used, expired or unknown. Ask for a new one.');
-    await tx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', claimed.user_id).execute();
-    await tx.deleteFrom('sessions').where('user_id', '=', claimed.user_id).execute();
-    await tx
-      .deleteFrom('login_failures')
-      .where('key', '=', `email:${await emailOf(tx, claimed.user_id)}`)
-      .execute();
+    if (Number(won.numUpdatedRows) === 0) throw new Gone('reset_token_invalid', 'This reset link is used, expired or unknown. Ask for a new one.');
+    await tx.updateTable('users').set({ password_hash: await hashPassword(password) }).where('id', '=', row.id).execute();
+    await markEmailVerified(tx, row.id);
+    await endEverything(tx, row.id);
+    return row;
   });
+  await clearCounter(ctx, failuresOfAccount(claimed.email));
+  await clearCounter(ctx, failuresFromAddress(claimed.email, caller.ip));
+  authEvent(ctx, 'password_reset.completed', { userId: claimed.id, outcome: 'ok', ip: caller.ip });
 }
 
-async function emailOf(db: Context['db'], userId: string): Promise<string> {
-  const row = await db.selectFrom('users').select('email').where('id', '=', userId).executeTakeFirstOrThrow();
-  return row.email;
+async function endEverything(tx: Db, userId: string): Promise<void> {
+  await endSessionsOf(tx, userId);
+  await deleteAccessTokensOf(tx, userId);
+  await tx.deleteFrom('password_resets').where('user_id', '=', userId).where('used_at', 'is', null).execute();
+  await tx.deleteFrom('email_verifications').where('user_id', '=', userId).where('used_at', 'is', null).execute();
 }

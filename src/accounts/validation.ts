@@ -17,11 +17,3 @@ export function requireEmail(raw: string): string {
   if (!isValidEmail(email)) throw new InvalidRequest(`"${raw.trim()}" is not a valid e-mail address.`, { email: raw });
   return email;
 }
-
-export const PASSWORD_MIN = 10;
-
-export function requirePassword(password: string): void {
-  if (password.length < PASSWORD_MIN) {
-    throw new InvalidRequest(`The password must have at least ${PASSWORD_MIN} characters.`, { field: 'password' });
-  }
-}

@@ -1,6 +1,8 @@
 import { authorizeDataset, inForce } from '../access/check.js';
+import { type User, userOf } from '../accounts/users.js';
 import { type Level, levelOf } from '../access/levels.js';
 import { membershipOf, requireOrgAdmin } from '../access/org.js';
+import { assertFullScope } from '../access/scope.js';
 import { DAY, iso } from '../clock.js';
 import type { Context } from '../context.js';
 import { Forbidden, NotFound } from '../errors.js';
@@ -30,7 +32,10 @@ export interface AuditEntry {
 /** Org admins read the whole log; a dataset admin reads the history of that dataset only. */
 async function authorizeAuditRead(ctx: Context, actorId: string, orgId: string, datasetId: string | undefined): Promise<void> {
   const membership = await membershipOf(ctx.db, actorId, orgId);
-  if (membership?.role === 'admin') return;
+  if (membership?.role === 'admin') {
+    assertFullScope(actorId);
+    return;
+  }
   if (datasetId === undefined) {
     if (!membership) throw new NotFound('Organization');
     throw new Forbidden('Only organization admins can read the whole audit log; pass datasetId for a dataset you administer.');
@@ -176,7 +181,7 @@ export const STALE_AFTER_MS = 90 * DAY;
 export interface ReviewItem {
   datasetId: string;
   datasetName: string;
-  subject: { kind: 'user'; user: { id: string; email: string; name: string } } | { kind: 'team'; team: { id: string; name: string } };
+  subject: { kind: 'user'; user: User } | { kind: 'team'; team: { id: string; name: string } };
   level: Level;
   external: boolean;
   expiresAt: string | null;
@@ -204,6 +209,7 @@ export async function accessReview(ctx: Context, actorId: string, orgId: string)
       'u.id',
       'u.email',
       'u.name',
+      'u.email_verified',
       'g.level',
       'g.expires_at',
       'g.created_at',
@@ -234,7 +240,7 @@ export async function accessReview(ctx: Context, actorId: string, orgId: string)
     items.push({
       datasetId: g.dataset_id,
       datasetName: g.dataset_name,
-      subject: { kind: 'user', user: { id: g.id, email: g.email, name: g.name } },
+      subject: { kind: 'user', user: userOf(g) },
       level: levelOf(g.level) ?? 'read',
       external,
       expiresAt: iso(g.expires_at),

@@ -1,5 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { SESSION_LIFETIME_MS, userOfAccessToken, userOfSession } from '../accounts/sessions.js';
+import { runAsCaller, setCaller, type TokenScope, tokenScopeRefusal } from '../access/scope.js';
+import type { Caller } from '../accounts/accounts.js';
+import { SESSION_LIFETIME_MS, userOfSession } from '../accounts/sessions.js';
+import { userOfAccessToken } from '../accounts/tokens.js';
 import type { User } from '../accounts/users.js';
 import type { Context } from '../context.js';
 import { Forbidden, Unauthenticated } from '../errors.js';
@@ -19,6 +22,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     user: User | null;
     sessionToken: string | null;
+    /** The public id of the caller's session, when they call with the session cookie. */
+    sessionId: string | null;
+    /** The scope of the caller's access token, when they call with one. */
+    tokenScope: TokenScope | null;
   }
   interface FastifyContextConfig {
     /** The route takes files as multipart/form-data (see the CSRF rule below). */
@@ -27,11 +34,25 @@ declare module 'fastify' {
 }
 
 const CHANGES_STATE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const READS = new Set(['GET', 'HEAD']);
 
 /** The authenticated user, or 401. */
 export function requireUser(request: FastifyRequest): User {
   if (!request.user) throw new Unauthenticated();
   return request.user;
+}
+
+/** The caller's network address and browser, for limits, the session list and the security log. */
+export function callerOf(request: FastifyRequest): Caller {
+  const userAgent = request.headers['user-agent'];
+  return { ip: request.ip, userAgent: typeof userAgent === 'string' && userAgent ? userAgent : null };
+}
+
+/** Tokens do not mint tokens nor change passwords: those need the session of a logged-in person. */
+export function requireSessionUser(request: FastifyRequest): User {
+  const user = requireUser(request);
+  if (request.tokenScope !== null) throw new Forbidden('This needs a logged-in session, not an access token.');
+  return user;
 }
 
 export function setSessionCookie(ctx: Context, reply: FastifyReply, token: string): void {
@@ -61,22 +82,34 @@ export function clearSessionCookie(ctx: Context, reply: FastifyReply): void {
 export function installAuth(app: FastifyInstance, ctx: Context): void {
   app.decorateRequest('user', null);
   app.decorateRequest('sessionToken', null);
+  app.decorateRequest('sessionId', null);
+  app.decorateRequest('tokenScope', null);
+
+  // Callback style, so the rest of the request runs inside the caller's context.
+  app.addHook('onRequest', (_request, _reply, done) => runAsCaller(done));
 
   app.addHook('onRequest', async (request) => {
     if (!request.url.startsWith('/api/')) return;
     const authorization = request.headers.authorization;
     if (authorization !== undefined) {
       const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-      const user = match ? await userOfAccessToken(ctx, match[1]!) : null;
-      if (!user) throw new Unauthenticated('The access token is not valid.');
-      request.user = user;
+      const caller = match ? await userOfAccessToken(ctx, match[1]!) : null;
+      if (!caller) throw new Unauthenticated('The access token is not valid or has expired.');
+      if (caller.scope === 'read' && !READS.has(request.method)) throw tokenScopeRefusal(caller.scope);
+      request.user = caller.user;
+      request.tokenScope = caller.scope;
+      setCaller(caller.user.id, caller.scope);
       return;
     }
     const token = request.cookies[sessionCookieName(ctx.publicUrl)];
     if (!token) return;
     if (CHANGES_STATE.has(request.method)) assertSameOrigin(ctx, request);
     request.sessionToken = token;
-    request.user = await userOfSession(ctx, token);
+    const session = await userOfSession(ctx, token);
+    if (!session) return;
+    request.user = session.user;
+    request.sessionId = session.sessionId;
+    setCaller(session.user.id, null);
   });
 }
 

@@ -30,7 +30,8 @@ export const ErrorSchema = Type.Object({
   }),
 });
 
-export const UserSchema = Type.Object({ id: Type.String(), email: Type.String(), name: Type.String() });
+export const TokenScopeSchema = Type.Union([Type.Literal('read'), Type.Literal('write'), Type.Literal('admin')]);
+export const UserSchema = Type.Object({ id: Type.String(), email: Type.String(), name: Type.String(), emailVerified: Type.Boolean() });
 export const InvitationStatusSchema = Type.Union([
   Type.Literal('pending'),
   Type.Literal('accepted'),

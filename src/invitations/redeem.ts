@@ -1,6 +1,6 @@
 import { inForce } from '../access/check.js';
 import { type Level, levelOf, type OrgRole } from '../access/levels.js';
-import type { User } from '../accounts/users.js';
+import { markEmailVerified, type User } from '../accounts/users.js';
 import { recordEvent } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
@@ -226,6 +226,8 @@ export async function acceptInvitation(ctx: Context, user: User, token: string):
       throw refusal(current, now) ?? new Gone('invitation_used', 'This invitation has already been used.');
     }
     await grantInvitedAccess(tx, row, user, now);
+    // Redeeming a link sent to the address proves the mailbox.
+    await markEmailVerified(tx, user.id);
     await recordEvent(tx, {
       orgId: row.org_id,
       at: now,

@@ -27,8 +27,8 @@ export function smtpMailer(smtpUrl: string, from: string): Mailer {
 }
 
 /**
- * The dev outbox: each message becomes an .eml file under DATA_DIR/outbox/, and its links
- * are logged so a newcomer without an SMTP server can follow an invitation.
+ * The dev outbox: each message becomes an .eml file under DATA_DIR/outbox/, whose path is
+ * logged so a newcomer without an SMTP server can open it and follow an invitation.
  */
 export function outboxMailer(dataDir: string, from: string, logger: Logger): Mailer {
   const dir = path.join(dataDir, 'outbox');
@@ -41,8 +41,8 @@ export function outboxMailer(dataDir: string, from: string, logger: Logger): Mai
       sequence += 1;
       const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${sequence}.eml`);
       await fs.writeFile(file, info.message as Buffer);
-      const links = message.text.match(/https?:\/\/\S+/g) ?? [];
-      logger.info({ to: message.to, subject: message.subject, file, links }, 'mail written to the dev outbox');
+      // Only the file's path: the links in a mail are secrets and never reach a log.
+      logger.info({ to: message.to, subject: message.subject, file }, 'mail written to the dev outbox');
     },
     close: () => transport.close(),
   };

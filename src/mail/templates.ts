@@ -115,3 +115,16 @@ export function passwordResetMail(to: string, link: string, expiresAt: number): 
     footer: 'If this was not you, ignore this e-mail: your password stays as it is.',
   });
 }
+
+export function verificationMail(to: string, link: string, expiresAt: number): MailMessage {
+  return compose({
+    to,
+    subject: 'Confirm your e-mail address for Tessera',
+    lines: [
+      'Confirm that this address belongs to your Tessera account.',
+      `Open the link and log in as ${to}. It works once, until ${formatTime(expiresAt)}.`,
+    ],
+    button: { label: 'Confirm my address', url: link },
+    footer: 'If you did not sign up for Tessera, ignore this e-mail: the account stays unconfirmed.',
+  });
+}

@@ -73,9 +73,9 @@ export async function listMyOrgs(ctx: Context, userId: string) {
   return rows.map((r) => ({ id: r.id, name: r.name, role: r.role, processDatasets: r.role === 'admin' || r.process_datasets === 1 }));
 }
 
-const memberColumns = ['u.id', 'u.email', 'u.name', 'm.role', 'm.process_datasets', 'm.created_at'] as const;
+const memberColumns = ['u.id', 'u.email', 'u.name', 'u.email_verified', 'm.role', 'm.process_datasets', 'm.created_at'] as const;
 
-function memberOf(row: { id: string; email: string; name: string; role: OrgRole; process_datasets: number; created_at: number }): Member {
+function memberOf(row: { id: string; email: string; name: string; email_verified: number; role: OrgRole; process_datasets: number; created_at: number }): Member {
   return {
     user: userOf(row),
     role: row.role,

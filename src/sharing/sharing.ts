@@ -43,6 +43,7 @@ async function userGrantViews(ctx: Context, datasetId: string, only?: string): P
       'u.id',
       'u.email',
       'u.name',
+      'u.email_verified',
       'g.level',
       'g.expires_at',
       'g.created_at',

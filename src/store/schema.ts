@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /** Times are epoch milliseconds (bigint on PostgreSQL, integer on SQLite). Booleans are 0/1. */
 
 export interface UsersTable {
@@ -6,13 +8,19 @@ export interface UsersTable {
   name: string;
   password_hash: string;
   created_at: number;
+  /** 1 once the owner proved the mailbox (verification link, reset, invitation). */
+  email_verified: Generated<number>;
 }
 
 export interface SessionsTable {
   token_hash: string;
+  /** Public id, distinct from the secret (null only for rows older than migration 005). */
+  id: string | null;
   user_id: string;
   created_at: number;
   expires_at: number;
+  user_agent: string | null;
+  last_used_at: number | null;
 }
 
 export interface AccessTokensTable {
@@ -22,13 +30,11 @@ export interface AccessTokensTable {
   token_hash: string;
   created_at: number;
   last_used_at: number | null;
+  scope: Generated<TokenScope>;
+  expires_at: number | null;
 }
 
-export interface LoginFailuresTable {
-  key: string;
-  window_start: number;
-  failures: number;
-}
+export type TokenScope = 'read' | 'write' | 'admin';
 
 export interface OrgsTable {
   id: string;
@@ -118,6 +124,20 @@ export interface PasswordResetsTable {
   created_at: number;
 }
 
+export interface EmailVerificationsTable {
+  token_hash: string;
+  user_id: string;
+  expires_at: number;
+  used_at: number | null;
+  created_at: number;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  window_start: number;
+  hits: number;
+}
+
 export interface AuditEventsTable {
   id: string;
   org_id: string;
@@ -196,7 +216,6 @@ export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   access_tokens: AccessTokensTable;
-  login_failures: LoginFailuresTable;
   orgs: OrgsTable;
   org_members: OrgMembersTable;
   teams: TeamsTable;
@@ -206,6 +225,8 @@ export interface Database {
   team_grants: TeamGrantsTable;
   invitations: InvitationsTable;
   password_resets: PasswordResetsTable;
+  email_verifications: EmailVerificationsTable;
+  rate_limits: RateLimitsTable;
   audit_events: AuditEventsTable;
   items: ItemsTable;
   layers: LayersTable;

@@ -87,7 +87,7 @@ export async function getTeam(ctx: Context, actorId: string, teamId: string): Pr
   const rows = await ctx.db
     .selectFrom('team_members as tm')
     .innerJoin('users as u', 'u.id', 'tm.user_id')
-    .select(['u.id', 'u.email', 'u.name'])
+    .select(['u.id', 'u.email', 'u.name', 'u.email_verified'])
     .where('tm.team_id', '=', teamId)
     .orderBy('u.name')
     .orderBy('u.id')

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Actor, logIn, PASSWORD, type Response, signUp, uniqueEmail } from '../helpers/client.js';
 import { DATABASES } from '../helpers/databases.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { joinOrg } from '../helpers/world.js';
+import { joinOrg, verifyEmail } from '../helpers/world.js';
 import { expectError } from './errors.js';
 
 function setCookie(res: Response): string {
@@ -26,7 +26,7 @@ describe.each(DATABASES)('accounts over HTTP (%s)', (db) => {
       const email = uniqueEmail('ann');
       const res = await anonymous.post('/api/v1/auth/signup', { email, password: PASSWORD, name: 'Ann' });
       expect(res.status).toBe(201);
-      expect(res.body).toEqual({ user: { id: expect.any(String), email, name: 'Ann' } });
+      expect(res.body).toEqual({ user: { id: expect.any(String), email, name: 'Ann', emailVerified: false } });
       const cookie = setCookie(res);
       expect(cookie).toMatch(/; HttpOnly/i);
       expect(cookie).toMatch(/; SameSite=Lax/i);
@@ -44,11 +44,11 @@ describe.each(DATABASES)('accounts over HTTP (%s)', (db) => {
       expect(setCookie(again)).toBe('');
     });
 
-    it('refuses a password under 10 characters and accepts one of exactly 10', async () => {
+    it('refuses a password under 10 characters and accepts a strong one of exactly 10', async () => {
       const email = uniqueEmail('cy');
-      expectError(await anonymous.post('/api/v1/auth/signup', { email, password: '123456789', name: 'Cy' }), 400, 'invalid_request');
-      expectError(await anonymous.post('/api/v1/auth/login', { email, password: '123456789' }), 401, 'invalid_credentials');
-      expect((await anonymous.post('/api/v1/auth/signup', { email, password: '1234567890', name: 'Cy' })).status).toBe(201);
+      expectError(await anonymous.post('/api/v1/auth/signup', { email, password: 'x7#Qv9!mZ', name: 'Cy' }), 400, 'invalid_request');
+      expectError(await anonymous.post('/api/v1/auth/login', { email, password: 'x7#Qv9!mZ' }), 401, 'invalid_credentials');
+      expect((await anonymous.post('/api/v1/auth/signup', { email, password: 'x7#Qv9!mZp', name: 'Cy' })).status).toBe(201);
     });
 
     it('refuses an invalid e-mail, a blank name and missing fields', async () => {
@@ -141,11 +141,27 @@ describe.each(DATABASES)('accounts over HTTP (%s)', (db) => {
   describe('personal access tokens', () => {
     it('shows the token once, works as a bearer, and dies on the next request after DELETE', async () => {
       const jo = await signUp(server.app, 'Jo');
+      await verifyEmail(server, jo);
       const created = await jo.post('/api/v1/me/tokens', { name: 'nightly sync' });
       expect(created.status).toBe(201);
-      expect(created.body).toEqual({ id: expect.any(String), name: 'nightly sync', token: expect.stringMatching(/^tsr_/) });
+      expect(created.body).toEqual({
+        id: expect.any(String),
+        name: 'nightly sync',
+        token: expect.stringMatching(/^tsr_/),
+        scope: 'admin',
+        expiresAt: new Date(server.clock.now() + 90 * 24 * 3600 * 1000).toISOString(),
+      });
       const listed = await jo.get('/api/v1/me/tokens');
-      expect(listed.body.items).toEqual([{ id: created.body.id, name: 'nightly sync', createdAt: expect.any(String), lastUsedAt: null }]);
+      expect(listed.body.items).toEqual([
+        {
+          id: created.body.id,
+          name: 'nightly sync',
+          scope: 'admin',
+          expiresAt: created.body.expiresAt,
+          createdAt: expect.any(String),
+          lastUsedAt: null,
+        },
+      ]);
       expect(JSON.stringify(listed.body)).not.toContain(created.body.token);
 
       const script = new Actor(server.app, { bearer: created.body.token });
@@ -159,6 +175,7 @@ describe.each(DATABASES)('accounts over HTTP (%s)', (db) => {
 
     it('refuses an invalid bearer even next to a valid cookie, and keeps tokens to their owner', async () => {
       const kim = await signUp(server.app, 'Kim');
+      await verifyEmail(server, kim);
       const mallory = await signUp(server.app, 'Mallory');
       for (const bearer of ['tsr_not-a-real-token', 'garbage', '']) {
         expectError(await new Actor(server.app, { bearer }).get('/api/v1/me'), 401, 'unauthenticated');

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Actor, signUp } from '../helpers/client.js';
 import { DATABASES } from '../helpers/databases.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { acceptDatasetInvitation, joinOrg, mailedToken, world } from '../helpers/world.js';
+import { acceptDatasetInvitation, joinOrg, mailedToken, mintToken, world } from '../helpers/world.js';
 
 const HOUR = 3_600_000;
 
@@ -176,8 +176,8 @@ describe.each(DATABASES)('the audit log (%s)', (db) => {
     await acceptDatasetInvitation(server, admin, w.datasets.cams!, partner, 'read');
 
     // Sessions last 30 days and the clock is about to move 91: work through personal access tokens.
-    const bearer = async (actor: Actor) =>
-      new Actor(server.app, { bearer: (await actor.post('/api/v1/me/tokens', { name: 'review' })).body.token }, actor.user);
+    const expiresAt = new Date(server.clock.now() + 366 * 24 * HOUR).toISOString();
+    const bearer = async (actor: Actor) => new Actor(server.app, { bearer: await mintToken(server, actor, { expiresAt }) }, actor.user);
     const adminToken = await bearer(admin);
     const annToken = await bearer(w.users.ann!);
     const partnerToken = await bearer(partner);

@@ -57,6 +57,8 @@ export async function startWebServer() {
       mailFrom: 'Tessera <no-reply@tessera.test>',
       logLevel: 'warn',
       maxUploadBytes: 20 * 1024 * 1024,
+      signup: 'open',
+      ipLimits: false,
     },
     pino({ level: 'warn' }, new Writable({ write: (_c, _e, done) => done() })),
     { clock, mailer, webRoot },

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Actor, logIn, PASSWORD, sessionCookieOf, signUp, uniqueEmail } from '../helpers/client.js';
 import { DATABASES } from '../helpers/databases.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { world } from '../helpers/world.js';
+import { verifyEmail, world } from '../helpers/world.js';
 
 describe.each(DATABASES)('accounts, sessions and personal access tokens (%s)', (db) => {
   let server: TestServer;
@@ -85,6 +85,7 @@ describe.each(DATABASES)('accounts, sessions and personal access tokens (%s)', (
 
   it('issues personal access tokens shown once, stored hashed, revocable on the next request', async () => {
     const user = await signUp(server.app, 'Scripter');
+    await verifyEmail(server, user);
     const created = await user.post('/api/v1/me/tokens', { name: 'nightly etl' });
     expect(created.status).toBe(201);
     expect(created.body.token).toMatch(/^tsr_/);

@@ -18,8 +18,15 @@ export class Actor {
   constructor(
     readonly app: FastifyInstance,
     readonly auth: { cookie?: string; bearer?: string } = {},
-    readonly user: { id: string; email: string; name: string } = { id: '', email: '', name: '' },
+    readonly user: { id: string; email: string; name: string; emailVerified?: boolean } = { id: '', email: '', name: '' },
+    /** The caller's network address, as the server sees it (fastify.inject's remoteAddress). */
+    readonly address = '127.0.0.1',
   ) {}
+
+  /** The same caller, talking from another network address. */
+  from(address: string): Actor {
+    return new Actor(this.app, this.auth, this.user, address);
+  }
 
   get id(): string {
     return this.user.id;
@@ -29,6 +36,7 @@ export class Actor {
     const res = await this.app.inject({
       method: method as 'GET',
       url,
+      remoteAddress: this.address,
       headers: {
         ...(body !== undefined || method !== 'GET' ? { 'content-type': 'application/json' } : {}),
         ...(this.auth.cookie ? { cookie: `tessera_session=${this.auth.cookie}` } : {}),

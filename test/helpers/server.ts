@@ -30,8 +30,14 @@ export interface TestServerOptions {
   smtp?: SmtpSink;
   smtpUrl?: string;
   mailer?: Mailer;
+  /** Mail goes to the dev outbox under the data directory, as with no SMTP_URL. */
+  outbox?: boolean;
   retryDelaysMs?: number[];
   maxUploadBytes?: number;
+  /** SIGNUP: open unless a test says otherwise. */
+  signup?: Config['signup'];
+  /** IP_LIMITS: off (a test rig signs many people up from one address) unless a test says otherwise. */
+  ipLimits?: boolean;
   processInlineLimit?: number;
   /** How long a processing request waits before answering 202; long by default, so small datasets answer 201 however busy the machine. */
   processInlineWaitMs?: number;
@@ -67,8 +73,10 @@ export async function startTestServer(options: TestServerOptions) {
     mailFrom: 'Tessera <no-reply@tessera.test>',
     logLevel: 'info',
     maxUploadBytes: options.maxUploadBytes ?? 10 * 1024 * 1024,
+    signup: options.signup ?? 'open',
+    ipLimits: options.ipLimits ?? false,
   };
-  const mailer = options.smtp || options.smtpUrl ? undefined : (options.mailer ?? new MemoryMailer());
+  const mailer = options.smtp || options.smtpUrl || options.outbox ? undefined : (options.mailer ?? new MemoryMailer());
   const overrides: Overrides = {
     ...(options.processInlineLimit === undefined ? {} : { processInlineLimit: options.processInlineLimit }),
     processInlineWaitMs: options.processInlineWaitMs ?? 60_000,

@@ -87,7 +87,7 @@ export class SmtpSink {
 }
 
 /** The secret of the first invitation or reset link in a mail's text. */
-export function linkToken(mail: ReceivedMail, kind: 'invite' | 'reset' = 'invite'): string {
+export function linkToken(mail: ReceivedMail, kind: 'invite' | 'reset' | 'verify' = 'invite'): string {
   const match = new RegExp(`/${kind}#token=([A-Za-z0-9_-]+)`).exec(mail.text);
   if (!match) throw new Error(`No ${kind} link in: ${mail.text}`);
   return match[1]!;

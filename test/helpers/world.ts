@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { type Actor, signUp } from './client.js';
 import type { TestServer } from './server.js';
 
@@ -16,6 +18,7 @@ export function world(server: TestServer) {
     org(name: string, adminName = `${name}-admin`) {
       steps.push(async (w) => {
         const admin = await signUp(app, adminName);
+        await verifyEmail(server, admin);
         const org = await admin.post('/api/v1/orgs', { name });
         w.users[adminName] = admin;
         w.orgs[name] = { id: org.body.id, admin };
@@ -35,6 +38,7 @@ export function world(server: TestServer) {
     outsider(name: string) {
       steps.push(async (w) => {
         w.users[name] = await signUp(app, name);
+        await verifyEmail(server, w.users[name]!);
       });
       return builder;
     },
@@ -98,13 +102,42 @@ export interface World {
   currentOrg: string;
 }
 
-/** The secret of the newest invitation link mailed to `email` (memory mailer). */
-export async function mailedToken(server: TestServer, email: string, kind: 'invite' | 'reset' = 'invite'): Promise<string> {
+/** Confirms an account's address the way its owner does: the mailed link, opened while logged in. */
+export async function verifyEmail(server: TestServer, actor: Actor): Promise<void> {
+  const token = await mailedToken(server, actor.user.email, 'verify');
+  const res = await actor.post('/api/v1/auth/verify-email', { token });
+  if (res.status !== 204) throw new Error(`verify: ${res.status} ${JSON.stringify(res.body)}`);
+  actor.user.emailVerified = true;
+}
+
+/** A verified account's new personal access token (admin scope unless said otherwise). */
+export async function mintToken(server: TestServer, actor: Actor, body: Record<string, unknown> = {}): Promise<string> {
+  if (!actor.user.emailVerified) await verifyEmail(server, actor);
+  const res = await actor.post('/api/v1/me/tokens', { name: 'script', ...body });
+  if (res.status !== 201) throw new Error(`token: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.token as string;
+}
+
+/** The mails to `email` in the dev outbox, oldest first, quoted-printable undone. */
+function outboxTexts(server: TestServer, email: string): string[] {
+  const dir = path.join(server.dataDir, 'outbox');
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .sort((a, b) => fs.statSync(path.join(dir, a)).mtimeMs - fs.statSync(path.join(dir, b)).mtimeMs || a.localeCompare(b))
+    .map((file) => fs.readFileSync(path.join(dir, file), 'utf8').replace(/=\r?\n/g, '').replace(/=3D/g, '='))
+    .filter((text) => text.includes(`To: ${email}`));
+}
+
+/** The secret of the newest link of `kind` mailed to `email` (memory mailer or SMTP sink). */
+export async function mailedToken(server: TestServer, email: string, kind: 'invite' | 'reset' | 'verify' = 'invite'): Promise<string> {
   await server.ctx.delivery.drain();
   const texts = server.smtp
     ? server.smtp.to(email).map((m: { text: string }) => m.text)
-    : (server.mailer?.sent ?? []).filter((m) => m.to === email).map((m) => m.text);
-  const last = texts[texts.length - 1];
+    : server.mailer
+      ? server.mailer.sent.filter((m) => m.to === email).map((m) => m.text)
+      : outboxTexts(server, email);
+  const last = texts.filter((text) => text.includes(`/${kind}#token=`)).at(-1);
   const match = last ? new RegExp(`/${kind}#token=([A-Za-z0-9_-]+)`).exec(last) : null;
   if (!match) throw new Error(`No ${kind} link mailed to ${email}`);
   return match[1]!;
@@ -123,6 +156,8 @@ export async function joinOrg(
   const token = await mailedToken(server, user.user.email);
   const accepted = await user.post('/api/v1/invitations/accept', { token });
   if (accepted.status !== 200) throw new Error(`org accept: ${accepted.status} ${JSON.stringify(accepted.body)}`);
+  // Accepting a link sent to the address proves it.
+  user.user.emailVerified = true;
 }
 
 /** Gives `user` a direct grant on a dataset through the real invitation flow: invite by e-mail, then accept. */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rankOf } from '../../src/access/levels.js';
 import { startSession } from '../../src/accounts/sessions.js';
 import { hashSecret, newId, newSecret } from '../../src/secrets.js';
-import { Actor, signUp, uniqueEmail } from '../helpers/client.js';
+import { Actor, PASSWORD, signUp, uniqueEmail } from '../helpers/client.js';
 import { DATABASES } from '../helpers/databases.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { upload } from '../helpers/upload.js';
@@ -57,10 +57,13 @@ describe.each(DATABASES)('the authorization matrix holds for every route and eve
     orgAdmin = w.orgs.acme!.admin;
     tokenUser = w.users.tokenUser!;
     spareMember = w.users.spare!;
-    const token = (await tokenUser.post('/api/v1/me/tokens', { name: 'matrix' })).body.token;
+    const tokenOf = async (scope: 'read' | 'write' | 'admin') =>
+      (await tokenUser.post('/api/v1/me/tokens', { name: `matrix ${scope}`, scope })).body.token as string;
     Object.assign(callers, {
       anon: new Actor(server.app),
-      bearer: new Actor(server.app, { bearer: token }, tokenUser.user),
+      bearer: new Actor(server.app, { bearer: await tokenOf('admin') }, tokenUser.user),
+      tokRead: new Actor(server.app, { bearer: await tokenOf('read') }, tokenUser.user),
+      tokWrite: new Actor(server.app, { bearer: await tokenOf('write') }, tokenUser.user),
       otherAdmin: w.orgs.other!.admin,
       orgAdmin,
     });
@@ -215,8 +218,25 @@ describe.each(DATABASES)('the authorization matrix holds for every route and eve
       }
       case 'POST /api/v1/auth/logout': {
         if (!actor.auth.cookie) return { method, url: path };
-        const session = await startSession(server.ctx, server.ctx.db, actor.id);
+        const session = await startSession(server.ctx, server.ctx.db, actor.id, null);
         return { method, url: path, as: new Actor(server.app, { cookie: session.token }, actor.user) };
+      }
+      case 'POST /api/v1/auth/verify-email': {
+        const token = newSecret();
+        if (actor.id) {
+          const now = server.clock.now();
+          await server.ctx.db
+            .insertInto('email_verifications')
+            .values({ token_hash: hashSecret(token), user_id: actor.id, expires_at: now + 60_000, used_at: null, created_at: now })
+            .execute();
+        }
+        return { method, url: path, body: { token } };
+      }
+      case 'POST /api/v1/me/password':
+        return { method, url: path, body: { currentPassword: PASSWORD, newPassword: PASSWORD } };
+      case 'DELETE /api/v1/me/sessions/{id}': {
+        const session = actor.id ? await startSession(server.ctx, server.ctx.db, actor.id, null) : { id: newId('ses') };
+        return { method, url: fill(path, { id: session.id }) };
       }
       case 'POST /api/v1/auth/password-reset':
         return { method, url: path, body: { email: orgAdmin.user.email } };

@@ -3,7 +3,7 @@ import { Actor, logIn, PASSWORD, signUp, uniqueEmail } from '../helpers/client.j
 import { DATABASES } from '../helpers/databases.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { linkToken, SmtpSink } from '../helpers/smtp.js';
-import { world } from '../helpers/world.js';
+import { mailedToken, world } from '../helpers/world.js';
 
 describe.each(DATABASES)('no secret ever reaches the log (%s)', (db) => {
   let sink: SmtpSink;
@@ -51,5 +51,59 @@ describe.each(DATABASES)('no secret ever reaches the log (%s)', (db) => {
     expect(log).toContain('incoming request');
     expect(log).toContain('/api/v1/invitations/lookup?token=[redacted]');
     for (const secret of secrets) expect(log.includes(secret), `the log contains a secret (${secret.slice(0, 4)}…)`).toBe(false);
+  });
+});
+
+describe.each(DATABASES)('no link or token reaches the log in any mail mode (%s)', (db) => {
+  async function identityFlows(server: TestServer, linkOf: (email: string, kind: 'verify' | 'reset' | 'invite') => Promise<string>) {
+    const w = await world(server).org('acme').dataset('cams', { tier: 'external' }).build();
+    const admin = w.orgs.acme!.admin;
+    const ann = await signUp(server.app, 'Ann');
+    await ann.post('/api/v1/auth/verify-email/resend');
+    await ann.post('/api/v1/auth/verify-email', { token: await linkOf(ann.user.email, 'verify') });
+    const token = (await ann.post('/api/v1/me/tokens', { name: 'ci', scope: 'read' })).body.token as string;
+    await new Actor(server.app, { bearer: token }).post('/api/v1/orgs', { name: 'refused' });
+    await ann.post('/api/v1/me/password', { currentPassword: PASSWORD, newPassword: 'amber walrus quietly 88' });
+    const other = await logIn(server.app, ann.user.email, 'amber walrus quietly 88');
+    const sessions = (await ann.get('/api/v1/me/sessions')).body.items as { id: string; current: boolean }[];
+    for (const s of sessions.filter((s) => !s.current)) await ann.delete(`/api/v1/me/sessions/${s.id}`);
+    await other.get('/api/v1/me');
+    await new Actor(server.app).post('/api/v1/auth/password-reset', { email: ann.user.email });
+    await new Actor(server.app).post('/api/v1/auth/password-reset/confirm', {
+      token: await linkOf(ann.user.email, 'reset'),
+      password: 'copper lantern drifts 19',
+    });
+    const partner = uniqueEmail('partner');
+    await admin.post(`/api/v1/datasets/${w.datasets.cams}/invitations`, { emails: [partner], level: 'read' });
+    await signUp(server.app, 'Partner', partner, { inviteToken: await linkOf(partner, 'invite') });
+    await server.ctx.delivery.drain();
+    const log = server.logLines.join('');
+    expect(log).toContain('"auth":"password_reset.completed"');
+    expect(log).toContain('"auth":"token.created"');
+    expect(log).not.toContain('#token=');
+    expect(log).not.toContain('tsr_');
+    expect(log).not.toContain(token.slice(4));
+    return log;
+  }
+
+  it('through SMTP', async () => {
+    const sink = await SmtpSink.start();
+    const server = await startTestServer({ db, smtp: sink });
+    try {
+      await identityFlows(server, (email, kind) => mailedToken(server, email, kind));
+    } finally {
+      await server.close();
+      await sink.close();
+    }
+  });
+
+  it('through the dev outbox, which logs the file path instead of the links', async () => {
+    const server = await startTestServer({ db, outbox: true });
+    try {
+      const log = await identityFlows(server, (email, kind) => mailedToken(server, email, kind));
+      expect(log).toMatch(/"file":"[^"]*outbox[^"]*\.eml"/);
+    } finally {
+      await server.close();
+    }
   });
 });

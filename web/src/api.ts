@@ -78,7 +78,7 @@ export interface Page<T> {
 }
 export interface LevelChange {
   /** No e-mail for someone outside the viewer's organizations who holds no grant on the dataset. */
-  user: { id: string; name: string; email?: string };
+  user: { id: string; name: string; email?: string; emailVerified?: boolean };
   from: Level | null;
   to: Level | null;
 }

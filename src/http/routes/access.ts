@@ -19,8 +19,8 @@ const PathSchema = Type.Object({
 
 const ChangeSchema = Type.Object({
   user: Type.Object(
-    { id: Type.String(), email: Type.Optional(Type.String()), name: Type.String() },
-    { description: 'email is left out for someone outside your organizations who holds no grant on the dataset' },
+    { id: Type.String(), email: Type.Optional(Type.String()), name: Type.String(), emailVerified: Type.Optional(Type.Boolean()) },
+    { description: 'email and emailVerified are left out for someone outside your organizations who holds no grant on the dataset' },
   ),
   from: NullableLevel,
   to: NullableLevel,

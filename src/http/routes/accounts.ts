@@ -1,24 +1,20 @@
 import { Type } from 'typebox';
-import {
-  confirmPasswordReset,
-  createAccessToken,
-  deleteAccessToken,
-  listAccessTokens,
-  logIn,
-  requestPasswordReset,
-  signUp,
-} from '../../accounts/accounts.js';
-import { endSession } from '../../accounts/sessions.js';
+import { assertSignupAllowed, changePassword, confirmPasswordReset, logIn, requestPasswordReset, signUp } from '../../accounts/accounts.js';
+import { authEvent } from '../../accounts/events.js';
+import { endSession, endSessionById, listSessions } from '../../accounts/sessions.js';
 import { normalizeEmail } from '../../accounts/validation.js';
+import { resendVerification, verifyEmail } from '../../accounts/verification.js';
 import { iso } from '../../clock.js';
 import type { Context } from '../../context.js';
 import { acceptInvitation, assertRedeemableBy } from '../../invitations/redeem.js';
 import { listMyOrgs } from '../../orgs/orgs.js';
-import { clearSessionCookie, requireUser, setSessionCookie } from '../auth.js';
-import { Email, errors, Id, Name, NoContent, Password, RoleSchema, UserSchema } from '../schemas.js';
+import { callerOf, clearSessionCookie, requireSessionUser, requireUser, setSessionCookie } from '../auth.js';
+import { Email, errors, Id, Name, NoContent, Password, RoleSchema, Time, UserSchema } from '../schemas.js';
 import type { TypedApp } from '../server.js';
+import { tokenRoutes } from './tokens.js';
 
 const tags = ['accounts'];
+const LinkToken = Type.String({ minLength: 1, maxLength: 256 });
 
 export function accountRoutes(app: TypedApp, ctx: Context): void {
   app.post(
@@ -27,15 +23,19 @@ export function accountRoutes(app: TypedApp, ctx: Context): void {
       schema: {
         tags,
         summary: 'Create an account (optionally from an invitation link) and log in',
+        description:
+          'The account starts unverified and a verification link is mailed, unless it is made from an invitation link for the same address. 400 `weak_password` for a guessable password; 403 `signup_closed` when SIGNUP does not allow it.',
         body: Type.Object({ email: Email, password: Password, name: Name, inviteToken: Type.Optional(Type.String({ maxLength: 256 })) }),
-        response: { 201: Type.Object({ user: UserSchema }), ...errors(400, 403, 404, 409, 410) },
+        response: { 201: Type.Object({ user: UserSchema }), ...errors(400, 403, 404, 409, 410, 429) },
       },
     },
     async (request, reply) => {
       const { inviteToken, ...input } = request.body;
-      if (inviteToken !== undefined) await assertRedeemableBy(ctx, inviteToken, normalizeEmail(input.email));
-      const { user, session } = await signUp(ctx, input);
-      if (inviteToken !== undefined) await acceptInvitation(ctx, user, inviteToken);
+      const invited = inviteToken !== undefined;
+      assertSignupAllowed(ctx, invited);
+      if (invited) await assertRedeemableBy(ctx, inviteToken, normalizeEmail(input.email));
+      const { user, session } = await signUp(ctx, { ...input, invited }, callerOf(request));
+      if (invited) await acceptInvitation(ctx, user, inviteToken);
       setSessionCookie(ctx, reply, session.token);
       return reply.code(201).send({ user });
     },
@@ -52,7 +52,7 @@ export function accountRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request, reply) => {
-      const { user, session } = await logIn(ctx, request.body);
+      const { user, session } = await logIn(ctx, request.body, callerOf(request));
       setSessionCookie(ctx, reply, session.token);
       return reply.send({ user });
     },
@@ -64,9 +64,47 @@ export function accountRoutes(app: TypedApp, ctx: Context): void {
       schema: { tags, summary: 'End this session on every instance', response: { 204: NoContent } },
     },
     async (request, reply) => {
-      if (request.sessionToken) await endSession(ctx, request.sessionToken);
+      if (request.sessionToken) {
+        await endSession(ctx, request.sessionToken);
+        authEvent(ctx, 'logout', { userId: request.user?.id ?? null, outcome: 'ok', ip: request.ip });
+      }
       clearSessionCookie(ctx, reply);
       return reply.code(204).send();
+    },
+  );
+
+  app.post(
+    '/auth/verify-email',
+    {
+      schema: {
+        tags,
+        summary: "Confirm the account's e-mail address with the mailed link",
+        description:
+          'Only for the logged-in owner of the account the link was sent for (401 without a session). A link of another account is 403 `verification_wrong_account` and stays unused.',
+        body: Type.Object({ token: LinkToken }),
+        response: { 204: NoContent, ...errors(400, 401, 403, 410) },
+      },
+    },
+    async (request, reply) => {
+      const user = requireSessionUser(request);
+      await verifyEmail(ctx, user, request.body.token, request.ip);
+      return reply.code(204).send();
+    },
+  );
+
+  app.post(
+    '/auth/verify-email/resend',
+    {
+      schema: {
+        tags,
+        summary: 'Mail a new verification link; older unused links die',
+        response: { 202: NoContent, ...errors(401, 429) },
+      },
+    },
+    async (request, reply) => {
+      const user = requireUser(request);
+      await resendVerification(ctx, user, request.ip);
+      return reply.code(202).send();
     },
   );
 
@@ -77,11 +115,11 @@ export function accountRoutes(app: TypedApp, ctx: Context): void {
         tags,
         summary: 'Mail a single-use password reset link (always 202)',
         body: Type.Object({ email: Type.String({ maxLength: 254 }) }),
-        response: { 202: NoContent, ...errors(400) },
+        response: { 202: NoContent, ...errors(400, 429) },
       },
     },
     async (request, reply) => {
-      await requestPasswordReset(ctx, request.body.email);
+      await requestPasswordReset(ctx, request.body.email, callerOf(request));
       return reply.code(202).send();
     },
   );
@@ -91,13 +129,13 @@ export function accountRoutes(app: TypedApp, ctx: Context): void {
     {
       schema: {
         tags,
-        summary: 'Set a new password with a reset link; ends every session',
-        body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 256 }), password: Password }),
+        summary: 'Set a new password with a reset link; verifies the address and ends every session and token',
+        body: Type.Object({ token: LinkToken, password: Password }),
         response: { 204: NoContent, ...errors(400, 410) },
       },
     },
     async (request, reply) => {
-      await confirmPasswordReset(ctx, request.body.token, request.body.password);
+      await confirmPasswordReset(ctx, request.body.token, request.body.password, callerOf(request));
       return reply.code(204).send();
     },
   );
@@ -125,63 +163,73 @@ export function accountRoutes(app: TypedApp, ctx: Context): void {
     },
   );
 
-  const TokenInfo = Type.Object({
-    id: Type.String(),
-    name: Type.String(),
-    createdAt: Type.String(),
-    lastUsedAt: Type.Union([Type.String(), Type.Null()]),
-  });
-
-  app.get(
-    '/me/tokens',
+  app.post(
+    '/me/password',
     {
       schema: {
         tags,
-        summary: 'My personal access tokens (never their secrets)',
-        response: { 200: Type.Object({ items: Type.Array(TokenInfo), nextCursor: Type.Null() }), ...errors(401) },
+        summary: 'Change the password; every other session ends',
+        body: Type.Object({ currentPassword: Password, newPassword: Password }),
+        response: { 204: NoContent, ...errors(400, 401, 403, 429) },
+      },
+    },
+    async (request, reply) => {
+      const user = requireSessionUser(request);
+      await changePassword(ctx, user, request.sessionId, request.body, callerOf(request));
+      return reply.code(204).send();
+    },
+  );
+
+  const SessionInfo = Type.Object({
+    id: Type.String(),
+    createdAt: Time,
+    lastUsedAt: Type.Union([Time, Type.Null()]),
+    userAgent: Type.Union([Type.String(), Type.Null()]),
+    current: Type.Boolean(),
+  });
+
+  app.get(
+    '/me/sessions',
+    {
+      schema: {
+        tags,
+        summary: 'My logged-in sessions',
+        response: { 200: Type.Object({ items: Type.Array(SessionInfo), nextCursor: Type.Null() }), ...errors(401) },
       },
     },
     async (request) => {
       const user = requireUser(request);
-      const tokens = await listAccessTokens(ctx, user.id);
+      const sessions = await listSessions(ctx, user.id);
       return {
-        items: tokens.map((t) => ({ id: t.id, name: t.name, createdAt: iso(t.createdAt), lastUsedAt: iso(t.lastUsedAt) })),
+        items: sessions.map((s) => ({
+          id: s.id,
+          createdAt: iso(s.createdAt),
+          lastUsedAt: iso(s.lastUsedAt),
+          userAgent: s.userAgent,
+          current: s.id === request.sessionId,
+        })),
         nextCursor: null,
       };
     },
   );
 
-  app.post(
-    '/me/tokens',
-    {
-      schema: {
-        tags,
-        summary: 'Create a personal access token; the token is shown this once',
-        body: Type.Object({ name: Name }),
-        response: { 201: Type.Object({ id: Type.String(), name: Type.String(), token: Type.String() }), ...errors(400, 401) },
-      },
-    },
-    async (request, reply) => {
-      const user = requireUser(request);
-      const created = await createAccessToken(ctx, user.id, request.body.name);
-      return reply.code(201).send({ id: created.id, name: created.name, token: created.token });
-    },
-  );
-
   app.delete(
-    '/me/tokens/:id',
+    '/me/sessions/:id',
     {
       schema: {
         tags,
-        summary: 'Revoke a personal access token',
+        summary: 'End one of my sessions; it is refused from its next request on',
         params: Type.Object({ id: Id }),
-        response: { 204: NoContent, ...errors(401, 404) },
+        response: { 204: NoContent, ...errors(401, 403, 404) },
       },
     },
     async (request, reply) => {
       const user = requireUser(request);
-      await deleteAccessToken(ctx, user.id, request.params.id);
+      await endSessionById(ctx, user.id, request.params.id);
+      authEvent(ctx, 'session.ended', { userId: user.id, outcome: 'ok', ip: request.ip, sessionId: request.params.id });
       return reply.code(204).send();
     },
   );
+
+  tokenRoutes(app, ctx);
 }

@@ -3,6 +3,7 @@ import * as initial from './001-initial.js';
 import * as content from './002-content.js';
 import * as grantUsage from './003-grant-usage.js';
 import * as accessReadPaths from './004-access-read-paths.js';
+import * as identity from './005-identity.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '002-content': content,
   '003-grant-usage': grantUsage,
   '004-access-read-paths': accessReadPaths,
+  '005-identity': identity,
 };
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {

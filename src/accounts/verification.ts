@@ -1,0 +1,68 @@
+import { DAY } from '../clock.js';
+import { appLink, type Context, inTransaction } from '../context.js';
+import { Forbidden, Gone } from '../errors.js';
+import { verificationMail } from '../mail/templates.js';
+import { hashSecret, newSecret } from '../secrets.js';
+import type { Db } from '../store/database.js';
+import { authEvent } from './events.js';
+import { spend, spendForAddress, VERIFICATION_MAILS_OF_ACCOUNT } from './limits.js';
+import { markEmailVerified, type User } from './users.js';
+
+const VERIFICATION_LIFETIME_MS = DAY;
+
+/** Mails a new verification link; every older unused link of the account dies. */
+export async function sendVerification(ctx: Context, db: Db, user: User): Promise<void> {
+  const now = ctx.clock.now();
+  const token = newSecret();
+  const expiresAt = now + VERIFICATION_LIFETIME_MS;
+  await db.deleteFrom('email_verifications').where('user_id', '=', user.id).where('used_at', 'is', null).execute();
+  await db
+    .insertInto('email_verifications')
+    .values({ token_hash: hashSecret(token), user_id: user.id, expires_at: expiresAt, used_at: null, created_at: now })
+    .execute();
+  ctx.delivery.enqueue(verificationMail(user.email, appLink(ctx, `/verify#token=${token}`), expiresAt));
+}
+
+/**
+ * The link proves the mailbox only together with the account's password: it verifies only for
+ * the logged-in owner of that account. A link of another account is refused without being used,
+ * so the owner of a mailbox who clicks a squatter's link while logged in as themselves does not
+ * verify the squatter.
+ */
+export async function verifyEmail(ctx: Context, user: User, token: string, callerAddress: string): Promise<void> {
+  await inTransaction(ctx, async (tx) => {
+    const now = ctx.clock.now();
+    const row = await tx
+      .selectFrom('email_verifications')
+      .select(['user_id'])
+      .where('token_hash', '=', hashSecret(token))
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', now)
+      .executeTakeFirst();
+    if (!row) throw new Gone('verification_token_invalid', 'This verification link is used, expired or unknown. Ask for a new one.');
+    if (row.user_id !== user.id) {
+      authEvent(ctx, 'email.verify', { userId: user.id, outcome: 'wrong_account', ip: callerAddress });
+      throw new Forbidden('This link confirms another account. Log in as the account it was sent for.', 'verification_wrong_account');
+    }
+    const claimed = await tx
+      .updateTable('email_verifications')
+      .set({ used_at: now })
+      .where('token_hash', '=', hashSecret(token))
+      .where('used_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(claimed.numUpdatedRows) === 0) {
+      throw new Gone('verification_token_invalid', 'This verification link is used, expired or unknown. Ask for a new one.');
+    }
+    await markEmailVerified(tx, user.id);
+  });
+  authEvent(ctx, 'email.verify', { userId: user.id, outcome: 'verified', ip: callerAddress });
+}
+
+/** A new link for the logged-in account (nothing is sent once the address is verified). */
+export async function resendVerification(ctx: Context, user: User, callerAddress: string): Promise<void> {
+  await spendForAddress(ctx, 'verificationResend', callerAddress);
+  if (user.emailVerified) return;
+  await spend(ctx, `verification-mails:${user.id}`, VERIFICATION_MAILS_OF_ACCOUNT, callerAddress);
+  await sendVerification(ctx, ctx.db, user);
+  authEvent(ctx, 'email.verification_sent', { userId: user.id, outcome: 'mailed', ip: callerAddress });
+}
