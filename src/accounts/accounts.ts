@@ -62,7 +62,14 @@ export async function signUp(ctx: Context, input: SignUpInput, caller: Caller): 
     const signedIn = await inTransaction(ctx, async (tx) => {
       await tx
         .insertInto('users')
-        .values({ id: user.id, email, name, password_hash: passwordHash, created_at: ctx.clock.now(), email_verified: input.invited ? 1 : 0 })
+        .values({
+          id: user.id,
+          email,
+          name,
+          password_hash: passwordHash,
+          created_at: ctx.clock.now(),
+          email_verified: input.invited ? 1 : 0,
+        })
         .execute();
       return { user, session: await startSession(ctx, tx, user.id, caller.userAgent) };
     });
@@ -129,6 +136,28 @@ export async function changePassword(
 const RESET_LIFETIME_MS = HOUR;
 const RESETS_PER_HOUR = { name: 'password reset e-mails', max: 5, windowMs: HOUR };
 
+/**
+ * A new one-time link `PUBLIC_URL/reset#token=…` that sets the account's password, valid for
+ * `lifetimeMs`; every older unused link of the account dies. Only the hash of the secret is kept.
+ */
+export async function issuePasswordReset(
+  ctx: Pick<Context, 'db' | 'clock' | 'publicUrl'>,
+  userId: string,
+  lifetimeMs = RESET_LIFETIME_MS,
+): Promise<{ link: string; expiresAt: number }> {
+  const now = ctx.clock.now();
+  const token = newSecret();
+  const expiresAt = now + lifetimeMs;
+  await inTransaction(ctx, async (tx) => {
+    await tx.deleteFrom('password_resets').where('user_id', '=', userId).where('used_at', 'is', null).execute();
+    await tx
+      .insertInto('password_resets')
+      .values({ token_hash: hashSecret(token), user_id: userId, expires_at: expiresAt, used_at: null, created_at: now })
+      .execute();
+  });
+  return { link: appLink(ctx, `/reset#token=${token}`), expiresAt };
+}
+
 /** Always quiet about whether the address has an account. A new link kills the older unused ones. */
 export async function requestPasswordReset(ctx: Context, rawEmail: string, caller: Caller): Promise<void> {
   await spendForAddress(ctx, 'passwordReset', caller.ip);
@@ -141,17 +170,8 @@ export async function requestPasswordReset(ctx: Context, rawEmail: string, calle
     authEvent(ctx, 'password_reset.requested', { userId: user.id, outcome: 'throttled', ip: caller.ip });
     return;
   }
-  const now = ctx.clock.now();
-  const token = newSecret();
-  const expiresAt = now + RESET_LIFETIME_MS;
-  await inTransaction(ctx, async (tx) => {
-    await tx.deleteFrom('password_resets').where('user_id', '=', user.id).where('used_at', 'is', null).execute();
-    await tx
-      .insertInto('password_resets')
-      .values({ token_hash: hashSecret(token), user_id: user.id, expires_at: expiresAt, used_at: null, created_at: now })
-      .execute();
-  });
-  ctx.delivery.enqueue(passwordResetMail(user.email, appLink(ctx, `/reset#token=${token}`), expiresAt));
+  const { link, expiresAt } = await issuePasswordReset(ctx, user.id);
+  ctx.delivery.enqueue(passwordResetMail(user.email, link, expiresAt));
   authEvent(ctx, 'password_reset.requested', { userId: user.id, outcome: 'mailed', ip: caller.ip });
 }
 
@@ -180,8 +200,13 @@ export async function confirmPasswordReset(ctx: Context, token: string, password
       .where('token_hash', '=', hashSecret(token))
       .where('used_at', 'is', null)
       .executeTakeFirst();
-    if (Number(won.numUpdatedRows) === 0) throw new Gone('reset_token_invalid', 'This reset link is used, expired or unknown. Ask for a new one.');
-    await tx.updateTable('users').set({ password_hash: await hashPassword(password) }).where('id', '=', row.id).execute();
+    if (Number(won.numUpdatedRows) === 0)
+      throw new Gone('reset_token_invalid', 'This reset link is used, expired or unknown. Ask for a new one.');
+    await tx
+      .updateTable('users')
+      .set({ password_hash: await hashPassword(password) })
+      .where('id', '=', row.id)
+      .execute();
     await markEmailVerified(tx, row.id);
     await endEverything(tx, row.id);
     return row;

@@ -30,7 +30,7 @@ function requireName(raw: string, what: string): string {
   return name;
 }
 
-export async function createOrg(ctx: Context, actorId: string, rawName: string): Promise<Org> {
+export async function createOrg(ctx: Pick<Context, 'db' | 'clock'>, actorId: string, rawName: string): Promise<Org> {
   const org = { id: newId('org'), name: requireName(rawName, 'organization') };
   const now = ctx.clock.now();
   await inTransaction(ctx, async (tx) => {
