@@ -1,8 +1,8 @@
 import { authorizeDataset, inForce } from '../access/check.js';
-import { type User, userOf } from '../accounts/users.js';
 import { type Level, levelOf } from '../access/levels.js';
 import { membershipOf, requireOrgAdmin } from '../access/org.js';
 import { assertFullScope } from '../access/scope.js';
+import { type User, userOf } from '../accounts/users.js';
 import { DAY, iso } from '../clock.js';
 import type { Context } from '../context.js';
 import { Forbidden, NotFound } from '../errors.js';
