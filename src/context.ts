@@ -26,10 +26,10 @@ export interface Context {
 }
 
 /** Runs `work` in one transaction: every multi-row change goes through here. */
-export function inTransaction<T>(ctx: Context, work: (tx: Db) => Promise<T>): Promise<T> {
+export function inTransaction<T>(ctx: Pick<Context, 'db'>, work: (tx: Db) => Promise<T>): Promise<T> {
   return ctx.db.transaction().execute(work);
 }
 
-export function appLink(ctx: Context, pathAndFragment: string): string {
+export function appLink(ctx: Pick<Context, 'publicUrl'>, pathAndFragment: string): string {
   return new URL(pathAndFragment, ctx.publicUrl).toString();
 }

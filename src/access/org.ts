@@ -32,3 +32,25 @@ export async function requireOrgAdmin(db: Db, userId: string, orgId: string): Pr
   assertFullScope(userId);
   return membership;
 }
+
+/** Decisions about one member of an organization, by what the caller is to them. */
+const memberActions = {
+  /** Removing a member, or seeing what removing them would take away: an org admin for anyone, a member for themself. */
+  'member.remove': ({ role, self }: { role: OrgRole; self: boolean }) => role === 'admin' || self,
+} as const;
+
+export type MemberAction = keyof typeof memberActions;
+
+export async function authorizeMemberAction(
+  db: Db,
+  actorId: string,
+  orgId: string,
+  userId: string,
+  action: MemberAction,
+): Promise<Membership> {
+  const membership = await requireOrgMember(db, actorId, orgId);
+  if (!memberActions[action]({ role: membership.role, self: actorId === userId })) {
+    throw new Forbidden('Only organization admins can do that.');
+  }
+  return membership;
+}

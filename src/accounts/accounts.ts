@@ -138,6 +138,27 @@ export async function changePassword(
 const RESET_LIFETIME_MS = HOUR;
 const RESETS_PER_HOUR = { name: 'password reset e-mails', max: 5, windowMs: HOUR };
 
+/**
+ * A new one-time link `PUBLIC_URL/reset#token=…` that sets the account's password, valid for
+ * `lifetimeMs`; every older unused link of the account dies. Only the hash of the secret is kept.
+ */
+export async function issuePasswordReset(
+  ctx: Pick<Context, 'clock' | 'publicUrl'>,
+  tx: Db,
+  userId: string,
+  lifetimeMs = RESET_LIFETIME_MS,
+): Promise<{ link: string; expiresAt: number }> {
+  const now = ctx.clock.now();
+  const token = newSecret();
+  const expiresAt = now + lifetimeMs;
+  await tx.deleteFrom('password_resets').where('user_id', '=', userId).where('used_at', 'is', null).execute();
+  await tx
+    .insertInto('password_resets')
+    .values({ token_hash: hashSecret(token), user_id: userId, expires_at: expiresAt, used_at: null, created_at: now })
+    .execute();
+  return { link: appLink(ctx, `/reset#token=${token}`), expiresAt };
+}
+
 /** Always quiet about whether the address has an account. A new link kills the older unused ones. */
 export async function requestPasswordReset(ctx: Context, rawEmail: string, caller: Caller): Promise<void> {
   await spendForAddress(ctx, 'passwordReset', caller.ip);
@@ -150,16 +171,9 @@ export async function requestPasswordReset(ctx: Context, rawEmail: string, calle
     authEvent(ctx, 'password_reset.requested', { userId: user.id, outcome: 'throttled', ip: caller.ip });
     return;
   }
-  const now = ctx.clock.now();
-  const token = newSecret();
-  const expiresAt = now + RESET_LIFETIME_MS;
   await inTransaction(ctx, async (tx) => {
-    await tx.deleteFrom('password_resets').where('user_id', '=', user.id).where('used_at', 'is', null).execute();
-    await tx
-      .insertInto('password_resets')
-      .values({ token_hash: hashSecret(token), user_id: user.id, expires_at: expiresAt, used_at: null, created_at: now })
-      .execute();
-    await queueMail(ctx, tx, passwordResetMail(user.email, appLink(ctx, `/reset#token=${token}`), expiresAt));
+    const { link, expiresAt } = await issuePasswordReset(ctx, tx, user.id);
+    await queueMail(ctx, tx, passwordResetMail(user.email, link, expiresAt));
   });
   authEvent(ctx, 'password_reset.requested', { userId: user.id, outcome: 'mailed', ip: caller.ip });
 }

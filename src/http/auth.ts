@@ -9,6 +9,15 @@ import { Forbidden, Unauthenticated } from '../errors.js';
 
 export const SESSION_COOKIE = 'tessera_session';
 
+/**
+ * The session cookie's name for this deployment. Under https it carries the `__Host-` prefix,
+ * which browsers accept only with Secure, path "/" and no Domain, so no sibling subdomain can
+ * plant or overwrite it.
+ */
+export function sessionCookieName(publicUrl: URL): string {
+  return publicUrl.protocol === 'https:' ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE;
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
     user: User | null;
@@ -47,7 +56,7 @@ export function requireSessionUser(request: FastifyRequest): User {
 }
 
 export function setSessionCookie(ctx: Context, reply: FastifyReply, token: string): void {
-  reply.setCookie(SESSION_COOKIE, token, {
+  reply.setCookie(sessionCookieName(ctx.publicUrl), token, {
     path: '/',
     httpOnly: true,
     sameSite: 'lax',
@@ -57,7 +66,12 @@ export function setSessionCookie(ctx: Context, reply: FastifyReply, token: strin
 }
 
 export function clearSessionCookie(ctx: Context, reply: FastifyReply): void {
-  reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.publicUrl.protocol === 'https:' });
+  reply.clearCookie(sessionCookieName(ctx.publicUrl), {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: ctx.publicUrl.protocol === 'https:',
+  });
 }
 
 /**
@@ -87,7 +101,7 @@ export function installAuth(app: FastifyInstance, ctx: Context): void {
       setCaller(caller.user.id, caller.scope);
       return;
     }
-    const token = request.cookies[SESSION_COOKIE];
+    const token = request.cookies[sessionCookieName(ctx.publicUrl)];
     if (!token) return;
     if (CHANGES_STATE.has(request.method)) assertSameOrigin(ctx, request);
     request.sessionToken = token;

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
@@ -11,7 +12,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import { sql } from 'kysely';
 import type { Context } from '../context.js';
 import { InvalidRequest } from '../errors.js';
-import { installAuth } from './auth.js';
+import { installAuth, sessionCookieName } from './auth.js';
 import { installErrorHandler, sendNotFound } from './errors.js';
 import { accessRoutes } from './routes/access.js';
 import { accountRoutes } from './routes/accounts.js';
@@ -40,19 +41,32 @@ function defaultWebRoot(): string {
   while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
   return path.join(dir, 'dist', 'web');
 }
-const CSP = [
-  "default-src 'self'",
-  "img-src 'self' data: blob:",
-  "style-src 'self' 'unsafe-inline'",
-  "script-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
-// The API docs page runs Swagger UI's own inline bootstrap.
-const DOCS_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'");
+/**
+ * One policy for the web app and the API docs: every script, style sheet and image comes from
+ * Tessera itself. Inline styles stay allowed because React and Swagger UI set style attributes;
+ * no inline script runs anywhere. `base-uri 'none'` keeps an injected <base> from re-pointing
+ * relative URLs.
+ */
+const CSP_DIRECTIVES = {
+  defaultSrc: ["'self'"],
+  baseUri: ["'none'"],
+  scriptSrc: ["'self'"],
+  scriptSrcAttr: ["'none'"],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  imgSrc: ["'self'", 'data:', 'blob:'],
+  fontSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+};
+
+/** Adds the hashes Swagger UI declares for its inline scripts and styles (none in this version) to the policy. */
+function withSwaggerHashes(header: string, hashes: { script: string[]; style: string[] }): string {
+  const extend = (policy: string, directive: string, extra: string[]) =>
+    extra.length === 0 ? policy : policy.replace(new RegExp(`(^|;\\s*)${directive}(\\s[^;]*)`), `$1${directive}$2 ${extra.join(' ')}`);
+  return extend(extend(header, 'script-src', hashes.script), 'style-src', hashes.style);
+}
 
 /** NUL cannot be stored in PostgreSQL text and has no business in names or labels. */
 function refuseNul(_key: string, value: unknown): unknown {
@@ -100,6 +114,17 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
     if (/%00/.test(request.url)) throw new InvalidRequest('The URL must not contain NUL characters.');
   });
 
+  const https = ctx.publicUrl.protocol === 'https:';
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { ...CSP_DIRECTIVES, ...(https ? { upgradeInsecureRequests: [] } : {}) },
+    },
+    // Strict-Transport-Security only means something, and is only safe to send, when Tessera is served over https.
+    strictTransportSecurity: https ? { maxAge: 365 * 24 * 60 * 60, includeSubDomains: false } : false,
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+  });
   await app.register(cookie);
   // Files stream straight to the blob store; the size limit is enforced there, per file.
   await app.register(multipart, { limits: { fileSize: ctx.maxUploadBytes + 1, files: MAX_FILES_PER_UPLOAD, fields: 10 } });
@@ -109,24 +134,23 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
       info: { title: 'Tessera API', version: '1.0.0', description: 'Share datasets with colleagues, teams and partners.' },
       components: {
         securitySchemes: {
-          session: { type: 'apiKey', in: 'cookie', name: 'tessera_session' },
+          session: { type: 'apiKey', in: 'cookie', name: sessionCookieName(ctx.publicUrl) },
           bearer: { type: 'http', scheme: 'bearer', description: 'A personal access token (tsr_…)' },
         },
       },
       security: [{ session: [] }, { bearer: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  await app.register(swaggerUi, {
+    routePrefix: '/api/docs',
+    transformStaticCSP: (header) => withSwaggerHashes(header, app.swaggerCSP),
+  });
 
   installValidation(app);
   installErrorHandler(app);
   installAuth(app, ctx);
 
   app.addHook('onSend', async (request, reply) => {
-    reply.header('X-Content-Type-Options', 'nosniff');
-    reply.header('Referrer-Policy', 'no-referrer');
-    reply.header('X-Frame-Options', 'DENY');
-    reply.header('Content-Security-Policy', request.url.startsWith('/api/docs') ? DOCS_CSP : CSP);
     if (request.url.startsWith('/api/')) reply.header('Cache-Control', 'no-store');
   });
 

@@ -40,12 +40,21 @@ export async function assertWithinSendLimit(tx: Db, inviterId: string, count: nu
     .selectFrom('audit_events')
     .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min('at').as('oldest')])
     .where('actor_id', '=', inviterId)
-    .where('action', 'in', ['invitation.created', 'invitation.resent'])
+    // A direct grant notice is mail sent on the inviter's word too; its grant.set event says it was sent.
+    .where((eb) =>
+      eb.or([
+        eb('action', 'in', ['invitation.created', 'invitation.resent']),
+        eb.and([eb('action', '=', 'grant.set'), eb('after', 'like', '%"notified":true%')]),
+      ]),
+    )
     .where('at', '>', now - HOUR)
     .executeTakeFirstOrThrow();
   if (Number(sent.n) + count > INVITATIONS_PER_HOUR) {
     const retryAfter = Math.max(1, Math.ceil((Number(sent.oldest ?? now) + HOUR - now) / 1000));
-    throw new RateLimited(`You can send at most ${INVITATIONS_PER_HOUR} invitations an hour. Try again later.`, retryAfter);
+    throw new RateLimited(
+      `You can send at most ${INVITATIONS_PER_HOUR} invitations and grant notices an hour. Try again later.`,
+      retryAfter,
+    );
   }
 }
 

@@ -1,13 +1,16 @@
 import { sql } from 'kysely';
-import type { OrgRole } from '../access/levels.js';
-import { requireOrgAdmin, requireOrgMember } from '../access/org.js';
+import type { Level, OrgRole } from '../access/levels.js';
+import { authorizeMemberAction, membershipOf, requireOrgAdmin, requireOrgMember } from '../access/org.js';
 import { type User, userOf } from '../accounts/users.js';
 import { recordEvent, recordEvents } from '../audit/record.js';
+import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { Conflict, InvalidRequest, NotFound } from '../errors.js';
 import { newId } from '../secrets.js';
 import type { Db } from '../store/database.js';
+import { directGrantsInOrg, revokeUserGrantsInOrg } from '../store/grants.js';
 import { decodeCursor, type Page, pageOf } from '../store/pagination.js';
+import { teamsOfUserInOrg } from '../store/teams.js';
 
 export interface Org {
   id: string;
@@ -27,7 +30,7 @@ function requireName(raw: string, what: string): string {
   return name;
 }
 
-export async function createOrg(ctx: Context, actorId: string, rawName: string): Promise<Org> {
+export async function createOrg(ctx: Pick<Context, 'db' | 'clock'>, actorId: string, rawName: string): Promise<Org> {
   const org = { id: newId('org'), name: requireName(rawName, 'organization') };
   const now = ctx.clock.now();
   await inTransaction(ctx, async (tx) => {
@@ -183,10 +186,19 @@ export async function updateMember(
   });
 }
 
-/** Removes a member (an admin removing anyone, or a member leaving) and their team memberships in the org. */
-export async function removeMember(ctx: Context, actorId: string, orgId: string, userId: string): Promise<void> {
-  if (actorId !== userId) await requireOrgAdmin(ctx.db, actorId, orgId);
-  else await requireOrgMember(ctx.db, actorId, orgId);
+/**
+ * Removes a member (an admin removing anyone, or a member leaving) with their team memberships
+ * in the org and, unless `keepGrants`, their direct grants on its datasets. Kept grants become
+ * external grants: dormant unless a dataset's tier is "external".
+ */
+export async function removeMember(
+  ctx: Context,
+  actorId: string,
+  orgId: string,
+  userId: string,
+  options: { keepGrants?: boolean | undefined } = {},
+): Promise<void> {
+  await authorizeMemberAction(ctx.db, actorId, orgId, userId, 'member.remove');
   await inTransaction(ctx, async (tx) => {
     await lockOrg(tx, orgId);
     const before = await memberRow(tx, orgId, userId);
@@ -194,13 +206,8 @@ export async function removeMember(ctx: Context, actorId: string, orgId: string,
     if (before.role === 'admin' && (await adminCount(tx, orgId)) <= 1) {
       throw new Conflict('last_admin', 'An organization needs at least one admin. Make someone else an admin first.');
     }
-    const teams = await tx
-      .selectFrom('team_members as tm')
-      .innerJoin('teams as t', 't.id', 'tm.team_id')
-      .select('tm.team_id')
-      .where('tm.user_id', '=', userId)
-      .where('t.org_id', '=', orgId)
-      .execute();
+    const at = ctx.clock.now();
+    const teams = await teamsOfUserInOrg(tx, orgId, userId);
     if (teams.length > 0) {
       await tx
         .deleteFrom('team_members')
@@ -208,24 +215,32 @@ export async function removeMember(ctx: Context, actorId: string, orgId: string,
         .where(
           'team_id',
           'in',
-          teams.map((t) => t.team_id),
+          teams.map((t) => t.id),
         )
         .execute();
     }
+    const revoked = options.keepGrants ? [] : await revokeUserGrantsInOrg(tx, orgId, userId, at);
     await tx.deleteFrom('org_members').where('org_id', '=', orgId).where('user_id', '=', userId).execute();
-    const at = ctx.clock.now();
     // Leaving the organization leaves its teams: each team's history says so, as a removal would.
-    await recordEvents(
-      tx,
-      teams.map((t) => ({
+    await recordEvents(tx, [
+      ...teams.map((t) => ({
         orgId,
         at,
         actorId,
         action: 'team.member_removed' as const,
         subject: `user:${userId}`,
-        before: { teamId: t.team_id },
+        before: { teamId: t.id },
       })),
-    );
+      ...revoked.map((g) => ({
+        orgId,
+        at,
+        actorId,
+        action: 'grant.revoked' as const,
+        datasetId: g.datasetId,
+        subject: `user:${userId}`,
+        before: { level: g.level, expiresAt: iso(g.expiresAt) },
+      })),
+    ]);
     await recordEvent(tx, {
       orgId,
       at,
@@ -233,8 +248,25 @@ export async function removeMember(ctx: Context, actorId: string, orgId: string,
       action: 'member.removed',
       subject: `user:${userId}`,
       before: { role: before.role, processDatasets: before.processDatasets },
+      ...(options.keepGrants ? { after: { keptGrants: true } } : {}),
     });
   });
+}
+
+export interface RemovalPreview {
+  grants: { datasetId: string; datasetName: string; level: Level }[];
+  teams: { id: string; name: string }[];
+}
+
+/** What removing the member would take away: their direct grants in force on the org's datasets and their teams. */
+export async function previewMemberRemoval(ctx: Context, actorId: string, orgId: string, userId: string): Promise<RemovalPreview> {
+  await authorizeMemberAction(ctx.db, actorId, orgId, userId, 'member.remove');
+  if (!(await membershipOf(ctx.db, userId, orgId))) throw new NotFound('Member');
+  const grants = await directGrantsInOrg(ctx.db, orgId, userId, ctx.clock.now());
+  return {
+    grants: grants.map((g) => ({ datasetId: g.datasetId, datasetName: g.datasetName, level: g.level })),
+    teams: await teamsOfUserInOrg(ctx.db, orgId, userId),
+  };
 }
 
 export async function orgName(db: Db, orgId: string): Promise<string> {

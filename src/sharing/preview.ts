@@ -1,5 +1,6 @@
 import { authorizeDataset } from '../access/check.js';
-import { previewSharingChange, type SharingChange } from '../access/preview.js';
+import { emailsVisibleTo } from '../access/email-visibility.js';
+import { type LevelChange, previewSharingChange, type SharingChange } from '../access/preview.js';
 import type { Context } from '../context.js';
 import { Forbidden, InvalidRequest } from '../errors.js';
 
@@ -13,5 +14,13 @@ export async function previewSharing(ctx: Context, actorId: string, datasetId: s
   if (change.visibility !== undefined && facts.orgRole !== 'admin') {
     throw new Forbidden('Only organization admins change who a dataset is shared with.');
   }
-  return previewSharingChange(ctx.db, dataset, change, now);
+  const { gains, losses } = await previewSharingChange(ctx.db, dataset, change, now);
+  const visible = await emailsVisibleTo(
+    ctx.db,
+    actorId,
+    [...gains, ...losses].map((c) => c.user.id),
+    datasetId,
+  );
+  const shown = (c: LevelChange) => (visible.has(c.user.id) ? c : { ...c, user: { id: c.user.id, name: c.user.name } });
+  return { gains: gains.map(shown), losses: losses.map(shown) };
 }

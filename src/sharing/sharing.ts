@@ -6,9 +6,11 @@ import { iso } from '../clock.js';
 import { appLink, type Context, inTransaction } from '../context.js';
 import { Conflict, InvalidRequest, NotFound } from '../errors.js';
 import { invitationsWithInviter, invitationView } from '../invitations/model.js';
+import { assertWithinSendLimit } from '../invitations/send.js';
 import { queueMail } from '../mail/outbox.js';
 import { grantNotificationMail } from '../mail/templates.js';
 import { orgName } from '../orgs/orgs.js';
+import { holdsGrantInOrg } from '../store/grants.js';
 import { teamInOrg } from '../teams/teams.js';
 
 export interface UserGrantView {
@@ -134,6 +136,8 @@ export async function setUserGrant(
       .where('org_id', '=', dataset.org_id)
       .where('user_id', '=', userId)
       .executeTakeFirst();
+    // Outsiders come in by e-mail invitation; an id alone must not reach someone the org has never dealt with.
+    if (!member && !(await holdsGrantInOrg(tx, dataset.org_id, userId))) throw new NotFound('User');
     if (!member && dataset.visibility !== 'external') {
       throw new Conflict(
         'external_sharing_disabled',
@@ -148,6 +152,9 @@ export async function setUserGrant(
       .where('user_id', '=', userId)
       .executeTakeFirst();
     const level = rankOf(input.level);
+    const live = previous !== undefined && (previous.expires_at === null || previous.expires_at > now);
+    const notify = userId !== actorId && (!live || previous.level !== level);
+    if (notify) await assertWithinSendLimit(tx, actorId, 1, now);
     await tx
       .insertInto('user_grants')
       .values({
@@ -169,10 +176,9 @@ export async function setUserGrant(
       datasetId,
       subject: `user:${userId}`,
       before: previous ? { level: levelOf(previous.level), expiresAt: iso(previous.expires_at) } : null,
-      after: { level: input.level, expiresAt: iso(expiresAt) },
+      after: { level: input.level, expiresAt: iso(expiresAt), ...(notify ? { notified: true } : {}) },
     });
-    const live = previous && (previous.expires_at === null || previous.expires_at > now);
-    if (userId !== actorId && (!live || previous.level !== level)) {
+    if (notify) {
       const granter = await findUser(tx, actorId);
       const notice = grantNotificationMail({
         to: grantee.email,

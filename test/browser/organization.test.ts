@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { browserSuite, eventually, newPage, PASSWORD, pageAs, screenshot } from './browser.js';
+import { browserSuite, eventually, newPage, PASSWORD, pageAs, screenshot, screenshotOf } from './browser.js';
 
 describe('the web UI: a new user sets up an organization', () => {
   const suite = browserSuite();
@@ -65,7 +65,10 @@ describe('the web UI: a new user sets up an organization', () => {
     // Members: the process-datasets capability; teams and their members.
     const dan = await server.person('Dan Moreau', 'dan@survey.test');
     const orgId = new URL(admin.url()).pathname.replace('/orgs/', '');
-    await server.join(await server.logIn('ada@survey.test'), orgId, dan);
+    const ada = await server.logIn('ada@survey.test');
+    await server.join(ada, orgId, dan);
+    const drone = (await ada.get('/api/v1/datasets')).body.items.find((d: { name: string }) => d.name === 'Drone survey').id;
+    await ada.put(`/api/v1/datasets/${drone}/sharing/users/${dan.id}`, { level: 'write' });
     await admin.reload();
     const members = admin.getByRole('region', { name: 'Members' });
     await members.getByRole('row', { name: /Dan Moreau/ }).waitFor();
@@ -81,7 +84,8 @@ describe('the web UI: a new user sets up an organization', () => {
     await admin.getByRole('button', { name: /GIS/ }).click();
     await admin.getByLabel('New name for GIS').fill('Mapping');
     await admin.getByRole('button', { name: 'Rename GIS' }).click();
-    await admin.getByRole('button', { name: /Mapping \(0 members\)/ }).waitFor();
+    await admin.getByLabel('Add a member to Mapping').selectOption({ label: 'Dan Moreau' });
+    await admin.getByRole('button', { name: /Mapping \(1 member\)/ }).waitFor();
     await admin.getByLabel('New team').fill('Scratch');
     await admin.getByRole('button', { name: 'Create team' }).click();
     await admin.getByRole('button', { name: /Scratch/ }).click();
@@ -91,19 +95,33 @@ describe('the web UI: a new user sets up an organization', () => {
     await admin.reload();
     await eventually(() => members.getByLabel('Cy Park may process datasets').isChecked(), true);
 
-    // Removing a member asks first.
+    // Removing a member first shows what it takes away, with the choice to keep their grants.
     await members
       .getByRole('row', { name: /Dan Moreau/ })
       .getByRole('button', { name: 'Remove' })
       .click();
-    await admin.getByRole('dialog', { name: 'Remove Dan Moreau from Survey Co?' }).getByRole('button', { name: 'Remove' }).click();
+    const removal = admin.getByRole('dialog', { name: 'Remove Dan Moreau from Survey Co?' });
+    const takenAway = removal.getByRole('region', { name: 'What the removal takes away' });
+    await takenAway.getByText('Teams left (1)').waitFor();
+    await takenAway.getByRole('listitem').filter({ hasText: 'Mapping' }).waitFor();
+    await takenAway.getByText('Direct grants revoked (1)').waitFor();
+    await takenAway.getByRole('listitem').filter({ hasText: 'Drone survey: write' }).waitFor();
+    const keep = removal.getByLabel('Keep their 1 direct grant as an external collaborator');
+    expect(await keep.isChecked()).toBe(false);
+    await screenshotOf(removal, 'remove-member');
+    await removal.getByRole('button', { name: 'Remove' }).click();
     await eventually(() => members.getByRole('row', { name: /Dan Moreau/ }).count(), 0);
+    expect((await dan.get(`/api/v1/datasets/${drone}`)).status).toBe(404);
+    expect((await ada.get(`/api/v1/datasets/${drone}/sharing`)).body.users.map((g: { user: { id: string } }) => g.user.id)).not.toContain(
+      dan.id,
+    );
 
     await admin.getByRole('button', { name: /Labelers/ }).click();
     await admin.getByRole('button', { name: 'Remove Cy Park from Labelers' }).waitFor();
     const audit = admin.getByRole('region', { name: 'Audit log' });
     await audit.getByText('member.removed').waitFor();
-    await audit.getByText('team.member_added').waitFor();
+    await audit.getByText('grant.revoked').first().waitFor();
+    await audit.getByText('team.member_added').first().waitFor();
     await audit.getByText('member.updated').waitFor();
     await audit.getByText('team.renamed').waitFor();
     await audit.getByText('team.deleted').waitFor();

@@ -138,7 +138,17 @@ describe.each(DATABASES)('datasets, the inventory and sharing (%s)', (db) => {
   });
 
   it('sets and revokes user and team grants within the rules of the tier and the org', async () => {
-    const w = await world(server).org('acme').member('ann').outsider('eve').team('labelers', ['ann']).dataset('cams').org('other').build();
+    // Eve is an outside partner already holding a grant in the org: an id alone reaches nobody else.
+    const w = await world(server)
+      .org('acme')
+      .member('ann')
+      .outsider('eve')
+      .team('labelers', ['ann'])
+      .dataset('cams')
+      .dataset('open', { tier: 'external' })
+      .invite('open', 'eve', 'read')
+      .org('other')
+      .build();
     const acme = w.orgs.acme!;
     const url = `/api/v1/datasets/${w.datasets.cams}`;
     const [ann, eve] = [w.users.ann!, w.users.eve!];

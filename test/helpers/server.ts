@@ -44,6 +44,8 @@ export interface TestServerOptions {
   processInlineLimit?: number;
   /** How long a processing request waits before answering 202; long by default, so small datasets answer 201 however busy the machine. */
   processInlineWaitMs?: number;
+  /** Another PUBLIC_URL than http://tessera.test (https, say). */
+  publicUrl?: string;
 }
 
 export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
@@ -69,7 +71,7 @@ export async function startTestServer(options: TestServerOptions) {
     host: '127.0.0.1',
     dataDir,
     database: database.config,
-    publicUrl: new URL(PUBLIC_URL),
+    publicUrl: new URL(options.publicUrl ?? PUBLIC_URL),
     smtpUrl: options.smtp?.url ?? options.smtpUrl,
     mailFrom: 'Tessera <no-reply@tessera.test>',
     logLevel: 'info',

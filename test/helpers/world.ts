@@ -69,6 +69,14 @@ export function world(server: TestServer) {
       });
       return builder;
     },
+    /** A direct grant to anyone, members or outsiders, through the e-mail invitation flow (the tier must allow it). */
+    invite(dataset: string, user: string, level: Level) {
+      steps.push(async (w) => {
+        const org = w.orgs[w.currentOrg]!;
+        await acceptDatasetInvitation(server, org.admin, w.datasets[dataset]!, w.users[user]!, level);
+      });
+      return builder;
+    },
     teamGrant(dataset: string, team: string, level: Level) {
       steps.push(async (w) => {
         const org = w.orgs[w.currentOrg]!;
@@ -155,4 +163,19 @@ export async function joinOrg(
   if (accepted.status !== 200) throw new Error(`org accept: ${accepted.status} ${JSON.stringify(accepted.body)}`);
   // Accepting a link sent to the address proves it.
   user.user.emailVerified = true;
+}
+
+/** Gives `user` a direct grant on a dataset through the real invitation flow: invite by e-mail, then accept. */
+export async function acceptDatasetInvitation(
+  server: TestServer,
+  admin: Actor,
+  datasetId: string,
+  user: Actor,
+  level: Level,
+): Promise<void> {
+  const res = await admin.post(`/api/v1/datasets/${datasetId}/invitations`, { emails: [user.user.email], level });
+  if (res.status !== 201) throw new Error(`dataset invite: ${res.status} ${JSON.stringify(res.body)}`);
+  const token = await mailedToken(server, user.user.email);
+  const accepted = await user.post('/api/v1/invitations/accept', { token });
+  if (accepted.status !== 200) throw new Error(`dataset accept: ${accepted.status} ${JSON.stringify(accepted.body)}`);
 }

@@ -272,6 +272,8 @@ describe.each(DATABASES)('the authorization matrix holds for every route and eve
       case 'POST /api/v1/orgs/{orgId}/projects':
       case 'POST /api/v1/orgs/{orgId}/datasets':
         return { method, url: fill(path, { orgId }), body: { name: `name-${newId('n')}` } };
+      case 'GET /api/v1/orgs/{orgId}/members/{userId}/removal-preview':
+        return { method, url: fill(path, { orgId, userId: spareMember.id }) };
       case 'PATCH /api/v1/orgs/{orgId}/members/{userId}':
         return { method, url: fill(path, { orgId, userId: spareMember.id }), body: { processDatasets: true } };
       case 'DELETE /api/v1/orgs/{orgId}/members/{userId}':

@@ -66,6 +66,7 @@ export const MATRIX: Record<string, string> = {
   'GET /api/v1/orgs/{orgId}/members':                    '401  200  404  404  404  200  200  200  200  200  200  200  200  200  404  200  200  200',
   'PATCH /api/v1/orgs/{orgId}/members/{userId}':         '401  403  404  404  404  403  403  403  403  403  403  403  403  403  404  200  403  403',
   'DELETE /api/v1/orgs/{orgId}/members/{userId}':        '401  403  404  404  404  403  403  403  403  403  403  403  403  403  404  204  403  403',
+  'GET /api/v1/orgs/{orgId}/members/{userId}/removal-preview': '401  403  404  404  404  403  403  403  403  403  403  403  403  403  404  200  403  403',
   'GET /api/v1/orgs/{orgId}/invitations':                '401  403  404  404  404  403  403  403  403  403  403  403  403  403  404  200  403  403',
   'POST /api/v1/orgs/{orgId}/invitations':               '401  403  404  404  404  403  403  403  403  403  403  403  403  403  404  201  403  403',
   'GET /api/v1/orgs/{orgId}/teams':                      '401  200  404  404  404  200  200  200  200  200  200  200  200  200  404  200  200  200',

@@ -77,7 +77,8 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 export interface LevelChange {
-  user: User;
+  /** No e-mail for someone outside the viewer's organizations who holds no grant on the dataset. */
+  user: { id: string; name: string; email?: string; emailVerified?: boolean };
   from: Level | null;
   to: Level | null;
 }
@@ -159,6 +160,12 @@ export class ApiError extends Error {
   }
 }
 
+/** What removing a member takes away: their direct grants on the organization's datasets and their teams. */
+export interface RemovalPreview {
+  grants: { datasetId: string; datasetName: string; level: Level }[];
+  teams: { id: string; name: string }[];
+}
+
 export const SIGNED_OUT = 'tessera:signed-out';
 
 export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -206,7 +213,9 @@ export const api = {
   members: (orgId: string, cursor?: string | null) => request<Page<Member>>('GET', `/orgs/${orgId}/members${q({ limit: '100', cursor })}`),
   updateMember: (orgId: string, userId: string, change: { role?: Role; processDatasets?: boolean }) =>
     request<Member>('PATCH', `/orgs/${orgId}/members/${userId}`, change),
-  removeMember: (orgId: string, userId: string) => request<void>('DELETE', `/orgs/${orgId}/members/${userId}`),
+  removeMember: (orgId: string, userId: string, options: { keepGrants?: boolean } = {}) =>
+    request<void>('DELETE', `/orgs/${orgId}/members/${userId}${options.keepGrants ? '?keepGrants=true' : ''}`),
+  removalPreview: (orgId: string, userId: string) => request<RemovalPreview>('GET', `/orgs/${orgId}/members/${userId}/removal-preview`),
   inviteMembers: (orgId: string, emails: string[], role: Role) =>
     request<{ items: Invitation[] }>('POST', `/orgs/${orgId}/invitations`, { emails, role }),
   orgInvitations: (orgId: string) => request<{ items: Invitation[] }>('GET', `/orgs/${orgId}/invitations`),

@@ -3,7 +3,7 @@ import { explainAccess } from '../../access/explain.js';
 import type { Context } from '../../context.js';
 import { previewSharing } from '../../sharing/preview.js';
 import { requireUser } from '../auth.js';
-import { errors, Id, LevelSchema, Time, UserSchema, VisibilitySchema } from '../schemas.js';
+import { errors, Id, LevelSchema, Time, VisibilitySchema } from '../schemas.js';
 import type { TypedApp } from '../server.js';
 
 const tags = ['sharing'];
@@ -17,7 +17,14 @@ const PathSchema = Type.Object({
   expiresAt: Type.Optional(NullableTime),
 });
 
-const ChangeSchema = Type.Object({ user: UserSchema, from: NullableLevel, to: NullableLevel });
+const ChangeSchema = Type.Object({
+  user: Type.Object(
+    { id: Type.String(), email: Type.Optional(Type.String()), name: Type.String(), emailVerified: Type.Optional(Type.Boolean()) },
+    { description: 'email and emailVerified are left out for someone outside your organizations who holds no grant on the dataset' },
+  ),
+  from: NullableLevel,
+  to: NullableLevel,
+});
 
 export function accessRoutes(app: TypedApp, ctx: Context): void {
   app.get(

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import {
@@ -70,18 +71,36 @@ function contentDisposition(contentType: string, name: string): string {
 
 export const MAX_FILES_PER_UPLOAD = 100;
 
-/** The parts of a multipart request as files, with the parser's limits in the API's words. */
-async function* uploadedFiles(request: FastifyRequest, maxUploadBytes: number): AsyncGenerator<UploadedFile> {
-  try {
-    for await (const part of request.files()) yield { filename: part.filename, file: part.file };
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (code === 'FST_REQ_FILE_TOO_LARGE') throw new TooLarge(maxUploadBytes);
-    if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {
-      throw new DomainError('payload_too_large', 'payload_too_large', `Send at most ${MAX_FILES_PER_UPLOAD} files in one upload.`);
+const malformedBody = () => new InvalidRequest('The multipart body is malformed or was cut off. Send it again, whole.');
+
+/**
+ * The parts of a multipart request as files, with the parser's limits in the API's words.
+ * A body the parser cannot read (no boundary, cut off mid-part) is the client's mistake, and
+ * reaches whoever reads the file — the blob store — as a plain error, so `malformed()` says
+ * whether the parser failed on one of the files.
+ */
+function uploadedFiles(request: FastifyRequest, maxUploadBytes: number) {
+  const parts: Readable[] = [];
+  async function* files(): AsyncGenerator<UploadedFile> {
+    try {
+      for await (const part of request.files()) {
+        parts.push(part.file);
+        yield { filename: part.filename, file: part.file };
+      }
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (code === 'FST_REQ_FILE_TOO_LARGE') throw new TooLarge(maxUploadBytes);
+      if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {
+        throw new DomainError('payload_too_large', 'payload_too_large', `Send at most ${MAX_FILES_PER_UPLOAD} files in one upload.`);
+      }
+      if (error instanceof DomainError) throw error;
+      throw malformedBody();
     }
-    throw error;
   }
+  // The parser's own limits carry FST_ codes; anything else it reports is an unreadable body.
+  const unreadable = (error: { code?: unknown } | null) =>
+    error !== null && (typeof error.code !== 'string' || !error.code.startsWith('FST_'));
+  return { files: files(), malformed: () => parts.some((file) => unreadable(file.errored as { code?: unknown } | null)) };
 }
 
 export function contentRoutes(app: TypedApp, ctx: Context): void {
@@ -100,8 +119,13 @@ export function contentRoutes(app: TypedApp, ctx: Context): void {
     async (request, reply) => {
       const user = requireUser(request);
       if (!request.isMultipart()) throw new InvalidRequest('Upload files as multipart/form-data.');
-      const items = await uploadItems(ctx, user.id, request.params.id, uploadedFiles(request, ctx.maxUploadBytes));
-      return reply.code(201).send({ items });
+      const upload = uploadedFiles(request, ctx.maxUploadBytes);
+      try {
+        return reply.code(201).send({ items: await uploadItems(ctx, user.id, request.params.id, upload.files) });
+      } catch (error) {
+        if (upload.malformed() && !(error instanceof DomainError)) throw malformedBody();
+        throw error;
+      }
     },
   );
 

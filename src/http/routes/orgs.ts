@@ -3,14 +3,30 @@ import { iso } from '../../clock.js';
 import type { Context } from '../../context.js';
 import { listOrgInvitations } from '../../invitations/manage.js';
 import { inviteToOrg } from '../../invitations/send.js';
-import { createOrg, getOrg, listMembers, removeMember, updateMember } from '../../orgs/orgs.js';
+import { createOrg, getOrg, listMembers, previewMemberRemoval, removeMember, updateMember } from '../../orgs/orgs.js';
 import { requireUser } from '../auth.js';
-import { Email, errors, Id, InvitationSchema, Name, NoContent, PageQuery, pageOf, RoleSchema, UserSchema } from '../schemas.js';
+import {
+  Email,
+  errors,
+  Id,
+  InvitationSchema,
+  LevelSchema,
+  Name,
+  NoContent,
+  PageQuery,
+  pageOf,
+  RoleSchema,
+  UserSchema,
+} from '../schemas.js';
 import type { TypedApp } from '../server.js';
 
 const tags = ['organizations'];
 
 const MemberSchema = Type.Object({ user: UserSchema, role: RoleSchema, processDatasets: Type.Boolean(), joinedAt: Type.String() });
+const RemovalPreviewSchema = Type.Object({
+  grants: Type.Array(Type.Object({ datasetId: Type.String(), datasetName: Type.String(), level: LevelSchema })),
+  teams: Type.Array(Type.Object({ id: Type.String(), name: Type.String() })),
+});
 const memberJson = (m: Awaited<ReturnType<typeof updateMember>>) => ({ ...m, joinedAt: iso(m.joinedAt) });
 
 export function orgRoutes(app: TypedApp, ctx: Context): void {
@@ -109,18 +125,35 @@ export function orgRoutes(app: TypedApp, ctx: Context): void {
       memberJson(await updateMember(ctx, requireUser(request).id, request.params.orgId, request.params.userId, request.body)),
   );
 
+  app.get(
+    '/orgs/:orgId/members/:userId/removal-preview',
+    {
+      schema: {
+        tags,
+        summary: "What removing a member would take away: their direct grants on the organization's datasets and their teams",
+        params: Type.Object({ orgId: Id, userId: Id }),
+        response: { 200: RemovalPreviewSchema, ...errors(401, 403, 404) },
+      },
+    },
+    async (request) => previewMemberRemoval(ctx, requireUser(request).id, request.params.orgId, request.params.userId),
+  );
+
   app.delete(
     '/orgs/:orgId/members/:userId',
     {
       schema: {
         tags,
-        summary: 'Remove a member (or leave); drops their team memberships in the organization',
+        summary:
+          "Remove a member (or leave); drops their team memberships and direct grants on the organization's datasets, unless keepGrants keeps the grants (external, dormant unless the tier is external)",
         params: Type.Object({ orgId: Id, userId: Id }),
-        response: { 204: NoContent, ...errors(401, 403, 404, 409) },
+        querystring: Type.Object({ keepGrants: Type.Optional(Type.Boolean({ default: false })) }),
+        response: { 204: NoContent, ...errors(400, 401, 403, 404, 409) },
       },
     },
     async (request, reply) => {
-      await removeMember(ctx, requireUser(request).id, request.params.orgId, request.params.userId);
+      await removeMember(ctx, requireUser(request).id, request.params.orgId, request.params.userId, {
+        keepGrants: request.query.keepGrants,
+      });
       return reply.code(204).send();
     },
   );

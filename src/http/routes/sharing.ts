@@ -56,10 +56,11 @@ export function sharingRoutes(app: TypedApp, ctx: Context): void {
     {
       schema: {
         tags,
-        summary: "Set a user's direct grant (optionally until a time)",
+        summary:
+          "Set a user's direct grant (optionally until a time); only for members of the dataset's organization and users already holding a grant on one of its datasets (others are invited by e-mail)",
         params: Type.Object({ id: Id, userId: Id }),
         body: GrantBody,
-        response: { 200: UserGrantSchema, ...errors(400, 401, 403, 404, 409) },
+        response: { 200: UserGrantSchema, ...errors(400, 401, 403, 404, 409, 429) },
       },
     },
     async (request) =>

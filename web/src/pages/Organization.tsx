@@ -3,6 +3,7 @@ import { api, type Invitation, type Member, type Role, type Team, type User } fr
 import { AccessReview } from '../components/AccessReview';
 import { History } from '../components/History';
 import { InvitationList } from '../components/InvitationList';
+import { RemoveMember } from '../components/RemoveMember';
 import { UndeliveredMail } from '../components/UndeliveredMail';
 import { Confirm, ErrorNote, Field, plural, Spinner, useChanges, useTitle } from '../components/ui';
 import { navigate } from '../router';
@@ -370,24 +371,21 @@ export function Organization({ id }: { id: string }) {
       {isAdmin ? <UndeliveredMail key={`undelivered-${version}`} orgId={id} /> : null}
       {isAdmin ? <History key={`history-${version}`} orgId={id} /> : null}
       {removing ? (
-        <Confirm
-          title={removing.user.id === user?.id ? `Leave ${org.name}?` : `Remove ${removing.user.name} from ${org.name}?`}
-          confirmLabel={removing.user.id === user?.id ? 'Leave' : 'Remove'}
+        <RemoveMember
+          orgId={id}
+          orgName={org.name}
+          member={removing}
+          self={removing.user.id === user?.id}
           onClose={() => setRemoving(null)}
-          onConfirm={() => {
+          onRemove={(options) => {
             if (removing.user.id === user?.id) {
               void api
-                .removeMember(id, removing.user.id)
+                .removeMember(id, removing.user.id, options)
                 .then(refresh)
                 .then(() => navigate('/'), setError);
-            } else void act(() => api.removeMember(id, removing.user.id));
+            } else void act(() => api.removeMember(id, removing.user.id, options));
           }}
-        >
-          <p>
-            {removing.user.id === user?.id ? 'You lose' : `${removing.user.name} loses`} access through the organization and its teams at
-            once. Direct grants stay, but only count while a dataset is shared with external accessors.
-          </p>
-        </Confirm>
+        />
       ) : null}
     </main>
   );

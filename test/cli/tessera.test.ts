@@ -1,0 +1,189 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Actor, logIn, signUp } from '../helpers/client.js';
+import { DATABASES, type DatabaseKind, POSTGRES_URL, type TestDatabase } from '../helpers/databases.js';
+import { ROOT } from '../helpers/process.js';
+import { PUBLIC_URL, startTestServer, type TestServer } from '../helpers/server.js';
+
+const DAY = 24 * 60 * 60 * 1000;
+const PASSWORD = 'a long and unusual passphrase 81';
+
+/** A database of its own that a separate process can reach by DATABASE_URL alone. */
+async function processDatabase(kind: DatabaseKind): Promise<{ env: Record<string, string>; database: TestDatabase }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-cli-'));
+  if (kind === 'sqlite') {
+    const file = path.join(dataDir, 'tessera.db');
+    return {
+      env: { DATA_DIR: dataDir, DATABASE_URL: `sqlite:${file}` },
+      database: { config: { kind: 'sqlite', file }, drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }) },
+    };
+  }
+  const name = `tessera_cli_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  return {
+    env: { DATA_DIR: dataDir, DATABASE_URL: url.toString() },
+    database: {
+      config: { kind: 'postgres', url: url.toString() },
+      drop: async () => {
+        const c = new pg.Client({ connectionString: POSTGRES_URL });
+        await c.connect();
+        await c.query(`drop database if exists ${name} with (force)`);
+        await c.end();
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      },
+    },
+  };
+}
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The command as its own process, from the sources, as `npm run tessera -- …` runs it. */
+function tessera(env: Record<string, string>, ...args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, PUBLIC_URL, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += String(c)));
+    child.stderr.on('data', (c) => (stderr += String(c)));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const linkIn = (run: Run) => {
+  const match = new RegExp(`^${PUBLIC_URL}/reset#token=([A-Za-z0-9_-]+)$`, 'm').exec(run.stdout);
+  if (!match) throw new Error(`no link printed: ${run.stdout} ${run.stderr}`);
+  return match[1]!;
+};
+
+describe.each(DATABASES)('the tessera command (%s)', (kind) => {
+  let env: Record<string, string>;
+  let database: TestDatabase;
+  let server: TestServer;
+  beforeAll(async () => {
+    ({ env, database } = await processDatabase(kind));
+    const migrated = await tessera(env, 'migrate');
+    expect(migrated).toMatchObject({ code: 0, stdout: 'The database is up to date.\n', stderr: '' });
+    // The server shares the database; its own migration finds nothing left to do.
+    server = await startTestServer({ db: kind, database: { config: database.config, drop: async () => {} } });
+  }, 60_000);
+  afterAll(async () => {
+    await server?.close();
+    await database?.drop();
+  });
+
+  const setPassword = (token: string) => new Actor(server.app).post('/api/v1/auth/password-reset/confirm', { token, password: PASSWORD });
+
+  it('creates a verified organization admin whose printed link sets the password, once, for 24 hours', { timeout: 60_000 }, async () => {
+    const created = await tessera(env, 'create-user', '--email', ' Ops@Example.TEST ', '--name', 'Olga Ops', '--org-admin', 'Acme Ops');
+    expect(created.code).toBe(0);
+    expect(created.stderr).toBe('');
+    const token = linkIn(created);
+    expect(created.stdout).toMatch(/^Created ops@example\.test \(usr_[\w-]+\), e-mail verified\.$/m);
+    expect(created.stdout).toMatch(/^Admin of Acme Ops \(org_[\w-]+\), a new organization\.$/m);
+    expect(created.stdout).toContain(`valid once until ${new Date(Date.parse(/until (\S+):/.exec(created.stdout)![1]!)).toISOString()}`);
+    expect(created.stdout.trim().split('\n')).toHaveLength(4);
+
+    // Valid for 24 hours from now: a minute short of that it works.
+    server.clock.set(Date.now() + DAY - 60_000);
+    expect((await setPassword(token)).status).toBe(204);
+    expect((await setPassword(token)).status).toBe(410);
+    const olga = await logIn(server.app, 'ops@example.test', PASSWORD);
+    const me = await olga.get('/api/v1/me');
+    expect(me.body.user).toMatchObject({ email: 'ops@example.test', name: 'Olga Ops', emailVerified: true });
+    expect(me.body.organizations).toEqual([expect.objectContaining({ name: 'Acme Ops', role: 'admin' })]);
+    // Verified, so she can mint tokens at once.
+    expect((await olga.post('/api/v1/me/tokens', { name: 'ci' })).status).toBe(201);
+
+    // A second admin joins the existing organization; the same address again is refused.
+    const second = await tessera(env, 'create-user', '--email', 'second@example.test', '--name', 'Sam', '--org-admin', 'Acme Ops');
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/^Admin of Acme Ops \(org_[\w-]+\)\.$/m);
+    const orgId = me.body.organizations[0].id;
+    const members = (await olga.get(`/api/v1/orgs/${orgId}/members`)).body.items;
+    expect(members.map((m: { user: { email: string }; role: string }) => [m.user.email, m.role]).sort()).toEqual([
+      ['ops@example.test', 'admin'],
+      ['second@example.test', 'admin'],
+    ]);
+    const again = await tessera(env, 'create-user', '--email', 'OPS@example.test', '--name', 'Someone');
+    expect(again).toMatchObject({ code: 1, stdout: '' });
+    expect(again.stderr).toContain('already exists');
+  });
+
+  it('prints a reset link that kills the older ones, and expires after 24 hours', { timeout: 60_000 }, async () => {
+    const created = await tessera(env, 'create-user', '--email', 'reset@example.test', '--name', 'Rita');
+    const first = linkIn(created);
+    const reset = await tessera(env, 'reset-link', '--email', 'Reset@example.test');
+    expect(reset.code).toBe(0);
+    expect(reset.stdout).toMatch(/^Password link for reset@example\.test, valid once until /);
+    const second = linkIn(reset);
+    server.clock.set(Date.now());
+    expect((await setPassword(first)).status).toBe(410);
+    server.clock.set(Date.now() + DAY + 60_000);
+    expect((await setPassword(second)).status).toBe(410);
+    const third = linkIn(await tessera(env, 'reset-link', '--email', 'reset@example.test'));
+    server.clock.set(Date.now());
+    expect((await setPassword(third)).status).toBe(204);
+    expect((await logIn(server.app, 'reset@example.test', PASSWORD)).user.email).toBe('reset@example.test');
+  });
+
+  it('verifies an address on the operator’s word', { timeout: 60_000 }, async () => {
+    server.clock.set(Date.now());
+    const ann = await signUp(server.app, 'Ann');
+    expect((await ann.get('/api/v1/me')).body.user.emailVerified).toBe(false);
+    const verified = await tessera(env, 'verify', '--email', ann.user.email);
+    expect(verified).toMatchObject({ code: 0, stdout: `${ann.user.email} is verified.\n`, stderr: '' });
+    expect((await ann.get('/api/v1/me')).body.user.emailVerified).toBe(true);
+  });
+
+  it('says what is wrong with exit code 1: an unknown account, a malformed address', { timeout: 120_000 }, async () => {
+    const unknown = await tessera(env, 'reset-link', '--email', 'nobody@example.test');
+    expect(unknown).toMatchObject({ code: 1, stdout: '' });
+    expect(unknown.stderr).toContain('nobody@example.test');
+    expect((await tessera(env, 'verify', '--email', 'nobody@example.test')).code).toBe(1);
+    const badEmail = await tessera(env, 'create-user', '--email', 'not-an-address', '--name', 'X');
+    expect(badEmail.code).toBe(1);
+    expect(badEmail.stderr).toContain('not a valid e-mail address');
+  });
+});
+
+describe('the tessera command line', () => {
+  it('answers bad arguments and configuration with exit code 2 and the usage, touching nothing', { timeout: 120_000 }, async () => {
+    const env = { DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-cli-')) };
+    for (const args of [
+      [],
+      ['frobnicate'],
+      ['create-user', '--email', 'x@example.test'],
+      ['create-user', '--email', 'x@example.test', '--name', 'X', '--password', 'hunter2hunter2'],
+      ['reset-link'],
+      ['verify', 'positional@example.test'],
+    ]) {
+      const run = await tessera(env, ...args);
+      expect([args, run.code, run.stdout]).toEqual([args, 2, '']);
+      expect(run.stderr).toContain('Usage: tessera');
+    }
+    const badConfig = await tessera({ ...env, DATABASE_URL: 'mysql://somewhere' }, 'migrate');
+    expect(badConfig.code).toBe(2);
+    expect(badConfig.stderr).toContain('DATABASE_URL');
+    expect((await tessera(env, '--help')).stdout).toContain('create-user --email E --name N [--org-admin ORG_NAME]');
+    expect(fs.readdirSync(env.DATA_DIR)).toEqual([]);
+  });
+});
