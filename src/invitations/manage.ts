@@ -15,7 +15,7 @@ import {
   invitationView,
   statusOf,
 } from './model.js';
-import { assertInvitable, assertWithinSendLimit, mailInvitations, viewsOf } from './send.js';
+import { assertInvitable, assertWithinSendLimit, mailExtension, mailInvitations, viewsOf } from './send.js';
 
 /**
  * The invitation, if the actor administers what it offers: the dataset (dataset admins,
@@ -114,6 +114,7 @@ export async function extendInvitation(ctx: Context, actorId: string, invitation
       { expiresAt: iso(row.expires_at) },
       { expiresAt: iso(expiresAt) },
     );
+    await mailExtension(ctx, tx, row, actorId, expiresAt);
   });
   return (await viewsOf(ctx, [row.id]))[0]!;
 }

@@ -8,7 +8,7 @@ import { type Context, inTransaction } from '../context.js';
 import { Conflict, InvalidRequest, RateLimited } from '../errors.js';
 import type { MailMessage } from '../mail/mailer.js';
 import { queueMail } from '../mail/outbox.js';
-import { datasetInvitationMail, orgInvitationMail } from '../mail/templates.js';
+import { datasetInvitationMail, invitationExtendedMail, orgInvitationMail } from '../mail/templates.js';
 import { orgName } from '../orgs/orgs.js';
 import { hashSecret, newId, newSecret } from '../secrets.js';
 import type { Db } from '../store/database.js';
@@ -149,6 +149,22 @@ async function invitationMail(ctx: Context, tx: Db, row: InvitationRow, token: s
     link,
     expiresAt: row.expires_at,
   });
+}
+
+/** Queues the notice that an invitation now ends later, in the transaction that extended it. */
+export async function mailExtension(ctx: Context, tx: Db, row: InvitationRow, extenderId: string, expiresAt: number): Promise<void> {
+  const extender = await tx.selectFrom('users').select('name').where('id', '=', extenderId).executeTakeFirst();
+  const dataset =
+    row.kind === 'dataset' ? await tx.selectFrom('datasets').select('name').where('id', '=', row.dataset_id!).executeTakeFirst() : undefined;
+  const notice = invitationExtendedMail({
+    to: row.email,
+    extenderName: extender?.name ?? 'Someone',
+    datasetName: dataset?.name ?? null,
+    orgName: await orgName(tx, row.org_id),
+    expiresAt,
+  });
+  // Not tied to the invitation's own delivery: that follows the e-mail that carries the link.
+  await queueMail(ctx, tx, notice, { orgId: row.org_id });
 }
 
 /**

@@ -103,6 +103,29 @@ export function grantNotificationMail(m: GrantNotificationMail): MailMessage {
   });
 }
 
+export interface InvitationExtendedMail {
+  to: string;
+  extenderName: string;
+  /** The dataset's name, or null for an invitation to join the organization. */
+  datasetName: string | null;
+  orgName: string;
+  expiresAt: number;
+}
+
+/** Tells the invitee the new end date; the link of the earlier e-mail still works (only its hash is kept). */
+export function invitationExtendedMail(m: InvitationExtendedMail): MailMessage {
+  const target = m.datasetName === null ? `to join ${m.orgName}` : `to the dataset “${m.datasetName}” (${m.orgName})`;
+  return compose({
+    to: m.to,
+    subject: `Your Tessera invitation ${m.datasetName === null ? `to ${m.orgName}` : `to “${m.datasetName}”`} now ends on ${formatTime(m.expiresAt)}`,
+    lines: [
+      `${m.extenderName} gave you more time to accept the invitation ${target} on Tessera.`,
+      `It now expires on ${formatTime(m.expiresAt)}. Use the link in the invitation e-mail you received earlier.`,
+    ],
+    footer: 'If you did not expect this, you can ignore this e-mail.',
+  });
+}
+
 export function passwordResetMail(to: string, link: string, expiresAt: number): MailMessage {
   return compose({
     to,

@@ -124,6 +124,12 @@ describe.each(DATABASES)('sharing a dataset by e-mail, through a real SMTP serve
     const extended = await admin.post(`/api/v1/invitations/${invitation.id}/extend`);
     expect(extended.status).toBe(200);
     expect(Date.parse(extended.body.expiresAt)).toBe(clock.now() + 72 * HOUR);
+    // The invitee is told the new end date, in UTC; the notice carries no link (only its hash is kept).
+    const notice = await sink.waitFor((m) => m.to.includes(partner) && /now ends on/.test(m.subject));
+    const newEnd = `${new Date(clock.now() + 72 * HOUR).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+    expect(notice.subject).toContain(newEnd);
+    expect(notice.text).toContain(`It now expires on ${newEnd}`);
+    expect(notice.text).not.toContain('#token=');
     clock.advance(72 * HOUR - 1000);
     const accepted = await user.post('/api/v1/invitations/accept', { token });
     expect(accepted.status).toBe(200);
