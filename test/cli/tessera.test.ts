@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -7,7 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Actor, logIn, signUp } from '../helpers/client.js';
 import { DATABASES, type DatabaseKind, POSTGRES_URL, type TestDatabase } from '../helpers/databases.js';
-import { ROOT } from '../helpers/process.js';
+import { type CommandRun, runTessera } from '../helpers/process.js';
 import { PUBLIC_URL, startTestServer, type TestServer } from '../helpers/server.js';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -45,28 +44,10 @@ async function processDatabase(kind: DatabaseKind): Promise<{ env: Record<string
   };
 }
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = CommandRun;
 
-/** The command as its own process, from the sources, as `npm run tessera -- …` runs it. */
-function tessera(env: Record<string, string>, ...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, PUBLIC_URL, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += String(c)));
-    child.stderr.on('data', (c) => (stderr += String(c)));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** The command with the test's public URL, as an operator's environment would give it. */
+const tessera = (env: Record<string, string>, ...args: string[]) => runTessera({ PUBLIC_URL, ...env }, ...args);
 
 const linkIn = (run: Run) => {
   const match = new RegExp(`^${PUBLIC_URL}/reset#token=([A-Za-z0-9_-]+)$`, 'm').exec(run.stdout);

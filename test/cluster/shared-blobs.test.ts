@@ -5,7 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POSTGRES_URL } from '../helpers/databases.js';
-import { type ServerProcess, spawnTessera, waitForExit } from '../helpers/process.js';
+import { type ServerProcess, spawnTessera, verifiedToken, waitForExit } from '../helpers/process.js';
 import { type S3Server, startS3 } from '../helpers/s3.js';
 
 const PREFIX = 'cluster';
@@ -16,6 +16,7 @@ describe('two instances sharing a bucket (BLOB_URL)', () => {
   let database: string;
   const dataDirs: string[] = [];
   const servers: ServerProcess[] = [];
+  let databaseUrl = '';
   beforeAll(async () => {
     s3 = await startS3();
     database = `tessera_blobs_${randomBytes(4).toString('hex')}`;
@@ -25,6 +26,7 @@ describe('two instances sharing a bucket (BLOB_URL)', () => {
     await admin.end();
     const url = new URL(POSTGRES_URL);
     url.pathname = `/${database}`;
+    databaseUrl = url.toString();
     for (let i = 0; i < 2; i += 1) {
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-instance-'));
       dataDirs.push(dataDir);
@@ -54,29 +56,9 @@ describe('two instances sharing a bucket (BLOB_URL)', () => {
     return { status: res.status, body: (await res.json().catch(() => null)) as any };
   }
 
-  async function tokenFrom(base: string): Promise<string> {
-    const signup = await fetch(`${base}/api/v1/auth/signup`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        email: `blobs.${randomBytes(4).toString('hex')}@example.test`,
-        password: 'long enough password',
-        name: 'Blobs',
-      }),
-    });
-    expect(signup.status).toBe(201);
-    const cookie = /tessera_session=[^;]+/.exec(signup.headers.get('set-cookie') ?? '')![0];
-    const res = await fetch(`${base}/api/v1/me/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', cookie },
-      body: JSON.stringify({ name: 'cluster' }),
-    });
-    return ((await res.json()) as { token: string }).token;
-  }
-
   it('serves through one instance a file uploaded through the other, and deletes it through either', async () => {
     const [a, b] = servers as [ServerProcess, ServerProcess];
-    const token = await tokenFrom(a.url);
+    const token = await verifiedToken(a.url, { DATABASE_URL: databaseUrl });
     const org = await call(a.url, 'POST', '/api/v1/orgs', token, { name: 'Shared Co' });
     const dataset = await call(a.url, 'POST', `/api/v1/orgs/${org.body.id}/datasets`, token, { name: 'scans' });
     expect(dataset.status).toBe(201);
