@@ -19,6 +19,7 @@ import { auditRoutes } from './routes/audit.js';
 import { contentRoutes, MAX_FILES_PER_UPLOAD } from './routes/content.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { invitationRoutes } from './routes/invitations.js';
+import { linkRoutes } from './routes/links.js';
 import { orgRoutes } from './routes/orgs.js';
 import { processingRoutes } from './routes/processing.js';
 import { projectRoutes } from './routes/projects.js';
@@ -145,6 +146,7 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
       contentRoutes(t, ctx);
       projectRoutes(t, ctx);
       processingRoutes(t, ctx);
+      linkRoutes(t, ctx);
     },
     { prefix: '/api/v1' },
   );

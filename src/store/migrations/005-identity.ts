@@ -9,7 +9,10 @@ const TOKEN_GRACE_MS = 90 * 24 * 60 * 60 * 1000;
 export async function up(db: Kysely<unknown>): Promise<void> {
   const time = 'bigint' as const;
 
-  await db.schema.alterTable('users').addColumn('email_verified', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('users')
+    .addColumn('email_verified', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
   // Whoever redeemed an invitation sent to their address has already proved the mailbox.
   await sql`update users set email_verified = 1 where exists (
     select 1 from invitations i where i.accepted_by = users.id and i.email = users.email)`.execute(db);
@@ -33,7 +36,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('sessions_id').on('sessions').column('id').unique().execute();
 
   // Tokens made before scopes act with the user's full level, and end 90 days from now.
-  await db.schema.alterTable('access_tokens').addColumn('scope', 'text', (c) => c.notNull().defaultTo('admin')).execute();
+  await db.schema
+    .alterTable('access_tokens')
+    .addColumn('scope', 'text', (c) => c.notNull().defaultTo('admin'))
+    .execute();
   await db.schema.alterTable('access_tokens').addColumn('expires_at', time).execute();
   await sql`update access_tokens set expires_at = ${Date.now() + TOKEN_GRACE_MS}`.execute(db);
 

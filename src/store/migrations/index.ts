@@ -4,6 +4,7 @@ import * as content from './002-content.js';
 import * as grantUsage from './003-grant-usage.js';
 import * as accessReadPaths from './004-access-read-paths.js';
 import * as identity from './005-identity.js';
+import * as shareLinks from './009-share-links.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '003-grant-usage': grantUsage,
   '004-access-read-paths': accessReadPaths,
   '005-identity': identity,
+  '009-share-links': shareLinks,
 };
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
