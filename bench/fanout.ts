@@ -131,7 +131,10 @@ export async function measureFanOut(instance: Instance, facts: WorldFacts, sink:
   const accept = await timeCase(
     instance,
     facts,
-    invited.map((user, i) => () => acceptInvitation(ctx, { id: user, email: `${user}@bench.tessera.test`, name: user, emailVerified: false }, tokens[i]!)),
+    invited.map(
+      (user, i) => () =>
+        acceptInvitation(ctx, { id: user, email: `${user}@bench.tessera.test`, name: user, emailVerified: false }, tokens[i]!),
+    ),
   );
 
   return {

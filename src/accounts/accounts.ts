@@ -62,7 +62,14 @@ export async function signUp(ctx: Context, input: SignUpInput, caller: Caller): 
     const signedIn = await inTransaction(ctx, async (tx) => {
       await tx
         .insertInto('users')
-        .values({ id: user.id, email, name, password_hash: passwordHash, created_at: ctx.clock.now(), email_verified: input.invited ? 1 : 0 })
+        .values({
+          id: user.id,
+          email,
+          name,
+          password_hash: passwordHash,
+          created_at: ctx.clock.now(),
+          email_verified: input.invited ? 1 : 0,
+        })
         .execute();
       return { user, session: await startSession(ctx, tx, user.id, caller.userAgent) };
     });
@@ -180,8 +187,13 @@ export async function confirmPasswordReset(ctx: Context, token: string, password
       .where('token_hash', '=', hashSecret(token))
       .where('used_at', 'is', null)
       .executeTakeFirst();
-    if (Number(won.numUpdatedRows) === 0) throw new Gone('reset_token_invalid', 'This reset link is used, expired or unknown. Ask for a new one.');
-    await tx.updateTable('users').set({ password_hash: await hashPassword(password) }).where('id', '=', row.id).execute();
+    if (Number(won.numUpdatedRows) === 0)
+      throw new Gone('reset_token_invalid', 'This reset link is used, expired or unknown. Ask for a new one.');
+    await tx
+      .updateTable('users')
+      .set({ password_hash: await hashPassword(password) })
+      .where('id', '=', row.id)
+      .execute();
     await markEmailVerified(tx, row.id);
     await endEverything(tx, row.id);
     return row;

@@ -44,7 +44,12 @@ export async function countHit(ctx: Context, key: string, limit: Limit): Promise
     .values({ key, window_start: now, hits: 1 })
     .onConflict((oc) =>
       oc.column('key').doUpdateSet((eb) => ({
-        hits: eb.case().when('rate_limits.window_start', '<=', windowOpen).then(1).else(eb('rate_limits.hits', '+', 1)).end(),
+        hits: eb
+          .case()
+          .when('rate_limits.window_start', '<=', windowOpen)
+          .then(1)
+          .else(eb('rate_limits.hits', '+', 1))
+          .end(),
         window_start: eb.case().when('rate_limits.window_start', '<=', windowOpen).then(now).else(eb.ref('rate_limits.window_start')).end(),
       })),
     )

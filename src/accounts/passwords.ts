@@ -27,9 +27,10 @@ export function requireStrongPassword(password: string, about: { email?: string;
     // As in 1.0: a short password is an invalid request; a guessable one is weak_password.
     throw new InvalidRequest(`The password must have at least ${PASSWORD_MIN} characters.`, { field });
   }
-  const words = [...(about.email?.toLowerCase().split(/[^\p{L}\p{N}]+/u) ?? []), ...(about.name?.toLowerCase().split(/[^\p{L}\p{N}]+/u) ?? [])].filter(
-    (word) => word.length >= 3,
-  );
+  const words = [
+    ...(about.email?.toLowerCase().split(/[^\p{L}\p{N}]+/u) ?? []),
+    ...(about.name?.toLowerCase().split(/[^\p{L}\p{N}]+/u) ?? []),
+  ].filter((word) => word.length >= 3);
   if (builtFrom(password, words)) {
     throw weak('This password is built from your name or e-mail address.', { field, suggestions: ['Avoid your name and e-mail address.'] });
   }

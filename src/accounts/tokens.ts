@@ -27,7 +27,11 @@ export interface NewAccessToken {
 }
 
 /** Only an account whose owner proved the mailbox may mint tokens: a squatter's account cannot. */
-export async function createAccessToken(ctx: Context, user: User, input: NewAccessToken): Promise<AccessTokenInfo & { token: string }> {
+export async function createAccessToken(
+  ctx: Context,
+  user: User,
+  input: NewAccessToken,
+): Promise<AccessTokenInfo & { token: string; expiresAt: number }> {
   if (!user.emailVerified) throw new Forbidden('Verify your e-mail address before creating access tokens.', 'email_unverified');
   const name = input.name.trim();
   if (!name) throw new InvalidRequest('Give the token a name.', { field: 'name' });

@@ -2,6 +2,7 @@ import { type AuthorizedDataset, authorizeDataset } from '../access/check.js';
 import { datasetNameKey, type InventoryEntry, listInventory } from '../access/inventory.js';
 import { type Level, rankOf, type Visibility } from '../access/levels.js';
 import { requireOrgMember } from '../access/org.js';
+import { assertFullScope } from '../access/scope.js';
 import { recordEvent } from '../audit/record.js';
 import { itemShas, removeUnusedBlobs } from '../content/items.js';
 import { type Context, inTransaction } from '../context.js';
@@ -115,8 +116,9 @@ export async function updateDataset(
   if (!edits && change.visibility === undefined) throw new InvalidRequest('Nothing to change: send name, description or visibility.');
   const access = await authorizeDataset(ctx.db, actorId, datasetId, edits ? 'write' : 'read', now);
   const before = access.dataset;
-  if (change.visibility !== undefined && access.facts.orgRole !== 'admin') {
-    throw new Forbidden('Only organization admins change who a dataset is shared with.');
+  if (change.visibility !== undefined) {
+    if (access.facts.orgRole !== 'admin') throw new Forbidden('Only organization admins change who a dataset is shared with.');
+    assertFullScope(actorId);
   }
   const after: DatasetRow = {
     ...before,

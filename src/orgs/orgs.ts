@@ -72,7 +72,15 @@ export async function listMyOrgs(ctx: Context, userId: string) {
 
 const memberColumns = ['u.id', 'u.email', 'u.name', 'u.email_verified', 'm.role', 'm.process_datasets', 'm.created_at'] as const;
 
-function memberOf(row: { id: string; email: string; name: string; email_verified: number; role: OrgRole; process_datasets: number; created_at: number }): Member {
+function memberOf(row: {
+  id: string;
+  email: string;
+  name: string;
+  email_verified: number;
+  role: OrgRole;
+  process_datasets: number;
+  created_at: number;
+}): Member {
   return {
     user: userOf(row),
     role: row.role,

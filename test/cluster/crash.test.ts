@@ -16,6 +16,23 @@ async function call(base: string, method: string, url: string, token: string | n
   return { status: res.status, body: (await res.json().catch(() => null)) as any };
 }
 
+/** The secret of a link in the dev outbox of a server process, waiting for the mail at most 5 s. */
+async function outboxLink(dataDir: string, kind: string): Promise<string> {
+  const dir = path.join(dataDir, 'outbox');
+  for (let tries = 0; tries < 50; tries++) {
+    for (const file of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+      const text = fs
+        .readFileSync(path.join(dir, file), 'utf8')
+        .replace(/=\r?\n/g, '')
+        .replace(/=3D/g, '=');
+      const match = new RegExp(`/${kind}#token=([A-Za-z0-9_-]+)`).exec(text);
+      if (match) return match[1]!;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no ${kind} link in the outbox`);
+}
+
 /** A database for one run: a SQLite file in a temporary folder, or a PostgreSQL database of its own. */
 async function environment(kind: DatabaseKind): Promise<{ env: Record<string, string>; cleanup: () => Promise<void> }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-crash-'));
@@ -56,6 +73,12 @@ describe.each(DATABASES)('kill -9 while writes are in flight (%s)', (kind) => {
       body: JSON.stringify({ email: 'crash@example.test', password: 'long enough password', name: 'Crash' }),
     });
     const cookie = /tessera_session=[^;]+/.exec(signup.headers.get('set-cookie') ?? '')![0];
+    const verified = await fetch(`${server.url}/api/v1/auth/verify-email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie },
+      body: JSON.stringify({ token: await outboxLink(env.DATA_DIR!, 'verify') }),
+    });
+    expect(verified.status).toBe(204);
     const tokenRes = await fetch(`${server.url}/api/v1/me/tokens`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', cookie },

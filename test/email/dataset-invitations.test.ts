@@ -160,7 +160,13 @@ describe.each(DATABASES)('sharing a dataset by e-mail, through a real SMTP serve
     const [a, b, c] = [uniqueEmail('a'), uniqueEmail('b'), uniqueEmail('c')];
     const items = await invite(admin, url, [a, b, c], 'read');
     await server.ctx.delivery.drain();
-    const tokenOf = (email: string) => linkToken(sink.to(email).filter((m) => m.text.includes('/invite#token=')).at(-1)!);
+    const tokenOf = (email: string) =>
+      linkToken(
+        sink
+          .to(email)
+          .filter((m) => m.text.includes('/invite#token='))
+          .at(-1)!,
+      );
     const [userA, userB, userC] = [await signUp(server.app, 'A', a), await signUp(server.app, 'B', b), await signUp(server.app, 'C', c)];
 
     expect((await admin.delete(`/api/v1/invitations/${items[0].id}`)).status).toBe(204);

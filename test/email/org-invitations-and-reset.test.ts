@@ -105,7 +105,10 @@ describe.each(DATABASES)('org invitations, sign-up from a link and password rese
     expect((await logIn(server.app, email, newPassword)).user.email).toBe(email);
 
     await anonymous().post('/api/v1/auth/password-reset', { email });
-    const late = linkToken(await sink.waitFor((m) => m.to.includes(email) && m.text.includes('/reset#token=') && !m.text.includes(token)), 'reset');
+    const late = linkToken(
+      await sink.waitFor((m) => m.to.includes(email) && m.text.includes('/reset#token=') && !m.text.includes(token)),
+      'reset',
+    );
     clock.advance(HOUR);
     expect((await anonymous().post('/api/v1/auth/password-reset/confirm', { token: late, password: newPassword })).status).toBe(410);
   });

@@ -117,7 +117,12 @@ function outboxTexts(server: TestServer, email: string): string[] {
   return fs
     .readdirSync(dir)
     .sort((a, b) => fs.statSync(path.join(dir, a)).mtimeMs - fs.statSync(path.join(dir, b)).mtimeMs || a.localeCompare(b))
-    .map((file) => fs.readFileSync(path.join(dir, file), 'utf8').replace(/=\r?\n/g, '').replace(/=3D/g, '='))
+    .map((file) =>
+      fs
+        .readFileSync(path.join(dir, file), 'utf8')
+        .replace(/=\r?\n/g, '')
+        .replace(/=3D/g, '='),
+    )
     .filter((text) => text.includes(`To: ${email}`));
 }
 

@@ -64,7 +64,25 @@ describe.each(DATABASES)('upgrading a database with data in it (%s)', (db) => {
       })
       .execute();
 
+    await raw
+      .insertInto('sessions')
+      .values({ token_hash: 'f00dfeedf00dfeedf00dfeedf00dfeed', user_id: 'usr_old', created_at: 1, expires_at: 9e12 })
+      .execute();
+    await raw
+      .insertInto('access_tokens')
+      .values({ id: 'tok_old', user_id: 'usr_old', name: 'etl', token_hash: 'abc', created_at: 1, last_used_at: null })
+      .execute();
+
+    const before = Date.now();
     await migrate(store);
+    // Sessions gain a public id that is not their secret; tokens become admin-scoped and end 90 days after the upgrade.
+    const [session] = await store.db.selectFrom('sessions').select(['id', 'token_hash']).execute();
+    expect(session?.id).toMatch(/^ses_/);
+    expect(session?.id).not.toContain(session?.token_hash);
+    const [token] = await store.db.selectFrom('access_tokens').select(['scope', 'expires_at']).execute();
+    expect(token?.scope).toBe('admin');
+    expect(Number(token?.expires_at)).toBeGreaterThanOrEqual(before + 90 * 24 * 3600 * 1000);
+    expect((await store.db.selectFrom('users').select('email_verified').executeTakeFirstOrThrow()).email_verified).toBe(0);
     const latest = await migrator.getMigrations();
     expect(latest.every((m) => m.executedAt !== undefined)).toBe(true);
     expect(await store.db.selectFrom('datasets').select(['id', 'name']).execute()).toEqual([{ id: 'ds_old', name: 'Archive' }]);

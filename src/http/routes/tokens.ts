@@ -79,7 +79,7 @@ export function tokenRoutes(app: TypedApp, ctx: Context): void {
       authEvent(ctx, 'token.created', { userId: user.id, outcome: created.scope, ip: request.ip, tokenId: created.id });
       return reply
         .code(201)
-        .send({ id: created.id, name: created.name, token: created.token, scope: created.scope, expiresAt: iso(created.expiresAt ?? 0) });
+        .send({ id: created.id, name: created.name, token: created.token, scope: created.scope, expiresAt: iso(created.expiresAt) });
     },
   );
 
