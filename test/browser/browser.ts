@@ -72,7 +72,7 @@ export async function startWebServer() {
     app: tessera.app,
     ctx: tessera.ctx,
     /** The newest link of `kind` mailed to `email`. */
-    async link(email: string, kind: 'invite' | 'reset' = 'invite'): Promise<string> {
+    async link(email: string, kind: 'invite' | 'reset' | 'verify' = 'invite'): Promise<string> {
       await tessera.ctx.delivery.drain();
       const mail = mailer.sent.filter((m) => m.to === email).at(-1);
       const match = mail ? new RegExp(`${url}/${kind}#token=[A-Za-z0-9_-]+`).exec(mail.text) : null;

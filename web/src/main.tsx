@@ -8,6 +8,7 @@ import { Inventory } from './pages/Inventory';
 import { Organization } from './pages/Organization';
 import { ProjectPage } from './pages/Project';
 import { ResetPassword } from './pages/ResetPassword';
+import { ShareLink } from './pages/ShareLink';
 import { navigate, tokenFromHash, useLocation } from './router';
 import { SessionProvider, useSession } from './session';
 import './styles.css';
@@ -61,6 +62,7 @@ function Routes() {
   const { user, loading } = useSession();
   if (path === '/invite') return <AcceptInvite token={tokenFromHash(hash)} />;
   if (path === '/reset') return <ResetPassword token={tokenFromHash(hash)} />;
+  if (path === '/l') return <ShareLink token={tokenFromHash(hash)} />;
   if (loading) return <Spinner />;
   if (!user) return <AuthPage />;
   const dataset = /^\/datasets\/([^/]+)$/.exec(path);
