@@ -92,75 +92,73 @@ export function SharePanel({
           </footer>
         </div>
       ) : (
-        <>
-          <form onSubmit={send}>
-            <div className="field">
-              <label htmlFor="share-emails">E-mail addresses</label>
-              <textarea
-                id="share-emails"
-                rows={3}
-                value={addresses}
-                onChange={(e) => setAddresses(e.target.value)}
-                placeholder="ada@example.com, bo@partner.org — paste a list"
-              />
-              <small className="hint">
-                {parseAddresses(addresses).length > 0 ? `${plural(parseAddresses(addresses).length, 'address', 'addresses')} · ` : ''}
-                Separate addresses with commas, spaces or new lines; up to 50 at once. Each person gets a link that works for 72 hours.
-              </small>
-            </div>
-            <fieldset className="levels">
-              <legend>Access level</legend>
-              {LEVELS.map((l) => (
-                <label key={l} className="level-option">
-                  <input type="radio" name="level" value={l} checked={level === l} onChange={() => setLevel(l)} />
-                  <span>
-                    <strong>{l}</strong> — {LEVEL_HELP[l]}
-                  </span>
+        <form onSubmit={send}>
+          <div className="field">
+            <label htmlFor="share-emails">E-mail addresses</label>
+            <textarea
+              id="share-emails"
+              rows={3}
+              value={addresses}
+              onChange={(e) => setAddresses(e.target.value)}
+              placeholder="ada@example.com, bo@partner.org — paste a list"
+            />
+            <small className="hint">
+              {parseAddresses(addresses).length > 0 ? `${plural(parseAddresses(addresses).length, 'address', 'addresses')} · ` : ''}
+              Separate addresses with commas, spaces or new lines; up to 50 at once. Each person gets a link that works for 72 hours.
+            </small>
+          </div>
+          <fieldset className="levels">
+            <legend>Access level</legend>
+            {LEVELS.map((l) => (
+              <label key={l} className="level-option">
+                <input type="radio" name="level" value={l} checked={level === l} onChange={() => setLevel(l)} />
+                <span>
+                  <strong>{l}</strong> — {LEVEL_HELP[l]}
+                </span>
+              </label>
+            ))}
+          </fieldset>
+          {teams.length > 0 ? (
+            <fieldset className="teams">
+              <legend>Teams to share with (at the same level)</legend>
+              {teams.map((t) => (
+                <label key={t.id} className="check">
+                  <input
+                    type="checkbox"
+                    checked={chosenTeams.includes(t.id)}
+                    onChange={(e) => setChosenTeams((c) => (e.target.checked ? [...c, t.id] : c.filter((x) => x !== t.id)))}
+                  />
+                  {t.name} <span className="muted">({plural(t.memberCount, 'member')})</span>
                 </label>
               ))}
             </fieldset>
-            {teams.length > 0 ? (
-              <fieldset className="teams">
-                <legend>Teams to share with (at the same level)</legend>
-                {teams.map((t) => (
-                  <label key={t.id} className="check">
-                    <input
-                      type="checkbox"
-                      checked={chosenTeams.includes(t.id)}
-                      onChange={(e) => setChosenTeams((c) => (e.target.checked ? [...c, t.id] : c.filter((x) => x !== t.id)))}
-                    />
-                    {t.name} <span className="muted">({plural(t.memberCount, 'member')})</span>
-                  </label>
+          ) : null}
+          {refused ? (
+            <div className="error" role="alert">
+              <p>Nothing was sent. These addresses were refused:</p>
+              <ul>
+                {refused.emails.map((e) => (
+                  <li key={e}>
+                    <strong>{e}</strong>: {refused.reason}
+                  </li>
                 ))}
-              </fieldset>
-            ) : null}
-            {refused ? (
-              <div className="error" role="alert">
-                <p>Nothing was sent. These addresses were refused:</p>
-                <ul>
-                  {refused.emails.map((e) => (
-                    <li key={e}>
-                      <strong>{e}</strong>: {refused.reason}
-                    </li>
-                  ))}
-                </ul>
-                {refused.remedy ? <p>{refused.remedy}</p> : null}
-              </div>
-            ) : (
-              <ErrorNote error={error} />
-            )}
-            <footer className="actions">
-              <button type="button" onClick={onClose}>
-                Cancel
-              </button>
-              <button type="submit" className="primary" disabled={busy}>
-                Send
-              </button>
-            </footer>
-          </form>
-          <CreateLink datasetId={datasetId} onCreated={onShared} />
-        </>
+              </ul>
+              {refused.remedy ? <p>{refused.remedy}</p> : null}
+            </div>
+          ) : (
+            <ErrorNote error={error} />
+          )}
+          <footer className="actions">
+            <button type="button" onClick={onClose}>
+              Cancel
+            </button>
+            <button type="submit" className="primary" disabled={busy}>
+              Send
+            </button>
+          </footer>
+        </form>
       )}
+      {sent ? null : <CreateLink datasetId={datasetId} onCreated={onShared} />}
     </Dialog>
   );
 }
