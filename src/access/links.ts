@@ -1,15 +1,28 @@
 import { Conflict, Forbidden } from '../errors.js';
 import type { Db } from '../store/database.js';
 import { type AuthorizedDataset, authorizeDataset } from './check.js';
-import type { Visibility } from './levels.js';
+import type { Level, Visibility } from './levels.js';
 
 /**
- * `dataset.share` governs a dataset's share links as it governs every other way of sharing:
- * making, listing and revoking them, and seeing who redeemed them, needs admin on the dataset.
- * A caller who cannot read the dataset gets 404, one who can but is no admin 403.
+ * The named actions on a dataset's share links and the level each needs. `dataset.share` governs
+ * them as it governs every other way of sharing: making, listing and revoking links, and seeing
+ * who redeemed them. Redeeming is no action on the dataset: the link's rules below decide it.
  */
-export function authorizeLinkManagement(db: Db, userId: string, datasetId: string, now: number): Promise<AuthorizedDataset> {
-  return authorizeDataset(db, userId, datasetId, 'admin', now);
+export const LINK_ACTIONS = {
+  'dataset.share': 'admin',
+} as const satisfies Record<string, Level>;
+
+export type LinkAction = keyof typeof LINK_ACTIONS;
+
+/** A caller who cannot read the dataset gets 404, one who can but lacks the action's level 403. */
+export function authorizeLinkAction(
+  db: Db,
+  userId: string,
+  datasetId: string,
+  action: LinkAction,
+  now: number,
+): Promise<AuthorizedDataset> {
+  return authorizeDataset(db, userId, datasetId, LINK_ACTIONS[action], now);
 }
 
 /** What a link asks of whoever redeems it. */

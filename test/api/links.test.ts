@@ -85,6 +85,7 @@ describe.each(DATABASES)('share links (%s)', (db) => {
       membersOnly: false,
     });
     expect((await admin.get('/api/v1/links/lookup?token=nope')).status).toBe(404);
+    expect(server.logLines.join('')).not.toContain(token);
   });
 
   it('refuses links above annotate, beyond 30 days, in the past or with a malformed domain; only dataset admins make them', async () => {
