@@ -68,6 +68,8 @@ describe.each(DATABASES)('no link or token reaches the log in any mail mode (%s)
     const sessions = (await ann.get('/api/v1/me/sessions')).body.items as { id: string; current: boolean }[];
     for (const s of sessions.filter((s) => !s.current)) await ann.delete(`/api/v1/me/sessions/${s.id}`);
     await other.get('/api/v1/me');
+    await new Actor(server.app).from('10.1.2.3').post('/api/v1/auth/login', { email: ann.user.email, password: 'not it at all' });
+    await other.post('/api/v1/auth/logout');
     await new Actor(server.app).post('/api/v1/auth/password-reset', { email: ann.user.email });
     await new Actor(server.app).post('/api/v1/auth/password-reset/confirm', {
       token: await linkOf(ann.user.email, 'reset'),
@@ -78,6 +80,14 @@ describe.each(DATABASES)('no link or token reaches the log in any mail mode (%s)
     await signUp(server.app, 'Partner', partner, { inviteToken: await linkOf(partner, 'invite') });
     await server.ctx.delivery.drain();
     const log = server.logLines.join('');
+    const events = server.logLines.map((line) => JSON.parse(line)).filter((entry) => entry.auth);
+    const logged = (auth: string) => events.filter((e) => e.auth === auth).map((e) => ({ userId: e.userId, outcome: e.outcome, ip: e.ip }));
+    expect(logged('login.failed')).toContainEqual({ userId: ann.id, outcome: 'wrong_password', ip: '10.1.2.3' });
+    expect(logged('email.verify')).toContainEqual({ userId: ann.id, outcome: 'verified', ip: '127.0.0.1' });
+    expect(logged('password.changed')).toContainEqual({ userId: ann.id, outcome: 'ok', ip: '127.0.0.1' });
+    expect(logged('session.ended')).toContainEqual({ userId: ann.id, outcome: 'ok', ip: '127.0.0.1' });
+    for (const auth of ['signup', 'login', 'logout', 'password_reset.requested', 'token.created'])
+      expect(logged(auth).length).toBeGreaterThan(0);
     expect(log).toContain('"auth":"password_reset.completed"');
     expect(log).toContain('"auth":"token.created"');
     expect(log).not.toContain('#token=');
