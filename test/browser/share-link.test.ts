@@ -92,4 +92,64 @@ describe('the web UI: share links', () => {
       expect(errors).toEqual([]);
     },
   );
+
+  it('says plainly why a link cannot be used: used up, wrong domain, ended', { timeout: 120_000 }, async () => {
+    const { server, browser, errors } = suite;
+    const ada = await server.person('Ada Lovelace', 'ada.rules@survey.test');
+    const org = (await ada.post('/api/v1/orgs', { name: 'Survey Rules' })).body;
+    const dataset = (await ada.post(`/api/v1/orgs/${org.id}/datasets`, { name: 'Street frames', visibility: 'external' })).body;
+    const make = async (body: Record<string, unknown>) => {
+      const res = await ada.post(`/api/v1/datasets/${dataset.id}/links`, {
+        name: 'rules',
+        level: 'read',
+        expiresAt: new Date(server.clock.now() + 3 * 24 * 3_600_000).toISOString(),
+        ...body,
+      });
+      expect(res.status).toBe(201);
+      return res.body.url as string;
+    };
+    const verified = async (name: string, email: string) => {
+      const person = await server.person(name, email);
+      const token = new URL(await server.link(email, 'verify')).hash.replace('#token=', '');
+      expect((await person.post('/api/v1/auth/verify-email', { token })).status).toBe(204);
+      return person;
+    };
+
+    // One use: whoever took it opens the dataset from the used-up page; anyone else is told it is used up.
+    const once = await make({ maxUses: 1 });
+    const first = await verified('First Taker', 'first@partner.test');
+    const taker = await pageAs(browser, server, first, errors);
+    await taker.goto(once);
+    await taker.getByRole('button', { name: 'Get access' }).click();
+    await taker.getByRole('button', { name: 'Open dataset' }).waitFor();
+    await taker.reload();
+    await taker.getByRole('heading', { name: 'This link has been used up' }).waitFor();
+    await taker.getByRole('button', { name: 'I used it: open the dataset' }).click();
+    await taker.getByRole('button', { name: 'Open dataset' }).click();
+    await taker.getByRole('heading', { name: 'Street frames', exact: true }).waitFor();
+    const stranger = await newPage(await browser.newContext({ viewport: { width: 390, height: 844 } }), errors);
+    await stranger.goto(once);
+    await stranger.getByRole('heading', { name: 'This link has been used up' }).waitFor();
+    expect(await pageWidthFits(stranger)).toBe(true);
+
+    // Only for one domain: someone logged in with another address is told so and may switch accounts.
+    const partnersOnly = await make({ allowedDomains: ['partner.test'] });
+    const other = await verified('Other Person', 'other@elsewhere.test');
+    const wrong = await pageAs(browser, server, other, errors);
+    await wrong.goto(partnersOnly);
+    await wrong.getByText('only for addresses at partner.test').waitFor();
+    await wrong.getByRole('button', { name: 'Get access' }).click();
+    await wrong.getByRole('alert').getByText('This link is only for addresses at partner.test').waitFor();
+    await wrong.getByRole('button', { name: 'Log out and use another account' }).click();
+    await wrong.getByRole('button', { name: 'Sign up' }).waitFor();
+
+    // Past its end date the link says it has ended.
+    const ending = await make({});
+    server.clock.advance(4 * 24 * 3_600_000);
+    await stranger.goto(ending);
+    await stranger.getByRole('heading', { name: 'This link has ended' }).waitFor();
+    expect(await pageWidthFits(stranger)).toBe(true);
+
+    expect(errors).toEqual([]);
+  });
 });

@@ -108,6 +108,24 @@ export function ShareLink({ token }: { token: string | null }) {
 
   const lookupCode = lookupError instanceof ApiError ? lookupError.code : null;
   if (!token || (lookupError instanceof ApiError && lookupError.status === 404)) return <DeadLink {...DEAD.unknown!} />;
+  if (lookupCode === 'link_used_up' && user && !loading) {
+    // Whoever used it and still has the access opens the dataset from here; nobody else gets in.
+    return (
+      <DeadLink {...DEAD.link_used_up!}>
+        {outcome.kind === 'refused' ? <ErrorNote error={outcome.error} /> : null}
+        {outcome.kind === 'redeemed' ? null : (
+          <button type="button" className="primary" onClick={() => void redeem()}>
+            I used it: open the dataset
+          </button>
+        )}
+        {outcome.kind === 'redeemed' ? (
+          <button type="button" className="primary" onClick={() => navigate(`/datasets/${outcome.datasetId}`)}>
+            Open dataset
+          </button>
+        ) : null}
+      </DeadLink>
+    );
+  }
   if (lookupCode && DEAD[lookupCode]) return <DeadLink {...DEAD[lookupCode]!} />;
   if (!about || loading) return <main className="page narrow">{lookupError ? <ErrorNote error={lookupError} /> : <Spinner />}</main>;
 
