@@ -109,7 +109,9 @@ export async function redeemLink(ctx: Context, user: User, token: string): Promi
     // Concurrent redemptions by one person wait here for each other: the second finds the first's row.
     const first = await insertRedemption(tx, { link_id: link.id, user_id: user.id, redeemed_at: now, level });
     if (!first) {
-      if (heldRank !== null) return { datasetId: link.dataset_id, level: levelOf(heldRank) ?? 'read' };
+      // Read again: a redemption of this person's that was under way meanwhile has given its grant by now.
+      const stands = await directGrantInForce(tx, link.dataset_id, user.id, now);
+      if (stands) return { datasetId: link.dataset_id, level: levelOf(Number(stands.level)) ?? 'read' };
       throw usedUp('You have used this link before, and the access it gave you has since been taken back. Ask an admin of the dataset.');
     }
     const isMember = (await membershipOf(tx, user.id, dataset.org_id)) !== null;

@@ -254,6 +254,14 @@ describe.each(DATABASES)('share links (%s)', (db) => {
     expect(listed).toMatchObject({ uses: 1, maxUses: 1, status: 'used_up' });
     const redemptions = await admin.get(`/api/v1/datasets/${datasetId}/links/${last.link.id}/redemptions`);
     expect(redemptions.body.items).toHaveLength(1);
+
+    // One person pressing twice at once: both answers succeed, one use is taken.
+    const twice = await makeLink(admin, datasetId, { maxUses: 3 });
+    const eager = await verifiedUser('Eager');
+    const both = await Promise.all([redeem(eager, twice.token), redeem(eager, twice.token)]);
+    expect(both.map((r) => r.status)).toEqual([200, 200]);
+    const counted = (await admin.get(`/api/v1/datasets/${datasetId}/links`)).body.items.find((l: { id: string }) => l.id === twice.link.id);
+    expect(counted.uses).toBe(1);
   });
 
   it('ends at its end date to the millisecond', async () => {
