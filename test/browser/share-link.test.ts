@@ -139,7 +139,7 @@ describe('the web UI: share links', () => {
     await wrong.goto(partnersOnly);
     await wrong.getByText('only for addresses at partner.test').waitFor();
     await wrong.getByRole('button', { name: 'Get access' }).click();
-    await wrong.getByRole('alert').getByText('This link is only for addresses at partner.test').waitFor();
+    await wrong.getByRole('alert').filter({ hasText: 'This link is only for addresses at partner.test' }).waitFor();
     await wrong.getByRole('button', { name: 'Log out and use another account' }).click();
     await wrong.getByRole('button', { name: 'Sign up' }).waitFor();
 

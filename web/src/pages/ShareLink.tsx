@@ -163,17 +163,11 @@ export function ShareLink({ token }: { token: string | null }) {
           </div>
         ) : user && refusal !== 'email_unverified' ? (
           <>
-            {refusal === 'link_domain_mismatch' || refusal === 'link_members_only' || refusal === 'external_sharing_disabled' ? (
-              <div className="error" role="alert">
-                <p>{(outcome as { error: ApiError }).error.message}</p>
-                {refusal !== 'external_sharing_disabled' ? (
-                  <button type="button" onClick={() => void signOut().then(() => setOutcome({ kind: 'idle' }))}>
-                    Log out and use another account
-                  </button>
-                ) : null}
-              </div>
-            ) : outcome.kind === 'refused' ? (
-              <ErrorNote error={outcome.error} />
+            {outcome.kind === 'refused' ? <ErrorNote error={outcome.error} /> : null}
+            {refusal === 'link_domain_mismatch' || refusal === 'link_members_only' ? (
+              <button type="button" onClick={() => void signOut().then(() => setOutcome({ kind: 'idle' }))}>
+                Log out and use another account
+              </button>
             ) : null}
             <p>
               You are logged in as <strong>{user.email}</strong>.
