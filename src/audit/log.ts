@@ -135,6 +135,10 @@ async function nameSubjects(ctx: Context, entries: AuditEntry[]): Promise<void> 
     for (const i of await ctx.db.selectFrom('invitations').select(['id', 'email']).where('id', 'in', invitations).execute())
       names.set(`invitation:${i.id}`, i.email);
   }
+  const links = ids('link');
+  if (links.length)
+    for (const l of await ctx.db.selectFrom('share_links').select(['id', 'name']).where('id', 'in', links).execute())
+      names.set(`link:${l.id}`, l.name);
   for (const entry of entries) entry.subjectName = names.get(entry.subject) ?? recordedName(entry);
 }
 

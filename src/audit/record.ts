@@ -24,7 +24,10 @@ export type AuditAction =
   | 'team.deleted'
   | 'team.member_added'
   | 'team.member_removed'
-  | 'dataset.processed';
+  | 'dataset.processed'
+  | 'link.created'
+  | 'link.revoked'
+  | 'link.redeemed';
 
 export interface AuditEvent {
   orgId: string;

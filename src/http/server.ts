@@ -20,6 +20,7 @@ import { auditRoutes } from './routes/audit.js';
 import { contentRoutes, MAX_FILES_PER_UPLOAD } from './routes/content.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { invitationRoutes } from './routes/invitations.js';
+import { linkRoutes } from './routes/links.js';
 import { mailRoutes } from './routes/mail.js';
 import { operationsRoutes } from './routes/operations.js';
 import { orgRoutes } from './routes/orgs.js';
@@ -176,6 +177,7 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
       projectRoutes(t, ctx);
       processingRoutes(t, ctx);
       mailRoutes(t, ctx);
+      linkRoutes(t, ctx);
     },
     { prefix: '/api/v1' },
   );

@@ -116,6 +116,32 @@ export interface InvitationsTable {
   last_error: string | null;
 }
 
+export interface ShareLinksTable {
+  id: string;
+  dataset_id: string;
+  org_id: string;
+  name: string;
+  level: number;
+  token_hash: string;
+  expires_at: number;
+  max_uses: number | null;
+  uses: Generated<number>;
+  /** JSON array of lower-cased domains; "[]" allows any. */
+  allowed_domains: string;
+  members_only: number;
+  created_by: string;
+  created_at: number;
+  revoked_at: number | null;
+  revoked_by: string | null;
+}
+
+export interface ShareLinkRedemptionsTable {
+  link_id: string;
+  user_id: string;
+  redeemed_at: number;
+  level: number;
+}
+
 export interface PasswordResetsTable {
   token_hash: string;
   user_id: string;
@@ -254,6 +280,8 @@ export interface Database {
   user_grants: UserGrantsTable;
   team_grants: TeamGrantsTable;
   invitations: InvitationsTable;
+  share_links: ShareLinksTable;
+  share_link_redemptions: ShareLinkRedemptionsTable;
   password_resets: PasswordResetsTable;
   email_verifications: EmailVerificationsTable;
   rate_limits: RateLimitsTable;

@@ -186,6 +186,33 @@ describe.each(DATABASES)('the authorization matrix holds for every route and eve
     return { id, token };
   }
 
+  async function linkRow(datasetId: string): Promise<{ id: string; token: string }> {
+    const token = newSecret();
+    const id = newId('lnk');
+    const now = server.clock.now();
+    await server.ctx.db
+      .insertInto('share_links')
+      .values({
+        id,
+        dataset_id: datasetId,
+        org_id: orgId,
+        name: 'matrix',
+        level: rankOf('read'),
+        token_hash: hashSecret(token),
+        expires_at: now + 3_600_000,
+        max_uses: null,
+        uses: 0,
+        allowed_domains: '[]',
+        members_only: 0,
+        created_by: orgAdmin.id,
+        created_at: now,
+        revoked_at: null,
+        revoked_by: null,
+      })
+      .execute();
+    return { id, token };
+  }
+
   async function freshMember(): Promise<Actor> {
     const user = await signUp(server.app, 'fresh');
     await joinOrg(server, orgAdmin, orgId, user);
@@ -199,7 +226,7 @@ describe.each(DATABASES)('the authorization matrix holds for every route and eve
     const needsDataset =
       path.includes('/datasets/{id}') ||
       path.includes('{datasetId}') ||
-      /\/(items|layers|annotations|invitations\/(\{id\}|accept))/.test(path);
+      /\/(items|layers|annotations|links|invitations\/(\{id\}|accept))/.test(path);
     const datasetId = needsDataset ? await scene(caller) : '';
     const ds = `/api/v1/datasets/${datasetId}`;
     const fill = (url: string, ids: Record<string, string>) => url.replace(/\{(\w+)\}/g, (_, key: string) => ids[key] ?? `missing-${key}`);
@@ -403,6 +430,20 @@ describe.each(DATABASES)('the authorization matrix holds for every route and eve
         const { id } = await invitationRow(spareMember.user.email, 'dataset', datasetId);
         return { method, url: fill(path, { id }) };
       }
+      case 'POST /api/v1/datasets/{id}/links':
+        return {
+          method,
+          url: fill(path, { id: datasetId }),
+          body: { name: 'matrix', level: 'read', expiresAt: new Date(server.clock.now() + 86_400_000).toISOString() },
+        };
+      case 'GET /api/v1/datasets/{id}/links/{linkId}/redemptions':
+        return { method, url: fill(path, { id: datasetId, linkId: (await linkRow(datasetId)).id }) };
+      case 'DELETE /api/v1/links/{id}':
+        return { method, url: fill(path, { id: (await linkRow(datasetId)).id }) };
+      case 'GET /api/v1/links/lookup':
+        return { method, url: `${path}?token=${(await linkRow(datasetId)).token}` };
+      case 'POST /api/v1/links/redeem':
+        return { method, url: path, body: { token: (await linkRow(datasetId)).token } };
       default:
         return { method, url: fill(path, { id: datasetId, orgId, datasetId }) };
     }

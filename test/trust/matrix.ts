@@ -19,7 +19,8 @@
  * The dataset is private ("admins") unless the caller is extOn/extOff. Only org admins hold the
  * process-datasets permission. Invitation routes act on an invitation to that dataset; "accept"
  * accepts one sent to the caller's own address, which a non-member can accept only while the
- * tier is "external".
+ * tier is "external". Link routes act on a share link to that dataset (read, no cap); "redeem"
+ * follows the tier rule as accepting does.
  */
 export const CALLERS = [
   'anon',
@@ -97,6 +98,9 @@ export const MATRIX: Record<string, string> = {
   'POST /api/v1/datasets/{id}/sharing/preview':          '401  200  404  403  404  404  403  403  403  200  403  403  403  200  404  200  403  403',
   'GET /api/v1/datasets/{id}/access/{userId}':           '401  200  404  403  404  404  403  403  403  200  403  403  403  200  404  200  403  403',
   'POST /api/v1/datasets/{id}/invitations':              '401  201  404  403  404  404  403  403  403  201  403  403  403  201  404  201  403  403',
+  'POST /api/v1/datasets/{id}/links':                    '401  201  404  403  404  404  403  403  403  201  403  403  403  201  404  201  403  403',
+  'GET /api/v1/datasets/{id}/links':                     '401  200  404  403  404  404  403  403  403  200  403  403  403  200  404  200  403  403',
+  'GET /api/v1/datasets/{id}/links/{linkId}/redemptions': '401  200  404  403  404  404  403  403  403  200  403  403  403  200  404  200  403  403',
   'GET /api/v1/datasets/{id}/items':                     '401  200  404  200  404  404  200  200  200  200  200  200  200  200  404  200  200  200',
   'POST /api/v1/datasets/{id}/items':                    '401  201  404  403  404  404  403  403  201  201  403  403  201  201  404  201  403  201',
   'GET /api/v1/items/{id}/content':                      '401  200  404  200  404  404  200  200  200  200  200  200  200  200  404  200  200  200',
@@ -121,6 +125,10 @@ export const MATRIX: Record<string, string> = {
   'POST /api/v1/invitations/{id}/extend':                '401  200  404  403  404  404  403  403  403  200  403  403  403  200  404  200  403  403',
   'POST /api/v1/invitations/{id}/resend':                '401  200  404  403  404  404  403  403  403  200  403  403  403  200  404  200  403  403',
   'DELETE /api/v1/invitations/{id}':                     '401  204  404  403  404  404  403  403  403  204  403  403  403  204  404  204  403  403',
+
+  'GET /api/v1/links/lookup':                            '200  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200',
+  'POST /api/v1/links/redeem':                           '401  200  409  200  409  200  200  200  200  200  200  200  200  200  409  200  403  200',
+  'DELETE /api/v1/links/{id}':                           '401  204  404  403  404  404  403  403  403  204  403  403  403  204  404  204  403  403',
 };
 
 export function expectedStatus(route: string, caller: Caller): number | undefined {

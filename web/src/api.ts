@@ -378,3 +378,55 @@ export function uploadFiles(datasetId: string, files: File[], onProgress: (fract
     xhr.send(form);
   });
 }
+
+// ── Share links ─────────────────────────────────────────────────────────────────────────────
+export type LinkLevel = 'read' | 'annotate';
+export type LinkStatus = 'active' | 'expired' | 'revoked' | 'used_up';
+export interface ShareLink {
+  id: string;
+  datasetId: string;
+  name: string;
+  level: LinkLevel;
+  expiresAt: string;
+  maxUses: number | null;
+  uses: number;
+  allowedDomains: string[];
+  membersOnly: boolean;
+  status: LinkStatus;
+  createdBy: { id: string; name: string };
+  createdAt: string;
+  revokedAt: string | null;
+}
+export interface NewShareLink {
+  name: string;
+  level: LinkLevel;
+  expiresAt: string;
+  maxUses?: number | null;
+  allowedDomains?: string[];
+  membersOnly?: boolean;
+}
+export interface ShareLinkLookup {
+  datasetName: string;
+  orgName: string;
+  level: LinkLevel;
+  expiresAt: string;
+  createdBy: { name: string };
+  allowedDomains: string[];
+  membersOnly: boolean;
+}
+export interface LinkRedemption {
+  user: { id: string; name: string; email?: string };
+  redeemedAt: string;
+  level: Level;
+}
+export const linkApi = {
+  create: (datasetId: string, link: NewShareLink) => request<ShareLink & { url: string }>('POST', `/datasets/${datasetId}/links`, link),
+  list: (datasetId: string) => request<Page<ShareLink>>('GET', `/datasets/${datasetId}/links${q({ limit: '200' })}`),
+  redemptions: (datasetId: string, linkId: string) =>
+    request<Page<LinkRedemption>>('GET', `/datasets/${datasetId}/links/${linkId}/redemptions${q({ limit: '200' })}`),
+  revoke: (linkId: string) => request<void>('DELETE', `/links/${linkId}`),
+  lookup: (token: string) => request<ShareLinkLookup>('GET', `/links/lookup${q({ token })}`),
+  redeem: (token: string) => request<{ datasetId: string; level: Level }>('POST', '/links/redeem', { token }),
+  resendVerification: () => request<void>('POST', '/auth/verify-email/resend'),
+};
+// ── end of share links ──────────────────────────────────────────────────────────────────────

@@ -10,6 +10,7 @@ import { Inventory } from './pages/Inventory';
 import { Organization } from './pages/Organization';
 import { ProjectPage } from './pages/Project';
 import { ResetPassword } from './pages/ResetPassword';
+import { ShareLink } from './pages/ShareLink';
 import { VerifyEmail } from './pages/VerifyEmail';
 import { navigate, tokenFromHash, useLocation } from './router';
 import { SessionProvider, useSession } from './session';
@@ -78,6 +79,7 @@ function Routes() {
   if (path === '/invite') return <AcceptInvite token={tokenFromHash(hash)} />;
   if (path === '/reset') return <ResetPassword token={tokenFromHash(hash)} />;
   if (path === '/verify') return <VerifyEmail token={tokenFromHash(hash)} />;
+  if (path === '/l') return <ShareLink token={tokenFromHash(hash)} />;
   if (loading) return <Spinner />;
   if (!user) return <AuthPage />;
   const dataset = /^\/datasets\/([^/]+)$/.exec(path);

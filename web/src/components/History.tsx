@@ -19,6 +19,10 @@ function describe(event: AuditEvent): string {
       return `“${String(before.name)}” → “${String(after.name)}”`;
     case 'invitation.created':
       return `${String(after.email)} as ${String(after.level ?? after.role)}`;
+    case 'link.created':
+      return `link “${who}” at ${String(after.level)}`;
+    case 'link.redeemed':
+      return `link “${who}” used (${String(after.uses)} so far)`;
     case 'member.added':
       return after.role ? `${who} as ${String(after.role)}` : who;
     case 'member.updated': {

@@ -1,5 +1,6 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { ApiError, api, type Invitation, LEVEL_HELP, LEVELS, type Level, type Team, TIER_LABEL } from '../api';
+import { CreateLink } from './CreateLink';
 import { Dialog, ErrorNote, plural } from './ui';
 
 function parseAddresses(text: string): string[] {
@@ -157,6 +158,7 @@ export function SharePanel({
           </footer>
         </form>
       )}
+      {sent ? null : <CreateLink datasetId={datasetId} onCreated={onShared} />}
     </Dialog>
   );
 }

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, type Dataset, LEVELS, type Level, type LevelChange, type Sharing, TIER_HELP, TIER_LABEL } from '../api';
 import { InvitationList } from './InvitationList';
+import { LinkList } from './LinkList';
 import { OrgAccess } from './OrgAccess';
 import { Confirm, ErrorNote, formatDay, plural, Spinner, timeLeft, useChanges } from './ui';
 import { Why } from './Why';
@@ -246,6 +247,7 @@ export function SharingSettings({ dataset, version, onChange }: { dataset: Datas
         onResend={(i) => void act(() => api.resendInvitation(i.id), `A new link is on its way to ${i.email}; the old one no longer works.`)}
         onRevoke={(i) => setConfirm({ label: `Revoke the invitation to ${i.email}?`, run: () => api.revokeInvitation(i.id) })}
       />
+      <LinkList datasetId={dataset.id} version={version} onChange={onChange} />
       {confirm ? (
         <Confirm title="Please confirm" confirmLabel="Yes, revoke" onClose={() => setConfirm(null)} onConfirm={() => void act(confirm.run)}>
           <p>{confirm.label}</p>
