@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import compress from '@fastify/compress';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
@@ -182,10 +183,31 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
 
   const webRoot = options.webRoot ?? defaultWebRoot();
   const servesApp = fs.existsSync(path.join(webRoot, 'index.html'));
-  if (servesApp) await app.register(fastifyStatic, { root: webRoot, wildcard: false, index: ['index.html'] });
+  if (servesApp) {
+    // The web app's files, compressed, in a scope of their own: API answers are not compressed, as
+    // they can hold secrets next to text a request chose (BREACH). Vite names each built asset by
+    // its content hash, so those can be cached for good; index.html must be checked every time.
+    await app.register(async (web) => {
+      await web.register(compress, { global: true, encodings: ['br', 'gzip'], threshold: 1024 });
+      await web.register(fastifyStatic, {
+        root: webRoot,
+        wildcard: false,
+        index: ['index.html'],
+        cacheControl: false,
+        setHeaders(res, file) {
+          const hashed = file.startsWith(path.join(webRoot, 'assets') + path.sep);
+          res.header('cache-control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
+        },
+      });
+    });
+  }
   app.setNotFoundHandler((request: FastifyRequest, reply) => {
     // Client-side routes (/datasets/…, /invite, …) all load the app shell.
-    if (servesApp && request.method === 'GET' && !request.url.startsWith('/api/')) return reply.type('text/html').sendFile('index.html');
+    if (servesApp && request.method === 'GET' && !request.url.startsWith('/api/')) {
+      return fs.promises
+        .readFile(path.join(webRoot, 'index.html'))
+        .then((html) => reply.type('text/html').header('cache-control', 'no-cache').send(html));
+    }
     return sendNotFound(request, reply);
   });
   return app;

@@ -155,7 +155,9 @@ async function invitationMail(ctx: Context, tx: Db, row: InvitationRow, token: s
 export async function mailExtension(ctx: Context, tx: Db, row: InvitationRow, extenderId: string, expiresAt: number): Promise<void> {
   const extender = await tx.selectFrom('users').select('name').where('id', '=', extenderId).executeTakeFirst();
   const dataset =
-    row.kind === 'dataset' ? await tx.selectFrom('datasets').select('name').where('id', '=', row.dataset_id!).executeTakeFirst() : undefined;
+    row.kind === 'dataset'
+      ? await tx.selectFrom('datasets').select('name').where('id', '=', row.dataset_id!).executeTakeFirst()
+      : undefined;
   const notice = invitationExtendedMail({
     to: row.email,
     extenderName: extender?.name ?? 'Someone',

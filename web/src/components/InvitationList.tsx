@@ -1,5 +1,6 @@
 import type { Invitation } from '../api';
-import { formatDate, timeLeft } from './ui';
+import { levelLabel } from '../levels';
+import { formatDate, until } from './ui';
 
 const DELIVERY = { queued: 'e-mail queued', sent: 'e-mail sent', failed: 'e-mail failed' } as const;
 
@@ -37,12 +38,13 @@ export function InvitationList({
                 <td>
                   <strong>{i.email}</strong>
                   <div className="muted">
-                    {i.level ?? `as ${i.role ?? 'member'}`} · invited by {i.invitedBy.name} on {formatDate(i.createdAt)}
+                    {i.level ? levelLabel(i.level) : `as ${i.role ?? 'member'}`} · invited by {i.invitedBy.name} on{' '}
+                    {formatDate(i.createdAt)}
                   </div>
                 </td>
                 <td>
                   <span className={`chip status-${i.status}`}>{i.status}</span>
-                  {i.status === 'pending' ? <div className="muted">{timeLeft(i.expiresAt)}</div> : null}
+                  {i.status === 'pending' ? <div className="muted">{until(i.expiresAt)}</div> : null}
                   {i.status === 'expired' ? <div className="muted">since {formatDate(i.expiresAt)}</div> : null}
                   {i.status === 'accepted' && i.acceptedAt ? <div className="muted">on {formatDate(i.acceptedAt)}</div> : null}
                 </td>

@@ -1,5 +1,6 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { ApiError, api, type Invitation, LEVEL_HELP, LEVELS, type Level, type Team, TIER_LABEL } from '../api';
+import { levelLabel } from '../levels';
 import { Dialog, ErrorNote, plural } from './ui';
 
 function parseAddresses(text: string): string[] {
@@ -112,7 +113,7 @@ export function SharePanel({
               <label key={l} className="level-option">
                 <input type="radio" name="level" value={l} checked={level === l} onChange={() => setLevel(l)} />
                 <span>
-                  <strong>{l}</strong> — {LEVEL_HELP[l]}
+                  <strong>{levelLabel(l)}</strong> — {LEVEL_HELP[l]}
                 </span>
               </label>
             ))}

@@ -1,8 +1,9 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, type Dataset, LEVELS, type Level, type LevelChange, type Sharing, TIER_HELP, TIER_LABEL } from '../api';
+import { levelLabel } from '../levels';
 import { InvitationList } from './InvitationList';
 import { OrgAccess } from './OrgAccess';
-import { Confirm, ErrorNote, formatDay, plural, Spinner, timeLeft, useChanges } from './ui';
+import { Confirm, ErrorNote, formatDay, plural, Spinner, until, useChanges } from './ui';
 import { Why } from './Why';
 
 /** A date picked as "until" means to the end of that day (UTC); an empty picker, no end. */
@@ -32,7 +33,7 @@ function RevokePreview({ datasetId, change }: { datasetId: string; change: NonNu
     <ul className="changes" aria-label="Who loses access">
       {losses.map((l) => (
         <li key={l.user.id}>
-          <strong>{l.user.name}</strong>: {l.from} → {l.to ?? 'no access'}
+          <strong>{l.user.name}</strong>: {levelLabel(l.from)} → {levelLabel(l.to)}
         </li>
       ))}
     </ul>
@@ -118,7 +119,9 @@ export function SharingSettings({ dataset, version, onChange }: { dataset: Datas
                   }}
                 >
                   {LEVELS.map((l) => (
-                    <option key={l}>{l}</option>
+                    <option key={l} value={l}>
+                      {levelLabel(l)}
+                    </option>
                   ))}
                 </select>
               </td>
@@ -146,7 +149,7 @@ export function SharingSettings({ dataset, version, onChange }: { dataset: Datas
                   value={g.expiresAt ? g.expiresAt.slice(0, 10) : ''}
                   onChange={(e) => void act(() => api.setUserGrant(dataset.id, g.user.id, g.level, untilEndOf(e.target.value)))}
                 />
-                {g.expiresAt ? <div className="muted">{timeLeft(g.expiresAt)}</div> : null}
+                {g.expiresAt ? <div className="muted">{until(g.expiresAt)}</div> : null}
               </td>
               <td>
                 <button
@@ -154,7 +157,7 @@ export function SharingSettings({ dataset, version, onChange }: { dataset: Datas
                   className="danger"
                   onClick={() =>
                     setConfirm({
-                      label: `Revoke ${g.user.name}'s ${g.level} access to “${dataset.name}”?`,
+                      label: `Revoke ${g.user.name}'s ${levelLabel(g.level)} access to “${dataset.name}”?`,
                       run: () => api.revokeUser(dataset.id, g.user.id),
                       preview: { removeUserId: g.user.id },
                     })
@@ -199,7 +202,9 @@ export function SharingSettings({ dataset, version, onChange }: { dataset: Datas
                     }}
                   >
                     {LEVELS.map((l) => (
-                      <option key={l}>{l}</option>
+                      <option key={l} value={l}>
+                        {levelLabel(l)}
+                      </option>
                     ))}
                   </select>
                 </td>
@@ -210,7 +215,7 @@ export function SharingSettings({ dataset, version, onChange }: { dataset: Datas
                     value={t.expiresAt ? t.expiresAt.slice(0, 10) : ''}
                     onChange={(e) => void act(() => api.setTeamGrant(dataset.id, t.team.id, t.level, untilEndOf(e.target.value)))}
                   />
-                  {t.expiresAt ? <div className="muted">{timeLeft(t.expiresAt)}</div> : null}
+                  {t.expiresAt ? <div className="muted">{until(t.expiresAt)}</div> : null}
                 </td>
                 <td>
                   <button
