@@ -5,7 +5,7 @@ import { Dialog, ErrorNote, Spinner } from './ui';
 
 const SHOWN = 12;
 
-function Changes({ title, changes }: { title: string; changes: LevelChange[] }) {
+export function Changes({ title, changes }: { title: string; changes: LevelChange[] }) {
   if (changes.length === 0) return null;
   return (
     <section>
