@@ -30,6 +30,18 @@ import { sharingRoutes } from './routes/sharing.js';
 import { teamRoutes } from './routes/teams.js';
 import { installValidation } from './validation.js';
 
+const SWAGGER_THEME = `
+.swagger-ui .opblock.opblock-get .opblock-summary-method { background: #1d5fa8 !important; }
+.swagger-ui .opblock.opblock-post .opblock-summary-method { background: #1f6f4a !important; }
+.swagger-ui .opblock.opblock-put .opblock-summary-method { background: #8a4f00 !important; }
+.swagger-ui .opblock.opblock-patch .opblock-summary-method { background: #0f6b5c !important; }
+.swagger-ui .opblock.opblock-delete .opblock-summary-method { background: #b3261e !important; }
+.swagger-ui .info .title small pre, .swagger-ui .info .title small { background: #4b5563; }
+.swagger-ui .info .url, .swagger-ui .opblock .opblock-summary-description { color: #1b1f24; }
+.swagger-ui .btn.authorize { color: #1f6f4a; border-color: #1f6f4a; }
+.swagger-ui .btn.authorize svg { fill: #1f6f4a; }
+`;
+
 export type App = FastifyInstance;
 export type TypedApp = ReturnType<typeof typed>;
 const typed = (app: FastifyInstance) => app.withTypeProvider<TypeBoxTypeProvider>();
@@ -144,6 +156,10 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
   });
   await app.register(swaggerUi, {
     routePrefix: '/api/docs',
+    // No top bar: its URL box, logo and button are for exploring other APIs, not this one.
+    uiConfig: { layout: 'BaseLayout' },
+    // Method badges and small print dark enough to read (WCAG AA); see docs/accessibility.md.
+    theme: { css: [{ filename: 'tessera.css', content: SWAGGER_THEME }] },
     transformStaticCSP: (header) => withSwaggerHashes(header, app.swaggerCSP),
   });
 

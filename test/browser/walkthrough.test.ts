@@ -27,7 +27,7 @@ describe('the web UI: the rough edges of sharing, smoothed', () => {
       const offer = panel.getByRole('region', { name: 'Share with people outside the organization?' });
       await offer.getByText('Nobody else’s access changes.').or(offer.getByText("Nobody else's access changes.")).waitFor();
       await expectUsable(admin, `the Share panel offering the tier (${viewport.name})`);
-      if (viewport.name === 'desktop') await screenshotOf(panel, 'share-panel-tier');
+      if (viewport.name === 'desktop') await screenshotOf(offer, 'share-panel-tier');
       await offer.getByRole('button', { name: 'Change Shared With and send' }).click();
       await panel.getByText(`Invitations sent to ${boEmail}.`).waitFor();
       expect((await ada.get(`/api/v1/datasets/${dataset.id}`)).body.visibility).toBe('external');
