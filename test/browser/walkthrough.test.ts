@@ -28,10 +28,28 @@ describe('the web UI: the rough edges of sharing, smoothed', () => {
       await offer.getByText('Nobody else’s access changes.').or(offer.getByText("Nobody else's access changes.")).waitFor();
       await expectUsable(admin, `the Share panel offering the tier (${viewport.name})`);
       if (viewport.name === 'desktop') await screenshotOf(offer, 'share-panel-tier');
+      // The mail server holds the e-mail for a moment, so it is first shown queued.
+      let release = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const send = server.mailer.send.bind(server.mailer);
+      server.mailer.send = async (message) => {
+        await held;
+        return send(message);
+      };
       await offer.getByRole('button', { name: 'Change Shared With and send' }).click();
       await panel.getByText(`Invitations sent to ${boEmail}.`).waitFor();
       expect((await ada.get(`/api/v1/datasets/${dataset.id}`)).body.visibility).toBe('external');
       await panel.getByRole('button', { name: 'Done' }).click();
+      // Once it leaves, the sharing settings say so in place, without a reload.
+      const invited = admin
+        .getByRole('region', { name: 'Sharing settings' })
+        .getByRole('row', { name: new RegExp(boEmail.replace('.', '\\.')) });
+      await invited.getByText('e-mail queued').waitFor();
+      release();
+      await invited.getByText('e-mail sent').waitFor();
+      server.mailer.send = send;
 
       // Bo already has an account: the invitation leads with log-in, the address filled in.
       const link = await server.link(boEmail);

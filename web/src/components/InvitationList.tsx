@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'react';
 import type { Invitation } from '../api';
 import { levelLabel } from '../levels';
 import { formatDate, until } from './ui';
@@ -10,12 +11,28 @@ export function InvitationList({
   onExtend,
   onResend,
   onRevoke,
+  onQueued,
 }: {
   invitations: Invitation[];
   onExtend(invitation: Invitation): void;
   onResend(invitation: Invitation): void;
   onRevoke(invitation: Invitation): void;
+  /** Asked to reload while an e-mail is queued, so "queued" turns into "sent" (or "failed") in place. */
+  onQueued?(): void;
 }) {
+  const queued = invitations.some((i) => i.status === 'pending' && i.delivery === 'queued');
+  const reload = useRef(onQueued);
+  reload.current = onQueued;
+  const attempts = useRef(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: each new list (after a reload) schedules the next look.
+  useEffect(() => {
+    if (!queued) {
+      attempts.current = 0;
+      return;
+    }
+    const timer = setTimeout(() => reload.current?.(), Math.min(2000 * 2 ** attempts.current++, 30_000));
+    return () => clearTimeout(timer);
+  }, [queued, invitations]);
   return (
     <>
       {invitations.length === 0 ? (

@@ -250,6 +250,7 @@ export function SharingSettings({ dataset, version, onChange }: { dataset: Datas
         }
         onResend={(i) => void act(() => api.resendInvitation(i.id), `A new link is on its way to ${i.email}; the old one no longer works.`)}
         onRevoke={(i) => setConfirm({ label: `Revoke the invitation to ${i.email}?`, run: () => api.revokeInvitation(i.id) })}
+        onQueued={() => void load()}
       />
       {confirm ? (
         <Confirm title="Please confirm" confirmLabel="Yes, revoke" onClose={() => setConfirm(null)} onConfirm={() => void act(confirm.run)}>
