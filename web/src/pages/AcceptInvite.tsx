@@ -132,7 +132,7 @@ export function AcceptInvite({ token }: { token: string | null }) {
 
   if (reopen) {
     // Accepting again while the access stands changes nothing and opens it; otherwise the access was taken away.
-    if (!(error instanceof ApiError))
+    if (!(error instanceof ApiError && error.code === 'invitation_used'))
       return <main className="page narrow">{error ? <ErrorNote error={error} /> : <Spinner label="Opening…" />}</main>;
     return invitation.kind === 'dataset' ? (
       <DeadLink
