@@ -48,6 +48,10 @@ describe('the web UI at desktop and phone width', () => {
       expect(logOut!.height).toBeLessThan(40);
       // On a phone the inventory says that more columns are off to the side.
       expect(await page.getByText('Scroll the table sideways for my level, sharing and items').isVisible()).toBe(phone);
+      // On a laptop every column fits, the Shared With choice in full.
+      const hidden = await page.locator('.table-wrap').evaluate((wrap) => wrap.scrollWidth - wrap.clientWidth);
+      if (phone) expect(hidden).toBeGreaterThan(0);
+      else expect(hidden).toBeLessThanOrEqual(0);
       await expectUsable(page, `the inventory (${viewport.name})`);
       if (phone) await screenshot(page, 'phone-inventory');
 
