@@ -92,7 +92,7 @@ export function SharingSettings({ dataset, version, onChange }: { dataset: Datas
             <th scope="col">Person</th>
             <th scope="col">Level</th>
             <th scope="col">Through</th>
-            <th scope="col">Until</th>
+            <th scope="col">Until (end of the day, UTC)</th>
             <th scope="col">
               <span className="sr-only">Actions</span>
             </th>
@@ -179,7 +179,7 @@ export function SharingSettings({ dataset, version, onChange }: { dataset: Datas
             <tr>
               <th scope="col">Team</th>
               <th scope="col">Level</th>
-              <th scope="col">Until</th>
+              <th scope="col">Until (end of the day, UTC)</th>
               <th scope="col">
                 <span className="sr-only">Actions</span>
               </th>
