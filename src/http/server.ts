@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import compress from '@fastify/compress';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
@@ -29,6 +30,18 @@ import { projectRoutes } from './routes/projects.js';
 import { sharingRoutes } from './routes/sharing.js';
 import { teamRoutes } from './routes/teams.js';
 import { installValidation } from './validation.js';
+
+const SWAGGER_THEME = `
+.swagger-ui .opblock.opblock-get .opblock-summary-method { background: #1d5fa8 !important; }
+.swagger-ui .opblock.opblock-post .opblock-summary-method { background: #1f6f4a !important; }
+.swagger-ui .opblock.opblock-put .opblock-summary-method { background: #8a4f00 !important; }
+.swagger-ui .opblock.opblock-patch .opblock-summary-method { background: #0f6b5c !important; }
+.swagger-ui .opblock.opblock-delete .opblock-summary-method { background: #b3261e !important; }
+.swagger-ui .info .title small pre, .swagger-ui .info .title small { background: #4b5563; }
+.swagger-ui .info .url, .swagger-ui .opblock .opblock-summary-description { color: #1b1f24; }
+.swagger-ui .btn.authorize { color: #1f6f4a; border-color: #1f6f4a; }
+.swagger-ui .btn.authorize svg { fill: #1f6f4a; }
+`;
 
 export type App = FastifyInstance;
 export type TypedApp = ReturnType<typeof typed>;
@@ -144,6 +157,10 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
   });
   await app.register(swaggerUi, {
     routePrefix: '/api/docs',
+    // No top bar: its URL box, logo and button are for exploring other APIs, not this one.
+    uiConfig: { layout: 'BaseLayout' },
+    // Method badges and small print dark enough to read (WCAG AA); see docs/accessibility.md.
+    theme: { css: [{ filename: 'tessera.css', content: SWAGGER_THEME }] },
     transformStaticCSP: (header) => withSwaggerHashes(header, app.swaggerCSP),
   });
 
@@ -184,10 +201,31 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
 
   const webRoot = options.webRoot ?? defaultWebRoot();
   const servesApp = fs.existsSync(path.join(webRoot, 'index.html'));
-  if (servesApp) await app.register(fastifyStatic, { root: webRoot, wildcard: false, index: ['index.html'] });
+  if (servesApp) {
+    // The web app's files, compressed, in a scope of their own: API answers are not compressed, as
+    // they can hold secrets next to text a request chose (BREACH). Vite names each built asset by
+    // its content hash, so those can be cached for good; index.html must be checked every time.
+    await app.register(async (web) => {
+      await web.register(compress, { global: true, encodings: ['br', 'gzip'], threshold: 1024 });
+      await web.register(fastifyStatic, {
+        root: webRoot,
+        wildcard: false,
+        index: ['index.html'],
+        cacheControl: false,
+        setHeaders(res, file) {
+          const hashed = file.startsWith(path.join(webRoot, 'assets') + path.sep);
+          res.header('cache-control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
+        },
+      });
+    });
+  }
   app.setNotFoundHandler((request: FastifyRequest, reply) => {
     // Client-side routes (/datasets/…, /invite, …) all load the app shell.
-    if (servesApp && request.method === 'GET' && !request.url.startsWith('/api/')) return reply.type('text/html').sendFile('index.html');
+    if (servesApp && request.method === 'GET' && !request.url.startsWith('/api/')) {
+      return fs.promises
+        .readFile(path.join(webRoot, 'index.html'))
+        .then((html) => reply.type('text/html').header('cache-control', 'no-cache').send(html));
+    }
     return sendNotFound(request, reply);
   });
   return app;

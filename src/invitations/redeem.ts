@@ -24,6 +24,8 @@ export async function lookupInvitation(ctx: Context, token: string) {
   const dataset = row.dataset_id
     ? await ctx.db.selectFrom('datasets').select('name').where('id', '=', row.dataset_id).executeTakeFirst()
     : undefined;
+  // The invitee knows whether their own address has an account; the page uses it to lead with log-in.
+  const account = await ctx.db.selectFrom('users').select('id').where('email', '=', row.email).executeTakeFirst();
   return {
     kind: row.kind,
     email: row.email,
@@ -34,6 +36,7 @@ export async function lookupInvitation(ctx: Context, token: string) {
     invitedBy: { name: inviter?.name ?? '' },
     status: statusOf(row, ctx.clock.now()),
     expiresAt: iso(row.expires_at),
+    accountExists: account !== undefined,
   };
 }
 

@@ -52,7 +52,7 @@ export function datasetInvitationMail(m: DatasetInvitationMail): MailMessage {
       `Your access level is ${m.level}: you can ${LEVEL_MEANING[m.level] ?? m.level}.`,
       `Log in or sign up as ${m.to} to open it. This link expires on ${formatTime(m.expiresAt)}.`,
     ],
-    button: { label: 'Open the dataset', url: m.link },
+    button: { label: 'Accept invitation', url: m.link },
     footer: 'If you did not expect this, you can ignore this e-mail or decline the invitation from the link.',
   });
 }

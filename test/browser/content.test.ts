@@ -92,6 +92,17 @@ describe('the web UI: items, annotations, processing and lineage', () => {
     await lineage.getByRole('link', { name: 'Street frames' }).waitFor();
     await page.getByText('Vehicles (1 annotation)').waitFor();
 
+    // The dialog's work is over: it closed, and the new dataset says what it is and where it came from.
+    expect(await page.getByRole('dialog').count()).toBe(0);
+    await page.getByRole('status').getByText('Done: this is the deduplicated copy of “Street frames”.').waitFor();
+    await page.locator('.details').getByRole('link', { name: '“Street frames”' }).waitFor();
+    // Two runs of one pipeline share a name; the inventory tells them apart by lineage.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Datasets', exact: true }).click();
+    await page
+      .getByRole('row', { name: /Street frames \(deduplicated\)/ })
+      .getByText(/^from Street frames, /)
+      .waitFor();
+
     expect(errors).toEqual([]);
   });
 });

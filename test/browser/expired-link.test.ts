@@ -75,10 +75,30 @@ describe('the web UI: invitation links that no longer work', () => {
     expect(signup.status).toBe(201);
     await visitor.goto(boLink);
     await visitor.getByRole('heading', { name: 'This invitation has already been used' }).waitFor();
-    const bo = await pageAs(browser, server, await server.logIn('bo@partner.test'), errors);
+    const boActor = await server.logIn('bo@partner.test');
+    const bo = await pageAs(browser, server, boActor, errors);
     await bo.goto(boLink);
-    await bo.getByRole('heading', { name: 'You already accepted this invitation' }).waitFor();
-    await bo.getByRole('button', { name: 'Open it' }).click();
+    await bo.getByRole('heading', { name: 'Drone survey', exact: true }).waitFor();
+
+    // Once Bo's access is revoked, the old link says so rather than offering to open the dataset.
+    expect((await ada.delete(`/api/v1/datasets/${dataset.id}/sharing/users/${boActor.id}`)).status).toBe(204);
+    await bo.goto(`${server.url}/`);
+    await bo.goto(boLink);
+    await bo.getByRole('heading', { name: 'Your access to this dataset was removed' }).waitFor();
+    expect(await bo.getByRole('button', { name: 'Open it' }).count()).toBe(0);
+    await bo.getByRole('button', { name: 'Go to Tessera' }).click();
+    await bo.getByRole('heading', { name: 'Datasets', exact: true }).waitFor();
+
+    // A new link in the same tab (only the fragment changes) shows that invitation, not the old one.
+    await invite('bo@partner.test');
+    const second = await server.link('bo@partner.test');
+    await bo.goto(boLink);
+    await bo.getByRole('heading', { name: 'Your access to this dataset was removed' }).waitFor();
+    await bo.evaluate((hash) => {
+      window.location.hash = hash;
+    }, new URL(second).hash);
+    await bo.getByRole('heading', { name: 'Ada Lovelace shared the dataset “Drone survey” with you' }).waitFor();
+    await bo.getByRole('button', { name: 'Accept', exact: true }).click();
     await bo.getByRole('heading', { name: 'Drone survey', exact: true }).waitFor();
 
     expect(errors).toEqual([]);

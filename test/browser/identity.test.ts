@@ -8,7 +8,7 @@ const STRONG = 'quiet lantern orbits the harbour';
 
 /** The field's error is tied to it: the input is invalid, described by the alert beside it, and focused. */
 async function expectFieldError(page: Page, field: Locator, text: RegExp): Promise<void> {
-  await expect.poll(() => field.getAttribute('aria-invalid')).toBe('true');
+  await expect.poll(() => field.getAttribute('aria-invalid'), { timeout: 15_000 }).toBe('true');
   const ids = (await field.getAttribute('aria-describedby'))?.split(' ') ?? [];
   const described = await Promise.all(ids.map((id) => page.locator(`[id="${id}"]`).textContent()));
   expect(described.join(' ')).toMatch(text);

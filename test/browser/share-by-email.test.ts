@@ -105,7 +105,7 @@ describe('the web UI: share a dataset by e-mail, accept it, revoke it', () => {
     // Revoke, confirmed after seeing who loses what; on reload Bo has lost access.
     await bo.getByRole('button', { name: 'Revoke' }).click();
     const confirm = admin.getByRole('dialog');
-    await confirm.getByText('write → no access').waitFor();
+    await confirm.getByText('write (curate) → no access').waitFor();
     await confirm.getByRole('button', { name: 'Yes, revoke' }).click();
     await eventually(() => settings.getByRole('row', { name: /Bo Carter/ }).count(), 0);
     await partner.reload();

@@ -28,11 +28,11 @@ describe('the web UI: change who a dataset is shared with from the inventory', (
 
     const admin = await pageAs(browser, server, ada, errors);
     await admin.goto(server.url);
-    const names = () => admin.getByRole('table').getByRole('link').allTextContents();
+    const names = () => admin.locator('table td:first-child > a').allTextContents();
     await eventually(names, ['Drone survey', 'Harbor cams', 'Lidar tiles', 'Parcels 2025', 'Street frames']);
     await admin
       .getByRole('row', { name: /Street frames/ })
-      .getByText('GIS · write')
+      .getByText('GIS · write (curate)')
       .waitFor();
     await screenshot(admin, 'inventory');
 
@@ -47,7 +47,7 @@ describe('the web UI: change who a dataset is shared with from the inventory', (
 
     const member = await pageAs(browser, server, cy, errors);
     await member.goto(server.url);
-    const memberNames = () => member.getByRole('table').getByRole('link').allTextContents();
+    const memberNames = () => member.locator('table td:first-child > a').allTextContents();
     await eventually(memberNames, ['Drone survey', 'Lidar tiles', 'Street frames']);
 
     // Opening Parcels 2025 to the organization: the preview names Cy as gaining read.
@@ -63,7 +63,7 @@ describe('the web UI: change who a dataset is shared with from the inventory', (
     expect(await member.getByLabel('Shared With for Parcels 2025').count()).toBe(0);
     await member
       .getByRole('row', { name: /Parcels 2025/ })
-      .getByText('read', { exact: true })
+      .getByText('read (view)', { exact: true })
       .waitFor();
 
     // Cancelling leaves the tier as it was; applying Admins only takes Cy's access away.
@@ -72,11 +72,20 @@ describe('the web UI: change who a dataset is shared with from the inventory', (
     await admin.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
     expect(await admin.getByLabel('Shared With for Parcels 2025').inputValue()).toBe('organization');
     await admin.getByLabel('Shared With for Parcels 2025').selectOption('admins');
-    await admin.getByRole('dialog').getByText('read → no access').waitFor();
+    await admin.getByRole('dialog').getByText('read (view) → no access').waitFor();
     await admin.getByRole('dialog').getByRole('button', { name: 'Apply' }).click();
     await eventually(() => admin.getByLabel('Shared With for Parcels 2025').inputValue(), 'admins');
     await member.reload();
     await eventually(memberNames, ['Drone survey', 'Lidar tiles', 'Street frames']);
+
+    // A team chip leads its dataset's admin to where team sharing is changed: the sharing settings, first and focused.
+    await admin
+      .getByRole('row', { name: /Street frames/ })
+      .getByRole('link', { name: /^GIS · write \(curate\)/ })
+      .click();
+    await admin.getByRole('heading', { name: 'Street frames', exact: true }).waitFor();
+    await admin.getByRole('region', { name: 'Sharing settings' }).getByRole('row', { name: /GIS/ }).waitFor();
+    await eventually(() => admin.evaluate(() => document.activeElement?.id), 'sharing-settings');
 
     expect(errors).toEqual([]);
   });

@@ -49,6 +49,7 @@ describe.each(DATABASES)('sharing a dataset by e-mail, through a real SMTP serve
     expect(mail.text).toContain('annotate');
     expect(mail.text).toContain('acme');
     expect(mail.html).toContain('http://tessera.test/invite#token=');
+    expect(mail.html).toContain('Accept invitation');
     const token = linkToken(mail);
     expect(token.length).toBeGreaterThanOrEqual(22);
 
@@ -72,10 +73,13 @@ describe.each(DATABASES)('sharing a dataset by e-mail, through a real SMTP serve
       invitedBy: { name: 'Ada' },
       status: 'pending',
       expiresAt: invitation.expiresAt,
+      accountExists: false,
     });
     expect((await new Actor(server.app).get('/api/v1/invitations/lookup?token=nope')).status).toBe(404);
 
     const joined = await signUp(server.app, 'Partner', partner, { inviteToken: token });
+    // From now on the link leads with log-in: the address has an account.
+    expect((await new Actor(server.app).get(`/api/v1/invitations/lookup?token=${token}`)).body.accountExists).toBe(true);
     const dataset = await joined.get(url);
     expect(dataset.status).toBe(200);
     expect(dataset.body.myLevel).toBe('annotate');

@@ -109,6 +109,8 @@ export interface InvitationLookup {
   invitedBy: { name: string };
   status: Invitation['status'];
   expiresAt: string;
+  /** The invited address already has an account: the page leads with log-in. */
+  accountExists?: boolean;
 }
 
 export interface Item {
@@ -168,6 +170,9 @@ export interface RemovalPreview {
 
 export const SIGNED_OUT = 'tessera:signed-out';
 
+/** Fired when the server answers 404 or 403 to anything: a page may re-check that it can still be shown. */
+export const NOT_FOUND = 'tessera:not-found';
+
 export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(`/api/v1${path}`, {
     method,
@@ -177,6 +182,8 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   });
   // A session that ended elsewhere (logout, password reset): the app goes back to the log-in page.
   if (response.status === 401 && !path.startsWith('/auth/') && path !== '/me') window.dispatchEvent(new Event(SIGNED_OUT));
+  // Something on the page vanished (access revoked, dataset deleted): the page checks what it still may show.
+  if (response.status === 404 || response.status === 403) window.dispatchEvent(new Event(NOT_FOUND));
   if (response.status === 204 || response.status === 202) return undefined as T;
   const payload = await response.json().catch(() => null);
   if (!response.ok) {

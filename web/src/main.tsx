@@ -76,7 +76,7 @@ function Shell({ children }: { children: React.ReactNode }) {
 function Routes() {
   const { path, hash } = useLocation();
   const { user, loading } = useSession();
-  if (path === '/invite') return <AcceptInvite token={tokenFromHash(hash)} />;
+  if (path === '/invite') return <AcceptInvite key={hash} token={tokenFromHash(hash)} />;
   if (path === '/reset') return <ResetPassword token={tokenFromHash(hash)} />;
   if (path === '/verify') return <VerifyEmail token={tokenFromHash(hash)} />;
   if (path === '/l') return <ShareLink token={tokenFromHash(hash)} />;

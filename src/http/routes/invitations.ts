@@ -86,6 +86,7 @@ export function invitationRoutes(app: TypedApp, ctx: Context): void {
             invitedBy: Type.Object({ name: Type.String() }),
             status: InvitationStatusSchema,
             expiresAt: Time,
+            accountExists: Type.Boolean({ description: 'Whether the invited address already has an account (log in rather than sign up)' }),
           }),
           ...errors(400, 404),
         },

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api } from '../api';
+import { api, type Level } from '../api';
+import { levelLabel } from '../levels';
 import { ErrorNote, formatDate, isMissing, Spinner } from './ui';
 
 export interface ReviewItem {
@@ -81,7 +82,7 @@ export function AccessReview({ orgId }: { orgId: string }) {
                     <strong>{who}</strong>
                     <div className="muted">{item.datasetName}</div>
                   </td>
-                  <td>{item.level}</td>
+                  <td>{levelLabel(item.level as Level)}</td>
                   <td>
                     {item.reasons.map((r) => (
                       <span key={r} className="chip warn">

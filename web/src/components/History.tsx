@@ -74,7 +74,7 @@ export function History({ orgId, datasetId }: { orgId: string; datasetId?: strin
           <Spinner />
         )
       ) : (
-        <table>
+        <table className="log">
           <tbody>
             {events.map((e) => (
               <tr key={e.id}>

@@ -1,5 +1,6 @@
 import { type ReactNode, useState } from 'react';
 import { ApiError, accountApi } from '../api';
+import { formatClock } from '../time';
 import { errorText } from './ui';
 
 /** Advice the server gives with a refused password, in whichever of its known shapes it comes. */
@@ -52,7 +53,7 @@ export function passwordProblem(error: unknown, field: string): ReactNode {
 export function waitText(seconds: number | undefined): string {
   if (!seconds) return 'Too many requests: try again in a little while.';
   if (seconds < 90) return `Too many requests: try again in ${seconds} seconds.`;
-  const at = new Date(Date.now() + seconds * 1000).toLocaleTimeString(undefined, { timeStyle: 'short' });
+  const at = formatClock(new Date(Date.now() + seconds * 1000).toISOString());
   return `Too many requests: try again in ${Math.ceil(seconds / 60)} minutes (at ${at}).`;
 }
 

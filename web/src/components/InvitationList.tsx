@@ -1,5 +1,7 @@
+import { useEffect, useRef } from 'react';
 import type { Invitation } from '../api';
-import { formatDate, timeLeft } from './ui';
+import { levelLabel } from '../levels';
+import { formatDate, until } from './ui';
 
 const DELIVERY = { queued: 'e-mail queued', sent: 'e-mail sent', failed: 'e-mail failed' } as const;
 
@@ -9,12 +11,28 @@ export function InvitationList({
   onExtend,
   onResend,
   onRevoke,
+  onQueued,
 }: {
   invitations: Invitation[];
   onExtend(invitation: Invitation): void;
   onResend(invitation: Invitation): void;
   onRevoke(invitation: Invitation): void;
+  /** Asked to reload while an e-mail is queued, so "queued" turns into "sent" (or "failed") in place. */
+  onQueued?(): void;
 }) {
+  const queued = invitations.some((i) => i.status === 'pending' && i.delivery === 'queued');
+  const reload = useRef(onQueued);
+  reload.current = onQueued;
+  const attempts = useRef(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: each new list (after a reload) schedules the next look.
+  useEffect(() => {
+    if (!queued) {
+      attempts.current = 0;
+      return;
+    }
+    const timer = setTimeout(() => reload.current?.(), Math.min(2000 * 2 ** attempts.current++, 30_000));
+    return () => clearTimeout(timer);
+  }, [queued, invitations]);
   return (
     <>
       {invitations.length === 0 ? (
@@ -37,12 +55,13 @@ export function InvitationList({
                 <td>
                   <strong>{i.email}</strong>
                   <div className="muted">
-                    {i.level ?? `as ${i.role ?? 'member'}`} · invited by {i.invitedBy.name} on {formatDate(i.createdAt)}
+                    {i.level ? levelLabel(i.level) : `as ${i.role ?? 'member'}`} · invited by {i.invitedBy.name} on{' '}
+                    {formatDate(i.createdAt)}
                   </div>
                 </td>
                 <td>
                   <span className={`chip status-${i.status}`}>{i.status}</span>
-                  {i.status === 'pending' ? <div className="muted">{timeLeft(i.expiresAt)}</div> : null}
+                  {i.status === 'pending' ? <div className="muted">{until(i.expiresAt)}</div> : null}
                   {i.status === 'expired' ? <div className="muted">since {formatDate(i.expiresAt)}</div> : null}
                   {i.status === 'accepted' && i.acceptedAt ? <div className="muted">on {formatDate(i.acceptedAt)}</div> : null}
                 </td>

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api, type Dataset, type Job, type Project } from '../api';
 import { navigate } from '../router';
 import { useSession } from '../session';
@@ -148,13 +148,16 @@ export function ProjectsAndLineage({ dataset }: { dataset: Dataset }) {
 }
 
 /** Runs the dedupe pipeline, following a background job with a progress bar. */
-export function ProcessDialog({ dataset, onClose }: { dataset: Dataset; onClose(): void }) {
+/** Processing a dataset; once the new dataset exists, `onDone` receives its id (the dialog's work is over). */
+export function ProcessDialog({ dataset, onClose, onDone }: { dataset: Dataset; onClose(): void; onDone(newId: string): void }) {
   const [carry, setCarry] = useState(false);
   const [job, setJob] = useState<Job | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const done = useRef(onDone);
+  done.current = onDone;
   useEffect(() => {
     if (!job || job.status === 'succeeded' || job.status === 'failed') {
-      if (job?.status === 'succeeded' && job.datasetId) navigate(`/datasets/${job.datasetId}`);
+      if (job?.status === 'succeeded' && job.datasetId) done.current(job.datasetId);
       return;
     }
     const timer = setTimeout(() => api.job(job.id).then(setJob, setError), 500);
@@ -164,7 +167,7 @@ export function ProcessDialog({ dataset, onClose }: { dataset: Dataset; onClose(
     setError(null);
     try {
       const outcome = await api.process(dataset.id, carry);
-      if (outcome.dataset) navigate(`/datasets/${outcome.dataset.id}`);
+      if (outcome.dataset) onDone(outcome.dataset.id);
       else if (outcome.job) setJob(outcome.job);
     } catch (caught) {
       setError(caught);

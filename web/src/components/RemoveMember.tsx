@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { api, type Member, type RemovalPreview } from '../api';
+import { levelLabel } from '../levels';
 import { Dialog, ErrorNote, plural, Spinner } from './ui';
 
 /**
@@ -57,7 +58,7 @@ export function RemoveMember({
               <ul className="changes">
                 {preview.grants.map((g) => (
                   <li key={g.datasetId}>
-                    <strong>{g.datasetName}</strong>: {g.level}
+                    <strong>{g.datasetName}</strong>: {levelLabel(g.level)}
                   </li>
                 ))}
               </ul>

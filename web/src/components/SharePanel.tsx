@@ -1,6 +1,8 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { ApiError, api, type Invitation, LEVEL_HELP, LEVELS, type Level, type Team, TIER_LABEL } from '../api';
+import { levelLabel } from '../levels';
 import { CreateLink } from './CreateLink';
+import { OpenToOutsiders } from './OpenToOutsiders';
 import { Dialog, ErrorNote, plural } from './ui';
 
 function parseAddresses(text: string): string[] {
@@ -54,8 +56,8 @@ export function SharePanel({
     );
   }, [orgId]);
 
-  async function send(event: FormEvent) {
-    event.preventDefault();
+  async function send(event?: FormEvent) {
+    event?.preventDefault();
     const emails = parseAddresses(addresses);
     if (emails.length === 0 && chosenTeams.length === 0) {
       setError(new ApiError(400, 'invalid_request', 'Enter at least one e-mail address or pick a team.'));
@@ -113,7 +115,7 @@ export function SharePanel({
               <label key={l} className="level-option">
                 <input type="radio" name="level" value={l} checked={level === l} onChange={() => setLevel(l)} />
                 <span>
-                  <strong>{l}</strong> — {LEVEL_HELP[l]}
+                  <strong>{levelLabel(l)}</strong> — {LEVEL_HELP[l]}
                 </span>
               </label>
             ))}
@@ -143,7 +145,9 @@ export function SharePanel({
                   </li>
                 ))}
               </ul>
-              {refused.remedy ? <p>{refused.remedy}</p> : null}
+              {refused.remedy ? (
+                <OpenToOutsiders datasetId={datasetId} orgId={orgId} otherwise={refused.remedy} onOpened={() => void send()} />
+              ) : null}
             </div>
           ) : (
             <ErrorNote error={error} />

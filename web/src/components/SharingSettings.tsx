@@ -1,9 +1,10 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, type Dataset, LEVELS, type Level, type LevelChange, type Sharing, TIER_HELP, TIER_LABEL } from '../api';
+import { levelLabel } from '../levels';
 import { InvitationList } from './InvitationList';
 import { LinkList } from './LinkList';
 import { OrgAccess } from './OrgAccess';
-import { Confirm, ErrorNote, formatDay, plural, Spinner, timeLeft, useChanges } from './ui';
+import { Confirm, ErrorNote, formatDay, plural, Spinner, until, useChanges } from './ui';
 import { Why } from './Why';
 
 /** A date picked as "until" means to the end of that day (UTC); an empty picker, no end. */
@@ -33,7 +34,7 @@ function RevokePreview({ datasetId, change }: { datasetId: string; change: NonNu
     <ul className="changes" aria-label="Who loses access">
       {losses.map((l) => (
         <li key={l.user.id}>
-          <strong>{l.user.name}</strong>: {l.from} → {l.to ?? 'no access'}
+          <strong>{l.user.name}</strong>: {levelLabel(l.from)} → {levelLabel(l.to)}
         </li>
       ))}
     </ul>
@@ -92,7 +93,7 @@ export function SharingSettings({ dataset, version, onChange }: { dataset: Datas
             <th scope="col">Person</th>
             <th scope="col">Level</th>
             <th scope="col">Through</th>
-            <th scope="col">Until</th>
+            <th scope="col">Until (end of the day, UTC)</th>
             <th scope="col">
               <span className="sr-only">Actions</span>
             </th>
@@ -119,7 +120,9 @@ export function SharingSettings({ dataset, version, onChange }: { dataset: Datas
                   }}
                 >
                   {LEVELS.map((l) => (
-                    <option key={l}>{l}</option>
+                    <option key={l} value={l}>
+                      {levelLabel(l)}
+                    </option>
                   ))}
                 </select>
               </td>
@@ -147,7 +150,7 @@ export function SharingSettings({ dataset, version, onChange }: { dataset: Datas
                   value={g.expiresAt ? g.expiresAt.slice(0, 10) : ''}
                   onChange={(e) => void act(() => api.setUserGrant(dataset.id, g.user.id, g.level, untilEndOf(e.target.value)))}
                 />
-                {g.expiresAt ? <div className="muted">{timeLeft(g.expiresAt)}</div> : null}
+                {g.expiresAt ? <div className="muted">{until(g.expiresAt)}</div> : null}
               </td>
               <td>
                 <button
@@ -155,7 +158,7 @@ export function SharingSettings({ dataset, version, onChange }: { dataset: Datas
                   className="danger"
                   onClick={() =>
                     setConfirm({
-                      label: `Revoke ${g.user.name}'s ${g.level} access to “${dataset.name}”?`,
+                      label: `Revoke ${g.user.name}'s ${levelLabel(g.level)} access to “${dataset.name}”?`,
                       run: () => api.revokeUser(dataset.id, g.user.id),
                       preview: { removeUserId: g.user.id },
                     })
@@ -177,7 +180,7 @@ export function SharingSettings({ dataset, version, onChange }: { dataset: Datas
             <tr>
               <th scope="col">Team</th>
               <th scope="col">Level</th>
-              <th scope="col">Until</th>
+              <th scope="col">Until (end of the day, UTC)</th>
               <th scope="col">
                 <span className="sr-only">Actions</span>
               </th>
@@ -200,7 +203,9 @@ export function SharingSettings({ dataset, version, onChange }: { dataset: Datas
                     }}
                   >
                     {LEVELS.map((l) => (
-                      <option key={l}>{l}</option>
+                      <option key={l} value={l}>
+                        {levelLabel(l)}
+                      </option>
                     ))}
                   </select>
                 </td>
@@ -211,7 +216,7 @@ export function SharingSettings({ dataset, version, onChange }: { dataset: Datas
                     value={t.expiresAt ? t.expiresAt.slice(0, 10) : ''}
                     onChange={(e) => void act(() => api.setTeamGrant(dataset.id, t.team.id, t.level, untilEndOf(e.target.value)))}
                   />
-                  {t.expiresAt ? <div className="muted">{timeLeft(t.expiresAt)}</div> : null}
+                  {t.expiresAt ? <div className="muted">{until(t.expiresAt)}</div> : null}
                 </td>
                 <td>
                   <button
@@ -246,6 +251,7 @@ export function SharingSettings({ dataset, version, onChange }: { dataset: Datas
         }
         onResend={(i) => void act(() => api.resendInvitation(i.id), `A new link is on its way to ${i.email}; the old one no longer works.`)}
         onRevoke={(i) => setConfirm({ label: `Revoke the invitation to ${i.email}?`, run: () => api.revokeInvitation(i.id) })}
+        onQueued={() => void load()}
       />
       <LinkList datasetId={dataset.id} version={version} onChange={onChange} />
       {confirm ? (

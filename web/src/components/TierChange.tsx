@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'react';
 import { api, type LevelChange, TIER_HELP, TIER_LABEL, type Visibility } from '../api';
+import { levelLabel } from '../levels';
 import { Dialog, ErrorNote, Spinner } from './ui';
 
 const SHOWN = 12;
 
-function Changes({ title, changes }: { title: string; changes: LevelChange[] }) {
+export function Changes({ title, changes }: { title: string; changes: LevelChange[] }) {
   if (changes.length === 0) return null;
   return (
     <section>
@@ -14,7 +15,7 @@ function Changes({ title, changes }: { title: string; changes: LevelChange[] }) 
       <ul className="changes">
         {changes.slice(0, SHOWN).map((c) => (
           <li key={c.user.id}>
-            <strong>{c.user.name}</strong> <span className="muted">{c.user.email}</span>: {c.from ?? 'no access'} → {c.to ?? 'no access'}
+            <strong>{c.user.name}</strong> <span className="muted">{c.user.email}</span>: {levelLabel(c.from)} → {levelLabel(c.to)}
           </li>
         ))}
         {changes.length > SHOWN ? <li className="muted">and {changes.length - SHOWN} more</li> : null}

@@ -1,5 +1,9 @@
 import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { ApiError, type Level } from '../api';
+import { levelLabel } from '../levels';
+
+export { formatDate, formatDay, timeLeft, until } from '../time';
+
 import { navigate, useLocation } from '../router';
 
 /** A link inside the app: no page load, and `aria-current` on the link to where we are. */
@@ -80,7 +84,7 @@ export function Field({
 }
 
 export function LevelBadge({ level }: { level: Level | null }) {
-  return <span className={`badge level-${level ?? 'none'}`}>{level ?? 'no access'}</span>;
+  return <span className={`badge level-${level ?? 'none'}`}>{levelLabel(level)}</span>;
 }
 
 export function Spinner({ label = 'Loading…' }: { label?: string }) {
@@ -221,21 +225,4 @@ export function useTitle(title: string | null): void {
   }, [title]);
 }
 
-export function timeLeft(iso: string, now = Date.now()): string {
-  const ms = Date.parse(iso) - now;
-  if (ms <= 0) return 'expired';
-  const hours = Math.floor(ms / 3_600_000);
-  if (hours >= 24) return `${Math.floor(hours / 24)} d ${hours % 24} h left`;
-  if (hours >= 1) return `${hours} h left`;
-  return `${Math.max(1, Math.floor(ms / 60_000))} min left`;
-}
-
 export const plural = (count: number, word: string, words = `${word}s`) => `${count} ${count === 1 ? word : words}`;
-
-export function formatDay(iso: string): string {
-  return new Date(iso).toLocaleDateString(undefined, { dateStyle: 'medium' });
-}
-
-export function formatDate(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-}

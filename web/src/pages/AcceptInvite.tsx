@@ -1,8 +1,10 @@
 import { type ReactNode, useEffect, useState } from 'react';
 import { ApiError, api, type InvitationLookup, LEVEL_HELP } from '../api';
-import { ErrorNote, formatDate, Spinner, timeLeft, useTitle } from '../components/ui';
+import { ErrorNote, Spinner, useTitle } from '../components/ui';
+import { levelLabel } from '../levels';
 import { navigate } from '../router';
 import { useSession } from '../session';
+import { formatDate, timeLeft } from '../time';
 import { AuthForm } from './AuthPage';
 
 interface Dead {
@@ -79,9 +81,25 @@ export function AcceptInvite({ token }: { token: string | null }) {
   const [declined, setDeclined] = useState(false);
   useTitle('Invitation');
 
+  // A new link in the same tab (only the fragment changes) starts over: nothing of the old one stays.
   useEffect(() => {
-    if (token) api.lookupInvitation(token).then(setInvitation, setError);
+    setInvitation(null);
+    setError(null);
+    setDeclined(false);
+    if (!token) return;
+    let current = true;
+    api.lookupInvitation(token).then(
+      (found) => current && setInvitation(found),
+      (caught: unknown) => current && setError(caught),
+    );
+    return () => {
+      current = false;
+    };
   }, [token]);
+
+  // An invitation already accepted by this person opens what it shared, if their access still stands.
+  const mine = user !== null && invitation !== null && sameAddress(user.email, invitation.email);
+  const reopen = mine && invitation?.status === 'accepted';
 
   async function accept() {
     setError(null);
@@ -92,6 +110,10 @@ export function AcceptInvite({ token }: { token: string | null }) {
       setError(caught);
     }
   }
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs once, when the page learns that the invitation was accepted.
+  useEffect(() => {
+    if (reopen) void accept();
+  }, [reopen]);
   async function decline() {
     setError(null);
     try {
@@ -108,19 +130,26 @@ export function AcceptInvite({ token }: { token: string | null }) {
   }
   if (!invitation || loading) return <main className="page narrow">{error ? <ErrorNote error={error} /> : <Spinner />}</main>;
 
-  const mine = user !== null && sameAddress(user.email, invitation.email);
-  const refused = error instanceof ApiError ? REFUSALS[error.code] : undefined;
-  if (refused) return <DeadLink {...DEAD[refused]!} about={invitation} />;
-  if (invitation.status === 'accepted' && mine) {
-    // Accepting again while the grant stands changes nothing and opens the dataset.
-    return (
-      <DeadLink title="You already accepted this invitation" text="Open it to go straight to what was shared with you." about={invitation}>
-        <button type="button" className="primary" onClick={() => void accept()}>
-          Open it
-        </button>
-      </DeadLink>
+  if (reopen) {
+    // Accepting again while the access stands changes nothing and opens it; otherwise the access was taken away.
+    if (!(error instanceof ApiError && error.code === 'invitation_used'))
+      return <main className="page narrow">{error ? <ErrorNote error={error} /> : <Spinner label="Opening…" />}</main>;
+    return invitation.kind === 'dataset' ? (
+      <DeadLink
+        title="Your access to this dataset was removed"
+        text="You accepted this invitation, but your access has since ended. Ask the person who shared it if you still need it."
+        about={invitation}
+      />
+    ) : (
+      <DeadLink
+        title="You are no longer a member of this organization"
+        text="You accepted this invitation, but your membership has since ended. Ask an admin of the organization if you still need it."
+        about={invitation}
+      />
     );
   }
+  const refused = error instanceof ApiError ? REFUSALS[error.code] : undefined;
+  if (refused) return <DeadLink {...DEAD[refused]!} about={invitation} />;
   const dead = DEAD[invitation.status];
   if (dead) return <DeadLink {...dead} about={invitation} />;
 
@@ -138,7 +167,7 @@ export function AcceptInvite({ token }: { token: string | null }) {
         <p>
           {invitation.kind === 'dataset' && invitation.level ? (
             <>
-              In {invitation.orgName}, at level <strong>{invitation.level}</strong>: {LEVEL_HELP[invitation.level]}
+              In {invitation.orgName}, at level <strong>{levelLabel(invitation.level)}</strong>: {LEVEL_HELP[invitation.level]}
             </>
           ) : (
             <>
@@ -176,10 +205,14 @@ export function AcceptInvite({ token }: { token: string | null }) {
       </section>
       {user ? null : (
         <AuthForm
-          initialMode="signup"
+          initialMode={invitation.accountExists ? 'login' : 'signup'}
           email={invitation.email}
           inviteToken={token}
-          intro="Create an account with the invited address, or log in if you have one. You go straight to it afterwards."
+          intro={
+            invitation.accountExists
+              ? 'This address already has an account: log in to accept. You go straight to it afterwards.'
+              : 'Create an account with the invited address, or log in if you have one. You go straight to it afterwards.'
+          }
           onDone={() => void accept()}
         />
       )}

@@ -1,5 +1,5 @@
-import { type FormEvent, type KeyboardEvent, useCallback, useEffect, useState } from 'react';
-import { ApiError, api, type Dataset, rank, TIER_LABEL } from '../api';
+import { type FormEvent, type KeyboardEvent, useCallback, useEffect, useRef, useState } from 'react';
+import { ApiError, api, type Dataset, NOT_FOUND, rank, TIER_LABEL } from '../api';
 import { History } from '../components/History';
 import { Items } from '../components/Items';
 import { ProcessDialog, ProjectsAndLineage } from '../components/Lineage';
@@ -9,6 +9,7 @@ import { Confirm, Dialog, ErrorNote, Field, LevelBadge, NotFoundPage, Spinner, u
 import { Why } from '../components/Why';
 import { navigate } from '../router';
 import { useSession } from '../session';
+import { formatDay } from '../time';
 
 function EditDataset({ dataset, onClose, onSaved }: { dataset: Dataset; onClose(): void; onSaved(d: Dataset): void }) {
   const [name, setName] = useState(dataset.name);
@@ -65,14 +66,75 @@ export function DatasetDetails({ id }: { id: string }) {
   const [processing, setProcessing] = useState(false);
   const [version, setVersion] = useState(0);
   const [historyVersion, setHistoryVersion] = useState(0);
+  const [removed, setRemoved] = useState(false);
+  // What the last action did, shown on the page it led to.
+  const [notice, setNotice] = useState<{ id: string; text: string } | null>(null);
+  // Arriving for the sharing settings (a team chip in the inventory, the toolbar) puts them first.
+  const [sharingJump, setSharingJump] = useState(() => (window.location.hash === '#sharing-settings' ? 1 : 0));
+  const sharingFirst = sharingJump > 0;
   const load = useCallback(() => api.dataset(id).then(setDataset, setError), [id]);
-  useTitle(dataset ? dataset.name : error ? 'Dataset not found' : null);
+  useTitle(removed ? 'Access removed' : dataset ? dataset.name : error ? 'Dataset not found' : null);
   useEffect(() => {
     setDataset(null);
     setError(null);
+    setRemoved(false);
     void load();
   }, [load]);
 
+  // A part of the page that is refused, or coming back to the tab, re-checks the access: once it
+  // is gone, the page says so instead of leaving errors and spinners behind.
+  const shown = dataset !== null;
+  useEffect(() => {
+    if (!shown) return;
+    let checking = false;
+    const recheck = () => {
+      if (checking) return;
+      checking = true;
+      api
+        .dataset(id)
+        .then(undefined, (caught: unknown) => {
+          if (caught instanceof ApiError && caught.status === 404) setRemoved(true);
+        })
+        .finally(() => {
+          checking = false;
+        });
+    };
+    const onVisible = () => document.visibilityState === 'visible' && recheck();
+    window.addEventListener(NOT_FOUND, recheck);
+    document.addEventListener('visibilitychange', onVisible);
+    return () => {
+      window.removeEventListener(NOT_FOUND, recheck);
+      document.removeEventListener('visibilitychange', onVisible);
+    };
+  }, [id, shown]);
+
+  // Lineage: which dataset this one was made from, by name (two runs of one pipeline share a name).
+  const [predecessor, setPredecessor] = useState<Dataset | null>(null);
+  const predecessorId = dataset?.predecessorId ?? null;
+  useEffect(() => {
+    setPredecessor(null);
+    if (predecessorId)
+      api.lineage(id).then(
+        (l) => setPredecessor(l.predecessor),
+        () => undefined,
+      );
+  }, [id, predecessorId]);
+
+  const sharingSettings = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!shown || sharingJump === 0) return;
+    sharingSettings.current?.scrollIntoView({ block: 'start' });
+    sharingSettings.current?.focus({ preventScroll: true });
+  }, [shown, sharingJump]);
+
+  if (removed) {
+    return (
+      <NotFoundPage title="Your access to this dataset was removed">
+        Someone who manages it took your access away, or the dataset was deleted. If you still need it, ask the person who shared it with
+        you.
+      </NotFoundPage>
+    );
+  }
   if (error instanceof ApiError && error.status === 404) {
     return (
       <NotFoundPage title="Dataset not found">
@@ -84,6 +146,18 @@ export function DatasetDetails({ id }: { id: string }) {
 
   const org = organizations.find((o) => o.id === dataset.orgId);
   const can = (level: Parameters<typeof rank>[0]) => rank(dataset.myLevel) >= rank(level);
+  const settings = can('admin') ? (
+    <div id="sharing-settings" className="anchor" ref={sharingSettings} tabIndex={-1}>
+      <SharingSettings
+        dataset={dataset}
+        version={version}
+        onChange={() => {
+          void load();
+          setHistoryVersion((v) => v + 1);
+        }}
+      />
+    </div>
+  ) : null;
   return (
     <main className="page">
       <nav className="crumbs" aria-label="Breadcrumb">
@@ -111,6 +185,17 @@ export function DatasetDetails({ id }: { id: string }) {
               Share
             </button>
           ) : null}
+          {can('admin') ? (
+            <button
+              type="button"
+              onClick={() => {
+                window.history.replaceState(null, '', '#sharing-settings');
+                setSharingJump((n) => n + 1);
+              }}
+            >
+              Sharing settings
+            </button>
+          ) : null}
           {can('write') ? (
             <button type="button" onClick={() => setEditing(true)}>
               Edit
@@ -128,6 +213,11 @@ export function DatasetDetails({ id }: { id: string }) {
           ) : null}
         </div>
       </header>
+      {notice?.id === dataset.id ? (
+        <p className="notice" role="status">
+          {notice.text}
+        </p>
+      ) : null}
       <section className="card details">
         <p>{dataset.description || <span className="muted">No description.</span>}</p>
         <dl>
@@ -137,7 +227,7 @@ export function DatasetDetails({ id }: { id: string }) {
             {user ? <Why datasetId={dataset.id} userId={user.id} label="Why you have access" /> : null}
           </dd>
           <dt>Created</dt>
-          <dd>{new Date(dataset.createdAt).toLocaleDateString()}</dd>
+          <dd>{formatDay(dataset.createdAt)}</dd>
           {dataset.predecessorId ? (
             <>
               <dt>Made from</dt>
@@ -149,25 +239,18 @@ export function DatasetDetails({ id }: { id: string }) {
                     navigate(`/datasets/${dataset.predecessorId}`);
                   }}
                 >
-                  its predecessor
+                  {predecessor ? `“${predecessor.name}”` : 'its predecessor'}
                 </a>
+                , {formatDay(dataset.createdAt)}
               </dd>
             </>
           ) : null}
         </dl>
       </section>
+      {sharingFirst ? settings : null}
       <Items dataset={dataset} onChange={() => void load()} />
       <ProjectsAndLineage key={dataset.id} dataset={dataset} />
-      {can('admin') ? (
-        <SharingSettings
-          dataset={dataset}
-          version={version}
-          onChange={() => {
-            void load();
-            setHistoryVersion((v) => v + 1);
-          }}
-        />
-      ) : null}
+      {sharingFirst ? null : settings}
       {can('admin') ? <History key={`${version}-${historyVersion}`} orgId={dataset.orgId} datasetId={dataset.id} /> : null}
       {sharing ? (
         <SharePanel
@@ -187,7 +270,17 @@ export function DatasetDetails({ id }: { id: string }) {
           }}
         />
       ) : null}
-      {processing ? <ProcessDialog dataset={dataset} onClose={() => setProcessing(false)} /> : null}
+      {processing ? (
+        <ProcessDialog
+          dataset={dataset}
+          onClose={() => setProcessing(false)}
+          onDone={(newId) => {
+            setProcessing(false);
+            setNotice({ id: newId, text: `Done: this is the deduplicated copy of “${dataset.name}”. The original stays as it was.` });
+            navigate(`/datasets/${newId}`);
+          }}
+        />
+      ) : null}
       {deleting ? (
         <Confirm
           title={`Delete “${dataset.name}”?`}

@@ -3,8 +3,10 @@ import { api, type InventoryItem, LEVELS, TIER_LABEL, type Visibility } from '..
 import { NewDataset } from '../components/NewDataset';
 import { TierChange } from '../components/TierChange';
 import { ErrorNote, Field, LevelBadge, Spinner, useTitle } from '../components/ui';
+import { levelLabel } from '../levels';
 import { navigate } from '../router';
 import { useSession } from '../session';
+import { formatDay } from '../time';
 
 function Welcome() {
   const { refresh } = useSession();
@@ -118,7 +120,7 @@ export function Inventory() {
             <select id={id} value={minLevel} onChange={(e) => setMinLevel(e.target.value)}>
               {LEVELS.map((l) => (
                 <option key={l} value={l}>
-                  {l}
+                  {levelLabel(l)}
                 </option>
               ))}
             </select>
@@ -151,6 +153,7 @@ export function Inventory() {
         )
       ) : (
         <div className="table-wrap">
+          <p className="scroll-cue muted">Scroll the table sideways for my level, sharing and items →</p>
           <table className="inventory">
             <thead>
               <tr>
@@ -177,6 +180,11 @@ export function Inventory() {
                     >
                       {item.name}
                     </a>
+                    {item.predecessorId ? (
+                      <div className="muted small">
+                        from {items.find((i) => i.id === item.predecessorId)?.name ?? 'another dataset'}, {formatDay(item.createdAt)}
+                      </div>
+                    ) : null}
                     {item.description ? <div className="muted clip">{item.description}</div> : null}
                   </td>
                   <td>{item.orgName}</td>
@@ -205,11 +213,27 @@ export function Inventory() {
                     {item.teams.length === 0 ? (
                       <span className="muted">—</span>
                     ) : (
-                      item.teams.map((t) => (
-                        <span key={t.id} className="chip">
-                          {t.name} · {t.level}
-                        </span>
-                      ))
+                      item.teams.map((t) =>
+                        // A dataset's admins change team sharing where it is set: its sharing settings.
+                        item.myLevel === 'admin' ? (
+                          <a
+                            key={t.id}
+                            className="chip"
+                            href={`/datasets/${item.id}#sharing-settings`}
+                            aria-label={`${t.name} · ${levelLabel(t.level)}: sharing settings of ${item.name}`}
+                            onClick={(e) => {
+                              e.preventDefault();
+                              navigate(`/datasets/${item.id}#sharing-settings`);
+                            }}
+                          >
+                            {t.name} · {levelLabel(t.level)}
+                          </a>
+                        ) : (
+                          <span key={t.id} className="chip">
+                            {t.name} · {levelLabel(t.level)}
+                          </span>
+                        ),
+                      )
                     )}
                   </td>
                   <td className="num">{item.itemCount}</td>

@@ -90,6 +90,7 @@ function OrgInvitations({ orgId }: { orgId: string }) {
             void act(() => api.resendInvitation(i.id), `A new link is on its way to ${i.email}; the old one no longer works.`)
           }
           onRevoke={(i) => setRevoking(i)}
+          onQueued={() => void load()}
         />
       )}
       {revoking ? (

@@ -26,7 +26,7 @@ export function ResetPassword({ token }: { token: string | null }) {
   return (
     <main className="page narrow">
       <form className="card auth" onSubmit={submit} aria-label="Choose a new password">
-        <h2>Choose a new password</h2>
+        <h1 className="form-title">Choose a new password</h1>
         {done ? (
           <>
             <p className="notice" role="status">
