@@ -91,7 +91,7 @@ describe('two instances sharing a bucket (BLOB_URL)', () => {
     expect(await s3.blobs(PREFIX)).toEqual([]);
   });
 
-  it('does not start with a BLOB_URL it cannot use, naming the variable', async () => {
+  it('does not start with a BLOB_URL it cannot use, naming the variable', { timeout: 120_000 }, async () => {
     const dataDir = dataDirs[0]!;
     await expect(spawnTessera({ DATA_DIR: dataDir, BLOB_URL: 'gs://elsewhere' })).rejects.toThrow(/exited \(2\)[\s\S]*BLOB_URL/);
     await expect(spawnTessera({ DATA_DIR: dataDir, ...s3.env(), S3_FORCE_PATH_STYLE: 'yes' })).rejects.toThrow(
