@@ -24,11 +24,14 @@ export type AuditAction =
   | 'team.deleted'
   | 'team.member_added'
   | 'team.member_removed'
-  | 'dataset.processed';
+  | 'dataset.processed'
+  | 'scim_token.created'
+  | 'scim_token.revoked';
 
 export interface AuditEvent {
   orgId: string;
   at: number;
+  /** A user's id, or the id of the SCIM token through which the organization's directory acted. */
   actorId: string | null;
   action: AuditAction;
   datasetId?: string | null;
