@@ -378,3 +378,26 @@ export function uploadFiles(datasetId: string, files: File[], onProgress: (fract
     xhr.send(form);
   });
 }
+
+// ── SCIM provisioning (API 1.1) ──────────────────────────────────────────────────────────
+
+export interface ScimToken {
+  id: string;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+export interface NewScimToken {
+  id: string;
+  name: string;
+  token: string;
+  createdAt: string;
+  scimBaseUrl: string;
+}
+
+export const scimApi = {
+  tokens: (orgId: string) => request<{ scimBaseUrl: string; items: ScimToken[] }>('GET', `/orgs/${orgId}/scim-tokens`),
+  createToken: (orgId: string, name: string) => request<NewScimToken>('POST', `/orgs/${orgId}/scim-tokens`, { name }),
+  revokeToken: (orgId: string, id: string) => request<void>('DELETE', `/orgs/${orgId}/scim-tokens/${id}`),
+};
