@@ -16,11 +16,3 @@ export async function authorizeProvisioning(db: Db, actorId: string, orgId: stri
   assertFullScope(actorId);
   return membership;
 }
-
-/**
- * A SCIM token speaks for one organization's directory: it reaches that organization's users
- * and teams only. Anything else does not exist for it.
- */
-export function reachesOrg(token: { orgId: string }, orgId: string | null | undefined): boolean {
-  return orgId === token.orgId;
-}

@@ -125,6 +125,7 @@ describe.each(DATABASES)('SCIM provisioning (%s)', (db) => {
     expect((await admin.get(`/api/v1/orgs/${orgId}/scim-tokens`)).body.items).toEqual([]);
     expectError(await admin.delete(`/api/v1/orgs/${orgId}/scim-tokens/${created.body.id}`), 404, 'not_found');
 
+    expect(server.logLines.join('')).not.toContain(created.body.token);
     expect((await events(admin, orgId, 'scim_token.created'))[0]).toMatchObject({
       subject: `scim_token:${created.body.id}`,
       subjectName: 'Okta',
