@@ -85,12 +85,22 @@ export interface DirectoryUserFilter {
   externalId?: string;
 }
 
+/**
+ * The organization's members and the users its directory provisioned, found through the two
+ * primary keys (org_id, user_id) rather than a scan of every account.
+ */
 function directoryUsers(db: Db, orgId: string) {
+  const ids = db
+    .selectFrom('org_members')
+    .select('user_id')
+    .where('org_id', '=', orgId)
+    .union(db.selectFrom('scim_users').select('user_id').where('org_id', '=', orgId))
+    .as('d');
   return db
-    .selectFrom('users as u')
+    .selectFrom(ids)
+    .innerJoin('users as u', 'u.id', 'd.user_id')
     .leftJoin('org_members as m', (j) => j.onRef('m.user_id', '=', 'u.id').on('m.org_id', '=', orgId))
-    .leftJoin('scim_users as s', (j) => j.onRef('s.user_id', '=', 'u.id').on('s.org_id', '=', orgId))
-    .where((eb) => eb.or([eb('m.user_id', 'is not', null), eb('s.user_id', 'is not', null)]));
+    .leftJoin('scim_users as s', (j) => j.onRef('s.user_id', '=', 'u.id').on('s.org_id', '=', orgId));
 }
 
 function filtered(query: ReturnType<typeof directoryUsers>, filter: DirectoryUserFilter) {
