@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Context } from '../context.js';
 import { DomainError, Unauthenticated } from '../errors.js';
-import { type Directory, SCHEMA, SCIM_TYPES } from '../scim/protocol.js';
+import { type Directory, SCHEMA, SCIM_TYPES, ScimInvalid } from '../scim/protocol.js';
 import { scimTokenOf } from '../scim/tokens.js';
 import { STATUS } from './errors.js';
 
@@ -17,6 +17,12 @@ declare module 'fastify' {
 export function directoryOf(request: FastifyRequest): Directory {
   if (!request.scimDirectory) throw new Unauthenticated();
   return request.scimDirectory;
+}
+
+/** NUL cannot be stored in PostgreSQL text and has no business in names or addresses. */
+function refuseNul(_key: string, value: unknown): unknown {
+  if (typeof value === 'string' && value.includes('\0')) throw new ScimInvalid('invalidValue', 'Text must not contain NUL characters.');
+  return value;
 }
 
 function sendScimError(reply: FastifyReply, status: number, detail: string, scimType?: string) {
@@ -46,9 +52,12 @@ export function installScimProtocol(app: FastifyInstance, ctx: Context): void {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, undefined);
     try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(Object.assign(new SyntaxError('The body is not valid JSON.'), { statusCode: 400 }), undefined);
+      done(null, JSON.parse(text, refuseNul));
+    } catch (error) {
+      done(
+        error instanceof ScimInvalid ? error : Object.assign(new SyntaxError('The body is not valid JSON.'), { statusCode: 400 }),
+        undefined,
+      );
     }
   });
 

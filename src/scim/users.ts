@@ -4,7 +4,7 @@ import { findUserByEmail } from '../accounts/users.js';
 import { recordEvent } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
-import { NotFound } from '../errors.js';
+import { DomainError, NotFound } from '../errors.js';
 import { addMember, takeOutOfOrg } from '../orgs/orgs.js';
 import { hashPassword, newId, newSecret } from '../secrets.js';
 import type { Db } from '../store/database.js';
@@ -101,7 +101,7 @@ export async function createScimUser(ctx: Context, directory: Directory, body: u
     return id;
   }).catch(async (error) => {
     // Two racing creates of one address: the unique constraint decides.
-    if (!(error instanceof ScimInvalid) && (await findUserByEmail(ctx.db, email))) {
+    if (!(error instanceof DomainError) && (await findUserByEmail(ctx.db, email))) {
       throw new ScimInvalid('uniqueness', 'The organization already has a user with this userName.');
     }
     throw error;

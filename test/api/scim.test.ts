@@ -441,6 +441,7 @@ describe.each(DATABASES)('SCIM provisioning (%s)', (db) => {
     expect(invalidJson.statusCode).toBe(400);
     expect(invalidJson.json()).toMatchObject({ schemas: [SCIM_ERROR], status: '400', scimType: 'invalidSyntax' });
     expectScimError(await directory.patch('/Users/usr_unknown', []), 400, 'invalidSyntax');
+    expectScimError(await directory.post('/Users', { userName: uniqueEmail('nul'), displayName: 'Nul\u0000' }), 400, 'invalidValue');
 
     const config = await directory.get('/ServiceProviderConfig');
     expect(config.body).toMatchObject({ patch: { supported: true }, filter: { supported: true }, bulk: { supported: false } });
