@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { authorizeDataset, inForce } from '../access/check.js';
 import { type Level, levelOf } from '../access/levels.js';
 import { membershipOf, requireOrgAdmin } from '../access/org.js';
@@ -54,7 +55,10 @@ function auditQuery(ctx: Context, orgId: string, filter: AuditFilter) {
   let query = ctx.db
     .selectFrom('audit_events as e')
     .leftJoin('users as u', 'u.id', 'e.actor_id')
-    .select(['e.id', 'e.at', 'e.actor_id', 'u.name as actor_name', 'e.action', 'e.dataset_id', 'e.subject', 'e.before', 'e.after'])
+    // The organization's directory acts through a SCIM token, named as such.
+    .leftJoin('scim_tokens as st', 'st.id', 'e.actor_id')
+    .select(['e.id', 'e.at', 'e.actor_id', 'e.action', 'e.dataset_id', 'e.subject', 'e.before', 'e.after'])
+    .select(sql<string | null>`coalesce(u.name, 'SCIM (' || st.name || ')')`.as('actor_name'))
     .where('e.org_id', '=', orgId);
   if (filter.datasetId !== undefined) query = query.where('e.dataset_id', '=', filter.datasetId);
   if (filter.actorId !== undefined) query = query.where('e.actor_id', '=', filter.actorId);

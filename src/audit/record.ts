@@ -27,11 +27,14 @@ export type AuditAction =
   | 'dataset.processed'
   | 'link.created'
   | 'link.revoked'
-  | 'link.redeemed';
+  | 'link.redeemed'
+  | 'scim_token.created'
+  | 'scim_token.revoked';
 
 export interface AuditEvent {
   orgId: string;
   at: number;
+  /** A user's id, or the id of the SCIM token through which the organization's directory acted. */
   actorId: string | null;
   action: AuditAction;
   datasetId?: string | null;

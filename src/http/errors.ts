@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { DomainError, RangeNotSatisfiable, RateLimited, Unavailable } from '../errors.js';
 import { WELL_FORMED } from './schemas.js';
 
-const STATUS: Record<DomainError['kind'], number> = {
+export const STATUS: Record<DomainError['kind'], number> = {
   invalid_request: 400,
   unauthenticated: 401,
   forbidden: 403,

@@ -27,6 +27,7 @@ import { operationsRoutes } from './routes/operations.js';
 import { orgRoutes } from './routes/orgs.js';
 import { processingRoutes } from './routes/processing.js';
 import { projectRoutes } from './routes/projects.js';
+import { scimRoutes } from './routes/scim.js';
 import { sharingRoutes } from './routes/sharing.js';
 import { teamRoutes } from './routes/teams.js';
 import { installValidation } from './validation.js';
@@ -198,6 +199,7 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
     },
     { prefix: '/api/v1' },
   );
+  await scimRoutes(app, ctx);
 
   const webRoot = options.webRoot ?? defaultWebRoot();
   const servesApp = fs.existsSync(path.join(webRoot, 'index.html'));

@@ -199,57 +199,68 @@ export async function removeMember(
   options: { keepGrants?: boolean | undefined } = {},
 ): Promise<void> {
   await authorizeMemberAction(ctx.db, actorId, orgId, userId, 'member.remove');
-  await inTransaction(ctx, async (tx) => {
-    await lockOrg(tx, orgId);
-    const before = await memberRow(tx, orgId, userId);
-    if (!before) throw new NotFound('Member');
-    if (before.role === 'admin' && (await adminCount(tx, orgId)) <= 1) {
-      throw new Conflict('last_admin', 'An organization needs at least one admin. Make someone else an admin first.');
-    }
-    const at = ctx.clock.now();
-    const teams = await teamsOfUserInOrg(tx, orgId, userId);
-    if (teams.length > 0) {
-      await tx
-        .deleteFrom('team_members')
-        .where('user_id', '=', userId)
-        .where(
-          'team_id',
-          'in',
-          teams.map((t) => t.id),
-        )
-        .execute();
-    }
-    const revoked = options.keepGrants ? [] : await revokeUserGrantsInOrg(tx, orgId, userId, at);
-    await tx.deleteFrom('org_members').where('org_id', '=', orgId).where('user_id', '=', userId).execute();
-    // Leaving the organization leaves its teams: each team's history says so, as a removal would.
-    await recordEvents(tx, [
-      ...teams.map((t) => ({
-        orgId,
-        at,
-        actorId,
-        action: 'team.member_removed' as const,
-        subject: `user:${userId}`,
-        before: { teamId: t.id },
-      })),
-      ...revoked.map((g) => ({
-        orgId,
-        at,
-        actorId,
-        action: 'grant.revoked' as const,
-        datasetId: g.datasetId,
-        subject: `user:${userId}`,
-        before: { level: g.level, expiresAt: iso(g.expiresAt) },
-      })),
-    ]);
-    await recordEvent(tx, {
+  await inTransaction(ctx, (tx) => takeOutOfOrg(tx, { orgId, userId, actorId, at: ctx.clock.now(), ...options }));
+}
+
+/**
+ * The removal itself, inside the caller's transaction, for whoever decided it (an admin, the
+ * member, or the organization's directory through SCIM, whose token id is then the actor).
+ * `after` adds to what the `member.removed` event records.
+ */
+export async function takeOutOfOrg(
+  tx: Db,
+  removal: { orgId: string; userId: string; actorId: string | null; at: number; keepGrants?: boolean | undefined; after?: object },
+): Promise<void> {
+  const { orgId, userId, actorId, at } = removal;
+  await lockOrg(tx, orgId);
+  const before = await memberRow(tx, orgId, userId);
+  if (!before) throw new NotFound('Member');
+  if (before.role === 'admin' && (await adminCount(tx, orgId)) <= 1) {
+    throw new Conflict('last_admin', 'An organization needs at least one admin. Make someone else an admin first.');
+  }
+  const teams = await teamsOfUserInOrg(tx, orgId, userId);
+  if (teams.length > 0) {
+    await tx
+      .deleteFrom('team_members')
+      .where('user_id', '=', userId)
+      .where(
+        'team_id',
+        'in',
+        teams.map((t) => t.id),
+      )
+      .execute();
+  }
+  const revoked = removal.keepGrants ? [] : await revokeUserGrantsInOrg(tx, orgId, userId, at);
+  await tx.deleteFrom('org_members').where('org_id', '=', orgId).where('user_id', '=', userId).execute();
+  // Leaving the organization leaves its teams: each team's history says so, as a removal would.
+  await recordEvents(tx, [
+    ...teams.map((t) => ({
       orgId,
       at,
       actorId,
-      action: 'member.removed',
+      action: 'team.member_removed' as const,
       subject: `user:${userId}`,
-      before: { role: before.role, processDatasets: before.processDatasets },
-      ...(options.keepGrants ? { after: { keptGrants: true } } : {}),
-    });
+      before: { teamId: t.id },
+    })),
+    ...revoked.map((g) => ({
+      orgId,
+      at,
+      actorId,
+      action: 'grant.revoked' as const,
+      datasetId: g.datasetId,
+      subject: `user:${userId}`,
+      before: { level: g.level, expiresAt: iso(g.expiresAt) },
+    })),
+  ]);
+  const after = { ...(removal.keepGrants ? { keptGrants: true } : {}), ...removal.after };
+  await recordEvent(tx, {
+    orgId,
+    at,
+    actorId,
+    action: 'member.removed',
+    subject: `user:${userId}`,
+    before: { role: before.role, processDatasets: before.processDatasets },
+    ...(Object.keys(after).length > 0 ? { after } : {}),
   });
 }
 

@@ -268,6 +268,28 @@ export interface BlobHoldsTable {
   held_at: number;
 }
 
+/** An organization's SCIM provisioning token (migration 012); only its hash is kept. */
+export interface ScimTokensTable {
+  id: string;
+  org_id: string;
+  name: string;
+  token_hash: string;
+  created_by: string | null;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+/** A user an organization's directory provisioned (migration 012). */
+export interface ScimUsersTable {
+  org_id: string;
+  user_id: string;
+  external_id: string | null;
+  active: Generated<number>;
+  created_account: Generated<number>;
+  created_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -294,4 +316,6 @@ export interface Database {
   jobs: JobsTable;
   blob_holds: BlobHoldsTable;
   outbox: OutboxTable;
+  scim_tokens: ScimTokensTable;
+  scim_users: ScimUsersTable;
 }

@@ -47,19 +47,31 @@ const TAKEN = () => new Conflict('team_name_taken', 'The organization already ha
 export async function createTeam(ctx: Context, actorId: string, orgId: string, rawName: string): Promise<Team> {
   await requireOrgAdmin(ctx.db, actorId, orgId);
   const team = { id: newId('team'), orgId, name: requireName(rawName, 'team') };
-  const now = ctx.clock.now();
+  await nameRace(ctx, orgId, team.name, undefined, () => inTransaction(ctx, (tx) => insertTeam(tx, team, actorId, ctx.clock.now())));
+  return team;
+}
+
+/** Two racing creates or renames: the unique constraint decides, and the loser hears the same answer. */
+export async function nameRace<T>(
+  ctx: Context,
+  orgId: string,
+  name: string,
+  exceptId: string | undefined,
+  work: () => Promise<T>,
+): Promise<T> {
   try {
-    await inTransaction(ctx, async (tx) => {
-      if (await nameTaken(tx, orgId, team.name)) throw TAKEN();
-      await tx.insertInto('teams').values({ id: team.id, org_id: orgId, name: team.name, created_at: now }).execute();
-      await recordEvent(tx, { orgId, at: now, actorId, action: 'team.created', subject: `team:${team.id}`, after: { name: team.name } });
-    });
+    return await work();
   } catch (error) {
-    // Two racing creates: the unique constraint decides, and the loser hears the same answer.
-    if (!(error instanceof Conflict) && (await nameTaken(ctx.db, orgId, team.name))) throw TAKEN();
+    if (!(error instanceof Conflict) && (await nameTaken(ctx.db, orgId, name, exceptId))) throw TAKEN();
     throw error;
   }
-  return team;
+}
+
+/** Creates the team in the caller's transaction; the actor is a user, or a SCIM token's id. */
+export async function insertTeam(tx: Db, team: Team, actorId: string | null, at: number): Promise<void> {
+  if (await nameTaken(tx, team.orgId, team.name)) throw TAKEN();
+  await tx.insertInto('teams').values({ id: team.id, org_id: team.orgId, name: team.name, created_at: at }).execute();
+  await recordEvent(tx, { orgId: team.orgId, at, actorId, action: 'team.created', subject: `team:${team.id}`, after: { name: team.name } });
 }
 
 export async function listTeams(ctx: Context, actorId: string, orgId: string) {
@@ -98,105 +110,103 @@ export async function getTeam(ctx: Context, actorId: string, teamId: string): Pr
 export async function renameTeam(ctx: Context, actorId: string, teamId: string, rawName: string): Promise<Team> {
   const team = await administeredTeam(ctx, actorId, teamId);
   const name = requireName(rawName, 'team');
-  try {
-    await inTransaction(ctx, async (tx) => {
-      if (await nameTaken(tx, team.orgId, name, teamId)) throw TAKEN();
-      await tx.updateTable('teams').set({ name }).where('id', '=', teamId).execute();
-      await recordEvent(tx, {
-        orgId: team.orgId,
-        at: ctx.clock.now(),
-        actorId,
-        action: 'team.renamed',
-        subject: `team:${teamId}`,
-        before: { name: team.name },
-        after: { name },
-      });
-    });
-  } catch (error) {
-    // As with creating: when two renames race, the unique constraint decides.
-    if (!(error instanceof Conflict) && (await nameTaken(ctx.db, team.orgId, name, teamId))) throw TAKEN();
-    throw error;
-  }
+  await nameRace(ctx, team.orgId, name, teamId, () => inTransaction(ctx, (tx) => renameTeamIn(tx, team, name, actorId, ctx.clock.now())));
   return { ...team, name };
+}
+
+export async function renameTeamIn(tx: Db, team: Team, name: string, actorId: string | null, at: number): Promise<void> {
+  if (name === team.name) return;
+  if (await nameTaken(tx, team.orgId, name, team.id)) throw TAKEN();
+  await tx.updateTable('teams').set({ name }).where('id', '=', team.id).execute();
+  await recordEvent(tx, {
+    orgId: team.orgId,
+    at,
+    actorId,
+    action: 'team.renamed',
+    subject: `team:${team.id}`,
+    before: { name: team.name },
+    after: { name },
+  });
 }
 
 /** Deleting a team drops its memberships and every grant it held. */
 export async function deleteTeam(ctx: Context, actorId: string, teamId: string): Promise<void> {
   const team = await administeredTeam(ctx, actorId, teamId);
-  await inTransaction(ctx, async (tx) => {
-    const grants = await tx.selectFrom('team_grants').select(['dataset_id', 'level', 'expires_at']).where('team_id', '=', teamId).execute();
-    await tx.deleteFrom('team_grants').where('team_id', '=', teamId).execute();
-    await tx.deleteFrom('team_members').where('team_id', '=', teamId).execute();
-    await tx.deleteFrom('teams').where('id', '=', teamId).execute();
-    const at = ctx.clock.now();
-    // Each dataset's history shows the team's access ending, as a revoke would.
-    await recordEvents(
-      tx,
-      grants.map((g) => ({
-        orgId: team.orgId,
-        at,
-        actorId,
-        action: 'team_grant.revoked' as const,
-        datasetId: g.dataset_id,
-        subject: `team:${teamId}`,
-        before: { level: levelOf(g.level), expiresAt: iso(g.expires_at) },
-        after: { teamDeleted: true },
-      })),
-    );
-    await recordEvent(tx, {
+  await inTransaction(ctx, (tx) => dropTeam(tx, team, actorId, ctx.clock.now()));
+}
+
+export async function dropTeam(tx: Db, team: Team, actorId: string | null, at: number): Promise<void> {
+  const teamId = team.id;
+  const grants = await tx.selectFrom('team_grants').select(['dataset_id', 'level', 'expires_at']).where('team_id', '=', teamId).execute();
+  await tx.deleteFrom('team_grants').where('team_id', '=', teamId).execute();
+  await tx.deleteFrom('team_members').where('team_id', '=', teamId).execute();
+  await tx.deleteFrom('teams').where('id', '=', teamId).execute();
+  // Each dataset's history shows the team's access ending, as a revoke would.
+  await recordEvents(
+    tx,
+    grants.map((g) => ({
       orgId: team.orgId,
       at,
       actorId,
-      action: 'team.deleted',
+      action: 'team_grant.revoked' as const,
+      datasetId: g.dataset_id,
       subject: `team:${teamId}`,
-      before: { name: team.name, grants: grants.length },
-    });
+      before: { level: levelOf(g.level), expiresAt: iso(g.expires_at) },
+      after: { teamDeleted: true },
+    })),
+  );
+  await recordEvent(tx, {
+    orgId: team.orgId,
+    at,
+    actorId,
+    action: 'team.deleted',
+    subject: `team:${teamId}`,
+    before: { name: team.name, grants: grants.length },
   });
 }
 
 export async function addTeamMember(ctx: Context, actorId: string, teamId: string, userId: string): Promise<void> {
   const team = await administeredTeam(ctx, actorId, teamId);
-  await inTransaction(ctx, async (tx) => {
-    const member = await tx
-      .selectFrom('org_members')
-      .select('user_id')
-      .where('org_id', '=', team.orgId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
-    if (!member) throw new Conflict('not_a_member', 'Only members of the organization can join its teams.');
-    const inserted = await tx
-      .insertInto('team_members')
-      .values({ team_id: teamId, user_id: userId, created_at: ctx.clock.now() })
-      .onConflict((oc) => oc.columns(['team_id', 'user_id']).doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) {
-      await recordEvent(tx, {
-        orgId: team.orgId,
-        at: ctx.clock.now(),
-        actorId,
-        action: 'team.member_added',
-        subject: `user:${userId}`,
-        after: { teamId },
-      });
-    }
-  });
+  await inTransaction(ctx, (tx) => joinTeam(tx, team, userId, actorId, ctx.clock.now()));
+}
+
+/** Adds an org member to the team (nothing is recorded if they were in it already). */
+export async function joinTeam(tx: Db, team: Team, userId: string, actorId: string | null, at: number): Promise<void> {
+  const teamId = team.id;
+  const member = await tx
+    .selectFrom('org_members')
+    .select('user_id')
+    .where('org_id', '=', team.orgId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  if (!member) throw new Conflict('not_a_member', 'Only members of the organization can join its teams.');
+  const inserted = await tx
+    .insertInto('team_members')
+    .values({ team_id: teamId, user_id: userId, created_at: at })
+    .onConflict((oc) => oc.columns(['team_id', 'user_id']).doNothing())
+    .executeTakeFirst();
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) {
+    await recordEvent(tx, { orgId: team.orgId, at, actorId, action: 'team.member_added', subject: `user:${userId}`, after: { teamId } });
+  }
 }
 
 /** Takes a user out of a team: 204 whether or not they were in it (nothing is recorded if not). */
 export async function removeTeamMember(ctx: Context, actorId: string, teamId: string, userId: string): Promise<void> {
   const team = await administeredTeam(ctx, actorId, teamId);
-  await inTransaction(ctx, async (tx) => {
-    const removed = await tx.deleteFrom('team_members').where('team_id', '=', teamId).where('user_id', '=', userId).executeTakeFirst();
-    // Like revoking a grant: removing someone who is not in the team is done already, and changes nothing.
-    if (Number(removed.numDeletedRows) === 0) return;
-    await recordEvent(tx, {
-      orgId: team.orgId,
-      at: ctx.clock.now(),
-      actorId,
-      action: 'team.member_removed',
-      subject: `user:${userId}`,
-      before: { teamId },
-    });
+  await inTransaction(ctx, (tx) => leaveTeam(tx, team, userId, actorId, ctx.clock.now()));
+}
+
+export async function leaveTeam(tx: Db, team: Team, userId: string, actorId: string | null, at: number): Promise<void> {
+  const removed = await tx.deleteFrom('team_members').where('team_id', '=', team.id).where('user_id', '=', userId).executeTakeFirst();
+  // Like revoking a grant: removing someone who is not in the team is done already, and changes nothing.
+  if (Number(removed.numDeletedRows) === 0) return;
+  await recordEvent(tx, {
+    orgId: team.orgId,
+    at,
+    actorId,
+    action: 'team.member_removed',
+    subject: `user:${userId}`,
+    before: { teamId: team.id },
   });
 }
 

@@ -3,6 +3,7 @@ import { rankOf } from '../../src/access/levels.js';
 import { startSession } from '../../src/accounts/sessions.js';
 import { hashSecret, newId, newSecret } from '../../src/secrets.js';
 import { insertOutboxMessage } from '../../src/store/outbox.js';
+import { insertScimToken } from '../../src/store/scim.js';
 import { Actor, PASSWORD, signUp, uniqueEmail } from '../helpers/client.js';
 import { DATABASES } from '../helpers/databases.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -295,6 +296,7 @@ describe.each(DATABASES)('the authorization matrix holds for every route and eve
       }
       case 'POST /api/v1/me/tokens':
       case 'POST /api/v1/orgs':
+      case 'POST /api/v1/orgs/{orgId}/scim-tokens':
       case 'POST /api/v1/orgs/{orgId}/teams':
       case 'POST /api/v1/orgs/{orgId}/projects':
       case 'POST /api/v1/orgs/{orgId}/datasets':
@@ -407,6 +409,18 @@ describe.each(DATABASES)('the authorization matrix holds for every route and eve
       case 'POST /api/v1/invitations/decline': {
         const { token } = await invitationRow(uniqueEmail('decline'), 'org', null);
         return { method, url: path, body: { token } };
+      }
+      case 'DELETE /api/v1/orgs/{orgId}/scim-tokens/{id}': {
+        const id = newId('sct');
+        await insertScimToken(server.ctx.db, {
+          id,
+          orgId,
+          name: 'matrix',
+          tokenHash: hashSecret(newSecret()),
+          createdBy: orgAdmin.id,
+          at: server.clock.now(),
+        });
+        return { method, url: fill(path, { orgId, id }) };
       }
       case 'POST /api/v1/orgs/{orgId}/undelivered/{messageId}/retry': {
         // A message given up after its retries, as an admin would find it.

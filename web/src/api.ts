@@ -437,3 +437,25 @@ export const linkApi = {
   resendVerification: () => request<void>('POST', '/auth/verify-email/resend'),
 };
 // ── end of share links ──────────────────────────────────────────────────────────────────────
+// ── SCIM provisioning (API 1.1) ──────────────────────────────────────────────────────────
+
+export interface ScimToken {
+  id: string;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+export interface NewScimToken {
+  id: string;
+  name: string;
+  token: string;
+  createdAt: string;
+  scimBaseUrl: string;
+}
+
+export const scimApi = {
+  tokens: (orgId: string) => request<{ scimBaseUrl: string; items: ScimToken[] }>('GET', `/orgs/${orgId}/scim-tokens`),
+  createToken: (orgId: string, name: string) => request<NewScimToken>('POST', `/orgs/${orgId}/scim-tokens`, { name }),
+  revokeToken: (orgId: string, id: string) => request<void>('DELETE', `/orgs/${orgId}/scim-tokens/${id}`),
+};

@@ -4,6 +4,7 @@ import { AccessReview } from '../components/AccessReview';
 import { History } from '../components/History';
 import { InvitationList } from '../components/InvitationList';
 import { RemoveMember } from '../components/RemoveMember';
+import { ScimTokens } from '../components/ScimTokens';
 import { UndeliveredMail } from '../components/UndeliveredMail';
 import { Confirm, ErrorNote, Field, plural, Spinner, useChanges, useTitle } from '../components/ui';
 import { navigate } from '../router';
@@ -370,6 +371,7 @@ export function Organization({ id }: { id: string }) {
       <OrgProjects orgId={id} />
       {isAdmin ? <AccessReview key={`review-${version}`} orgId={id} /> : null}
       {isAdmin ? <UndeliveredMail key={`undelivered-${version}`} orgId={id} /> : null}
+      {isAdmin ? <ScimTokens orgId={id} /> : null}
       {isAdmin ? <History key={`history-${version}`} orgId={id} /> : null}
       {removing ? (
         <RemoveMember

@@ -1,0 +1,69 @@
+import { authorizeProvisioning } from '../access/scim.js';
+import { recordEvent } from '../audit/record.js';
+import { type Context, inTransaction } from '../context.js';
+import { InvalidRequest, NotFound } from '../errors.js';
+import { hashSecret, newId, newSecret } from '../secrets.js';
+import {
+  insertScimToken,
+  liveScimTokenByHash,
+  liveScimTokens,
+  revokeScimTokenRow,
+  type ScimTokenRow,
+  touchScimToken,
+} from '../store/scim.js';
+
+export const SCIM_TOKEN_PREFIX = 'tss_';
+
+export type ScimToken = ScimTokenRow;
+
+export async function createScimToken(
+  ctx: Context,
+  actorId: string,
+  orgId: string,
+  rawName: string,
+): Promise<ScimToken & { token: string }> {
+  await authorizeProvisioning(ctx.db, actorId, orgId, 'org.manageProvisioning');
+  const name = rawName.trim();
+  if (!name) throw new InvalidRequest('Give the token a name, e.g. the directory it is for.', { field: 'name' });
+  const token = `${SCIM_TOKEN_PREFIX}${newSecret()}`;
+  const at = ctx.clock.now();
+  const row = { id: newId('sct'), orgId, name, createdAt: at, lastUsedAt: null };
+  await inTransaction(ctx, async (tx) => {
+    await insertScimToken(tx, { id: row.id, orgId, name, tokenHash: hashSecret(token), createdBy: actorId, at });
+    await recordEvent(tx, { orgId, at, actorId, action: 'scim_token.created', subject: `scim_token:${row.id}`, after: { name } });
+  });
+  return { ...row, token };
+}
+
+export async function listScimTokens(ctx: Context, actorId: string, orgId: string): Promise<ScimToken[]> {
+  await authorizeProvisioning(ctx.db, actorId, orgId, 'org.manageProvisioning');
+  return liveScimTokens(ctx.db, orgId);
+}
+
+/** A revoked token is refused on its next request: every request looks the token up. */
+export async function revokeScimToken(ctx: Context, actorId: string, orgId: string, tokenId: string): Promise<void> {
+  await authorizeProvisioning(ctx.db, actorId, orgId, 'org.manageProvisioning');
+  await inTransaction(ctx, async (tx) => {
+    const at = ctx.clock.now();
+    const revoked = await revokeScimTokenRow(tx, orgId, tokenId, at);
+    if (!revoked) throw new NotFound('Token');
+    await recordEvent(tx, {
+      orgId,
+      at,
+      actorId,
+      action: 'scim_token.revoked',
+      subject: `scim_token:${tokenId}`,
+      before: { name: revoked.name },
+    });
+  });
+}
+
+/** The live token a SCIM request carries, or null. Last use is kept to the minute. */
+export async function scimTokenOf(ctx: Context, token: string): Promise<ScimToken | null> {
+  if (!token.startsWith(SCIM_TOKEN_PREFIX)) return null;
+  const found = await liveScimTokenByHash(ctx.db, hashSecret(token));
+  if (!found) return null;
+  const now = ctx.clock.now();
+  if (found.lastUsedAt === null || found.lastUsedAt < now - 60_000) await touchScimToken(ctx.db, found.id, now);
+  return found;
+}
