@@ -85,3 +85,10 @@ export async function refreshQueueGauges(db: Db, now: number): Promise<void> {
   jobsWaiting.set({ status: 'running' }, 0);
   for (const row of jobs) jobsWaiting.set({ status: row.status }, Number(row.n));
 }
+
+export const webhookDeliveries = new Counter({
+  name: 'tessera_webhook_deliveries_total',
+  help: 'Webhook delivery attempts by outcome: delivered, retrying (failed, tried again) or failed (given up)',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});

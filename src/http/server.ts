@@ -27,6 +27,7 @@ import { processingRoutes } from './routes/processing.js';
 import { projectRoutes } from './routes/projects.js';
 import { sharingRoutes } from './routes/sharing.js';
 import { teamRoutes } from './routes/teams.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { installValidation } from './validation.js';
 
 export type App = FastifyInstance;
@@ -176,6 +177,7 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
       projectRoutes(t, ctx);
       processingRoutes(t, ctx);
       mailRoutes(t, ctx);
+      webhookRoutes(t, ctx);
     },
     { prefix: '/api/v1' },
   );
