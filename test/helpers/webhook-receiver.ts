@@ -28,6 +28,11 @@ export class WebhookReceiver {
   url = '';
 
   async start(): Promise<this> {
+    return this.startOn(0);
+  }
+
+  /** Listens on a given port (one a Tessera instance was told about while nothing listened there). */
+  async startOn(port: number): Promise<this> {
     this.server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -39,7 +44,7 @@ export class WebhookReceiver {
         res.end('ok');
       });
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
   }
