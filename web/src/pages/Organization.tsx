@@ -6,6 +6,7 @@ import { InvitationList } from '../components/InvitationList';
 import { RemoveMember } from '../components/RemoveMember';
 import { UndeliveredMail } from '../components/UndeliveredMail';
 import { Confirm, ErrorNote, Field, plural, Spinner, useChanges, useTitle } from '../components/ui';
+import { Webhooks } from '../components/Webhooks';
 import { navigate } from '../router';
 import { useSession } from '../session';
 import { OrgProjects } from './Project';
@@ -369,6 +370,7 @@ export function Organization({ id }: { id: string }) {
       <OrgProjects orgId={id} />
       {isAdmin ? <AccessReview key={`review-${version}`} orgId={id} /> : null}
       {isAdmin ? <UndeliveredMail key={`undelivered-${version}`} orgId={id} /> : null}
+      {isAdmin ? <Webhooks orgId={id} /> : null}
       {isAdmin ? <History key={`history-${version}`} orgId={id} /> : null}
       {removing ? (
         <RemoveMember
