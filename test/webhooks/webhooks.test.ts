@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY, HOUR } from '../../src/clock.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
 import { isRefusedAddress } from '../../src/webhooks/address.js';
 import type { ResolvedAddress } from '../../src/webhooks/settings.js';
 import type { Actor } from '../helpers/client.js';
@@ -21,7 +22,12 @@ describe.each(DATABASES)('signed webhooks of every access change (%s)', (db) => 
 
   beforeAll(async () => {
     receiver = await new WebhookReceiver().start();
-    server = await startTestServer({ db, webhookAllowPrivate: true });
+    // A local resolver stub: one name for the receiver, never the real DNS.
+    const resolve = async (hostname: string): Promise<ResolvedAddress[]> => {
+      if (hostname === 'receiver.example.test') return [{ address: '127.0.0.1', family: 4 }];
+      throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
+    };
+    server = await startTestServer({ db, webhookAllowPrivate: true, webhooks: { resolve } });
   });
   afterAll(async () => {
     await server.close();
@@ -153,6 +159,17 @@ describe.each(DATABASES)('signed webhooks of every access change (%s)', (db) => 
     expect(verify(request!.body, String(request!.headers['tessera-signature']), webhook.secret, nowSeconds())).toBe(true);
   });
 
+  it('connects to a host name through the resolver it was given', async () => {
+    const { admin, org } = await scene(['grant.set']);
+    const url = `${receiver.url.replace('127.0.0.1', 'receiver.example.test')}/named-${hook}`;
+    const created = await admin.post(`/api/v1/orgs/${org.id}/webhooks`, { url, events: ['grant.set'] });
+    expect(created.status).toBe(201);
+    await admin.post(`/api/v1/webhooks/${created.body.id}/ping`);
+    const [request] = await receiver.waitFor(`/named-${hook}`, 1);
+    expect(request!.headers.host).toBe(new URL(url).host);
+    expect(verify(request!.body, String(request!.headers['tessera-signature']), created.body.secret, nowSeconds())).toBe(true);
+  });
+
   it('signs with both secrets for a day after a rotation, then with the new one only', async () => {
     const { admin, path, webhook } = await scene(['grant.set']);
     const rotated = await admin.post(`/api/v1/webhooks/${webhook.id}/rotate-secret`);
@@ -236,6 +253,16 @@ describe.each(DATABASES)('signed webhooks of every access change (%s)', (db) => 
     const second = await world(server).outsider('second-admin').build();
     await joinOrg(server, admin, org.id, second.users['second-admin']!, 'admin');
     expect((await second.users['second-admin']!.get(`/api/v1/webhooks/${webhook.id}/deliveries`)).status).toBe(200);
+  });
+});
+
+describe('WEBHOOK_ALLOW_PRIVATE', () => {
+  it('is off unless set to true, and refuses anything but true or false', () => {
+    const base = { DATA_DIR: '/tmp/tessera-config-test' };
+    expect(loadConfig(base).webhookAllowPrivate).toBe(false);
+    expect(loadConfig({ ...base, WEBHOOK_ALLOW_PRIVATE: 'true' }).webhookAllowPrivate).toBe(true);
+    expect(loadConfig({ ...base, WEBHOOK_ALLOW_PRIVATE: 'false' }).webhookAllowPrivate).toBe(false);
+    expect(() => loadConfig({ ...base, WEBHOOK_ALLOW_PRIVATE: 'yes' })).toThrow(ConfigError);
   });
 });
 
