@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { documentedVerifier, WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { browserSuite, pageAs } from './browser.js';
+import { expectAccessible } from './page-checks.js';
 
 describe('the web UI: webhooks on the organization page', () => {
   const suite = browserSuite();
@@ -24,6 +25,7 @@ describe('the web UI: webhooks on the organization page', () => {
       const secretField = panel.getByLabel('Signing secret');
       await secretField.waitFor();
       const secret = await secretField.inputValue();
+      await expectAccessible(page, 'the webhooks panel showing a new secret');
       expect(secret).toMatch(/^whsec_/);
       await panel.getByRole('button', { name: 'I have copied it' }).click();
       await expect.poll(async () => panel.getByLabel('Signing secret').count()).toBe(0);
@@ -44,6 +46,7 @@ describe('the web UI: webhooks on the organization page', () => {
       }
       await row.getByRole('table', { name: 'Deliveries' }).getByText('delivered (200)').waitFor();
       expect(await page.content()).not.toContain(secret);
+      await expectAccessible(page, 'the webhooks panel with its deliveries');
 
       await row.getByRole('button', { name: `Delete webhook ${url}` }).click();
       await page.getByRole('dialog').getByRole('button', { name: 'Delete webhook' }).click();
