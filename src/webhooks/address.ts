@@ -24,8 +24,8 @@ for (const [network, prefix] of [
 ] as const)
   refused.addSubnet(network, prefix, 'ipv4');
 for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
+  // Unspecified, loopback and the deprecated IPv4-compatible addresses (::a.b.c.d).
+  ['::', 96],
   ['fc00::', 7],
   ['fe80::', 10],
   ['fec0::', 10],
@@ -47,12 +47,16 @@ function embeddedIpv4(address: string): string | null {
 
 /** True for an address a webhook may not reach without WEBHOOK_ALLOW_PRIVATE. */
 export function isRefusedAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) return refused.check(address, 'ipv4');
-  if (family === 6) {
-    const v4 = embeddedIpv4(address);
-    if (v4 !== null) return refused.check(v4, 'ipv4');
-    return refused.check(address, 'ipv6');
+  try {
+    const family = isIP(address);
+    if (family === 4) return refused.check(address, 'ipv4');
+    if (family === 6) {
+      const v4 = embeddedIpv4(address);
+      if (v4 !== null) return refused.check(v4, 'ipv4');
+      return refused.check(address, 'ipv6');
+    }
+  } catch {
+    // An address the checker cannot read (a zone id, say) is not trusted.
   }
   return true;
 }

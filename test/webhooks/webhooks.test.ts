@@ -348,9 +348,13 @@ describe.each(DATABASES)('webhook URLs never lead inside (%s)', (db) => {
       'ff02::1',
       '::ffff:10.0.0.1',
       '::ffff:7f00:1',
+      '::7f00:1',
+      '64:ff9b::a9fe:a9fe',
+      'fe80::1%eth0',
+      'not an address',
     ])
       expect(isRefusedAddress(address), address).toBe(true);
-    for (const address of ['93.184.216.34', '8.8.8.8', '2606:4700::1111', '::ffff:8.8.8.8'])
+    for (const address of ['93.184.216.34', '8.8.8.8', '2606:4700::1111', '::ffff:8.8.8.8', '64:ff9b::808:808'])
       expect(isRefusedAddress(address), address).toBe(false);
   });
 });
