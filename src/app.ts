@@ -10,6 +10,8 @@ import { Delivery, type DeliveryOptions } from './mail/delivery.js';
 import { type Mailer, outboxMailer, smtpMailer } from './mail/mailer.js';
 import { JobRunner, type JobRunnerOptions } from './processing/runner.js';
 import { migrate, openStore, type Store } from './store/database.js';
+import { WebhookDelivery, type WebhookDeliveryOptions } from './webhooks/delivery.js';
+import { type Resolver, systemResolver } from './webhooks/settings.js';
 
 export interface Overrides {
   clock?: Clock;
@@ -19,6 +21,8 @@ export interface Overrides {
   webRoot?: string;
   processInlineLimit?: number;
   processInlineWaitMs?: number;
+  /** Webhook delivery timing, and the resolver of webhook host names (tests inject a stub). */
+  webhooks?: WebhookDeliveryOptions & { resolve?: Resolver };
 }
 
 /**
@@ -60,7 +64,9 @@ export async function startTessera(config: Config, logger: Logger, overrides: Ov
     ipLimits: config.ipLimits,
     processInlineLimit: overrides.processInlineLimit ?? 2_000,
     processInlineWaitMs: overrides.processInlineWaitMs ?? 1_000,
+    webhooks: { allowPrivate: config.webhookAllowPrivate ?? false, resolve: overrides.webhooks?.resolve ?? systemResolver },
   };
+  const webhookDelivery = new WebhookDelivery(ctx, overrides.webhooks);
   let draining = false;
   const app = await buildServer(ctx, {
     ...(overrides.webRoot === undefined ? {} : { webRoot: overrides.webRoot }),
@@ -68,6 +74,7 @@ export async function startTessera(config: Config, logger: Logger, overrides: Ov
     metricsToken: config.metricsToken,
   });
   await delivery.start();
+  await webhookDelivery.start();
   await jobs.start(ctx);
 
   /**
@@ -79,10 +86,10 @@ export async function startTessera(config: Config, logger: Logger, overrides: Ov
     const deadline = Date.now() + graceMs;
     await Promise.race([app.close(), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
     const left = Math.max(0, deadline - Date.now());
-    await Promise.all([delivery.stop(left), jobs.stop(left)]);
+    await Promise.all([delivery.stop(left), webhookDelivery.stop(left), jobs.stop(left)]);
     mailer.close();
     blobs.close();
     await store.close();
   }
-  return { app, ctx, store, stop };
+  return { app, ctx, store, stop, webhookDelivery };
 }

@@ -37,6 +37,8 @@ export interface Config {
   ipLimits: boolean;
   /** Opens GET /metrics to other addresses than 127.0.0.1, as a bearer token (METRICS_TOKEN). */
   metricsToken?: string | undefined;
+  /** Webhook URLs may point at loopback/private addresses, over http:// too (WEBHOOK_ALLOW_PRIVATE). */
+  webhookAllowPrivate?: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -119,6 +121,12 @@ function parseSwitch(name: string, raw: string | undefined, fallback: boolean): 
   throw new ConfigError(`${name} must be on or off, got "${raw}".`);
 }
 
+function parseBoolean(name: string, raw: string | undefined): boolean {
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw new ConfigError(`${name} must be true or false, got "${raw}".`);
+}
+
 /** Every environment variable Tessera reads, parsed and validated once. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = parsePort(env.PORT);
@@ -149,5 +157,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signup: parseSignup(env.SIGNUP),
     ipLimits: parseSwitch('IP_LIMITS', env.IP_LIMITS, true),
     metricsToken: env.METRICS_TOKEN || undefined,
+    webhookAllowPrivate: parseBoolean('WEBHOOK_ALLOW_PRIVATE', env.WEBHOOK_ALLOW_PRIVATE),
   };
 }

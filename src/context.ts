@@ -5,6 +5,7 @@ import type { BlobStore } from './content/blobs.js';
 import type { Delivery } from './mail/delivery.js';
 import type { JobRunner } from './processing/runner.js';
 import type { Db, Store } from './store/database.js';
+import type { WebhookSettings } from './webhooks/settings.js';
 
 /** What every use case may use. Built once in main.ts (or by a test) and passed down. */
 export interface Context {
@@ -23,6 +24,8 @@ export interface Context {
   processInlineWaitMs: number;
   signup: SignupMode;
   ipLimits: boolean;
+  /** Which webhook URLs are allowed, and how their host names resolve. */
+  webhooks: WebhookSettings;
 }
 
 /** Runs `work` in one transaction: every multi-row change goes through here. */

@@ -67,9 +67,11 @@ export async function refreshQueueGauges(db: Db, now: number): Promise<void> {
   outboxPending.reset();
   outboxOldestAge.reset();
   outboxFailed.reset();
-  outboxPending.set({ kind: 'mail' }, 0);
-  outboxOldestAge.set({ kind: 'mail' }, 0);
-  outboxFailed.set({ kind: 'mail' }, 0);
+  for (const kind of ['mail', 'webhook']) {
+    outboxPending.set({ kind }, 0);
+    outboxOldestAge.set({ kind }, 0);
+    outboxFailed.set({ kind }, 0);
+  }
   for (const row of await outboxStats(db)) {
     outboxPending.set({ kind: row.kind }, row.pending);
     outboxOldestAge.set({ kind: row.kind }, row.oldest === null ? 0 : Math.max(0, (now - row.oldest) / 1000));
@@ -85,3 +87,10 @@ export async function refreshQueueGauges(db: Db, now: number): Promise<void> {
   jobsWaiting.set({ status: 'running' }, 0);
   for (const row of jobs) jobsWaiting.set({ status: row.status }, Number(row.n));
 }
+
+export const webhookDeliveries = new Counter({
+  name: 'tessera_webhook_deliveries_total',
+  help: 'Webhook delivery attempts by outcome: delivered, retrying (failed, tried again) or failed (given up)',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});

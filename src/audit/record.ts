@@ -1,5 +1,6 @@
 import { newSortableId } from '../secrets.js';
 import type { Db } from '../store/database.js';
+import { enqueueWebhookDeliveries } from '../webhooks/enqueue.js';
 
 export type AuditAction =
   | 'dataset.created'
@@ -29,7 +30,11 @@ export type AuditAction =
   | 'link.revoked'
   | 'link.redeemed'
   | 'scim_token.created'
-  | 'scim_token.revoked';
+  | 'scim_token.revoked'
+  | 'webhook.created'
+  | 'webhook.deleted'
+  | 'webhook.secret_rotated'
+  | 'webhook.disabled';
 
 export interface AuditEvent {
   orgId: string;
@@ -68,4 +73,6 @@ export async function recordEvents(tx: Db, events: AuditEvent[]): Promise<void> 
       .insertInto('audit_events')
       .values(rows.slice(i, i + 500))
       .execute();
+  // Every event of an organization goes to its webhooks, durably, in this same transaction.
+  await enqueueWebhookDeliveries(tx, rows);
 }

@@ -30,6 +30,7 @@ import { projectRoutes } from './routes/projects.js';
 import { scimRoutes } from './routes/scim.js';
 import { sharingRoutes } from './routes/sharing.js';
 import { teamRoutes } from './routes/teams.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { installValidation } from './validation.js';
 
 const SWAGGER_THEME = `
@@ -196,6 +197,7 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
       processingRoutes(t, ctx);
       mailRoutes(t, ctx);
       linkRoutes(t, ctx);
+      webhookRoutes(t, ctx);
     },
     { prefix: '/api/v1' },
   );

@@ -151,3 +151,22 @@ export function verificationMail(to: string, link: string, expiresAt: number): M
     footer: 'If you did not sign up for Tessera, ignore this e-mail: the account stays unconfirmed.',
   });
 }
+
+export interface WebhookDisabledMail {
+  to: string;
+  orgName: string;
+  url: string;
+  failingSince: number;
+}
+
+export function webhookDisabledMail(m: WebhookDisabledMail): MailMessage {
+  return compose({
+    to: m.to,
+    subject: `A webhook of ${m.orgName} was disabled`,
+    lines: [
+      `The webhook ${m.url} of ${m.orgName} has failed every delivery since ${formatTime(m.failingSince)}, so Tessera disabled it.`,
+      'Events are no longer sent to it. Fix the receiver, then register it again in the organization settings.',
+    ],
+    footer: 'You receive this because you are an admin of the organization.',
+  });
+}

@@ -13,6 +13,8 @@ export interface NewOutboxMessage {
   orgId: string | null;
   invitationId: string | null;
   now: number;
+  /** Webhook deliveries: the event type, shown in the delivery log. */
+  eventType?: string | null;
 }
 
 export async function insertOutboxMessage(tx: Db, m: NewOutboxMessage): Promise<void> {
@@ -33,6 +35,8 @@ export async function insertOutboxMessage(tx: Db, m: NewOutboxMessage): Promise<
       last_error: null,
       created_at: m.now,
       finished_at: null,
+      event_type: m.eventType ?? null,
+      response_status: null,
     })
     .execute();
 }
@@ -141,10 +145,11 @@ export async function renewClaims(db: Db, claimer: string, leaseUntil: number): 
     .execute();
 }
 
-export async function undeliveredCount(db: Db): Promise<number> {
+export async function undeliveredCount(db: Db, kind: OutboxKind = 'mail'): Promise<number> {
   const row = await db
     .selectFrom('outbox')
     .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('kind', '=', kind)
     .where('status', 'in', ['queued', 'sending'])
     .executeTakeFirstOrThrow();
   return Number(row.n);

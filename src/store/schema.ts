@@ -244,7 +244,7 @@ export interface JobsTable {
 
 export interface OutboxTable {
   id: string;
-  kind: 'mail';
+  kind: 'mail' | 'webhook';
   status: 'queued' | 'sending' | 'sent' | 'failed';
   /** The rendered message as JSON; null once delivered, so no link secret stays at rest. */
   payload: string | null;
@@ -258,6 +258,26 @@ export interface OutboxTable {
   last_error: string | null;
   created_at: number;
   finished_at: number | null;
+  /** Webhook deliveries (migration 010): the event type, and the status of the last answer (null: none). */
+  event_type: string | null;
+  response_status: number | null;
+}
+
+/** An organization's webhook endpoint (migration 010). `events` is a JSON array; `["*"]` is every type. */
+export interface WebhooksTable {
+  id: string;
+  org_id: string;
+  url: string;
+  events: string;
+  /** Kept as issued: signing needs it. Never returned after creation or rotation, never logged. */
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_until: number | null;
+  enabled: number;
+  failing_since: number | null;
+  disabled_at: number | null;
+  created_by: string | null;
+  created_at: number;
 }
 
 /** A blob an instance holds while an item row about to point to it commits (migration 008). */
@@ -318,4 +338,5 @@ export interface Database {
   outbox: OutboxTable;
   scim_tokens: ScimTokensTable;
   scim_users: ScimUsersTable;
+  webhooks: WebhooksTable;
 }

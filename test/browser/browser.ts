@@ -60,6 +60,8 @@ export async function startWebServer() {
       blobs: { kind: 'filesystem' },
       signup: 'open',
       ipLimits: false,
+      // Webhook receivers in browser tests listen on 127.0.0.1.
+      webhookAllowPrivate: true,
     },
     pino({ level: 'warn' }, new Writable({ write: (_c, _e, done) => done() })),
     { clock, mailer, webRoot },

@@ -46,7 +46,16 @@ export interface TestServerOptions {
   processInlineWaitMs?: number;
   /** Another PUBLIC_URL than http://tessera.test (https, say). */
   publicUrl?: string;
+  /** WEBHOOK_ALLOW_PRIVATE: off unless a test says otherwise. */
+  webhookAllowPrivate?: boolean;
+  /** Webhook delivery timing and the host-name resolver; by default a stub that resolves nothing (never real DNS). */
+  webhooks?: Overrides['webhooks'];
 }
+
+/** Tests never ask real DNS: every name is unknown unless a test injects its own resolver. */
+const noDns = async (hostname: string) => {
+  throw Object.assign(new Error(`${hostname} is not resolved in tests`), { code: 'ENOTFOUND' });
+};
 
 export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 
@@ -80,6 +89,7 @@ export async function startTestServer(options: TestServerOptions) {
     signup: options.signup ?? 'open',
     ipLimits: options.ipLimits ?? false,
     metricsToken: options.metricsToken,
+    webhookAllowPrivate: options.webhookAllowPrivate ?? false,
   };
   const mailer = options.smtp || options.smtpUrl || options.outbox ? undefined : (options.mailer ?? new MemoryMailer());
   const overrides: Overrides = {
@@ -88,6 +98,7 @@ export async function startTestServer(options: TestServerOptions) {
     clock,
     ...(mailer ? { mailer } : {}),
     delivery: { retry: { delaysMs: options.retryDelaysMs ?? [20, 40, 80] } },
+    webhooks: { resolve: noDns, ...options.webhooks },
   };
   const tessera = await startTessera(config, logger, overrides);
   await tessera.app.ready();

@@ -31,7 +31,8 @@ describe.each(DATABASES)('the authorization matrix holds for every route and eve
   let spareMember: Actor;
 
   beforeAll(async () => {
-    server = await startTestServer({ db });
+    // Webhook hosts resolve (through a stub, never real DNS) to a public documentation address nobody answers at.
+    server = await startTestServer({ db, webhooks: { resolve: async () => [{ address: '192.0.2.10', family: 4 }], timeoutMs: 300 } });
     const w = await world(server)
       .org('acme')
       .member('member')
@@ -437,6 +438,18 @@ describe.each(DATABASES)('the authorization matrix holds for every route and eve
         });
         await server.ctx.db.updateTable('outbox').set({ status: 'failed' }).where('id', '=', messageId).execute();
         return { method, url: fill(path, { orgId, messageId }) };
+      }
+      case 'POST /api/v1/orgs/{orgId}/webhooks':
+        return { method, url: fill(path, { orgId }), body: { url: 'https://hooks.example.test/matrix', events: ['webhook.deleted'] } };
+      case 'DELETE /api/v1/webhooks/{id}':
+      case 'POST /api/v1/webhooks/{id}/ping':
+      case 'GET /api/v1/webhooks/{id}/deliveries':
+      case 'POST /api/v1/webhooks/{id}/rotate-secret': {
+        const created = await orgAdmin.post(`/api/v1/orgs/${orgId}/webhooks`, {
+          url: 'https://hooks.example.test/matrix',
+          events: ['webhook.deleted'],
+        });
+        return { method, url: fill(path, { id: created.body.id }) };
       }
       case 'POST /api/v1/invitations/{id}/extend':
       case 'POST /api/v1/invitations/{id}/resend':

@@ -342,6 +342,42 @@ export const TOKEN_DEFAULT_DAYS = 90;
 
 // ── End of identity and account security ────────────────────────────────────────────────
 
+// ── Webhooks (API 1.1) ──────────────────────────────────────────────────────────────────
+
+export interface Webhook {
+  id: string;
+  url: string;
+  /** Audit event types, or ["*"] for all. */
+  events: string[];
+  enabled: boolean;
+  disabledAt: string | null;
+  createdAt: string;
+}
+/** The answer to registering a webhook: the only time its signing secret is shown. */
+export interface NewWebhook extends Webhook {
+  secret: string;
+}
+export interface WebhookDelivery {
+  id: string;
+  event: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  responseStatus: number | null;
+  error: string | null;
+  createdAt: string;
+}
+
+export const webhookApi = {
+  list: (orgId: string) => request<{ items: Webhook[] }>('GET', `/orgs/${orgId}/webhooks`),
+  create: (orgId: string, body: { url: string; events: string[] }) => request<NewWebhook>('POST', `/orgs/${orgId}/webhooks`, body),
+  remove: (id: string) => request<void>('DELETE', `/webhooks/${id}`),
+  ping: (id: string) => request<{ deliveryId: string }>('POST', `/webhooks/${id}/ping`),
+  deliveries: (id: string) => request<{ items: WebhookDelivery[] }>('GET', `/webhooks/${id}/deliveries`),
+  rotateSecret: (id: string) => request<{ secret: string }>('POST', `/webhooks/${id}/rotate-secret`),
+};
+
+// ── End of webhooks ─────────────────────────────────────────────────────────────────────
+
 export const LEVELS: Level[] = ['read', 'annotate', 'write', 'admin'];
 export const LEVEL_HELP: Record<Level, string> = {
   read: 'View the dataset, its items and annotations.',

@@ -7,6 +7,7 @@ import * as identity from './005-identity.js';
 import * as outbox from './007-outbox.js';
 import * as blobHolds from './008-blob-holds.js';
 import * as shareLinks from './009-share-links.js';
+import * as webhooks from './010-webhooks.js';
 import * as scim from './012-scim.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -29,6 +30,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '007-outbox': outbox,
   '008-blob-holds': blobHolds,
   '009-share-links': shareLinks,
+  '010-webhooks': webhooks,
   '012-scim': scim,
 };
 

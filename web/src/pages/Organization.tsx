@@ -7,6 +7,7 @@ import { RemoveMember } from '../components/RemoveMember';
 import { ScimTokens } from '../components/ScimTokens';
 import { UndeliveredMail } from '../components/UndeliveredMail';
 import { Confirm, ErrorNote, Field, plural, Spinner, useChanges, useTitle } from '../components/ui';
+import { Webhooks } from '../components/Webhooks';
 import { navigate } from '../router';
 import { useSession } from '../session';
 import { OrgProjects } from './Project';
@@ -372,6 +373,7 @@ export function Organization({ id }: { id: string }) {
       {isAdmin ? <AccessReview key={`review-${version}`} orgId={id} /> : null}
       {isAdmin ? <UndeliveredMail key={`undelivered-${version}`} orgId={id} /> : null}
       {isAdmin ? <ScimTokens orgId={id} /> : null}
+      {isAdmin ? <Webhooks orgId={id} /> : null}
       {isAdmin ? <History key={`history-${version}`} orgId={id} /> : null}
       {removing ? (
         <RemoveMember

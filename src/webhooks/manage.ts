@@ -1,0 +1,177 @@
+import { authorizeWebhookAction } from '../access/webhooks.js';
+import { recordEvent } from '../audit/record.js';
+import { DAY, iso } from '../clock.js';
+import { type Context, inTransaction } from '../context.js';
+import { NotFound } from '../errors.js';
+import { newId, newSecret } from '../secrets.js';
+import {
+  deleteWebhook,
+  deliveriesOf,
+  findWebhook,
+  insertWebhook,
+  rotateWebhookSecret,
+  type WebhookRow,
+  webhooksOfOrg,
+} from '../store/webhooks.js';
+import { checkWebhookUrl } from './address.js';
+import { announceWebhooks, queueDelivery } from './enqueue.js';
+
+/** How long the previous secret still signs after a rotation. */
+export const ROTATION_GRACE_MS = DAY;
+
+export interface WebhookView {
+  id: string;
+  url: string;
+  events: string[];
+  enabled: boolean;
+  disabledAt: string | null;
+  createdAt: string;
+}
+
+export interface DeliveryView {
+  id: string;
+  event: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  responseStatus: number | null;
+  /** Why the last attempt failed, in words (no hosts or addresses); null when it did not. */
+  error: string | null;
+  createdAt: string;
+}
+
+function viewOf(row: WebhookRow): WebhookView {
+  return {
+    id: row.id,
+    url: row.url,
+    events: JSON.parse(row.events) as string[],
+    enabled: row.enabled === 1,
+    disabledAt: iso(row.disabled_at === null ? null : Number(row.disabled_at)),
+    createdAt: iso(Number(row.created_at)),
+  };
+}
+
+/** A webhook of an organization the caller may manage; one of another organization does not exist for them. */
+async function manageable(ctx: Context, actorId: string, webhookId: string): Promise<WebhookRow> {
+  const webhook = await findWebhook(ctx.db, webhookId);
+  if (!webhook) throw new NotFound('Webhook');
+  try {
+    await authorizeWebhookAction(ctx.db, actorId, webhook.org_id, 'webhook.manage');
+  } catch (error) {
+    if (error instanceof NotFound) throw new NotFound('Webhook');
+    throw error;
+  }
+  return webhook;
+}
+
+/** Registers an endpoint for some or all event types; the secret is in this answer only. */
+export async function createWebhook(
+  ctx: Context,
+  actorId: string,
+  orgId: string,
+  input: { url: string; events: string[] },
+): Promise<WebhookView & { secret: string }> {
+  await authorizeWebhookAction(ctx.db, actorId, orgId, 'webhook.manage');
+  const url = await checkWebhookUrl(input.url, ctx.webhooks);
+  const events = input.events.includes('*') ? ['*'] : [...new Set(input.events)];
+  const now = ctx.clock.now();
+  const row: WebhookRow = {
+    id: newId('whk'),
+    org_id: orgId,
+    url: url.toString(),
+    events: JSON.stringify(events),
+    secret: `whsec_${newSecret()}`,
+    previous_secret: null,
+    previous_secret_until: null,
+    enabled: 1,
+    failing_since: null,
+    disabled_at: null,
+    created_by: actorId,
+    created_at: now,
+  };
+  await inTransaction(ctx, async (tx) => {
+    await insertWebhook(tx, row);
+    await recordEvent(tx, {
+      orgId,
+      at: now,
+      actorId,
+      action: 'webhook.created',
+      subject: `webhook:${row.id}`,
+      after: { url: row.url, events },
+    });
+  });
+  return { ...viewOf(row), secret: row.secret };
+}
+
+export async function listWebhooks(ctx: Context, actorId: string, orgId: string): Promise<WebhookView[]> {
+  await authorizeWebhookAction(ctx.db, actorId, orgId, 'webhook.manage');
+  return (await webhooksOfOrg(ctx.db, orgId)).map(viewOf);
+}
+
+export async function removeWebhook(ctx: Context, actorId: string, webhookId: string): Promise<void> {
+  const webhook = await manageable(ctx, actorId, webhookId);
+  await inTransaction(ctx, async (tx) => {
+    await deleteWebhook(tx, webhook.id);
+    await recordEvent(tx, {
+      orgId: webhook.org_id,
+      at: ctx.clock.now(),
+      actorId,
+      action: 'webhook.deleted',
+      subject: `webhook:${webhook.id}`,
+      before: { url: webhook.url, events: JSON.parse(webhook.events) },
+    });
+  });
+}
+
+/** Queues a `ping` event to this webhook alone (even a disabled one gets none: it is not sent to). */
+export async function pingWebhook(ctx: Context, actorId: string, webhookId: string): Promise<{ deliveryId: string }> {
+  const webhook = await manageable(ctx, actorId, webhookId);
+  const now = ctx.clock.now();
+  const body = JSON.stringify({
+    id: newId('evt'),
+    type: 'ping',
+    at: iso(now),
+    orgId: webhook.org_id,
+    actor: null,
+    subject: `webhook:${webhook.id}`,
+    before: null,
+    after: null,
+  });
+  const deliveryId = await inTransaction(ctx, async (tx) => {
+    const id = await queueDelivery(tx, webhook, 'ping', body, now);
+    await announceWebhooks(tx);
+    return id;
+  });
+  return { deliveryId };
+}
+
+export async function listDeliveries(ctx: Context, actorId: string, webhookId: string): Promise<DeliveryView[]> {
+  const webhook = await manageable(ctx, actorId, webhookId);
+  return (await deliveriesOf(ctx.db, webhook.id, 200)).map((row) => ({
+    id: row.id,
+    event: row.event_type ?? 'unknown',
+    status: row.status === 'sent' ? 'delivered' : row.status === 'failed' ? 'failed' : 'pending',
+    attempts: Number(row.attempts),
+    responseStatus: row.response_status === null ? null : Number(row.response_status),
+    error: row.status === 'sent' ? null : row.last_error,
+    createdAt: iso(Number(row.created_at)),
+  }));
+}
+
+/** A new secret, shown once; the previous one keeps signing (a second v1) for a day. */
+export async function rotateSecret(ctx: Context, actorId: string, webhookId: string): Promise<{ secret: string }> {
+  const webhook = await manageable(ctx, actorId, webhookId);
+  const secret = `whsec_${newSecret()}`;
+  const now = ctx.clock.now();
+  await inTransaction(ctx, async (tx) => {
+    await rotateWebhookSecret(tx, webhook.id, secret, webhook.secret, now + ROTATION_GRACE_MS);
+    await recordEvent(tx, {
+      orgId: webhook.org_id,
+      at: now,
+      actorId,
+      action: 'webhook.secret_rotated',
+      subject: `webhook:${webhook.id}`,
+      after: { previousSecretValidUntil: iso(now + ROTATION_GRACE_MS) },
+    });
+  });
+  return { secret };
+}

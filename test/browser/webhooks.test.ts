@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { documentedVerifier, WebhookReceiver } from '../helpers/webhook-receiver.js';
+import { browserSuite, pageAs } from './browser.js';
+import { expectAccessible } from './page-checks.js';
+
+describe('the web UI: webhooks on the organization page', () => {
+  const suite = browserSuite();
+
+  it('adds a webhook, shows its secret once, pings it, lists its deliveries and deletes it', { timeout: 90_000 }, async () => {
+    const { server, browser, errors } = suite;
+    const receiver = await new WebhookReceiver().start();
+    try {
+      const admin = await server.person('Ada', 'ada@hooks-ui.test');
+      const org = await admin.post('/api/v1/orgs', { name: 'Hook Co' });
+      const page = await pageAs(browser, server, admin, errors);
+      await page.goto(`${server.url}/orgs/${org.body.id}`);
+      const panel = page.getByRole('region', { name: 'Webhooks' });
+      await panel.getByText('No webhooks yet.').waitFor();
+
+      const url = `${receiver.url}/ui`;
+      await panel.getByLabel('Endpoint URL').fill(url);
+      await panel.getByLabel('Only these:').check();
+      await panel.getByRole('checkbox', { name: 'grant.revoked', exact: true }).uncheck();
+      await panel.getByRole('button', { name: 'Add webhook' }).click();
+      const secretField = panel.getByLabel('Signing secret');
+      await secretField.waitFor();
+      const secret = await secretField.inputValue();
+      await expectAccessible(page, 'the webhooks panel showing a new secret');
+      expect(secret).toMatch(/^whsec_/);
+      await panel.getByRole('button', { name: 'I have copied it' }).click();
+      await expect.poll(async () => panel.getByLabel('Signing secret').count()).toBe(0);
+      const row = panel.getByRole('listitem').filter({ hasText: url });
+      await row.getByText('grant.set').waitFor();
+
+      await row.getByRole('button', { name: `Ping ${url}` }).click();
+      const [ping] = await receiver.waitFor('/ui', 1);
+      expect(ping!.headers['tessera-event']).toBe('ping');
+      expect(documentedVerifier()(ping!.body, String(ping!.headers['tessera-signature']), secret)).toBe(true);
+      // The log shows it delivered (reopened until the delivery is recorded).
+      for (let i = 0; i < 50; i++) {
+        await row.getByRole('button', { name: 'Deliveries' }).click();
+        const text = (await row.textContent()) ?? '';
+        if (/delivered \(200\)/.test(text)) break;
+        await row.getByRole('button', { name: 'Deliveries' }).click();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await row.getByRole('table', { name: 'Deliveries' }).getByText('delivered (200)').waitFor();
+      expect(await page.content()).not.toContain(secret);
+      await expectAccessible(page, 'the webhooks panel with its deliveries');
+
+      await row.getByRole('button', { name: `Delete webhook ${url}` }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Delete webhook' }).click();
+      await panel.getByText('No webhooks yet.').waitFor();
+      expect(errors).toEqual([]);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
