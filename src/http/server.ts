@@ -26,6 +26,7 @@ import { orgRoutes } from './routes/orgs.js';
 import { processingRoutes } from './routes/processing.js';
 import { projectRoutes } from './routes/projects.js';
 import { sharingRoutes } from './routes/sharing.js';
+import { singleSignOnRoutes } from './routes/single-sign-on.js';
 import { teamRoutes } from './routes/teams.js';
 import { installValidation } from './validation.js';
 
@@ -165,6 +166,7 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
     async (api) => {
       const t = typed(api);
       accountRoutes(t, ctx);
+      singleSignOnRoutes(t, ctx);
       orgRoutes(t, ctx);
       teamRoutes(t, ctx);
       datasetRoutes(t, ctx);

@@ -46,6 +46,10 @@ export interface TestServerOptions {
   processInlineWaitMs?: number;
   /** Another PUBLIC_URL than http://tessera.test (https, say). */
   publicUrl?: string;
+  /** An OpenID Connect provider to sign in with (OIDC_*). */
+  oidc?: Config['oidc'];
+  /** Waits between discovery attempts while the provider does not answer. */
+  oidcRetryMs?: number[];
 }
 
 export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
@@ -80,12 +84,14 @@ export async function startTestServer(options: TestServerOptions) {
     signup: options.signup ?? 'open',
     ipLimits: options.ipLimits ?? false,
     metricsToken: options.metricsToken,
+    oidc: options.oidc ?? null,
   };
   const mailer = options.smtp || options.smtpUrl || options.outbox ? undefined : (options.mailer ?? new MemoryMailer());
   const overrides: Overrides = {
     ...(options.processInlineLimit === undefined ? {} : { processInlineLimit: options.processInlineLimit }),
     processInlineWaitMs: options.processInlineWaitMs ?? 60_000,
     clock,
+    ...(options.oidcRetryMs === undefined ? {} : { oidcRetryMs: options.oidcRetryMs }),
     ...(mailer ? { mailer } : {}),
     delivery: { retry: { delaysMs: options.retryDelaysMs ?? [20, 40, 80] } },
   };

@@ -6,6 +6,7 @@ import * as accessReadPaths from './004-access-read-paths.js';
 import * as identity from './005-identity.js';
 import * as outbox from './007-outbox.js';
 import * as blobHolds from './008-blob-holds.js';
+import * as oidc from './011-oidc.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '005-identity': identity,
   '007-outbox': outbox,
   '008-blob-holds': blobHolds,
+  '011-oidc': oidc,
 };
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
