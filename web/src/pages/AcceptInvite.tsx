@@ -1,5 +1,6 @@
 import { type ReactNode, useEffect, useState } from 'react';
 import { ApiError, api, type InvitationLookup, LEVEL_HELP } from '../api';
+import { keepInviteForSignIn } from '../components/SingleSignOn';
 import { ErrorNote, formatDate, Spinner, timeLeft, useTitle } from '../components/ui';
 import { navigate } from '../router';
 import { useSession } from '../session';
@@ -181,6 +182,8 @@ export function AcceptInvite({ token }: { token: string | null }) {
           inviteToken={token}
           intro="Create an account with the invited address, or log in if you have one. You go straight to it afterwards."
           onDone={() => void accept()}
+          returnTo="/invite"
+          beforeSignIn={() => keepInviteForSignIn(token)}
         />
       )}
     </main>

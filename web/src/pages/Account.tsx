@@ -3,6 +3,7 @@ import { ApiError, accountApi } from '../api';
 import { AccessTokens } from '../components/AccessTokens';
 import { passwordProblem } from '../components/Identity';
 import { Sessions } from '../components/Sessions';
+import { SsoLinkCard } from '../components/SingleSignOn';
 import { ErrorNote, Field, useTitle } from '../components/ui';
 import { useSession } from '../session';
 
@@ -40,6 +41,7 @@ export function Account() {
           </dd>
         </dl>
       </section>
+      <SsoLinkCard />
       <ChangePassword onChanged={() => setSessionsVersion((v) => v + 1)} />
       <Sessions key={sessionsVersion} />
       <AccessTokens verified={user.emailVerified} />
