@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { randomState } from 'openid-client';
 import { appLink, type Context } from '../context.js';
-import { Conflict, Forbidden } from '../errors.js';
+import { Conflict, DomainError, Forbidden } from '../errors.js';
 import { hashSecret, newSecret } from '../secrets.js';
 import type { Caller, SignedIn } from './accounts.js';
 import { authEvent } from './events.js';
@@ -34,7 +34,7 @@ function checksOf(binding: string, state: string): SignInChecks {
 }
 
 function requireClient(ctx: Context): OidcClient {
-  if (!ctx.oidc) throw new SsoUnavailable('single sign-on');
+  if (!ctx.oidc) throw new DomainError('not_found', 'sso_not_configured', 'Single sign-on is not set up here.');
   return ctx.oidc;
 }
 

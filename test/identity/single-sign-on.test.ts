@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectError } from '../api/errors.js';
 import { Actor, PASSWORD, type Response, signUp, uniqueEmail } from '../helpers/client.js';
 import { DATABASES } from '../helpers/databases.js';
-import { cookiesOf, signInThroughProvider, TestProvider } from '../helpers/oidc.js';
+import { cookiesOf, signInThroughProvider, TestProvider, throughProvider } from '../helpers/oidc.js';
 import { PUBLIC_URL, startTestServer, type TestServer } from '../helpers/server.js';
 import { mintToken } from '../helpers/world.js';
 
@@ -118,7 +118,6 @@ describe.each(DATABASES)('signing in with an OpenID Connect provider (%s)', (db)
     provider.loginAs(identity('Eve', uniqueEmail('eve'), false));
     const start = await server.app.inject({ method: 'GET', url: '/api/v1/auth/oidc/start' });
     const binding = cookiesOf(start.headers).get('tessera_oidc');
-    const { throughProvider } = await import('../helpers/oidc.js');
     const callback = await throughProvider(String(start.headers.location), PUBLIC_URL);
     const res = await server.app.inject({
       method: 'GET',
@@ -140,7 +139,6 @@ describe.each(DATABASES)('signing in with an OpenID Connect provider (%s)', (db)
 
     const start = await server.app.inject({ method: 'GET', url: '/api/v1/auth/oidc/start' });
     const binding = cookiesOf(start.headers).get('tessera_oidc');
-    const { throughProvider } = await import('../helpers/oidc.js');
     const callback = await throughProvider(String(start.headers.location), PUBLIC_URL);
     const replay = {
       method: 'GET' as const,
@@ -155,7 +153,6 @@ describe.each(DATABASES)('signing in with an OpenID Connect provider (%s)', (db)
     provider.loginAs(identity('Gus'));
     const start = await server.app.inject({ method: 'GET', url: '/api/v1/auth/oidc/start' });
     const binding = cookiesOf(start.headers).get('tessera_oidc');
-    const { throughProvider } = await import('../helpers/oidc.js');
     const callback = await throughProvider(String(start.headers.location), PUBLIC_URL);
     server.clock.advance(10 * 60_000 + 1);
     const res = await server.app.inject({
@@ -207,12 +204,24 @@ describe.each(DATABASES)('signing in with an OpenID Connect provider (%s)', (db)
     expect(server.logLines.join('')).toContain('"auth":"sso.unlinked"');
   });
 
-  it('keeps no secret of the sign-in in the logs', async () => {
+  it('keeps no secret of the sign-in in the logs: neither the cookie nor the authorization code', async () => {
     provider.loginAs(identity('Lou'));
     const start = await server.app.inject({ method: 'GET', url: '/api/v1/auth/oidc/start' });
     const binding = cookiesOf(start.headers).get('tessera_oidc') ?? '';
     expect(binding.length).toBeGreaterThan(20);
-    expect(server.logLines.join('')).not.toContain(binding);
+    const callback = await throughProvider(String(start.headers.location), PUBLIC_URL);
+    const code = callback.searchParams.get('code') ?? '';
+    expect(code.length).toBeGreaterThan(20);
+    const res = await server.app.inject({
+      method: 'GET',
+      url: `${callback.pathname}${callback.search}`,
+      headers: { cookie: `tessera_oidc=${binding}` },
+    });
+    expect(res.statusCode).toBe(302);
+    const session = cookiesOf(res.headers).get('tessera_session') ?? '';
+    const log = server.logLines.join('');
+    expect(log).toContain('/api/v1/auth/oidc/callback?code=[redacted]');
+    for (const secret of [binding, code, session]) expect(log).not.toContain(secret);
   });
 });
 
@@ -282,11 +291,16 @@ describe.each(DATABASES)('single sign-on when the provider is down, and OIDC_ONL
     }
   });
 
-  it('answers 503 sso_unavailable and lists no provider without OIDC_*', async () => {
+  it('answers 404 sso_not_configured and lists no provider without OIDC_*', async () => {
     const server = await startTestServer({ db });
     try {
       expect((await new Actor(server.app).get('/api/v1/auth/providers')).body).toEqual({ oidc: null, passwordLogin: true });
-      expectError(asResponse(await server.app.inject({ method: 'GET', url: '/api/v1/auth/oidc/start' })), 503, 'sso_unavailable');
+      expectError(asResponse(await server.app.inject({ method: 'GET', url: '/api/v1/auth/oidc/start' })), 404, 'sso_not_configured');
+      expectError(
+        asResponse(await server.app.inject({ method: 'GET', url: '/api/v1/auth/oidc/callback?code=x&state=y' })),
+        404,
+        'sso_not_configured',
+      );
     } finally {
       await server.close();
     }

@@ -64,10 +64,10 @@ export function singleSignOnRoutes(app: TypedApp, ctx: Context): void {
         tags,
         summary: 'Sign in with the OpenID Connect provider: redirects to it',
         description:
-          'Authorization code flow with PKCE, state and nonce. `returnTo` is a path of this site (anything else returns to `/`). 503 `sso_unavailable` without a provider or while it cannot be reached; a browser (Accept: text/html) is redirected to `/sso-error?code=…` instead.',
+          'Authorization code flow with PKCE, state and nonce. `returnTo` is a path of this site (anything else returns to `/`). 404 `sso_not_configured` without OIDC_*; 503 `sso_unavailable` while the provider cannot be reached; a browser (Accept: text/html) is redirected to `/sso-error?code=…` instead.',
         security: [],
         querystring: Type.Object({ returnTo: Type.Optional(Type.String({ maxLength: 2048 })) }),
-        response: { 302: Redirect, ...errors(400, 503) },
+        response: { 302: Redirect, ...errors(400, 404, 503) },
       },
     },
     (request, reply) =>
@@ -87,7 +87,7 @@ export function singleSignOnRoutes(app: TypedApp, ctx: Context): void {
         description:
           "403 `sso_state_invalid` for a sign-in not started in this browser or expired; 403 `sso_failed` when the provider's answer does not check out; 403 `sso_email_unverified` when the provider has not verified the address of a new identity; 409 `sso_account_linked` when the account with that address is linked to another identity. A browser (Accept: text/html) is redirected to `/sso-error?code=…` instead.",
         security: [],
-        response: { 302: Redirect, ...errors(400, 403, 409, 503) },
+        response: { 302: Redirect, ...errors(400, 403, 404, 409, 503) },
       },
     },
     (request, reply) =>
