@@ -149,6 +149,18 @@ describe.each(DATABASES)('signing in with an OpenID Connect provider (%s)', (db)
     expectError(asResponse(await server.app.inject(replay)), 403, 'sso_state_invalid');
   });
 
+  it('refuses an answer that does not check out at the provider, and a second identity for a linked account', async () => {
+    provider.loginAs(identity('Max'));
+    const bogus = await signInThroughProvider(server, { tamper: (callback) => callback.searchParams.set('code', 'not-a-real-code') });
+    expectError(asResponse(bogus), 403, 'sso_failed');
+
+    const nia = identity('Nia');
+    provider.loginAs(nia);
+    expect((await signInThroughProvider(server)).statusCode).toBe(302);
+    provider.loginAs(identity('Nia', nia.email));
+    expectError(asResponse(await signInThroughProvider(server)), 409, 'sso_account_linked');
+  });
+
   it('refuses a sign-in older than ten minutes', async () => {
     provider.loginAs(identity('Gus'));
     const start = await server.app.inject({ method: 'GET', url: '/api/v1/auth/oidc/start' });
@@ -251,6 +263,31 @@ describe.each(DATABASES)('single sign-on when the provider is down, and OIDC_ONL
     } finally {
       await server.close();
       await provider?.close();
+    }
+  });
+
+  it('completes on another instance a sign-in started on one (the sign-in lives in the shared database)', async () => {
+    const provider = await TestProvider.start(PUBLIC_URL);
+    const first = await startTestServer({ db, oidc: provider.config() });
+    const second = await startTestServer({ db, oidc: provider.config(), database: first.database });
+    try {
+      provider.loginAs(identity('Ola'));
+      const start = await first.app.inject({ method: 'GET', url: '/api/v1/auth/oidc/start?returnTo=/account' });
+      const binding = cookiesOf(start.headers).get('tessera_oidc');
+      const callback = await throughProvider(String(start.headers.location), PUBLIC_URL);
+      const res = await second.app.inject({
+        method: 'GET',
+        url: `${callback.pathname}${callback.search}`,
+        headers: { cookie: `tessera_oidc=${binding}` },
+      });
+      expect(res.statusCode).toBe(302);
+      expect(res.headers.location).toBe('/account');
+      const session = cookiesOf(res.headers).get('tessera_session');
+      expect((await new Actor(first.app, { cookie: session ?? '' }).get('/api/v1/me')).status).toBe(200);
+    } finally {
+      await second.close();
+      await first.close();
+      await provider.close();
     }
   });
 
