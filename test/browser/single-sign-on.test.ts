@@ -32,6 +32,7 @@ describe('the web UI: signing in with the identity provider', () => {
     const sso = page.getByRole('region', { name: 'Single sign-on' });
     await sso.getByText('You sign in with Acme ID.').waitFor();
     expect(await sso.getByRole('button', { name: 'Unlink from Acme ID' }).isDisabled()).toBe(true);
+    await page.getByText('Your account has no password: you sign in with Acme ID.').waitFor();
     expect(errors).toEqual([]);
   });
 

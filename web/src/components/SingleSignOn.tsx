@@ -100,15 +100,20 @@ export function SsoErrorPage({ code }: { code: string | null }) {
   );
 }
 
-/** The account page's view of the link to the identity provider, with Unlink. */
-export function SsoLinkCard() {
+/** Whether my account is linked to the provider and has a password; null until known. */
+export function useSsoLink(): [SsoLink | null, (link: SsoLink) => void] {
   const [link, setLink] = useState<SsoLink | null>(null);
+  useEffect(() => {
+    ssoApi.link().then(setLink, () => undefined);
+  }, []);
+  return [link, setLink];
+}
+
+/** The account page's view of the link to the identity provider, with Unlink. */
+export function SsoLinkCard({ link, onChange }: { link: SsoLink | null; onChange(link: SsoLink): void }) {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    ssoApi.link().then(setLink, setError);
-  }, []);
-  if (!link || (!link.linked && !link.provider)) return error ? <ErrorNote error={error} /> : null;
+  if (!link || (!link.linked && !link.provider)) return null;
   const name = link.provider?.name ?? 'your identity provider';
 
   async function unlink() {
@@ -116,7 +121,7 @@ export function SsoLinkCard() {
     setError(null);
     try {
       await ssoApi.unlink();
-      setLink(await ssoApi.link());
+      onChange(await ssoApi.link());
     } catch (caught) {
       setError(caught);
     } finally {
