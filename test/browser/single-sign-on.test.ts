@@ -66,4 +66,24 @@ describe('the web UI: signing in with the identity provider', () => {
     expect(new URL(page.url()).pathname).toBe('/sso-error');
     expect(errors).toEqual([]);
   });
+
+  it('under OIDC_ONLY shows only the provider on the login page', { timeout: 120_000 }, async () => {
+    const port = await freePort();
+    const only = await TestProvider.start(`http://127.0.0.1:${port}`);
+    const web = await startWebServer({ port, oidc: only.config({ name: 'Acme ID', only: true }) });
+    try {
+      only.loginAs({ sub: 'dee', email: 'dee@acme.test', email_verified: true, name: 'Dee Ray' });
+      const page = await newPage(await browser.newContext({ viewport: { width: 1280, height: 800 } }), errors);
+      await page.goto(web.url);
+      await page.getByRole('button', { name: 'Sign in with Acme ID' }).waitFor();
+      expect(await page.getByLabel('Password').count()).toBe(0);
+      expect(await page.getByRole('button', { name: 'New here? Sign up' }).count()).toBe(0);
+      await page.getByRole('button', { name: 'Sign in with Acme ID' }).click();
+      await page.getByRole('link', { name: 'My account: Dee Ray' }).waitFor();
+      expect(errors).toEqual([]);
+    } finally {
+      await web.close();
+      await only.close();
+    }
+  });
 });
