@@ -5,6 +5,7 @@ import { Conflict, DomainError, Forbidden } from '../errors.js';
 import { hashSecret, newSecret } from '../secrets.js';
 import type { Caller, SignedIn } from './accounts.js';
 import { authEvent } from './events.js';
+import { spendForAddress } from './limits.js';
 import { type OidcClient, type ProviderIdentity, type SignInChecks, SsoUnavailable } from './oidc-client.js';
 import { startSession } from './sessions.js';
 import { linkAccountToProvider, registerFromProvider } from './sso-accounts.js';
@@ -42,8 +43,14 @@ function requireClient(ctx: Context): OidcClient {
  * Starts a sign-in: a row keyed by the hash of a new secret that only the browser's cookie
  * holds (`binding`), so the callback is accepted on any instance and only in that browser.
  */
-export async function beginSignIn(ctx: Context, rawReturnTo: string | undefined): Promise<{ redirect: URL; binding: string }> {
+export async function beginSignIn(
+  ctx: Context,
+  rawReturnTo: string | undefined,
+  caller: Caller,
+): Promise<{ redirect: URL; binding: string }> {
   const client = requireClient(ctx);
+  // Each start writes a row: it counts as a log-in attempt of the caller's address.
+  await spendForAddress(ctx, 'login', caller.ip);
   const binding = newSecret();
   const state = randomState();
   const redirect = await client.authorizationUrl(appLink(ctx, CALLBACK_PATH), checksOf(binding, state));

@@ -291,6 +291,21 @@ describe.each(DATABASES)('single sign-on when the provider is down, and OIDC_ONL
     }
   });
 
+  it('counts each start as a log-in attempt of the caller address', async () => {
+    const provider = await TestProvider.start(PUBLIC_URL);
+    const server = await startTestServer({ db, oidc: provider.config(), ipLimits: true });
+    try {
+      const start = () => server.app.inject({ method: 'GET', url: '/api/v1/auth/oidc/start', remoteAddress: '203.0.113.9' });
+      for (let i = 0; i < 60; i += 1) expect((await start()).statusCode).toBe(302);
+      const refused = await start();
+      expect(refused.statusCode).toBe(429);
+      expect(refused.headers['retry-after']).toBeTruthy();
+    } finally {
+      await server.close();
+      await provider.close();
+    }
+  });
+
   it('under OIDC_ONLY refuses password login and sign-up, and still signs in through the provider', async () => {
     const provider = await TestProvider.start(PUBLIC_URL);
     const server = await startTestServer({ db, oidc: provider.config({ only: true }) });

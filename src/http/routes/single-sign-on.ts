@@ -64,15 +64,15 @@ export function singleSignOnRoutes(app: TypedApp, ctx: Context): void {
         tags,
         summary: 'Sign in with the OpenID Connect provider: redirects to it',
         description:
-          'Authorization code flow with PKCE, state and nonce. `returnTo` is a path of this site (anything else returns to `/`). 404 `sso_not_configured` without OIDC_*; 503 `sso_unavailable` while the provider cannot be reached; a browser (Accept: text/html) is redirected to `/sso-error?code=…` instead.',
+          'Authorization code flow with PKCE, state and nonce; counts as a log-in attempt of the caller address (429). `returnTo` is a path of this site (anything else returns to `/`). 404 `sso_not_configured` without OIDC_*; 503 `sso_unavailable` while the provider cannot be reached; a browser (Accept: text/html) is redirected to `/sso-error?code=…` instead.',
         security: [],
         querystring: Type.Object({ returnTo: Type.Optional(Type.String({ maxLength: 2048 })) }),
-        response: { 302: Redirect, ...errors(400, 404, 503) },
+        response: { 302: Redirect, ...errors(400, 404, 429, 503) },
       },
     },
     (request, reply) =>
       explainingErrors(request, reply, async () => {
-        const { redirect, binding } = await beginSignIn(ctx, request.query.returnTo);
+        const { redirect, binding } = await beginSignIn(ctx, request.query.returnTo, callerOf(request));
         reply.setCookie(signInCookieName(ctx), binding, { ...cookieOptions, maxAge: Math.floor(SIGN_IN_LIFETIME_MS / 1000) });
         return reply.redirect(redirect.href, 302);
       }),
