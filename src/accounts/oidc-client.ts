@@ -135,7 +135,7 @@ export class OidcClient {
     const idToken = tokens.claims();
     if (!idToken) throw new Error('The provider sent no ID token.');
     let claims: Record<string, unknown> = idToken;
-    if (typeof idToken.email !== 'string') {
+    if (typeof idToken.email !== 'string' || idToken.email_verified === undefined) {
       claims = { ...(await oidc.fetchUserInfo(configuration, tokens.access_token, idToken.sub)), ...idToken };
     }
     return {

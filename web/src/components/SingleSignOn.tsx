@@ -29,11 +29,9 @@ export function keepInviteForSignIn(token: string): void {
 /** On return to /invite from the provider, puts the kept invitation back into the fragment. */
 export function restorePendingInvite(): void {
   const token = window.sessionStorage.getItem(PENDING_INVITE);
-  if (token === null) return;
+  if (token === null || window.location.pathname !== '/invite') return;
   window.sessionStorage.removeItem(PENDING_INVITE);
-  if (window.location.pathname === '/invite' && !window.location.hash) {
-    window.history.replaceState(null, '', `/invite#token=${encodeURIComponent(token)}`);
-  }
+  if (!window.location.hash) window.history.replaceState(null, '', `/invite#token=${encodeURIComponent(token)}`);
 }
 
 /** "Sign in with <provider>", when there is one. */
