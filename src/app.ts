@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { OidcClient } from './accounts/oidc-client.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { DatabaseBlobGuard, ProcessBlobGuard } from './content/blob-guard.js';
@@ -19,6 +20,8 @@ export interface Overrides {
   delivery?: DeliveryOptions;
   jobs?: JobRunnerOptions;
   webRoot?: string;
+  /** Waits between OpenID Connect discovery attempts while the provider is unreachable. */
+  oidcRetryMs?: number[];
   processInlineLimit?: number;
   processInlineWaitMs?: number;
   /** Webhook delivery timing, and the resolver of webhook host names (tests inject a stub). */
@@ -50,6 +53,7 @@ export async function startTessera(config: Config, logger: Logger, overrides: Ov
     (config.smtpUrl ? smtpMailer(config.smtpUrl, config.mailFrom) : outboxMailer(config.dataDir, config.mailFrom, logger));
   const delivery = new Delivery(store, mailer, logger, { messageIdDomain: config.publicUrl.hostname, ...overrides.delivery });
   const jobs = new JobRunner(store, logger, overrides.jobs);
+  const oidc = config.oidc ? new OidcClient(config.oidc, logger, clock, overrides.oidcRetryMs) : null;
   const ctx: Context = {
     store,
     db: store.db,
@@ -62,6 +66,8 @@ export async function startTessera(config: Config, logger: Logger, overrides: Ov
     maxUploadBytes: config.maxUploadBytes,
     signup: config.signup,
     ipLimits: config.ipLimits,
+    oidc,
+    passwordLogin: !config.oidc?.only,
     processInlineLimit: overrides.processInlineLimit ?? 2_000,
     processInlineWaitMs: overrides.processInlineWaitMs ?? 1_000,
     webhooks: { allowPrivate: config.webhookAllowPrivate ?? false, resolve: overrides.webhooks?.resolve ?? systemResolver },
@@ -76,6 +82,8 @@ export async function startTessera(config: Config, logger: Logger, overrides: Ov
   await delivery.start();
   await webhookDelivery.start();
   await jobs.start(ctx);
+  // Not awaited: an unreachable provider must not hold the server back (it is retried with back-off).
+  void oidc?.start();
 
   /**
    * Stops taking requests, lets those under way finish, gives mail under way up to `graceMs`
@@ -83,6 +91,7 @@ export async function startTessera(config: Config, logger: Logger, overrides: Ov
    */
   async function stop(graceMs = 10_000): Promise<void> {
     draining = true;
+    oidc?.stop();
     const deadline = Date.now() + graceMs;
     await Promise.race([app.close(), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
     const left = Math.max(0, deadline - Date.now());

@@ -39,6 +39,18 @@ export interface Config {
   metricsToken?: string | undefined;
   /** Webhook URLs may point at loopback/private addresses, over http:// too (WEBHOOK_ALLOW_PRIVATE). */
   webhookAllowPrivate?: boolean;
+  /** An OpenID Connect provider to sign in with (OIDC_*), or null. */
+  oidc?: OidcConfig | null | undefined;
+}
+
+export interface OidcConfig {
+  issuer: URL;
+  clientId: string;
+  clientSecret: string;
+  /** What the login page calls the provider: "Sign in with <name>". */
+  name: string;
+  /** OIDC_ONLY: password login and sign-up are refused; the provider is the only way in. */
+  only: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -127,6 +139,28 @@ function parseBoolean(name: string, raw: string | undefined): boolean {
   throw new ConfigError(`${name} must be true or false, got "${raw}".`);
 }
 
+function parseOidc(env: NodeJS.ProcessEnv): OidcConfig | null {
+  const issuer = env.OIDC_ISSUER || undefined;
+  const clientId = env.OIDC_CLIENT_ID || undefined;
+  const clientSecret = env.OIDC_CLIENT_SECRET || undefined;
+  const only = env.OIDC_ONLY || 'false';
+  if (only !== 'true' && only !== 'false') throw new ConfigError(`OIDC_ONLY must be true or false, got "${only}".`);
+  const set = [issuer, clientId, clientSecret].filter((value) => value !== undefined).length;
+  if (set === 0) {
+    if (only === 'true') throw new ConfigError('OIDC_ONLY=true needs OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET.');
+    return null;
+  }
+  if (issuer === undefined || clientId === undefined || clientSecret === undefined) {
+    throw new ConfigError('OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set together.');
+  }
+  const issuerUrl = parseUrl('OIDC_ISSUER', issuer);
+  if (issuerUrl.protocol !== 'https:' && issuerUrl.protocol !== 'http:') throw new ConfigError('OIDC_ISSUER must be an https:// URL.');
+  if (issuerUrl.search !== '' || issuerUrl.hash !== '') throw new ConfigError('OIDC_ISSUER must not have a query or a fragment.');
+  const name = (env.OIDC_NAME || 'single sign-on').trim();
+  if (name.length > 60) throw new ConfigError('OIDC_NAME must be at most 60 characters.');
+  return { issuer: issuerUrl, clientId, clientSecret, name, only: only === 'true' };
+}
+
 /** Every environment variable Tessera reads, parsed and validated once. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = parsePort(env.PORT);
@@ -158,5 +192,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ipLimits: parseSwitch('IP_LIMITS', env.IP_LIMITS, true),
     metricsToken: env.METRICS_TOKEN || undefined,
     webhookAllowPrivate: parseBoolean('WEBHOOK_ALLOW_PRIVATE', env.WEBHOOK_ALLOW_PRIVATE),
+    oidc: parseOidc(env),
   };
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { OidcClient } from './accounts/oidc-client.js';
 import type { Clock } from './clock.js';
 import type { SignupMode } from './config.js';
 import type { BlobStore } from './content/blobs.js';
@@ -26,6 +27,10 @@ export interface Context {
   ipLimits: boolean;
   /** Which webhook URLs are allowed, and how their host names resolve. */
   webhooks: WebhookSettings;
+  /** The OpenID Connect provider to sign in with (OIDC_*), or null. */
+  oidc: OidcClient | null;
+  /** False under OIDC_ONLY: password login and sign-up are refused. */
+  passwordLogin: boolean;
 }
 
 /** Runs `work` in one transaction: every multi-row change goes through here. */

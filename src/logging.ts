@@ -1,8 +1,11 @@
 import pino, { type Logger } from 'pino';
 
-/** Secrets travel in a query string only on the invitation lookup; keep them out of the logs. */
+/**
+ * Secrets travel in a query string only on the invitation lookup and in the provider's redirect
+ * back from single sign-on (its authorization code); keep them out of the logs.
+ */
 export function redactedUrl(url: string): string {
-  return url.replace(/([?&](?:token|inviteToken)=)[^&#]*/gi, '$1[redacted]');
+  return url.replace(/([?&](?:token|inviteToken|code)=)[^&#]*/gi, '$1[redacted]');
 }
 
 /** pino, with request logs that never carry passwords, cookies, tokens or invitation secrets. */

@@ -22,6 +22,7 @@ async function main(): Promise<void> {
       database: config.database.kind,
       mail: config.smtpUrl ? 'smtp' : 'outbox',
       blobs: config.blobs.kind,
+      sso: config.oidc ? config.oidc.name : 'off',
     },
     'Tessera is ready',
   );

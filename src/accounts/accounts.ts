@@ -42,11 +42,19 @@ export interface SignUpInput {
 
 /** SIGNUP: open to all, only from an invitation link, or closed (accounts come from the CLI or SSO). */
 export function assertSignupAllowed(ctx: Context, invited: boolean): void {
+  assertPasswordLoginAllowed(ctx);
   if (ctx.signup === 'closed' || (ctx.signup === 'invite-only' && !invited)) {
     throw new Forbidden(
       ctx.signup === 'closed' ? 'Accounts are created by an administrator here.' : 'Sign-up here is by invitation only.',
       'signup_closed',
     );
+  }
+}
+
+/** OIDC_ONLY: the provider is the only way in; the operator's command line still works. */
+export function assertPasswordLoginAllowed(ctx: Pick<Context, 'passwordLogin' | 'oidc'>): void {
+  if (!ctx.passwordLogin) {
+    throw new Forbidden(`Passwords are not used here: sign in with ${ctx.oidc?.name ?? 'single sign-on'}.`, 'password_login_disabled');
   }
 }
 
@@ -88,6 +96,7 @@ const failuresFromAddress = (email: string, ip: string) => `login-failures:${ema
 const failuresOfAccount = (email: string) => `login-failures:${email}`;
 
 export async function logIn(ctx: Context, input: { email: string; password: string }, caller: Caller): Promise<SignedIn> {
+  assertPasswordLoginAllowed(ctx);
   await spendForAddress(ctx, 'login', caller.ip);
   const email = normalizeEmail(input.email);
   await assertUnderLimit(ctx, failuresFromAddress(email, caller.ip), FAILED_LOGINS_FROM_ADDRESS, caller.ip);
@@ -219,7 +228,8 @@ export async function confirmPasswordReset(ctx: Context, token: string, password
   authEvent(ctx, 'password_reset.completed', { userId: claimed.id, outcome: 'ok', ip: caller.ip });
 }
 
-async function endEverything(tx: Db, userId: string): Promise<void> {
+/** A proof of the mailbox without the password: every session, token and pending link of the account ends. */
+export async function endEverything(tx: Db, userId: string): Promise<void> {
   await endSessionsOf(tx, userId);
   await deleteAccessTokensOf(tx, userId);
   await tx.deleteFrom('password_resets').where('user_id', '=', userId).where('used_at', 'is', null).execute();

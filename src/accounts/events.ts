@@ -13,7 +13,12 @@ export type AuthEvent =
   | 'session.ended'
   | 'token.created'
   | 'token.deleted'
-  | 'rate_limited';
+  | 'rate_limited'
+  | 'sso.login'
+  | 'sso.linked'
+  | 'sso.signup'
+  | 'sso.refused'
+  | 'sso.unlinked';
 
 /**
  * One log line per authentication event, for a security log: who, what, the outcome and the

@@ -28,3 +28,32 @@ export async function findUserByEmail(db: Db, email: string): Promise<(User & { 
 export async function markEmailVerified(db: Db, userId: string): Promise<void> {
   await db.updateTable('users').set({ email_verified: 1 }).where('id', '=', userId).execute();
 }
+
+/** The account linked to this identity at an OpenID Connect provider. */
+export async function findUserByIdentity(db: Db, issuer: string, subject: string): Promise<User | null> {
+  const row = await db
+    .selectFrom('users')
+    .select(USER_COLUMNS)
+    .where('oidc_issuer', '=', issuer)
+    .where('oidc_subject', '=', subject)
+    .executeTakeFirst();
+  return row ? userOf(row) : null;
+}
+
+/** An account without a password hash signs in only through its provider (or a reset link). */
+export const NO_PASSWORD = '';
+
+export interface ProviderLink {
+  issuer: string | null;
+  subject: string | null;
+  hasPassword: boolean;
+}
+
+export async function providerLinkOf(db: Db, userId: string): Promise<ProviderLink | null> {
+  const row = await db
+    .selectFrom('users')
+    .select(['oidc_issuer', 'oidc_subject', 'password_hash'])
+    .where('id', '=', userId)
+    .executeTakeFirst();
+  return row ? { issuer: row.oidc_issuer, subject: row.oidc_subject, hasPassword: row.password_hash !== NO_PASSWORD } : null;
+}

@@ -29,6 +29,7 @@ import { processingRoutes } from './routes/processing.js';
 import { projectRoutes } from './routes/projects.js';
 import { scimRoutes } from './routes/scim.js';
 import { sharingRoutes } from './routes/sharing.js';
+import { singleSignOnRoutes } from './routes/single-sign-on.js';
 import { teamRoutes } from './routes/teams.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { installValidation } from './validation.js';
@@ -185,6 +186,7 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
     async (api) => {
       const t = typed(api);
       accountRoutes(t, ctx);
+      singleSignOnRoutes(t, ctx);
       orgRoutes(t, ctx);
       teamRoutes(t, ctx);
       datasetRoutes(t, ctx);

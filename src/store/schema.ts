@@ -10,6 +10,9 @@ export interface UsersTable {
   created_at: number;
   /** 1 once the owner proved the mailbox (verification link, reset, invitation). */
   email_verified: Generated<number>;
+  /** The OpenID Connect identity the account is linked to (migration 011); both set or both null. */
+  oidc_issuer: string | null;
+  oidc_subject: string | null;
 }
 
 export interface SessionsTable {
@@ -310,6 +313,16 @@ export interface ScimUsersTable {
   created_at: number;
 }
 
+/** A sign-in with the OpenID Connect provider under way (migration 011). */
+export interface OidcSignInsTable {
+  /** Hash of the secret in the browser's cookie; the PKCE verifier and nonce derive from that secret. */
+  binding_hash: string;
+  state: string;
+  return_to: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -339,4 +352,5 @@ export interface Database {
   scim_tokens: ScimTokensTable;
   scim_users: ScimUsersTable;
   webhooks: WebhooksTable;
+  oidc_sign_ins: OidcSignInsTable;
 }

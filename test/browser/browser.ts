@@ -6,6 +6,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { afterAll, beforeAll, expect } from 'vitest';
 import { startTessera } from '../../src/app.js';
 import type { Clock } from '../../src/clock.js';
+import type { OidcConfig } from '../../src/config.js';
 import { type Actor, logIn, PASSWORD, signUp } from '../helpers/client.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { freePort, ROOT } from '../helpers/process.js';
@@ -38,10 +39,10 @@ class RunningClock implements Clock {
 export type WebServer = Awaited<ReturnType<typeof startWebServer>>;
 
 /** The real server on a real port, serving the built web app, with PUBLIC_URL its own address. */
-export async function startWebServer() {
+export async function startWebServer(options: { port?: number; oidc?: OidcConfig } = {}) {
   const webRoot = path.join(ROOT, 'dist', 'web');
   if (!fs.existsSync(path.join(webRoot, 'index.html'))) throw new Error('The web app is not built: run npm run build:web');
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const database: TestDatabase = await createTestDatabase('sqlite');
   const clock = new RunningClock();
   const mailer = new MemoryMailer();
@@ -62,6 +63,7 @@ export async function startWebServer() {
       ipLimits: false,
       // Webhook receivers in browser tests listen on 127.0.0.1.
       webhookAllowPrivate: true,
+      oidc: options.oidc ?? null,
     },
     pino({ level: 'warn' }, new Writable({ write: (_c, _e, done) => done() })),
     { clock, mailer, webRoot },

@@ -50,6 +50,10 @@ export interface TestServerOptions {
   webhookAllowPrivate?: boolean;
   /** Webhook delivery timing and the host-name resolver; by default a stub that resolves nothing (never real DNS). */
   webhooks?: Overrides['webhooks'];
+  /** An OpenID Connect provider to sign in with (OIDC_*). */
+  oidc?: Config['oidc'];
+  /** Waits between discovery attempts while the provider does not answer. */
+  oidcRetryMs?: number[];
 }
 
 /** Tests never ask real DNS: every name is unknown unless a test injects its own resolver. */
@@ -90,12 +94,14 @@ export async function startTestServer(options: TestServerOptions) {
     ipLimits: options.ipLimits ?? false,
     metricsToken: options.metricsToken,
     webhookAllowPrivate: options.webhookAllowPrivate ?? false,
+    oidc: options.oidc ?? null,
   };
   const mailer = options.smtp || options.smtpUrl || options.outbox ? undefined : (options.mailer ?? new MemoryMailer());
   const overrides: Overrides = {
     ...(options.processInlineLimit === undefined ? {} : { processInlineLimit: options.processInlineLimit }),
     processInlineWaitMs: options.processInlineWaitMs ?? 60_000,
     clock,
+    ...(options.oidcRetryMs === undefined ? {} : { oidcRetryMs: options.oidcRetryMs }),
     ...(mailer ? { mailer } : {}),
     delivery: { retry: { delaysMs: options.retryDelaysMs ?? [20, 40, 80] } },
     webhooks: { resolve: noDns, ...options.webhooks },

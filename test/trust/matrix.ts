@@ -61,6 +61,12 @@ export const MATRIX: Record<string, string> = {
   'POST /api/v1/auth/verify-email':                      '401  403  204  204  204  204  204  204  204  204  204  204  204  204  204  204  403  403',
   'POST /api/v1/auth/verify-email/resend':               '401  202  202  202  202  202  202  202  202  202  202  202  202  202  202  202  403  202',
   'DELETE /api/v1/me/tokens/{id}':                       '401  204  204  204  204  204  204  204  204  204  204  204  204  204  204  204  403  204',
+  // Single sign-on; the matrix server has no provider (OIDC_* unset), and no caller's account is linked.
+  'GET /api/v1/auth/providers':                          '200  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200',
+  'GET /api/v1/auth/oidc/start':                         '404  404  404  404  404  404  404  404  404  404  404  404  404  404  404  404  404  404',
+  'GET /api/v1/auth/oidc/callback':                      '404  404  404  404  404  404  404  404  404  404  404  404  404  404  404  404  404  404',
+  'GET /api/v1/me/sso':                                  '401  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200',
+  'DELETE /api/v1/me/sso':                               '401  403  409  409  409  409  409  409  409  409  409  409  409  409  409  409  403  403',
 
   'POST /api/v1/orgs':                                   '401  201  201  201  201  201  201  201  201  201  201  201  201  201  201  201  403  201',
   'GET /api/v1/orgs/{orgId}':                            '401  200  404  404  404  200  200  200  200  200  200  200  200  200  404  200  200  200',

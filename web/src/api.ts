@@ -377,6 +377,32 @@ export const webhookApi = {
 };
 
 // ── End of webhooks ─────────────────────────────────────────────────────────────────────
+// ── Single sign-on (API 1.1) ────────────────────────────────────────────────────────────
+
+/** How one signs in here: GET /auth/providers. */
+export interface SignInProviders {
+  oidc: { name: string } | null;
+  passwordLogin: boolean;
+}
+/** Whether my account is linked to the provider: GET /me/sso. */
+export interface SsoLink {
+  linked: boolean;
+  provider: { name: string } | null;
+  hasPassword: boolean;
+}
+
+export const ssoApi = {
+  providers: () => request<SignInProviders>('GET', '/auth/providers'),
+  link: () => request<SsoLink>('GET', '/me/sso'),
+  unlink: () => request<void>('DELETE', '/me/sso'),
+};
+
+/** The browser leaves for the provider and comes back to `returnTo`, a path of this site. */
+export function signInWithProvider(returnTo: string): void {
+  window.location.assign(`/api/v1/auth/oidc/start?returnTo=${encodeURIComponent(returnTo)}`);
+}
+
+// ── End of single sign-on ───────────────────────────────────────────────────────────────
 
 export const LEVELS: Level[] = ['read', 'annotate', 'write', 'admin'];
 export const LEVEL_HELP: Record<Level, string> = {

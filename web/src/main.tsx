@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { ResendVerification } from './components/Identity';
+import { restorePendingInvite, SsoErrorPage } from './components/SingleSignOn';
 import { Link, Spinner } from './components/ui';
 import { AcceptInvite } from './pages/AcceptInvite';
 import { Account } from './pages/Account';
@@ -80,6 +81,7 @@ function Routes() {
   if (path === '/reset') return <ResetPassword token={tokenFromHash(hash)} />;
   if (path === '/verify') return <VerifyEmail token={tokenFromHash(hash)} />;
   if (path === '/l') return <ShareLink token={tokenFromHash(hash)} />;
+  if (path === '/sso-error') return <SsoErrorPage code={new URLSearchParams(window.location.search).get('code')} />;
   if (loading) return <Spinner />;
   if (!user) return <AuthPage />;
   const dataset = /^\/datasets\/([^/]+)$/.exec(path);
@@ -91,6 +93,8 @@ function Routes() {
   if (project) return <ProjectPage id={project[1]!} />;
   return <Inventory />;
 }
+
+restorePendingInvite();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

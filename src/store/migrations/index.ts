@@ -8,6 +8,7 @@ import * as outbox from './007-outbox.js';
 import * as blobHolds from './008-blob-holds.js';
 import * as shareLinks from './009-share-links.js';
 import * as webhooks from './010-webhooks.js';
+import * as oidc from './011-oidc.js';
 import * as scim from './012-scim.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '008-blob-holds': blobHolds,
   '009-share-links': shareLinks,
   '010-webhooks': webhooks,
+  '011-oidc': oidc,
   '012-scim': scim,
 };
 

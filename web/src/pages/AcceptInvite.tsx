@@ -1,5 +1,6 @@
 import { type ReactNode, useEffect, useState } from 'react';
 import { ApiError, api, type InvitationLookup, LEVEL_HELP } from '../api';
+import { keepInviteForSignIn } from '../components/SingleSignOn';
 import { ErrorNote, Spinner, useTitle } from '../components/ui';
 import { levelLabel } from '../levels';
 import { navigate } from '../router';
@@ -214,6 +215,8 @@ export function AcceptInvite({ token }: { token: string | null }) {
               : 'Create an account with the invited address, or log in if you have one. You go straight to it afterwards.'
           }
           onDone={() => void accept()}
+          returnTo="/invite"
+          beforeSignIn={() => keepInviteForSignIn(token)}
         />
       )}
     </main>

@@ -3,6 +3,7 @@ import { ApiError, accountApi } from '../api';
 import { AccessTokens } from '../components/AccessTokens';
 import { passwordProblem } from '../components/Identity';
 import { Sessions } from '../components/Sessions';
+import { SsoLinkCard, useSsoLink } from '../components/SingleSignOn';
 import { ErrorNote, Field, useTitle } from '../components/ui';
 import { useSession } from '../session';
 
@@ -11,6 +12,7 @@ export function Account() {
   const { user } = useSession();
   useTitle('My account');
   const [sessionsVersion, setSessionsVersion] = useState(0);
+  const [link, setLink] = useSsoLink();
   if (!user) return null;
   return (
     <main className="page account">
@@ -40,7 +42,18 @@ export function Account() {
           </dd>
         </dl>
       </section>
-      <ChangePassword onChanged={() => setSessionsVersion((v) => v + 1)} />
+      <SsoLinkCard link={link} onChange={setLink} />
+      {link?.hasPassword === false ? (
+        <section className="card" aria-labelledby="password-title">
+          <h2 id="password-title">Password</h2>
+          <p className="muted">
+            Your account has no password: you sign in with {link.provider?.name ?? 'your identity provider'}. To set one, use “Forgot your
+            password?” on the login page.
+          </p>
+        </section>
+      ) : (
+        <ChangePassword onChanged={() => setSessionsVersion((v) => v + 1)} />
+      )}
       <Sessions key={sessionsVersion} />
       <AccessTokens verified={user.emailVerified} />
     </main>

@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { ApiError, api } from '../api';
 import { passwordProblem } from '../components/Identity';
+import { SsoButton, useSignInProviders } from '../components/SingleSignOn';
 import { ErrorNote, Field, useTitle } from '../components/ui';
 import { useSession } from '../session';
 
@@ -14,6 +15,8 @@ export function AuthForm({
   intro,
   canSignUp = true,
   onDone,
+  returnTo,
+  beforeSignIn,
 }: {
   initialMode?: Mode;
   email?: string;
@@ -22,8 +25,13 @@ export function AuthForm({
   /** False where only an existing account will do (confirming an address). */
   canSignUp?: boolean;
   onDone?(): void;
+  /** Where single sign-on comes back to; this page unless said. */
+  returnTo?: string;
+  /** Runs before the browser leaves for the identity provider. */
+  beforeSignIn?(): void;
 }) {
   const { refresh } = useSession();
+  const providers = useSignInProviders();
   const [mode, setMode] = useState<Mode>(initialMode);
   const [email, setEmail] = useState(fixedEmail ?? '');
   const [password, setPassword] = useState('');
@@ -68,10 +76,32 @@ export function AuthForm({
   // A refused new password is shown at its field, with the server's advice.
   const weak = mode === 'signup' ? passwordProblem(error, 'password') : null;
   const title = mode === 'login' ? 'Log in' : mode === 'signup' ? 'Create your account' : 'Reset your password';
+  const sso = (
+    <SsoButton
+      returnTo={returnTo ?? `${window.location.pathname}${window.location.search}`}
+      {...(beforeSignIn ? { beforeLeave: beforeSignIn } : {})}
+    />
+  );
+  // OIDC_ONLY: the identity provider is the only way in.
+  if (providers?.passwordLogin === false) {
+    return (
+      <section className="card auth" aria-label="Sign in">
+        <h2>Sign in</h2>
+        {intro ? <p className="muted">{intro}</p> : null}
+        {sso}
+      </section>
+    );
+  }
   return (
     <form className="card auth" onSubmit={submit} aria-label={title}>
       <h2>{title}</h2>
       {intro ? <p className="muted">{intro}</p> : null}
+      {mode !== 'forgot' && providers?.oidc ? (
+        <>
+          {sso}
+          <p className="muted or">or with your e-mail and a password:</p>
+        </>
+      ) : null}
       {notice ? (
         <p className="notice" role="status">
           {notice}
