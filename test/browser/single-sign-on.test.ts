@@ -57,6 +57,30 @@ describe('the web UI: signing in with the identity provider', () => {
     expect(errors).toEqual([]);
   });
 
+  it('redeems a share link through the provider and lands on the dataset', { timeout: 120_000 }, async () => {
+    const ada = await server.person('Ada Lovelace', 'ada.links@survey.test');
+    const org = (await ada.post('/api/v1/orgs', { name: 'Survey Links' })).body;
+    const dataset = (await ada.post(`/api/v1/orgs/${org.id}/datasets`, { name: 'Harbour scans', visibility: 'external' })).body;
+    const made = await ada.post(`/api/v1/datasets/${dataset.id}/links`, {
+      name: 'Partners',
+      level: 'read',
+      expiresAt: new Date(Date.now() + 3 * 24 * 3_600_000).toISOString(),
+    });
+    expect(made.status).toBe(201);
+
+    provider.loginAs({ sub: 'eve', email: 'eve@partner.test', email_verified: true, name: 'Eve Adams' });
+    const page = await newPage(await browser.newContext({ viewport: { width: 390, height: 844 } }), errors);
+    await page.goto(made.body.url);
+    await page.getByRole('button', { name: 'Sign in with Acme ID' }).click();
+    // Back on the link page, signed in with an address the provider vouches for, the secret restored.
+    await page.getByRole('button', { name: 'Get access' }).click();
+    expect(new URL(page.url()).pathname).toBe('/l');
+    await page.getByRole('button', { name: 'Open dataset' }).click();
+    await page.waitForURL(`${server.url}/datasets/${dataset.id}`);
+    await page.getByRole('heading', { name: 'Harbour scans' }).first().waitFor();
+    expect(errors).toEqual([]);
+  });
+
   it('explains a refusal for an address the provider has not verified', { timeout: 120_000 }, async () => {
     provider.loginAs({ sub: 'cy', email: 'cy@acme.test', email_verified: false, name: 'Cy Park' });
     const page = await newPage(await browser.newContext({ viewport: { width: 1280, height: 800 } }), errors);

@@ -1,7 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { ResendVerification } from './components/Identity';
-import { restorePendingInvite, SsoErrorPage } from './components/SingleSignOn';
+import { restorePendingLink, SsoErrorPage } from './components/SingleSignOn';
 import { Link, Spinner } from './components/ui';
 import { AcceptInvite } from './pages/AcceptInvite';
 import { Account } from './pages/Account';
@@ -94,7 +94,7 @@ function Routes() {
   return <Inventory />;
 }
 
-restorePendingInvite();
+restorePendingLink();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -18,20 +18,24 @@ export function useSignInProviders(): SignInProviders | null {
   return known;
 }
 
-// The invitation's secret lives in the URL fragment, which never reaches a server: it waits here
-// while the browser visits the provider, and goes back into the fragment on return.
-const PENDING_INVITE = 'tessera:pending-invite';
+// The secret of an invitation (/invite) or a share link (/l) lives in the URL fragment, which never
+// reaches a server: it waits here while the browser visits the provider, and goes back into the
+// fragment on return to the same page.
+const PENDING_LINK = 'tessera:pending-link';
+const PAGES_WITH_LINKS = new Set(['/invite', '/l']);
 
-export function keepInviteForSignIn(token: string): void {
-  window.sessionStorage.setItem(PENDING_INVITE, token);
+export function keepLinkForSignIn(page: '/invite' | '/l', token: string): void {
+  window.sessionStorage.setItem(PENDING_LINK, JSON.stringify({ page, token }));
 }
 
-/** On return to /invite from the provider, puts the kept invitation back into the fragment. */
-export function restorePendingInvite(): void {
-  const token = window.sessionStorage.getItem(PENDING_INVITE);
-  if (token === null || window.location.pathname !== '/invite') return;
-  window.sessionStorage.removeItem(PENDING_INVITE);
-  if (!window.location.hash) window.history.replaceState(null, '', `/invite#token=${encodeURIComponent(token)}`);
+/** On return from the provider to the page that was left, puts its kept secret back into the fragment. */
+export function restorePendingLink(): void {
+  const raw = window.sessionStorage.getItem(PENDING_LINK);
+  const path = window.location.pathname;
+  if (raw === null || !PAGES_WITH_LINKS.has(path)) return;
+  window.sessionStorage.removeItem(PENDING_LINK);
+  const kept = JSON.parse(raw) as { page: string; token: string };
+  if (kept.page === path && !window.location.hash) window.history.replaceState(null, '', `${path}#token=${encodeURIComponent(kept.token)}`);
 }
 
 /** "Sign in with <provider>", when there is one. */

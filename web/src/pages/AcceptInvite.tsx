@@ -1,6 +1,6 @@
 import { type ReactNode, useEffect, useState } from 'react';
 import { ApiError, api, type InvitationLookup, LEVEL_HELP } from '../api';
-import { keepInviteForSignIn } from '../components/SingleSignOn';
+import { keepLinkForSignIn } from '../components/SingleSignOn';
 import { ErrorNote, Spinner, useTitle } from '../components/ui';
 import { levelLabel } from '../levels';
 import { navigate } from '../router';
@@ -216,7 +216,7 @@ export function AcceptInvite({ token }: { token: string | null }) {
           }
           onDone={() => void accept()}
           returnTo="/invite"
-          beforeSignIn={() => keepInviteForSignIn(token)}
+          beforeSignIn={() => keepLinkForSignIn('/invite', token)}
         />
       )}
     </main>

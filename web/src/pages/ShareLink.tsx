@@ -1,5 +1,6 @@
 import { type ReactNode, useCallback, useEffect, useState } from 'react';
 import { ApiError, LEVEL_HELP, linkApi, type ShareLinkLookup } from '../api';
+import { keepLinkForSignIn } from '../components/SingleSignOn';
 import { ErrorNote, formatDate, Spinner, timeLeft, useTitle } from '../components/ui';
 import { navigate } from '../router';
 import { useSession } from '../session';
@@ -186,6 +187,8 @@ export function ShareLink({ token }: { token: string | null }) {
           initialMode="signup"
           intro="Create an account, or log in if you have one. You get access right after."
           onDone={() => void redeem()}
+          returnTo="/l"
+          beforeSignIn={() => keepLinkForSignIn('/l', token)}
         />
       )}
     </main>
