@@ -97,9 +97,9 @@ function uploadedFiles(request: FastifyRequest, maxUploadBytes: number) {
       throw malformedBody();
     }
   }
-  // The parser's own limits carry FST_ codes; anything else it reports is an unreadable body.
-  const unreadable = (error: { code?: unknown } | null) =>
-    error !== null && (typeof error.code !== 'string' || !error.code.startsWith('FST_'));
+  // The parser reports an unreadable body without a code; its own limits carry FST_ codes, and a
+  // failure on our side of the pipe (ENOSPC from a full disk, say) carries the system's code.
+  const unreadable = (error: { code?: unknown } | null) => error !== null && typeof error.code !== 'string';
   return { files: files(), malformed: () => parts.some((file) => unreadable(file.errored as { code?: unknown } | null)) };
 }
 
