@@ -11,6 +11,7 @@ import {
   renewClaims,
   undeliveredCount,
 } from '../store/outbox.js';
+import { Wakeup } from './wakeup.js';
 
 const BATCH = 5;
 
@@ -45,8 +46,7 @@ export class OutboxWorker {
   private readonly inFlight = new Set<Promise<void>>();
   private running = false;
   private loop: Promise<void> | null = null;
-  private wakeUp: (() => void) | null = null;
-  private woken = false;
+  private readonly wakeup = new Wakeup();
   private unlisten: (() => Promise<void>) | null = null;
   private unregister: (() => void) | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
@@ -61,8 +61,7 @@ export class OutboxWorker {
   }
 
   wake(): void {
-    this.woken = true;
-    this.wakeUp?.();
+    this.wakeup.wake();
   }
 
   async start(): Promise<void> {
@@ -75,7 +74,7 @@ export class OutboxWorker {
 
   private async run(): Promise<void> {
     while (this.running) {
-      this.woken = false;
+      this.wakeup.reset();
       let claimed = 0;
       try {
         claimed = await this.deliverDue();
@@ -83,8 +82,8 @@ export class OutboxWorker {
         this.options.logger.error({ err: error }, this.options.readError);
       }
       if (!this.running) break;
-      if (claimed > 0 || this.woken) continue;
-      await this.sleep(await this.sleepMs());
+      if (claimed > 0 || this.wakeup.woken) continue;
+      await this.wakeup.sleep(await this.sleepMs());
     }
   }
 
@@ -92,22 +91,6 @@ export class OutboxWorker {
     const due = await nextDueAt(this.store.db, this.options.kind).catch(() => null);
     if (due === null) return this.options.pollMs;
     return Math.max(0, Math.min(this.options.pollMs, due - this.now()));
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      // Woken while working out how long to sleep: do not sleep at all.
-      if (this.woken) return resolve();
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeUp = () => {
-        this.wakeUp = null;
-        done();
-      };
-    });
   }
 
   /** Claims one batch of due rows and delivers them; resolves to how many it claimed. */
@@ -153,7 +136,7 @@ export class OutboxWorker {
    */
   async stop(graceMs: number): Promise<void> {
     this.running = false;
-    this.wakeUp?.();
+    this.wakeup.interrupt();
     this.unregister?.();
     await this.unlisten?.();
     let timer: NodeJS.Timeout | undefined;
