@@ -2,20 +2,9 @@ import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../clock.js';
 import { deliveryFailures } from '../metrics.js';
-import { newId } from '../secrets.js';
+import { OutboxWorker } from '../outbox/worker.js';
 import type { Db, Store } from '../store/database.js';
-import {
-  claimDueMessages,
-  lockInvitation,
-  markAttemptFailed,
-  markSent,
-  nextDueAt,
-  type OutboxRow,
-  recordInvitationDelivery,
-  releaseClaims,
-  renewClaims,
-  undeliveredCount,
-} from '../store/outbox.js';
+import { lockInvitation, markAttemptFailed, markSent, type OutboxRow, recordInvitationDelivery } from '../store/outbox.js';
 import type { Mailer, MailMessage } from './mailer.js';
 import { DEFAULT_RETRY_POLICY, nextAttemptAt, type RetryPolicy } from './retry.js';
 
@@ -36,8 +25,6 @@ export interface DeliveryOptions {
   onFailed?: (kind: string) => void;
 }
 
-const BATCH = 5;
-
 /** The reason of a failed send in words for people; the details (host, port, reply) stay in the log. */
 export function describeMailError(error: unknown): string {
   const e = error as { code?: string; responseCode?: number };
@@ -57,18 +44,11 @@ export function describeMailError(error: unknown): string {
  * dies mid-send leaves a row whose lease runs out, and the message goes again with the same Message-ID.
  */
 export class Delivery {
-  readonly instanceId = newId('inst');
+  readonly instanceId: string;
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly retry: RetryPolicy;
-  private readonly leaseMs: number;
-  private readonly pollMs: number;
-  private readonly inFlight = new Set<Promise<void>>();
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private wakeUp: (() => void) | null = null;
-  private woken = false;
-  private unlisten: (() => Promise<void>) | null = null;
+  private readonly worker: OutboxWorker;
 
   constructor(
     private readonly store: Store,
@@ -79,8 +59,18 @@ export class Delivery {
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
-    this.leaseMs = options.leaseMs ?? 15_000;
-    this.pollMs = options.pollMs ?? (store.dialect === 'postgres' ? 15_000 : 5_000);
+    this.worker = new OutboxWorker(store, {
+      kind: 'mail',
+      channel: OUTBOX_CHANNEL,
+      clock: this.clock,
+      logger,
+      leaseMs: options.leaseMs ?? 15_000,
+      pollMs: options.pollMs ?? (store.dialect === 'postgres' ? 15_000 : 5_000),
+      deliver: (row) => this.deliver(row),
+      readError: 'the mail outbox could not be read',
+      releaseError: 'could not release claimed mail',
+    });
+    this.instanceId = this.worker.instanceId;
   }
 
   now(): number {
@@ -95,84 +85,16 @@ export class Delivery {
   }
 
   wake(): void {
-    this.woken = true;
-    this.wakeUp?.();
+    this.worker.wake();
   }
 
-  async start(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    if (this.store.listen) this.unlisten = await this.store.listen(OUTBOX_CHANNEL, () => this.wake());
-    this.loop = this.run();
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      this.woken = false;
-      let claimed = 0;
-      try {
-        claimed = await this.deliverDue();
-      } catch (error) {
-        this.logger.error({ err: error }, 'the mail outbox could not be read');
-      }
-      if (!this.running) break;
-      if (claimed > 0 || this.woken) continue;
-      await this.sleep(await this.sleepMs());
-    }
-  }
-
-  private async sleepMs(): Promise<number> {
-    const due = await nextDueAt(this.store.db, 'mail').catch(() => null);
-    if (due === null) return this.pollMs;
-    return Math.max(0, Math.min(this.pollMs, due - this.now()));
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      // Woken while working out how long to sleep: do not sleep at all.
-      if (this.woken) return resolve();
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeUp = () => {
-        this.wakeUp = null;
-        done();
-      };
-    });
+  start(): Promise<void> {
+    return this.worker.start();
   }
 
   /** Claims one batch of due messages and delivers them; resolves to how many it claimed. */
-  async deliverDue(): Promise<number> {
-    const now = this.now();
-    const rows = await claimDueMessages(this.store, {
-      kind: 'mail',
-      claimer: this.instanceId,
-      now,
-      leaseUntil: now + this.leaseMs,
-      limit: BATCH,
-    });
-    await Promise.all(rows.map((row) => this.track(this.deliver(row))));
-    return rows.length;
-  }
-
-  private heartbeat: NodeJS.Timeout | null = null;
-
-  /** While sends are under way, their claims are renewed, so a slow mail server never loses them to another instance. */
-  private track(work: Promise<void>): Promise<void> {
-    const tracked = work.finally(() => {
-      this.inFlight.delete(tracked);
-      if (this.inFlight.size === 0 && this.heartbeat) {
-        clearInterval(this.heartbeat);
-        this.heartbeat = null;
-      }
-    });
-    this.inFlight.add(tracked);
-    this.heartbeat ??= setInterval(() => {
-      renewClaims(this.store.db, this.instanceId, this.now() + this.leaseMs).catch(() => undefined);
-    }, this.leaseMs / 3).unref();
-    return tracked;
+  deliverDue(): Promise<number> {
+    return this.worker.deliverDue();
   }
 
   private async deliver(row: OutboxRow): Promise<void> {
@@ -224,32 +146,15 @@ export class Delivery {
   }
 
   /** Resolves once no message is waiting or being sent (tests): every one is sent or failed for good. */
-  async drain(): Promise<void> {
-    while ((await undeliveredCount(this.store.db)) > 0) {
-      if ((await this.deliverDue()) === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+  drain(): Promise<void> {
+    return this.worker.drain();
   }
 
   /**
    * Stops claiming; sends under way get up to `graceMs` to finish. What is left stays queued and
    * is released, due at once, for whichever instance is alive (or this one after a restart).
    */
-  async stop(graceMs: number): Promise<void> {
-    this.running = false;
-    this.wakeUp?.();
-    await this.unlisten?.();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled([this.loop, ...this.inFlight]),
-      new Promise((resolve) => {
-        timer = setTimeout(resolve, graceMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (this.heartbeat) clearInterval(this.heartbeat);
-    this.heartbeat = null;
-    await releaseClaims(this.store.db, this.instanceId, this.now()).catch((error: unknown) =>
-      this.logger.error({ err: error }, 'could not release claimed mail'),
-    );
+  stop(graceMs: number): Promise<void> {
+    return this.worker.stop(graceMs);
   }
 }

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../clock.js';
 import type { Context } from '../context.js';
+import { Wakeup } from '../outbox/wakeup.js';
 import { newId } from '../secrets.js';
 import type { Store } from '../store/database.js';
 import { claimJob, nextJobDueAt, releaseJobs, renewJobLease } from '../store/jobs.js';
@@ -43,8 +44,7 @@ export class JobRunner {
   private ctx: Context | null = null;
   private active = false;
   private loop: Promise<void> | null = null;
-  private wakeUp: (() => void) | null = null;
-  private woken = false;
+  private readonly wakeup = new Wakeup();
   private unlisten: (() => Promise<void>) | null = null;
 
   constructor(
@@ -77,8 +77,7 @@ export class JobRunner {
   }
 
   wake(): void {
-    this.woken = true;
-    this.wakeUp?.();
+    this.wakeup.wake();
   }
 
   /** Claims the named job here and now, if nobody holds it; null when another instance does or this one is stopping. */
@@ -119,7 +118,7 @@ export class JobRunner {
 
   private async run(): Promise<void> {
     while (this.active) {
-      this.woken = false;
+      this.wakeup.reset();
       let started: StartedJob | null = null;
       try {
         started = await this.runDue();
@@ -131,19 +130,7 @@ export class JobRunner {
         continue;
       }
       if (!this.active) break;
-      const sleepMs = await this.sleepMs();
-      await new Promise<void>((resolve) => {
-        if (this.woken) return resolve();
-        const timer = setTimeout(done, sleepMs);
-        function done() {
-          clearTimeout(timer);
-          resolve();
-        }
-        this.wakeUp = () => {
-          this.wakeUp = null;
-          done();
-        };
-      });
+      await this.wakeup.sleep(await this.sleepMs());
     }
   }
 
@@ -171,7 +158,7 @@ export class JobRunner {
    */
   async stop(graceMs: number): Promise<void> {
     this.active = false;
-    this.wakeUp?.();
+    this.wakeup.interrupt();
     await this.unlisten?.();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([

@@ -5,17 +5,8 @@ import { queueMail } from '../mail/outbox.js';
 import { DEFAULT_RETRY_POLICY, nextAttemptAt, type RetryPolicy } from '../mail/retry.js';
 import { webhookDisabledMail } from '../mail/templates.js';
 import { deliveryFailures, webhookDeliveries } from '../metrics.js';
-import { newId } from '../secrets.js';
-import {
-  claimDueMessages,
-  markAttemptFailed,
-  markSent,
-  nextDueAt,
-  type OutboxRow,
-  releaseClaims,
-  renewClaims,
-  undeliveredCount,
-} from '../store/outbox.js';
+import { OutboxWorker } from '../outbox/worker.js';
+import { markAttemptFailed, markSent, type OutboxRow } from '../store/outbox.js';
 import {
   disableWebhook,
   failWaitingDeliveries,
@@ -43,8 +34,6 @@ export interface WebhookDeliveryOptions {
   disableAfterMs?: number;
 }
 
-const BATCH = 5;
-
 /** The secrets that sign a delivery now: the current one, and the previous one during its grace period. */
 export function signingSecrets(webhook: WebhookRow, now: number): string[] {
   const previous =
@@ -61,22 +50,13 @@ export function signingSecrets(webhook: WebhookRow, now: number): string[] {
  * organization's admins are told.
  */
 export class WebhookDelivery {
-  readonly instanceId = newId('inst');
+  readonly instanceId: string;
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly retry: RetryPolicy;
-  private readonly leaseMs: number;
-  private readonly pollMs: number;
   private readonly timeoutMs: number;
   private readonly disableAfterMs: number;
-  private readonly inFlight = new Set<Promise<void>>();
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private wakeUp: (() => void) | null = null;
-  private woken = false;
-  private unlisten: (() => Promise<void>) | null = null;
-  private unregister: (() => void) | null = null;
-  private heartbeat: NodeJS.Timeout | null = null;
+  private readonly worker: OutboxWorker;
 
   constructor(
     private readonly ctx: Context,
@@ -85,10 +65,21 @@ export class WebhookDelivery {
     this.clock = options.clock ?? ctx.clock;
     this.random = options.random ?? Math.random;
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
-    this.leaseMs = options.leaseMs ?? 15_000;
-    this.pollMs = options.pollMs ?? (ctx.store.dialect === 'postgres' ? 15_000 : 5_000);
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.disableAfterMs = options.disableAfterMs ?? DAY;
+    this.worker = new OutboxWorker(ctx.store, {
+      kind: 'webhook',
+      channel: WEBHOOK_CHANNEL,
+      clock: this.clock,
+      logger: ctx.logger,
+      leaseMs: options.leaseMs ?? 15_000,
+      pollMs: options.pollMs ?? (ctx.store.dialect === 'postgres' ? 15_000 : 5_000),
+      deliver: (row) => this.deliver(row),
+      registerLocal: registerLocalWorker,
+      readError: 'the webhook outbox could not be read',
+      releaseError: 'could not release claimed webhook deliveries',
+    });
+    this.instanceId = this.worker.instanceId;
   }
 
   now(): number {
@@ -96,81 +87,16 @@ export class WebhookDelivery {
   }
 
   wake(): void {
-    this.woken = true;
-    this.wakeUp?.();
+    this.worker.wake();
   }
 
-  async start(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    if (this.ctx.store.listen) this.unlisten = await this.ctx.store.listen(WEBHOOK_CHANNEL, () => this.wake());
-    else this.unregister = registerLocalWorker(this);
-    this.loop = this.run();
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      this.woken = false;
-      let claimed = 0;
-      try {
-        claimed = await this.deliverDue();
-      } catch (error) {
-        this.ctx.logger.error({ err: error }, 'the webhook outbox could not be read');
-      }
-      if (!this.running) break;
-      if (claimed > 0 || this.woken) continue;
-      await this.sleep(await this.sleepMs());
-    }
-  }
-
-  private async sleepMs(): Promise<number> {
-    const due = await nextDueAt(this.ctx.db, 'webhook').catch(() => null);
-    if (due === null) return this.pollMs;
-    return Math.max(0, Math.min(this.pollMs, due - this.now()));
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.woken) return resolve();
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeUp = () => {
-        this.wakeUp = null;
-        done();
-      };
-    });
+  start(): Promise<void> {
+    return this.worker.start();
   }
 
   /** Claims one batch of due deliveries and makes them; resolves to how many it claimed. */
-  async deliverDue(): Promise<number> {
-    const now = this.now();
-    const rows = await claimDueMessages(this.ctx.store, {
-      kind: 'webhook',
-      claimer: this.instanceId,
-      now,
-      leaseUntil: now + this.leaseMs,
-      limit: BATCH,
-    });
-    await Promise.all(rows.map((row) => this.track(this.deliver(row))));
-    return rows.length;
-  }
-
-  private track(work: Promise<void>): Promise<void> {
-    const tracked = work.finally(() => {
-      this.inFlight.delete(tracked);
-      if (this.inFlight.size === 0 && this.heartbeat) {
-        clearInterval(this.heartbeat);
-        this.heartbeat = null;
-      }
-    });
-    this.inFlight.add(tracked);
-    this.heartbeat ??= setInterval(() => {
-      renewClaims(this.ctx.db, this.instanceId, this.now() + this.leaseMs).catch(() => undefined);
-    }, this.leaseMs / 3).unref();
-    return tracked;
+  deliverDue(): Promise<number> {
+    return this.worker.deliverDue();
   }
 
   private async deliver(row: OutboxRow): Promise<void> {
@@ -248,29 +174,11 @@ export class WebhookDelivery {
   }
 
   /** Resolves once no delivery is waiting or under way (tests). */
-  async drain(): Promise<void> {
-    while ((await undeliveredCount(this.ctx.db, 'webhook')) > 0) {
-      if ((await this.deliverDue()) === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+  drain(): Promise<void> {
+    return this.worker.drain();
   }
 
-  async stop(graceMs: number): Promise<void> {
-    this.running = false;
-    this.wakeUp?.();
-    this.unregister?.();
-    await this.unlisten?.();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled([this.loop, ...this.inFlight]),
-      new Promise((resolve) => {
-        timer = setTimeout(resolve, graceMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (this.heartbeat) clearInterval(this.heartbeat);
-    this.heartbeat = null;
-    await releaseClaims(this.ctx.db, this.instanceId, this.now()).catch((error: unknown) =>
-      this.ctx.logger.error({ err: error }, 'could not release claimed webhook deliveries'),
-    );
+  stop(graceMs: number): Promise<void> {
+    return this.worker.stop(graceMs);
   }
 }

@@ -1,48 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Actor, logIn, signUp } from '../helpers/client.js';
-import { DATABASES, type DatabaseKind, POSTGRES_URL, type TestDatabase } from '../helpers/databases.js';
-import { type CommandRun, runTessera } from '../helpers/process.js';
+import { DATABASES } from '../helpers/databases.js';
+import { type CommandRun, type ProcessDatabase, processDatabase, runTessera } from '../helpers/process.js';
 import { PUBLIC_URL, startTestServer, type TestServer } from '../helpers/server.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const PASSWORD = 'a long and unusual passphrase 81';
-
-/** A database of its own that a separate process can reach by DATABASE_URL alone. */
-async function processDatabase(kind: DatabaseKind): Promise<{ env: Record<string, string>; database: TestDatabase }> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-cli-'));
-  if (kind === 'sqlite') {
-    const file = path.join(dataDir, 'tessera.db');
-    return {
-      env: { DATA_DIR: dataDir, DATABASE_URL: `sqlite:${file}` },
-      database: { config: { kind: 'sqlite', file }, drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }) },
-    };
-  }
-  const name = `tessera_cli_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: POSTGRES_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(POSTGRES_URL);
-  url.pathname = `/${name}`;
-  return {
-    env: { DATA_DIR: dataDir, DATABASE_URL: url.toString() },
-    database: {
-      config: { kind: 'postgres', url: url.toString() },
-      drop: async () => {
-        const c = new pg.Client({ connectionString: POSTGRES_URL });
-        await c.connect();
-        await c.query(`drop database if exists ${name} with (force)`);
-        await c.end();
-        fs.rmSync(dataDir, { recursive: true, force: true });
-      },
-    },
-  };
-}
 
 type Run = CommandRun;
 
@@ -57,10 +23,11 @@ const linkIn = (run: Run) => {
 
 describe.each(DATABASES)('the tessera command (%s)', (kind) => {
   let env: Record<string, string>;
-  let database: TestDatabase;
+  let database: ProcessDatabase;
   let server: TestServer;
   beforeAll(async () => {
-    ({ env, database } = await processDatabase(kind));
+    database = await processDatabase(kind, 'cli');
+    env = database.env;
     const migrated = await tessera(env, 'migrate');
     expect(migrated).toMatchObject({ code: 0, stdout: 'The database is up to date.\n', stderr: '' });
     // The server shares the database; its own migration finds nothing left to do.

@@ -1,51 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DATABASES, type DatabaseKind, POSTGRES_URL } from '../helpers/databases.js';
-import { freePort, type ServerProcess, spawnTessera, verifiedToken, waitForExit } from '../helpers/process.js';
+import { DATABASES } from '../helpers/databases.js';
+import { call, freePort, processDatabase, type ServerProcess, spawnTessera, verifiedToken, waitForExit } from '../helpers/process.js';
 import { SmtpSink } from '../helpers/smtp.js';
-
-async function call(base: string, method: string, url: string, token: string | null, body?: unknown) {
-  const res = await fetch(`${base}${url}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: (await res.json().catch(() => null)) as any };
-}
-
-/** A data folder and a database of their own: a SQLite file, or a PostgreSQL database. */
-async function environment(kind: DatabaseKind) {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-lost-'));
-  if (kind === 'sqlite') {
-    return {
-      env: { DATA_DIR: dataDir } as Record<string, string>,
-      databaseUrl: null,
-      cleanup: async () => fs.rmSync(dataDir, { recursive: true, force: true }),
-    };
-  }
-  const name = `tessera_lost_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: POSTGRES_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(POSTGRES_URL);
-  url.pathname = `/${name}`;
-  return {
-    env: { DATA_DIR: dataDir, DATABASE_URL: url.toString() } as Record<string, string>,
-    databaseUrl: url.toString(),
-    cleanup: async () => {
-      const c = new pg.Client({ connectionString: POSTGRES_URL });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** An org admin with a token, on a running instance. */
 async function orgAdmin(base: string, env: Record<string, string>): Promise<{ token: string; orgId: string }> {
@@ -76,7 +33,7 @@ describe.each(DATABASES)('nothing lost across crashes and restarts (%s)', (kind)
   });
 
   it('delivers mail queued before a kill -9, while the mail server was down, once both are back', { timeout: 120_000 }, async () => {
-    const { env, cleanup } = await environment(kind);
+    const { env, drop: cleanup } = await processDatabase(kind, 'lost');
     cleanups.push(cleanup);
     const smtpPort = await freePort();
     Object.assign(env, { SMTP_URL: `smtp://127.0.0.1:${smtpPort}` });
@@ -108,7 +65,7 @@ describe.each(DATABASES)('nothing lost across crashes and restarts (%s)', (kind)
   });
 
   it('loses nothing when SIGTERM arrives in the middle of slow SMTP conversations', { timeout: 120_000 }, async () => {
-    const { env, cleanup } = await environment(kind);
+    const { env, drop: cleanup } = await processDatabase(kind, 'lost');
     cleanups.push(cleanup);
     const sink = await SmtpSink.start();
     cleanups.push(() => sink.close());
@@ -154,7 +111,7 @@ describe('two instances on one PostgreSQL', () => {
   });
 
   it('finish a job whose instance was killed mid-way on the other instance, committed once', { timeout: 150_000 }, async () => {
-    const { env, databaseUrl, cleanup } = await environment('postgres');
+    const { env, databaseUrl, drop: cleanup } = await processDatabase('postgres', 'lost');
     cleanups.push(cleanup);
     const a = await spawnTessera(env);
     const b = await spawnTessera(env);
@@ -173,7 +130,7 @@ describe('two instances on one PostgreSQL', () => {
     });
     expect(uploaded.status).toBe(201);
     // Many copies of one file: enough to run in the background for a while.
-    const db = new pg.Client({ connectionString: databaseUrl! });
+    const db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
     cleanups.push(() => db.end());
     await db.query(

@@ -1,65 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DATABASES, type DatabaseKind, POSTGRES_URL } from '../helpers/databases.js';
-import { freePort, type ServerProcess, spawnTessera, waitForExit } from '../helpers/process.js';
+import { DATABASES } from '../helpers/databases.js';
+import { call, freePort, outboxLink, processDatabase, type ServerProcess, spawnTessera, waitForExit } from '../helpers/process.js';
 import { documentedVerifier, WebhookReceiver } from '../helpers/webhook-receiver.js';
-
-async function call(base: string, method: string, url: string, token: string | null, body?: unknown) {
-  const res = await fetch(`${base}${url}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: (await res.json().catch(() => null)) as any };
-}
-
-/** The secret of a link in the dev outbox of a server process, waiting for the mail at most 5 s. */
-async function outboxLink(dataDir: string, kind: string): Promise<string> {
-  const dir = path.join(dataDir, 'outbox');
-  for (let tries = 0; tries < 50; tries++) {
-    for (const file of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
-      const text = fs
-        .readFileSync(path.join(dir, file), 'utf8')
-        .replace(/=\r?\n/g, '')
-        .replace(/=3D/g, '=');
-      const match = new RegExp(`/${kind}#token=([A-Za-z0-9_-]+)`).exec(text);
-      if (match) return match[1]!;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`no ${kind} link in the outbox`);
-}
-
-/** A data folder and a database of their own: a SQLite file, or a PostgreSQL database. */
-async function environment(kind: DatabaseKind) {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-hooks-'));
-  if (kind === 'sqlite')
-    return {
-      env: { DATA_DIR: dataDir } as Record<string, string>,
-      cleanup: async () => fs.rmSync(dataDir, { recursive: true, force: true }),
-    };
-  const name = `tessera_hooks_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: POSTGRES_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(POSTGRES_URL);
-  url.pathname = `/${name}`;
-  return {
-    env: { DATA_DIR: dataDir, DATABASE_URL: url.toString() } as Record<string, string>,
-    cleanup: async () => {
-      const c = new pg.Client({ connectionString: POSTGRES_URL });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
 
 describe.each(DATABASES)('a webhook delivery survives a kill -9 (%s)', (kind) => {
   const cleanups: (() => Promise<void>)[] = [];
@@ -68,7 +11,7 @@ describe.each(DATABASES)('a webhook delivery survives a kill -9 (%s)', (kind) =>
   });
 
   it('delivers an event committed before the process was killed, once it is back', { timeout: 120_000 }, async () => {
-    const { env, cleanup } = await environment(kind);
+    const { env, drop: cleanup } = await processDatabase(kind, 'hooks');
     cleanups.push(cleanup);
     Object.assign(env, { WEBHOOK_ALLOW_PRIVATE: 'true' });
     let server: ServerProcess = await spawnTessera(env);

@@ -1,6 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
+import { type DatabaseKind, POSTGRES_URL, type TestDatabase } from './databases.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -102,4 +107,79 @@ export async function verifiedToken(base: string, env: Record<string, string>, n
   });
   if (res.status !== 201) throw new Error(`token: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { token: string }).token;
+}
+
+/** A data folder and a database of its own that a separate process reaches by its environment alone. */
+export interface ProcessDatabase extends TestDatabase {
+  /** DATA_DIR and DATABASE_URL, for the process. */
+  env: Record<string, string>;
+  dataDir: string;
+  databaseUrl: string;
+}
+
+/**
+ * A data folder in the temporary folder, and a database in it (SQLite) or a PostgreSQL database
+ * of its own, created here and dropped by `drop`. `label` names both, to tell runs apart.
+ */
+export async function processDatabase(kind: DatabaseKind, label: string): Promise<ProcessDatabase> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `tessera-${label}-`));
+  if (kind === 'sqlite') {
+    const file = path.join(dataDir, 'tessera.db');
+    const databaseUrl = `sqlite:${file}`;
+    return {
+      env: { DATA_DIR: dataDir, DATABASE_URL: databaseUrl },
+      dataDir,
+      databaseUrl,
+      config: { kind: 'sqlite', file },
+      drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }),
+    };
+  }
+  const name = `tessera_${label}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  const databaseUrl = url.toString();
+  return {
+    env: { DATA_DIR: dataDir, DATABASE_URL: databaseUrl },
+    dataDir,
+    databaseUrl,
+    config: { kind: 'postgres', url: databaseUrl },
+    drop: async () => {
+      const c = new pg.Client({ connectionString: POSTGRES_URL });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The secret of a link in the dev outbox of a server process, waiting for the mail at most 5 s. */
+export async function outboxLink(dataDir: string, kind: string): Promise<string> {
+  const dir = path.join(dataDir, 'outbox');
+  for (let tries = 0; tries < 50; tries++) {
+    for (const file of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+      const text = fs
+        .readFileSync(path.join(dir, file), 'utf8')
+        .replace(/=\r?\n/g, '')
+        .replace(/=3D/g, '=');
+      const match = new RegExp(`/${kind}#token=([A-Za-z0-9_-]+)`).exec(text);
+      if (match) return match[1]!;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no ${kind} link in the outbox`);
+}
+
+/** One JSON call to a server process, with a bearer token or none; the body is null when the answer is not JSON. */
+export async function call(base: string, method: string, url: string, token: string | null, body?: unknown) {
+  const res = await fetch(`${base}${url}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, body: (await res.json().catch(() => null)) as any };
 }
