@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -82,8 +83,9 @@ export class FilesystemBlobStore implements BlobStore {
     await fsp.mkdir(tmpDir, { recursive: true });
     const tmp = path.join(tmpDir, randomBytes(12).toString('hex'));
     const meter = blobMeter(maxBytes);
+    const sink = fs.createWriteStream(tmp, { flags: 'wx' });
     try {
-      await pipeline(source, meter.stream, fs.createWriteStream(tmp, { flags: 'wx' }));
+      await pipeline(source, meter.stream, sink);
       if (wasTruncated(source)) throw new TooLarge(maxBytes);
       const stored = meter.result();
       const { sha256 } = stored;
@@ -95,6 +97,9 @@ export class FilesystemBlobStore implements BlobStore {
       });
       return stored;
     } catch (error) {
+      // A body cut off early can fail the pipe before the file is even open; the stream still
+      // opens (creating it) and closes after that, so wait for the close, then remove the file.
+      if (!sink.closed) await once(sink.destroy(), 'close').catch(() => undefined);
       await fsp.rm(tmp, { force: true });
       throw error;
     }
