@@ -8,19 +8,23 @@ import type { TypedApp } from '../server.js';
 const tags = ['datasets'];
 const Description = Text({ maxLength: 10_000 });
 
-const InventoryItem = Type.Intersect([
-  DatasetSchema,
-  Type.Object({
-    orgName: Type.String(),
-    teams: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), level: LevelSchema })),
-  }),
-]);
+const InventoryItem = Type.Intersect(
+  [
+    DatasetSchema,
+    Type.Object({
+      orgName: Type.String(),
+      teams: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), level: LevelSchema })),
+    }),
+  ],
+  { title: 'InventoryEntry' },
+);
 
 export function datasetRoutes(app: TypedApp, ctx: Context): void {
   app.post(
     '/orgs/:orgId/datasets',
     {
       schema: {
+        operationId: 'createDataset',
         tags,
         summary: 'Create a dataset; the creator gets a direct admin grant',
         params: Type.Object({ orgId: Id }),
@@ -38,6 +42,7 @@ export function datasetRoutes(app: TypedApp, ctx: Context): void {
     '/datasets',
     {
       schema: {
+        operationId: 'listDatasets',
         tags,
         summary: 'The inventory: datasets where my level is at least minLevel, by name',
         querystring: Type.Object({
@@ -67,6 +72,7 @@ export function datasetRoutes(app: TypedApp, ctx: Context): void {
     '/datasets/:id',
     {
       schema: {
+        operationId: 'getDataset',
         tags,
         summary: 'A dataset I can read',
         params: Type.Object({ id: Id }),
@@ -83,6 +89,7 @@ export function datasetRoutes(app: TypedApp, ctx: Context): void {
     '/datasets/:id',
     {
       schema: {
+        operationId: 'updateDataset',
         tags,
         summary: 'Rename or describe (write), or change the Shared With tier (org admins)',
         params: Type.Object({ id: Id }),
@@ -103,6 +110,7 @@ export function datasetRoutes(app: TypedApp, ctx: Context): void {
     '/datasets/:id',
     {
       schema: {
+        operationId: 'deleteDataset',
         tags,
         summary: 'Delete a dataset with its grants and invitations',
         params: Type.Object({ id: Id }),

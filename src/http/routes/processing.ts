@@ -10,16 +10,19 @@ import { DatasetSchema, datasetJson, errors, Id } from '../schemas.js';
 import type { TypedApp } from '../server.js';
 
 const tags = ['processing'];
-const JobSchema = Type.Object({
-  id: Type.String(),
-  status: Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('succeeded'), Type.Literal('failed')]),
-  done: Type.Integer(),
-  total: Type.Integer(),
-  datasetId: Type.Optional(Type.String()),
-  sourceDatasetId: Type.String(),
-  error: Type.Optional(Type.String()),
-  createdAt: Type.String(),
-});
+const JobSchema = Type.Object(
+  {
+    id: Type.String(),
+    status: Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('succeeded'), Type.Literal('failed')]),
+    done: Type.Integer(),
+    total: Type.Integer(),
+    datasetId: Type.Optional(Type.String()),
+    sourceDatasetId: Type.String(),
+    error: Type.Optional(Type.String()),
+    createdAt: Type.String(),
+  },
+  { title: 'Job' },
+);
 
 function jobJson(job: JobsTable) {
   return {
@@ -39,6 +42,7 @@ export function processingRoutes(app: TypedApp, ctx: Context): void {
     '/datasets/:id/process',
     {
       schema: {
+        operationId: 'processDataset',
         tags,
         summary: 'Run a pipeline into a new dataset (write + processDatasets); 202 with a job when it runs in the background',
         params: Type.Object({ id: Id }),
@@ -57,6 +61,7 @@ export function processingRoutes(app: TypedApp, ctx: Context): void {
     '/jobs/:id',
     {
       schema: {
+        operationId: 'getJob',
         tags,
         summary: "A processing job's progress (whoever started it, org admins)",
         params: Type.Object({ id: Id }),
@@ -70,6 +75,7 @@ export function processingRoutes(app: TypedApp, ctx: Context): void {
     '/jobs/:id/cancel',
     {
       schema: {
+        operationId: 'cancelJob',
         tags,
         summary: 'Stop a queued or running job: it ends failed with the error "cancelled", creating nothing (whoever may see it)',
         params: Type.Object({ id: Id }),
@@ -83,6 +89,7 @@ export function processingRoutes(app: TypedApp, ctx: Context): void {
     '/datasets/:id/lineage',
     {
       schema: {
+        operationId: 'getLineage',
         tags,
         summary: 'The dataset this one was made from and those made from it, as far as I can read them',
         params: Type.Object({ id: Id }),
