@@ -23,9 +23,9 @@ function asJsonSchema(node: unknown): unknown {
   return nullable === true ? { anyOf: [converted, { type: 'null' }] } : converted;
 }
 
-const escape = (segment: string) => segment.replace(/~/g, '~0').replace(/\//g, '~1');
+const pointerSegment = (segment: string) => segment.replace(/~/g, '~0').replace(/\//g, '~1');
 
-class Contract {
+export class Contract {
   private readonly ajv = addFormats.default(new Ajv.default({ strict: false, allErrors: true }));
   private readonly routes: { method: string; pattern: RegExp; params: number; operation: Operation }[] = [];
   private readonly validators = new Map<string, ValidateFunction>();
@@ -64,7 +64,7 @@ class Contract {
     if (!json) return null;
     const type = String(res.headers['content-type'] ?? '');
     if (!type.startsWith('application/json')) return `${where} as ${type || 'no content type'}, where the document declares JSON`;
-    const pointer = `openapi.json#/paths/${escape(route.operation.path)}/${method.toLowerCase()}/responses/${status}/content/application~1json/schema`;
+    const pointer = `openapi.json#/paths/${pointerSegment(route.operation.path)}/${method.toLowerCase()}/responses/${status}/content/application~1json/schema`;
     let validate = this.validators.get(pointer);
     if (!validate) {
       validate = this.ajv.compile({ $ref: pointer });
