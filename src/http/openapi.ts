@@ -10,7 +10,9 @@ import { ErrorSchema, mediaOf, NoContent, Redirect } from './schemas.js';
  * - 401: any API request (a bearer token that is not valid is refused even on a public route);
  * - 403, 413, 415: any change (the CSRF rule for cookie callers, the scope of a read token;
  *   the body limit; a body that is not JSON);
- * - 404, 414: any route with path parameters (no such thing; an over-long id).
+ * - 404, 414: any route with path parameters (no such thing; an over-long id);
+ * - 500, 503: any request (a fault of ours; the database out of reach for a moment);
+ * - 507: an upload, when the disk is full.
  *
  * Schemas with a `title` become `components.schemas` entries, referred to by `$ref`.
  */
@@ -37,9 +39,11 @@ export function documentRoute({ schema, url, route }: { schema: FastifySchema; u
   const own = (schema ?? {}) as RouteSchema;
   if (!url.startsWith('/api/v1/')) return { schema, url };
   const changes = methodsOf(route).some((m) => CHANGES.has(m));
-  const statuses = [400, 401];
+  const uploads = route.config?.acceptsUpload === true;
+  const statuses = [400, 401, 500, 503];
   if (changes) statuses.push(403, 413, 415);
   if (own.params) statuses.push(404, 414);
+  if (uploads) statuses.push(507);
 
   const response: Record<string, unknown> = {};
   for (const [status, body] of Object.entries(own.response ?? {})) {
@@ -56,7 +60,6 @@ export function documentRoute({ schema, url, route }: { schema: FastifySchema; u
   }
   for (const status of statuses) response[status] ??= ErrorSchema;
 
-  const uploads = route.config?.acceptsUpload === true;
   const { produces: _produces, ...rest } = own;
   const documented = {
     ...rest,
@@ -77,16 +80,13 @@ function nameSchemas(document: Json): Record<string, Json> {
     const object = Object.fromEntries(entries) as Json;
     const title = object.title;
     if (typeof title !== 'string') return object;
-    const { nullable, description, ...canonical } = object;
+    const { description, ...canonical } = object;
     const text = JSON.stringify(canonical);
     if (texts[title] !== undefined && texts[title] !== text) throw new Error(`Two different schemas are titled ${title}`);
     texts[title] = text;
     named[title] = canonical;
-    const ref = { $ref: `#/components/schemas/${title}` };
-    if (nullable === true || description !== undefined) {
-      return { ...(nullable === true ? { nullable: true } : {}), ...(description !== undefined ? { description } : {}), allOf: [ref] };
-    }
-    return ref;
+    const ref = `#/components/schemas/${title}`;
+    return description === undefined ? { $ref: ref } : { $ref: ref, description };
   };
   document.paths = visit(document.paths);
   // Named schemas inside named schemas were replaced while visiting them, so the entries hold refs too.

@@ -148,7 +148,7 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
   await app.register(multipart, { limits: { fileSize: ctx.maxUploadBytes + 1, files: MAX_FILES_PER_UPLOAD, fields: 10 } });
   await app.register(swagger, {
     openapi: {
-      openapi: '3.0.3',
+      openapi: '3.1.0',
       info: {
         title: 'Tessera API',
         version: '1.1.0',

@@ -14,15 +14,6 @@ interface Operation {
   responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
 }
 
-/** OpenAPI 3.0's `nullable` as JSON Schema, so one validator reads the document's schemas as written. */
-function asJsonSchema(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(asJsonSchema);
-  if (node === null || typeof node !== 'object') return node;
-  const { nullable, ...rest } = node as Json;
-  const converted = Object.fromEntries(Object.entries(rest).map(([key, value]) => [key, asJsonSchema(value)]));
-  return nullable === true ? { anyOf: [converted, { type: 'null' }] } : converted;
-}
-
 const pointerSegment = (segment: string) => segment.replace(/~/g, '~0').replace(/\//g, '~1');
 
 export class Contract {
@@ -32,7 +23,7 @@ export class Contract {
 
   constructor(document: Json) {
     this.ajv.addFormat('binary', true);
-    this.ajv.addSchema(asJsonSchema(document) as Json, 'openapi.json');
+    this.ajv.addSchema(document, 'openapi.json');
     for (const [path, operations] of Object.entries(document.paths as Record<string, Record<string, Json>>)) {
       const source = path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+');
       for (const [method, operation] of Object.entries(operations)) {
