@@ -70,8 +70,15 @@ export function AccessTokens({ verified }: { verified: boolean }) {
               <div className="row-main">
                 <strong className="token-name">{token.name}</strong> <span className={`badge scope-${token.scope}`}>{token.scope}</span>
                 <div className="muted small">
-                  {Date.parse(token.expiresAt) <= Date.now() ? 'Expired' : 'Expires'} {formatDay(token.expiresAt)} (
-                  {timeLeft(token.expiresAt)}) · {token.lastUsedAt ? `last used ${formatDate(token.lastUsedAt)}` : 'never used'}
+                  {token.expiresAt === null ? (
+                    'Never expires'
+                  ) : (
+                    <>
+                      {Date.parse(token.expiresAt) <= Date.now() ? 'Expired' : 'Expires'} {formatDay(token.expiresAt)} (
+                      {timeLeft(token.expiresAt)})
+                    </>
+                  )}{' '}
+                  · {token.lastUsedAt ? `last used ${formatDate(token.lastUsedAt)}` : 'never used'}
                 </div>
               </div>
               <button type="button" className="danger" aria-label={`Delete token ${token.name}`} onClick={() => setDeleting(token)}>

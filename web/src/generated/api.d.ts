@@ -412,7 +412,7 @@ export interface components {
       layerId: string;
       itemId: string;
       label: string;
-      bbox: number[] | null;
+      bbox: [number, number, number, number] | null;
       createdBy: string | null;
       createdAt: string;
       updatedBy: string | null;
@@ -4863,7 +4863,7 @@ export interface operations {
         'application/json': {
           itemId: string;
           label: string;
-          bbox?: number[] | null;
+          bbox?: [number, number, number, number] | null;
         };
       };
     };
@@ -5009,7 +5009,7 @@ export interface operations {
       content: {
         'application/json': {
           label?: string;
-          bbox?: number[] | null;
+          bbox?: [number, number, number, number] | null;
         };
       };
     };
