@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import type { Level } from '../access/levels.js';
 import { iso } from '../clock.js';
 import type { DatasetsTable } from '../store/schema.js';
@@ -79,7 +79,10 @@ export const DatasetSchema = Type.Object(
   { title: 'Dataset' },
 );
 
-export function datasetJson(row: DatasetsTable, myLevel: Level) {
+/** A dataset as the API shows it, typed from its schema. */
+export type DatasetView = Static<typeof DatasetSchema>;
+
+export function datasetJson(row: DatasetsTable, myLevel: Level): DatasetView {
   return {
     id: row.id,
     name: row.name,

@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { iso } from '../../clock.js';
 import type { Context } from '../../context.js';
 import { listOrgInvitations } from '../../invitations/manage.js';
@@ -34,7 +34,7 @@ const RemovalPreviewSchema = Type.Object(
   },
   { title: 'MemberRemovalPreview' },
 );
-const memberJson = (m: Awaited<ReturnType<typeof updateMember>>) => ({ ...m, joinedAt: iso(m.joinedAt) });
+const memberJson = (m: Awaited<ReturnType<typeof updateMember>>): Static<typeof MemberSchema> => ({ ...m, joinedAt: iso(m.joinedAt) });
 
 export function orgRoutes(app: TypedApp, ctx: Context): void {
   app.post(

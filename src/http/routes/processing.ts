@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { iso } from '../../clock.js';
 import type { Context } from '../../context.js';
 import { processDataset } from '../../processing/dedupe.js';
@@ -24,7 +24,7 @@ const JobSchema = Type.Object(
   { title: 'Job' },
 );
 
-function jobJson(job: JobsTable) {
+function jobJson(job: JobsTable): Static<typeof JobSchema> {
   return {
     id: job.id,
     status: job.status,
