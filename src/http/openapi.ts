@@ -93,6 +93,19 @@ function nameSchemas(document: Json): Record<string, Json> {
   return Object.fromEntries(Object.entries(named).sort(([a], [b]) => a.localeCompare(b)));
 }
 
+const ERROR_CONTENT = { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } };
+
+/** An error answer as every route gives it: the Error schema and nothing else. */
+function isPlainError(response: Json): boolean {
+  return (
+    Object.keys(response).every((key) => key === 'description' || key === 'content') &&
+    JSON.stringify(response.content) === JSON.stringify(ERROR_CONTENT)
+  );
+}
+
+/** The name of the shared answer of an error status in `components.responses`: `BadRequest`, `NotFound`, … */
+const errorResponseName = (status: string) => (STATUS_CODES[status] ?? `Status ${status}`).replace(/[^A-Za-z0-9]/g, '');
+
 /** @fastify/swagger's whole-document transform. */
 export function finishDocument(publicUrl: URL) {
   return (documentObject: { openapiObject?: unknown } | { swaggerObject?: unknown }) => {
@@ -103,10 +116,16 @@ export function finishDocument(publicUrl: URL) {
     const schemas = nameSchemas(document);
     document.components.schemas = { ...document.components.schemas, ...schemas };
     const seen = new Set<string>();
+    const shared: Record<string, Json> = {};
     for (const [path, operations] of Object.entries(document.paths)) {
       for (const [method, operation] of Object.entries(operations)) {
-        for (const [status, response] of Object.entries(operation.responses as Record<string, Json>)) {
+        const answers = operation.responses as Record<string, Json>;
+        for (const [status, response] of Object.entries(answers)) {
           if (response.description === 'Default Response') response.description = STATUS_CODES[status] ?? status;
+          if (Number(status) < 400 || !isPlainError(response)) continue;
+          const name = errorResponseName(status);
+          shared[name] = { description: STATUS_CODES[status] ?? status, content: ERROR_CONTENT };
+          answers[status] = { $ref: `#/components/responses/${name}` };
         }
         const id = operation.operationId;
         if (typeof id !== 'string') throw new Error(`${method.toUpperCase()} ${path} has no operationId`);
@@ -114,6 +133,7 @@ export function finishDocument(publicUrl: URL) {
         seen.add(id);
       }
     }
+    document.components.responses = Object.fromEntries(Object.entries(shared).sort(([a], [b]) => a.localeCompare(b)));
     return { ...document, servers: [{ url: publicUrl.origin, description: 'This Tessera' }] };
   };
 }

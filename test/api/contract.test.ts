@@ -69,7 +69,8 @@ describe('the OpenAPI document', () => {
       if (method !== 'get') expect(statuses, where).toEqual(expect.arrayContaining(['403', '413', '415']));
       if (path.includes('{')) expect(statuses, where).toEqual(expect.arrayContaining(['404', '414']));
       for (const status of statuses.filter((s) => Number(s) >= 400)) {
-        expect(op.responses[status].content['application/json'].schema, `${where} ${status}`).toEqual({
+        const shared = op.responses[status].$ref?.replace('#/components/responses/', '');
+        expect(doc.components.responses[shared]?.content['application/json'].schema, `${where} ${status}`).toEqual({
           $ref: '#/components/schemas/Error',
         });
       }

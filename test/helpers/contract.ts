@@ -21,7 +21,10 @@ export class Contract {
   private readonly routes: { method: string; pattern: RegExp; params: number; operation: Operation }[] = [];
   private readonly validators = new Map<string, ValidateFunction>();
 
+  private readonly shared: Operation['responses'];
+
   constructor(document: Json) {
+    this.shared = ((document.components as Json | undefined)?.responses ?? {}) as Operation['responses'];
     this.ajv.addFormat('binary', true);
     this.ajv.addSchema(document, 'openapi.json');
     for (const [path, operations] of Object.entries(document.paths as Record<string, Record<string, Json>>)) {
@@ -39,13 +42,24 @@ export class Contract {
     this.routes.sort((a, b) => a.params - b.params);
   }
 
+  /** An operation's declared answer at a status, shared ones (`$ref` to components.responses) looked up. */
+  private response(operation: Operation, method: string, status: string) {
+    const declared = operation.responses[status] as (Operation['responses'][string] & { $ref?: string }) | undefined;
+    if (declared?.$ref) {
+      const name = declared.$ref.replace('#/components/responses/', '');
+      return { declared: this.shared[name], pointer: `openapi.json${declared.$ref}` };
+    }
+    return { declared, pointer: `openapi.json#/paths/${pointerSegment(operation.path)}/${method.toLowerCase()}/responses/${status}` };
+  }
+
   /** The problem with this answer, or null when it is what the document says. */
   check(method: string, url: string, res: LightMyRequestResponse): string | null {
     const path = url.split('?')[0] ?? url;
     const route = this.routes.find((r) => r.method === method && r.pattern.test(path));
     if (!route) return null;
     const status = String(res.statusCode);
-    const declared = route.operation.responses[status] ?? route.operation.responses.default;
+    const key = route.operation.responses[status] ? status : 'default';
+    const { declared, pointer: at } = this.response(route.operation, method, key);
     const where = `${method} ${route.operation.path} answered ${status}`;
     if (!declared) return `${where}, which the document does not declare (body: ${res.payload.slice(0, 300)})`;
     if (method === 'HEAD') return null;
@@ -55,7 +69,7 @@ export class Contract {
     if (!json) return null;
     const type = String(res.headers['content-type'] ?? '');
     if (!type.startsWith('application/json')) return `${where} as ${type || 'no content type'}, where the document declares JSON`;
-    const pointer = `openapi.json#/paths/${pointerSegment(route.operation.path)}/${method.toLowerCase()}/responses/${status}/content/application~1json/schema`;
+    const pointer = `${at}/content/application~1json/schema`;
     let validate = this.validators.get(pointer);
     if (!validate) {
       validate = this.ajv.compile({ $ref: pointer });

@@ -687,7 +687,92 @@ export interface components {
       createdAt: string;
     };
   };
-  responses: never;
+  responses: {
+    /** @description Bad Request */
+    BadRequest: {
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
+    /** @description Conflict */
+    Conflict: {
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
+    /** @description Forbidden */
+    Forbidden: {
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
+    /** @description Gone */
+    Gone: {
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
+    /** @description Insufficient Storage */
+    InsufficientStorage: {
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
+    /** @description Internal Server Error */
+    InternalServerError: {
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
+    /** @description Not Found */
+    NotFound: {
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
+    /** @description Payload Too Large */
+    PayloadTooLarge: {
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
+    /** @description Range Not Satisfiable */
+    RangeNotSatisfiable: {
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
+    /** @description Service Unavailable */
+    ServiceUnavailable: {
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
+    /** @description Too Many Requests */
+    TooManyRequests: {
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
+    /** @description Unauthorized */
+    Unauthorized: {
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
+    /** @description Unsupported Media Type */
+    UnsupportedMediaType: {
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
+    /** @description URI Too Long */
+    URITooLong: {
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
+  };
   parameters: never;
   requestBodies: never;
   headers: never;
@@ -724,72 +809,17 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Conflict */
-      409: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Gone */
-      410: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Too Many Requests */
-      429: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      410: components['responses']['Gone'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Log in with e-mail and password */
@@ -811,54 +841,14 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Too Many Requests */
-      429: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** End this session on every instance */
@@ -868,48 +858,13 @@ export interface operations {
       204: {
         content: never;
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /**
@@ -929,54 +884,14 @@ export interface operations {
       204: {
         content: never;
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Gone */
-      410: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      410: components['responses']['Gone'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Mail a new verification link; older unused links die */
@@ -986,54 +901,14 @@ export interface operations {
       202: {
         content: never;
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Too Many Requests */
-      429: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Mail a single-use password reset link (always 202) */
@@ -1050,54 +925,14 @@ export interface operations {
       202: {
         content: never;
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Too Many Requests */
-      429: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Set a new password with a reset link; verifies the address and ends every session and token */
@@ -1116,54 +951,14 @@ export interface operations {
       204: {
         content: never;
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Gone */
-      410: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      410: components['responses']['Gone'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** The current user and their organizations */
@@ -1183,30 +978,10 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Change the password; every other session ends */
@@ -1225,54 +1000,14 @@ export interface operations {
       204: {
         content: never;
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Too Many Requests */
-      429: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** My logged-in sessions */
@@ -1287,30 +1022,10 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** End one of my sessions; it is refused from its next request on */
@@ -1325,60 +1040,15 @@ export interface operations {
       204: {
         content: never;
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** My personal access tokens (never their secrets) */
@@ -1393,30 +1063,10 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /**
@@ -1448,48 +1098,13 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Revoke a personal access token */
@@ -1504,60 +1119,15 @@ export interface operations {
       204: {
         content: never;
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** How one can sign in here: the single sign-on provider, and whether passwords are accepted */
@@ -1574,30 +1144,10 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /**
@@ -1618,42 +1168,12 @@ export interface operations {
         };
         content: never;
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Too Many Requests */
-      429: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /**
@@ -1669,48 +1189,13 @@ export interface operations {
         };
         content: never;
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Conflict */
-      409: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Whether my account is linked to the single sign-on provider */
@@ -1728,30 +1213,10 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /**
@@ -1764,54 +1229,14 @@ export interface operations {
       204: {
         content: never;
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Conflict */
-      409: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Create an organization; the creator is its admin */
@@ -1833,48 +1258,13 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** An organization I belong to */
@@ -1891,42 +1281,12 @@ export interface operations {
           'application/json': components['schemas']['Organization'];
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      414: components['responses']['URITooLong'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Members of the organization, by name */
@@ -1951,42 +1311,12 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      414: components['responses']['URITooLong'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Open invitations to join the organization: pending, expired and declined, newest first (org admins) */
@@ -2005,48 +1335,13 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      414: components['responses']['URITooLong'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Invite people to join the organization by e-mail */
@@ -2073,72 +1368,17 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Conflict */
-      409: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Too Many Requests */
-      429: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Remove a member (or leave); drops their team memberships and direct grants on the organization's datasets, unless keepGrants keeps the grants (external, dormant unless the tier is external) */
@@ -2157,66 +1397,16 @@ export interface operations {
       204: {
         content: never;
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Conflict */
-      409: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Change a member's role or process-datasets capability */
@@ -2242,66 +1432,16 @@ export interface operations {
           'application/json': components['schemas']['Member'];
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Conflict */
-      409: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** What removing a member would take away: their direct grants on the organization's datasets and their teams */
@@ -2319,48 +1459,13 @@ export interface operations {
           'application/json': components['schemas']['MemberRemovalPreview'];
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      414: components['responses']['URITooLong'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** The organization's teams */
@@ -2384,42 +1489,12 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      414: components['responses']['URITooLong'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Create a team */
@@ -2443,66 +1518,16 @@ export interface operations {
           'application/json': components['schemas']['Team'];
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Conflict */
-      409: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** A team and its members */
@@ -2524,42 +1549,12 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      414: components['responses']['URITooLong'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Delete a team and every grant it held */
@@ -2574,60 +1569,15 @@ export interface operations {
       204: {
         content: never;
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Rename a team */
@@ -2651,66 +1601,16 @@ export interface operations {
           'application/json': components['schemas']['Team'];
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Conflict */
-      409: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Add an organization member to the team */
@@ -2726,66 +1626,16 @@ export interface operations {
       204: {
         content: never;
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Conflict */
-      409: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Remove a member from the team */
@@ -2801,60 +1651,15 @@ export interface operations {
       204: {
         content: never;
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Create a dataset; the creator gets a direct admin grant */
@@ -2880,60 +1685,15 @@ export interface operations {
           'application/json': components['schemas']['Dataset'];
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** The inventory: datasets where my level is at least minLevel, by name */
@@ -2957,30 +1717,10 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** A dataset I can read */
@@ -2997,42 +1737,12 @@ export interface operations {
           'application/json': components['schemas']['Dataset'];
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      414: components['responses']['URITooLong'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Delete a dataset with its grants and invitations */
@@ -3047,60 +1757,15 @@ export interface operations {
       204: {
         content: never;
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Rename or describe (write), or change the Shared With tier (org admins) */
@@ -3126,60 +1791,15 @@ export interface operations {
           'application/json': components['schemas']['Dataset'];
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Who has access and through what, teams, and open invitations */
@@ -3201,48 +1821,13 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      414: components['responses']['URITooLong'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Set a user's direct grant (optionally until a time); only for members of the dataset's organization and users already holding a grant on one of its datasets (others are invited by e-mail) */
@@ -3268,72 +1853,17 @@ export interface operations {
           'application/json': components['schemas']['Grant'];
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Conflict */
-      409: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Too Many Requests */
-      429: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Revoke a user's direct grant */
@@ -3349,60 +1879,15 @@ export interface operations {
       204: {
         content: never;
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Grant a team of the same organization a level (optionally until a time) */
@@ -3435,60 +1920,15 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Revoke a team's grant */
@@ -3504,60 +1944,15 @@ export interface operations {
       204: {
         content: never;
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Share a dataset by e-mail with 1–50 addresses at one level */
@@ -3584,72 +1979,17 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Conflict */
-      409: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Too Many Requests */
-      429: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Expire 72 hours from now; the link stays the same */
@@ -3666,66 +2006,16 @@ export interface operations {
           'application/json': components['schemas']['Invitation'];
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Conflict */
-      409: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Mail a new link with a fresh 72 hours; the old link dies (counts against the send limit) */
@@ -3742,72 +2032,17 @@ export interface operations {
           'application/json': components['schemas']['Invitation'];
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Conflict */
-      409: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Too Many Requests */
-      429: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Revoke a pending invitation */
@@ -3822,66 +2057,16 @@ export interface operations {
       204: {
         content: never;
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Conflict */
-      409: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** What an invitation link offers (anyone holding the link) */
@@ -3913,36 +2098,11 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Accept an invitation as the invited, logged-in user */
@@ -3967,66 +2127,16 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Conflict */
-      409: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Gone */
-      410: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      410: components['responses']['Gone'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Decline an invitation; the link dies */
@@ -4043,60 +2153,15 @@ export interface operations {
       204: {
         content: never;
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Gone */
-      410: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      410: components['responses']['Gone'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Why a user has the level they have: every path that grants it */
@@ -4123,48 +2188,13 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      414: components['responses']['URITooLong'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Who would gain and lose which level if a tier changed or a team or user were removed; changes nothing */
@@ -4193,60 +2223,15 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** The organization's audit log, newest first (org admins; dataset admins with datasetId) */
@@ -4275,48 +2260,13 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      414: components['responses']['URITooLong'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** The same log as CSV (org admins) */
@@ -4340,48 +2290,13 @@ export interface operations {
           'text/csv': string;
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      414: components['responses']['URITooLong'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Grants to external accessors and grants unused for 90 days (org admins) */
@@ -4400,48 +2315,13 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      414: components['responses']['URITooLong'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** The dataset's items, in upload order */
@@ -4465,42 +2345,12 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      414: components['responses']['URITooLong'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Upload one or more files (multipart/form-data); needs write */
@@ -4527,66 +2377,16 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Insufficient Storage */
-      507: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
+      507: components['responses']['InsufficientStorage'];
     };
   };
   /** An item's bytes, with range support; needs read on its dataset */
@@ -4609,48 +2409,13 @@ export interface operations {
           '*/*': string;
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Range Not Satisfiable */
-      416: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      414: components['responses']['URITooLong'];
+      416: components['responses']['RangeNotSatisfiable'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** The dataset's annotation layers with their annotation counts */
@@ -4670,42 +2435,12 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      414: components['responses']['URITooLong'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Create an annotation layer; needs write */
@@ -4729,66 +2464,16 @@ export interface operations {
           'application/json': components['schemas']['Layer'];
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Conflict */
-      409: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** A layer's annotations, optionally of one item */
@@ -4813,42 +2498,12 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      414: components['responses']['URITooLong'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Annotate an item in a layer; needs annotate */
@@ -4874,60 +2529,15 @@ export interface operations {
           'application/json': components['schemas']['Annotation'];
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Delete an annotation; needs annotate */
@@ -4942,60 +2552,15 @@ export interface operations {
       204: {
         content: never;
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Edit an annotation; needs annotate */
@@ -5020,60 +2585,15 @@ export interface operations {
           'application/json': components['schemas']['Annotation'];
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** The organization's projects */
@@ -5093,42 +2613,12 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      414: components['responses']['URITooLong'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Create a project (any member) */
@@ -5152,60 +2642,15 @@ export interface operations {
           'application/json': components['schemas']['Project'];
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** A project with the datasets I can read (the others are not even counted) */
@@ -5227,42 +2672,12 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      414: components['responses']['URITooLong'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Add a dataset I can read to the project */
@@ -5278,60 +2693,15 @@ export interface operations {
       204: {
         content: never;
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Remove a dataset from the project */
@@ -5347,60 +2717,15 @@ export interface operations {
       204: {
         content: never;
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** The projects that hold this dataset */
@@ -5420,42 +2745,12 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      414: components['responses']['URITooLong'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Run a pipeline into a new dataset (write + processDatasets); 202 with a job when it runs in the background */
@@ -5489,60 +2784,15 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** A processing job's progress (whoever started it, org admins) */
@@ -5559,42 +2809,12 @@ export interface operations {
           'application/json': components['schemas']['Job'];
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      414: components['responses']['URITooLong'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Stop a queued or running job: it ends failed with the error "cancelled", creating nothing (whoever may see it) */
@@ -5611,66 +2831,16 @@ export interface operations {
           'application/json': components['schemas']['Job'];
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Conflict */
-      409: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** The dataset this one was made from and those made from it, as far as I can read them */
@@ -5690,42 +2860,12 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      414: components['responses']['URITooLong'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Invitation e-mails of the organization that have not left yet, with the reason in words (org admin) */
@@ -5744,48 +2884,13 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      414: components['responses']['URITooLong'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Retry now: the message is due at once, with a fresh day of retries (org admin) */
@@ -5803,60 +2908,15 @@ export interface operations {
           'application/json': components['schemas']['UndeliveredMail'];
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** The dataset's share links, newest first, with their uses (no secrets) */
@@ -5880,48 +2940,13 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      414: components['responses']['URITooLong'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /**
@@ -5971,60 +2996,15 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Who redeemed a share link and when, newest first */
@@ -6049,48 +3029,13 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      414: components['responses']['URITooLong'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Revoke a share link: it is dead for the very next redemption (grants it gave stay) */
@@ -6105,60 +3050,15 @@ export interface operations {
       204: {
         content: never;
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** What a share link offers (anyone holding it) */
@@ -6186,42 +3086,12 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Gone */
-      410: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      410: components['responses']['Gone'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /**
@@ -6246,66 +3116,16 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Conflict */
-      409: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Gone */
-      410: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      410: components['responses']['Gone'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** The organization’s webhooks, without their secrets (org admin) */
@@ -6324,48 +3144,13 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      414: components['responses']['URITooLong'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Register an endpoint for some or all audit event types of the organization; the secret is shown this once (org admin) */
@@ -6399,60 +3184,15 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Delete a webhook and its delivery log (org admin) */
@@ -6467,60 +3207,15 @@ export interface operations {
       204: {
         content: never;
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Queue a `ping` event to this webhook (org admin) */
@@ -6539,60 +3234,15 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** The webhook’s latest deliveries with their attempts and last answer’s status (org admin) */
@@ -6611,48 +3261,13 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      414: components['responses']['URITooLong'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** A new signing secret, shown this once; the previous one signs too for 24 hours (org admin) */
@@ -6671,60 +3286,15 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** The organization's SCIM provisioning tokens (never their secrets) and the SCIM base URL (org admins) */
@@ -6744,48 +3314,13 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      414: components['responses']['URITooLong'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Create a SCIM provisioning token for the organization; the token is shown this once (org admins) */
@@ -6816,60 +3351,15 @@ export interface operations {
           };
         };
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   /** Revoke a SCIM provisioning token: its next request is refused (org admins) */
@@ -6885,60 +3375,15 @@ export interface operations {
       204: {
         content: never;
       };
-      /** @description Bad Request */
-      400: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Payload Too Large */
-      413: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description URI Too Long */
-      414: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Unsupported Media Type */
-      415: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal Server Error */
-      500: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Service Unavailable */
-      503: {
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      414: components['responses']['URITooLong'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
 }
