@@ -9,6 +9,7 @@ import {
   TOKEN_SCOPES,
   type TokenScope,
 } from '../api';
+import { SecretOnce } from './SecretOnce';
 import { Confirm, ErrorNote, Field, formatDate, formatDay, Spinner, timeLeft, useChanges } from './ui';
 
 const DAY = 86_400_000;
@@ -37,7 +38,17 @@ export function AccessTokens({ verified }: { verified: boolean }) {
         <code>Authorization: Bearer …</code>.
       </p>
       {created ? (
-        <NewToken token={created} onDone={() => setCreated(null)} />
+        <SecretOnce
+          title={`Token “${created.name}” created (${created.scope}, until ${formatDay(created.expiresAt)})`}
+          label="Your new token"
+          secret={created.token}
+          onDone={() => setCreated(null)}
+        >
+          <p>
+            <strong>Copy it now: you won’t see it again.</strong> Only a fingerprint of it is kept, so nobody — us included — can show it to
+            you later.
+          </p>
+        </SecretOnce>
       ) : verified ? (
         <CreateToken
           onCreated={async (token) => {
@@ -174,45 +185,5 @@ function CreateToken({ onCreated }: { onCreated(token: NewAccessToken): Promise<
         </button>
       </div>
     </form>
-  );
-}
-
-/** The secret, this once: copied from here or never seen again. */
-function NewToken({ token, onDone }: { token: NewAccessToken; onDone(): void }) {
-  const [copied, setCopied] = useState<boolean | null>(null);
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(token.token);
-      setCopied(true);
-    } catch {
-      setCopied(false);
-    }
-  }
-  return (
-    <section className="callout new-token" aria-labelledby="new-token-shown">
-      <h3 id="new-token-shown">
-        Token “{token.name}” created ({token.scope}, until {formatDay(token.expiresAt)})
-      </h3>
-      <p>
-        <strong>Copy it now: you won’t see it again.</strong> Only a fingerprint of it is kept, so nobody — us included — can show it to you
-        later.
-      </p>
-      <Field label="Your new token">
-        {(id) => (
-          <div className="copy-row">
-            <input id={id} className="secret" readOnly value={token.token} onFocus={(e) => e.target.select()} />
-            <button type="button" className="primary" onClick={() => void copy()}>
-              Copy
-            </button>
-          </div>
-        )}
-      </Field>
-      <p role="status" className="small">
-        {copied === true ? 'Copied to the clipboard.' : copied === false ? 'Copying is blocked here: select the token and copy it.' : ''}
-      </p>
-      <button type="button" onClick={onDone}>
-        I have copied it
-      </button>
-    </section>
   );
 }

@@ -1,5 +1,6 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { type Annotation, api, type Dataset, type Item, type Layer, rank, uploadFiles } from '../api';
+import { useAllows } from '../allowed';
+import { type Annotation, api, type Dataset, type Item, type Layer, uploadFiles } from '../api';
 import { ErrorNote, Field, isMissing, plural, Spinner } from './ui';
 
 const isImage = (item: Item) => item.contentType.startsWith('image/') && item.contentType !== 'image/tiff';
@@ -128,8 +129,10 @@ export function Items({ dataset, onChange }: { dataset: Dataset; onChange(): voi
   const [layerName, setLayerName] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [missing, setMissing] = useState(false);
-  const canWrite = rank(dataset.myLevel) >= rank('write');
-  const canAnnotate = rank(dataset.myLevel) >= rank('annotate');
+  const allows = useAllows();
+  const canUpload = allows(dataset, 'dataset.upload');
+  const canCreateLayer = allows(dataset, 'dataset.createLayer');
+  const canAnnotate = allows(dataset, 'dataset.annotate');
   const load = useCallback(
     async (after: string | null) => {
       try {
@@ -153,7 +156,7 @@ export function Items({ dataset, onChange }: { dataset: Dataset; onChange(): voi
     <section className="card" aria-labelledby="items-title">
       <header className="section-header">
         <h2 id="items-title">Items</h2>
-        {canWrite ? (
+        {canUpload ? (
           <Upload
             datasetId={dataset.id}
             onUploaded={() => {
@@ -167,7 +170,7 @@ export function Items({ dataset, onChange }: { dataset: Dataset; onChange(): voi
       {items === null ? (
         <Spinner />
       ) : items.length === 0 ? (
-        <p className="muted">{canWrite ? 'No items yet: upload files to add them.' : 'No items yet.'}</p>
+        <p className="muted">{canUpload ? 'No items yet: upload files to add them.' : 'No items yet.'}</p>
       ) : (
         <ul className="grid">
           {items.map((item) => (
@@ -206,7 +209,7 @@ export function Items({ dataset, onChange }: { dataset: Dataset; onChange(): voi
           </li>
         ))}
       </ul>
-      {canWrite ? (
+      {canCreateLayer ? (
         <form
           className="inline"
           onSubmit={(e) => {

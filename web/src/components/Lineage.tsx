@@ -1,20 +1,14 @@
+import { Link } from '@tanstack/react-router';
 import { useEffect, useRef, useState } from 'react';
 import { api, type Dataset, type Job, type Project } from '../api';
-import { navigate } from '../router';
 import { useSession } from '../session';
-import { Dialog, ErrorNote, isMissing, Link } from './ui';
+import { Dialog, ErrorNote, isMissing } from './ui';
 
 function DatasetLink({ dataset }: { dataset: Dataset }) {
   return (
-    <a
-      href={`/datasets/${dataset.id}`}
-      onClick={(e) => {
-        e.preventDefault();
-        navigate(`/datasets/${dataset.id}`);
-      }}
-    >
+    <Link to="/datasets/$id" params={{ id: dataset.id }}>
       {dataset.name}
-    </a>
+    </Link>
   );
 }
 
@@ -63,7 +57,7 @@ export function ProjectsAndLineage({ dataset }: { dataset: Dataset }) {
                 <span className="muted">In no project yet.</span>
               ) : (
                 listed.map((p) => (
-                  <Link key={p.id} to={`/projects/${p.id}`} className="chip">
+                  <Link key={p.id} to="/projects/$id" params={{ id: p.id }} className="chip">
                     {p.name}
                   </Link>
                 ))

@@ -1,23 +1,26 @@
+import { useNavigate } from '@tanstack/react-router';
 import { type FormEvent, useState } from 'react';
+import { allows } from '../allowed';
 import { api, TIER_HELP, TIER_LABEL, type Visibility } from '../api';
-import { navigate } from '../router';
 import { useSession } from '../session';
 import { Dialog, ErrorNote, Field } from './ui';
 
 /** Creates a dataset in one of my organizations; only org admins pick a tier other than Admins only. */
 export function NewDataset({ onClose }: { onClose(): void }) {
+  const navigate = useNavigate();
   const { organizations } = useSession();
   const [orgId, setOrgId] = useState(organizations[0]?.id ?? '');
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [visibility, setVisibility] = useState<Visibility>('admins');
   const [error, setError] = useState<unknown>(null);
-  const isAdmin = organizations.find((o) => o.id === orgId)?.role === 'admin';
+  const org = organizations.find((o) => o.id === orgId);
+  const isAdmin = org !== undefined && allows(org, 'dataset.setVisibility');
   async function submit(event: FormEvent) {
     event.preventDefault();
     try {
       const dataset = await api.createDataset(orgId, { name, description, visibility: isAdmin ? visibility : 'admins' });
-      navigate(`/datasets/${dataset.id}`);
+      navigate({ to: '/datasets/$id', params: { id: dataset.id } });
     } catch (caught) {
       setError(caught);
     }

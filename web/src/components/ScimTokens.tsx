@@ -1,5 +1,6 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { type NewScimToken, type ScimToken, scimApi } from '../api';
+import { SecretOnce } from './SecretOnce';
 import { Confirm, ErrorNote, Field, formatDate, Spinner, useChanges } from './ui';
 
 /** Provisioning tokens for the organization's identity provider (Okta, Entra ID, …): shown once, revoked at once. */
@@ -29,7 +30,17 @@ export function ScimTokens({ orgId }: { orgId: string }) {
         this organization ends at once. SCIM base URL: <code>{baseUrl ?? '…'}</code>
       </p>
       {created ? (
-        <NewToken token={created} onDone={() => setCreated(null)} />
+        <SecretOnce
+          title={`Provisioning token “${created.name}” created`}
+          label="Your new provisioning token"
+          secret={created.token}
+          onDone={() => setCreated(null)}
+        >
+          <p>
+            <strong>Copy it now: you won’t see it again.</strong> Paste it into your identity provider as the bearer token, with the SCIM
+            base URL <code>{created.scimBaseUrl}</code>.
+          </p>
+        </SecretOnce>
       ) : (
         <CreateToken
           orgId={orgId}
@@ -112,43 +123,5 @@ function CreateToken({ orgId, onCreated }: { orgId: string; onCreated(token: New
       </button>
       <ErrorNote error={error} />
     </form>
-  );
-}
-
-/** The secret, this once. */
-function NewToken({ token, onDone }: { token: NewScimToken; onDone(): void }) {
-  const [copied, setCopied] = useState<boolean | null>(null);
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(token.token);
-      setCopied(true);
-    } catch {
-      setCopied(false);
-    }
-  }
-  return (
-    <section className="callout new-token" aria-labelledby="new-scim-token">
-      <h3 id="new-scim-token">Provisioning token “{token.name}” created</h3>
-      <p>
-        <strong>Copy it now: you won’t see it again.</strong> Paste it into your identity provider as the bearer token, with the SCIM base
-        URL <code>{token.scimBaseUrl}</code>.
-      </p>
-      <Field label="Your new provisioning token">
-        {(id) => (
-          <div className="copy-row">
-            <input id={id} className="secret" readOnly value={token.token} onFocus={(e) => e.target.select()} />
-            <button type="button" className="primary" onClick={() => void copy()}>
-              Copy
-            </button>
-          </div>
-        )}
-      </Field>
-      <p role="status" className="small">
-        {copied === true ? 'Copied to the clipboard.' : copied === false ? 'Copying is blocked here: select the token and copy it.' : ''}
-      </p>
-      <button type="button" onClick={onDone}>
-        I have copied it
-      </button>
-    </section>
   );
 }

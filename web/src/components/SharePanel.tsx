@@ -34,11 +34,14 @@ function refusalOf(error: unknown): { emails: string[]; reason: string; remedy?:
 export function SharePanel({
   datasetId,
   orgId,
+  mayOpenToOutsiders,
   onClose,
   onShared,
 }: {
   datasetId: string;
   orgId: string;
+  /** The caller may change the tier: offered in place when sharing with outsiders is refused. */
+  mayOpenToOutsiders: boolean;
   onClose(): void;
   onShared(): void;
 }) {
@@ -146,7 +149,12 @@ export function SharePanel({
                 ))}
               </ul>
               {refused.remedy ? (
-                <OpenToOutsiders datasetId={datasetId} orgId={orgId} otherwise={refused.remedy} onOpened={() => void send()} />
+                <OpenToOutsiders
+                  datasetId={datasetId}
+                  allowed={mayOpenToOutsiders}
+                  otherwise={refused.remedy}
+                  onOpened={() => void send()}
+                />
               ) : null}
             </div>
           ) : (

@@ -1,5 +1,6 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { type NewWebhook, type Webhook, type WebhookDelivery, webhookApi } from '../api';
+import { SecretOnce } from './SecretOnce';
 import { Confirm, ErrorNote, Field, formatDate, isMissing, plural, Spinner, useChanges } from './ui';
 
 /** The event types offered as choices; any audit type can be named through the API. */
@@ -35,7 +36,12 @@ export function Webhooks({ orgId }: { orgId: string }) {
         <code>Tessera-Signature</code>). Failed deliveries are retried for a day; a webhook failing for a day is disabled.
       </p>
       {created ? (
-        <NewSecret label={created.label} secret={created.secret} onDone={() => setCreated(null)} />
+        <SecretOnce title={created.label} label="Signing secret" secret={created.secret} onDone={() => setCreated(null)}>
+          <p>
+            <strong>Copy the signing secret now: you won’t see it again.</strong> Your receiver uses it to check each request’s{' '}
+            <code>Tessera-Signature</code>.
+          </p>
+        </SecretOnce>
       ) : (
         <AddWebhook
           orgId={orgId}
@@ -193,44 +199,6 @@ function AddWebhook({ orgId, onCreated }: { orgId: string; onCreated(hook: NewWe
         </button>
       </div>
     </form>
-  );
-}
-
-/** The signing secret, this once. */
-function NewSecret({ label, secret, onDone }: { label: string; secret: string; onDone(): void }) {
-  const [copied, setCopied] = useState<boolean | null>(null);
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(secret);
-      setCopied(true);
-    } catch {
-      setCopied(false);
-    }
-  }
-  return (
-    <section className="callout new-token" aria-labelledby="new-webhook-secret">
-      <h3 id="new-webhook-secret">{label}</h3>
-      <p>
-        <strong>Copy the signing secret now: you won’t see it again.</strong> Your receiver uses it to check each request’s{' '}
-        <code>Tessera-Signature</code>.
-      </p>
-      <Field label="Signing secret">
-        {(id) => (
-          <div className="copy-row">
-            <input id={id} className="secret" readOnly value={secret} onFocus={(e) => e.target.select()} />
-            <button type="button" className="primary" onClick={() => void copy()}>
-              Copy
-            </button>
-          </div>
-        )}
-      </Field>
-      <p role="status" className="small">
-        {copied === true ? 'Copied to the clipboard.' : copied === false ? 'Copying is blocked here: select the secret and copy it.' : ''}
-      </p>
-      <button type="button" onClick={onDone}>
-        I have copied it
-      </button>
-    </section>
   );
 }
 

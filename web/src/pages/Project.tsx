@@ -1,7 +1,7 @@
+import { Link, useNavigate } from '@tanstack/react-router';
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { ApiError, api, type Dataset, type Project, TIER_LABEL } from '../api';
-import { ErrorNote, Field, LevelBadge, Link, NotFoundPage, plural, Spinner, useChanges, useTitle } from '../components/ui';
-import { navigate } from '../router';
+import { ErrorNote, Field, LevelBadge, NotFoundPage, plural, Spinner, useChanges, useTitle } from '../components/ui';
 import { useSession } from '../session';
 
 type Loaded = Project & { datasets: Dataset[] };
@@ -33,7 +33,18 @@ export function ProjectPage({ id }: { id: string }) {
   return (
     <main className="page">
       <nav className="crumbs" aria-label="Breadcrumb">
-        <Link to="/">Datasets</Link> / {org ? <Link to={`/orgs/${org.id}`}>{org.name}</Link> : 'Organization'} / {project.name}
+        <Link to="/" activeOptions={{ exact: true }}>
+          Datasets
+        </Link>{' '}
+        /{' '}
+        {org ? (
+          <Link to="/orgs/$id" params={{ id: org.id }}>
+            {org.name}
+          </Link>
+        ) : (
+          'Organization'
+        )}{' '}
+        / {project.name}
       </nav>
       <header className="page-header">
         <div>
@@ -74,7 +85,9 @@ export function ProjectPage({ id }: { id: string }) {
               {project.datasets.map((d) => (
                 <tr key={d.id}>
                   <td>
-                    <Link to={`/datasets/${d.id}`}>{d.name}</Link>
+                    <Link to="/datasets/$id" params={{ id: d.id }}>
+                      {d.name}
+                    </Link>
                     {d.description ? <div className="muted clip">{d.description}</div> : null}
                   </td>
                   <td>
@@ -99,6 +112,7 @@ export function ProjectPage({ id }: { id: string }) {
 
 /** An organization's projects, and a form to start one (any member may). */
 export function OrgProjects({ orgId }: { orgId: string }) {
+  const navigate = useNavigate();
   const [projects, setProjects] = useState<Project[] | null>(null);
   const [name, setName] = useState('');
   const [error, setError] = useState<unknown>(null);
@@ -112,7 +126,7 @@ export function OrgProjects({ orgId }: { orgId: string }) {
     try {
       const project = await api.createProject(orgId, name);
       setName('');
-      navigate(`/projects/${project.id}`);
+      navigate({ to: '/projects/$id', params: { id: project.id } });
     } catch (caught) {
       setError(caught);
     }
@@ -135,7 +149,9 @@ export function OrgProjects({ orgId }: { orgId: string }) {
         <ul className="projects">
           {projects.map((p) => (
             <li key={p.id}>
-              <Link to={`/projects/${p.id}`}>{p.name}</Link>
+              <Link to="/projects/$id" params={{ id: p.id }}>
+                {p.name}
+              </Link>
             </li>
           ))}
         </ul>
