@@ -1,5 +1,5 @@
 import { QueryClient, queryOptions } from '@tanstack/react-query';
-import { api, cancellable } from './api';
+import { api, cancellable, linkApi, ssoApi, type Visibility } from './api';
 
 /**
  * What the pages read from the server, each under one key: a page asks by key, answers are shared
@@ -29,6 +29,18 @@ export const keys = {
   audit: (orgId: string) => ['org', orgId, 'audit'] as const,
   history: (datasetId: string) => ['dataset', datasetId, 'history'] as const,
   invitation: (token: string) => ['invitation', token] as const,
+  scimTokens: (orgId: string) => ['org', orgId, 'scim-tokens'] as const,
+  webhooks: (orgId: string) => ['org', orgId, 'webhooks'] as const,
+  accessReview: (orgId: string) => ['org', orgId, 'access-review'] as const,
+  undelivered: (orgId: string) => ['org', orgId, 'undelivered'] as const,
+  datasetProjects: (id: string) => ['dataset', id, 'projects'] as const,
+  items: (id: string) => ['dataset', id, 'items'] as const,
+  layers: (id: string) => ['dataset', id, 'layers'] as const,
+  projects: (orgId: string) => ['org', orgId, 'projects'] as const,
+  project: (id: string) => ['project', id] as const,
+  tokens: ['me', 'tokens'] as const,
+  ssoLink: ['me', 'sso'] as const,
+  sessions: ['me', 'sessions'] as const,
 };
 
 /** One query of the API: its key, and the call, cancelled with the query. */
@@ -44,5 +56,20 @@ export const queries = {
   teams: (orgId: string) => ask(keys.teams(orgId), () => api.teams(orgId)),
   members: (orgId: string) => ask(keys.members(orgId), () => api.members(orgId)),
   team: (teamId: string) => ask(keys.team(teamId), () => api.team(teamId)),
+  datasetProjects: (id: string) => ask(keys.datasetProjects(id), () => api.datasetProjects(id)),
+  projects: (orgId: string) => ask(keys.projects(orgId), () => api.projects(orgId)),
+  project: (id: string) => ask(keys.project(id), () => api.project(id)),
+  /** Who gains and who loses access if the dataset's tier becomes `visibility` (asked, not done). */
+  tierPreview: (id: string, visibility: Visibility) => ask(['dataset', id, 'preview', visibility], () => api.preview(id, { visibility })),
+  removalPreview: (orgId: string, userId: string) =>
+    ask(['org', orgId, 'removal-preview', userId], () => api.removalPreview(orgId, userId)),
+  signInProviders: () =>
+    queryOptions({
+      queryKey: ['sign-in-providers'],
+      queryFn: () => ssoApi.providers().catch(() => ({ oidc: null, passwordLogin: true })),
+      staleTime: Number.POSITIVE_INFINITY,
+    }),
+  ssoLink: () => ask(keys.ssoLink, () => ssoApi.link()),
+  shareLink: (token: string) => ask(['share-link', token], () => linkApi.lookup(token)),
   invitation: (token: string) => ask(keys.invitation(token), () => api.lookupInvitation(token)),
 };

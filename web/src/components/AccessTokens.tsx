@@ -1,7 +1,9 @@
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
 import {
   type AccessToken,
   accountApi,
+  cancellable,
   type NewAccessToken,
   SCOPE_HELP,
   TOKEN_DEFAULT_DAYS,
@@ -9,6 +11,7 @@ import {
   TOKEN_SCOPES,
   type TokenScope,
 } from '../api';
+import { keys } from '../queries';
 import { SecretOnce } from './SecretOnce';
 import { Confirm, ErrorNote, Field, formatDate, formatDay, Spinner, timeLeft, useChanges } from './ui';
 
@@ -16,19 +19,13 @@ const DAY = 86_400_000;
 
 /** Personal access tokens: made for scripts, shown once, limited in scope and time. */
 export function AccessTokens({ verified }: { verified: boolean }) {
-  const [tokens, setTokens] = useState<AccessToken[] | null>(null);
-  const [loadError, setLoadError] = useState<unknown>(null);
+  const list = useQuery({ queryKey: keys.tokens, queryFn: ({ signal }) => cancellable(signal, () => accountApi.tokens()) });
+  const tokens: AccessToken[] | null = list.data?.items ?? null;
+  const loadError = list.error;
   const [created, setCreated] = useState<NewAccessToken | null>(null);
   const [deleting, setDeleting] = useState<AccessToken | null>(null);
   const { notice, error, act } = useChanges();
-  const load = useCallback(async () => {
-    try {
-      setTokens((await accountApi.tokens()).items);
-    } catch (caught) {
-      setLoadError(caught);
-    }
-  }, []);
-  useEffect(() => void load(), [load]);
+  const load = () => list.refetch();
 
   return (
     <section className="card" aria-labelledby="tokens-title">

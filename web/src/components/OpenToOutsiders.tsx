@@ -1,5 +1,7 @@
-import { useEffect, useState } from 'react';
-import { api, type LevelChange, TIER_HELP, TIER_LABEL } from '../api';
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api, TIER_HELP, TIER_LABEL } from '../api';
+import { queries } from '../queries';
 import { Changes } from './TierChange';
 import { ErrorNote, Spinner } from './ui';
 
@@ -19,12 +21,10 @@ export function OpenToOutsiders({
   otherwise: string;
   onOpened(): void;
 }) {
-  const [preview, setPreview] = useState<{ gains: LevelChange[]; losses: LevelChange[] } | 'unavailable' | null>(null);
+  const answer = useQuery({ ...queries.tierPreview(datasetId, 'external'), enabled: allowed });
+  const preview = answer.isError ? 'unavailable' : (answer.data ?? null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    if (allowed) api.preview(datasetId, { visibility: 'external' }).then(setPreview, () => setPreview('unavailable'));
-  }, [datasetId, allowed]);
   if (!allowed) return <p>{otherwise}</p>;
 
   async function open() {

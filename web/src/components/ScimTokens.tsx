@@ -1,26 +1,20 @@
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { type NewScimToken, type ScimToken, scimApi } from '../api';
+import { useQuery } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { cancellable, type NewScimToken, type ScimToken, scimApi } from '../api';
+import { keys } from '../queries';
 import { SecretOnce } from './SecretOnce';
 import { Confirm, ErrorNote, Field, formatDate, Spinner, useChanges } from './ui';
 
 /** Provisioning tokens for the organization's identity provider (Okta, Entra ID, …): shown once, revoked at once. */
 export function ScimTokens({ orgId }: { orgId: string }) {
-  const [tokens, setTokens] = useState<ScimToken[] | null>(null);
-  const [baseUrl, setBaseUrl] = useState<string | null>(null);
-  const [loadError, setLoadError] = useState<unknown>(null);
+  const list = useQuery({ queryKey: keys.scimTokens(orgId), queryFn: ({ signal }) => cancellable(signal, () => scimApi.tokens(orgId)) });
+  const tokens: ScimToken[] | null = list.data?.items ?? null;
+  const baseUrl = list.data?.scimBaseUrl ?? null;
+  const loadError = list.error;
   const [created, setCreated] = useState<NewScimToken | null>(null);
   const [revoking, setRevoking] = useState<ScimToken | null>(null);
   const { notice, error, act } = useChanges();
-  const load = useCallback(async () => {
-    try {
-      const list = await scimApi.tokens(orgId);
-      setTokens(list.items);
-      setBaseUrl(list.scimBaseUrl);
-    } catch (caught) {
-      setLoadError(caught);
-    }
-  }, [orgId]);
-  useEffect(() => void load(), [load]);
+  const load = () => list.refetch();
 
   return (
     <section className="card" aria-labelledby="scim-title">

@@ -1,7 +1,9 @@
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { type NewWebhook, type Webhook, type WebhookDelivery, webhookApi } from '../api';
+import { useQuery } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { cancellable, type NewWebhook, type Webhook, type WebhookDelivery, webhookApi } from '../api';
+import { keys } from '../queries';
 import { SecretOnce } from './SecretOnce';
-import { Confirm, ErrorNote, Field, formatDate, isMissing, plural, Spinner, useChanges } from './ui';
+import { Confirm, ErrorNote, Field, formatDate, isMissing, plural, Spinner, TableHeader, useChanges } from './ui';
 
 /** The event types offered as choices; any audit type can be named through the API. */
 const ACCESS_EVENTS = [
@@ -16,16 +18,15 @@ const ACCESS_EVENTS = [
 
 /** Org admins: the organization's webhooks, registering one (its secret shown once), ping, deliveries, delete. */
 export function Webhooks({ orgId }: { orgId: string }) {
-  const [hooks, setHooks] = useState<Webhook[] | null>(null);
+  const list = useQuery({ queryKey: keys.webhooks(orgId), queryFn: ({ signal }) => cancellable(signal, () => webhookApi.list(orgId)) });
+  const hooks: Webhook[] | null = list.data?.items ?? null;
   const [created, setCreated] = useState<{ label: string; secret: string } | null>(null);
   const [deleting, setDeleting] = useState<Webhook | null>(null);
   const [open, setOpen] = useState<string | null>(null);
   const changes = useChanges();
-  const { notice, error, setError, act } = changes;
-  const load = useCallback(() => webhookApi.list(orgId).then((r) => setHooks(r.items), setError), [orgId, setError]);
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const { notice, act } = changes;
+  const error = changes.error ?? list.error;
+  const load = () => list.refetch();
   if (isMissing(error) && hooks === null) return null;
 
   return (
@@ -210,24 +211,18 @@ function stateOf(d: WebhookDelivery): string {
 
 /** The latest deliveries of one webhook. */
 function Deliveries({ id }: { id: string }) {
-  const [items, setItems] = useState<WebhookDelivery[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  useEffect(() => {
-    webhookApi.deliveries(id).then((r) => setItems(r.items), setError);
-  }, [id]);
+  const answer = useQuery({
+    queryKey: ['webhook', id, 'deliveries'],
+    queryFn: ({ signal }) => cancellable(signal, () => webhookApi.deliveries(id)),
+  });
+  const items: WebhookDelivery[] | null = answer.data?.items ?? null;
+  const error = answer.error;
   if (error) return <ErrorNote error={error} />;
   if (items === null) return <Spinner />;
   if (items.length === 0) return <p className="muted small">No deliveries yet.</p>;
   return (
     <table aria-label="Deliveries">
-      <thead>
-        <tr>
-          <th scope="col">Event</th>
-          <th scope="col">When</th>
-          <th scope="col">Attempts</th>
-          <th scope="col">State</th>
-        </tr>
-      </thead>
+      <TableHeader columns={['Event', 'When', 'Attempts', 'State']} />
       <tbody>
         {items.map((d) => (
           <tr key={d.id}>

@@ -1,6 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useLocation, useNavigate } from '@tanstack/react-router';
-import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from 'react';
+import { type KeyboardEvent, useEffect, useRef, useState } from 'react';
 import { allows, type DatasetAction } from '../allowed';
 import { ApiError, api, type Dataset, NOT_FOUND, TIER_LABEL } from '../api';
 import { History } from '../components/History';
@@ -8,7 +8,7 @@ import { Items } from '../components/Items';
 import { ProcessDialog, ProjectsAndLineage } from '../components/Lineage';
 import { SharePanel } from '../components/SharePanel';
 import { SharingSettings } from '../components/SharingSettings';
-import { Confirm, Dialog, ErrorNote, Field, LevelBadge, NotFoundPage, Spinner, useTitle } from '../components/ui';
+import { Confirm, DialogForm, ErrorNote, Field, LevelBadge, NotFoundPage, Spinner, useTitle } from '../components/ui';
 import { Why } from '../components/Why';
 import { keys, queries } from '../queries';
 import { useSession } from '../session';
@@ -17,35 +17,20 @@ import { formatDay } from '../time';
 function EditDataset({ dataset, onClose, onSaved }: { dataset: Dataset; onClose(): void; onSaved(d: Dataset): void }) {
   const [name, setName] = useState(dataset.name);
   const [description, setDescription] = useState(dataset.description);
-  const [error, setError] = useState<unknown>(null);
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    try {
-      onSaved(await api.updateDataset(dataset.id, { name, description }));
-    } catch (caught) {
-      setError(caught);
-    }
-  }
   return (
-    <Dialog title="Edit dataset" onClose={onClose}>
-      <form onSubmit={submit}>
-        <Field label="Name">
-          {(id) => <input id={id} value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} />}
-        </Field>
-        <Field label="Description">
-          {(id) => <textarea id={id} rows={4} value={description} onChange={(e) => setDescription(e.target.value)} />}
-        </Field>
-        <ErrorNote error={error} />
-        <footer className="actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary">
-            Save
-          </button>
-        </footer>
-      </form>
-    </Dialog>
+    <DialogForm
+      title="Edit dataset"
+      submitLabel="Save"
+      onClose={onClose}
+      onSubmit={async () => onSaved(await api.updateDataset(dataset.id, { name, description }))}
+    >
+      <Field label="Name">
+        {(id) => <input id={id} value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} />}
+      </Field>
+      <Field label="Description">
+        {(id) => <textarea id={id} rows={4} value={description} onChange={(e) => setDescription(e.target.value)} />}
+      </Field>
+    </DialogForm>
   );
 }
 

@@ -5,7 +5,7 @@ import { allows } from '../allowed';
 import { api, cancellable, type InventoryItem, LEVELS, type Level, TIER_LABEL, type Visibility } from '../api';
 import { NewDataset } from '../components/NewDataset';
 import { TierChange } from '../components/TierChange';
-import { ErrorNote, Field, LevelBadge, Spinner, useTitle } from '../components/ui';
+import { ErrorNote, Field, LevelBadge, Spinner, TableHeader, useTitle } from '../components/ui';
 import { levelLabel } from '../levels';
 import { keys, queryClient } from '../queries';
 import { type InventorySearch, inventory } from '../routes';
@@ -173,18 +173,9 @@ export function Inventory() {
         <div className="table-wrap">
           <p className="scroll-cue muted">Scroll the table sideways for my level, sharing and items →</p>
           <table className="inventory">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Organization</th>
-                <th scope="col">My level</th>
-                <th scope="col">Shared With</th>
-                <th scope="col">Shared With Teams</th>
-                <th scope="col" className="num">
-                  Items
-                </th>
-              </tr>
-            </thead>
+            <TableHeader
+              columns={['Name', 'Organization', 'My level', 'Shared With', 'Shared With Teams', { label: 'Items', numeric: true }]}
+            />
             <tbody>
               {items.map((item) => (
                 <tr key={item.id}>

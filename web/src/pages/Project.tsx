@@ -1,7 +1,9 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { type FormEvent, useState } from 'react';
 import { ApiError, api, type Dataset, type Project, TIER_LABEL } from '../api';
-import { ErrorNote, Field, LevelBadge, NotFoundPage, plural, Spinner, useChanges, useTitle } from '../components/ui';
+import { ErrorNote, Field, LevelBadge, NotFoundPage, plural, Spinner, TableHeader, useChanges, useTitle } from '../components/ui';
+import { keys, queries } from '../queries';
 import { useSession } from '../session';
 
 type Loaded = Project & { datasets: Dataset[] };
@@ -9,16 +11,14 @@ type Loaded = Project & { datasets: Dataset[] };
 /** A project: the datasets in it that I can read (the others are not even counted). */
 export function ProjectPage({ id }: { id: string }) {
   const { organizations } = useSession();
-  const [project, setProject] = useState<Loaded | null>(null);
+  const queryClient = useQueryClient();
+  const answer = useQuery(queries.project(id));
+  const project: Loaded | null = answer.data ?? null;
   const changes = useChanges();
-  const { notice, error, setError } = changes;
-  const load = useCallback(() => api.project(id).then(setProject, setError), [id, setError]);
+  const { notice } = changes;
+  const error = changes.error ?? answer.error;
+  const load = () => queryClient.invalidateQueries({ queryKey: keys.project(id) });
   useTitle(project ? project.name : error ? 'Project not found' : null);
-  useEffect(() => {
-    setProject(null);
-    setError(null);
-    void load();
-  }, [load, setError]);
 
   if (error instanceof ApiError && error.status === 404) {
     return (
@@ -68,19 +68,7 @@ export function ProjectPage({ id }: { id: string }) {
       ) : (
         <div className="table-wrap">
           <table className="inventory">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">My level</th>
-                <th scope="col">Shared With</th>
-                <th scope="col" className="num">
-                  Items
-                </th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHeader columns={['Name', 'My level', 'Shared With', { label: 'Items', numeric: true }, 'actions']} />
             <tbody>
               {project.datasets.map((d) => (
                 <tr key={d.id}>
@@ -113,20 +101,20 @@ export function ProjectPage({ id }: { id: string }) {
 /** An organization's projects, and a form to start one (any member may). */
 export function OrgProjects({ orgId }: { orgId: string }) {
   const navigate = useNavigate();
-  const [projects, setProjects] = useState<Project[] | null>(null);
+  const queryClient = useQueryClient();
+  const answer = useQuery(queries.projects(orgId));
+  const projects: Project[] | null = answer.data?.items ?? null;
   const [name, setName] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const load = useCallback(() => api.projects(orgId).then((p) => setProjects(p.items), setError), [orgId]);
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const [failure, setError] = useState<unknown>(null);
+  const error = failure ?? answer.error;
   async function create(event: FormEvent) {
     event.preventDefault();
     setError(null);
     try {
       const project = await api.createProject(orgId, name);
       setName('');
-      navigate({ to: '/projects/$id', params: { id: project.id } });
+      void queryClient.invalidateQueries({ queryKey: keys.projects(orgId) });
+      await navigate({ to: '/projects/$id', params: { id: project.id } });
     } catch (caught) {
       setError(caught);
     }

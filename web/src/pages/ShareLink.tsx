@@ -1,8 +1,10 @@
+import { useQuery } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
-import { type ReactNode, useCallback, useEffect, useState } from 'react';
+import { type ReactNode, useCallback, useState } from 'react';
 import { ApiError, LEVEL_HELP, linkApi, type ShareLinkLookup } from '../api';
 import { keepLinkForSignIn } from '../components/SingleSignOn';
 import { ErrorNote, formatDate, Spinner, timeLeft, useTitle } from '../components/ui';
+import { queries } from '../queries';
 import { useSession } from '../session';
 import { AuthForm } from './AuthPage';
 
@@ -90,14 +92,12 @@ function ConfirmAddress({ email, onContinue }: { email: string; onContinue(): vo
 export function ShareLink({ token }: { token: string | null }) {
   const navigate = useNavigate();
   const { user, loading, signOut } = useSession();
-  const [about, setAbout] = useState<ShareLinkLookup | null>(null);
-  const [lookupError, setLookupError] = useState<unknown>(null);
+  // The page is keyed by its token (see routes.tsx): a new link in the same tab is a new page.
+  const lookup = useQuery({ ...queries.shareLink(token ?? ''), enabled: token !== null });
+  const about: ShareLinkLookup | null = lookup.data ?? null;
+  const lookupError = lookup.error;
   const [outcome, setOutcome] = useState<Outcome>({ kind: 'idle' });
   useTitle('Share link');
-
-  useEffect(() => {
-    if (token) linkApi.lookup(token).then(setAbout, setLookupError);
-  }, [token]);
 
   const redeem = useCallback(async () => {
     setOutcome({ kind: 'working' });
