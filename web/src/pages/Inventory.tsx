@@ -1,6 +1,6 @@
 import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
-import { type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { allows } from '../allowed';
 import { api, cancellable, type InventoryItem, LEVELS, type Level, TIER_LABEL, type Visibility } from '../api';
 import { NewDataset } from '../components/NewDataset';
@@ -71,11 +71,20 @@ export function Inventory() {
     void navigate({ search: (previous) => ({ ...previous, pages: undefined, ...change }), replace: true });
 
   // Typing changes the address (and the request) once per pause; a newer key cancels the older request.
+  // The box follows the address when it changes from elsewhere (back button, a link), never while typing.
   const [query, setQuery] = useState(search.q ?? '');
-  useEffect(() => setQuery(search.q ?? ''), [search.q]);
+  const sent = useRef(search.q ?? '');
   useEffect(() => {
-    if (query === (search.q ?? '')) return;
-    const timer = setTimeout(() => show({ q: query || undefined }), TYPING_PAUSE);
+    if ((search.q ?? '') === sent.current) return;
+    sent.current = search.q ?? '';
+    setQuery(sent.current);
+  }, [search.q]);
+  useEffect(() => {
+    if (query === sent.current) return;
+    const timer = setTimeout(() => {
+      sent.current = query;
+      show({ q: query || undefined });
+    }, TYPING_PAUSE);
     return () => clearTimeout(timer);
   });
 
@@ -99,6 +108,7 @@ export function Inventory() {
 
   const filtered = query !== '' || orgId !== '' || minLevel !== 'read';
   const clearFilters = () => {
+    sent.current = '';
     setQuery('');
     show({ q: undefined, org: undefined, level: undefined });
   };
