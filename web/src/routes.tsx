@@ -1,4 +1,5 @@
 import { createRootRoute, createRoute, createRouter, Link, Outlet, useLocation, useNavigate } from '@tanstack/react-router';
+import type { ComponentType } from 'react';
 import { LEVELS, type Level } from './api';
 import { ResendVerification } from './components/Identity';
 import { SsoErrorPage } from './components/SingleSignOn';
@@ -102,39 +103,24 @@ const root = createRootRoute({
   ),
 });
 
-// Each link page is keyed by its secret: a new link in the same tab starts a new page, with nothing of the old one.
-const invite = createRoute({
-  getParentRoute: () => root,
-  path: '/invite',
-  component: function InviteRoute() {
-    const token = useToken();
-    return <AcceptInvite key={token ?? ''} token={token} />;
-  },
-});
-const reset = createRoute({
-  getParentRoute: () => root,
-  path: '/reset',
-  component: function ResetRoute() {
-    const token = useToken();
-    return <ResetPassword key={token ?? ''} token={token} />;
-  },
-});
-const verify = createRoute({
-  getParentRoute: () => root,
-  path: '/verify',
-  component: function VerifyRoute() {
-    const token = useToken();
-    return <VerifyEmail key={token ?? ''} token={token} />;
-  },
-});
-const shareLink = createRoute({
-  getParentRoute: () => root,
-  path: '/l',
-  component: function ShareLinkRoute() {
-    const token = useToken();
-    return <ShareLink key={token ?? ''} token={token} />;
-  },
-});
+/**
+ * A page opened from a link with a secret (`#token=`), keyed by it: a new link in the same tab
+ * starts a new page, with nothing of the old one.
+ */
+function linkPage(path: '/invite' | '/reset' | '/verify' | '/l', Page: ComponentType<{ token: string | null }>) {
+  return createRoute({
+    getParentRoute: () => root,
+    path,
+    component: function LinkPage() {
+      const token = useToken();
+      return <Page key={token ?? ''} token={token} />;
+    },
+  });
+}
+const invite = linkPage('/invite', AcceptInvite);
+const reset = linkPage('/reset', ResetPassword);
+const verify = linkPage('/verify', VerifyEmail);
+const shareLink = linkPage('/l', ShareLink);
 const ssoError = createRoute({
   getParentRoute: () => root,
   path: '/sso-error',

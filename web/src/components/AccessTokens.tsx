@@ -13,7 +13,7 @@ import {
 } from '../api';
 import { keys } from '../queries';
 import { SecretOnce } from './SecretOnce';
-import { Confirm, ErrorNote, Field, formatDate, formatDay, Spinner, timeLeft, useChanges } from './ui';
+import { Confirm, ErrorNote, Field, formatDate, formatDay, Notice, Spinner, timeLeft, useChanges } from './ui';
 
 const DAY = 86_400_000;
 
@@ -64,11 +64,7 @@ export function AccessTokens({ verified }: { verified: boolean }) {
       )}
       <h3>Your tokens</h3>
       <ErrorNote error={loadError ?? error} />
-      {notice ? (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      ) : null}
+      <Notice text={notice} />
       {tokens === null && !loadError ? <Spinner /> : null}
       {tokens?.length === 0 ? <p className="muted">No tokens yet.</p> : null}
       {tokens && tokens.length > 0 ? (

@@ -2,7 +2,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { cancellable, type LinkRedemption, type LinkStatus, linkApi, type ShareLink } from '../api';
 import { keys } from '../queries';
-import { Confirm, ErrorNote, formatDate, formatDay, isMissing, Spinner, timeLeft, useChanges } from './ui';
+import { Confirm, ErrorNote, formatDate, formatDay, isMissing, Notice, Spinner, timeLeft, useChanges } from './ui';
 
 const STATUS_LABEL: Record<LinkStatus, string> = {
   active: 'active',
@@ -55,11 +55,7 @@ export function LinkList({ datasetId }: { datasetId: string }) {
     <>
       <h3>Links</h3>
       <ErrorNote error={error} />
-      {notice ? (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      ) : null}
+      <Notice text={notice} />
       {!links ? (
         <Spinner />
       ) : links.length === 0 ? (

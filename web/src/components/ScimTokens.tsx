@@ -3,7 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { cancellable, type NewScimToken, type ScimToken, scimApi } from '../api';
 import { keys } from '../queries';
 import { SecretOnce } from './SecretOnce';
-import { Confirm, ErrorNote, Field, formatDate, Spinner, useChanges } from './ui';
+import { Confirm, ErrorNote, Field, formatDate, Notice, Spinner, useChanges } from './ui';
 
 /** Provisioning tokens for the organization's identity provider (Okta, Entra ID, …): shown once, revoked at once. */
 export function ScimTokens({ orgId }: { orgId: string }) {
@@ -45,11 +45,7 @@ export function ScimTokens({ orgId }: { orgId: string }) {
         />
       )}
       <ErrorNote error={loadError ?? error} />
-      {notice ? (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      ) : null}
+      <Notice text={notice} />
       {tokens === null && !loadError ? <Spinner /> : null}
       {tokens?.length === 0 ? <p className="muted">No provisioning tokens.</p> : null}
       {tokens && tokens.length > 0 ? (

@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { type AccountSession, accountApi, cancellable } from '../api';
 import { keys } from '../queries';
-import { ErrorNote, formatDate, Spinner, useChanges } from './ui';
+import { ErrorNote, formatDate, Notice, Spinner, useChanges } from './ui';
 
 /** "Chrome on Linux" from a user-agent string; the raw string stays in the element's title. */
 export function deviceName(userAgent: string | null): string {
@@ -46,11 +46,7 @@ export function Sessions() {
       <h2 id="sessions-title">Where you are logged in</h2>
       <p className="muted">End a session you do not recognise: that device is logged out on its next request.</p>
       <ErrorNote error={loadError ?? error} />
-      {notice ? (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      ) : null}
+      <Notice text={notice} />
       {sessions === null && !loadError ? <Spinner /> : null}
       {sessions ? (
         <ul className="rows" aria-label="Sessions">

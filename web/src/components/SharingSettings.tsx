@@ -8,7 +8,7 @@ import { InvitationList } from './InvitationList';
 import { LinkList } from './LinkList';
 import { OrgAccess } from './OrgAccess';
 import { type Removal, RevokePreview } from './RevokePreview';
-import { Confirm, ErrorNote, formatDay, plural, Spinner, TableHeader, useChanges } from './ui';
+import { Confirm, ErrorNote, formatDay, Notice, plural, Spinner, TableHeader, useChanges } from './ui';
 import { Why } from './Why';
 
 interface Pending {
@@ -169,11 +169,7 @@ export function SharingSettings({ dataset }: { dataset: Dataset }) {
       <PeopleGrants dataset={dataset} sharing={sharing} changes={changes} ask={setConfirm} />
       <TeamGrants dataset={dataset} sharing={sharing} changes={changes} ask={setConfirm} />
       <h3>Invitations</h3>
-      {notice ? (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      ) : null}
+      <Notice text={notice} />
       <InvitationList
         invitations={sharing.invitations}
         onExtend={(i) =>

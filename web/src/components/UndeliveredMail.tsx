@@ -1,7 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { cancellable, request } from '../api';
 import { keys } from '../queries';
-import { ErrorNote, formatDate, isMissing, plural, TableHeader, useChanges } from './ui';
+import { ErrorNote, formatDate, isMissing, Notice, plural, TableHeader, useChanges } from './ui';
 
 /** GET /orgs/:orgId/undelivered: an invitation e-mail that has not left yet. */
 export interface UndeliveredMailItem {
@@ -41,11 +41,7 @@ export function UndeliveredMail({ orgId }: { orgId: string }) {
       <h2 id="undelivered-title">Undelivered e-mail</h2>
       <p className="muted">Invitations whose e-mail has not reached the mail server yet. Tessera keeps trying for a day.</p>
       <ErrorNote error={error} />
-      {notice ? (
-        <p role="status" className="notice">
-          {notice}
-        </p>
-      ) : null}
+      <Notice text={notice} />
       {items.length === 0 ? null : (
         <table>
           <TableHeader columns={['To', 'Why', 'State', 'actions']} />

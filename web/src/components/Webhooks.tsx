@@ -3,7 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { cancellable, type NewWebhook, type Webhook, type WebhookDelivery, webhookApi } from '../api';
 import { keys } from '../queries';
 import { SecretOnce } from './SecretOnce';
-import { Confirm, ErrorNote, Field, formatDate, isMissing, plural, Spinner, TableHeader, useChanges } from './ui';
+import { Confirm, ErrorNote, Field, formatDate, isMissing, Notice, plural, Spinner, TableHeader, useChanges } from './ui';
 
 /** The event types offered as choices; any audit type can be named through the API. */
 const ACCESS_EVENTS = [
@@ -53,11 +53,7 @@ export function Webhooks({ orgId }: { orgId: string }) {
         />
       )}
       <ErrorNote error={error} />
-      {notice ? (
-        <p role="status" className="notice">
-          {notice}
-        </p>
-      ) : null}
+      <Notice text={notice} />
       {hooks === null ? <Spinner /> : null}
       {hooks?.length === 0 ? <p className="muted">No webhooks yet.</p> : null}
       {hooks && hooks.length > 0 ? (

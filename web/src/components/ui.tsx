@@ -23,6 +23,16 @@ export function ErrorNote({ error }: { error: unknown }) {
   );
 }
 
+/** What a change just did, read out when it appears; nothing when there is nothing to say. */
+export function Notice({ text }: { text: ReactNode }) {
+  if (!text) return null;
+  return (
+    <p className="notice" role="status">
+      {text}
+    </p>
+  );
+}
+
 /**
  * A labelled form control. `children` receives the control's id and the ids that describe it
  * (its error first, then its hint), for `aria-describedby`.

@@ -8,7 +8,7 @@ import { Items } from '../components/Items';
 import { ProcessDialog, ProjectsAndLineage } from '../components/Lineage';
 import { SharePanel } from '../components/SharePanel';
 import { SharingSettings } from '../components/SharingSettings';
-import { Confirm, DialogForm, ErrorNote, Field, LevelBadge, NotFoundPage, Spinner, useTitle } from '../components/ui';
+import { Confirm, DialogForm, ErrorNote, Field, LevelBadge, NotFoundPage, Notice, Spinner, useTitle } from '../components/ui';
 import { Why } from '../components/Why';
 import { keys, queries } from '../queries';
 import { useSession } from '../session';
@@ -167,11 +167,7 @@ export function DatasetDetails({ id }: { id: string }) {
           ) : null}
         </div>
       </header>
-      {notice ? (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      ) : null}
+      <Notice text={notice} />
       <section className="card details">
         <p>{dataset.description || <span className="muted">No description.</span>}</p>
         <dl>

@@ -2,7 +2,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
 import { type FormEvent, useState } from 'react';
 import { ApiError, api, type Dataset, type Project, TIER_LABEL } from '../api';
-import { ErrorNote, Field, LevelBadge, NotFoundPage, plural, Spinner, TableHeader, useChanges, useTitle } from '../components/ui';
+import { ErrorNote, Field, LevelBadge, NotFoundPage, Notice, plural, Spinner, TableHeader, useChanges, useTitle } from '../components/ui';
 import { keys, queries } from '../queries';
 import { useSession } from '../session';
 
@@ -55,11 +55,7 @@ export function ProjectPage({ id }: { id: string }) {
         </div>
       </header>
       <ErrorNote error={error} />
-      {notice ? (
-        <p role="status" className="notice">
-          {notice}
-        </p>
-      ) : null}
+      <Notice text={notice} />
       {project.datasets.length === 0 ? (
         <div className="card empty">
           <p>No dataset you can read is in this project yet.</p>

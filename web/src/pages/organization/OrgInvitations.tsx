@@ -2,7 +2,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, type Invitation } from '../../api';
 import { InvitationList } from '../../components/InvitationList';
-import { Confirm, ErrorNote, Spinner, useChanges } from '../../components/ui';
+import { Confirm, ErrorNote, Notice, Spinner, useChanges } from '../../components/ui';
 import { keys, queries } from '../../queries';
 
 /** The organization's open invitations to join, with what an admin can do about each. */
@@ -20,11 +20,7 @@ export function OrgInvitations({ orgId }: { orgId: string }) {
     <section className="card" aria-labelledby="invitations-title">
       <h2 id="invitations-title">Invitations</h2>
       <ErrorNote error={error} />
-      {notice ? (
-        <p role="status" className="notice">
-          {notice}
-        </p>
-      ) : null}
+      <Notice text={notice} />
       {invitations === null ? (
         <Spinner />
       ) : (
