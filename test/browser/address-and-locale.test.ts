@@ -86,4 +86,40 @@ describe('the web UI: what the address keeps, and dates in the reader’s own st
     expect(errors).toEqual([]);
     await context.close();
   });
+
+  it('cancels the request for a search the reader has already changed', { timeout: 60_000 }, async () => {
+    const { server, browser, errors } = suite;
+    const ada = await server.person('Ada Lovelace', 'ada@cancel.test');
+    const org = (await ada.post('/api/v1/orgs', { name: 'Cancel Co' })).body;
+    for (const name of ['Drone survey', 'Street frames'])
+      await ada.post(`/api/v1/orgs/${org.id}/datasets`, { name, visibility: 'organization' });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await context.addCookies([{ name: 'tessera_session', value: ada.auth.cookie ?? '', url: server.url }]);
+    const page = await newPage(context, errors);
+    await page.goto(server.url);
+    const names = () => page.locator('table td:first-child > a').allTextContents();
+    await eventually(names, ['Drone survey', 'Street frames']);
+
+    // The answer for "dro" is slow; before it comes, the reader changes the search to "str".
+    await page.route(
+      (url) => url.pathname === '/api/v1/datasets' && url.searchParams.get('q') === 'dro',
+      async (route) => {
+        await new Promise((resolve) => setTimeout(resolve, 3_000));
+        await route.continue().catch(() => undefined);
+      },
+    );
+    const aborted: string[] = [];
+    page.on('requestfailed', (request) => aborted.push(new URL(request.url()).searchParams.get('q') ?? ''));
+    const asked = page.waitForRequest((request) => new URL(request.url()).searchParams.get('q') === 'dro');
+    await page.getByLabel('Search datasets').fill('dro');
+    await asked;
+    await page.getByLabel('Search datasets').fill('str');
+    await eventually(names, ['Street frames']);
+    await eventually(() => Promise.resolve(aborted), ['dro']);
+    // The late answer never lands over the newer one.
+    await page.waitForTimeout(3_500);
+    expect(await names()).toEqual(['Street frames']);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });
