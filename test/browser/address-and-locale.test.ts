@@ -87,6 +87,29 @@ describe('the web UI: what the address keeps, and dates in the reader’s own st
     await context.close();
   });
 
+  it('keeps how many pages of the inventory are shown in the address', { timeout: 60_000 }, async () => {
+    const { server, browser, errors } = suite;
+    const ada = await server.person('Ada Lovelace', 'ada@pages.test');
+    const org = (await ada.post('/api/v1/orgs', { name: 'Pages Co' })).body;
+    for (let n = 1; n <= 27; n++) await ada.post(`/api/v1/orgs/${org.id}/datasets`, { name: `Survey ${String(n).padStart(2, '0')}` });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await context.addCookies([{ name: 'tessera_session', value: ada.auth.cookie ?? '', url: server.url }]);
+    const page = await newPage(context, errors);
+    await page.goto(server.url);
+    const shown = () => page.locator('table td:first-child > a').count();
+    await eventually(shown, 25);
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await eventually(shown, 27);
+    expect(new URL(page.url()).searchParams.get('pages')).toBe('2');
+    await page.reload();
+    await eventually(shown, 27);
+    // Back: the first page only, as it was.
+    await page.goBack();
+    await eventually(shown, 25);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('cancels the request for a search the reader has already changed', { timeout: 60_000 }, async () => {
     const { server, browser, errors } = suite;
     const ada = await server.person('Ada Lovelace', 'ada@cancel.test');
