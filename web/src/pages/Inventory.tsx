@@ -99,7 +99,7 @@ export function Inventory() {
   // The address says how many pages are shown: fetch up to there (after a reload or a link).
   const loaded = list.data?.pages.length ?? 0;
   useEffect(() => {
-    if (loaded > 0 && loaded < pages && list.hasNextPage && !list.isFetchingNextPage) void list.fetchNextPage();
+    if (loaded > 0 && loaded < pages && list.hasNextPage && !list.isFetchingNextPage && !list.isPlaceholderData) void list.fetchNextPage();
   }, [loaded, pages, list]);
   const shownPages = list.data?.pages.slice(0, pages);
   const items = shownPages ? shownPages.flatMap((page) => page.items) : null;
