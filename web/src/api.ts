@@ -59,10 +59,27 @@ export const SIGNED_OUT = 'tessera:signed-out';
 /** Fired when the server answers 404 or 403 to anything: a page may re-check that it can still be shown. */
 export const NOT_FOUND = 'tessera:not-found';
 
-export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** The signal of the query whose request is being started (see `cancellable`). */
+let startingWith: AbortSignal | undefined;
+
+/**
+ * Starts `call` so that the request it makes is cancelled with `signal`: a query whose key changed
+ * or whose page was left does not wait for, nor land, an answer nobody needs.
+ */
+export function cancellable<T>(signal: AbortSignal, call: () => Promise<T>): Promise<T> {
+  startingWith = signal;
+  try {
+    return call();
+  } finally {
+    startingWith = undefined;
+  }
+}
+
+export async function request<T>(method: string, path: string, body?: unknown, signal = startingWith): Promise<T> {
   const response = await fetch(`/api/v1${path}`, {
     method,
     credentials: 'same-origin',
+    ...(signal ? { signal } : {}),
     headers: method === 'GET' ? {} : { 'content-type': 'application/json' },
     ...(method === 'GET' ? {} : { body: JSON.stringify(body ?? {}) }),
   });
