@@ -31,6 +31,20 @@ function methodsOf(route: RouteOptions): string[] {
   return Array.isArray(route.method) ? route.method : [route.method];
 }
 
+const REDIRECT = {
+  type: 'null',
+  description: 'A redirect to the address in the Location header',
+  headers: { Location: { type: 'string' } },
+};
+
+/** A response schema as the document shows it: no content, or another media type than JSON, where it says so. */
+function documentedAnswer(body: unknown): unknown {
+  if (body === NoContent) return { type: 'null', description: 'No content' };
+  if (body === Redirect) return REDIRECT;
+  const media = mediaOf(body);
+  return media ? { description: media.description, content: { [media.type]: { schema: media.schema } } } : body;
+}
+
 /** @fastify/swagger's per-route transform: the route's schema as the document shows it. */
 export function documentRoute({ schema, url, route }: { schema: FastifySchema; url: string; route: RouteOptions }): {
   schema: FastifySchema;
@@ -46,18 +60,7 @@ export function documentRoute({ schema, url, route }: { schema: FastifySchema; u
   if (uploads) statuses.push(507);
 
   const response: Record<string, unknown> = {};
-  for (const [status, body] of Object.entries(own.response ?? {})) {
-    const media = mediaOf(body);
-    if (body === NoContent) response[status] = { type: 'null', description: 'No content' };
-    else if (body === Redirect)
-      response[status] = {
-        type: 'null',
-        description: 'A redirect to the address in the Location header',
-        headers: { Location: { type: 'string' } },
-      };
-    else if (media) response[status] = { description: media.description, content: { [media.type]: { schema: media.schema } } };
-    else response[status] = body;
-  }
+  for (const [status, body] of Object.entries(own.response ?? {})) response[status] = documentedAnswer(body);
   for (const status of statuses) response[status] ??= ErrorSchema;
 
   const { produces: _produces, ...rest } = own;

@@ -18,9 +18,11 @@ export const VisibilitySchema = Type.Union([Type.Literal('external'), Type.Liter
 export const RoleSchema = Type.Union([Type.Literal('admin'), Type.Literal('member')], { title: 'Role' });
 /**
  * Stored text must be well-formed Unicode: a lone UTF-16 surrogate has no UTF-8 form, so the
- * database would keep something other than what the answer echoes. Checked per code point (Ajv's `u` flag).
+ * database would keep something other than what the answer echoes. Written so that it means the
+ * same with and without the `u` flag (a surrogate only as half of a pair), as readers of the
+ * OpenAPI document may use either.
  */
-export const WELL_FORMED = '^\\P{Cs}*$';
+export const WELL_FORMED = '^(?:[^\\uD800-\\uDFFF]|[\\uD800-\\uDBFF][\\uDC00-\\uDFFF])*$';
 export const Text = (limits: { minLength?: number; maxLength: number }) => Type.String({ ...limits, pattern: WELL_FORMED });
 export const Email = Text({ minLength: 3, maxLength: 254 });
 export const Name = Text({ minLength: 1, maxLength: 200 });
