@@ -60,9 +60,10 @@ export const DatasetSchema = Type.Object({
   createdAt: Time,
   updatedAt: Time,
   myLevel: LevelSchema,
+  allowedActions: Type.Array(Type.String()),
 });
 
-export function datasetJson(row: DatasetsTable, myLevel: Level) {
+export function datasetJson(row: DatasetsTable, myLevel: Level, allowedActions: readonly string[]) {
   return {
     id: row.id,
     name: row.name,
@@ -74,6 +75,7 @@ export function datasetJson(row: DatasetsTable, myLevel: Level) {
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
     myLevel,
+    allowedActions: [...allowedActions],
   };
 }
 

@@ -1,5 +1,6 @@
 import { inForce } from '../access/check.js';
 import { type Level, levelOf, type OrgRole } from '../access/levels.js';
+import { tierAdmitsDirectGrant } from '../access/policy.js';
 import { markEmailVerified, type User } from '../accounts/users.js';
 import { recordEvent } from '../audit/record.js';
 import { iso } from '../clock.js';
@@ -71,7 +72,7 @@ export async function assertRedeemableBy(ctx: Context, token: string, email: str
   // dataset is shared with external accessors. Refused here, before any account is made.
   if (row.kind === 'dataset') {
     const dataset = await ctx.db.selectFrom('datasets').select('visibility').where('id', '=', row.dataset_id!).executeTakeFirst();
-    if (dataset?.visibility !== 'external') throw externalSharingDisabled();
+    if (!dataset || !tierAdmitsDirectGrant(false, dataset.visibility)) throw externalSharingDisabled();
   }
 }
 
@@ -170,7 +171,7 @@ async function grantInvitedAccess(tx: Db, row: InvitationRow, user: User, now: n
     .where('org_id', '=', dataset.org_id)
     .where('user_id', '=', user.id)
     .executeTakeFirst();
-  if (!member && dataset.visibility !== 'external') throw externalSharingDisabled();
+  if (!tierAdmitsDirectGrant(member !== undefined, dataset.visibility)) throw externalSharingDisabled();
   const before = await tx
     .selectFrom('user_grants')
     .select(['level', 'expires_at'])

@@ -1,6 +1,6 @@
-import { authorizeDataset } from '../access/check.js';
-import { type Level, levelOf, type OrgRole, rankOf } from '../access/levels.js';
-import { requireOrgAdmin } from '../access/org.js';
+import { authorizeDatasetAction, authorizeOrgAction } from '../access/authorize.js';
+import { type Level, levelOf, type OrgRole, rankOf, type Visibility } from '../access/levels.js';
+import { tierAdmitsDirectGrant } from '../access/policy.js';
 import { isValidEmail, normalizeEmail } from '../accounts/validation.js';
 import { recordEvent } from '../audit/record.js';
 import { HOUR, iso } from '../clock.js';
@@ -202,11 +202,10 @@ async function membersAmong(tx: Db, orgId: string, emails: string[]): Promise<st
  * While a dataset is not shared with external accessors only members of its organization may be
  * invited to it (or sent a link again): 409 `external_sharing_disabled` naming the others.
  */
-export async function assertInvitable(tx: Db, dataset: { org_id: string; visibility: string }, emails: string[]): Promise<void> {
-  if (dataset.visibility === 'external') return;
-  const orgId = dataset.org_id;
-  const memberEmails = new Set(await membersAmong(tx, orgId, emails));
-  const outsiders = emails.filter((e) => !memberEmails.has(e));
+export async function assertInvitable(tx: Db, dataset: { org_id: string; visibility: Visibility }, emails: string[]): Promise<void> {
+  if (tierAdmitsDirectGrant(false, dataset.visibility)) return;
+  const memberEmails = new Set(await membersAmong(tx, dataset.org_id, emails));
+  const outsiders = emails.filter((e) => !tierAdmitsDirectGrant(memberEmails.has(e), dataset.visibility));
   if (outsiders.length > 0) {
     throw new Conflict(
       'external_sharing_disabled',
@@ -223,7 +222,7 @@ export async function inviteToDataset(
   input: { emails: string[]; level: Level },
 ): Promise<InvitationView[]> {
   const emails = normalizeAddresses(input.emails);
-  const { dataset } = await authorizeDataset(ctx.db, inviterId, datasetId, 'admin', ctx.clock.now());
+  const { dataset } = await authorizeDatasetAction(ctx.db, inviterId, datasetId, 'dataset.share', ctx.clock.now());
   const written = await inTransaction(ctx, async (tx) => {
     await assertInvitable(tx, dataset, emails);
     const rows = await writeInvitations(
@@ -249,7 +248,7 @@ export async function inviteToOrg(
   input: { emails: string[]; role: OrgRole },
 ): Promise<InvitationView[]> {
   const emails = normalizeAddresses(input.emails);
-  await requireOrgAdmin(ctx.db, inviterId, orgId);
+  await authorizeOrgAction(ctx.db, inviterId, orgId, 'org.manageInvitations');
   const written = await inTransaction(ctx, async (tx) => {
     const already = await membersAmong(tx, orgId, emails);
     if (already.length > 0) {

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
+import { authorizeOrgAction } from '../access/authorize.js';
 import type { Level, OrgRole } from '../access/levels.js';
-import { authorizeMemberAction, membershipOf, requireOrgAdmin, requireOrgMember } from '../access/org.js';
+import { membershipOf } from '../access/org.js';
 import { type User, userOf } from '../accounts/users.js';
 import { recordEvent, recordEvents } from '../audit/record.js';
 import { iso } from '../clock.js';
@@ -56,7 +57,7 @@ export async function addMember(tx: Db, orgId: string, userId: string, role: Org
 }
 
 export async function getOrg(ctx: Context, actorId: string, orgId: string): Promise<Org & { role: OrgRole }> {
-  const membership = await requireOrgMember(ctx.db, actorId, orgId);
+  const membership = await authorizeOrgAction(ctx.db, actorId, orgId, 'org.read');
   const org = await ctx.db.selectFrom('orgs').select(['id', 'name']).where('id', '=', orgId).executeTakeFirstOrThrow();
   return { ...org, role: membership.role };
 }
@@ -98,7 +99,7 @@ export async function listMembers(
   orgId: string,
   page: { limit: number; cursor?: string | undefined; q?: string | undefined },
 ): Promise<Page<Member>> {
-  await requireOrgMember(ctx.db, actorId, orgId);
+  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.read');
   let query = ctx.db
     .selectFrom('org_members as m')
     .innerJoin('users as u', 'u.id', 'm.user_id')
@@ -158,8 +159,8 @@ export async function updateMember(
   userId: string,
   change: { role?: OrgRole | undefined; processDatasets?: boolean | undefined },
 ): Promise<Member> {
-  await requireOrgAdmin(ctx.db, actorId, orgId);
   return inTransaction(ctx, async (tx) => {
+    await authorizeOrgAction(tx, actorId, orgId, 'org.manageMembers');
     await lockOrg(tx, orgId);
     const before = await memberRow(tx, orgId, userId);
     if (!before) throw new NotFound('Member');
@@ -198,8 +199,10 @@ export async function removeMember(
   userId: string,
   options: { keepGrants?: boolean | undefined } = {},
 ): Promise<void> {
-  await authorizeMemberAction(ctx.db, actorId, orgId, userId, 'member.remove');
-  await inTransaction(ctx, (tx) => takeOutOfOrg(tx, { orgId, userId, actorId, at: ctx.clock.now(), ...options }));
+  await inTransaction(ctx, async (tx) => {
+    await authorizeOrgAction(tx, actorId, orgId, 'org.removeMember', userId);
+    await takeOutOfOrg(tx, { orgId, userId, actorId, at: ctx.clock.now(), ...options });
+  });
 }
 
 /**
@@ -271,7 +274,7 @@ export interface RemovalPreview {
 
 /** What removing the member would take away: their direct grants in force on the org's datasets and their teams. */
 export async function previewMemberRemoval(ctx: Context, actorId: string, orgId: string, userId: string): Promise<RemovalPreview> {
-  await authorizeMemberAction(ctx.db, actorId, orgId, userId, 'member.remove');
+  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.removeMember', userId);
   if (!(await membershipOf(ctx.db, userId, orgId))) throw new NotFound('Member');
   const grants = await directGrantsInOrg(ctx.db, orgId, userId, ctx.clock.now());
   return {

@@ -1,4 +1,4 @@
-import { authorizeWebhookAction } from '../access/webhooks.js';
+import { authorizeOrgAction } from '../access/authorize.js';
 import { recordEvent } from '../audit/record.js';
 import { DAY, iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
@@ -55,7 +55,7 @@ async function manageable(ctx: Context, actorId: string, webhookId: string): Pro
   const webhook = await findWebhook(ctx.db, webhookId);
   if (!webhook) throw new NotFound('Webhook');
   try {
-    await authorizeWebhookAction(ctx.db, actorId, webhook.org_id, 'webhook.manage');
+    await authorizeOrgAction(ctx.db, actorId, webhook.org_id, 'org.manageWebhooks');
   } catch (error) {
     if (error instanceof NotFound) throw new NotFound('Webhook');
     throw error;
@@ -70,7 +70,7 @@ export async function createWebhook(
   orgId: string,
   input: { url: string; events: string[] },
 ): Promise<WebhookView & { secret: string }> {
-  await authorizeWebhookAction(ctx.db, actorId, orgId, 'webhook.manage');
+  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.manageWebhooks');
   const url = await checkWebhookUrl(input.url, ctx.webhooks);
   const events = input.events.includes('*') ? ['*'] : [...new Set(input.events)];
   const now = ctx.clock.now();
@@ -103,7 +103,7 @@ export async function createWebhook(
 }
 
 export async function listWebhooks(ctx: Context, actorId: string, orgId: string): Promise<WebhookView[]> {
-  await authorizeWebhookAction(ctx.db, actorId, orgId, 'webhook.manage');
+  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.manageWebhooks');
   return (await webhooksOfOrg(ctx.db, orgId)).map(viewOf);
 }
 
