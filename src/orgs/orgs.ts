@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
-import { authorizeOrgAction } from '../access/authorize.js';
+import { authorizeOrgAction, orgActionsOf } from '../access/authorize.js';
 import type { Level, OrgRole } from '../access/levels.js';
 import { membershipOf } from '../access/org.js';
+import type { OrgAction } from '../access/policy.js';
 import { type User, userOf } from '../accounts/users.js';
 import { recordEvent, recordEvents } from '../audit/record.js';
 import { iso } from '../clock.js';
@@ -31,7 +32,11 @@ function requireName(raw: string, what: string): string {
   return name;
 }
 
-export async function createOrg(ctx: Pick<Context, 'db' | 'clock'>, actorId: string, rawName: string): Promise<Org> {
+export async function createOrg(
+  ctx: Pick<Context, 'db' | 'clock'>,
+  actorId: string,
+  rawName: string,
+): Promise<Org & { allowedActions: OrgAction[] }> {
   const org = { id: newId('org'), name: requireName(rawName, 'organization') };
   const now = ctx.clock.now();
   await inTransaction(ctx, async (tx) => {
@@ -49,17 +54,17 @@ export async function createOrg(ctx: Pick<Context, 'db' | 'clock'>, actorId: str
       after: { role: 'admin' },
     });
   });
-  return org;
+  return { ...org, allowedActions: orgActionsOf(actorId, { role: 'admin', processDatasets: true }) };
 }
 
 export async function addMember(tx: Db, orgId: string, userId: string, role: OrgRole, now: number): Promise<void> {
   await tx.insertInto('org_members').values({ org_id: orgId, user_id: userId, role, process_datasets: 0, created_at: now }).execute();
 }
 
-export async function getOrg(ctx: Context, actorId: string, orgId: string): Promise<Org & { role: OrgRole }> {
+export async function getOrg(ctx: Context, actorId: string, orgId: string): Promise<Org & { role: OrgRole; allowedActions: OrgAction[] }> {
   const membership = await authorizeOrgAction(ctx.db, actorId, orgId, 'org.read');
   const org = await ctx.db.selectFrom('orgs').select(['id', 'name']).where('id', '=', orgId).executeTakeFirstOrThrow();
-  return { ...org, role: membership.role };
+  return { ...org, role: membership.role, allowedActions: orgActionsOf(actorId, membership) };
 }
 
 export async function listMyOrgs(ctx: Context, userId: string) {
@@ -71,7 +76,10 @@ export async function listMyOrgs(ctx: Context, userId: string) {
     .orderBy('o.name')
     .orderBy('o.id')
     .execute();
-  return rows.map((r) => ({ id: r.id, name: r.name, role: r.role, processDatasets: r.role === 'admin' || r.process_datasets === 1 }));
+  return rows.map((r) => {
+    const membership = { role: r.role, processDatasets: r.role === 'admin' || r.process_datasets === 1 };
+    return { id: r.id, name: r.name, ...membership, allowedActions: orgActionsOf(userId, membership) };
+  });
 }
 
 const memberColumns = ['u.id', 'u.email', 'u.name', 'u.email_verified', 'm.role', 'm.process_datasets', 'm.created_at'] as const;

@@ -150,7 +150,13 @@ export function accountRoutes(app: TypedApp, ctx: Context): void {
           200: Type.Object({
             user: UserSchema,
             organizations: Type.Array(
-              Type.Object({ id: Type.String(), name: Type.String(), role: RoleSchema, processDatasets: Type.Boolean() }),
+              Type.Object({
+                id: Type.String(),
+                name: Type.String(),
+                role: RoleSchema,
+                processDatasets: Type.Boolean(),
+                allowedActions: Type.Array(Type.String()),
+              }),
             ),
           }),
           ...errors(401),

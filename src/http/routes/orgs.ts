@@ -37,7 +37,10 @@ export function orgRoutes(app: TypedApp, ctx: Context): void {
         tags,
         summary: 'Create an organization; the creator is its admin',
         body: Type.Object({ name: Name }),
-        response: { 201: Type.Object({ id: Type.String(), name: Type.String() }), ...errors(400, 401) },
+        response: {
+          201: Type.Object({ id: Type.String(), name: Type.String(), allowedActions: Type.Array(Type.String()) }),
+          ...errors(400, 401),
+        },
       },
     },
     async (request, reply) => {
@@ -53,7 +56,10 @@ export function orgRoutes(app: TypedApp, ctx: Context): void {
         tags,
         summary: 'An organization I belong to',
         params: Type.Object({ orgId: Id }),
-        response: { 200: Type.Object({ id: Type.String(), name: Type.String(), role: RoleSchema }), ...errors(401, 404) },
+        response: {
+          200: Type.Object({ id: Type.String(), name: Type.String(), role: RoleSchema, allowedActions: Type.Array(Type.String()) }),
+          ...errors(401, 404),
+        },
       },
     },
     async (request) => getOrg(ctx, requireUser(request).id, request.params.orgId),
