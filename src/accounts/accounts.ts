@@ -4,7 +4,7 @@ import { Conflict, Forbidden, Gone, InvalidRequest, Unauthenticated } from '../e
 import { type Accepted, acceptInvitationIn, assertRedeemableBy } from '../invitations/redeem.js';
 import { queueMail } from '../mail/outbox.js';
 import { passwordResetMail } from '../mail/templates.js';
-import { hashPassword, hashSecret, newId, newSecret, verifyPassword } from '../secrets.js';
+import { hashPassword, hashSecret, newSecret, verifyPassword } from '../secrets.js';
 import type { Db } from '../store/database.js';
 import { authEvent } from './events.js';
 import {
@@ -99,7 +99,7 @@ async function createAccount(
   if (!name) throw new InvalidRequest('Tell us your name.', { field: 'name' });
   requireStrongPassword(input.password, { email, name });
   const passwordHash = await hashPassword(input.password);
-  const user: User = { id: newId('usr'), email, name, emailVerified: input.invited };
+  const user: User = { id: ctx.random.id('usr'), email, name, emailVerified: input.invited };
   try {
     const signedIn = await inTransaction(ctx, async (tx) => {
       await tx
@@ -192,6 +192,7 @@ export async function issuePasswordReset(
   lifetimeMs = RESET_LIFETIME_MS,
 ): Promise<{ link: string; expiresAt: number }> {
   const now = ctx.clock.now();
+  // The operator's command line issues these too, without an instance of its own.
   const token = newSecret();
   const expiresAt = now + lifetimeMs;
   await tx.deleteFrom('password_resets').where('user_id', '=', userId).where('used_at', 'is', null).execute();

@@ -3,7 +3,6 @@ import type { DatasetAction } from '../access/policy.js';
 import { iso } from '../clock.js';
 import type { Context } from '../context.js';
 import { Conflict, InvalidRequest, NotFound } from '../errors.js';
-import { newId, newSortableId } from '../secrets.js';
 import { decodeCursor, type Page, pageOf } from '../store/pagination.js';
 import type { AnnotationsTable, LayersTable } from '../store/schema.js';
 
@@ -73,7 +72,7 @@ export async function createLayer(ctx: Context, actorId: string, datasetId: stri
   await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.createLayer', ctx.clock.now());
   const name = rawName.trim();
   if (!name) throw new InvalidRequest('The layer name cannot be empty.', { field: 'name' });
-  const row: LayersTable = { id: newId('layer'), dataset_id: datasetId, name, created_by: actorId, created_at: ctx.clock.now() };
+  const row: LayersTable = { id: ctx.random.id('layer'), dataset_id: datasetId, name, created_by: actorId, created_at: ctx.clock.now() };
   const inserted = await ctx.db
     .insertInto('layers')
     .values(row)
@@ -117,7 +116,7 @@ export async function createAnnotation(
     throw new InvalidRequest('itemId must be an item of the same dataset as the layer.', { field: 'itemId' });
   const now = ctx.clock.now();
   const row: AnnotationsTable = {
-    id: newSortableId('ann', now),
+    id: ctx.random.sortableId('ann', now),
     layer_id: layerId,
     item_id: input.itemId,
     label: requireLabel(input.label),

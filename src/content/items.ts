@@ -3,7 +3,6 @@ import { authorizeDatasetAction } from '../access/authorize.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { InvalidRequest, NotFound } from '../errors.js';
-import { newSortableId } from '../secrets.js';
 import type { Db } from '../store/database.js';
 import { decodeCursor, type Page, pageOf } from '../store/pagination.js';
 import type { ItemsTable } from '../store/schema.js';
@@ -50,7 +49,7 @@ async function recordItems(ctx: Context, actorId: string, datasetId: string, sto
   if (stored.length === 0) throw new InvalidRequest('Send at least one file (multipart/form-data).');
   const now = ctx.clock.now();
   const rows: ItemsTable[] = stored.map((s) => ({
-    id: newSortableId('item', now),
+    id: ctx.random.sortableId('item', now),
     dataset_id: datasetId,
     name: s.name,
     size: s.size,

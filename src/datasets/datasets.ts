@@ -7,7 +7,6 @@ import { recordEvent } from '../audit/record.js';
 import { itemShas, removeUnusedBlobs } from '../content/items.js';
 import { type Context, inTransaction } from '../context.js';
 import { InvalidRequest } from '../errors.js';
-import { newId } from '../secrets.js';
 import type { Db } from '../store/database.js';
 import type { DatasetsTable } from '../store/schema.js';
 
@@ -39,7 +38,7 @@ export async function createDataset(
   if (visibility !== 'admins') authorize('org.createSharedDataset', facts);
   const now = ctx.clock.now();
   const dataset: DatasetRow = {
-    id: newId('ds'),
+    id: ctx.random.id('ds'),
     org_id: orgId,
     name: requireDatasetName(input.name),
     name_key: '',

@@ -3,7 +3,7 @@ import { type AuditAction, recordEvent } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { Conflict, NotFound } from '../errors.js';
-import { hashSecret, newSecret } from '../secrets.js';
+import { hashSecret } from '../secrets.js';
 import type { Db } from '../store/database.js';
 import { dropUndeliveredForInvitation } from '../store/outbox.js';
 import {
@@ -123,7 +123,7 @@ export async function resendInvitation(ctx: Context, actorId: string, invitation
   const row = await administeredInvitation(ctx, actorId, invitationId);
   const now = ctx.clock.now();
   requirePending(row, now);
-  const token = newSecret();
+  const token = ctx.random.secret();
   const next: InvitationRow = {
     ...row,
     token_hash: hashSecret(token),

@@ -10,7 +10,7 @@ import type { MailMessage } from '../mail/mailer.js';
 import { queueMail } from '../mail/outbox.js';
 import { datasetInvitationMail, invitationExtendedMail, orgInvitationMail } from '../mail/templates.js';
 import { orgName } from '../orgs/orgs.js';
-import { hashSecret, newId, newSecret } from '../secrets.js';
+import { hashSecret } from '../secrets.js';
 import type { Db } from '../store/database.js';
 import {
   INVITATION_LIFETIME_MS,
@@ -90,9 +90,9 @@ async function writeInvitations(
       .where('status', '=', 'pending');
     pending = offer.datasetId ? pending.where('dataset_id', '=', offer.datasetId) : pending;
     const replaced = await pending.executeTakeFirst();
-    const token = newSecret();
+    const token = ctx.random.secret();
     const row: InvitationRow = {
-      id: replaced?.id ?? newId('inv'),
+      id: replaced?.id ?? ctx.random.id('inv'),
       kind: offer.kind,
       org_id: offer.orgId,
       dataset_id: offer.datasetId,

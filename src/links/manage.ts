@@ -4,7 +4,7 @@ import { recordEvent } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { InvalidRequest, NotFound } from '../errors.js';
-import { hashSecret, newId, newSecret } from '../secrets.js';
+import { hashSecret } from '../secrets.js';
 import { findLink, insertLink, linksOfDataset, markLinkRevoked, redemptionsOf, type ShareLinkWithCreator } from '../store/links.js';
 import { decodeCursor, encodeCursor, type Page } from '../store/pagination.js';
 import { LINK_MAX_LIFETIME_MS, type LinkView, linkUrl, linkView } from './model.js';
@@ -44,8 +44,8 @@ export async function createLink(ctx: Context, actorId: string, datasetId: strin
   const { dataset } = await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.share', now);
   const expiresAt = endOf(input.expiresAt, now);
   const allowedDomains = normalizedDomains(input.allowedDomains ?? []);
-  const token = newSecret();
-  const id = newId('lnk');
+  const token = ctx.random.secret();
+  const id = ctx.random.id('lnk');
   const row = {
     id,
     dataset_id: datasetId,

@@ -6,7 +6,6 @@ import { recordEvent } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { Conflict } from '../errors.js';
-import { newId, newSortableId } from '../secrets.js';
 import type { Db } from '../store/database.js';
 import { findJob } from '../store/jobs.js';
 import type { AnnotationsTable, DatasetsTable, ItemsTable, JobsTable, LayersTable } from '../store/schema.js';
@@ -171,7 +170,7 @@ async function writeCopy(
   const now = ctx.clock.now();
   const name = `${source.name} (deduplicated)`;
   const dataset: DatasetsTable = {
-    id: newId('ds'),
+    id: ctx.random.id('ds'),
     org_id: source.org_id,
     name,
     name_key: datasetNameKey(name),
@@ -186,7 +185,7 @@ async function writeCopy(
     await finishJob(tx, job, dataset.id, now);
     if (!(await sourceExists(tx, source.id))) throw datasetDeleted();
     await tx.insertInto('datasets').values(dataset).execute();
-    await copyContent(tx, dataset.id, plan, now);
+    await copyContent(ctx, tx, dataset.id, plan, now);
     const event = { orgId: source.org_id, at: now, actorId, datasetId: dataset.id };
     await recordEvent(tx, {
       ...event,
@@ -208,9 +207,9 @@ async function writeCopy(
 }
 
 /** The planned items, layers and annotations under new ids in the new dataset; who made each and when stays. */
-async function copyContent(tx: Db, datasetId: string, plan: DedupePlan, now: number): Promise<void> {
-  const itemIds = new Map(plan.items.map((item) => [item.id, newSortableId('item', now)]));
-  const layerIds = new Map(plan.layers.map((layer) => [layer.id, newId('layer')]));
+async function copyContent(ctx: Pick<Context, 'random'>, tx: Db, datasetId: string, plan: DedupePlan, now: number): Promise<void> {
+  const itemIds = new Map(plan.items.map((item) => [item.id, ctx.random.sortableId('item', now)]));
+  const layerIds = new Map(plan.layers.map((layer) => [layer.id, ctx.random.id('layer')]));
   await insertInPages(
     tx,
     'items',
@@ -226,7 +225,7 @@ async function copyContent(tx: Db, datasetId: string, plan: DedupePlan, now: num
     'annotations',
     plan.annotations.map((a) => ({
       ...a,
-      id: newSortableId('ann', now),
+      id: ctx.random.sortableId('ann', now),
       layer_id: layerIds.get(a.layer_id)!,
       item_id: itemIds.get(a.item_id)!,
     })),

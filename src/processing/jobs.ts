@@ -1,7 +1,6 @@
 import { authorizeJobAction } from '../access/authorize.js';
 import type { Context } from '../context.js';
 import { Conflict, DomainError, NotFound } from '../errors.js';
-import { newId } from '../secrets.js';
 import type { Db } from '../store/database.js';
 import { cancelJobRow, findJob } from '../store/jobs.js';
 import type { JobsTable } from '../store/schema.js';
@@ -20,7 +19,7 @@ export async function queueJob(
 ): Promise<JobsTable> {
   const now = ctx.clock.now();
   const job: JobsTable = {
-    id: newId('job'),
+    id: ctx.random.id('job'),
     kind: input.kind,
     org_id: input.orgId,
     source_dataset_id: input.sourceDatasetId,

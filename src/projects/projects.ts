@@ -6,7 +6,6 @@ import type { DatasetAction } from '../access/policy.js';
 import { type AccessFacts, effectiveLevel } from '../access/rule.js';
 import type { Context } from '../context.js';
 import { InvalidRequest, NotFound } from '../errors.js';
-import { newId } from '../secrets.js';
 import type { DatasetsTable, ProjectsTable } from '../store/schema.js';
 
 export interface ProjectSummary {
@@ -28,7 +27,7 @@ export async function createProject(ctx: Context, actorId: string, orgId: string
   await authorizeOrgAction(ctx.db, actorId, orgId, 'org.manageProjects');
   const name = rawName.trim();
   if (!name) throw new InvalidRequest('The project name cannot be empty.', { field: 'name' });
-  const row: ProjectsTable = { id: newId('prj'), org_id: orgId, name, created_by: actorId, created_at: ctx.clock.now() };
+  const row: ProjectsTable = { id: ctx.random.id('prj'), org_id: orgId, name, created_by: actorId, created_at: ctx.clock.now() };
   await ctx.db.insertInto('projects').values(row).execute();
   return { id: row.id, orgId, name };
 }

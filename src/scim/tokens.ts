@@ -2,7 +2,7 @@ import { authorizeOrgAction } from '../access/authorize.js';
 import { recordEvent } from '../audit/record.js';
 import { type Context, inTransaction } from '../context.js';
 import { InvalidRequest, NotFound } from '../errors.js';
-import { hashSecret, newId, newSecret } from '../secrets.js';
+import { hashSecret } from '../secrets.js';
 import {
   insertScimToken,
   liveScimTokenByHash,
@@ -25,9 +25,9 @@ export async function createScimToken(
   await authorizeOrgAction(ctx.db, actorId, orgId, 'org.manageProvisioning');
   const name = rawName.trim();
   if (!name) throw new InvalidRequest('Give the token a name, e.g. the directory it is for.', { field: 'name' });
-  const token = `${SCIM_TOKEN_PREFIX}${newSecret()}`;
+  const token = `${SCIM_TOKEN_PREFIX}${ctx.random.secret()}`;
   const at = ctx.clock.now();
-  const row = { id: newId('sct'), orgId, name, createdAt: at, lastUsedAt: null };
+  const row = { id: ctx.random.id('sct'), orgId, name, createdAt: at, lastUsedAt: null };
   await inTransaction(ctx, async (tx) => {
     await insertScimToken(tx, { id: row.id, orgId, name, tokenHash: hashSecret(token), createdBy: actorId, at });
     await recordEvent(tx, { orgId, at, actorId, action: 'scim_token.created', subject: `scim_token:${row.id}`, after: { name } });

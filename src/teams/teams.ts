@@ -6,7 +6,6 @@ import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { Conflict, NotFound } from '../errors.js';
 import { requireName } from '../orgs/orgs.js';
-import { newId } from '../secrets.js';
 import type { Db } from '../store/database.js';
 
 export interface Team {
@@ -46,7 +45,7 @@ const TAKEN = () => new Conflict('team_name_taken', 'The organization already ha
 
 export async function createTeam(ctx: Context, actorId: string, orgId: string, rawName: string): Promise<Team> {
   await authorizeOrgAction(ctx.db, actorId, orgId, 'org.manageTeams');
-  const team = { id: newId('team'), orgId, name: requireName(rawName, 'team') };
+  const team = { id: ctx.random.id('team'), orgId, name: requireName(rawName, 'team') };
   await nameRace(ctx, orgId, team.name, undefined, () => inTransaction(ctx, (tx) => insertTeam(tx, team, actorId, ctx.clock.now())));
   return team;
 }

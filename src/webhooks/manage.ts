@@ -3,7 +3,6 @@ import { recordEvent } from '../audit/record.js';
 import { DAY, iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { NotFound } from '../errors.js';
-import { newId, newSecret } from '../secrets.js';
 import {
   deleteWebhook,
   deliveriesOf,
@@ -75,11 +74,11 @@ export async function createWebhook(
   const events = input.events.includes('*') ? ['*'] : [...new Set(input.events)];
   const now = ctx.clock.now();
   const row: WebhookRow = {
-    id: newId('whk'),
+    id: ctx.random.id('whk'),
     org_id: orgId,
     url: url.toString(),
     events: JSON.stringify(events),
-    secret: `whsec_${newSecret()}`,
+    secret: `whsec_${ctx.random.secret()}`,
     previous_secret: null,
     previous_secret_until: null,
     enabled: 1,
@@ -127,7 +126,7 @@ export async function pingWebhook(ctx: Context, actorId: string, webhookId: stri
   const webhook = await manageable(ctx, actorId, webhookId);
   const now = ctx.clock.now();
   const body = JSON.stringify({
-    id: newId('evt'),
+    id: ctx.random.id('evt'),
     type: 'ping',
     at: iso(now),
     orgId: webhook.org_id,
@@ -160,7 +159,7 @@ export async function listDeliveries(ctx: Context, actorId: string, webhookId: s
 /** A new secret, shown once; the previous one keeps signing (a second v1) for a day. */
 export async function rotateSecret(ctx: Context, actorId: string, webhookId: string): Promise<{ secret: string }> {
   const webhook = await manageable(ctx, actorId, webhookId);
-  const secret = `whsec_${newSecret()}`;
+  const secret = `whsec_${ctx.random.secret()}`;
   const now = ctx.clock.now();
   await inTransaction(ctx, async (tx) => {
     await rotateWebhookSecret(tx, webhook.id, secret, webhook.secret, now + ROTATION_GRACE_MS);
