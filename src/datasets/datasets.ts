@@ -124,17 +124,17 @@ export async function updateDataset(
   const now = ctx.clock.now();
   const edits = change.name !== undefined || change.description !== undefined;
   if (!edits && change.visibility === undefined) throw new InvalidRequest('Nothing to change: send name, description or visibility.');
-  const access = await authorizeDatasetAction(ctx.db, actorId, datasetId, edits ? 'dataset.edit' : 'dataset.read', now);
-  const before = access.dataset;
-  if (change.visibility !== undefined) authorize('dataset.setVisibility', datasetFactsOf(actorId, access.facts, false));
-  const after: DatasetRow = {
-    ...before,
-    name: change.name === undefined ? before.name : requireDatasetName(change.name),
-    description: change.description === undefined ? before.description : change.description.trim(),
-    visibility: change.visibility ?? before.visibility,
-    updated_at: now,
-  };
-  await inTransaction(ctx, async (tx) => {
+  const { access, before, after } = await inTransaction(ctx, async (tx) => {
+    const access = await authorizeDatasetAction(tx, actorId, datasetId, edits ? 'dataset.edit' : 'dataset.read', now);
+    const before = access.dataset;
+    if (change.visibility !== undefined) authorize('dataset.setVisibility', datasetFactsOf(actorId, access.facts, false));
+    const after: DatasetRow = {
+      ...before,
+      name: change.name === undefined ? before.name : requireDatasetName(change.name),
+      description: change.description === undefined ? before.description : change.description.trim(),
+      visibility: change.visibility ?? before.visibility,
+      updated_at: now,
+    };
     await tx
       .updateTable('datasets')
       .set({
@@ -158,6 +158,7 @@ export async function updateDataset(
         after: { visibility: after.visibility },
       });
     }
+    return { access, before, after };
   });
   if (after.visibility === before.visibility) {
     return { dataset: after, level: access.level, allowedActions: await datasetActionsOf(ctx.db, actorId, after, access.facts) };
@@ -171,9 +172,9 @@ export async function updateDataset(
  */
 export async function deleteDataset(ctx: Context, actorId: string, datasetId: string): Promise<void> {
   const now = ctx.clock.now();
-  const { dataset } = await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.delete', now);
-  const blobs = await itemShas(ctx.db, datasetId);
-  await inTransaction(ctx, async (tx) => {
+  const blobs = await inTransaction(ctx, async (tx) => {
+    const { dataset } = await authorizeDatasetAction(tx, actorId, datasetId, 'dataset.delete', now);
+    const blobs = await itemShas(tx, datasetId);
     await tx
       .deleteFrom('annotations')
       .where('layer_id', 'in', (eb) => eb.selectFrom('layers').select('id').where('dataset_id', '=', datasetId))
@@ -194,6 +195,7 @@ export async function deleteDataset(ctx: Context, actorId: string, datasetId: st
       subject: `dataset:${datasetId}`,
       before: { name: dataset.name, visibility: dataset.visibility },
     });
+    return blobs;
   });
   await removeUnusedBlobs(ctx, blobs).catch((error: unknown) => ctx.logger.warn({ err: error }, 'could not remove unused blobs'));
 }

@@ -222,8 +222,8 @@ export async function inviteToDataset(
   input: { emails: string[]; level: Level },
 ): Promise<InvitationView[]> {
   const emails = normalizeAddresses(input.emails);
-  const { dataset } = await authorizeDatasetAction(ctx.db, inviterId, datasetId, 'dataset.share', ctx.clock.now());
   const written = await inTransaction(ctx, async (tx) => {
+    const { dataset } = await authorizeDatasetAction(tx, inviterId, datasetId, 'dataset.share', ctx.clock.now());
     await assertInvitable(tx, dataset, emails);
     const rows = await writeInvitations(
       ctx,
@@ -248,8 +248,8 @@ export async function inviteToOrg(
   input: { emails: string[]; role: OrgRole },
 ): Promise<InvitationView[]> {
   const emails = normalizeAddresses(input.emails);
-  await authorizeOrgAction(ctx.db, inviterId, orgId, 'org.manageInvitations');
   const written = await inTransaction(ctx, async (tx) => {
+    await authorizeOrgAction(tx, inviterId, orgId, 'org.manageInvitations');
     const already = await membersAmong(tx, orgId, emails);
     if (already.length > 0) {
       throw new Conflict('already_member', `Already members of the organization: ${already.join(', ')}.`, { emails: already });
