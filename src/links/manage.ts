@@ -41,26 +41,26 @@ function endOf(expiresAt: string, now: number): number {
 /** Makes a link; its secret is in the returned url and nowhere else (only its hash is kept). */
 export async function createLink(ctx: Context, actorId: string, datasetId: string, input: NewLink): Promise<LinkView & { url: string }> {
   const now = ctx.clock.now();
-  const { dataset } = await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.share', now);
-  const expiresAt = endOf(input.expiresAt, now);
-  const allowedDomains = normalizedDomains(input.allowedDomains ?? []);
   const token = ctx.random.secret();
   const id = ctx.random.id('lnk');
-  const row = {
-    id,
-    dataset_id: datasetId,
-    org_id: dataset.org_id,
-    name: input.name.trim() || 'Link',
-    level: rankOf(input.level),
-    token_hash: hashSecret(token),
-    expires_at: expiresAt,
-    max_uses: input.maxUses ?? null,
-    allowed_domains: JSON.stringify(allowedDomains),
-    members_only: input.membersOnly ? 1 : 0,
-    created_by: actorId,
-    created_at: now,
-  };
   await inTransaction(ctx, async (tx) => {
+    const { dataset } = await authorizeDatasetAction(tx, actorId, datasetId, 'dataset.share', now);
+    const expiresAt = endOf(input.expiresAt, now);
+    const allowedDomains = normalizedDomains(input.allowedDomains ?? []);
+    const row = {
+      id,
+      dataset_id: datasetId,
+      org_id: dataset.org_id,
+      name: input.name.trim() || 'Link',
+      level: rankOf(input.level),
+      token_hash: hashSecret(token),
+      expires_at: expiresAt,
+      max_uses: input.maxUses ?? null,
+      allowed_domains: JSON.stringify(allowedDomains),
+      members_only: input.membersOnly ? 1 : 0,
+      created_by: actorId,
+      created_at: now,
+    };
     await insertLink(tx, row);
     await recordEvent(tx, {
       orgId: dataset.org_id,
