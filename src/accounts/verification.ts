@@ -3,7 +3,7 @@ import { appLink, type Context, inTransaction } from '../context.js';
 import { Gone, Unauthenticated } from '../errors.js';
 import { queueMail } from '../mail/outbox.js';
 import { verificationMail } from '../mail/templates.js';
-import { hashSecret, newSecret } from '../secrets.js';
+import { hashSecret } from '../secrets.js';
 import type { Db } from '../store/database.js';
 import { authEvent } from './events.js';
 import { spend, spendForAddress, VERIFICATION_MAILS_OF_ACCOUNT } from './limits.js';
@@ -14,7 +14,7 @@ const VERIFICATION_LIFETIME_MS = DAY;
 /** Queues a new verification link in `tx`; every older unused link of the account dies. */
 export async function sendVerification(ctx: Context, tx: Db, user: User): Promise<void> {
   const now = ctx.clock.now();
-  const token = newSecret();
+  const token = ctx.random.secret();
   const expiresAt = now + VERIFICATION_LIFETIME_MS;
   await tx.deleteFrom('email_verifications').where('user_id', '=', user.id).where('used_at', 'is', null).execute();
   await tx

@@ -1,5 +1,6 @@
 import { type Static, Type } from 'typebox';
 import type { Level } from '../access/levels.js';
+import { DATASET_ACTIONS, type DatasetAction, ORG_ACTIONS, type OrgAction } from '../access/policy.js';
 import { iso } from '../clock.js';
 import type { DatasetsTable } from '../store/schema.js';
 
@@ -65,6 +66,10 @@ export const PageQuery = {
 export const pageOf = <T extends Parameters<typeof Type.Array>[0]>(item: T) =>
   Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
 
+/** What the caller may do with a dataset or organization: the names of the policy's actions (src/access/policy.ts). */
+export const DatasetActionSchema = Type.Unsafe<DatasetAction>({ type: 'string', enum: [...DATASET_ACTIONS], title: 'DatasetAction' });
+export const OrgActionSchema = Type.Unsafe<OrgAction>({ type: 'string', enum: [...ORG_ACTIONS], title: 'OrgAction' });
+
 export const DatasetSchema = Type.Object(
   {
     id: Type.String(),
@@ -77,6 +82,7 @@ export const DatasetSchema = Type.Object(
     createdAt: Time,
     updatedAt: Time,
     myLevel: LevelSchema,
+    allowedActions: Type.Array(DatasetActionSchema),
   },
   { title: 'Dataset' },
 );
@@ -84,7 +90,7 @@ export const DatasetSchema = Type.Object(
 /** A dataset as the API shows it, typed from its schema. */
 export type DatasetView = Static<typeof DatasetSchema>;
 
-export function datasetJson(row: DatasetsTable, myLevel: Level): DatasetView {
+export function datasetJson(row: DatasetsTable, myLevel: Level, allowedActions: readonly DatasetAction[]): DatasetView {
   return {
     id: row.id,
     name: row.name,
@@ -96,6 +102,7 @@ export function datasetJson(row: DatasetsTable, myLevel: Level): DatasetView {
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
     myLevel,
+    allowedActions: [...allowedActions],
   };
 }
 
@@ -119,7 +126,10 @@ export const InvitationSchema = Type.Object(
   { title: 'Invitation' },
 );
 
-export const OrganizationSchema = Type.Object({ id: Type.String(), name: Type.String(), role: RoleSchema }, { title: 'Organization' });
+export const OrganizationSchema = Type.Object(
+  { id: Type.String(), name: Type.String(), role: RoleSchema, allowedActions: Type.Array(OrgActionSchema) },
+  { title: 'Organization' },
+);
 
 export const NoContent = Type.Unsafe<void>({ description: 'No content' });
 

@@ -1,10 +1,9 @@
-import { authorizeDataset } from '../access/check.js';
-import { requireOrgAdmin } from '../access/org.js';
+import { authorizeDatasetAction, authorizeOrgAction } from '../access/authorize.js';
 import { type AuditAction, recordEvent } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { Conflict, NotFound } from '../errors.js';
-import { hashSecret, newSecret } from '../secrets.js';
+import { hashSecret } from '../secrets.js';
 import type { Db } from '../store/database.js';
 import { dropUndeliveredForInvitation } from '../store/outbox.js';
 import {
@@ -25,8 +24,8 @@ async function administeredInvitation(ctx: Context, actorId: string, invitationI
   const row = await ctx.db.selectFrom('invitations').selectAll().where('id', '=', invitationId).executeTakeFirst();
   if (!row) throw new NotFound('Invitation');
   try {
-    if (row.kind === 'dataset') await authorizeDataset(ctx.db, actorId, row.dataset_id!, 'admin', ctx.clock.now());
-    else await requireOrgAdmin(ctx.db, actorId, row.org_id);
+    if (row.kind === 'dataset') await authorizeDatasetAction(ctx.db, actorId, row.dataset_id!, 'dataset.share', ctx.clock.now());
+    else await authorizeOrgAction(ctx.db, actorId, row.org_id, 'org.manageInvitations');
   } catch (error) {
     if (error instanceof NotFound) throw new NotFound('Invitation');
     throw error;
@@ -67,7 +66,7 @@ async function recordInvitationEvent(
  * for its admins: what a dataset's sharing settings show for the dataset's invitations.
  */
 export async function listOrgInvitations(ctx: Context, actorId: string, orgId: string): Promise<InvitationView[]> {
-  await requireOrgAdmin(ctx.db, actorId, orgId);
+  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.manageInvitations');
   const rows = await invitationsWithInviter(ctx.db)
     .where('i.org_id', '=', orgId)
     .where('i.kind', '=', 'org')
@@ -124,7 +123,7 @@ export async function resendInvitation(ctx: Context, actorId: string, invitation
   const row = await administeredInvitation(ctx, actorId, invitationId);
   const now = ctx.clock.now();
   requirePending(row, now);
-  const token = newSecret();
+  const token = ctx.random.secret();
   const next: InvitationRow = {
     ...row,
     token_hash: hashSecret(token),

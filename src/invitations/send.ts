@@ -1,6 +1,6 @@
-import { authorizeDataset } from '../access/check.js';
-import { type Level, levelOf, type OrgRole, rankOf } from '../access/levels.js';
-import { requireOrgAdmin } from '../access/org.js';
+import { authorizeDatasetAction, authorizeOrgAction } from '../access/authorize.js';
+import { type Level, levelOf, type OrgRole, rankOf, type Visibility } from '../access/levels.js';
+import { tierAdmitsDirectGrant } from '../access/policy.js';
 import { isValidEmail, normalizeEmail } from '../accounts/validation.js';
 import { recordEvent } from '../audit/record.js';
 import { HOUR, iso } from '../clock.js';
@@ -10,7 +10,7 @@ import type { MailMessage } from '../mail/mailer.js';
 import { queueMail } from '../mail/outbox.js';
 import { datasetInvitationMail, invitationExtendedMail, orgInvitationMail } from '../mail/templates.js';
 import { orgName } from '../orgs/orgs.js';
-import { hashSecret, newId, newSecret } from '../secrets.js';
+import { hashSecret } from '../secrets.js';
 import type { Db } from '../store/database.js';
 import {
   INVITATION_LIFETIME_MS,
@@ -90,9 +90,9 @@ async function writeInvitations(
       .where('status', '=', 'pending');
     pending = offer.datasetId ? pending.where('dataset_id', '=', offer.datasetId) : pending;
     const replaced = await pending.executeTakeFirst();
-    const token = newSecret();
+    const token = ctx.random.secret();
     const row: InvitationRow = {
-      id: replaced?.id ?? newId('inv'),
+      id: replaced?.id ?? ctx.random.id('inv'),
       kind: offer.kind,
       org_id: offer.orgId,
       dataset_id: offer.datasetId,
@@ -202,11 +202,10 @@ async function membersAmong(tx: Db, orgId: string, emails: string[]): Promise<st
  * While a dataset is not shared with external accessors only members of its organization may be
  * invited to it (or sent a link again): 409 `external_sharing_disabled` naming the others.
  */
-export async function assertInvitable(tx: Db, dataset: { org_id: string; visibility: string }, emails: string[]): Promise<void> {
-  if (dataset.visibility === 'external') return;
-  const orgId = dataset.org_id;
-  const memberEmails = new Set(await membersAmong(tx, orgId, emails));
-  const outsiders = emails.filter((e) => !memberEmails.has(e));
+export async function assertInvitable(tx: Db, dataset: { org_id: string; visibility: Visibility }, emails: string[]): Promise<void> {
+  if (tierAdmitsDirectGrant(false, dataset.visibility)) return;
+  const memberEmails = new Set(await membersAmong(tx, dataset.org_id, emails));
+  const outsiders = emails.filter((e) => !tierAdmitsDirectGrant(memberEmails.has(e), dataset.visibility));
   if (outsiders.length > 0) {
     throw new Conflict(
       'external_sharing_disabled',
@@ -223,8 +222,8 @@ export async function inviteToDataset(
   input: { emails: string[]; level: Level },
 ): Promise<InvitationView[]> {
   const emails = normalizeAddresses(input.emails);
-  const { dataset } = await authorizeDataset(ctx.db, inviterId, datasetId, 'admin', ctx.clock.now());
   const written = await inTransaction(ctx, async (tx) => {
+    const { dataset } = await authorizeDatasetAction(tx, inviterId, datasetId, 'dataset.share', ctx.clock.now());
     await assertInvitable(tx, dataset, emails);
     const rows = await writeInvitations(
       ctx,
@@ -249,8 +248,8 @@ export async function inviteToOrg(
   input: { emails: string[]; role: OrgRole },
 ): Promise<InvitationView[]> {
   const emails = normalizeAddresses(input.emails);
-  await requireOrgAdmin(ctx.db, inviterId, orgId);
   const written = await inTransaction(ctx, async (tx) => {
+    await authorizeOrgAction(tx, inviterId, orgId, 'org.manageInvitations');
     const already = await membersAmong(tx, orgId, emails);
     if (already.length > 0) {
       throw new Conflict('already_member', `Already members of the organization: ${already.join(', ')}.`, { emails: already });

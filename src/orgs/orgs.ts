@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
+import { authorizeOrgAction, orgActionsOf } from '../access/authorize.js';
 import type { Level, OrgRole } from '../access/levels.js';
-import { authorizeMemberAction, membershipOf, requireOrgAdmin, requireOrgMember } from '../access/org.js';
+import { membershipOf } from '../access/org.js';
+import type { OrgAction } from '../access/policy.js';
 import { type User, userOf } from '../accounts/users.js';
 import { recordEvent, recordEvents } from '../audit/record.js';
 import { iso } from '../clock.js';
@@ -30,7 +32,11 @@ function requireName(raw: string, what: string): string {
   return name;
 }
 
-export async function createOrg(ctx: Pick<Context, 'db' | 'clock'>, actorId: string, rawName: string): Promise<Org> {
+export async function createOrg(
+  ctx: Pick<Context, 'db' | 'clock'>,
+  actorId: string,
+  rawName: string,
+): Promise<Org & { allowedActions: OrgAction[] }> {
   const org = { id: newId('org'), name: requireName(rawName, 'organization') };
   const now = ctx.clock.now();
   await inTransaction(ctx, async (tx) => {
@@ -48,17 +54,17 @@ export async function createOrg(ctx: Pick<Context, 'db' | 'clock'>, actorId: str
       after: { role: 'admin' },
     });
   });
-  return org;
+  return { ...org, allowedActions: orgActionsOf(actorId, { role: 'admin', processDatasets: true }) };
 }
 
 export async function addMember(tx: Db, orgId: string, userId: string, role: OrgRole, now: number): Promise<void> {
   await tx.insertInto('org_members').values({ org_id: orgId, user_id: userId, role, process_datasets: 0, created_at: now }).execute();
 }
 
-export async function getOrg(ctx: Context, actorId: string, orgId: string): Promise<Org & { role: OrgRole }> {
-  const membership = await requireOrgMember(ctx.db, actorId, orgId);
+export async function getOrg(ctx: Context, actorId: string, orgId: string): Promise<Org & { role: OrgRole; allowedActions: OrgAction[] }> {
+  const membership = await authorizeOrgAction(ctx.db, actorId, orgId, 'org.read');
   const org = await ctx.db.selectFrom('orgs').select(['id', 'name']).where('id', '=', orgId).executeTakeFirstOrThrow();
-  return { ...org, role: membership.role };
+  return { ...org, role: membership.role, allowedActions: orgActionsOf(actorId, membership) };
 }
 
 export async function listMyOrgs(ctx: Context, userId: string) {
@@ -70,7 +76,10 @@ export async function listMyOrgs(ctx: Context, userId: string) {
     .orderBy('o.name')
     .orderBy('o.id')
     .execute();
-  return rows.map((r) => ({ id: r.id, name: r.name, role: r.role, processDatasets: r.role === 'admin' || r.process_datasets === 1 }));
+  return rows.map((r) => {
+    const membership = { role: r.role, processDatasets: r.role === 'admin' || r.process_datasets === 1 };
+    return { id: r.id, name: r.name, ...membership, allowedActions: orgActionsOf(userId, membership) };
+  });
 }
 
 const memberColumns = ['u.id', 'u.email', 'u.name', 'u.email_verified', 'm.role', 'm.process_datasets', 'm.created_at'] as const;
@@ -98,7 +107,7 @@ export async function listMembers(
   orgId: string,
   page: { limit: number; cursor?: string | undefined; q?: string | undefined },
 ): Promise<Page<Member>> {
-  await requireOrgMember(ctx.db, actorId, orgId);
+  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.read');
   let query = ctx.db
     .selectFrom('org_members as m')
     .innerJoin('users as u', 'u.id', 'm.user_id')
@@ -158,8 +167,8 @@ export async function updateMember(
   userId: string,
   change: { role?: OrgRole | undefined; processDatasets?: boolean | undefined },
 ): Promise<Member> {
-  await requireOrgAdmin(ctx.db, actorId, orgId);
   return inTransaction(ctx, async (tx) => {
+    await authorizeOrgAction(tx, actorId, orgId, 'org.manageMembers');
     await lockOrg(tx, orgId);
     const before = await memberRow(tx, orgId, userId);
     if (!before) throw new NotFound('Member');
@@ -198,8 +207,10 @@ export async function removeMember(
   userId: string,
   options: { keepGrants?: boolean | undefined } = {},
 ): Promise<void> {
-  await authorizeMemberAction(ctx.db, actorId, orgId, userId, 'member.remove');
-  await inTransaction(ctx, (tx) => takeOutOfOrg(tx, { orgId, userId, actorId, at: ctx.clock.now(), ...options }));
+  await inTransaction(ctx, async (tx) => {
+    await authorizeOrgAction(tx, actorId, orgId, 'org.removeMember', userId);
+    await takeOutOfOrg(tx, { orgId, userId, actorId, at: ctx.clock.now(), ...options });
+  });
 }
 
 /**
@@ -271,7 +282,7 @@ export interface RemovalPreview {
 
 /** What removing the member would take away: their direct grants in force on the org's datasets and their teams. */
 export async function previewMemberRemoval(ctx: Context, actorId: string, orgId: string, userId: string): Promise<RemovalPreview> {
-  await authorizeMemberAction(ctx.db, actorId, orgId, userId, 'member.remove');
+  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.removeMember', userId);
   if (!(await membershipOf(ctx.db, userId, orgId))) throw new NotFound('Member');
   const grants = await directGrantsInOrg(ctx.db, orgId, userId, ctx.clock.now());
   return {

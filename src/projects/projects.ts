@@ -1,10 +1,11 @@
-import { accessFactColumns, authorizeDataset, type FactRow, factsOf } from '../access/check.js';
+import { authorizeDatasetAction, authorizeOrgAction, datasetActionsOfMany } from '../access/authorize.js';
+import { accessFactColumns, type FactRow, factsOf } from '../access/check.js';
 import type { Level } from '../access/levels.js';
-import { membershipOf, requireOrgMember } from '../access/org.js';
+import { membershipOf } from '../access/org.js';
+import type { DatasetAction } from '../access/policy.js';
 import { type AccessFacts, effectiveLevel } from '../access/rule.js';
 import type { Context } from '../context.js';
 import { InvalidRequest, NotFound } from '../errors.js';
-import { newId } from '../secrets.js';
 import type { DatasetsTable, ProjectsTable } from '../store/schema.js';
 
 export interface ProjectSummary {
@@ -16,23 +17,23 @@ export interface ProjectSummary {
 async function visibleProject(ctx: Context, actorId: string, projectId: string): Promise<ProjectsTable> {
   const project = await ctx.db.selectFrom('projects').selectAll().where('id', '=', projectId).executeTakeFirst();
   if (!project) throw new NotFound('Project');
-  await requireOrgMember(ctx.db, actorId, project.org_id).catch(() => {
+  await authorizeOrgAction(ctx.db, actorId, project.org_id, 'org.read').catch(() => {
     throw new NotFound('Project');
   });
   return project;
 }
 
 export async function createProject(ctx: Context, actorId: string, orgId: string, rawName: string): Promise<ProjectSummary> {
-  await requireOrgMember(ctx.db, actorId, orgId);
+  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.manageProjects');
   const name = rawName.trim();
   if (!name) throw new InvalidRequest('The project name cannot be empty.', { field: 'name' });
-  const row: ProjectsTable = { id: newId('prj'), org_id: orgId, name, created_by: actorId, created_at: ctx.clock.now() };
+  const row: ProjectsTable = { id: ctx.random.id('prj'), org_id: orgId, name, created_by: actorId, created_at: ctx.clock.now() };
   await ctx.db.insertInto('projects').values(row).execute();
   return { id: row.id, orgId, name };
 }
 
 export async function listProjects(ctx: Context, actorId: string, orgId: string): Promise<ProjectSummary[]> {
-  await requireOrgMember(ctx.db, actorId, orgId);
+  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.read');
   const rows = await ctx.db
     .selectFrom('projects')
     .select(['id', 'org_id', 'name'])
@@ -46,7 +47,7 @@ export async function listProjects(ctx: Context, actorId: string, orgId: string)
 /** Adding needs read on the dataset, and the dataset must belong to the project's organization. */
 export async function addDatasetToProject(ctx: Context, actorId: string, projectId: string, datasetId: string): Promise<void> {
   const project = await visibleProject(ctx, actorId, projectId);
-  const { dataset } = await authorizeDataset(ctx.db, actorId, datasetId, 'read', ctx.clock.now());
+  const { dataset } = await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.read', ctx.clock.now());
   if (dataset.org_id !== project.org_id) throw new NotFound('Dataset');
   await ctx.db
     .insertInto('project_datasets')
@@ -57,7 +58,7 @@ export async function addDatasetToProject(ctx: Context, actorId: string, project
 
 export async function removeDatasetFromProject(ctx: Context, actorId: string, projectId: string, datasetId: string): Promise<void> {
   await visibleProject(ctx, actorId, projectId);
-  await authorizeDataset(ctx.db, actorId, datasetId, 'read', ctx.clock.now());
+  await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.read', ctx.clock.now());
   await ctx.db.deleteFrom('project_datasets').where('project_id', '=', projectId).where('dataset_id', '=', datasetId).execute();
 }
 
@@ -69,7 +70,7 @@ export async function getProject(
   ctx: Context,
   actorId: string,
   projectId: string,
-): Promise<ProjectSummary & { datasets: { dataset: DatasetsTable; level: Level }[] }> {
+): Promise<ProjectSummary & { datasets: { dataset: DatasetsTable; level: Level; allowedActions: DatasetAction[] }[] }> {
   const project = await visibleProject(ctx, actorId, projectId);
   const rows = await ctx.db
     .selectFrom('project_datasets as pd')
@@ -87,12 +88,22 @@ export async function getProject(
     const level = effectiveLevel(facts);
     if (level) datasets.push({ dataset, level });
   }
-  return { id: project.id, orgId: project.org_id, name: project.name, datasets };
+  const actions = await datasetActionsOfMany(
+    ctx.db,
+    actorId,
+    datasets.map((d) => ({ orgId: d.dataset.org_id, level: d.level, visibility: d.dataset.visibility })),
+  );
+  return {
+    id: project.id,
+    orgId: project.org_id,
+    name: project.name,
+    datasets: datasets.map((d, i) => ({ ...d, allowedActions: actions[i]! })),
+  };
 }
 
 /** The projects of the dataset's organization that hold it, for a viewer who can read it. */
 export async function projectsOfDataset(ctx: Context, actorId: string, datasetId: string): Promise<ProjectSummary[]> {
-  const { dataset } = await authorizeDataset(ctx.db, actorId, datasetId, 'read', ctx.clock.now());
+  const { dataset } = await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.read', ctx.clock.now());
   // An external accessor reads the dataset but not its organization's projects.
   if (!(await membershipOf(ctx.db, actorId, dataset.org_id))) return [];
   const rows = await ctx.db

@@ -1,5 +1,7 @@
-import { authorizeDataset, inForce } from '../access/check.js';
+import { authorizeDatasetAction } from '../access/authorize.js';
+import { inForce } from '../access/check.js';
 import { type Level, levelOf, rankOf } from '../access/levels.js';
+import { tierAdmitsDirectGrant } from '../access/policy.js';
 import { findUser, type User, userOf } from '../accounts/users.js';
 import { recordEvent } from '../audit/record.js';
 import { iso } from '../clock.js';
@@ -63,7 +65,7 @@ async function userGrantViews(ctx: Context, datasetId: string, only?: string): P
       user: userOf(r),
       level: levelOf(r.level) ?? 'read',
       external,
-      active: !external || r.visibility === 'external',
+      active: tierAdmitsDirectGrant(!external, r.visibility),
       expiresAt: iso(r.expires_at),
       grantedBy: r.granted_by ? { id: r.granted_by, name: r.granted_by_name ?? '' } : null,
       createdAt: iso(r.created_at),
@@ -73,7 +75,7 @@ async function userGrantViews(ctx: Context, datasetId: string, only?: string): P
 
 export async function getSharing(ctx: Context, actorId: string, datasetId: string) {
   const now = ctx.clock.now();
-  const { dataset } = await authorizeDataset(ctx.db, actorId, datasetId, 'admin', now);
+  const { dataset } = await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.share', now);
   const teams = await ctx.db
     .selectFrom('team_grants as tg')
     .innerJoin('teams as t', 't.id', 'tg.team_id')
@@ -125,11 +127,11 @@ export async function setUserGrant(
   input: { level: Level; expiresAt?: string | undefined },
 ): Promise<UserGrantView> {
   const now = ctx.clock.now();
-  const { dataset } = await authorizeDataset(ctx.db, actorId, datasetId, 'admin', now);
-  const expiresAt = requireFuture(input.expiresAt, now);
-  const grantee = await findUser(ctx.db, userId);
-  if (!grantee) throw new NotFound('User');
   await inTransaction(ctx, async (tx) => {
+    const { dataset } = await authorizeDatasetAction(tx, actorId, datasetId, 'dataset.share', now);
+    const expiresAt = requireFuture(input.expiresAt, now);
+    const grantee = await findUser(tx, userId);
+    if (!grantee) throw new NotFound('User');
     const member = await tx
       .selectFrom('org_members')
       .select('role')
@@ -138,7 +140,7 @@ export async function setUserGrant(
       .executeTakeFirst();
     // Outsiders come in by e-mail invitation; an id alone must not reach someone the org has never dealt with.
     if (!member && !(await holdsGrantInOrg(tx, dataset.org_id, userId))) throw new NotFound('User');
-    if (!member && dataset.visibility !== 'external') {
+    if (!tierAdmitsDirectGrant(member !== undefined, dataset.visibility)) {
       throw new Conflict(
         'external_sharing_disabled',
         'This user is not a member of the organization, and the dataset is not shared with external accessors.',
@@ -197,8 +199,8 @@ export async function setUserGrant(
 
 export async function revokeUserGrant(ctx: Context, actorId: string, datasetId: string, userId: string): Promise<void> {
   const now = ctx.clock.now();
-  const { dataset } = await authorizeDataset(ctx.db, actorId, datasetId, 'admin', now);
   await inTransaction(ctx, async (tx) => {
+    const { dataset } = await authorizeDatasetAction(tx, actorId, datasetId, 'dataset.share', now);
     const removed = await tx
       .deleteFrom('user_grants')
       .where('dataset_id', '=', datasetId)
@@ -226,12 +228,12 @@ export async function setTeamGrant(
   input: { level: Level; expiresAt?: string | undefined },
 ) {
   const now = ctx.clock.now();
-  const { dataset } = await authorizeDataset(ctx.db, actorId, datasetId, 'admin', now);
-  const expiresAt = requireFuture(input.expiresAt, now);
-  const team = await teamInOrg(ctx.db, teamId, dataset.org_id);
-  if (!team) throw new NotFound('Team');
   const level = rankOf(input.level);
-  await inTransaction(ctx, async (tx) => {
+  const { team, expiresAt } = await inTransaction(ctx, async (tx) => {
+    const { dataset } = await authorizeDatasetAction(tx, actorId, datasetId, 'dataset.share', now);
+    const expiresAt = requireFuture(input.expiresAt, now);
+    const team = await teamInOrg(tx, teamId, dataset.org_id);
+    if (!team) throw new NotFound('Team');
     const previous = await tx
       .selectFrom('team_grants')
       .select(['level', 'expires_at'])
@@ -253,14 +255,15 @@ export async function setTeamGrant(
       before: previous ? { level: levelOf(previous.level), expiresAt: iso(previous.expires_at) } : null,
       after: { level: input.level, expiresAt: iso(expiresAt) },
     });
+    return { team, expiresAt };
   });
   return { team: { id: team.id, name: team.name }, level: input.level, expiresAt: iso(expiresAt) };
 }
 
 export async function revokeTeamGrant(ctx: Context, actorId: string, datasetId: string, teamId: string): Promise<void> {
   const now = ctx.clock.now();
-  const { dataset } = await authorizeDataset(ctx.db, actorId, datasetId, 'admin', now);
   await inTransaction(ctx, async (tx) => {
+    const { dataset } = await authorizeDatasetAction(tx, actorId, datasetId, 'dataset.share', now);
     const removed = await tx
       .deleteFrom('team_grants')
       .where('dataset_id', '=', datasetId)

@@ -1,15 +1,20 @@
 import { Type } from 'typebox';
-import { assertSignupAllowed, changePassword, confirmPasswordReset, logIn, requestPasswordReset, signUp } from '../../accounts/accounts.js';
+import {
+  changePassword,
+  confirmPasswordReset,
+  logIn,
+  requestPasswordReset,
+  signUp,
+  signUpWithInvitation,
+} from '../../accounts/accounts.js';
 import { authEvent } from '../../accounts/events.js';
 import { endSession, endSessionById, listSessions } from '../../accounts/sessions.js';
-import { normalizeEmail } from '../../accounts/validation.js';
 import { resendVerification, verifyEmail } from '../../accounts/verification.js';
 import { iso } from '../../clock.js';
 import type { Context } from '../../context.js';
-import { acceptInvitation, assertRedeemableBy } from '../../invitations/redeem.js';
 import { listMyOrgs } from '../../orgs/orgs.js';
 import { callerOf, clearSessionCookie, requireSessionUser, requireUser, setSessionCookie } from '../auth.js';
-import { Email, errors, Id, Name, NewPassword, NoContent, Password, RoleSchema, Time, UserSchema } from '../schemas.js';
+import { Email, errors, Id, Name, NewPassword, NoContent, OrgActionSchema, Password, RoleSchema, Time, UserSchema } from '../schemas.js';
 import type { TypedApp } from '../server.js';
 import { tokenRoutes } from './tokens.js';
 
@@ -33,11 +38,10 @@ export function accountRoutes(app: TypedApp, ctx: Context): void {
     },
     async (request, reply) => {
       const { inviteToken, ...input } = request.body;
-      const invited = inviteToken !== undefined;
-      assertSignupAllowed(ctx, invited);
-      if (invited) await assertRedeemableBy(ctx, inviteToken, normalizeEmail(input.email));
-      const { user, session } = await signUp(ctx, { ...input, invited }, callerOf(request));
-      if (invited) await acceptInvitation(ctx, user, inviteToken);
+      const { user, session } =
+        inviteToken === undefined
+          ? await signUp(ctx, { ...input, invited: false }, callerOf(request))
+          : await signUpWithInvitation(ctx, input, inviteToken, callerOf(request));
       setSessionCookie(ctx, reply, session.token);
       return reply.code(201).send({ user });
     },
@@ -161,7 +165,13 @@ export function accountRoutes(app: TypedApp, ctx: Context): void {
           200: Type.Object({
             user: UserSchema,
             organizations: Type.Array(
-              Type.Object({ id: Type.String(), name: Type.String(), role: RoleSchema, processDatasets: Type.Boolean() }),
+              Type.Object({
+                id: Type.String(),
+                name: Type.String(),
+                role: RoleSchema,
+                processDatasets: Type.Boolean(),
+                allowedActions: Type.Array(OrgActionSchema),
+              }),
             ),
           }),
           ...errors(401),

@@ -33,8 +33,8 @@ export function datasetRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request, reply) => {
-      const { dataset, level } = await createDataset(ctx, requireUser(request).id, request.params.orgId, request.body);
-      return reply.code(201).send(datasetJson(dataset, level));
+      const { dataset, level, allowedActions } = await createDataset(ctx, requireUser(request).id, request.params.orgId, request.body);
+      return reply.code(201).send(datasetJson(dataset, level, allowedActions));
     },
   );
 
@@ -62,7 +62,7 @@ export function datasetRoutes(app: TypedApp, ctx: Context): void {
       const { limit, ...query } = request.query;
       const page = await inventory(ctx, user.id, { ...query, limit: limit ?? 50 });
       return {
-        items: page.items.map((e) => ({ ...datasetJson(e.dataset, e.level), orgName: e.orgName, teams: e.teams })),
+        items: page.items.map((e) => ({ ...datasetJson(e.dataset, e.level, e.allowedActions), orgName: e.orgName, teams: e.teams })),
         nextCursor: page.nextCursor,
       };
     },
@@ -80,8 +80,8 @@ export function datasetRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request) => {
-      const { dataset, level } = await getDataset(ctx, requireUser(request).id, request.params.id);
-      return datasetJson(dataset, level);
+      const { dataset, level, allowedActions } = await getDataset(ctx, requireUser(request).id, request.params.id);
+      return datasetJson(dataset, level, allowedActions);
     },
   );
 
@@ -101,8 +101,8 @@ export function datasetRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request) => {
-      const { dataset, level } = await updateDataset(ctx, requireUser(request).id, request.params.id, request.body);
-      return datasetJson(dataset, level);
+      const { dataset, level, allowedActions } = await updateDataset(ctx, requireUser(request).id, request.params.id, request.body);
+      return datasetJson(dataset, level, allowedActions);
     },
   );
 

@@ -13,6 +13,7 @@ import {
   LevelSchema,
   Name,
   NoContent,
+  OrgActionSchema,
   OrganizationSchema,
   PageQuery,
   pageOf,
@@ -45,7 +46,10 @@ export function orgRoutes(app: TypedApp, ctx: Context): void {
         tags,
         summary: 'Create an organization; the creator is its admin',
         body: Type.Object({ name: Name }),
-        response: { 201: Type.Object({ id: Type.String(), name: Type.String() }), ...errors(400, 401) },
+        response: {
+          201: Type.Object({ id: Type.String(), name: Type.String(), allowedActions: Type.Array(OrgActionSchema) }),
+          ...errors(400, 401),
+        },
       },
     },
     async (request, reply) => {

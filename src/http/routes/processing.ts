@@ -52,7 +52,7 @@ export function processingRoutes(app: TypedApp, ctx: Context): void {
     },
     async (request, reply) => {
       const outcome = await processDataset(ctx, requireUser(request).id, request.params.id, request.body);
-      if (outcome.kind === 'done') return reply.code(201).send(datasetJson(outcome.dataset, 'admin'));
+      if (outcome.kind === 'done') return reply.code(201).send(datasetJson(outcome.dataset, 'admin', outcome.allowedActions));
       return reply.code(202).send({ job: jobJson(outcome.job) });
     },
   );
@@ -102,8 +102,10 @@ export function processingRoutes(app: TypedApp, ctx: Context): void {
     async (request) => {
       const lineage = await lineageOf(ctx, requireUser(request).id, request.params.id);
       return {
-        predecessor: lineage.predecessor ? datasetJson(lineage.predecessor.dataset, lineage.predecessor.level) : null,
-        successors: lineage.successors.map((s) => datasetJson(s.dataset, s.level)),
+        predecessor: lineage.predecessor
+          ? datasetJson(lineage.predecessor.dataset, lineage.predecessor.level, lineage.predecessor.allowedActions)
+          : null,
+        successors: lineage.successors.map((s) => datasetJson(s.dataset, s.level, s.allowedActions)),
       };
     },
   );

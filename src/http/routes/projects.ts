@@ -61,7 +61,7 @@ export function projectRoutes(app: TypedApp, ctx: Context): void {
     },
     async (request) => {
       const project = await getProject(ctx, requireUser(request).id, request.params.id);
-      return { ...project, datasets: project.datasets.map((d) => datasetJson(d.dataset, d.level)) };
+      return { ...project, datasets: project.datasets.map((d) => datasetJson(d.dataset, d.level, d.allowedActions)) };
     },
   );
 

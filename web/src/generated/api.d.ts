@@ -448,7 +448,24 @@ export interface components {
       /** Format: date-time */
       updatedAt: string;
       myLevel: components['schemas']['Level'];
+      allowedActions: components['schemas']['DatasetAction'][];
     };
+    /**
+     * DatasetAction
+     * @enum {string}
+     */
+    DatasetAction:
+      | 'dataset.read'
+      | 'dataset.annotate'
+      | 'dataset.edit'
+      | 'dataset.upload'
+      | 'dataset.createLayer'
+      | 'dataset.process'
+      | 'dataset.share'
+      | 'dataset.setVisibility'
+      | 'dataset.delete'
+      | 'dataset.readAudit'
+      | 'dataset.explainAccess';
     /** Error */
     Error: {
       error: {
@@ -575,11 +592,30 @@ export interface components {
         name: string;
       }[];
     };
+    /**
+     * OrgAction
+     * @enum {string}
+     */
+    OrgAction:
+      | 'org.read'
+      | 'org.createDataset'
+      | 'org.createSharedDataset'
+      | 'org.manageProjects'
+      | 'org.manageMembers'
+      | 'org.removeMember'
+      | 'org.manageInvitations'
+      | 'org.manageTeams'
+      | 'org.readAudit'
+      | 'org.exportAudit'
+      | 'org.reviewAccess'
+      | 'org.manageWebhooks'
+      | 'org.manageProvisioning';
     /** Organization */
     Organization: {
       id: string;
       name: string;
       role: components['schemas']['Role'];
+      allowedActions: components['schemas']['OrgAction'][];
     };
     /** Person */
     Person: {
@@ -974,6 +1010,7 @@ export interface operations {
               name: string;
               role: components['schemas']['Role'];
               processDatasets: boolean;
+              allowedActions: components['schemas']['OrgAction'][];
             }[];
           };
         };
@@ -1255,6 +1292,7 @@ export interface operations {
           'application/json': {
             id: string;
             name: string;
+            allowedActions: components['schemas']['OrgAction'][];
           };
         };
       };
