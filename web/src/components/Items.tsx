@@ -1,6 +1,6 @@
 import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { useAllows } from '../allowed';
+import { allows } from '../allowed';
 import { type Annotation, api, cancellable, type Dataset, type Item, type Layer, uploadFiles } from '../api';
 import { keys } from '../queries';
 import { ErrorNote, Field, isMissing, plural, Spinner } from './ui';
@@ -133,7 +133,6 @@ export function Items({ dataset, onChange }: { dataset: Dataset; onChange(): voi
   const [selected, setSelected] = useState<Item | null>(null);
   const [layerName, setLayerName] = useState('');
   const [failure, setError] = useState<unknown>(null);
-  const allows = useAllows();
   const canUpload = allows(dataset, 'dataset.upload');
   const canCreateLayer = allows(dataset, 'dataset.createLayer');
   const canAnnotate = allows(dataset, 'dataset.annotate');

@@ -17,7 +17,7 @@ export function NewDataset({ onClose }: { onClose(): void }) {
   const [description, setDescription] = useState('');
   const [visibility, setVisibility] = useState<Visibility>('admins');
   const org = organizations.find((o) => o.id === orgId);
-  const isAdmin = org !== undefined && allows(org, 'dataset.setVisibility');
+  const isAdmin = org !== undefined && allows(org, 'org.createSharedDataset');
   async function submit() {
     const dataset = await api.createDataset(orgId, { name, description, visibility: isAdmin ? visibility : 'admins' });
     void queryClient.invalidateQueries({ queryKey: keys.inventory });

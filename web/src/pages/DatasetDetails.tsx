@@ -112,7 +112,7 @@ export function DatasetDetails({ id }: { id: string }) {
   if (!dataset) return <main className="page">{error ? <ErrorNote error={error} /> : <Spinner />}</main>;
 
   const org = organizations.find((o) => o.id === dataset.orgId);
-  const can = (action: DatasetAction) => allows(dataset, action, organizations);
+  const can = (action: DatasetAction) => allows(dataset, action);
   const settings = can('dataset.share') ? (
     <div id="sharing-settings" className="anchor" ref={sharingSettings} tabIndex={-1}>
       <SharingSettings dataset={dataset} />

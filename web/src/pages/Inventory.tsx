@@ -205,7 +205,7 @@ export function Inventory() {
                     <LevelBadge level={item.myLevel} />
                   </td>
                   <td>
-                    {allows(item, 'dataset.setVisibility', organizations) ? (
+                    {allows(item, 'dataset.setVisibility') ? (
                       <select
                         aria-label={`Shared With for ${item.name}`}
                         title={TIER_LABEL[item.visibility]}
