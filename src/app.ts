@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { attachUsageRecorder, UsageRecorder, type UsageRecorderOptions } from './access/usage.js';
 import { OidcClient } from './accounts/oidc-client.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
@@ -20,6 +21,8 @@ export interface Overrides {
   delivery?: DeliveryOptions;
   jobs?: JobRunnerOptions;
   webRoot?: string;
+  /** Grant usage flushing; `flushEveryMs: 0` writes only on flush() and stop(). */
+  usage?: UsageRecorderOptions;
   /** Waits between OpenID Connect discovery attempts while the provider is unreachable. */
   oidcRetryMs?: number[];
   processInlineLimit?: number;
@@ -53,6 +56,8 @@ export async function startTessera(config: Config, logger: Logger, overrides: Ov
     (config.smtpUrl ? smtpMailer(config.smtpUrl, config.mailFrom) : outboxMailer(config.dataDir, config.mailFrom, logger));
   const delivery = new Delivery(store, mailer, logger, { messageIdDomain: config.publicUrl.hostname, ...overrides.delivery });
   const jobs = new JobRunner(store, logger, overrides.jobs);
+  const usage = new UsageRecorder(store.db, logger, overrides.usage);
+  attachUsageRecorder(store.db, usage);
   const oidc = config.oidc ? new OidcClient(config.oidc, logger, clock, overrides.oidcRetryMs) : null;
   const ctx: Context = {
     store,
@@ -60,6 +65,7 @@ export async function startTessera(config: Config, logger: Logger, overrides: Ov
     clock,
     delivery,
     jobs,
+    usage,
     publicUrl: config.publicUrl,
     logger,
     blobs,
@@ -82,6 +88,7 @@ export async function startTessera(config: Config, logger: Logger, overrides: Ov
   await delivery.start();
   await webhookDelivery.start();
   await jobs.start(ctx);
+  usage.start();
   // Not awaited: an unreachable provider must not hold the server back (it is retried with back-off).
   void oidc?.start();
 
@@ -95,7 +102,7 @@ export async function startTessera(config: Config, logger: Logger, overrides: Ov
     const deadline = Date.now() + graceMs;
     await Promise.race([app.close(), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
     const left = Math.max(0, deadline - Date.now());
-    await Promise.all([delivery.stop(left), webhookDelivery.stop(left), jobs.stop(left)]);
+    await Promise.all([delivery.stop(left), webhookDelivery.stop(left), jobs.stop(left), usage.stop()]);
     mailer.close();
     blobs.close();
     await store.close();

@@ -137,8 +137,8 @@ export async function authorizeDataset(db: Db, userId: string, datasetId: string
     if (scope !== null && atLeast(effectiveLevel(access.facts), minimum)) throw tokenScopeRefusal(scope);
     throw new Forbidden(`This needs ${minimum} access to the dataset; you have ${access.level}.`);
   }
-  // Every authorized use of a dataset counts for the access review, whatever the route. Best
-  // effort, and only outside a transaction: the record never fails or holds up the request.
-  if (!db.isTransaction) await recordGrantUse(db, userId, datasetId, access.facts, now).catch(() => undefined);
+  // Every authorized use of a dataset counts for the access review, whatever the route. Noted
+  // in memory and written in batches by the instance (usage.ts): the request never writes.
+  recordGrantUse(db, userId, datasetId, access.facts, now);
   return access;
 }
