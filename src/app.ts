@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { attachUsageRecorder, UsageRecorder, type UsageRecorderOptions } from './access/usage.js';
@@ -33,10 +34,13 @@ export interface Overrides {
 
 /**
  * Item files where BLOB_URL says; the S3 client is loaded only then. On PostgreSQL several
- * instances may share the files, so holds on them live in the database.
+ * instances may share the files, and on SQLite several server processes, so holds on them live
+ * in the database.
  */
 async function openBlobStore(config: Config, store: Store, clock: Clock): Promise<BlobStore> {
-  const guard = store.dialect === 'postgres' ? new DatabaseBlobGuard(store.db, () => clock.now()) : new ProcessBlobGuard();
+  // Several server processes (WORKERS) on one SQLite file share the files as instances do.
+  const shared = store.dialect === 'postgres' || cluster.isWorker;
+  const guard = shared ? new DatabaseBlobGuard(store.db, () => clock.now()) : new ProcessBlobGuard();
   if (config.blobs.kind === 'filesystem') return new FilesystemBlobStore(path.join(config.dataDir, 'blobs'), guard);
   const { openS3BlobStore } = await import('./content/s3-blobs.js');
   return openS3BlobStore(config.blobs, guard);
