@@ -2,7 +2,8 @@ import type { Store } from '../store/database.js';
 import { decodeCursor, encodeCursor } from '../store/pagination.js';
 import { Parameters, type Reader, readerOf, readSql, type SqlDialect } from '../store/reader.js';
 import type { DatasetsTable } from '../store/schema.js';
-import { type CandidateQuery, candidatesSql, type SqliteBranch, sqliteBranches } from './inventory-branches.js';
+import { type FactRow, factColumnsSql, factsOf } from './check.js';
+import { type CandidateQuery, candidatesSql, postgresMembershipsSql, type SqliteBranch, sqliteBranches } from './inventory-branches.js';
 import { atLeast, type Level, levelOf, rankOf } from './levels.js';
 import { type AccessFacts, effectiveLevel } from './rule.js';
 
@@ -209,38 +210,89 @@ export async function listInventory(
       const page = pageSql('sqlite', query, (p) => `(select value as id from json_each(${p.add(JSON.stringify(ids))}))`);
       return { memberships, rows: reader.all<PageRow>(page.text, page.values) };
     }));
-  } else {
-    const m = membershipsSql(store.dialect, userId);
-    memberships = membershipsOf(await readSql<MembershipRow>(store.db, m.text, m.values, { prepare: true }), query.orgId);
+  } else if (store.dialect === 'sqlite') {
+    // An in-memory database: the same statements, one at a time.
+    const m = membershipsSql('sqlite', userId);
+    memberships = membershipsOf(await readSql<MembershipRow>(store.db, m.text, m.values), query.orgId);
     const candidates = candidatesOf(memberships);
-    const page = pageSql(store.dialect, query, (p) => `(${candidatesSql(store.dialect, p, candidates)})`);
-    rows = await readSql<PageRow>(store.db, page.text, page.values, { prepare: true });
+    const page = pageSql('sqlite', query, (p) => `(${candidatesSql('sqlite', p, candidates)})`);
+    rows = await readSql<PageRow>(store.db, page.text, page.values);
+  } else {
+    return postgresPage(store, query, candidatesOf);
   }
-  return pageOf(rows, memberships, query);
+  return pageOf(rows, query, (row) => factsFromMemberships(row, memberships));
+}
+
+function factsFromMemberships(row: PageRow, memberships: Memberships): AccessFacts {
+  const grants = teamsOf(row);
+  let teamRank: number | null = null;
+  for (const t of grants) if (memberships.allTeams.has(t.id)) teamRank = Math.max(teamRank ?? 0, Number(t.level));
+  return {
+    orgRole: memberships.roles.get(row.org_id) ?? null,
+    visibility: row.visibility,
+    teamRank,
+    directRank: row.direct_rank === null ? null : Number(row.direct_rank),
+  };
+}
+
+function teamsOf(row: PageRow): { id: string; name: string; level: number }[] {
+  if (typeof row.teams === 'string') row.teams = JSON.parse(row.teams);
+  return row.teams as { id: string; name: string; level: number }[];
+}
+
+/**
+ * PostgreSQL: the memberships, the branches and the page in one statement, one round trip.
+ * The memberships are not read back, so each row's facts are read by the check's own subqueries.
+ */
+async function postgresPage(
+  store: Store,
+  query: InventoryQuery,
+  candidatesOf: (memberships: Memberships) => CandidateQuery,
+): Promise<{ entries: InventoryEntry[]; nextCursor: string | null }> {
+  const p = new Parameters('postgres');
+  const mem = postgresMembershipsSql(p, query.userId, query.orgId);
+  const facts = factColumnsSql(
+    () => p.add(query.userId),
+    () => p.add(query.now),
+    false,
+  );
+  const teamsJson = teamsJsonSql('postgres', p.add(query.now));
+  // The branches read the memberships from `mem` and `tms`, not from these lists.
+  const none: Memberships = { adminOrgs: [], memberOrgs: [], teams: [], roles: new Map(), allTeams: new Set() };
+  const candidates = candidatesSql('postgres', p, candidatesOf(none));
+  const rows = await readSql<PageRow & FactRow>(
+    store.db,
+    `with ${mem}
+     select d.*, ${facts}, o.name as org_name, ${teamsJson} as teams
+       from (${candidates}) c
+       join datasets d on d.id = c.id
+       join orgs o on o.id = d.org_id
+      order by d.name_key, d.id`,
+    p.values,
+    { prepare: true },
+  );
+  return pageOf(rows, query, (row) => {
+    const { org_role, team_rank, direct_rank, visibility } = row as PageRow & FactRow;
+    return factsOf({ org_role, team_rank, direct_rank, visibility });
+  });
 }
 
 /** The page's entries, each with the level the check would give, and the cursor after it. */
 function pageOf(
   rows: PageRow[],
-  memberships: Memberships,
   query: InventoryQuery,
+  factsOfRow: (row: PageRow) => AccessFacts,
 ): { entries: InventoryEntry[]; nextCursor: string | null } {
   const { limit } = query;
   const entries: InventoryEntry[] = [];
   for (const row of rows.slice(0, limit)) {
-    const { direct_rank, teams, org_name, ...dataset } = row;
-    const grants = (typeof teams === 'string' ? JSON.parse(teams) : teams) as { id: string; name: string; level: number }[];
-    let teamRank: number | null = null;
-    for (const t of grants) if (memberships.allTeams.has(t.id)) teamRank = Math.max(teamRank ?? 0, Number(t.level));
-    const facts: AccessFacts = {
-      orgRole: memberships.roles.get(dataset.org_id) ?? null,
-      visibility: dataset.visibility,
-      teamRank,
-      directRank: direct_rank === null ? null : Number(direct_rank),
-    };
+    const facts = factsOfRow(row);
     const level = effectiveLevel(facts);
     // Every candidate came from a path that grants ≥ minLevel; the check agrees by construction.
     if (!level || !atLeast(level, query.minLevel)) continue;
+    const grants = teamsOf(row);
+    const { direct_rank: _d, teams: _t, org_name, ...rest } = row as PageRow & Partial<FactRow>;
+    const { org_role: _r, team_rank: _k, ...dataset } = rest;
     entries.push({
       dataset,
       orgName: org_name,
