@@ -7,6 +7,7 @@ import type { AccessFacts } from './rule.js';
 
 // Usage is kept to the hour: enough for the access review's 90-day question.
 const RESOLUTION_MS = HOUR;
+const MINUTE = 60_000;
 const FLUSH_EVERY_MS = 5_000;
 /** Pending uses before a flush starts early; beyond twice this, uses wait for the next flush. */
 const FLUSH_AT = 20_000;
@@ -34,6 +35,7 @@ export interface UsageRecorderOptions {
  */
 export class UsageRecorder {
   private pending = new Map<string, Use>();
+  private touched = new Map<string, { table: 'sessions' | 'access_tokens'; tokenHash: string; at: number }>();
   /** The last hour noted for each (user, dataset), so a busy dataset is noted once an hour. */
   private noted = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
@@ -65,9 +67,19 @@ export class UsageRecorder {
     if (this.pending.size >= FLUSH_AT) void this.flush();
   }
 
+  /**
+   * Notes that a session or an access token (by the hash of its secret) was used at `now`, for
+   * the owner's list of them; kept to the minute, written with the grant usage.
+   */
+  touch(table: 'sessions' | 'access_tokens', tokenHash: string, lastUsedAt: number | null, now: number): void {
+    if (lastUsedAt !== null && lastUsedAt >= now - MINUTE) return;
+    if (this.touched.size >= 2 * FLUSH_AT) return;
+    this.touched.set(`${table}\u0000${tokenHash}`, { table, tokenHash, at: now });
+  }
+
   /** Uses noted and not yet written. */
   get pendingCount(): number {
-    return this.pending.size;
+    return this.pending.size + this.touched.size;
   }
 
   /** Writes every pending use; resolves once they are written (or the attempt failed and was logged). */
@@ -84,11 +96,21 @@ export class UsageRecorder {
   }
 
   private async write(): Promise<void> {
-    if (this.pending.size === 0) return;
+    if (this.pending.size === 0 && this.touched.size === 0) return;
     const uses = [...this.pending.values()];
+    const touched = [...this.touched.values()];
     this.pending = new Map();
+    this.touched = new Map();
     try {
       await this.db.transaction().execute(async (tx) => {
+        for (const t of touched) {
+          await tx
+            .updateTable(t.table)
+            .set({ last_used_at: t.at })
+            .where('token_hash', '=', t.tokenHash)
+            .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', t.at)]))
+            .execute();
+        }
         for (let i = 0; i < uses.length; i += BATCH) {
           const batch = uses.slice(i, i + BATCH);
           const direct = batch.filter((u) => u.direct);

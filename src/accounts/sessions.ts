@@ -65,6 +65,7 @@ export interface SessionInfo {
 }
 
 export async function listSessions(ctx: Context, userId: string): Promise<SessionInfo[]> {
+  await ctx.usage.flush();
   const rows = await ctx.db
     .selectFrom('sessions')
     .select(['id', 'created_at', 'last_used_at', 'user_agent'])
@@ -79,7 +80,7 @@ export async function listSessions(ctx: Context, userId: string): Promise<Sessio
 /**
  * Every API request resolves its caller, so the lookup is a statement prepared once (see
  * store/reader.ts) and never cached: a logout or an ended session holds for the next request.
- * Last use is kept to the minute, so a busy page does not write on every request. With
+ * Last use is kept to the minute and written in batches (access/usage.ts), never by the request. With
  * `checking`, the same statement also reads the caller's access to that dataset (see
  * userOfAccessToken).
  */
@@ -99,8 +100,6 @@ export async function userOfSession(ctx: Context, token: string, checking?: stri
   if (!row) return null;
   const { caller, check: access } = splitCallerRow<UserRow & { session_id: string | null; last_used_at: number | null }>(row);
   if (checking !== undefined) rememberCheck(ctx.db, caller.id, checking, now, access);
-  if (caller.last_used_at === null || Number(caller.last_used_at) < now - 60_000) {
-    await ctx.db.updateTable('sessions').set({ last_used_at: now }).where('token_hash', '=', tokenHash).execute();
-  }
+  ctx.usage.touch('sessions', tokenHash, caller.last_used_at === null ? null : Number(caller.last_used_at), now);
   return { user: userOf(caller), sessionId: caller.session_id ?? '' };
 }

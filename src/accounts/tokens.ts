@@ -58,6 +58,8 @@ export async function createAccessToken(
 }
 
 export async function listAccessTokens(ctx: Context, userId: string): Promise<AccessTokenInfo[]> {
+  // This instance's uses show at once; another instance's within seconds.
+  await ctx.usage.flush();
   const rows = await ctx.db
     .selectFrom('access_tokens')
     .select(['id', 'name', 'scope', 'expires_at', 'created_at', 'last_used_at'])
@@ -86,8 +88,8 @@ export async function deleteAccessTokensOf(db: Db, userId: string): Promise<void
 
 /**
  * The user and the scope of a live token. Prepared once, never cached, so a revoked token is
- * refused on the next request; last use is kept to the minute so a busy script does not write
- * on every request. With `checking`, the same statement also reads the caller's access to that
+ * refused on the next request; last use is kept to the minute and written in batches
+ * (access/usage.ts), never by the request. With `checking`, the same statement also reads the caller's access to that
  * dataset, which the request's own check then takes (access/check.ts): one statement, one
  * snapshot, for the caller and the check.
  */
@@ -115,8 +117,6 @@ export async function userOfAccessToken(ctx: Context, token: string, checking?: 
     last_used_at: number | null;
   }>(row);
   if (checking !== undefined) rememberCheck(ctx.db, caller.id, checking, now, access);
-  if (caller.last_used_at === null || Number(caller.last_used_at) < now - 60_000) {
-    await ctx.db.updateTable('access_tokens').set({ last_used_at: now }).where('token_hash', '=', tokenHash).execute();
-  }
+  ctx.usage.touch('access_tokens', tokenHash, caller.last_used_at === null ? null : Number(caller.last_used_at), now);
   return { user: userOf(caller), scope: caller.scope };
 }

@@ -67,11 +67,33 @@ describe.each(DATABASES)('grant usage, written off the request path (%s)', (db) 
     // Within the hour a read notes nothing; after it, the use moves forward.
     server.clock.advance(HOUR / 2);
     await ann.get(`/api/v1/datasets/${cams}`);
-    expect(server.ctx.usage.pendingCount).toBe(0);
+    await server.ctx.usage.flush();
+    expect(Number(await lastUse(cams, ann.user.id))).toBe(readAt);
     server.clock.advance(HOUR);
     await ann.get(`/api/v1/datasets/${cams}`);
     await server.ctx.usage.flush();
     expect(Number(await lastUse(cams, ann.user.id))).toBe(server.clock.now());
+  });
+
+  it('an access token used by a request is marked used at the flush, to the minute, not by the request', async () => {
+    const w = await world(server).org('tokens').build();
+    const admin = w.orgs.tokens!.admin;
+    const token = await mintToken(server, admin);
+    await server.ctx.usage.flush();
+    const lastUsed = async () =>
+      (
+        await server.ctx.db
+          .selectFrom('access_tokens')
+          .select('last_used_at')
+          .where('user_id', '=', admin.user.id)
+          .executeTakeFirstOrThrow()
+      ).last_used_at;
+    expect(await lastUsed()).toBeNull();
+    const me = await server.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } });
+    expect(me.statusCode).toBe(200);
+    expect(await lastUsed()).toBeNull();
+    await server.ctx.usage.flush();
+    expect(Number(await lastUsed())).toBe(server.clock.now());
   });
 
   it('the access review shows the last use of a read once written, 90 days on', async () => {
