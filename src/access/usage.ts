@@ -97,34 +97,53 @@ export class UsageRecorder {
 
   private async write(): Promise<void> {
     if (this.pending.size === 0 && this.touched.size === 0) return;
-    const uses = [...this.pending.values()];
-    const touched = [...this.touched.values()];
+    // In one order everywhere, so two instances writing the same rows wait for each other
+    // instead of deadlocking.
+    const uses = [...this.pending.values()].sort((a, b) => order(a.datasetId, b.datasetId) || order(a.userId, b.userId));
+    const touched = [...this.touched.values()].sort((a, b) => order(a.table, b.table) || order(a.tokenHash, b.tokenHash));
     this.pending = new Map();
     this.touched = new Map();
-    try {
-      await this.db.transaction().execute(async (tx) => {
-        for (const t of touched) {
-          await tx
-            .updateTable(t.table)
-            .set({ last_used_at: t.at })
-            .where('token_hash', '=', t.tokenHash)
-            .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', t.at)]))
-            .execute();
-        }
-        for (let i = 0; i < uses.length; i += BATCH) {
-          const batch = uses.slice(i, i + BATCH);
-          const direct = batch.filter((u) => u.direct);
-          const team = batch.filter((u) => u.team);
-          if (direct.length > 0) await tx.executeQuery(usageUpdate(tx, 'user_grants', direct));
-          if (team.length > 0) await tx.executeQuery(usageUpdate(tx, 'team_grants', team));
-        }
-      });
-    } catch (error) {
-      // Usage is advisory: these uses are lost, the next ones are written as usual.
-      for (const use of uses) this.noted.delete(`${use.userId}\u0000${use.datasetId}`);
-      this.logger.warn({ err: error, uses: uses.length }, 'grant usage could not be written');
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.writeOnce(uses, touched);
+        return;
+      } catch (error) {
+        if (attempt < 3 && isTransient(error)) continue;
+        // Usage is advisory: these uses are lost, the next ones are written as usual.
+        for (const use of uses) this.noted.delete(`${use.userId}\u0000${use.datasetId}`);
+        this.logger.warn({ err: error, uses: uses.length }, 'grant usage could not be written');
+        return;
+      }
     }
   }
+
+  private async writeOnce(uses: Use[], touched: { table: 'sessions' | 'access_tokens'; tokenHash: string; at: number }[]): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      for (const t of touched) {
+        await tx
+          .updateTable(t.table)
+          .set({ last_used_at: t.at })
+          .where('token_hash', '=', t.tokenHash)
+          .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', t.at)]))
+          .execute();
+      }
+      for (let i = 0; i < uses.length; i += BATCH) {
+        const batch = uses.slice(i, i + BATCH);
+        const direct = batch.filter((u) => u.direct);
+        const team = batch.filter((u) => u.team);
+        if (direct.length > 0) await tx.executeQuery(usageUpdate(tx, 'user_grants', direct));
+        if (team.length > 0) await tx.executeQuery(usageUpdate(tx, 'team_grants', team));
+      }
+    });
+  }
+}
+
+const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** A deadlock or a serialization failure (PostgreSQL), or a busy database (SQLite): worth another try. */
+function isTransient(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === '40P01' || code === '40001' || code === 'SQLITE_BUSY';
 }
 
 /**
