@@ -96,10 +96,11 @@ export async function userOfSession(ctx: Context, token: string, checking?: stri
       s.id as caller_session_id, s.last_used_at as caller_last_used_at${check}
     from sessions s join users u on u.id = s.user_id${dataset}
     where s.token_hash = ${p.add(tokenHash)} and s.expires_at > ${p.add(now)}`;
+  const started = performance.now();
   const [row] = await readSql<Record<string, unknown>>(ctx.db, text, p.values, { prepare: true });
   if (!row) return null;
   const { caller, check: access } = splitCallerRow<UserRow & { session_id: string | null; last_used_at: number | null }>(row);
-  if (checking !== undefined) rememberCheck(ctx.db, caller.id, checking, now, access);
+  if (checking !== undefined) rememberCheck(ctx.db, caller.id, checking, now, access, (performance.now() - started) / 1000);
   ctx.usage.touch('sessions', tokenHash, caller.last_used_at === null ? null : Number(caller.last_used_at), now);
   return { user: userOf(caller), sessionId: caller.session_id ?? '' };
 }

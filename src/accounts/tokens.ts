@@ -106,6 +106,7 @@ export async function userOfAccessToken(ctx: Context, token: string, checking?: 
       t.scope as caller_scope, t.last_used_at as caller_last_used_at${check}
     from access_tokens t join users u on u.id = t.user_id${dataset}
     where t.token_hash = ${p.add(tokenHash)} and (t.expires_at is null or t.expires_at > ${p.add(now)})`;
+  const started = performance.now();
   const [row] = await readSql<Record<string, unknown>>(ctx.db, text, p.values, { prepare: true });
   if (!row) return null;
   const { caller, check: access } = splitCallerRow<{
@@ -116,7 +117,7 @@ export async function userOfAccessToken(ctx: Context, token: string, checking?: 
     scope: TokenScope;
     last_used_at: number | null;
   }>(row);
-  if (checking !== undefined) rememberCheck(ctx.db, caller.id, checking, now, access);
+  if (checking !== undefined) rememberCheck(ctx.db, caller.id, checking, now, access, (performance.now() - started) / 1000);
   ctx.usage.touch('access_tokens', tokenHash, caller.last_used_at === null ? null : Number(caller.last_used_at), now);
   return { user: userOf(caller), scope: caller.scope };
 }

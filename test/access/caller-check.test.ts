@@ -1,11 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checksWithCaller } from '../../src/access/check.js';
 import { accessCheckDuration } from '../../src/metrics.js';
 import { DATABASES } from '../helpers/databases.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { mintToken, world } from '../helpers/world.js';
 
-/** How many checks ran as statements of their own. */
+/** How many access decisions were made, and how many of them were read with their caller. */
 const checksRun = async () => (await accessCheckDuration.get()).values.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0;
+const withCaller = async () => (await checksWithCaller.get()).values[0]?.value ?? 0;
+/** Decisions that read the check in a statement of its own. */
+const checksAlone = async () => (await checksRun()) - (await withCaller());
 
 describe.each(DATABASES)('the caller and the check in one statement (%s)', (db) => {
   let server: TestServer;
@@ -24,7 +28,8 @@ describe.each(DATABASES)('the caller and the check in one statement (%s)', (db) 
     const token = await mintToken(server, ann, { scope: 'read' });
     const byToken = (url: string) => server.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
 
-    const before = await checksRun();
+    const before = await checksAlone();
+    const joined = await withCaller();
     const read = await byToken(cams);
     expect(read.statusCode).toBe(200);
     // The token's scope still caps the level.
@@ -32,7 +37,8 @@ describe.each(DATABASES)('the caller and the check in one statement (%s)', (db) 
     expect((await ann.get(cams)).body).toMatchObject({ myLevel: 'write' });
     expect((await byToken(`/api/v1/datasets/${w.datasets.maps}`)).statusCode).toBe(404);
     expect((await byToken('/api/v1/datasets/ds_nosuchdataset')).statusCode).toBe(404);
-    expect(await checksRun()).toBe(before);
+    expect(await checksAlone()).toBe(before);
+    expect(await withCaller()).toBe(joined + 4);
 
     expect((await admin.delete(`${cams}/sharing/users/${ann.user.id}`)).status).toBe(204);
     expect((await byToken(cams)).statusCode).toBe(404);
@@ -41,10 +47,10 @@ describe.each(DATABASES)('the caller and the check in one statement (%s)', (db) 
 
   it('a check the route makes again in the same request, or about another dataset, reads the database', async () => {
     const w = await world(server).org('beta').member('bob').dataset('one').grant('one', 'bob', 'read').build();
-    const before = await checksRun();
+    const before = await checksAlone();
     // Writes are checked by the use case itself, inside its transaction where it has one.
     const edit = await w.users.bob!.patch(`/api/v1/datasets/${w.datasets.one}`, { description: 'mine now' });
     expect(edit.status).toBe(403);
-    expect(await checksRun()).toBeGreaterThan(before);
+    expect(await checksAlone()).toBeGreaterThan(before);
   });
 });
