@@ -19,7 +19,7 @@ export interface ServerProcess extends ServerReady {
   stop(): Promise<void>;
 }
 
-export async function startServerProcess(database: BenchDatabase, smtpUrl?: string): Promise<ServerProcess> {
+export async function startServerProcess(database: BenchDatabase, smtpUrl?: string, workers = 1): Promise<ServerProcess> {
   const start: ServerStart = { database: database.config, dataDir: database.dataDir, ...(smtpUrl ? { smtpUrl } : {}) };
   const child: ChildProcess = fork(path.join(here, 'server.ts'), [], {
     // BENCH_PROFILE_DIR=/some/dir writes a CPU profile of the server process there when it stops.
@@ -28,7 +28,7 @@ export async function startServerProcess(database: BenchDatabase, smtpUrl?: stri
       'tsx',
       ...(process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []),
     ],
-    env: { ...process.env, TESSERA_BENCH_SERVER: JSON.stringify(start) },
+    env: { ...process.env, TESSERA_BENCH_SERVER: JSON.stringify(start), BENCH_WORKERS: String(workers) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   // A bench that fails half-way must not leave its server behind.

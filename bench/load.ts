@@ -35,12 +35,12 @@ export async function loadFixtures(db: Db, facts: WorldFacts, count = 2_000): Pr
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-function readDataset(f: LoadFixtures, random: () => number): LoadRequest {
+export function readDataset(f: LoadFixtures, random: () => number): LoadRequest {
   const [u, d] = f.readable[Math.floor(random() * f.readable.length)]!;
   return { method: 'GET', path: `/api/v1/datasets/${d}`, headers: bearer(f.tokens.get(u)!) };
 }
 
-function inventoryPage(f: LoadFixtures, user: string): LoadRequest {
+export function inventoryPage(f: LoadFixtures, user: string): LoadRequest {
   return { method: 'GET', path: '/api/v1/datasets?limit=50', headers: bearer(f.tokens.get(user)!) };
 }
 

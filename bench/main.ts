@@ -68,13 +68,18 @@ async function measureServed(instance: Instance, database: BenchDatabase, facts:
     const memory = await server.memory();
     step('mixed load');
     const mixed = await measureMixed(server, fixtures, effort.mixedRates, effort.mixedSeconds);
+    step('mixed load, two server processes');
+    const two = await startServerProcess(database, undefined, 2);
+    // Warmed as the one process was by the HTTP measurements before its mixed load.
+    await measureMixed(two, fixtures, [effort.mixedRates[0]!], 2);
+    const mixedWorkers = await measureMixed(two, fixtures, effort.mixedRates, effort.mixedSeconds).finally(() => two.stop());
     step('writes');
     const writes = await measureWrites(instance, facts, sink, effort.writes);
     step('fan-out writes');
     const fanout = await measureFanOut(instance, facts, sink, effort.fanOut);
     step('revocation');
     const revocation = await measureRevocation(instance, server, facts, effort.revocations);
-    return { http, memory, mixed, writes, fanout, revocation };
+    return { http, memory, mixed, mixed_workers: [{ workers: 2, runs: mixedWorkers }], writes, fanout, revocation };
   } finally {
     await sink.close();
     await server.stop();

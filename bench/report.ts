@@ -25,7 +25,10 @@ export interface BenchResult {
   check: CheckFigures & { floor: { p50_us: number; p99_us: number } };
   inventory: InventoryFigures;
   http: HttpFigures;
+  /** The mixed load on one server process (WORKERS=1). */
   mixed: MixedRun[];
+  /** The same mixed load on two server processes sharing the port (WORKERS=2). */
+  mixed_workers: { workers: number; runs: MixedRun[] }[];
   writes: WriteFigures;
   fanout: FanOutFigures;
   revocation: RevocationFigures;
@@ -142,11 +145,13 @@ export function markdownOf(r: BenchResult): string {
         return `| ${name.replaceAll('_', ' ')} | ${ms(f)} ms | ${f.rows_touched ?? 'n/a'} | ${f.concurrent_check_p99_us} µs (idle ${r.fanout.idle_check_p99_us} µs) |`;
       }),
     '',
-    '| mixed load, offered req/s | achieved | dropped | p50 / p99 | non-2xx |',
-    '| --- | --- | --- | --- | --- |',
-    ...r.mixed.map(
-      (m) =>
-        `| ${m.offered_rps.toLocaleString('en')} | ${m.achieved_rps.toLocaleString('en')} | ${m.dropped.toLocaleString('en')} | ${m.p50_ms} / ${m.p99_ms} ms | ${m.non2xx} |`,
+    '| mixed load, offered req/s | workers | achieved | dropped | p50 / p99 | non-2xx |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...[{ workers: 1, runs: r.mixed }, ...r.mixed_workers].flatMap(({ workers, runs }) =>
+      runs.map(
+        (m) =>
+          `| ${m.offered_rps.toLocaleString('en')} | ${workers} | ${m.achieved_rps.toLocaleString('en')} | ${m.dropped.toLocaleString('en')} | ${m.p50_ms} / ${m.p99_ms} ms | ${m.non2xx} |`,
+      ),
     ),
     '',
     `| target${r.scale === 'full' ? '' : ' (set for the full scale)'} | wanted | measured (wall clock; on CPU: less any wait for one) | |`,

@@ -1,9 +1,13 @@
+import cluster from 'node:cluster';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import pino from 'pino';
 import { startTessera } from '../src/app.js';
 import type { Config, DatabaseConfig } from '../src/config.js';
+import { DatasetSchema, datasetJson } from '../src/http/schemas.js';
+import { openStore } from '../src/store/database.js';
+import type { DatasetsTable } from '../src/store/schema.js';
 
 /**
  * The server under load, in a process of its own (forked by bench/http.ts): the real Tessera
@@ -57,25 +61,75 @@ async function main(start: ServerStart): Promise<void> {
     signup: 'open',
     ipLimits: false,
   };
-  const tessera = await startTessera(config, pino({ level: config.logLevel }));
-  await tessera.app.listen({ host: '127.0.0.1', port: 0 });
+  if (cluster.isWorker) return serveAsWorker(config);
+  const workers = Number(process.env.BENCH_WORKERS ?? 1);
+  const tessera = workers > 1 ? await startWorkers(workers) : await startOne(config);
+  // The bare route answers a real dataset of this world through the same response schema and
+  // the same serializer as GET /datasets/:id: what remains between the two is the access work.
+  const row = await readOneDataset(start);
   const bare = Fastify();
-  bare.get('/bare', async () => ({ id: 'ds_bare', name: 'bare' }));
+  bare.get('/bare', { schema: { response: { 200: DatasetSchema } } }, async () => datasetJson(row, 'read', ['dataset.read']));
   await bare.listen({ host: '127.0.0.1', port: 0 });
 
   process.on('message', async (message: { type: string }) => {
     if (message.type === 'memory') process.send?.({ type: 'memory', memory: memory() });
     if (message.type === 'stop') {
       await bare.close();
-      await tessera.stop(1_000);
+      await tessera.stop();
       process.exit(0);
     }
   });
-  const ready: ServerReady = {
-    port: (tessera.app.server.address() as AddressInfo).port,
-    barePort: (bare.server.address() as AddressInfo).port,
-  };
+  const ready: ServerReady = { port: tessera.port, barePort: (bare.server.address() as AddressInfo).port };
   process.send?.({ type: 'ready', ...ready });
+}
+
+async function readOneDataset(start: ServerStart): Promise<DatasetsTable> {
+  const store = await openStore(start.database);
+  try {
+    return await store.db.selectFrom('datasets').selectAll().orderBy('id').limit(1).executeTakeFirstOrThrow();
+  } finally {
+    await store.close();
+  }
+}
+
+async function startOne(config: Config): Promise<{ port: number; stop(): Promise<void> }> {
+  const tessera = await startTessera(config, pino({ level: config.logLevel }));
+  await tessera.app.listen({ host: '127.0.0.1', port: 0 });
+  return { port: (tessera.app.server.address() as AddressInfo).port, stop: () => tessera.stop(1_000) };
+}
+
+/** BENCH_WORKERS=N: N server processes on one port, as WORKERS=N runs them (src/main.ts). */
+async function startWorkers(n: number): Promise<{ port: number; stop(): Promise<void> }> {
+  const forked = Array.from({ length: n }, () => cluster.fork());
+  const ports = await Promise.all(
+    forked.map(
+      (worker) =>
+        new Promise<number>((resolve, reject) => {
+          worker.once('message', (message: { port: number }) => resolve(message.port));
+          worker.once('exit', (code) => reject(new Error(`a bench worker exited (${code})`)));
+        }),
+    ),
+  );
+  return {
+    port: ports[0]!,
+    async stop() {
+      await Promise.all(
+        forked.map((worker) => {
+          const exited = new Promise((resolve) => worker.once('exit', resolve));
+          worker.process.kill('SIGTERM');
+          return exited;
+        }),
+      );
+    },
+  };
+}
+
+async function serveAsWorker(config: Config): Promise<void> {
+  const tessera = await startTessera(config, pino({ level: config.logLevel }));
+  // In a cluster, every worker that listens on port 0 shares one port.
+  await tessera.app.listen({ host: '127.0.0.1', port: 0 });
+  process.on('SIGTERM', () => void tessera.stop(1_000).then(() => process.exit(0)));
+  process.send?.({ port: (tessera.app.server.address() as AddressInfo).port });
 }
 
 main(JSON.parse(process.env.TESSERA_BENCH_SERVER ?? '{}') as ServerStart).catch((error: unknown) => {

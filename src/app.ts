@@ -1,5 +1,7 @@
+import cluster from 'node:cluster';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { attachUsageRecorder, UsageRecorder, type UsageRecorderOptions } from './access/usage.js';
 import { OidcClient } from './accounts/oidc-client.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
@@ -22,6 +24,8 @@ export interface Overrides {
   delivery?: DeliveryOptions;
   jobs?: JobRunnerOptions;
   webRoot?: string;
+  /** Grant usage flushing; `flushEveryMs: 0` writes only on flush() and stop(). */
+  usage?: UsageRecorderOptions;
   /** Waits between OpenID Connect discovery attempts while the provider is unreachable. */
   oidcRetryMs?: number[];
   processInlineLimit?: number;
@@ -32,10 +36,13 @@ export interface Overrides {
 
 /**
  * Item files where BLOB_URL says; the S3 client is loaded only then. On PostgreSQL several
- * instances may share the files, so holds on them live in the database.
+ * instances may share the files, and on SQLite several server processes, so holds on them live
+ * in the database.
  */
 async function openBlobStore(config: Config, store: Store, clock: Clock): Promise<BlobStore> {
-  const guard = store.dialect === 'postgres' ? new DatabaseBlobGuard(store.db, () => clock.now()) : new ProcessBlobGuard();
+  // Several server processes (WORKERS) on one SQLite file share the files as instances do.
+  const shared = store.dialect === 'postgres' || cluster.isWorker;
+  const guard = shared ? new DatabaseBlobGuard(store.db, () => clock.now()) : new ProcessBlobGuard();
   if (config.blobs.kind === 'filesystem') return new FilesystemBlobStore(path.join(config.dataDir, 'blobs'), guard);
   const { openS3BlobStore } = await import('./content/s3-blobs.js');
   return openS3BlobStore(config.blobs, guard);
@@ -55,6 +62,8 @@ export async function startTessera(config: Config, logger: Logger, overrides: Ov
     (config.smtpUrl ? smtpMailer(config.smtpUrl, config.mailFrom) : outboxMailer(config.dataDir, config.mailFrom, logger));
   const delivery = new Delivery(store, mailer, logger, { messageIdDomain: config.publicUrl.hostname, ...overrides.delivery });
   const jobs = new JobRunner(store, logger, overrides.jobs);
+  const usage = new UsageRecorder(store.db, logger, overrides.usage);
+  attachUsageRecorder(store.db, usage);
   const oidc = config.oidc ? new OidcClient(config.oidc, logger, clock, overrides.oidcRetryMs) : null;
   const ctx: Context = {
     store,
@@ -63,6 +72,7 @@ export async function startTessera(config: Config, logger: Logger, overrides: Ov
     random: overrides.random ?? new Random(),
     delivery,
     jobs,
+    usage,
     publicUrl: config.publicUrl,
     logger,
     blobs,
@@ -85,6 +95,7 @@ export async function startTessera(config: Config, logger: Logger, overrides: Ov
   await delivery.start();
   await webhookDelivery.start();
   await jobs.start(ctx);
+  usage.start();
   // Not awaited: an unreachable provider must not hold the server back (it is retried with back-off).
   void oidc?.start();
 
@@ -98,7 +109,7 @@ export async function startTessera(config: Config, logger: Logger, overrides: Ov
     const deadline = Date.now() + graceMs;
     await Promise.race([app.close(), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
     const left = Math.max(0, deadline - Date.now());
-    await Promise.all([delivery.stop(left), webhookDelivery.stop(left), jobs.stop(left)]);
+    await Promise.all([delivery.stop(left), webhookDelivery.stop(left), jobs.stop(left), usage.stop()]);
     mailer.close();
     blobs.close();
     await store.close();

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { UsageRecorder } from './access/usage.js';
 import type { OidcClient } from './accounts/oidc-client.js';
 import type { Clock } from './clock.js';
 import type { SignupMode } from './config.js';
@@ -18,6 +19,8 @@ export interface Context {
   random: Random;
   delivery: Delivery;
   jobs: JobRunner;
+  /** Grant usage noted by reads, written in batches off the request path. */
+  usage: UsageRecorder;
   publicUrl: URL;
   logger: Logger;
   blobs: BlobStore;

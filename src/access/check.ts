@@ -1,13 +1,14 @@
 import { type ExpressionBuilder, sql } from 'kysely';
+import { Counter } from 'prom-client';
 import { Forbidden, NotFound } from '../errors.js';
-import { accessCheckDuration } from '../metrics.js';
+import { accessCheckDuration, registry } from '../metrics.js';
 import type { Db } from '../store/database.js';
 import { dialectOf, Parameters, readerOf, readSql } from '../store/reader.js';
 import type { Database, DatasetsTable } from '../store/schema.js';
 import type { Level, OrgRole } from './levels.js';
 import { atLeast } from './levels.js';
 import { type AccessFacts, effectiveLevel } from './rule.js';
-import { cappedLevel, scopeOf, tokenScopeRefusal } from './scope.js';
+import { cappedLevel, currentCaller, scopeOf, tokenScopeRefusal } from './scope.js';
 import { recordGrantUse } from './usage.js';
 
 type DatasetScope = Database & { d: DatasetsTable };
@@ -95,7 +96,86 @@ const CHECK_ON_READER = `select d.*, ${factColumnsSql(
   true,
 )} from datasets d where d.id = @dataset`;
 
+/**
+ * The check's columns, to be read in the same statement as the caller (accounts/sessions.ts,
+ * tokens.ts): the dataset `d` (left-joined on its id, so all null when there is none) and the
+ * facts of the user whose id is the SQL expression `user`.
+ */
+export function checkColumnsSql(user: string, now: () => string, sqlite: boolean): string {
+  return `d.*, ${factColumnsSql(() => user, now, sqlite)}`;
+}
+
+/** A row of caller columns (named `caller_…`) and check columns, split in two. */
+export function splitCallerRow<C>(row: Record<string, unknown>): { caller: C; check: DatasetRow & FactRow } {
+  const caller: Record<string, unknown> = {};
+  const check: Record<string, unknown> = {};
+  for (const key in row) {
+    if (key.startsWith('caller_')) caller[key.slice(7)] = row[key];
+    else check[key] = row[key];
+  }
+  return { caller: caller as C, check: check as unknown as DatasetRow & FactRow };
+}
+
+interface PrefetchedCheck {
+  db: Db;
+  userId: string;
+  datasetId: string;
+  now: number;
+  row: (DatasetRow & FactRow) | undefined;
+  /** How long the statement that read it took. */
+  seconds: number;
+}
+
+const prefetched = new WeakMap<object, PrefetchedCheck>();
+
+/** Access decisions read in the same statement as their caller (the rest read the check alone). */
+export const checksWithCaller = new Counter({
+  name: 'tessera_access_checks_with_caller_total',
+  help: 'Access decisions read in the same statement as the caller’s session or token',
+  registers: [registry],
+});
+
+/**
+ * Keeps, for this request only, a check read in the same statement as its caller. The route's
+ * own check then takes it instead of a second statement; it is taken once, so any later check
+ * in the request reads the database again. Nothing outlives the request, so a revocation
+ * committed before it began is always seen.
+ */
+export function rememberCheck(
+  db: Db,
+  userId: string,
+  datasetId: string,
+  now: number,
+  row: (DatasetRow & FactRow) | undefined,
+  seconds: number,
+): void {
+  const caller = currentCaller();
+  if (caller) prefetched.set(caller, { db, userId, datasetId, now, row: row === undefined || row.id === null ? undefined : row, seconds });
+}
+
+function takeRemembered(db: Db, userId: string, datasetId: string, now: number): PrefetchedCheck | undefined {
+  const caller = currentCaller();
+  const check = caller && prefetched.get(caller);
+  if (!check) return undefined;
+  prefetched.delete(caller);
+  // Read at the start of this very request, with the same clock.
+  return check.db === db && check.userId === userId && check.datasetId === datasetId && check.now <= now && now - check.now < 1_000
+    ? check
+    : undefined;
+}
+
 async function datasetWithFacts(db: Db, userId: string, datasetId: string, now: number): Promise<(DatasetRow & FactRow) | undefined> {
+  const remembered = takeRemembered(db, userId, datasetId, now);
+  if (remembered) {
+    accessCheckDuration.observe(remembered.seconds);
+    checksWithCaller.inc();
+    return remembered.row;
+  }
+  const timer = accessCheckDuration.startTimer();
+  return readFacts(db, userId, datasetId, now).finally(timer);
+}
+
+async function readFacts(db: Db, userId: string, datasetId: string, now: number): Promise<(DatasetRow & FactRow) | undefined> {
   const reader = await readerOf(db);
   if (reader) return reader.get(CHECK_ON_READER, { user: userId, now, dataset: datasetId });
   const dialect = dialectOf(db);
@@ -116,8 +196,7 @@ async function datasetWithFacts(db: Db, userId: string, datasetId: string, now: 
  * dataset. A caller acting through a scoped token gets at most the token's scope.
  */
 export async function checkAccess(db: Db, userId: string, datasetId: string, now: number): Promise<AuthorizedDataset | null> {
-  const timer = accessCheckDuration.startTimer();
-  const row = await datasetWithFacts(db, userId, datasetId, now).finally(timer);
+  const row = await datasetWithFacts(db, userId, datasetId, now);
   if (!row) return null;
   const { org_role: _role, team_rank: _team, direct_rank: _direct, ...dataset } = row;
   const facts = factsOf(row);
@@ -137,8 +216,8 @@ export async function authorizeDataset(db: Db, userId: string, datasetId: string
     if (scope !== null && atLeast(effectiveLevel(access.facts), minimum)) throw tokenScopeRefusal(scope);
     throw new Forbidden(`This needs ${minimum} access to the dataset; you have ${access.level}.`);
   }
-  // Every authorized use of a dataset counts for the access review, whatever the route. Best
-  // effort, and only outside a transaction: the record never fails or holds up the request.
-  if (!db.isTransaction) await recordGrantUse(db, userId, datasetId, access.facts, now).catch(() => undefined);
+  // Every authorized use of a dataset counts for the access review, whatever the route. Noted
+  // in memory and written in batches by the instance (usage.ts): the request never writes.
+  recordGrantUse(db, userId, datasetId, access.facts, now);
   return access;
 }

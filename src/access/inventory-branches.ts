@@ -106,9 +106,11 @@ function sqliteCandidates(p: Parameters, q: CandidateQuery): string {
 }
 
 /**
- * PostgreSQL: the same branches, but as one LATERAL scan per element of an array parameter, so
- * the text depends only on whether there is a cursor and a search: a handful of statements,
- * each planned once per connection.
+ * PostgreSQL: the same branches in one statement with the user's memberships, so a page is one
+ * round trip. `mem` and `tms` (common table expressions the caller puts in front, see
+ * `postgresMembershipsSql`) are the user's organizations and teams; each branch is a LATERAL
+ * scan per organization, tier or team. The text depends only on whether there is a cursor and
+ * a search: a handful of statements, each planned once per connection.
  */
 function postgresCandidates(p: Parameters, q: CandidateQuery): string {
   const take = p.add(q.take);
@@ -121,18 +123,32 @@ function postgresCandidates(p: Parameters, q: CandidateQuery): string {
   const now = p.add(q.now);
   const orgId = p.add(q.orgId ?? null);
   return `select id, name_key from (
-      select x.id, x.name_key from unnest(${p.add(q.adminOrgs)}::text[]) a(org_id) cross join lateral (
+      select x.id, x.name_key from (select org_id from mem where role = 'admin') a cross join lateral (
         select d.id, d.name_key from datasets d where d.org_id = a.org_id${pageBy('d.name_key', 'd.id')}) x
       union all
-      select x.id, x.name_key from unnest(${p.add(q.tierOrgs)}::text[]) m(org_id) cross join unnest(${p.add(TIERS)}::text[]) v(tier)
+      select x.id, x.name_key from (select org_id from mem where role = 'member' and ${minRank} <= 1) m
+        cross join unnest(${p.add(TIERS)}::text[]) v(tier)
         cross join lateral (
           select d.id, d.name_key from datasets d where d.org_id = m.org_id and d.visibility = v.tier${pageBy('d.name_key', 'd.id')}) x
       union all
-      select x.id, x.name_key from unnest(${p.add(q.teams)}::text[]) t(team_id) cross join lateral (
+      select x.id, x.name_key from tms t cross join lateral (
         select tg.dataset_id as id, tg.name_key from team_grants tg
          where tg.team_id = t.team_id and tg.level >= ${minRank} and (tg.expires_at is null or tg.expires_at > ${now})
          ${pageBy('tg.name_key', 'tg.dataset_id')}) x
       union all
       select id, name_key from (${directBranch(user, minRank, now, user, `and (${orgId}::text is null or d.org_id = ${orgId})`, pageBy('g.name_key', 'g.dataset_id'))}) g
     ) u group by name_key, id order by name_key, id limit ${take}`;
+}
+
+/**
+ * The user's organizations (`mem`, within `orgId` when given) and their teams outside the
+ * organizations they administer (`tms`), as common table expressions for `postgresCandidates`.
+ */
+export function postgresMembershipsSql(p: Parameters, userId: string, orgId: string | undefined): string {
+  const user = p.add(userId);
+  const org = p.add(orgId ?? null);
+  return `mem as (select org_id, role from org_members where user_id = ${user} and (${org}::text is null or org_id = ${org})),
+    tms as (select tm.team_id from team_members tm join teams t on t.id = tm.team_id
+             where tm.user_id = ${user} and (${org}::text is null or t.org_id = ${org})
+               and not exists (select 1 from mem a where a.org_id = t.org_id and a.role = 'admin'))`;
 }

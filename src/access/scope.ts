@@ -27,6 +27,11 @@ export function setCaller(userId: string, scope: TokenScope | null): void {
   if (caller) Object.assign(caller, { userId, scope });
 }
 
+/** This request's caller, as an object to key request-scoped state by; undefined outside a request. */
+export function currentCaller(): object | undefined {
+  return callers.getStore();
+}
+
 /** The cap on what `userId` may do in this request: its token's scope, or none. */
 export function scopeOf(userId: string): TokenScope | null {
   const caller = callers.getStore();

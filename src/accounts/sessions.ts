@@ -1,3 +1,4 @@
+import { checkColumnsSql, rememberCheck, splitCallerRow } from '../access/check.js';
 import { DAY } from '../clock.js';
 import type { Context } from '../context.js';
 import { NotFound } from '../errors.js';
@@ -64,6 +65,7 @@ export interface SessionInfo {
 }
 
 export async function listSessions(ctx: Context, userId: string): Promise<SessionInfo[]> {
+  await ctx.usage.flush();
   const rows = await ctx.db
     .selectFrom('sessions')
     .select(['id', 'created_at', 'last_used_at', 'user_agent'])
@@ -78,21 +80,27 @@ export async function listSessions(ctx: Context, userId: string): Promise<Sessio
 /**
  * Every API request resolves its caller, so the lookup is a statement prepared once (see
  * store/reader.ts) and never cached: a logout or an ended session holds for the next request.
- * Last use is kept to the minute, so a busy page does not write on every request.
+ * Last use is kept to the minute and written in batches (access/usage.ts), never by the request. With
+ * `checking`, the same statement also reads the caller's access to that dataset (see
+ * userOfAccessToken).
  */
-export async function userOfSession(ctx: Context, token: string): Promise<{ user: User; sessionId: string } | null> {
+export async function userOfSession(ctx: Context, token: string, checking?: string): Promise<{ user: User; sessionId: string } | null> {
   const tokenHash = hashSecret(token);
   const now = ctx.clock.now();
-  const p = new Parameters(dialectOf(ctx.db));
-  const text = `select u.id, u.email, u.name, u.email_verified, s.id as session_id, s.last_used_at
-    from sessions s join users u on u.id = s.user_id
+  const dialect = dialectOf(ctx.db);
+  const p = new Parameters(dialect);
+  // Parameters in the order they appear: SQLite numbers them by place.
+  const check = checking === undefined ? '' : `, ${checkColumnsSql('u.id', () => p.add(now), dialect === 'sqlite')}`;
+  const dataset = checking === undefined ? '' : ` left join datasets d on d.id = ${p.add(checking)}`;
+  const text = `select u.id as caller_id, u.email as caller_email, u.name as caller_name, u.email_verified as caller_email_verified,
+      s.id as caller_session_id, s.last_used_at as caller_last_used_at${check}
+    from sessions s join users u on u.id = s.user_id${dataset}
     where s.token_hash = ${p.add(tokenHash)} and s.expires_at > ${p.add(now)}`;
-  const [row] = await readSql<UserRow & { session_id: string | null; last_used_at: number | null }>(ctx.db, text, p.values, {
-    prepare: true,
-  });
+  const started = performance.now();
+  const [row] = await readSql<Record<string, unknown>>(ctx.db, text, p.values, { prepare: true });
   if (!row) return null;
-  if (row.last_used_at === null || Number(row.last_used_at) < now - 60_000) {
-    await ctx.db.updateTable('sessions').set({ last_used_at: now }).where('token_hash', '=', tokenHash).execute();
-  }
-  return { user: userOf(row), sessionId: row.session_id ?? '' };
+  const { caller, check: access } = splitCallerRow<UserRow & { session_id: string | null; last_used_at: number | null }>(row);
+  if (checking !== undefined) rememberCheck(ctx.db, caller.id, checking, now, access, (performance.now() - started) / 1000);
+  ctx.usage.touch('sessions', tokenHash, caller.last_used_at === null ? null : Number(caller.last_used_at), now);
+  return { user: userOf(caller), sessionId: caller.session_id ?? '' };
 }

@@ -198,6 +198,8 @@ export interface ReviewItem {
  */
 export async function accessReview(ctx: Context, actorId: string, orgId: string): Promise<ReviewItem[]> {
   await authorizeOrgAction(ctx.db, actorId, orgId, 'org.reviewAccess');
+  // This instance's reads count at once; another instance's within its flush interval.
+  await ctx.usage.flush();
   const now = ctx.clock.now();
   const staleBefore = now - STALE_AFTER_MS;
   const users = await ctx.db

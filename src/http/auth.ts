@@ -90,10 +90,11 @@ export function installAuth(app: FastifyInstance, ctx: Context): void {
 
   app.addHook('onRequest', async (request) => {
     if (!request.url.startsWith('/api/')) return;
+    const checking = datasetReadBy(request);
     const authorization = request.headers.authorization;
     if (authorization !== undefined) {
       const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-      const caller = match ? await userOfAccessToken(ctx, match[1]!) : null;
+      const caller = match ? await userOfAccessToken(ctx, match[1]!, checking) : null;
       if (!caller) throw new Unauthenticated('The access token is not valid or has expired.');
       if (caller.scope === 'read' && !READS.has(request.method)) throw tokenScopeRefusal(caller.scope);
       request.user = caller.user;
@@ -105,12 +106,22 @@ export function installAuth(app: FastifyInstance, ctx: Context): void {
     if (!token) return;
     if (CHANGES_STATE.has(request.method)) assertSameOrigin(ctx, request);
     request.sessionToken = token;
-    const session = await userOfSession(ctx, token);
+    const session = await userOfSession(ctx, token, checking);
     if (!session) return;
     request.user = session.user;
     request.sessionId = session.sessionId;
     setCaller(session.user.id, null);
   });
+}
+
+/**
+ * The dataset a read of `/datasets/:id…` is about: its caller and its check are then read in
+ * one statement (a session or token lookup joined to the check), not two.
+ */
+function datasetReadBy(request: FastifyRequest): string | undefined {
+  if (!READS.has(request.method) || !request.routeOptions.url?.startsWith('/api/v1/datasets/:id')) return undefined;
+  const id = (request.params as { id?: unknown }).id;
+  return typeof id === 'string' ? id : undefined;
 }
 
 /**

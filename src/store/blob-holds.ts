@@ -1,11 +1,16 @@
-import { sql } from 'kysely';
+import { SqliteAdapter, sql } from 'kysely';
 import type { Executor } from './database.js';
 
 /** The advisory lock class of decisions about blobs ("blob"), apart from any other advisory lock. */
 const BLOB_LOCKS = 0x626c6f62;
 
-/** Until the transaction ends, no other transaction decides about the same blob (PostgreSQL only). */
+/**
+ * Until the transaction ends, no other transaction decides about the same blob. On SQLite every
+ * transaction already holds the database's write lock from its start (BEGIN IMMEDIATE), which
+ * excludes every other decision in every process.
+ */
 export async function lockBlob(tx: Executor, sha256: string): Promise<void> {
+  if (tx.getExecutor().adapter instanceof SqliteAdapter) return;
   const key = Number.parseInt(sha256.slice(0, 8), 16) | 0;
   await sql`select pg_advisory_xact_lock(${BLOB_LOCKS}::int4, ${key}::int4)`.execute(tx);
 }

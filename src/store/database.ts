@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import SQLite from 'better-sqlite3';
 import {
   CompiledQuery,
@@ -40,11 +41,14 @@ export interface Store {
 pg.types.setTypeParser(20, (value) => Number(value));
 pg.types.setTypeParser(1700, (value) => Number(value));
 
+/** How long a write waits for another process's write lock on SQLite. */
+const BUSY_TIMEOUT_MS = 5_000;
+
 function openSqlite(file: string): Db {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const database = new SQLite(file);
   database.pragma('journal_mode = WAL');
-  database.pragma('busy_timeout = 5000');
+  database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   database.pragma('foreign_keys = ON');
   database.pragma('synchronous = NORMAL');
   return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) });
@@ -52,13 +56,29 @@ function openSqlite(file: string): Db {
 
 /**
  * Transactions take SQLite's write lock as they begin (BEGIN IMMEDIATE), so one that reads first
- * and writes later waits out the busy timeout when another process holds the lock, instead of
- * failing at once with SQLITE_BUSY because that process wrote after its read began. Within one
- * process Kysely runs one transaction at a time anyway.
+ * and writes later waits for the lock when another process holds it, instead of failing at once
+ * with SQLITE_BUSY because that process wrote after its read began. Within one process Kysely
+ * runs one transaction at a time anyway. The wait is asynchronous: SQLite's own busy wait
+ * sleeps in the thread, which would hold up every request of this process (WORKERS) for as
+ * long as another process's transaction lasts.
  */
 class ImmediateSqliteDriver extends SqliteDriver {
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    await connection.executeQuery(CompiledQuery.raw('pragma busy_timeout = 0'));
+    try {
+      const deadline = Date.now() + BUSY_TIMEOUT_MS;
+      for (let delay = 1; ; delay = Math.min(delay * 2, 16)) {
+        try {
+          await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+          return;
+        } catch (error) {
+          if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
+        }
+        await sleep(delay);
+      }
+    } finally {
+      await connection.executeQuery(CompiledQuery.raw(`pragma busy_timeout = ${BUSY_TIMEOUT_MS}`));
+    }
   }
 }
 

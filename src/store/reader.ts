@@ -19,6 +19,12 @@ export interface Reader {
    * statement runs one query at a time); while any is open the connection reads one snapshot.
    */
   iterate<T>(text: string, parameters: unknown[], slot: number): IterableIterator<T>;
+  /**
+   * Runs `work`, which reads through this reader and nothing else, in one read transaction:
+   * its statements see one snapshot and open it once. `work` is synchronous, so the
+   * transaction never outlives it and the next read sees every commit since.
+   */
+  snapshot<T>(work: () => T): T;
 }
 
 const MAX_STATEMENTS = 500;
@@ -58,6 +64,7 @@ async function openReader(db: Db): Promise<Reader | null> {
     get: <T>(text: string, parameters: unknown[] | Record<string, unknown>) => prepared(text).get(parameters) as T | undefined,
     all: <T>(text: string, parameters: unknown[] | Record<string, unknown>) => prepared(text).all(parameters) as T[],
     iterate: <T>(text: string, parameters: unknown[], slot: number) => prepared(text, slot).iterate(parameters) as IterableIterator<T>,
+    snapshot: <T>(work: () => T) => connection.transaction(work).deferred() as T,
   };
 }
 

@@ -26,19 +26,22 @@ export interface ServerProcess {
   output: () => string;
 }
 
-/** Tessera as a real OS process (node + the TypeScript sources), as `npm start` runs it. */
-export async function spawnTessera(env: Record<string, string>): Promise<ServerProcess> {
+/**
+ * Tessera as a real OS process (node + the TypeScript sources), as `npm start` runs it: one
+ * server process (WORKERS=1) unless `env` says otherwise.
+ */
+export async function spawnTessera(env: Record<string, string>, { startupMs = 30_000 } = {}): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', WORKERS: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout?.on('data', (c) => (output += String(c)));
   child.stderr?.on('data', (c) => (output += String(c)));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + startupMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`Tessera exited (${child.exitCode}): ${output}`);
     try {

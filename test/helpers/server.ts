@@ -51,6 +51,8 @@ export interface TestServerOptions {
   webhookAllowPrivate?: boolean;
   /** Webhook delivery timing and the host-name resolver; by default a stub that resolves nothing (never real DNS). */
   webhooks?: Overrides['webhooks'];
+  /** Grant usage flushing (by default every few seconds, as in production). */
+  usage?: Overrides['usage'];
   /** An OpenID Connect provider to sign in with (OIDC_*). */
   oidc?: Config['oidc'];
   /** Waits between discovery attempts while the provider does not answer. */
@@ -106,6 +108,7 @@ export async function startTestServer(options: TestServerOptions) {
     ...(mailer ? { mailer } : {}),
     delivery: { retry: { delaysMs: options.retryDelaysMs ?? [20, 40, 80] } },
     webhooks: { resolve: noDns, ...options.webhooks },
+    ...(options.usage ? { usage: options.usage } : {}),
   };
   const ownsDatabase = options.database === undefined;
   let tessera: Awaited<ReturnType<typeof startTessera>>;

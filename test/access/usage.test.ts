@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/database.js';
+import type { Actor } from '../helpers/client.js';
+import { DATABASES } from '../helpers/databases.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { mintToken, world } from '../helpers/world.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+describe.each(DATABASES)('grant usage, written off the request path (%s)', (db) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    // No timer: the test decides when pending uses are written.
+    server = await startTestServer({ db, usage: { flushEveryMs: 0 } });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  const lastUse = async (datasetId: string, userId: string) =>
+    (
+      await server.ctx.db
+        .selectFrom('user_grants')
+        .select('last_used_at')
+        .where('dataset_id', '=', datasetId)
+        .where('user_id', '=', userId)
+        .executeTakeFirstOrThrow()
+    ).last_used_at;
+  const teamLastUse = async (datasetId: string, teamId: string) =>
+    (
+      await server.ctx.db
+        .selectFrom('team_grants')
+        .select('last_used_at')
+        .where('dataset_id', '=', datasetId)
+        .where('team_id', '=', teamId)
+        .executeTakeFirstOrThrow()
+    ).last_used_at;
+
+  it('a read notes the use in memory; a flush writes it, direct and team grants in one batch', async () => {
+    const w = await world(server)
+      .org('acme')
+      .member('ann')
+      .member('bob')
+      .team('labelers', ['bob'])
+      .dataset('cams')
+      .grant('cams', 'ann', 'read')
+      .teamGrant('cams', 'labelers', 'read')
+      .build();
+    const cams = w.datasets.cams!;
+    const ann = w.users.ann!;
+    await server.ctx.usage.flush();
+
+    const readAt = server.clock.now();
+    expect((await ann.get(`/api/v1/datasets/${cams}`)).status).toBe(200);
+    expect((await w.users.bob!.get(`/api/v1/datasets/${cams}/items`)).status).toBe(200);
+    // The requests answered without writing.
+    expect(await lastUse(cams, ann.user.id)).toBeNull();
+    expect(await teamLastUse(cams, w.teams.labelers!)).toBeNull();
+    expect(server.ctx.usage.pendingCount).toBe(2);
+
+    await server.ctx.usage.flush();
+    expect(server.ctx.usage.pendingCount).toBe(0);
+    expect(Number(await lastUse(cams, ann.user.id))).toBe(readAt);
+    expect(Number(await teamLastUse(cams, w.teams.labelers!))).toBe(readAt);
+
+    // Within the hour a read notes nothing; after it, the use moves forward.
+    server.clock.advance(HOUR / 2);
+    await ann.get(`/api/v1/datasets/${cams}`);
+    await server.ctx.usage.flush();
+    expect(Number(await lastUse(cams, ann.user.id))).toBe(readAt);
+    server.clock.advance(HOUR);
+    await ann.get(`/api/v1/datasets/${cams}`);
+    await server.ctx.usage.flush();
+    expect(Number(await lastUse(cams, ann.user.id))).toBe(server.clock.now());
+  });
+
+  it('an access token used by a request is marked used at the flush, to the minute, not by the request', async () => {
+    const w = await world(server).org('tokens').build();
+    const admin = w.orgs.tokens!.admin;
+    const token = await mintToken(server, admin);
+    await server.ctx.usage.flush();
+    const lastUsed = async () =>
+      (
+        await server.ctx.db
+          .selectFrom('access_tokens')
+          .select('last_used_at')
+          .where('user_id', '=', admin.user.id)
+          .executeTakeFirstOrThrow()
+      ).last_used_at;
+    expect(await lastUsed()).toBeNull();
+    const me = await server.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } });
+    expect(me.statusCode).toBe(200);
+    expect(await lastUsed()).toBeNull();
+    await server.ctx.usage.flush();
+    expect(Number(await lastUsed())).toBe(server.clock.now());
+  });
+
+  it('the access review shows the last use of a read once written, 90 days on', async () => {
+    const w = await world(server).org('review').member('cat').dataset('maps').grant('maps', 'cat', 'read').build();
+    const orgId = w.orgs.review!.id;
+    const expiresAt = new Date(server.clock.now() + 366 * DAY).toISOString();
+    const bearer = async (actor: Actor) => ({ authorization: `Bearer ${await mintToken(server, actor, { expiresAt })}` });
+    const admin = await bearer(w.orgs.review!.admin);
+    const cat = await bearer(w.users.cat!);
+    const call = (headers: Record<string, string>, url: string) => server.app.inject({ method: 'GET', url, headers });
+
+    server.clock.advance(91 * DAY);
+    const unusedIds = async () =>
+      (
+        (await call(admin, `/api/v1/orgs/${orgId}/access-review`)).json().items as {
+          subject: { user?: { id: string } };
+          reasons: string[];
+        }[]
+      )
+        .filter((i) => i.reasons.includes('unused'))
+        .map((i) => i.subject.user?.id);
+    expect(await unusedIds()).toContain(w.users.cat!.id);
+    expect((await call(cat, `/api/v1/datasets/${w.datasets.maps}`)).statusCode).toBe(200);
+    // The review writes this instance's pending uses first, so it never shows a read as missing.
+    expect(await unusedIds()).not.toContain(w.users.cat!.id);
+    expect(server.ctx.usage.pendingCount).toBe(0);
+  });
+});
+
+describe.each(DATABASES)('grant usage on shutdown (%s)', (db) => {
+  it('stopping the instance writes the uses still pending', async () => {
+    const server = await startTestServer({ db, usage: { flushEveryMs: 0 } });
+    try {
+      const w = await world(server).org('acme').member('ann').dataset('cams').grant('cams', 'ann', 'read').build();
+      await server.ctx.usage.flush();
+      expect((await w.users.ann!.get(`/api/v1/datasets/${w.datasets.cams}`)).status).toBe(200);
+      expect(server.ctx.usage.pendingCount).toBe(1);
+      await server.stop(200);
+      const store = await openStore(server.database.config);
+      try {
+        const row = await store.db
+          .selectFrom('user_grants')
+          .select('last_used_at')
+          .where('dataset_id', '=', w.datasets.cams!)
+          .where('user_id', '=', w.users.ann!.user.id)
+          .executeTakeFirstOrThrow();
+        expect(Number(row.last_used_at)).toBe(server.clock.now());
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await server.database.drop();
+    }
+  });
+});
