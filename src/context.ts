@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { UsageRecorder } from './access/usage.js';
+import { attachUsageRecorder, type UsageRecorder } from './access/usage.js';
 import type { OidcClient } from './accounts/oidc-client.js';
 import type { Clock } from './clock.js';
 import type { SignupMode } from './config.js';
@@ -40,8 +40,12 @@ export interface Context {
 }
 
 /** Runs `work` in one transaction: every multi-row change goes through here. */
-export function inTransaction<T>(ctx: Pick<Context, 'db'>, work: (tx: Db) => Promise<T>): Promise<T> {
-  return ctx.db.transaction().execute(work);
+export function inTransaction<T>(ctx: Pick<Context, 'db'> & Partial<Pick<Context, 'usage'>>, work: (tx: Db) => Promise<T>): Promise<T> {
+  return ctx.db.transaction().execute((tx) => {
+    // A change authorized inside its transaction is a use of the actor's grants, as a read is.
+    if (ctx.usage) attachUsageRecorder(tx, ctx.usage);
+    return work(tx);
+  });
 }
 
 export function appLink(ctx: Pick<Context, 'publicUrl'>, pathAndFragment: string): string {

@@ -181,8 +181,8 @@ export function attachUsageRecorder(db: Db, recorder: UsageRecorder): void {
 }
 
 /**
- * Notes a use of the user's grants for the instance that owns `db`. Inside a transaction, or
- * on a database no instance records for, nothing is noted, as before.
+ * Notes a use of the user's grants for the instance that owns `db` (or the transaction
+ * `inTransaction` opened on it). On a database no instance records for, nothing is noted.
  */
 export function recordGrantUse(db: Db, userId: string, datasetId: string, facts: AccessFacts, now: number): void {
   recorders.get(db)?.record(userId, datasetId, facts, now);

@@ -75,6 +75,20 @@ describe.each(DATABASES)('grant usage, written off the request path (%s)', (db) 
     expect(Number(await lastUse(cams, ann.user.id))).toBe(server.clock.now());
   });
 
+  it('a sharing change, authorized inside its transaction, counts as a use of the changer’s grant', async () => {
+    const w = await world(server).org('changes').member('dana').member('eve').dataset('logs').grant('logs', 'dana', 'admin').build();
+    const logs = w.datasets.logs!;
+    const dana = w.users.dana!;
+    await server.ctx.usage.flush();
+    server.clock.advance(2 * HOUR);
+
+    const changedAt = server.clock.now();
+    const answer = await dana.put(`/api/v1/datasets/${logs}/sharing/users/${w.users.eve!.user.id}`, { level: 'read' });
+    expect(answer.status).toBe(200);
+    await server.ctx.usage.flush();
+    expect(Number(await lastUse(logs, dana.user.id))).toBe(changedAt);
+  });
+
   it('an access token used by a request is marked used at the flush, to the minute, not by the request', async () => {
     const w = await world(server).org('tokens').build();
     const admin = w.orgs.tokens!.admin;
