@@ -1,7 +1,8 @@
 import { iso } from '../clock.js';
 import { Forbidden, NotFound } from '../errors.js';
 import type { Db } from '../store/database.js';
-import { checkAccess, inForce } from './check.js';
+import { inForce } from '../store/grants.js';
+import { checkAccess } from './check.js';
 import { type Level, levelOf } from './levels.js';
 import { accessPaths } from './rule.js';
 

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { authorizeDataset, inForce } from '../access/check.js';
+import { authorizeDataset } from '../access/check.js';
 import { type Level, levelOf } from '../access/levels.js';
 import { membershipOf, requireOrgAdmin } from '../access/org.js';
 import { assertFullScope } from '../access/scope.js';
@@ -7,6 +7,7 @@ import { type User, userOf } from '../accounts/users.js';
 import { DAY, iso } from '../clock.js';
 import type { Context } from '../context.js';
 import { Forbidden, NotFound } from '../errors.js';
+import { inForce } from '../store/grants.js';
 import { decodeCursor, type Page, pageOf } from '../store/pagination.js';
 
 export interface AuditFilter {

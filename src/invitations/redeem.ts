@@ -1,4 +1,3 @@
-import { inForce } from '../access/check.js';
 import { type Level, levelOf, type OrgRole } from '../access/levels.js';
 import { markEmailVerified, type User } from '../accounts/users.js';
 import { recordEvent } from '../audit/record.js';
@@ -8,6 +7,7 @@ import { Conflict, Forbidden, Gone, NotFound } from '../errors.js';
 import { addMember } from '../orgs/orgs.js';
 import { hashSecret } from '../secrets.js';
 import type { Db } from '../store/database.js';
+import { inForce } from '../store/grants.js';
 import { type InvitationRow, statusOf } from './model.js';
 
 async function findByToken(db: Db, token: string): Promise<InvitationRow | null> {

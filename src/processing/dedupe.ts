@@ -8,6 +8,7 @@ import { type Context, inTransaction } from '../context.js';
 import { Conflict, Forbidden } from '../errors.js';
 import { newId, newSortableId } from '../secrets.js';
 import type { Db } from '../store/database.js';
+import { isInForce } from '../store/grants.js';
 import { findJob } from '../store/jobs.js';
 import type { AnnotationsTable, DatasetsTable, ItemsTable, JobsTable, LayersTable } from '../store/schema.js';
 import { finishJob, queueJob, reportProgress } from './jobs.js';
@@ -234,7 +235,7 @@ async function carryGrants(
   now: number,
   event: { orgId: string; at: number; actorId: string; datasetId: string },
 ): Promise<void> {
-  const live = <T extends { expires_at: number | null }>(g: T) => g.expires_at === null || g.expires_at > now;
+  const live = (g: { expires_at: number | null }) => isInForce(g.expires_at, now);
   const carried = { carriedFrom: sourceId };
   const users = (await tx.selectFrom('user_grants').selectAll().where('dataset_id', '=', sourceId).execute()).filter(
     // The caller becomes admin of the copy anyway.

@@ -1,6 +1,154 @@
-import { inForce } from '../access/check.js';
+import { sql } from 'kysely';
 import { type Level, levelOf } from '../access/levels.js';
 import type { Db } from './database.js';
+
+/**
+ * A grant (direct or to a team) counts until its `expires_at`, if it has one, and not an instant
+ * longer. The one definition of "in force" for the query builder; the hot statements in access/
+ * spell the same predicate in reviewed SQL text.
+ */
+export function inForce(column: string, now: number) {
+  return sql<boolean>`(${sql.ref(column)} is null or ${sql.ref(column)} > ${now})`;
+}
+
+/** `inForce` for a grant already read: the same predicate, on its `expires_at`. */
+export function isInForce(expiresAt: number | null, now: number): boolean {
+  return expiresAt === null || expiresAt > now;
+}
+
+/** A grant row as it was before a change, for the audit event. */
+export interface GrantTerms {
+  level: number;
+  expires_at: number | null;
+}
+
+/** The direct grants in force on the dataset with their holders, by holder name; `only` narrows to one user. */
+export async function userGrantsOnDataset(db: Db, datasetId: string, now: number, only?: string) {
+  let query = db
+    .selectFrom('user_grants as g')
+    .innerJoin('datasets as d', 'd.id', 'g.dataset_id')
+    .innerJoin('users as u', 'u.id', 'g.user_id')
+    .leftJoin('org_members as m', (join) => join.onRef('m.org_id', '=', 'd.org_id').onRef('m.user_id', '=', 'g.user_id'))
+    .leftJoin('users as gb', 'gb.id', 'g.granted_by')
+    .select([
+      'u.id',
+      'u.email',
+      'u.name',
+      'u.email_verified',
+      'g.level',
+      'g.expires_at',
+      'g.created_at',
+      'g.granted_by',
+      'gb.name as granted_by_name',
+      'm.role',
+      'd.visibility',
+    ])
+    .where('g.dataset_id', '=', datasetId)
+    .where(inForce('g.expires_at', now));
+  if (only) query = query.where('g.user_id', '=', only);
+  return query.orderBy('u.name').orderBy('u.id').execute();
+}
+
+/** The team grants in force on the dataset with each team's member count, by team name. */
+export async function teamGrantsOnDataset(db: Db, datasetId: string, now: number) {
+  return db
+    .selectFrom('team_grants as tg')
+    .innerJoin('teams as t', 't.id', 'tg.team_id')
+    .leftJoin('users as gb', 'gb.id', 'tg.granted_by')
+    .select((eb) => [
+      't.id',
+      't.name',
+      'tg.level',
+      'tg.expires_at',
+      'tg.created_at',
+      'tg.granted_by',
+      'gb.name as granted_by_name',
+      eb
+        .selectFrom('team_members as tm')
+        .select((c) => c.fn.countAll<number>().as('n'))
+        .whereRef('tm.team_id', '=', 't.id')
+        .as('member_count'),
+    ])
+    .where('tg.dataset_id', '=', datasetId)
+    .where(inForce('tg.expires_at', now))
+    .orderBy('t.name')
+    .orderBy('t.id')
+    .execute();
+}
+
+/** The user's direct grant on the dataset, in force or not. */
+export async function findUserGrant(db: Db, datasetId: string, userId: string): Promise<GrantTerms | undefined> {
+  return db
+    .selectFrom('user_grants')
+    .select(['level', 'expires_at'])
+    .where('dataset_id', '=', datasetId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+}
+
+/** Gives the user a direct grant on the dataset, replacing the one they had. */
+export async function putUserGrant(
+  tx: Db,
+  grant: { datasetId: string; userId: string; level: number; expiresAt: number | null; grantedBy: string; at: number },
+): Promise<void> {
+  const { datasetId, userId, level, expiresAt, grantedBy, at } = grant;
+  await tx
+    .insertInto('user_grants')
+    .values({
+      dataset_id: datasetId,
+      user_id: userId,
+      level,
+      expires_at: expiresAt,
+      granted_by: grantedBy,
+      created_at: at,
+      last_used_at: null,
+    })
+    .onConflict((oc) => oc.columns(['dataset_id', 'user_id']).doUpdateSet({ level, expires_at: expiresAt, granted_by: grantedBy }))
+    .execute();
+}
+
+/** Deletes the user's direct grant on the dataset and returns it, if there was one. */
+export async function deleteUserGrant(tx: Db, datasetId: string, userId: string): Promise<GrantTerms | undefined> {
+  return tx
+    .deleteFrom('user_grants')
+    .where('dataset_id', '=', datasetId)
+    .where('user_id', '=', userId)
+    .returning(['level', 'expires_at'])
+    .executeTakeFirst();
+}
+
+/** The team's grant on the dataset, in force or not. */
+export async function findTeamGrant(db: Db, datasetId: string, teamId: string): Promise<GrantTerms | undefined> {
+  return db
+    .selectFrom('team_grants')
+    .select(['level', 'expires_at'])
+    .where('dataset_id', '=', datasetId)
+    .where('team_id', '=', teamId)
+    .executeTakeFirst();
+}
+
+/** Gives the team a grant on the dataset, replacing the one it had. */
+export async function putTeamGrant(
+  tx: Db,
+  grant: { datasetId: string; teamId: string; level: number; expiresAt: number | null; grantedBy: string; at: number },
+): Promise<void> {
+  const { datasetId, teamId, level, expiresAt, grantedBy, at } = grant;
+  await tx
+    .insertInto('team_grants')
+    .values({ dataset_id: datasetId, team_id: teamId, level, expires_at: expiresAt, granted_by: grantedBy, created_at: at })
+    .onConflict((oc) => oc.columns(['dataset_id', 'team_id']).doUpdateSet({ level, expires_at: expiresAt, granted_by: grantedBy }))
+    .execute();
+}
+
+/** Deletes the team's grant on the dataset and returns it, if there was one. */
+export async function deleteTeamGrant(tx: Db, datasetId: string, teamId: string): Promise<GrantTerms | undefined> {
+  return tx
+    .deleteFrom('team_grants')
+    .where('dataset_id', '=', datasetId)
+    .where('team_id', '=', teamId)
+    .returning(['level', 'expires_at'])
+    .executeTakeFirst();
+}
 
 export interface DirectGrantInOrg {
   datasetId: string;
