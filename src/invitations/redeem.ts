@@ -4,10 +4,11 @@ import { recordEvent } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { Conflict, Forbidden, Gone, NotFound } from '../errors.js';
-import { addMember } from '../orgs/orgs.js';
 import { hashSecret } from '../secrets.js';
 import type { Db } from '../store/database.js';
 import { inForce } from '../store/grants.js';
+import { addMembership, findMembership, updateMembership } from '../store/memberships.js';
+import { orgName } from '../store/orgs.js';
 import { type InvitationRow, statusOf } from './model.js';
 
 async function findByToken(db: Db, token: string): Promise<InvitationRow | null> {
@@ -19,7 +20,7 @@ async function findByToken(db: Db, token: string): Promise<InvitationRow | null>
 export async function lookupInvitation(ctx: Context, token: string) {
   const row = await findByToken(ctx.db, token);
   if (!row) throw new NotFound('Invitation');
-  const org = await ctx.db.selectFrom('orgs').select('name').where('id', '=', row.org_id).executeTakeFirstOrThrow();
+  const org = { name: await orgName(ctx.db, row.org_id) };
   const inviter = await ctx.db.selectFrom('users').select('name').where('id', '=', row.invited_by).executeTakeFirst();
   const dataset = row.dataset_id
     ? await ctx.db.selectFrom('datasets').select('name').where('id', '=', row.dataset_id).executeTakeFirst()
@@ -116,33 +117,18 @@ async function acceptanceStands(db: Db, row: InvitationRow, userId: string, now:
       .executeTakeFirst();
     return grant !== undefined;
   }
-  const member = await db
-    .selectFrom('org_members')
-    .select('role')
-    .where('org_id', '=', row.org_id)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
+  const member = await findMembership(db, row.org_id, userId);
   return member !== undefined;
 }
 
 async function grantInvitedAccess(tx: Db, row: InvitationRow, user: User, now: number): Promise<void> {
   const event = { orgId: row.org_id, at: now, actorId: user.id, datasetId: row.dataset_id };
   if (row.kind === 'org') {
-    const existing = await tx
-      .selectFrom('org_members')
-      .select('role')
-      .where('org_id', '=', row.org_id)
-      .where('user_id', '=', user.id)
-      .executeTakeFirst();
+    const existing = await findMembership(tx, row.org_id, user.id);
     // Joined some other way meanwhile: the invitation can only raise the role, never lower it.
     if (existing) {
       if (existing.role === 'member' && row.role === 'admin') {
-        await tx
-          .updateTable('org_members')
-          .set({ role: 'admin' })
-          .where('org_id', '=', row.org_id)
-          .where('user_id', '=', user.id)
-          .execute();
+        await updateMembership(tx, row.org_id, user.id, { role: 'admin' });
         await recordEvent(tx, {
           ...event,
           action: 'member.updated',
@@ -153,7 +139,7 @@ async function grantInvitedAccess(tx: Db, row: InvitationRow, user: User, now: n
       }
       return;
     }
-    await addMember(tx, row.org_id, user.id, row.role ?? 'member', now);
+    await addMembership(tx, row.org_id, user.id, row.role ?? 'member', now);
     await recordEvent(tx, {
       ...event,
       action: 'member.added',
@@ -164,12 +150,7 @@ async function grantInvitedAccess(tx: Db, row: InvitationRow, user: User, now: n
   }
   const datasetId = row.dataset_id!;
   const dataset = await tx.selectFrom('datasets').select(['visibility', 'org_id']).where('id', '=', datasetId).executeTakeFirstOrThrow();
-  const member = await tx
-    .selectFrom('org_members')
-    .select('role')
-    .where('org_id', '=', dataset.org_id)
-    .where('user_id', '=', user.id)
-    .executeTakeFirst();
+  const member = await findMembership(tx, dataset.org_id, user.id);
   if (!member && dataset.visibility !== 'external') throw externalSharingDisabled();
   const before = await tx
     .selectFrom('user_grants')

@@ -9,9 +9,10 @@ import { Conflict, InvalidRequest, RateLimited } from '../errors.js';
 import type { MailMessage } from '../mail/mailer.js';
 import { queueMail } from '../mail/outbox.js';
 import { datasetInvitationMail, invitationExtendedMail, orgInvitationMail } from '../mail/templates.js';
-import { orgName } from '../orgs/orgs.js';
 import { hashSecret, newId, newSecret } from '../secrets.js';
 import type { Db } from '../store/database.js';
+import { memberEmailsAmong } from '../store/memberships.js';
+import { orgName } from '../store/orgs.js';
 import {
   INVITATION_LIFETIME_MS,
   type InvitationRow,
@@ -186,18 +187,6 @@ export async function viewsOf(ctx: Context, ids: string[]): Promise<InvitationVi
   return ids.map((id) => invitationView(byId.get(id)!, now));
 }
 
-/** The addresses among `emails` that belong to members of the organization. */
-async function membersAmong(tx: Db, orgId: string, emails: string[]): Promise<string[]> {
-  const rows = await tx
-    .selectFrom('users as u')
-    .innerJoin('org_members as m', 'm.user_id', 'u.id')
-    .select('u.email')
-    .where('m.org_id', '=', orgId)
-    .where('u.email', 'in', emails)
-    .execute();
-  return rows.map((r) => r.email);
-}
-
 /**
  * While a dataset is not shared with external accessors only members of its organization may be
  * invited to it (or sent a link again): 409 `external_sharing_disabled` naming the others.
@@ -205,7 +194,7 @@ async function membersAmong(tx: Db, orgId: string, emails: string[]): Promise<st
 export async function assertInvitable(tx: Db, dataset: { org_id: string; visibility: string }, emails: string[]): Promise<void> {
   if (dataset.visibility === 'external') return;
   const orgId = dataset.org_id;
-  const memberEmails = new Set(await membersAmong(tx, orgId, emails));
+  const memberEmails = new Set(await memberEmailsAmong(tx, orgId, emails));
   const outsiders = emails.filter((e) => !memberEmails.has(e));
   if (outsiders.length > 0) {
     throw new Conflict(
@@ -251,7 +240,7 @@ export async function inviteToOrg(
   const emails = normalizeAddresses(input.emails);
   await requireOrgAdmin(ctx.db, inviterId, orgId);
   const written = await inTransaction(ctx, async (tx) => {
-    const already = await membersAmong(tx, orgId, emails);
+    const already = await memberEmailsAmong(tx, orgId, emails);
     if (already.length > 0) {
       throw new Conflict('already_member', `Already members of the organization: ${already.join(', ')}.`, { emails: already });
     }

@@ -4,6 +4,7 @@ import { NotFound } from '../errors.js';
 import { requireName } from '../orgs/orgs.js';
 import { newId } from '../secrets.js';
 import type { Db } from '../store/database.js';
+import { membersAmongIds } from '../store/memberships.js';
 import { listOrgTeams, teamMembersOf } from '../store/scim.js';
 import { dropTeam, insertTeam, joinTeam, leaveTeam, nameRace, renameTeamIn, type Team, teamInOrg } from '../teams/teams.js';
 import {
@@ -98,10 +99,8 @@ async function changeMembers(
     for (const userId of userIds) await leaveTeam(tx, team, userId, directory.tokenId, at);
     return;
   }
-  const known = userIds.length
-    ? await tx.selectFrom('org_members').select('user_id').where('org_id', '=', directory.orgId).where('user_id', 'in', userIds).execute()
-    : [];
-  const missing = userIds.filter((id) => !known.some((k) => k.user_id === id));
+  const known = userIds.length ? await membersAmongIds(tx, directory.orgId, userIds) : [];
+  const missing = userIds.filter((id) => !known.includes(id));
   if (missing.length > 0) throw new ScimInvalid('invalidValue', `Not active users of this organization: ${missing.join(', ')}.`);
   if (op === 'set') {
     const current = await teamMembersOf(tx, [team.id]);

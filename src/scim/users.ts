@@ -5,9 +5,10 @@ import { recordEvent } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { DomainError, NotFound } from '../errors.js';
-import { addMember, takeOutOfOrg } from '../orgs/orgs.js';
+import { takeOutOfOrg } from '../orgs/orgs.js';
 import { hashPassword, newId, newSecret } from '../secrets.js';
 import type { Db } from '../store/database.js';
+import { addMembership } from '../store/memberships.js';
 import {
   type DirectoryUserRow,
   directoryUser,
@@ -168,7 +169,7 @@ async function deprovision(ctx: Context, tx: Db, directory: Directory, userId: s
 /** Back as a member; grants revoked when they left are not restored. */
 async function reactivate(ctx: Context, tx: Db, directory: Directory, userId: string): Promise<void> {
   const at = ctx.clock.now();
-  await addMember(tx, directory.orgId, userId, 'member', at);
+  await addMembership(tx, directory.orgId, userId, 'member', at);
   await recordEvent(tx, {
     orgId: directory.orgId,
     at,

@@ -9,7 +9,6 @@ import { invitationsWithInviter, invitationView } from '../invitations/model.js'
 import { assertWithinSendLimit } from '../invitations/send.js';
 import { queueMail } from '../mail/outbox.js';
 import { grantNotificationMail } from '../mail/templates.js';
-import { orgName } from '../orgs/orgs.js';
 import {
   deleteTeamGrant,
   deleteUserGrant,
@@ -22,6 +21,8 @@ import {
   teamGrantsOnDataset,
   userGrantsOnDataset,
 } from '../store/grants.js';
+import { findMembership } from '../store/memberships.js';
+import { orgName } from '../store/orgs.js';
 import { teamInOrg } from '../teams/teams.js';
 
 export interface UserGrantView {
@@ -96,12 +97,7 @@ export async function setUserGrant(
   const grantee = await findUser(ctx.db, userId);
   if (!grantee) throw new NotFound('User');
   await inTransaction(ctx, async (tx) => {
-    const member = await tx
-      .selectFrom('org_members')
-      .select('role')
-      .where('org_id', '=', dataset.org_id)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
+    const member = await findMembership(tx, dataset.org_id, userId);
     // Outsiders come in by e-mail invitation; an id alone must not reach someone the org has never dealt with.
     if (!member && !(await holdsGrantInOrg(tx, dataset.org_id, userId))) throw new NotFound('User');
     if (!member && dataset.visibility !== 'external') {

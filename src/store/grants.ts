@@ -196,3 +196,10 @@ export async function holdsGrantInOrg(db: Db, orgId: string, userId: string): Pr
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/** Deletes every grant the team holds and returns them, expired ones included. */
+export async function deleteGrantsOfTeam(tx: Db, teamId: string) {
+  const grants = await tx.selectFrom('team_grants').select(['dataset_id', 'level', 'expires_at']).where('team_id', '=', teamId).execute();
+  await tx.deleteFrom('team_grants').where('team_id', '=', teamId).execute();
+  return grants;
+}

@@ -8,6 +8,7 @@ import { Conflict, NotFound } from '../errors.js';
 import { requireName } from '../orgs/orgs.js';
 import { newId } from '../secrets.js';
 import type { Db } from '../store/database.js';
+import { findMembership } from '../store/memberships.js';
 
 export interface Team {
   id: string;
@@ -173,12 +174,7 @@ export async function addTeamMember(ctx: Context, actorId: string, teamId: strin
 /** Adds an org member to the team (nothing is recorded if they were in it already). */
 export async function joinTeam(tx: Db, team: Team, userId: string, actorId: string | null, at: number): Promise<void> {
   const teamId = team.id;
-  const member = await tx
-    .selectFrom('org_members')
-    .select('user_id')
-    .where('org_id', '=', team.orgId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
+  const member = await findMembership(tx, team.orgId, userId);
   if (!member) throw new Conflict('not_a_member', 'Only members of the organization can join its teams.');
   const inserted = await tx
     .insertInto('team_members')
