@@ -6,7 +6,8 @@ import { newId } from '../secrets.js';
 import type { Db } from '../store/database.js';
 import { membersAmongIds } from '../store/memberships.js';
 import { listOrgTeams, teamMembersOf } from '../store/scim.js';
-import { dropTeam, insertTeam, joinTeam, leaveTeam, nameRace, renameTeamIn, type Team, teamInOrg } from '../teams/teams.js';
+import { findTeamInOrg } from '../store/teams.js';
+import { dropTeam, insertTeam, joinTeam, leaveTeam, nameRace, renameTeamIn, type Team } from '../teams/teams.js';
 import {
   type Directory,
   equalityFilter,
@@ -41,7 +42,7 @@ export type GroupResource = ReturnType<typeof groupResource>;
 
 /** Teams of another organization do not exist for this directory. */
 async function requireTeam(db: Db, directory: Directory, teamId: string): Promise<Team> {
-  const team = await teamInOrg(db, teamId, directory.orgId);
+  const team = await findTeamInOrg(db, teamId, directory.orgId);
   if (!team) throw new NotFound('Group');
   return team;
 }

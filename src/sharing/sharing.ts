@@ -23,7 +23,7 @@ import {
 } from '../store/grants.js';
 import { findMembership } from '../store/memberships.js';
 import { orgName } from '../store/orgs.js';
-import { teamInOrg } from '../teams/teams.js';
+import { findTeamInOrg } from '../store/teams.js';
 
 export interface UserGrantView {
   user: User;
@@ -168,7 +168,7 @@ export async function setTeamGrant(
   const now = ctx.clock.now();
   const { dataset } = await authorizeDataset(ctx.db, actorId, datasetId, 'admin', now);
   const expiresAt = requireFuture(input.expiresAt, now);
-  const team = await teamInOrg(ctx.db, teamId, dataset.org_id);
+  const team = await findTeamInOrg(ctx.db, teamId, dataset.org_id);
   if (!team) throw new NotFound('Team');
   const level = rankOf(input.level);
   await inTransaction(ctx, async (tx) => {
