@@ -5,6 +5,7 @@ import { type Context, inTransaction } from '../context.js';
 import { InvalidRequest, NotFound } from '../errors.js';
 import { newSortableId } from '../secrets.js';
 import type { Db } from '../store/database.js';
+import { addToItemCount } from '../store/datasets.js';
 import { decodeCursor, type Page, pageOf } from '../store/pagination.js';
 import type { ItemsTable } from '../store/schema.js';
 import { type StoredBlob, sniffContentType } from './blobs.js';
@@ -61,11 +62,7 @@ async function recordItems(ctx: Context, actorId: string, datasetId: string, sto
   }));
   await inTransaction(ctx, async (tx) => {
     await tx.insertInto('items').values(rows).execute();
-    await tx
-      .updateTable('datasets')
-      .set((eb) => ({ item_count: eb('item_count', '+', rows.length), updated_at: now }))
-      .where('id', '=', datasetId)
-      .execute();
+    await addToItemCount(tx, datasetId, rows.length, now);
   });
   return rows;
 }

@@ -9,6 +9,8 @@ import { type Context, inTransaction } from '../context.js';
 import { Forbidden, InvalidRequest } from '../errors.js';
 import { newId } from '../secrets.js';
 import type { Db } from '../store/database.js';
+import { deleteDatasetWithContents, insertDataset, updateDatasetRow } from '../store/datasets.js';
+import { putUserGrant } from '../store/grants.js';
 import type { DatasetsTable } from '../store/schema.js';
 
 export type DatasetRow = DatasetsTable;
@@ -50,7 +52,7 @@ export async function createDataset(
   };
   dataset.name_key = datasetNameKey(dataset.name);
   await inTransaction(ctx, async (tx) => {
-    await tx.insertInto('datasets').values(dataset).execute();
+    await insertDataset(tx, dataset);
     await grantCreatorAdmin(tx, dataset.id, actorId, now);
     await recordEvent(tx, {
       orgId,
@@ -67,21 +69,7 @@ export async function createDataset(
 
 /** The creator's admin grant is an ordinary direct grant: revocable like any other. */
 export async function grantCreatorAdmin(tx: Db, datasetId: string, creatorId: string, now: number): Promise<void> {
-  await tx
-    .insertInto('user_grants')
-    .values({
-      dataset_id: datasetId,
-      user_id: creatorId,
-      level: rankOf('admin'),
-      expires_at: null,
-      granted_by: creatorId,
-      created_at: now,
-      last_used_at: null,
-    })
-    .onConflict((oc) =>
-      oc.columns(['dataset_id', 'user_id']).doUpdateSet({ level: rankOf('admin'), expires_at: null, granted_by: creatorId }),
-    )
-    .execute();
+  await putUserGrant(tx, { datasetId, userId: creatorId, level: rankOf('admin'), expiresAt: null, grantedBy: creatorId, at: now });
 }
 
 export async function getDataset(ctx: Context, actorId: string, datasetId: string): Promise<AuthorizedDataset> {
@@ -128,17 +116,13 @@ export async function updateDataset(
     updated_at: now,
   };
   await inTransaction(ctx, async (tx) => {
-    await tx
-      .updateTable('datasets')
-      .set({
-        name: after.name,
-        name_key: datasetNameKey(after.name),
-        description: after.description,
-        visibility: after.visibility,
-        updated_at: now,
-      })
-      .where('id', '=', datasetId)
-      .execute();
+    await updateDatasetRow(tx, datasetId, {
+      name: after.name,
+      name_key: datasetNameKey(after.name),
+      description: after.description,
+      visibility: after.visibility,
+      updated_at: now,
+    });
     const event = { orgId: before.org_id, at: now, actorId, datasetId, subject: `dataset:${datasetId}` };
     if (after.name !== before.name) {
       await recordEvent(tx, { ...event, action: 'dataset.renamed', before: { name: before.name }, after: { name: after.name } });
@@ -165,17 +149,7 @@ export async function deleteDataset(ctx: Context, actorId: string, datasetId: st
   const { dataset } = await authorizeDataset(ctx.db, actorId, datasetId, 'admin', now);
   const blobs = await itemShas(ctx.db, datasetId);
   await inTransaction(ctx, async (tx) => {
-    await tx
-      .deleteFrom('annotations')
-      .where('layer_id', 'in', (eb) => eb.selectFrom('layers').select('id').where('dataset_id', '=', datasetId))
-      .execute();
-    await tx.deleteFrom('layers').where('dataset_id', '=', datasetId).execute();
-    await tx.deleteFrom('items').where('dataset_id', '=', datasetId).execute();
-    await tx.deleteFrom('project_datasets').where('dataset_id', '=', datasetId).execute();
-    await tx.deleteFrom('user_grants').where('dataset_id', '=', datasetId).execute();
-    await tx.deleteFrom('team_grants').where('dataset_id', '=', datasetId).execute();
-    await tx.deleteFrom('invitations').where('dataset_id', '=', datasetId).execute();
-    await tx.deleteFrom('datasets').where('id', '=', datasetId).execute();
+    await deleteDatasetWithContents(tx, datasetId);
     await recordEvent(tx, {
       orgId: dataset.org_id,
       at: now,

@@ -6,6 +6,7 @@ import { type Context, inTransaction } from '../context.js';
 import { Conflict, Forbidden, Gone, NotFound } from '../errors.js';
 import { hashSecret } from '../secrets.js';
 import type { Db } from '../store/database.js';
+import { datasetName, datasetTier } from '../store/datasets.js';
 import { inForce } from '../store/grants.js';
 import { addMembership, findMembership, updateMembership } from '../store/memberships.js';
 import { orgName } from '../store/orgs.js';
@@ -22,9 +23,7 @@ export async function lookupInvitation(ctx: Context, token: string) {
   if (!row) throw new NotFound('Invitation');
   const org = { name: await orgName(ctx.db, row.org_id) };
   const inviter = await ctx.db.selectFrom('users').select('name').where('id', '=', row.invited_by).executeTakeFirst();
-  const dataset = row.dataset_id
-    ? await ctx.db.selectFrom('datasets').select('name').where('id', '=', row.dataset_id).executeTakeFirst()
-    : undefined;
+  const dataset = row.dataset_id ? await datasetName(ctx.db, row.dataset_id) : undefined;
   // The invitee knows whether their own address has an account; the page uses it to lead with log-in.
   const account = await ctx.db.selectFrom('users').select('id').where('email', '=', row.email).executeTakeFirst();
   return {
@@ -149,7 +148,7 @@ async function grantInvitedAccess(tx: Db, row: InvitationRow, user: User, now: n
     return;
   }
   const datasetId = row.dataset_id!;
-  const dataset = await tx.selectFrom('datasets').select(['visibility', 'org_id']).where('id', '=', datasetId).executeTakeFirstOrThrow();
+  const dataset = await datasetTier(tx, datasetId);
   const member = await findMembership(tx, dataset.org_id, user.id);
   if (!member && dataset.visibility !== 'external') throw externalSharingDisabled();
   const before = await tx

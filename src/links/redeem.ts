@@ -8,6 +8,7 @@ import { type Context, inTransaction } from '../context.js';
 import { NotFound } from '../errors.js';
 import { hashSecret } from '../secrets.js';
 import type { Db } from '../store/database.js';
+import { datasetAndOrgNames } from '../store/datasets.js';
 import {
   claimLinkUse,
   directGrantInForce,
@@ -31,12 +32,7 @@ async function liveLink(ctx: Context, token: string, now: number, usedUpToo = fa
 /** What anyone holding the link may see before redeeming it, and nothing else. */
 export async function lookupLink(ctx: Context, token: string) {
   const link = await liveLink(ctx, token, ctx.clock.now());
-  const about = await ctx.db
-    .selectFrom('datasets as d')
-    .innerJoin('orgs as o', 'o.id', 'd.org_id')
-    .select(['d.name as dataset_name', 'o.name as org_name'])
-    .where('d.id', '=', link.dataset_id)
-    .executeTakeFirstOrThrow();
+  const about = await datasetAndOrgNames(ctx.db, link.dataset_id);
   const rules = rulesOf(link);
   return {
     datasetName: about.dataset_name,

@@ -8,6 +8,7 @@ import { type Context, inTransaction } from '../context.js';
 import { Conflict, Forbidden } from '../errors.js';
 import { newId, newSortableId } from '../secrets.js';
 import type { Db } from '../store/database.js';
+import { datasetExists, findDataset, insertDataset } from '../store/datasets.js';
 import { isInForce } from '../store/grants.js';
 import { findJob } from '../store/jobs.js';
 import type { AnnotationsTable, DatasetsTable, ItemsTable, JobsTable, LayersTable } from '../store/schema.js';
@@ -81,7 +82,7 @@ async function awaitSmallJob(ctx: Context, job: JobsTable): Promise<ProcessOutco
 
 /** Runs a queued dedupe job on this instance: as its starter asked, whoever runs it. */
 export async function runDedupeJob(ctx: Context, job: JobsTable): Promise<DatasetsTable> {
-  const source = await ctx.db.selectFrom('datasets').selectAll().where('id', '=', job.source_dataset_id).executeTakeFirst();
+  const source = await findDataset(ctx.db, job.source_dataset_id);
   if (!source) throw datasetDeleted();
   return dedupe(ctx, job, source, job.started_by, job.carry_sharing === 1);
 }
@@ -93,7 +94,7 @@ async function dedupe(ctx: Context, job: JobsTable, source: DatasetsTable, actor
     // Held, the files cannot be swept away (say, by a deletion of the source) before the copy commits.
     for (const item of plan.items) {
       if (!(await ctx.blobs.hold(item.sha256))) {
-        if (!(await sourceExists(ctx.db, source.id))) throw datasetDeleted();
+        if (!(await datasetExists(ctx.db, source.id))) throw datasetDeleted();
         throw new Conflict('item_file_missing', `The file of item "${item.name}" is missing; nothing was created.`);
       }
       held.push(item.sha256);
@@ -102,10 +103,6 @@ async function dedupe(ctx: Context, job: JobsTable, source: DatasetsTable, actor
   } finally {
     for (const sha256 of held) await ctx.blobs.release(sha256);
   }
-}
-
-async function sourceExists(db: Db, datasetId: string): Promise<boolean> {
-  return Boolean(await db.selectFrom('datasets').select('id').where('id', '=', datasetId).executeTakeFirst());
 }
 
 const datasetDeleted = () => new Conflict('dataset_deleted', 'The dataset was deleted while it was being processed; nothing was created.');
@@ -177,8 +174,8 @@ async function writeCopy(
   };
   await inTransaction(ctx, async (tx) => {
     await finishJob(tx, job, dataset.id, now);
-    if (!(await sourceExists(tx, source.id))) throw datasetDeleted();
-    await tx.insertInto('datasets').values(dataset).execute();
+    if (!(await datasetExists(tx, source.id))) throw datasetDeleted();
+    await insertDataset(tx, dataset);
     await copyContent(tx, dataset.id, plan, now);
     const event = { orgId: source.org_id, at: now, actorId, datasetId: dataset.id };
     await recordEvent(tx, {
