@@ -6,14 +6,16 @@ import { type Context, inTransaction } from '../context.js';
 import { Conflict, Forbidden, Gone, NotFound } from '../errors.js';
 import { hashSecret } from '../secrets.js';
 import type { Db } from '../store/database.js';
-import { datasetName, datasetTier } from '../store/datasets.js';
-import { inForce } from '../store/grants.js';
+import { datasetName, datasetTier, findDatasetTier } from '../store/datasets.js';
+import { findUserGrant, holdsGrantInForce, putUserGrant } from '../store/grants.js';
+import { findInvitation, findInvitationByTokenHash, redeemInvitationRow } from '../store/invitations.js';
 import { addMembership, findMembership, updateMembership } from '../store/memberships.js';
 import { orgName } from '../store/orgs.js';
+import { accountExists, userName } from '../store/users.js';
 import { type InvitationRow, statusOf } from './model.js';
 
 async function findByToken(db: Db, token: string): Promise<InvitationRow | null> {
-  const row = await db.selectFrom('invitations').selectAll().where('token_hash', '=', hashSecret(token)).executeTakeFirst();
+  const row = await findInvitationByTokenHash(db, hashSecret(token));
   return row ?? null;
 }
 
@@ -22,10 +24,10 @@ export async function lookupInvitation(ctx: Context, token: string) {
   const row = await findByToken(ctx.db, token);
   if (!row) throw new NotFound('Invitation');
   const org = { name: await orgName(ctx.db, row.org_id) };
-  const inviter = await ctx.db.selectFrom('users').select('name').where('id', '=', row.invited_by).executeTakeFirst();
+  const inviter = await userName(ctx.db, row.invited_by);
   const dataset = row.dataset_id ? await datasetName(ctx.db, row.dataset_id) : undefined;
   // The invitee knows whether their own address has an account; the page uses it to lead with log-in.
-  const account = await ctx.db.selectFrom('users').select('id').where('email', '=', row.email).executeTakeFirst();
+  const accountFound = await accountExists(ctx.db, row.email);
   return {
     kind: row.kind,
     email: row.email,
@@ -36,7 +38,7 @@ export async function lookupInvitation(ctx: Context, token: string) {
     invitedBy: { name: inviter?.name ?? '' },
     status: statusOf(row, ctx.clock.now()),
     expiresAt: iso(row.expires_at),
-    accountExists: account !== undefined,
+    accountExists: accountFound,
   };
 }
 
@@ -70,7 +72,7 @@ export async function assertRedeemableBy(ctx: Context, token: string, email: str
   // A new account belongs to no organization: it can only take up a dataset invitation while the
   // dataset is shared with external accessors. Refused here, before any account is made.
   if (row.kind === 'dataset') {
-    const dataset = await ctx.db.selectFrom('datasets').select('visibility').where('id', '=', row.dataset_id!).executeTakeFirst();
+    const dataset = await findDatasetTier(ctx.db, row.dataset_id!);
     if (dataset?.visibility !== 'external') throw externalSharingDisabled();
   }
 }
@@ -107,14 +109,7 @@ function acceptedView(row: InvitationRow): Accepted {
 async function acceptanceStands(db: Db, row: InvitationRow, userId: string, now: number): Promise<boolean> {
   if (row.accepted_by !== userId) return false;
   if (row.kind === 'dataset') {
-    const grant = await db
-      .selectFrom('user_grants')
-      .select('level')
-      .where('dataset_id', '=', row.dataset_id!)
-      .where('user_id', '=', userId)
-      .where(inForce('expires_at', now))
-      .executeTakeFirst();
-    return grant !== undefined;
+    return holdsGrantInForce(db, row.dataset_id!, userId, now);
   }
   const member = await findMembership(db, row.org_id, userId);
   return member !== undefined;
@@ -151,27 +146,8 @@ async function grantInvitedAccess(tx: Db, row: InvitationRow, user: User, now: n
   const dataset = await datasetTier(tx, datasetId);
   const member = await findMembership(tx, dataset.org_id, user.id);
   if (!member && dataset.visibility !== 'external') throw externalSharingDisabled();
-  const before = await tx
-    .selectFrom('user_grants')
-    .select(['level', 'expires_at'])
-    .where('dataset_id', '=', datasetId)
-    .where('user_id', '=', user.id)
-    .executeTakeFirst();
-  await tx
-    .insertInto('user_grants')
-    .values({
-      dataset_id: datasetId,
-      user_id: user.id,
-      level: row.level!,
-      expires_at: null,
-      granted_by: row.invited_by,
-      created_at: now,
-      last_used_at: null,
-    })
-    .onConflict((oc) =>
-      oc.columns(['dataset_id', 'user_id']).doUpdateSet({ level: row.level!, expires_at: null, granted_by: row.invited_by }),
-    )
-    .execute();
+  const before = await findUserGrant(tx, datasetId, user.id);
+  await putUserGrant(tx, { datasetId, userId: user.id, level: row.level!, expiresAt: null, grantedBy: row.invited_by, at: now });
   await recordEvent(tx, {
     ...event,
     actorId: row.invited_by,
@@ -194,16 +170,9 @@ export async function acceptInvitation(ctx: Context, user: User, token: string):
   }
   return inTransaction(ctx, async (tx) => {
     const now = ctx.clock.now();
-    const claimed = await tx
-      .updateTable('invitations')
-      .set({ status: 'accepted', accepted_at: now, accepted_by: user.id })
-      .where('id', '=', row.id)
-      .where('token_hash', '=', row.token_hash)
-      .where('status', '=', 'pending')
-      .where('expires_at', '>', now)
-      .executeTakeFirst();
-    if (Number(claimed.numUpdatedRows) === 0) {
-      const current = await tx.selectFrom('invitations').selectAll().where('id', '=', row.id).executeTakeFirst();
+    const claimed = await redeemInvitationRow(tx, row, { status: 'accepted', accepted_at: now, accepted_by: user.id }, now);
+    if (!claimed) {
+      const current = await findInvitation(tx, row.id);
       if (!current || current.token_hash !== row.token_hash) throw new NotFound('Invitation');
       if (current.status === 'accepted' && (await acceptanceStands(tx, current, user.id, now))) return acceptedView(current);
       throw refusal(current, now) ?? new Gone('invitation_used', 'This invitation has already been used.');
@@ -232,16 +201,9 @@ export async function declineInvitation(ctx: Context, token: string): Promise<vo
   if (row.status === 'declined') return;
   await inTransaction(ctx, async (tx) => {
     const now = ctx.clock.now();
-    const declined = await tx
-      .updateTable('invitations')
-      .set({ status: 'declined' })
-      .where('id', '=', row.id)
-      .where('token_hash', '=', row.token_hash)
-      .where('status', '=', 'pending')
-      .where('expires_at', '>', now)
-      .executeTakeFirst();
-    if (Number(declined.numUpdatedRows) === 0) {
-      const current = await tx.selectFrom('invitations').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+    const declined = await redeemInvitationRow(tx, row, { status: 'declined' }, now);
+    if (!declined) {
+      const current = (await findInvitation(tx, row.id))!;
       throw refusal(current, now) ?? new Gone('invitation_used', 'This invitation has already been used.');
     }
     await recordEvent(tx, {

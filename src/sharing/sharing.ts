@@ -5,7 +5,7 @@ import { recordEvent } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { appLink, type Context, inTransaction } from '../context.js';
 import { Conflict, InvalidRequest, NotFound } from '../errors.js';
-import { invitationsWithInviter, invitationView } from '../invitations/model.js';
+import { invitationView } from '../invitations/model.js';
 import { assertWithinSendLimit } from '../invitations/send.js';
 import { queueMail } from '../mail/outbox.js';
 import { grantNotificationMail } from '../mail/templates.js';
@@ -21,6 +21,7 @@ import {
   teamGrantsOnDataset,
   userGrantsOnDataset,
 } from '../store/grants.js';
+import { openInvitationsToDataset } from '../store/invitations.js';
 import { findMembership } from '../store/memberships.js';
 import { orgName } from '../store/orgs.js';
 import { findTeamInOrg } from '../store/teams.js';
@@ -64,12 +65,7 @@ export async function getSharing(ctx: Context, actorId: string, datasetId: strin
   const now = ctx.clock.now();
   const { dataset } = await authorizeDataset(ctx.db, actorId, datasetId, 'admin', now);
   const teams = await teamGrantsOnDataset(ctx.db, datasetId, now);
-  const invitations = await invitationsWithInviter(ctx.db)
-    .where('i.dataset_id', '=', datasetId)
-    .where('i.status', 'in', ['pending', 'declined'])
-    .orderBy('i.created_at', 'desc')
-    .orderBy('i.id')
-    .execute();
+  const invitations = await openInvitationsToDataset(ctx.db, datasetId);
   return {
     visibility: dataset.visibility,
     users: await userGrantViews(ctx, datasetId),

@@ -66,3 +66,14 @@ export async function deleteDatasetWithContents(tx: Db, datasetId: string): Prom
   await tx.deleteFrom('invitations').where('dataset_id', '=', datasetId).execute();
   await tx.deleteFrom('datasets').where('id', '=', datasetId).execute();
 }
+
+/** The tier and organization of the dataset, if it still exists. */
+export async function findDatasetTier(db: Db, datasetId: string): Promise<Pick<DatasetRecord, 'visibility' | 'org_id'> | undefined> {
+  return db.selectFrom('datasets').select(['org_id', 'visibility']).where('id', '=', datasetId).executeTakeFirst();
+}
+
+/** The name of a dataset known to exist. */
+export async function datasetNameOf(db: Db, datasetId: string): Promise<string> {
+  const row = await db.selectFrom('datasets').select('name').where('id', '=', datasetId).executeTakeFirstOrThrow();
+  return row.name;
+}

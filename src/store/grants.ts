@@ -203,3 +203,15 @@ export async function deleteGrantsOfTeam(tx: Db, teamId: string) {
   await tx.deleteFrom('team_grants').where('team_id', '=', teamId).execute();
   return grants;
 }
+
+/** Whether the user holds a direct grant in force on the dataset. */
+export async function holdsGrantInForce(db: Db, datasetId: string, userId: string, now: number): Promise<boolean> {
+  const grant = await db
+    .selectFrom('user_grants')
+    .select('level')
+    .where('dataset_id', '=', datasetId)
+    .where('user_id', '=', userId)
+    .where(inForce('expires_at', now))
+    .executeTakeFirst();
+  return grant !== undefined;
+}
