@@ -215,3 +215,44 @@ export async function holdsGrantInForce(db: Db, datasetId: string, userId: strin
     .executeTakeFirst();
   return grant !== undefined;
 }
+
+/** The direct grants in force on the organization's datasets with their holders' membership, by dataset and holder name. */
+export async function userGrantsInOrg(db: Db, orgId: string, now: number) {
+  return db
+    .selectFrom('user_grants as g')
+    .innerJoin('datasets as d', 'd.id', 'g.dataset_id')
+    .innerJoin('users as u', 'u.id', 'g.user_id')
+    .leftJoin('org_members as m', (join) => join.onRef('m.org_id', '=', 'd.org_id').onRef('m.user_id', '=', 'g.user_id'))
+    .select([
+      'd.id as dataset_id',
+      'd.name as dataset_name',
+      'u.id',
+      'u.email',
+      'u.name',
+      'u.email_verified',
+      'g.level',
+      'g.expires_at',
+      'g.created_at',
+      'g.last_used_at',
+      'm.role',
+    ])
+    .where('d.org_id', '=', orgId)
+    .where(inForce('g.expires_at', now))
+    .orderBy('d.name')
+    .orderBy('u.name')
+    .execute();
+}
+
+/** The team grants in force on the organization's datasets, by dataset and team name. */
+export async function teamGrantsInOrg(db: Db, orgId: string, now: number) {
+  return db
+    .selectFrom('team_grants as g')
+    .innerJoin('datasets as d', 'd.id', 'g.dataset_id')
+    .innerJoin('teams as t', 't.id', 'g.team_id')
+    .select(['d.id as dataset_id', 'd.name as dataset_name', 't.id', 't.name', 'g.level', 'g.expires_at', 'g.created_at', 'g.last_used_at'])
+    .where('d.org_id', '=', orgId)
+    .where(inForce('g.expires_at', now))
+    .orderBy('d.name')
+    .orderBy('t.name')
+    .execute();
+}
