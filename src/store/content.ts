@@ -110,3 +110,50 @@ export async function updateAnnotationRow(
 export async function deleteAnnotationRow(db: Db, annotationId: string): Promise<void> {
   await db.deleteFrom('annotations').where('id', '=', annotationId).execute();
 }
+
+/** Up to `limit` of the dataset's items past `after`, by id. Index items_dataset (dataset_id, id). */
+export async function itemsAfter(db: Db, datasetId: string, after: string, limit: number): Promise<ItemsTable[]> {
+  return db
+    .selectFrom('items')
+    .selectAll()
+    .where('dataset_id', '=', datasetId)
+    .where('id', '>', after)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+/** Every layer of the dataset, by id. */
+export async function layerRowsOfDataset(db: Db, datasetId: string): Promise<LayersTable[]> {
+  return db.selectFrom('layers').selectAll().where('dataset_id', '=', datasetId).orderBy('id').execute();
+}
+
+/** Every annotation on these items, by id. Index annotations_item. */
+export async function annotationsOnItems(db: Db, itemIds: string[]): Promise<AnnotationsTable[]> {
+  return db.selectFrom('annotations').selectAll().where('item_id', 'in', itemIds).orderBy('id').execute();
+}
+
+type ContentTables = { items: ItemsTable; layers: LayersTable; annotations: AnnotationsTable };
+
+/** Inserts content rows `pageSize` a statement, which keeps within every driver's limit on parameters. */
+export async function insertContentInPages<T extends keyof ContentTables>(
+  tx: Db,
+  table: T,
+  rows: ContentTables[T][],
+  pageSize: number,
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += pageSize)
+    await tx
+      .insertInto(table)
+      .values(rows.slice(i, i + pageSize) as never)
+      .execute();
+}
+
+export async function itemCount(db: Db, datasetId: string): Promise<number> {
+  const count = await db
+    .selectFrom('items')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('dataset_id', '=', datasetId)
+    .executeTakeFirstOrThrow();
+  return Number(count.n);
+}

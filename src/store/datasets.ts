@@ -77,3 +77,15 @@ export async function datasetNameOf(db: Db, datasetId: string): Promise<string> 
   const row = await db.selectFrom('datasets').select('name').where('id', '=', datasetId).executeTakeFirstOrThrow();
   return row.name;
 }
+
+/** The first hundred datasets made from this one, oldest first. Index datasets_predecessor. */
+export async function successorIds(db: Db, datasetId: string): Promise<{ id: string }[]> {
+  return db
+    .selectFrom('datasets')
+    .select('id')
+    .where('predecessor_id', '=', datasetId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(100)
+    .execute();
+}

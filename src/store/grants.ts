@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { type Level, levelOf } from '../access/levels.js';
 import type { Db } from './database.js';
+import type { TeamGrantsTable, UserGrantsTable } from './schema.js';
 
 /**
  * A grant (direct or to a team) counts until its `expires_at`, if it has one, and not an instant
@@ -255,4 +256,24 @@ export async function teamGrantsInOrg(db: Db, orgId: string, now: number) {
     .orderBy('d.name')
     .orderBy('t.name')
     .execute();
+}
+
+/** Every direct grant on the dataset, expired ones included. */
+export async function userGrantRowsOfDataset(db: Db, datasetId: string): Promise<UserGrantsTable[]> {
+  return db.selectFrom('user_grants').selectAll().where('dataset_id', '=', datasetId).execute();
+}
+
+/** Every team grant on the dataset, expired ones included. */
+export async function teamGrantRowsOfDataset(db: Db, datasetId: string): Promise<TeamGrantsTable[]> {
+  return db.selectFrom('team_grants').selectAll().where('dataset_id', '=', datasetId).execute();
+}
+
+/** Adds a direct grant where the user has none (a new dataset). */
+export async function insertUserGrant(tx: Db, row: UserGrantsTable): Promise<void> {
+  await tx.insertInto('user_grants').values(row).execute();
+}
+
+/** Adds a team grant where the team has none (a new dataset). */
+export async function insertTeamGrant(tx: Db, row: TeamGrantsTable): Promise<void> {
+  await tx.insertInto('team_grants').values(row).execute();
 }
