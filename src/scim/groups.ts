@@ -6,7 +6,7 @@ import { newId } from '../secrets.js';
 import type { Db } from '../store/database.js';
 import { membersAmongIds } from '../store/memberships.js';
 import { listOrgTeams, teamMembersOf } from '../store/scim.js';
-import { findTeamInOrg } from '../store/teams.js';
+import { findTeamInOrg, teamCreatedAt } from '../store/teams.js';
 import { dropTeam, insertTeam, joinTeam, leaveTeam, nameRace, renameTeamIn, type Team } from '../teams/teams.js';
 import {
   type Directory,
@@ -72,8 +72,7 @@ export async function listScimGroups(
 
 export async function getScimGroup(ctx: Context, directory: Directory, teamId: string): Promise<GroupResource> {
   const team = await requireTeam(ctx.db, directory, teamId);
-  const row = await ctx.db.selectFrom('teams').select('created_at').where('id', '=', teamId).executeTakeFirstOrThrow();
-  return groupResource(ctx, { ...team, createdAt: Number(row.created_at) }, await teamMembersOf(ctx.db, [teamId]));
+  return groupResource(ctx, { ...team, createdAt: await teamCreatedAt(ctx.db, teamId) }, await teamMembersOf(ctx.db, [teamId]));
 }
 
 function memberIds(value: unknown): string[] {

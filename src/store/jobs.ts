@@ -103,3 +103,13 @@ export async function updateHeldJob(
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
+
+/** How many jobs wait in the queue and how many run. */
+export async function unfinishedJobCounts(db: Db): Promise<{ status: JobsTable['status']; n: number }[]> {
+  return db
+    .selectFrom('jobs')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('status', 'in', ['queued', 'running'])
+    .groupBy('status')
+    .execute();
+}

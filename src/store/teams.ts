@@ -103,3 +103,9 @@ export async function leaveTeams(tx: Db, userId: string, teamIds: string[]): Pro
   if (teamIds.length === 0) return;
   await tx.deleteFrom('team_members').where('user_id', '=', userId).where('team_id', 'in', teamIds).execute();
 }
+
+/** When a team known to exist was made. */
+export async function teamCreatedAt(db: Db, teamId: string): Promise<number> {
+  const row = await db.selectFrom('teams').select('created_at').where('id', '=', teamId).executeTakeFirstOrThrow();
+  return Number(row.created_at);
+}
