@@ -6,6 +6,7 @@ import { createOrg, requireName } from '../orgs/orgs.js';
 import { hashPassword, newId, newSecret } from '../secrets.js';
 import { addMembership } from '../store/memberships.js';
 import { orgsNamed } from '../store/orgs.js';
+import { insertUser } from '../store/users.js';
 import { issuePasswordReset } from './accounts.js';
 import { findUserByEmail, markEmailVerified, type User } from './users.js';
 import { requireEmail } from './validation.js';
@@ -41,10 +42,7 @@ export async function createVerifiedUser(
   // A random password nobody is told: the account opens only through the reset link.
   const passwordHash = await hashPassword(newSecret());
   const org = await inTransaction(ctx, async (tx) => {
-    await tx
-      .insertInto('users')
-      .values({ id: user.id, email, name, password_hash: passwordHash, created_at: ctx.clock.now(), email_verified: 1 })
-      .execute();
+    await insertUser(tx, { id: user.id, email, name, password_hash: passwordHash, created_at: ctx.clock.now(), email_verified: 1 });
     if (orgName === undefined) return null;
     const existing = await orgsNamed(tx, orgName);
     if (existing.length > 1) {

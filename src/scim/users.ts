@@ -18,6 +18,7 @@ import {
   recordProvisioned,
   updateProvisioned,
 } from '../store/scim.js';
+import { insertUser, updateUser } from '../store/users.js';
 import { type Directory, equalityFilter, listResponse, type Paging, patchOperations, SCHEMA, ScimInvalid } from './protocol.js';
 import { changeOfPatch, changeOfResource, nameParts, resolvedName, type UserChange } from './user-changes.js';
 
@@ -79,7 +80,7 @@ export async function createScimUser(ctx: Context, directory: Directory, body: u
       if (!existing.emailVerified) {
         await endSessionsOf(tx, existing.id);
         await deleteAccessTokensOf(tx, existing.id);
-        await tx.updateTable('users').set({ password_hash: unusablePassword, email_verified: 1 }).where('id', '=', existing.id).execute();
+        await updateUser(tx, existing.id, { password_hash: unusablePassword, email_verified: 1 });
       }
       await recordProvisioned(tx, {
         orgId: directory.orgId,
@@ -96,7 +97,7 @@ export async function createScimUser(ctx: Context, directory: Directory, body: u
     }
     const id = newId('usr');
     const name = resolvedName('', change) || email;
-    await tx.insertInto('users').values({ id, email, name, password_hash: unusablePassword, created_at: at, email_verified: 1 }).execute();
+    await insertUser(tx, { id, email, name, password_hash: unusablePassword, created_at: at, email_verified: 1 });
     await recordProvisioned(tx, { orgId: directory.orgId, userId: id, externalId: change.externalId ?? null, createdAccount: true, at });
     await applyChange(ctx, tx, directory, await requireDirectoryUser(tx, directory, id), { ...change, active: change.active ?? true });
     return id;
@@ -138,7 +139,7 @@ async function applyChange(ctx: Context, tx: Db, directory: Directory, user: Dir
   const name = resolvedName(user.name, change);
   // The person owns an account they made themselves; the directory names only the accounts it created.
   if (name !== user.name && user.provisioned?.createdAccount) {
-    await tx.updateTable('users').set({ name }).where('id', '=', user.id).execute();
+    await updateUser(tx, user.id, { name });
   }
   if (change.externalId !== undefined) await updateProvisioned(tx, directory.orgId, user.id, { externalId: change.externalId });
   if (change.active === false && user.member) await deprovision(ctx, tx, directory, user.id);
