@@ -2,13 +2,13 @@ import { authorizeDataset } from '../access/check.js';
 import { type Level, levelOf } from '../access/levels.js';
 import { membershipOf, requireOrgAdmin } from '../access/org.js';
 import { assertFullScope } from '../access/scope.js';
-import { type User, userOf } from '../accounts/users.js';
 import { DAY, iso } from '../clock.js';
 import type { Context } from '../context.js';
 import { Forbidden, NotFound } from '../errors.js';
 import { type AuditEventFilter, type AuditEventRecord, auditEvents, type SubjectKind, subjectNames } from '../store/audit.js';
 import { teamGrantsInOrg, userGrantsInOrg } from '../store/grants.js';
 import { decodeCursor, type Page, pageOf } from '../store/pagination.js';
+import { type User, userOf } from '../store/users.js';
 
 export interface AuditFilter {
   datasetId?: string | undefined;

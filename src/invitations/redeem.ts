@@ -1,5 +1,4 @@
 import { type Level, levelOf, type OrgRole } from '../access/levels.js';
-import { markEmailVerified, type User } from '../accounts/users.js';
 import { recordEvent } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
@@ -11,7 +10,7 @@ import { findUserGrant, holdsGrantInForce, putUserGrant } from '../store/grants.
 import { findInvitation, findInvitationByTokenHash, redeemInvitationRow } from '../store/invitations.js';
 import { addMembership, findMembership, updateMembership } from '../store/memberships.js';
 import { orgName } from '../store/orgs.js';
-import { accountExists, userName } from '../store/users.js';
+import { accountExists, markEmailVerified, type User, userName } from '../store/users.js';
 import { type InvitationRow, statusOf } from './model.js';
 
 async function findByToken(db: Db, token: string): Promise<InvitationRow | null> {

@@ -1,7 +1,6 @@
 import { type Level, levelOf } from '../access/levels.js';
 import { assertLinkAdmits } from '../access/links.js';
 import { membershipOf } from '../access/org.js';
-import type { User } from '../accounts/users.js';
 import { recordEvent } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
@@ -18,6 +17,7 @@ import {
   insertRedemption,
   type ShareLinkWithCreator,
 } from '../store/links.js';
+import type { User } from '../store/users.js';
 import { linkLevel, linkRefusal, linkStatus, rulesOf, usedUp } from './model.js';
 
 /** The link of a secret, unless it is dead; `usedUpToo` lets a used-up link through, for a repeat by who used it. */

@@ -1,6 +1,5 @@
 import type { Level, OrgRole } from '../access/levels.js';
 import { authorizeMemberAction, membershipOf, requireOrgAdmin, requireOrgMember } from '../access/org.js';
-import { type User, userOf } from '../accounts/users.js';
 import { recordEvent, recordEvents } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
@@ -21,6 +20,7 @@ import {
 import { findOrg, insertOrg, lockOrg } from '../store/orgs.js';
 import { type Page, pageOf } from '../store/pagination.js';
 import { leaveTeams, teamsOfUserInOrg } from '../store/teams.js';
+import { type User, userOf } from '../store/users.js';
 
 export interface Org {
   id: string;

@@ -1,6 +1,5 @@
 import { endSessionsOf } from '../accounts/sessions.js';
 import { deleteAccessTokensOf } from '../accounts/tokens.js';
-import { findUserByEmail } from '../accounts/users.js';
 import { recordEvent } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
@@ -18,7 +17,7 @@ import {
   recordProvisioned,
   updateProvisioned,
 } from '../store/scim.js';
-import { insertUser, updateUser } from '../store/users.js';
+import { findUserByEmail, insertUser, updateUser } from '../store/users.js';
 import { type Directory, equalityFilter, listResponse, type Paging, patchOperations, SCHEMA, ScimInvalid } from './protocol.js';
 import { changeOfPatch, changeOfResource, nameParts, resolvedName, type UserChange } from './user-changes.js';
 

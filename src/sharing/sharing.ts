@@ -1,6 +1,5 @@
 import { authorizeDataset } from '../access/check.js';
 import { type Level, levelOf, rankOf } from '../access/levels.js';
-import { findUser, type User, userOf } from '../accounts/users.js';
 import { recordEvent } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { appLink, type Context, inTransaction } from '../context.js';
@@ -25,6 +24,7 @@ import { openInvitationsToDataset } from '../store/invitations.js';
 import { findMembership } from '../store/memberships.js';
 import { orgName } from '../store/orgs.js';
 import { findTeamInOrg } from '../store/teams.js';
+import { findUser, type User, userOf } from '../store/users.js';
 
 export interface UserGrantView {
   user: User;

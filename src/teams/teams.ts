@@ -1,6 +1,5 @@
 import { levelOf } from '../access/levels.js';
 import { requireOrgAdmin, requireOrgMember } from '../access/org.js';
-import { type User, userOf } from '../accounts/users.js';
 import { recordEvent, recordEvents } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
@@ -22,6 +21,7 @@ import {
   teamNameTaken,
   teamsOfOrg,
 } from '../store/teams.js';
+import { type User, userOf } from '../store/users.js';
 
 export type Team = TeamRecord;
 
