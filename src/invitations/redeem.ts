@@ -22,7 +22,7 @@ async function findByToken(db: Db, token: string): Promise<InvitationRow | null>
 export async function lookupInvitation(ctx: Context, token: string) {
   const row = await findByToken(ctx.db, token);
   if (!row) throw new NotFound('Invitation');
-  const org = { name: await orgName(ctx.db, row.org_id) };
+  const org = await orgName(ctx.db, row.org_id);
   const inviter = await userName(ctx.db, row.invited_by);
   const dataset = row.dataset_id ? await datasetName(ctx.db, row.dataset_id) : undefined;
   // The invitee knows whether their own address has an account; the page uses it to lead with log-in.
@@ -33,7 +33,7 @@ export async function lookupInvitation(ctx: Context, token: string) {
     ...(row.level !== null ? { level: levelOf(row.level) ?? 'read' } : {}),
     ...(row.role !== null ? { role: row.role } : {}),
     ...(dataset ? { datasetName: dataset.name } : {}),
-    orgName: org.name,
+    orgName: org,
     invitedBy: { name: inviter?.name ?? '' },
     status: statusOf(row, ctx.clock.now()),
     expiresAt: iso(row.expires_at),
