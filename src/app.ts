@@ -10,12 +10,14 @@ import { buildServer } from './http/server.js';
 import { Delivery, type DeliveryOptions } from './mail/delivery.js';
 import { type Mailer, outboxMailer, smtpMailer } from './mail/mailer.js';
 import { JobRunner, type JobRunnerOptions } from './processing/runner.js';
+import { Random } from './secrets.js';
 import { migrate, openStore, type Store } from './store/database.js';
 import { WebhookDelivery, type WebhookDeliveryOptions } from './webhooks/delivery.js';
 import { type Resolver, systemResolver } from './webhooks/settings.js';
 
 export interface Overrides {
   clock?: Clock;
+  random?: Random;
   mailer?: Mailer;
   delivery?: DeliveryOptions;
   jobs?: JobRunnerOptions;
@@ -58,6 +60,7 @@ export async function startTessera(config: Config, logger: Logger, overrides: Ov
     store,
     db: store.db,
     clock,
+    random: overrides.random ?? new Random(),
     delivery,
     jobs,
     publicUrl: config.publicUrl,

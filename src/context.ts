@@ -5,6 +5,7 @@ import type { SignupMode } from './config.js';
 import type { BlobStore } from './content/blobs.js';
 import type { Delivery } from './mail/delivery.js';
 import type { JobRunner } from './processing/runner.js';
+import type { Random } from './secrets.js';
 import type { Db, Store } from './store/database.js';
 import type { WebhookSettings } from './webhooks/settings.js';
 
@@ -13,6 +14,8 @@ export interface Context {
   store: Store;
   db: Db;
   clock: Clock;
+  /** The one source of ids and secrets of this instance; injected like the clock. */
+  random: Random;
   delivery: Delivery;
   jobs: JobRunner;
   publicUrl: URL;

@@ -8,25 +8,62 @@ const scrypt = promisify(scryptCallback) as (
   options: { N: number; r: number; p: number; maxmem: number },
 ) => Promise<Buffer>;
 
-/** Opaque ids: a readable prefix and 96 random bits. */
-export function newId(prefix: string): string {
-  return `${prefix}_${randomBytes(12).toString('base64url')}`;
+/** Where randomness comes from; injected (`ctx.random`) so a test can make ids and secrets predictable. */
+export interface RandomSource {
+  bytes(size: number): Buffer;
 }
 
-let sequence = 0;
+export const systemRandom: RandomSource = { bytes: (size) => randomBytes(size) };
 
 /**
- * Ids that sort by creation time (then by order of creation within one instance), for rows
- * listed in that order with an (id) keyset: items, annotations, audit events.
+ * Ids and secrets of one app instance, from its random source. The counter that orders
+ * sortable ids made in the same millisecond belongs to the instance, not to the process.
  */
-export function newSortableId(prefix: string, at: number): string {
-  sequence = (sequence + 1) % 36 ** 4;
-  return `${prefix}_${at.toString(36).padStart(9, '0')}${sequence.toString(36).padStart(4, '0')}${randomBytes(5).toString('hex')}`;
+export class Random {
+  private sequence = 0;
+
+  constructor(private readonly source: RandomSource = systemRandom) {}
+
+  bytes(size: number): Buffer {
+    return this.source.bytes(size);
+  }
+
+  /** Opaque ids: a readable prefix and 96 random bits. */
+  id(prefix: string): string {
+    return `${prefix}_${this.bytes(12).toString('base64url')}`;
+  }
+
+  /**
+   * Ids that sort by creation time (then by order of creation within one instance), for rows
+   * listed in that order with an (id) keyset: items, annotations, audit events.
+   */
+  sortableId(prefix: string, at: number): string {
+    this.sequence = (this.sequence + 1) % 36 ** 4;
+    return `${prefix}_${at.toString(36).padStart(9, '0')}${this.sequence.toString(36).padStart(4, '0')}${this.bytes(5).toString('hex')}`;
+  }
+
+  /** A secret for links, sessions and tokens: 256 random bits. Only its hash is stored. */
+  secret(): string {
+    return this.bytes(32).toString('base64url');
+  }
 }
 
-/** A secret for links, sessions and tokens: 256 random bits. Only its hash is stored. */
+/**
+ * For what runs without an app instance's context: the operator's command line, instance ids,
+ * and rows written inside another use case's transaction (audit events, outbox messages).
+ */
+const unowned = new Random();
+
+export function newId(prefix: string): string {
+  return unowned.id(prefix);
+}
+
+export function newSortableId(prefix: string, at: number): string {
+  return unowned.sortableId(prefix, at);
+}
+
 export function newSecret(): string {
-  return randomBytes(32).toString('base64url');
+  return unowned.secret();
 }
 
 export function hashSecret(secret: string): string {

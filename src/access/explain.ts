@@ -1,9 +1,11 @@
 import { iso } from '../clock.js';
-import { Forbidden, NotFound } from '../errors.js';
+import { NotFound } from '../errors.js';
 import type { Db } from '../store/database.js';
 import { inForce } from '../store/grants.js';
+import { datasetFactsOf } from './authorize.js';
 import { checkAccess } from './check.js';
 import { type Level, levelOf } from './levels.js';
+import { authorize } from './policy.js';
 import { accessPaths } from './rule.js';
 
 export type ExplainedPath =
@@ -26,7 +28,7 @@ export interface Explanation {
 export async function explainAccess(db: Db, actorId: string, datasetId: string, subjectId: string, now: number): Promise<Explanation> {
   const actor = await checkAccess(db, actorId, datasetId, now);
   if (!actor) throw new NotFound('Dataset');
-  if (actorId !== subjectId && actor.level !== 'admin') throw new Forbidden('Only dataset admins can see why someone else has access.');
+  if (actorId !== subjectId) authorize('dataset.explainAccess', datasetFactsOf(actorId, actor.facts, false));
 
   if (actorId !== subjectId) {
     const exists = await db.selectFrom('users').select('id').where('id', '=', subjectId).executeTakeFirst();

@@ -1,29 +1,6 @@
 import { Conflict, Forbidden } from '../errors.js';
-import type { Db } from '../store/database.js';
-import { type AuthorizedDataset, authorizeDataset } from './check.js';
-import type { Level, Visibility } from './levels.js';
-
-/**
- * The named actions on a dataset's share links and the level each needs. `dataset.share` governs
- * them as it governs every other way of sharing: making, listing and revoking links, and seeing
- * who redeemed them. Redeeming is no action on the dataset: the link's rules below decide it.
- */
-export const LINK_ACTIONS = {
-  'dataset.share': 'admin',
-} as const satisfies Record<string, Level>;
-
-export type LinkAction = keyof typeof LINK_ACTIONS;
-
-/** A caller who cannot read the dataset gets 404, one who can but lacks the action's level 403. */
-export function authorizeLinkAction(
-  db: Db,
-  userId: string,
-  datasetId: string,
-  action: LinkAction,
-  now: number,
-): Promise<AuthorizedDataset> {
-  return authorizeDataset(db, userId, datasetId, LINK_ACTIONS[action], now);
-}
+import type { Visibility } from './levels.js';
+import { tierAdmitsDirectGrant } from './policy.js';
 
 /** What a link asks of whoever redeems it. */
 export interface LinkRules {
@@ -51,14 +28,6 @@ export function emailDomainAllowed(email: string, allowedDomains: string[]): boo
 
 export function membersOnlyAllows(rules: LinkRules, isMember: boolean): boolean {
   return !rules.membersOnly || isMember;
-}
-
-/**
- * The tier rule, as for every direct grant: a non-member may be given one only while the
- * dataset is shared with external accessors. (Once given, it is dormant whenever the tier is not.)
- */
-export function tierAdmitsDirectGrant(isMember: boolean, visibility: Visibility): boolean {
-  return isMember || visibility === 'external';
 }
 
 /** Whether `redeemer` may redeem a link with `rules` on a dataset at `visibility`; throws the refusal. */

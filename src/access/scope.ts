@@ -39,12 +39,6 @@ export function cappedLevel(userId: string, level: Level): Level {
   return scope !== null && rankOf(scope) < rankOf(level) ? scope : level;
 }
 
-/** Organization administration needs the user's full level: an admin-scoped token or a session. */
-export function assertFullScope(userId: string): void {
-  const scope = scopeOf(userId);
-  if (scope !== null && scope !== 'admin') throw tokenScopeRefusal(scope);
-}
-
 export function tokenScopeRefusal(scope: TokenScope): Forbidden {
   return new Forbidden(`This access token has the ${scope} scope, which does not allow that.`, 'token_scope');
 }

@@ -1,9 +1,10 @@
 import { HOUR } from '../clock.js';
 import { appLink, type Context, inTransaction } from '../context.js';
 import { Conflict, Forbidden, Gone, InvalidRequest, Unauthenticated } from '../errors.js';
+import { type Accepted, acceptInvitationIn, assertRedeemableBy } from '../invitations/redeem.js';
 import { queueMail } from '../mail/outbox.js';
 import { passwordResetMail } from '../mail/templates.js';
-import { hashPassword, hashSecret, newId, newSecret, verifyPassword } from '../secrets.js';
+import { hashPassword, hashSecret, newSecret, verifyPassword } from '../secrets.js';
 import type { Db } from '../store/database.js';
 import { deleteUnusedLinks, liveResetAccount, replaceUnusedLink, useLink } from '../store/one-time-links.js';
 import { insertUser, updateUser } from '../store/users.js';
@@ -60,7 +61,39 @@ export function assertPasswordLoginAllowed(ctx: Pick<Context, 'passwordLogin' | 
   }
 }
 
-export async function signUp(ctx: Context, input: SignUpInput, caller: Caller): Promise<SignedIn> {
+export function signUp(ctx: Context, input: SignUpInput, caller: Caller): Promise<SignedIn> {
+  return createAccount(ctx, input, caller);
+}
+
+/**
+ * Sign-up from an invitation link, as one use case: the account, its session and the
+ * invitation's acceptance are one transaction, so an accept that fails (the link expired or was
+ * withdrawn meanwhile, the dataset is no longer shared outside its organization) leaves no
+ * account behind.
+ */
+export async function signUpWithInvitation(
+  ctx: Context,
+  input: Omit<SignUpInput, 'invited'>,
+  token: string,
+  caller: Caller,
+): Promise<SignedIn & { accepted: Accepted }> {
+  assertSignupAllowed(ctx, true);
+  // Refused before anything is spent or made: the address must be the invited one and the link good.
+  await assertRedeemableBy(ctx, token, normalizeEmail(input.email));
+  let accepted: Accepted | undefined;
+  const signedIn = await createAccount(ctx, { ...input, invited: true }, caller, async (tx, user) => {
+    accepted = await acceptInvitationIn(ctx, tx, user, token);
+  });
+  return { ...signedIn, accepted: accepted! };
+}
+
+/** Makes the account and its first session; `alongside` runs in the same transaction. */
+async function createAccount(
+  ctx: Context,
+  input: SignUpInput,
+  caller: Caller,
+  alongside?: (tx: Db, user: User) => Promise<void>,
+): Promise<SignedIn> {
   assertSignupAllowed(ctx, input.invited);
   await spendForAddress(ctx, 'signup', caller.ip);
   const email = requireEmail(input.email);
@@ -68,7 +101,7 @@ export async function signUp(ctx: Context, input: SignUpInput, caller: Caller): 
   if (!name) throw new InvalidRequest('Tell us your name.', { field: 'name' });
   requireStrongPassword(input.password, { email, name });
   const passwordHash = await hashPassword(input.password);
-  const user: User = { id: newId('usr'), email, name, emailVerified: input.invited };
+  const user: User = { id: ctx.random.id('usr'), email, name, emailVerified: input.invited };
   try {
     const signedIn = await inTransaction(ctx, async (tx) => {
       await insertUser(tx, {
@@ -81,6 +114,7 @@ export async function signUp(ctx: Context, input: SignUpInput, caller: Caller): 
       });
       // The verification mail is queued with the account: both are committed, or neither.
       if (!input.invited) await sendVerification(ctx, tx, user);
+      if (alongside) await alongside(tx, user);
       return { user, session: await startSession(ctx, tx, user.id, caller.userAgent) };
     });
     authEvent(ctx, 'signup', { userId: user.id, outcome: input.invited ? 'verified_by_invitation' : 'unverified', ip: caller.ip });
@@ -157,6 +191,7 @@ export async function issuePasswordReset(
   lifetimeMs = RESET_LIFETIME_MS,
 ): Promise<{ link: string; expiresAt: number }> {
   const now = ctx.clock.now();
+  // The operator's command line issues these too, without an instance of its own.
   const token = newSecret();
   const expiresAt = now + lifetimeMs;
   await replaceUnusedLink(tx, 'password_resets', { tokenHash: hashSecret(token), userId, expiresAt, at: now });

@@ -1,7 +1,7 @@
 import { DAY } from '../clock.js';
 import type { Context } from '../context.js';
 import { NotFound } from '../errors.js';
-import { hashSecret, newId, newSecret } from '../secrets.js';
+import { hashSecret } from '../secrets.js';
 import type { Db } from '../store/database.js';
 import { dialectOf, Parameters, readSql } from '../store/reader.js';
 import { type User, userOf } from './users.js';
@@ -21,9 +21,9 @@ export interface StartedSession {
  * global. Each also has a public id, which names it in the list of the owner's sessions.
  */
 export async function startSession(ctx: Context, db: Db, userId: string, userAgent: string | null): Promise<StartedSession> {
-  const token = newSecret();
+  const token = ctx.random.secret();
   const now = ctx.clock.now();
-  const id = newId('ses');
+  const id = ctx.random.id('ses');
   const expiresAt = now + SESSION_LIFETIME_MS;
   await db
     .insertInto('sessions')

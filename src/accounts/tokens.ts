@@ -2,7 +2,7 @@ import type { TokenScope } from '../access/scope.js';
 import { DAY } from '../clock.js';
 import type { Context } from '../context.js';
 import { Forbidden, InvalidRequest, NotFound } from '../errors.js';
-import { hashSecret, newId, newSecret } from '../secrets.js';
+import { hashSecret } from '../secrets.js';
 import type { Db } from '../store/database.js';
 import { dialectOf, Parameters, readSql } from '../store/reader.js';
 import { type User, userOf } from './users.js';
@@ -41,9 +41,9 @@ export async function createAccessToken(
   if (expiresAt > now + TOKEN_MAX_LIFETIME_MS) {
     throw new InvalidRequest('A token lives at most 366 days.', { field: 'expiresAt' });
   }
-  const token = `${TOKEN_PREFIX}${newSecret()}`;
+  const token = `${TOKEN_PREFIX}${ctx.random.secret()}`;
   const row = {
-    id: newId('tok'),
+    id: ctx.random.id('tok'),
     user_id: user.id,
     name,
     scope: input.scope ?? 'admin',

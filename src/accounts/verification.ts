@@ -3,7 +3,7 @@ import { appLink, type Context, inTransaction } from '../context.js';
 import { Gone, Unauthenticated } from '../errors.js';
 import { queueMail } from '../mail/outbox.js';
 import { verificationMail } from '../mail/templates.js';
-import { hashSecret, newSecret } from '../secrets.js';
+import { hashSecret } from '../secrets.js';
 import type { Db } from '../store/database.js';
 import { liveLinkOwner, replaceUnusedLink, useLink } from '../store/one-time-links.js';
 import { authEvent } from './events.js';
@@ -15,7 +15,7 @@ const VERIFICATION_LIFETIME_MS = DAY;
 /** Queues a new verification link in `tx`; every older unused link of the account dies. */
 export async function sendVerification(ctx: Context, tx: Db, user: User): Promise<void> {
   const now = ctx.clock.now();
-  const token = newSecret();
+  const token = ctx.random.secret();
   const expiresAt = now + VERIFICATION_LIFETIME_MS;
   await replaceUnusedLink(tx, 'email_verifications', { tokenHash: hashSecret(token), userId: user.id, expiresAt, at: now });
   await queueMail(ctx, tx, verificationMail(user.email, appLink(ctx, `/verify#token=${token}`), expiresAt));

@@ -1,10 +1,10 @@
-import { authorizeDataset } from '../access/check.js';
+import { authorizeDatasetAction, authorizeOrgAction, orgFactsOf } from '../access/authorize.js';
 import { type Level, levelOf } from '../access/levels.js';
-import { membershipOf, requireOrgAdmin } from '../access/org.js';
-import { assertFullScope } from '../access/scope.js';
+import { membershipOf } from '../access/org.js';
+import { authorize } from '../access/policy.js';
 import { DAY, iso } from '../clock.js';
 import type { Context } from '../context.js';
-import { Forbidden, NotFound } from '../errors.js';
+import { NotFound } from '../errors.js';
 import { type AuditEventFilter, type AuditEventRecord, auditEvents, type SubjectKind, subjectNames } from '../store/audit.js';
 import { teamGrantsInOrg, userGrantsInOrg } from '../store/grants.js';
 import { decodeCursor, type Page, pageOf } from '../store/pagination.js';
@@ -33,16 +33,9 @@ export interface AuditEntry {
 
 /** Org admins read the whole log; a dataset admin reads the history of that dataset only. */
 async function authorizeAuditRead(ctx: Context, actorId: string, orgId: string, datasetId: string | undefined): Promise<void> {
-  const membership = await membershipOf(ctx.db, actorId, orgId);
-  if (membership?.role === 'admin') {
-    assertFullScope(actorId);
-    return;
-  }
-  if (datasetId === undefined) {
-    if (!membership) throw new NotFound('Organization');
-    throw new Forbidden('Only organization admins can read the whole audit log; pass datasetId for a dataset you administer.');
-  }
-  const { dataset } = await authorizeDataset(ctx.db, actorId, datasetId, 'admin', ctx.clock.now());
+  const facts = orgFactsOf(actorId, await membershipOf(ctx.db, actorId, orgId));
+  if (facts.role === 'admin' || datasetId === undefined) return authorize('org.readAudit', facts);
+  const { dataset } = await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.readAudit', ctx.clock.now());
   if (dataset.org_id !== orgId) throw new NotFound('Dataset');
 }
 
@@ -125,7 +118,7 @@ function csvField(value: unknown): string {
 
 /** The org's log as CSV, newest first, produced page by page so a long log never sits in memory. */
 export async function* auditCsv(ctx: Context, actorId: string, orgId: string, filter: AuditFilter): AsyncGenerator<string> {
-  await requireOrgAdmin(ctx.db, actorId, orgId);
+  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.exportAudit');
   yield 'id,at,actor_id,actor_name,action,dataset_id,subject,before,after\n';
   let cursor: [number, string] | undefined;
   for (;;) {
@@ -159,7 +152,7 @@ export interface ReviewItem {
  * not used to read the dataset for 90 days (or never, when older than that).
  */
 export async function accessReview(ctx: Context, actorId: string, orgId: string): Promise<ReviewItem[]> {
-  await requireOrgAdmin(ctx.db, actorId, orgId);
+  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.reviewAccess');
   const now = ctx.clock.now();
   const staleBefore = now - STALE_AFTER_MS;
   const users = await userGrantsInOrg(ctx.db, orgId, now);

@@ -1,9 +1,8 @@
-import { authorizeDataset } from '../access/check.js';
-import type { Level } from '../access/levels.js';
+import { authorizeDatasetAction } from '../access/authorize.js';
+import type { DatasetAction } from '../access/policy.js';
 import { iso } from '../clock.js';
 import type { Context } from '../context.js';
 import { Conflict, InvalidRequest, NotFound } from '../errors.js';
-import { newId, newSortableId } from '../secrets.js';
 import {
   annotationPage,
   deleteAnnotationRow,
@@ -67,12 +66,12 @@ function requireBox(bbox: number[] | null | undefined): string | null {
   return JSON.stringify(bbox);
 }
 
-/** A layer of a dataset the user can act on at `minimum`; a layer they cannot see is not found. */
-async function authorizedLayer(ctx: Context, actorId: string, layerId: string, minimum: Level): Promise<LayersTable> {
+/** A layer of a dataset the user may take `action` on; a layer they cannot see is not found. */
+async function authorizedLayer(ctx: Context, actorId: string, layerId: string, action: DatasetAction): Promise<LayersTable> {
   const layer = await findLayer(ctx.db, layerId);
   if (!layer) throw new NotFound('Layer');
   try {
-    await authorizeDataset(ctx.db, actorId, layer.dataset_id, minimum, ctx.clock.now());
+    await authorizeDatasetAction(ctx.db, actorId, layer.dataset_id, action, ctx.clock.now());
   } catch (error) {
     if (error instanceof NotFound) throw new NotFound('Layer');
     throw error;
@@ -81,10 +80,10 @@ async function authorizedLayer(ctx: Context, actorId: string, layerId: string, m
 }
 
 export async function createLayer(ctx: Context, actorId: string, datasetId: string, rawName: string): Promise<LayerView> {
-  await authorizeDataset(ctx.db, actorId, datasetId, 'write', ctx.clock.now());
+  await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.createLayer', ctx.clock.now());
   const name = rawName.trim();
   if (!name) throw new InvalidRequest('The layer name cannot be empty.', { field: 'name' });
-  const row: LayersTable = { id: newId('layer'), dataset_id: datasetId, name, created_by: actorId, created_at: ctx.clock.now() };
+  const row: LayersTable = { id: ctx.random.id('layer'), dataset_id: datasetId, name, created_by: actorId, created_at: ctx.clock.now() };
   if (!(await insertLayer(ctx.db, row))) {
     throw new Conflict('layer_name_taken', 'The dataset already has a layer with this name.');
   }
@@ -92,7 +91,7 @@ export async function createLayer(ctx: Context, actorId: string, datasetId: stri
 }
 
 export async function listLayers(ctx: Context, actorId: string, datasetId: string): Promise<LayerView[]> {
-  await authorizeDataset(ctx.db, actorId, datasetId, 'read', ctx.clock.now());
+  await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.read', ctx.clock.now());
   const rows = await layersOfDataset(ctx.db, datasetId);
   return rows.map((r) => ({ id: r.id, name: r.name, annotationCount: Number(r.annotation_count ?? 0), createdAt: iso(r.created_at) }));
 }
@@ -103,13 +102,13 @@ export async function createAnnotation(
   layerId: string,
   input: { itemId: string; label: string; bbox?: number[] | null | undefined },
 ): Promise<AnnotationView> {
-  const layer = await authorizedLayer(ctx, actorId, layerId, 'annotate');
+  const layer = await authorizedLayer(ctx, actorId, layerId, 'dataset.annotate');
   const item = await findItem(ctx.db, input.itemId);
   if (!item || item.dataset_id !== layer.dataset_id)
     throw new InvalidRequest('itemId must be an item of the same dataset as the layer.', { field: 'itemId' });
   const now = ctx.clock.now();
   const row: AnnotationsTable = {
-    id: newSortableId('ann', now),
+    id: ctx.random.sortableId('ann', now),
     layer_id: layerId,
     item_id: input.itemId,
     label: requireLabel(input.label),
@@ -129,7 +128,7 @@ export async function listAnnotations(
   layerId: string,
   page: { limit: number; cursor?: string | undefined; itemId?: string | undefined },
 ): Promise<Page<AnnotationView>> {
-  await authorizedLayer(ctx, actorId, layerId, 'read');
+  await authorizedLayer(ctx, actorId, layerId, 'dataset.read');
   const rows = await annotationPage(ctx.db, layerId, page);
   return pageOf(rows, page.limit, (r) => [r.id], annotationView);
 }
@@ -138,7 +137,7 @@ async function authorizedAnnotation(ctx: Context, actorId: string, annotationId:
   const row = await findAnnotation(ctx.db, annotationId);
   if (!row) throw new NotFound('Annotation');
   try {
-    await authorizedLayer(ctx, actorId, row.layer_id, 'annotate');
+    await authorizedLayer(ctx, actorId, row.layer_id, 'dataset.annotate');
   } catch (error) {
     if (error instanceof NotFound) throw new NotFound('Annotation');
     throw error;

@@ -1,9 +1,8 @@
 import type { Readable } from 'node:stream';
-import { authorizeDataset } from '../access/check.js';
+import { authorizeDatasetAction } from '../access/authorize.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { InvalidRequest, NotFound } from '../errors.js';
-import { newSortableId } from '../secrets.js';
 import { findItem, insertItems, itemPage, shaInUse, shasInUse } from '../store/content.js';
 import { addToItemCount } from '../store/datasets.js';
 import { type Page, pageOf } from '../store/pagination.js';
@@ -51,7 +50,7 @@ async function recordItems(ctx: Context, actorId: string, datasetId: string, sto
   if (stored.length === 0) throw new InvalidRequest('Send at least one file (multipart/form-data).');
   const now = ctx.clock.now();
   const rows: ItemsTable[] = stored.map((s) => ({
-    id: newSortableId('item', now),
+    id: ctx.random.sortableId('item', now),
     dataset_id: datasetId,
     name: s.name,
     size: s.size,
@@ -77,7 +76,7 @@ export async function uploadItems(
   datasetId: string,
   files: AsyncIterable<UploadedFile>,
 ): Promise<ItemView[]> {
-  await authorizeDataset(ctx.db, actorId, datasetId, 'write', ctx.clock.now());
+  await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.upload', ctx.clock.now());
   const stored: NamedBlob[] = [];
   const release = async () => {
     for (const s of stored) await ctx.blobs.release(s.sha256);
@@ -88,7 +87,7 @@ export async function uploadItems(
       stored.push({ ...(await ctx.blobs.put(file, ctx.maxUploadBytes)), name: cleanName(filename) });
     }
     // A long upload must not outlive the access it started with.
-    await authorizeDataset(ctx.db, actorId, datasetId, 'write', ctx.clock.now());
+    await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.upload', ctx.clock.now());
     rows = await recordItems(ctx, actorId, datasetId, stored);
   } catch (error) {
     await release();
@@ -108,7 +107,7 @@ export async function listItems(
   datasetId: string,
   page: { limit: number; cursor?: string | undefined },
 ): Promise<Page<ItemView>> {
-  await authorizeDataset(ctx.db, actorId, datasetId, 'read', ctx.clock.now());
+  await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.read', ctx.clock.now());
   const rows = await itemPage(ctx.db, datasetId, page);
   return pageOf(rows, page.limit, (r) => [r.id], itemView);
 }
@@ -118,7 +117,7 @@ export async function readableItem(ctx: Context, actorId: string, itemId: string
   const item = await findItem(ctx.db, itemId);
   if (!item) throw new NotFound('Item');
   try {
-    await authorizeDataset(ctx.db, actorId, item.dataset_id, 'read', ctx.clock.now());
+    await authorizeDatasetAction(ctx.db, actorId, item.dataset_id, 'dataset.read', ctx.clock.now());
   } catch (error) {
     if (error instanceof NotFound) throw new NotFound('Item');
     throw error;

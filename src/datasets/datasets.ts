@@ -1,13 +1,12 @@
-import { type AuthorizedDataset, authorizeDataset } from '../access/check.js';
+import { authorizeDatasetAction, datasetActionsOf, datasetActionsOfMany, datasetFactsOf, orgFactsOf } from '../access/authorize.js';
 import { datasetNameKey, type InventoryEntry, listInventory } from '../access/inventory.js';
 import { type Level, rankOf, type Visibility } from '../access/levels.js';
-import { requireOrgMember } from '../access/org.js';
-import { assertFullScope } from '../access/scope.js';
+import { membershipOf } from '../access/org.js';
+import { authorize, type DatasetAction } from '../access/policy.js';
 import { recordEvent } from '../audit/record.js';
 import { removeUnusedBlobs } from '../content/items.js';
 import { type Context, inTransaction } from '../context.js';
-import { Forbidden, InvalidRequest } from '../errors.js';
-import { newId } from '../secrets.js';
+import { InvalidRequest } from '../errors.js';
 import { itemShas } from '../store/content.js';
 import type { Db } from '../store/database.js';
 import { deleteDatasetWithContents, insertDataset, updateDatasetRow } from '../store/datasets.js';
@@ -19,6 +18,8 @@ export type DatasetRow = DatasetsTable;
 export interface DatasetView {
   dataset: DatasetRow;
   level: Level;
+  /** What the caller may do on it (policy.ts). */
+  allowedActions: DatasetAction[];
 }
 
 function requireDatasetName(raw: string): string {
@@ -33,14 +34,14 @@ export async function createDataset(
   orgId: string,
   input: { name: string; description?: string | undefined; visibility?: Visibility | undefined },
 ): Promise<DatasetView> {
-  const membership = await requireOrgMember(ctx.db, actorId, orgId);
+  const membership = await membershipOf(ctx.db, actorId, orgId);
+  const facts = orgFactsOf(actorId, membership);
   const visibility = input.visibility ?? 'admins';
-  if (visibility !== 'admins' && membership.role !== 'admin') {
-    throw new Forbidden('Only organization admins can share a dataset with the whole organization.');
-  }
+  authorize('org.createDataset', facts);
+  if (visibility !== 'admins') authorize('org.createSharedDataset', facts);
   const now = ctx.clock.now();
   const dataset: DatasetRow = {
-    id: newId('ds'),
+    id: ctx.random.id('ds'),
     org_id: orgId,
     name: requireDatasetName(input.name),
     name_key: '',
@@ -65,7 +66,10 @@ export async function createDataset(
       after: { name: dataset.name, visibility },
     });
   });
-  return { dataset, level: 'admin' };
+  // The creator holds a direct admin grant, and is a member: the rule's facts follow.
+  const access = { orgRole: membership!.role, visibility, teamRank: null, directRank: rankOf('admin') };
+  const allowedActions = await datasetActionsOf(ctx.db, actorId, dataset, access);
+  return { dataset, level: 'admin', allowedActions };
 }
 
 /** The creator's admin grant is an ordinary direct grant: revocable like any other. */
@@ -73,15 +77,16 @@ export async function grantCreatorAdmin(tx: Db, datasetId: string, creatorId: st
   await putUserGrant(tx, { datasetId, userId: creatorId, level: rankOf('admin'), expiresAt: null, grantedBy: creatorId, at: now });
 }
 
-export async function getDataset(ctx: Context, actorId: string, datasetId: string): Promise<AuthorizedDataset> {
-  return authorizeDataset(ctx.db, actorId, datasetId, 'read', ctx.clock.now());
+export async function getDataset(ctx: Context, actorId: string, datasetId: string): Promise<DatasetView> {
+  const { dataset, level, facts } = await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.read', ctx.clock.now());
+  return { dataset, level, allowedActions: await datasetActionsOf(ctx.db, actorId, dataset, facts) };
 }
 
 export async function inventory(
   ctx: Context,
   actorId: string,
   query: { orgId?: string | undefined; q?: string | undefined; minLevel?: Level | undefined; limit: number; cursor?: string | undefined },
-): Promise<{ items: InventoryEntry[]; nextCursor: string | null }> {
+): Promise<{ items: (InventoryEntry & { allowedActions: DatasetAction[] })[]; nextCursor: string | null }> {
   const { entries, nextCursor } = await listInventory(ctx.store, {
     userId: actorId,
     minLevel: query.minLevel ?? 'read',
@@ -91,7 +96,12 @@ export async function inventory(
     cursor: query.cursor,
     now: ctx.clock.now(),
   });
-  return { items: entries, nextCursor };
+  const actions = await datasetActionsOfMany(
+    ctx.db,
+    actorId,
+    entries.map((e) => ({ orgId: e.dataset.org_id, level: e.level, visibility: e.dataset.visibility })),
+  );
+  return { items: entries.map((e, i) => ({ ...e, allowedActions: actions[i]! })), nextCursor };
 }
 
 export async function updateDataset(
@@ -103,20 +113,17 @@ export async function updateDataset(
   const now = ctx.clock.now();
   const edits = change.name !== undefined || change.description !== undefined;
   if (!edits && change.visibility === undefined) throw new InvalidRequest('Nothing to change: send name, description or visibility.');
-  const access = await authorizeDataset(ctx.db, actorId, datasetId, edits ? 'write' : 'read', now);
-  const before = access.dataset;
-  if (change.visibility !== undefined) {
-    if (access.facts.orgRole !== 'admin') throw new Forbidden('Only organization admins change who a dataset is shared with.');
-    assertFullScope(actorId);
-  }
-  const after: DatasetRow = {
-    ...before,
-    name: change.name === undefined ? before.name : requireDatasetName(change.name),
-    description: change.description === undefined ? before.description : change.description.trim(),
-    visibility: change.visibility ?? before.visibility,
-    updated_at: now,
-  };
-  await inTransaction(ctx, async (tx) => {
+  const { access, before, after } = await inTransaction(ctx, async (tx) => {
+    const access = await authorizeDatasetAction(tx, actorId, datasetId, edits ? 'dataset.edit' : 'dataset.read', now);
+    const before = access.dataset;
+    if (change.visibility !== undefined) authorize('dataset.setVisibility', datasetFactsOf(actorId, access.facts, false));
+    const after: DatasetRow = {
+      ...before,
+      name: change.name === undefined ? before.name : requireDatasetName(change.name),
+      description: change.description === undefined ? before.description : change.description.trim(),
+      visibility: change.visibility ?? before.visibility,
+      updated_at: now,
+    };
     await updateDatasetRow(tx, datasetId, {
       name: after.name,
       name_key: datasetNameKey(after.name),
@@ -136,9 +143,12 @@ export async function updateDataset(
         after: { visibility: after.visibility },
       });
     }
+    return { access, before, after };
   });
-  const level = after.visibility === before.visibility ? access.level : (await getDataset(ctx, actorId, datasetId)).level;
-  return { dataset: after, level };
+  if (after.visibility === before.visibility) {
+    return { dataset: after, level: access.level, allowedActions: await datasetActionsOf(ctx.db, actorId, after, access.facts) };
+  }
+  return { ...(await getDataset(ctx, actorId, datasetId)), dataset: after };
 }
 
 /**
@@ -147,9 +157,9 @@ export async function updateDataset(
  */
 export async function deleteDataset(ctx: Context, actorId: string, datasetId: string): Promise<void> {
   const now = ctx.clock.now();
-  const { dataset } = await authorizeDataset(ctx.db, actorId, datasetId, 'admin', now);
-  const blobs = await itemShas(ctx.db, datasetId);
-  await inTransaction(ctx, async (tx) => {
+  const blobs = await inTransaction(ctx, async (tx) => {
+    const { dataset } = await authorizeDatasetAction(tx, actorId, datasetId, 'dataset.delete', now);
+    const blobs = await itemShas(tx, datasetId);
     await deleteDatasetWithContents(tx, datasetId);
     await recordEvent(tx, {
       orgId: dataset.org_id,
@@ -160,6 +170,7 @@ export async function deleteDataset(ctx: Context, actorId: string, datasetId: st
       subject: `dataset:${datasetId}`,
       before: { name: dataset.name, visibility: dataset.visibility },
     });
+    return blobs;
   });
   await removeUnusedBlobs(ctx, blobs).catch((error: unknown) => ctx.logger.warn({ err: error }, 'could not remove unused blobs'));
 }

@@ -114,17 +114,18 @@ export function installAuth(app: FastifyInstance, ctx: Context): void {
 }
 
 /**
- * JSON from the app's own origin only. Uploads are multipart, which any page could post, so a
- * cookie-carrying upload must also show the app's Origin (browsers send it on every POST), and
- * only routes that take files accept multipart at all.
+ * The CSRF rule of API.md. Browsers send Origin on every change, bodyless DELETE and POST
+ * included, so the app's own Origin is proof enough; a foreign or `null` Origin is refused.
+ * Without Origin only a JSON content type proves the request is not a cross-site form, which
+ * browsers cannot send without asking first. Uploads are multipart, which any page could post,
+ * so an upload needs the app's Origin, and only routes that take files accept multipart at all.
  */
 function assertSameOrigin(ctx: Context, request: FastifyRequest): void {
   const contentType = request.headers['content-type'] ?? '';
   const origin = request.headers.origin;
-  const sameOrigin = origin === ctx.publicUrl.origin;
+  const multipart = /^multipart\/form-data\s*(;|$)/i.test(contentType);
   const json = /^application\/json\s*(;|$)/i.test(contentType);
-  const upload = request.routeOptions.config.acceptsUpload === true && /^multipart\/form-data\s*;/i.test(contentType) && sameOrigin;
-  if (!(json || upload) || (origin !== undefined && !sameOrigin)) {
-    throw new Forbidden('Cross-site request refused: send JSON from the Tessera web app.', 'csrf_rejected');
-  }
+  const accepted =
+    origin === undefined ? json : origin === ctx.publicUrl.origin && (!multipart || request.routeOptions.config.acceptsUpload === true);
+  if (!accepted) throw new Forbidden('Cross-site request refused: send JSON from the Tessera web app.', 'csrf_rejected');
 }

@@ -15,6 +15,7 @@ import type { Context } from '../context.js';
 import { InvalidRequest } from '../errors.js';
 import { installAuth, sessionCookieName } from './auth.js';
 import { installErrorHandler, sendNotFound } from './errors.js';
+import { documentRoute, finishDocument, TAGS } from './openapi.js';
 import { accessRoutes } from './routes/access.js';
 import { accountRoutes } from './routes/accounts.js';
 import { auditRoutes } from './routes/audit.js';
@@ -147,8 +148,14 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
   await app.register(multipart, { limits: { fileSize: ctx.maxUploadBytes + 1, files: MAX_FILES_PER_UPLOAD, fields: 10 } });
   await app.register(swagger, {
     openapi: {
-      openapi: '3.0.3',
-      info: { title: 'Tessera API', version: '1.0.0', description: 'Share datasets with colleagues, teams and partners.' },
+      openapi: '3.1.0',
+      info: {
+        title: 'Tessera API',
+        version: '1.1.0',
+        description: 'Share datasets with colleagues, teams and partners.',
+        license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
+      },
+      tags: TAGS,
       components: {
         securitySchemes: {
           session: { type: 'apiKey', in: 'cookie', name: sessionCookieName(ctx.publicUrl) },
@@ -157,6 +164,8 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
       },
       security: [{ session: [] }, { bearer: [] }],
     },
+    transform: documentRoute,
+    transformObject: finishDocument(ctx.publicUrl),
   });
   await app.register(swaggerUi, {
     routePrefix: '/api/docs',

@@ -1,10 +1,9 @@
-import { authorizeDataset } from '../access/check.js';
-import { requireOrgAdmin } from '../access/org.js';
+import { authorizeDatasetAction, authorizeOrgAction } from '../access/authorize.js';
 import { type AuditAction, recordEvent } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { Conflict, NotFound } from '../errors.js';
-import { hashSecret, newSecret } from '../secrets.js';
+import { hashSecret } from '../secrets.js';
 import type { Db } from '../store/database.js';
 import { findDatasetTier } from '../store/datasets.js';
 import { findInvitation, openInvitationsToOrg, updatePendingInvitation } from '../store/invitations.js';
@@ -20,8 +19,8 @@ async function administeredInvitation(ctx: Context, actorId: string, invitationI
   const row = await findInvitation(ctx.db, invitationId);
   if (!row) throw new NotFound('Invitation');
   try {
-    if (row.kind === 'dataset') await authorizeDataset(ctx.db, actorId, row.dataset_id!, 'admin', ctx.clock.now());
-    else await requireOrgAdmin(ctx.db, actorId, row.org_id);
+    if (row.kind === 'dataset') await authorizeDatasetAction(ctx.db, actorId, row.dataset_id!, 'dataset.share', ctx.clock.now());
+    else await authorizeOrgAction(ctx.db, actorId, row.org_id, 'org.manageInvitations');
   } catch (error) {
     if (error instanceof NotFound) throw new NotFound('Invitation');
     throw error;
@@ -62,7 +61,7 @@ async function recordInvitationEvent(
  * for its admins: what a dataset's sharing settings show for the dataset's invitations.
  */
 export async function listOrgInvitations(ctx: Context, actorId: string, orgId: string): Promise<InvitationView[]> {
-  await requireOrgAdmin(ctx.db, actorId, orgId);
+  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.manageInvitations');
   const rows = await openInvitationsToOrg(ctx.db, orgId);
   const now = ctx.clock.now();
   return rows.map((row) => invitationView(row, now));
@@ -108,7 +107,7 @@ export async function resendInvitation(ctx: Context, actorId: string, invitation
   const row = await administeredInvitation(ctx, actorId, invitationId);
   const now = ctx.clock.now();
   requirePending(row, now);
-  const token = newSecret();
+  const token = ctx.random.secret();
   const next: InvitationRow = {
     ...row,
     token_hash: hashSecret(token),

@@ -1,4 +1,5 @@
 import { type Level, levelOf, type OrgRole } from '../access/levels.js';
+import { tierAdmitsDirectGrant } from '../access/policy.js';
 import { recordEvent } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
@@ -72,7 +73,7 @@ export async function assertRedeemableBy(ctx: Context, token: string, email: str
   // dataset is shared with external accessors. Refused here, before any account is made.
   if (row.kind === 'dataset') {
     const dataset = await findDatasetTier(ctx.db, row.dataset_id!);
-    if (dataset?.visibility !== 'external') throw externalSharingDisabled();
+    if (!dataset || !tierAdmitsDirectGrant(false, dataset.visibility)) throw externalSharingDisabled();
   }
 }
 
@@ -144,7 +145,7 @@ async function grantInvitedAccess(tx: Db, row: InvitationRow, user: User, now: n
   const datasetId = row.dataset_id!;
   const dataset = await datasetTier(tx, datasetId);
   const member = await findMembership(tx, dataset.org_id, user.id);
-  if (!member && dataset.visibility !== 'external') throw externalSharingDisabled();
+  if (!tierAdmitsDirectGrant(member !== undefined, dataset.visibility)) throw externalSharingDisabled();
   const before = await findUserGrant(tx, datasetId, user.id);
   await putUserGrant(tx, { datasetId, userId: user.id, level: row.level!, expiresAt: null, grantedBy: row.invited_by, at: now });
   await recordEvent(tx, {
@@ -161,36 +162,39 @@ async function grantInvitedAccess(tx: Db, row: InvitationRow, user: User, now: n
  * Redeems a link for the logged-in user, once. Claiming is a single conditional UPDATE, so
  * racing accepts produce exactly one grant; the loser sees the winner's acceptance.
  */
-export async function acceptInvitation(ctx: Context, user: User, token: string): Promise<Accepted> {
-  const row = await findByToken(ctx.db, token);
+export function acceptInvitation(ctx: Context, user: User, token: string): Promise<Accepted> {
+  return inTransaction(ctx, (tx) => acceptInvitationIn(ctx, tx, user, token));
+}
+
+/** The accept inside the caller's transaction: sign-up from an invitation makes the account in the same one. */
+export async function acceptInvitationIn(ctx: Pick<Context, 'clock'>, tx: Db, user: User, token: string): Promise<Accepted> {
+  const row = await findByToken(tx, token);
   if (!row) throw new NotFound('Invitation');
   if (row.email !== user.email) {
     throw new Forbidden(`This invitation was sent to ${row.email}, but you are logged in as ${user.email}.`, 'invitation_email_mismatch');
   }
-  return inTransaction(ctx, async (tx) => {
-    const now = ctx.clock.now();
-    const claimed = await redeemInvitationRow(tx, row, { status: 'accepted', accepted_at: now, accepted_by: user.id }, now);
-    if (!claimed) {
-      const current = await findInvitation(tx, row.id);
-      if (!current || current.token_hash !== row.token_hash) throw new NotFound('Invitation');
-      if (current.status === 'accepted' && (await acceptanceStands(tx, current, user.id, now))) return acceptedView(current);
-      throw refusal(current, now) ?? new Gone('invitation_used', 'This invitation has already been used.');
-    }
-    await grantInvitedAccess(tx, row, user, now);
-    // Redeeming a link sent to the address proves the mailbox.
-    await markEmailVerified(tx, user.id);
-    await recordEvent(tx, {
-      orgId: row.org_id,
-      at: now,
-      actorId: user.id,
-      action: 'invitation.accepted',
-      datasetId: row.dataset_id,
-      subject: `invitation:${row.id}`,
-      before: { status: 'pending' },
-      after: { status: 'accepted' },
-    });
-    return acceptedView(row);
+  const now = ctx.clock.now();
+  const claimed = await redeemInvitationRow(tx, row, { status: 'accepted', accepted_at: now, accepted_by: user.id }, now);
+  if (!claimed) {
+    const current = await findInvitation(tx, row.id);
+    if (!current || current.token_hash !== row.token_hash) throw new NotFound('Invitation');
+    if (current.status === 'accepted' && (await acceptanceStands(tx, current, user.id, now))) return acceptedView(current);
+    throw refusal(current, now) ?? new Gone('invitation_used', 'This invitation has already been used.');
+  }
+  await grantInvitedAccess(tx, row, user, now);
+  // Redeeming a link sent to the address proves the mailbox.
+  await markEmailVerified(tx, user.id);
+  await recordEvent(tx, {
+    orgId: row.org_id,
+    at: now,
+    actorId: user.id,
+    action: 'invitation.accepted',
+    datasetId: row.dataset_id,
+    subject: `invitation:${row.id}`,
+    before: { status: 'pending' },
+    after: { status: 'accepted' },
   });
+  return acceptedView(row);
 }
 
 /** Anyone holding the link may turn it down; the link is dead afterwards. */

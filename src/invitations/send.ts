@@ -1,6 +1,6 @@
-import { authorizeDataset } from '../access/check.js';
-import { type Level, levelOf, type OrgRole, rankOf } from '../access/levels.js';
-import { requireOrgAdmin } from '../access/org.js';
+import { authorizeDatasetAction, authorizeOrgAction } from '../access/authorize.js';
+import { type Level, levelOf, type OrgRole, rankOf, type Visibility } from '../access/levels.js';
+import { tierAdmitsDirectGrant } from '../access/policy.js';
 import { isValidEmail, normalizeEmail } from '../accounts/validation.js';
 import { recordEvent } from '../audit/record.js';
 import { HOUR, iso } from '../clock.js';
@@ -9,7 +9,7 @@ import { Conflict, InvalidRequest, RateLimited } from '../errors.js';
 import type { MailMessage } from '../mail/mailer.js';
 import { queueMail } from '../mail/outbox.js';
 import { datasetInvitationMail, invitationExtendedMail, orgInvitationMail } from '../mail/templates.js';
-import { hashSecret, newId, newSecret } from '../secrets.js';
+import { hashSecret } from '../secrets.js';
 import { mailSentOnWordOf } from '../store/audit.js';
 import type { Db } from '../store/database.js';
 import { datasetName, datasetNameOf } from '../store/datasets.js';
@@ -68,9 +68,9 @@ async function writeInvitations(
   const written: { row: InvitationRow; token: string }[] = [];
   for (const email of emails) {
     const replaced = await findPendingInvitation(tx, { kind: offer.kind, orgId: offer.orgId, datasetId: offer.datasetId, email });
-    const token = newSecret();
+    const token = ctx.random.secret();
     const row: InvitationRow = {
-      id: replaced?.id ?? newId('inv'),
+      id: replaced?.id ?? ctx.random.id('inv'),
       kind: offer.kind,
       org_id: offer.orgId,
       dataset_id: offer.datasetId,
@@ -160,11 +160,10 @@ export async function viewsOf(ctx: Context, ids: string[]): Promise<InvitationVi
  * While a dataset is not shared with external accessors only members of its organization may be
  * invited to it (or sent a link again): 409 `external_sharing_disabled` naming the others.
  */
-export async function assertInvitable(tx: Db, dataset: { org_id: string; visibility: string }, emails: string[]): Promise<void> {
-  if (dataset.visibility === 'external') return;
-  const orgId = dataset.org_id;
-  const memberEmails = new Set(await memberEmailsAmong(tx, orgId, emails));
-  const outsiders = emails.filter((e) => !memberEmails.has(e));
+export async function assertInvitable(tx: Db, dataset: { org_id: string; visibility: Visibility }, emails: string[]): Promise<void> {
+  if (tierAdmitsDirectGrant(false, dataset.visibility)) return;
+  const memberEmails = new Set(await memberEmailsAmong(tx, dataset.org_id, emails));
+  const outsiders = emails.filter((e) => !tierAdmitsDirectGrant(memberEmails.has(e), dataset.visibility));
   if (outsiders.length > 0) {
     throw new Conflict(
       'external_sharing_disabled',
@@ -181,8 +180,8 @@ export async function inviteToDataset(
   input: { emails: string[]; level: Level },
 ): Promise<InvitationView[]> {
   const emails = normalizeAddresses(input.emails);
-  const { dataset } = await authorizeDataset(ctx.db, inviterId, datasetId, 'admin', ctx.clock.now());
   const written = await inTransaction(ctx, async (tx) => {
+    const { dataset } = await authorizeDatasetAction(tx, inviterId, datasetId, 'dataset.share', ctx.clock.now());
     await assertInvitable(tx, dataset, emails);
     const rows = await writeInvitations(
       ctx,
@@ -207,8 +206,8 @@ export async function inviteToOrg(
   input: { emails: string[]; role: OrgRole },
 ): Promise<InvitationView[]> {
   const emails = normalizeAddresses(input.emails);
-  await requireOrgAdmin(ctx.db, inviterId, orgId);
   const written = await inTransaction(ctx, async (tx) => {
+    await authorizeOrgAction(tx, inviterId, orgId, 'org.manageInvitations');
     const already = await memberEmailsAmong(tx, orgId, emails);
     if (already.length > 0) {
       throw new Conflict('already_member', `Already members of the organization: ${already.join(', ')}.`, { emails: already });

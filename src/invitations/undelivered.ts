@@ -1,4 +1,4 @@
-import { requireOrgAdmin } from '../access/org.js';
+import { authorizeOrgAction } from '../access/authorize.js';
 import { iso } from '../clock.js';
 import type { Context } from '../context.js';
 import { NotFound } from '../errors.js';
@@ -39,13 +39,13 @@ function viewOf(row: Row): UndeliveredMailView {
 
 /** The organization's invitation e-mails that have not left yet, for its admins. */
 export async function listUndeliveredMail(ctx: Context, actorId: string, orgId: string): Promise<UndeliveredMailView[]> {
-  await requireOrgAdmin(ctx.db, actorId, orgId);
+  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.manageInvitations');
   return (await undeliveredInvitationMail(ctx.db, orgId)).map(viewOf);
 }
 
 /** "Retry now": the message is due at once, with a fresh day of retries; one under way is left as it is. */
 export async function retryMailNow(ctx: Context, actorId: string, orgId: string, messageId: string): Promise<UndeliveredMailView> {
-  await requireOrgAdmin(ctx.db, actorId, orgId);
+  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.manageInvitations');
   const message = await findOutboxMessage(ctx.db, messageId);
   if (!message || message.org_id !== orgId || message.invitation_id === null || message.status === 'sent') throw new NotFound('Message');
   await ctx.db.transaction().execute(async (tx) => {

@@ -1,10 +1,10 @@
+import { authorizeDatasetAction } from '../access/authorize.js';
 import { type Level, levelOf, rankOf } from '../access/levels.js';
-import { authorizeLinkAction } from '../access/links.js';
 import { recordEvent } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { InvalidRequest, NotFound } from '../errors.js';
-import { hashSecret, newId, newSecret } from '../secrets.js';
+import { hashSecret } from '../secrets.js';
 import { findLink, insertLink, linksOfDataset, markLinkRevoked, redemptionsOf, type ShareLinkWithCreator } from '../store/links.js';
 import { decodeCursor, encodeCursor, type Page } from '../store/pagination.js';
 import { LINK_MAX_LIFETIME_MS, type LinkView, linkUrl, linkView } from './model.js';
@@ -41,26 +41,26 @@ function endOf(expiresAt: string, now: number): number {
 /** Makes a link; its secret is in the returned url and nowhere else (only its hash is kept). */
 export async function createLink(ctx: Context, actorId: string, datasetId: string, input: NewLink): Promise<LinkView & { url: string }> {
   const now = ctx.clock.now();
-  const { dataset } = await authorizeLinkAction(ctx.db, actorId, datasetId, 'dataset.share', now);
-  const expiresAt = endOf(input.expiresAt, now);
-  const allowedDomains = normalizedDomains(input.allowedDomains ?? []);
-  const token = newSecret();
-  const id = newId('lnk');
-  const row = {
-    id,
-    dataset_id: datasetId,
-    org_id: dataset.org_id,
-    name: input.name.trim() || 'Link',
-    level: rankOf(input.level),
-    token_hash: hashSecret(token),
-    expires_at: expiresAt,
-    max_uses: input.maxUses ?? null,
-    allowed_domains: JSON.stringify(allowedDomains),
-    members_only: input.membersOnly ? 1 : 0,
-    created_by: actorId,
-    created_at: now,
-  };
+  const token = ctx.random.secret();
+  const id = ctx.random.id('lnk');
   await inTransaction(ctx, async (tx) => {
+    const { dataset } = await authorizeDatasetAction(tx, actorId, datasetId, 'dataset.share', now);
+    const expiresAt = endOf(input.expiresAt, now);
+    const allowedDomains = normalizedDomains(input.allowedDomains ?? []);
+    const row = {
+      id,
+      dataset_id: datasetId,
+      org_id: dataset.org_id,
+      name: input.name.trim() || 'Link',
+      level: rankOf(input.level),
+      token_hash: hashSecret(token),
+      expires_at: expiresAt,
+      max_uses: input.maxUses ?? null,
+      allowed_domains: JSON.stringify(allowedDomains),
+      members_only: input.membersOnly ? 1 : 0,
+      created_by: actorId,
+      created_at: now,
+    };
     await insertLink(tx, row);
     await recordEvent(tx, {
       orgId: dataset.org_id,
@@ -90,7 +90,7 @@ export async function listLinks(
   page: { limit: number; cursor?: string | undefined },
 ): Promise<Page<LinkView>> {
   const now = ctx.clock.now();
-  await authorizeLinkAction(ctx.db, actorId, datasetId, 'dataset.share', now);
+  await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.share', now);
   const after = page.cursor === undefined ? undefined : (decodeCursor(page.cursor, ['number', 'string']) as [number, string]);
   const rows = await linksOfDataset(ctx.db, datasetId, { after, take: page.limit + 1 });
   const last = rows.length > page.limit ? rows[page.limit - 1] : undefined;
@@ -105,7 +105,7 @@ async function managedLink(ctx: Context, actorId: string, linkId: string, datase
   const link = await findLink(ctx.db, linkId);
   if (!link || (datasetId !== undefined && link.dataset_id !== datasetId)) throw new NotFound('Link');
   try {
-    await authorizeLinkAction(ctx.db, actorId, link.dataset_id, 'dataset.share', ctx.clock.now());
+    await authorizeDatasetAction(ctx.db, actorId, link.dataset_id, 'dataset.share', ctx.clock.now());
   } catch (error) {
     if (error instanceof NotFound) throw new NotFound('Link');
     throw error;

@@ -1,5 +1,7 @@
+import { authorizeOrgAction, orgActionsOf } from '../access/authorize.js';
 import type { Level, OrgRole } from '../access/levels.js';
-import { authorizeMemberAction, membershipOf, requireOrgAdmin, requireOrgMember } from '../access/org.js';
+import { membershipOf } from '../access/org.js';
+import type { OrgAction } from '../access/policy.js';
 import { recordEvent, recordEvents } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
@@ -40,7 +42,11 @@ function requireName(raw: string, what: string): string {
   return name;
 }
 
-export async function createOrg(ctx: Pick<Context, 'db' | 'clock'>, actorId: string, rawName: string): Promise<Org> {
+export async function createOrg(
+  ctx: Pick<Context, 'db' | 'clock'>,
+  actorId: string,
+  rawName: string,
+): Promise<Org & { allowedActions: OrgAction[] }> {
   const org = { id: newId('org'), name: requireName(rawName, 'organization') };
   const now = ctx.clock.now();
   await inTransaction(ctx, async (tx) => {
@@ -55,19 +61,22 @@ export async function createOrg(ctx: Pick<Context, 'db' | 'clock'>, actorId: str
       after: { role: 'admin' },
     });
   });
-  return org;
+  return { ...org, allowedActions: orgActionsOf(actorId, { role: 'admin', processDatasets: true }) };
 }
 
-export async function getOrg(ctx: Context, actorId: string, orgId: string): Promise<Org & { role: OrgRole }> {
-  const membership = await requireOrgMember(ctx.db, actorId, orgId);
+export async function getOrg(ctx: Context, actorId: string, orgId: string): Promise<Org & { role: OrgRole; allowedActions: OrgAction[] }> {
+  const membership = await authorizeOrgAction(ctx.db, actorId, orgId, 'org.read');
   const org = await findOrg(ctx.db, orgId);
   if (!org) throw new NotFound('Organization');
-  return { ...org, role: membership.role };
+  return { ...org, role: membership.role, allowedActions: orgActionsOf(actorId, membership) };
 }
 
 export async function listMyOrgs(ctx: Context, userId: string) {
   const rows = await orgsOfUser(ctx.db, userId);
-  return rows.map((r) => ({ id: r.id, name: r.name, role: r.role, processDatasets: r.role === 'admin' || r.process_datasets === 1 }));
+  return rows.map((r) => {
+    const membership = { role: r.role, processDatasets: r.role === 'admin' || r.process_datasets === 1 };
+    return { id: r.id, name: r.name, ...membership, allowedActions: orgActionsOf(userId, membership) };
+  });
 }
 
 function memberOf(row: MemberRecord): Member {
@@ -85,7 +94,7 @@ export async function listMembers(
   orgId: string,
   page: { limit: number; cursor?: string | undefined; q?: string | undefined },
 ): Promise<Page<Member>> {
-  await requireOrgMember(ctx.db, actorId, orgId);
+  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.read');
   const rows = await memberPage(ctx.db, orgId, page);
   return pageOf(rows, page.limit, (r) => [r.name, r.id], memberOf);
 }
@@ -102,8 +111,8 @@ export async function updateMember(
   userId: string,
   change: { role?: OrgRole | undefined; processDatasets?: boolean | undefined },
 ): Promise<Member> {
-  await requireOrgAdmin(ctx.db, actorId, orgId);
   return inTransaction(ctx, async (tx) => {
+    await authorizeOrgAction(tx, actorId, orgId, 'org.manageMembers');
     await lockOrg(tx, orgId);
     const before = await memberRow(tx, orgId, userId);
     if (!before) throw new NotFound('Member');
@@ -142,8 +151,10 @@ export async function removeMember(
   userId: string,
   options: { keepGrants?: boolean | undefined } = {},
 ): Promise<void> {
-  await authorizeMemberAction(ctx.db, actorId, orgId, userId, 'member.remove');
-  await inTransaction(ctx, (tx) => takeOutOfOrg(tx, { orgId, userId, actorId, at: ctx.clock.now(), ...options }));
+  await inTransaction(ctx, async (tx) => {
+    await authorizeOrgAction(tx, actorId, orgId, 'org.removeMember', userId);
+    await takeOutOfOrg(tx, { orgId, userId, actorId, at: ctx.clock.now(), ...options });
+  });
 }
 
 /**
@@ -209,7 +220,7 @@ export interface RemovalPreview {
 
 /** What removing the member would take away: their direct grants in force on the org's datasets and their teams. */
 export async function previewMemberRemoval(ctx: Context, actorId: string, orgId: string, userId: string): Promise<RemovalPreview> {
-  await authorizeMemberAction(ctx.db, actorId, orgId, userId, 'member.remove');
+  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.removeMember', userId);
   if (!(await membershipOf(ctx.db, userId, orgId))) throw new NotFound('Member');
   const grants = await directGrantsInOrg(ctx.db, orgId, userId, ctx.clock.now());
   return {

@@ -1,12 +1,11 @@
-import { authorizeDataset } from '../access/check.js';
+import { authorizeDatasetAction, datasetActionsOfMany } from '../access/authorize.js';
 import { datasetNameKey } from '../access/inventory.js';
 import { levelOf, rankOf } from '../access/levels.js';
-import { membershipOf } from '../access/org.js';
+import type { DatasetAction } from '../access/policy.js';
 import { recordEvent } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
-import { Conflict, Forbidden } from '../errors.js';
-import { newId, newSortableId } from '../secrets.js';
+import { Conflict } from '../errors.js';
 import { annotationsOnItems, insertContentInPages, itemCount, itemsAfter, layerRowsOfDataset } from '../store/content.js';
 import type { Db } from '../store/database.js';
 import { datasetExists, findDataset, insertDataset } from '../store/datasets.js';
@@ -17,7 +16,9 @@ import { finishJob, queueJob, reportProgress } from './jobs.js';
 
 const PAGE = 500;
 
-export type ProcessOutcome = { kind: 'done'; dataset: DatasetsTable } | { kind: 'running'; job: JobsTable };
+export type ProcessOutcome =
+  | { kind: 'done'; dataset: DatasetsTable; allowedActions: DatasetAction[] }
+  | { kind: 'running'; job: JobsTable };
 
 /** What the deduplicated copy will hold: the first item of each distinct SHA-256, with its annotations. */
 interface DedupePlan {
@@ -36,10 +37,7 @@ export async function processDataset(
   datasetId: string,
   input: { pipeline: 'dedupe'; carrySharing?: boolean | undefined },
 ): Promise<ProcessOutcome> {
-  const { dataset: source } = await authorizeDataset(ctx.db, actorId, datasetId, 'write', ctx.clock.now());
-  const membership = await membershipOf(ctx.db, actorId, source.org_id);
-  if (!membership?.processDatasets)
-    throw new Forbidden('Processing datasets needs the organization’s process-datasets permission. Ask an org admin.');
+  const { dataset: source } = await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.process', ctx.clock.now());
   const job = await queueJob(ctx, {
     kind: 'dedupe',
     orgId: source.org_id,
@@ -48,7 +46,13 @@ export async function processDataset(
     total: await itemCount(ctx.db, datasetId),
     carrySharing: input.carrySharing === true,
   });
-  return awaitSmallJob(ctx, job);
+  const outcome = await awaitSmallJob(ctx, job);
+  if (outcome.kind === 'running') return outcome;
+  // The starter holds a direct admin grant on the new dataset.
+  const [allowedActions] = await datasetActionsOfMany(ctx.db, actorId, [
+    { orgId: outcome.dataset.org_id, level: 'admin', visibility: outcome.dataset.visibility },
+  ]);
+  return { kind: 'done', dataset: outcome.dataset, allowedActions: allowedActions! };
 }
 
 /**
@@ -56,7 +60,10 @@ export async function processDataset(
  * and finishes within `processInlineWaitMs`; otherwise the job as it stands, to follow its
  * progress while it runs here or on another instance.
  */
-async function awaitSmallJob(ctx: Context, job: JobsTable): Promise<ProcessOutcome> {
+async function awaitSmallJob(
+  ctx: Context,
+  job: JobsTable,
+): Promise<{ kind: 'done'; dataset: DatasetsTable } | { kind: 'running'; job: JobsTable }> {
   const started = await ctx.jobs.runNow(job.id);
   const current = async () => ({ kind: 'running' as const, job: (await findJob(ctx.db, job.id)) ?? job });
   if (!started) return current();
@@ -138,7 +145,7 @@ async function writeCopy(
   const now = ctx.clock.now();
   const name = `${source.name} (deduplicated)`;
   const dataset: DatasetsTable = {
-    id: newId('ds'),
+    id: ctx.random.id('ds'),
     org_id: source.org_id,
     name,
     name_key: datasetNameKey(name),
@@ -153,7 +160,7 @@ async function writeCopy(
     await finishJob(tx, job, dataset.id, now);
     if (!(await datasetExists(tx, source.id))) throw datasetDeleted();
     await insertDataset(tx, dataset);
-    await copyContent(tx, dataset.id, plan, now);
+    await copyContent(ctx, tx, dataset.id, plan, now);
     const event = { orgId: source.org_id, at: now, actorId, datasetId: dataset.id };
     await recordEvent(tx, {
       ...event,
@@ -175,9 +182,9 @@ async function writeCopy(
 }
 
 /** The planned items, layers and annotations under new ids in the new dataset; who made each and when stays. */
-async function copyContent(tx: Db, datasetId: string, plan: DedupePlan, now: number): Promise<void> {
-  const itemIds = new Map(plan.items.map((item) => [item.id, newSortableId('item', now)]));
-  const layerIds = new Map(plan.layers.map((layer) => [layer.id, newId('layer')]));
+async function copyContent(ctx: Pick<Context, 'random'>, tx: Db, datasetId: string, plan: DedupePlan, now: number): Promise<void> {
+  const itemIds = new Map(plan.items.map((item) => [item.id, ctx.random.sortableId('item', now)]));
+  const layerIds = new Map(plan.layers.map((layer) => [layer.id, ctx.random.id('layer')]));
   await insertContentInPages(
     tx,
     'items',
@@ -195,7 +202,7 @@ async function copyContent(tx: Db, datasetId: string, plan: DedupePlan, now: num
     'annotations',
     plan.annotations.map((a) => ({
       ...a,
-      id: newSortableId('ann', now),
+      id: ctx.random.sortableId('ann', now),
       layer_id: layerIds.get(a.layer_id)!,
       item_id: itemIds.get(a.item_id)!,
     })),

@@ -1,7 +1,6 @@
-import { mayOnJob } from '../access/jobs.js';
+import { authorizeJobAction } from '../access/authorize.js';
 import type { Context } from '../context.js';
 import { Conflict, DomainError, NotFound } from '../errors.js';
-import { newId } from '../secrets.js';
 import type { Db } from '../store/database.js';
 import { cancelJobRow, findJob, insertJob, updateHeldJob } from '../store/jobs.js';
 import type { JobsTable } from '../store/schema.js';
@@ -20,7 +19,7 @@ export async function queueJob(
 ): Promise<JobsTable> {
   const now = ctx.clock.now();
   const job: JobsTable = {
-    id: newId('job'),
+    id: ctx.random.id('job'),
     kind: input.kind,
     org_id: input.orgId,
     source_dataset_id: input.sourceDatasetId,
@@ -73,7 +72,8 @@ export async function failJob(ctx: Context, job: JobsTable, error: unknown): Pro
 
 async function visibleJob(ctx: Context, actorId: string, jobId: string): Promise<JobsTable> {
   const job = await findJob(ctx.db, jobId);
-  if (!job || !(await mayOnJob(ctx.db, 'job.view', actorId, job))) throw new NotFound('Job');
+  if (!job) throw new NotFound('Job');
+  await authorizeJobAction(ctx.db, actorId, job, 'job.read');
   return job;
 }
 
@@ -85,7 +85,7 @@ export async function getJob(ctx: Context, actorId: string, jobId: string): Prom
 /** Stops a queued or running job: it ends failed with the error `cancelled`, and nothing of it is committed. */
 export async function cancelJob(ctx: Context, actorId: string, jobId: string): Promise<JobsTable> {
   const job = await visibleJob(ctx, actorId, jobId);
-  if (!(await mayOnJob(ctx.db, 'job.cancel', actorId, job))) throw new NotFound('Job');
+  await authorizeJobAction(ctx.db, actorId, job, 'job.cancel');
   if (!(await cancelJobRow(ctx.db, jobId, ctx.clock.now()))) throw new Conflict('job_finished', 'This job has already finished.');
   return (await findJob(ctx.db, jobId))!;
 }

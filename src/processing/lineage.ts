@@ -1,11 +1,13 @@
-import { authorizeDataset, checkAccess } from '../access/check.js';
+import { authorizeDatasetAction, datasetActionsOfMany } from '../access/authorize.js';
+import { checkAccess } from '../access/check.js';
+import { effectiveLevel } from '../access/rule.js';
 import type { Context } from '../context.js';
 import { successorIds } from '../store/datasets.js';
 
 /** Where a dataset came from and what was made from it, as far as the viewer can read. */
 export async function lineageOf(ctx: Context, actorId: string, datasetId: string) {
   const now = ctx.clock.now();
-  const { dataset } = await authorizeDataset(ctx.db, actorId, datasetId, 'read', now);
+  const { dataset } = await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.read', now);
   const readable = async (id: string) => checkAccess(ctx.db, actorId, id, now);
   const predecessor = dataset.predecessor_id ? await readable(dataset.predecessor_id) : null;
   const children = await successorIds(ctx.db, datasetId);
@@ -14,5 +16,12 @@ export async function lineageOf(ctx: Context, actorId: string, datasetId: string
     const access = await readable(child.id);
     if (access) successors.push(access);
   }
-  return { predecessor, successors };
+  const shown = predecessor ? [predecessor, ...successors] : successors;
+  const actions = await datasetActionsOfMany(
+    ctx.db,
+    actorId,
+    shown.map((a) => ({ orgId: a.dataset.org_id, level: effectiveLevel(a.facts), visibility: a.dataset.visibility })),
+  );
+  const withActions = shown.map((a, i) => ({ ...a, allowedActions: actions[i]! }));
+  return { predecessor: predecessor ? withActions[0]! : null, successors: predecessor ? withActions.slice(1) : withActions };
 }

@@ -1,10 +1,11 @@
-import { authorizeDataset, factsOf } from '../access/check.js';
+import { authorizeDatasetAction, authorizeOrgAction, datasetActionsOfMany } from '../access/authorize.js';
+import { factsOf } from '../access/check.js';
 import type { Level } from '../access/levels.js';
-import { membershipOf, requireOrgMember } from '../access/org.js';
+import { membershipOf } from '../access/org.js';
+import type { DatasetAction } from '../access/policy.js';
 import { type AccessFacts, effectiveLevel } from '../access/rule.js';
 import type { Context } from '../context.js';
 import { InvalidRequest, NotFound } from '../errors.js';
-import { newId } from '../secrets.js';
 import {
   findProject,
   insertProject,
@@ -25,23 +26,23 @@ export interface ProjectSummary {
 async function visibleProject(ctx: Context, actorId: string, projectId: string): Promise<ProjectsTable> {
   const project = await findProject(ctx.db, projectId);
   if (!project) throw new NotFound('Project');
-  await requireOrgMember(ctx.db, actorId, project.org_id).catch(() => {
+  await authorizeOrgAction(ctx.db, actorId, project.org_id, 'org.read').catch(() => {
     throw new NotFound('Project');
   });
   return project;
 }
 
 export async function createProject(ctx: Context, actorId: string, orgId: string, rawName: string): Promise<ProjectSummary> {
-  await requireOrgMember(ctx.db, actorId, orgId);
+  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.manageProjects');
   const name = rawName.trim();
   if (!name) throw new InvalidRequest('The project name cannot be empty.', { field: 'name' });
-  const row: ProjectsTable = { id: newId('prj'), org_id: orgId, name, created_by: actorId, created_at: ctx.clock.now() };
+  const row: ProjectsTable = { id: ctx.random.id('prj'), org_id: orgId, name, created_by: actorId, created_at: ctx.clock.now() };
   await insertProject(ctx.db, row);
   return { id: row.id, orgId, name };
 }
 
 export async function listProjects(ctx: Context, actorId: string, orgId: string): Promise<ProjectSummary[]> {
-  await requireOrgMember(ctx.db, actorId, orgId);
+  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.read');
   const rows = await projectsOfOrg(ctx.db, orgId);
   return rows.map((r) => ({ id: r.id, orgId: r.org_id, name: r.name }));
 }
@@ -49,14 +50,14 @@ export async function listProjects(ctx: Context, actorId: string, orgId: string)
 /** Adding needs read on the dataset, and the dataset must belong to the project's organization. */
 export async function addDatasetToProject(ctx: Context, actorId: string, projectId: string, datasetId: string): Promise<void> {
   const project = await visibleProject(ctx, actorId, projectId);
-  const { dataset } = await authorizeDataset(ctx.db, actorId, datasetId, 'read', ctx.clock.now());
+  const { dataset } = await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.read', ctx.clock.now());
   if (dataset.org_id !== project.org_id) throw new NotFound('Dataset');
   await linkDataset(ctx.db, { projectId, datasetId, addedBy: actorId, at: ctx.clock.now() });
 }
 
 export async function removeDatasetFromProject(ctx: Context, actorId: string, projectId: string, datasetId: string): Promise<void> {
   await visibleProject(ctx, actorId, projectId);
-  await authorizeDataset(ctx.db, actorId, datasetId, 'read', ctx.clock.now());
+  await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.read', ctx.clock.now());
   await unlinkDataset(ctx.db, projectId, datasetId);
 }
 
@@ -68,7 +69,7 @@ export async function getProject(
   ctx: Context,
   actorId: string,
   projectId: string,
-): Promise<ProjectSummary & { datasets: { dataset: DatasetsTable; level: Level }[] }> {
+): Promise<ProjectSummary & { datasets: { dataset: DatasetsTable; level: Level; allowedActions: DatasetAction[] }[] }> {
   const project = await visibleProject(ctx, actorId, projectId);
   const rows = await projectDatasetsWithFacts(ctx.db, projectId, actorId, ctx.clock.now());
   const datasets: { dataset: DatasetsTable; level: Level }[] = [];
@@ -78,12 +79,22 @@ export async function getProject(
     const level = effectiveLevel(facts);
     if (level) datasets.push({ dataset, level });
   }
-  return { id: project.id, orgId: project.org_id, name: project.name, datasets };
+  const actions = await datasetActionsOfMany(
+    ctx.db,
+    actorId,
+    datasets.map((d) => ({ orgId: d.dataset.org_id, level: d.level, visibility: d.dataset.visibility })),
+  );
+  return {
+    id: project.id,
+    orgId: project.org_id,
+    name: project.name,
+    datasets: datasets.map((d, i) => ({ ...d, allowedActions: actions[i]! })),
+  };
 }
 
 /** The projects of the dataset's organization that hold it, for a viewer who can read it. */
 export async function projectsOfDataset(ctx: Context, actorId: string, datasetId: string): Promise<ProjectSummary[]> {
-  const { dataset } = await authorizeDataset(ctx.db, actorId, datasetId, 'read', ctx.clock.now());
+  const { dataset } = await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.read', ctx.clock.now());
   // An external accessor reads the dataset but not its organization's projects.
   if (!(await membershipOf(ctx.db, actorId, dataset.org_id))) return [];
   const rows = await projectsHolding(ctx.db, datasetId);

@@ -1,8 +1,8 @@
-import { authorizeProvisioning } from '../access/scim.js';
+import { authorizeOrgAction } from '../access/authorize.js';
 import { recordEvent } from '../audit/record.js';
 import { type Context, inTransaction } from '../context.js';
 import { InvalidRequest, NotFound } from '../errors.js';
-import { hashSecret, newId, newSecret } from '../secrets.js';
+import { hashSecret } from '../secrets.js';
 import {
   insertScimToken,
   liveScimTokenByHash,
@@ -22,12 +22,12 @@ export async function createScimToken(
   orgId: string,
   rawName: string,
 ): Promise<ScimToken & { token: string }> {
-  await authorizeProvisioning(ctx.db, actorId, orgId, 'org.manageProvisioning');
+  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.manageProvisioning');
   const name = rawName.trim();
   if (!name) throw new InvalidRequest('Give the token a name, e.g. the directory it is for.', { field: 'name' });
-  const token = `${SCIM_TOKEN_PREFIX}${newSecret()}`;
+  const token = `${SCIM_TOKEN_PREFIX}${ctx.random.secret()}`;
   const at = ctx.clock.now();
-  const row = { id: newId('sct'), orgId, name, createdAt: at, lastUsedAt: null };
+  const row = { id: ctx.random.id('sct'), orgId, name, createdAt: at, lastUsedAt: null };
   await inTransaction(ctx, async (tx) => {
     await insertScimToken(tx, { id: row.id, orgId, name, tokenHash: hashSecret(token), createdBy: actorId, at });
     await recordEvent(tx, { orgId, at, actorId, action: 'scim_token.created', subject: `scim_token:${row.id}`, after: { name } });
@@ -36,13 +36,13 @@ export async function createScimToken(
 }
 
 export async function listScimTokens(ctx: Context, actorId: string, orgId: string): Promise<ScimToken[]> {
-  await authorizeProvisioning(ctx.db, actorId, orgId, 'org.manageProvisioning');
+  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.manageProvisioning');
   return liveScimTokens(ctx.db, orgId);
 }
 
 /** A revoked token is refused on its next request: every request looks the token up. */
 export async function revokeScimToken(ctx: Context, actorId: string, orgId: string, tokenId: string): Promise<void> {
-  await authorizeProvisioning(ctx.db, actorId, orgId, 'org.manageProvisioning');
+  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.manageProvisioning');
   await inTransaction(ctx, async (tx) => {
     const at = ctx.clock.now();
     const revoked = await revokeScimTokenRow(tx, orgId, tokenId, at);

@@ -1,5 +1,6 @@
-import { authorizeDataset } from '../access/check.js';
+import { authorizeDatasetAction } from '../access/authorize.js';
 import { type Level, levelOf, rankOf } from '../access/levels.js';
+import { tierAdmitsDirectGrant } from '../access/policy.js';
 import { recordEvent } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { appLink, type Context, inTransaction } from '../context.js';
@@ -53,7 +54,7 @@ async function userGrantViews(ctx: Context, datasetId: string, only?: string): P
       user: userOf(r),
       level: levelOf(r.level) ?? 'read',
       external,
-      active: !external || r.visibility === 'external',
+      active: tierAdmitsDirectGrant(!external, r.visibility),
       expiresAt: iso(r.expires_at),
       grantedBy: r.granted_by ? { id: r.granted_by, name: r.granted_by_name ?? '' } : null,
       createdAt: iso(r.created_at),
@@ -63,7 +64,7 @@ async function userGrantViews(ctx: Context, datasetId: string, only?: string): P
 
 export async function getSharing(ctx: Context, actorId: string, datasetId: string) {
   const now = ctx.clock.now();
-  const { dataset } = await authorizeDataset(ctx.db, actorId, datasetId, 'admin', now);
+  const { dataset } = await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.share', now);
   const teams = await teamGrantsOnDataset(ctx.db, datasetId, now);
   const invitations = await openInvitationsToDataset(ctx.db, datasetId);
   return {
@@ -88,15 +89,15 @@ export async function setUserGrant(
   input: { level: Level; expiresAt?: string | undefined },
 ): Promise<UserGrantView> {
   const now = ctx.clock.now();
-  const { dataset } = await authorizeDataset(ctx.db, actorId, datasetId, 'admin', now);
-  const expiresAt = requireFuture(input.expiresAt, now);
-  const grantee = await findUser(ctx.db, userId);
-  if (!grantee) throw new NotFound('User');
   await inTransaction(ctx, async (tx) => {
+    const { dataset } = await authorizeDatasetAction(tx, actorId, datasetId, 'dataset.share', now);
+    const expiresAt = requireFuture(input.expiresAt, now);
+    const grantee = await findUser(tx, userId);
+    if (!grantee) throw new NotFound('User');
     const member = await findMembership(tx, dataset.org_id, userId);
     // Outsiders come in by e-mail invitation; an id alone must not reach someone the org has never dealt with.
     if (!member && !(await holdsGrantInOrg(tx, dataset.org_id, userId))) throw new NotFound('User');
-    if (!member && dataset.visibility !== 'external') {
+    if (!tierAdmitsDirectGrant(member !== undefined, dataset.visibility)) {
       throw new Conflict(
         'external_sharing_disabled',
         'This user is not a member of the organization, and the dataset is not shared with external accessors.',
@@ -138,8 +139,8 @@ export async function setUserGrant(
 
 export async function revokeUserGrant(ctx: Context, actorId: string, datasetId: string, userId: string): Promise<void> {
   const now = ctx.clock.now();
-  const { dataset } = await authorizeDataset(ctx.db, actorId, datasetId, 'admin', now);
   await inTransaction(ctx, async (tx) => {
+    const { dataset } = await authorizeDatasetAction(tx, actorId, datasetId, 'dataset.share', now);
     const removed = await deleteUserGrant(tx, datasetId, userId);
     if (!removed) return;
     await recordEvent(tx, {
@@ -162,12 +163,12 @@ export async function setTeamGrant(
   input: { level: Level; expiresAt?: string | undefined },
 ) {
   const now = ctx.clock.now();
-  const { dataset } = await authorizeDataset(ctx.db, actorId, datasetId, 'admin', now);
-  const expiresAt = requireFuture(input.expiresAt, now);
-  const team = await findTeamInOrg(ctx.db, teamId, dataset.org_id);
-  if (!team) throw new NotFound('Team');
   const level = rankOf(input.level);
-  await inTransaction(ctx, async (tx) => {
+  const { team, expiresAt } = await inTransaction(ctx, async (tx) => {
+    const { dataset } = await authorizeDatasetAction(tx, actorId, datasetId, 'dataset.share', now);
+    const expiresAt = requireFuture(input.expiresAt, now);
+    const team = await findTeamInOrg(tx, teamId, dataset.org_id);
+    if (!team) throw new NotFound('Team');
     const previous = await findTeamGrant(tx, datasetId, teamId);
     await putTeamGrant(tx, { datasetId, teamId, level, expiresAt, grantedBy: actorId, at: now });
     await recordEvent(tx, {
@@ -180,14 +181,15 @@ export async function setTeamGrant(
       before: previous ? { level: levelOf(previous.level), expiresAt: iso(previous.expires_at) } : null,
       after: { level: input.level, expiresAt: iso(expiresAt) },
     });
+    return { team, expiresAt };
   });
   return { team: { id: team.id, name: team.name }, level: input.level, expiresAt: iso(expiresAt) };
 }
 
 export async function revokeTeamGrant(ctx: Context, actorId: string, datasetId: string, teamId: string): Promise<void> {
   const now = ctx.clock.now();
-  const { dataset } = await authorizeDataset(ctx.db, actorId, datasetId, 'admin', now);
   await inTransaction(ctx, async (tx) => {
+    const { dataset } = await authorizeDatasetAction(tx, actorId, datasetId, 'dataset.share', now);
     const removed = await deleteTeamGrant(tx, datasetId, teamId);
     if (!removed) return;
     await recordEvent(tx, {

@@ -1,11 +1,10 @@
+import { authorizeOrgAction } from '../access/authorize.js';
 import { levelOf } from '../access/levels.js';
-import { requireOrgAdmin, requireOrgMember } from '../access/org.js';
 import { recordEvent, recordEvents } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { Conflict, NotFound } from '../errors.js';
 import { requireName } from '../orgs/orgs.js';
-import { newId } from '../secrets.js';
 import type { Db } from '../store/database.js';
 import { deleteGrantsOfTeam } from '../store/grants.js';
 import { findMembership } from '../store/memberships.js';
@@ -29,7 +28,7 @@ export type Team = TeamRecord;
 async function visibleTeam(ctx: Context, actorId: string, teamId: string): Promise<Team> {
   const team = await findTeam(ctx.db, teamId);
   if (!team) throw new NotFound('Team');
-  await requireOrgMember(ctx.db, actorId, team.orgId).catch(() => {
+  await authorizeOrgAction(ctx.db, actorId, team.orgId, 'org.read').catch(() => {
     throw new NotFound('Team');
   });
   return team;
@@ -37,15 +36,15 @@ async function visibleTeam(ctx: Context, actorId: string, teamId: string): Promi
 
 async function administeredTeam(ctx: Context, actorId: string, teamId: string): Promise<Team> {
   const team = await visibleTeam(ctx, actorId, teamId);
-  await requireOrgAdmin(ctx.db, actorId, team.orgId);
+  await authorizeOrgAction(ctx.db, actorId, team.orgId, 'org.manageTeams');
   return team;
 }
 
 const TAKEN = () => new Conflict('team_name_taken', 'The organization already has a team with this name.');
 
 export async function createTeam(ctx: Context, actorId: string, orgId: string, rawName: string): Promise<Team> {
-  await requireOrgAdmin(ctx.db, actorId, orgId);
-  const team = { id: newId('team'), orgId, name: requireName(rawName, 'team') };
+  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.manageTeams');
+  const team = { id: ctx.random.id('team'), orgId, name: requireName(rawName, 'team') };
   await nameRace(ctx, orgId, team.name, undefined, () => inTransaction(ctx, (tx) => insertTeam(tx, team, actorId, ctx.clock.now())));
   return team;
 }
@@ -74,7 +73,7 @@ export async function insertTeam(tx: Db, team: Team, actorId: string | null, at:
 }
 
 export async function listTeams(ctx: Context, actorId: string, orgId: string) {
-  await requireOrgMember(ctx.db, actorId, orgId);
+  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.read');
   const rows = await teamsOfOrg(ctx.db, orgId);
   return rows.map((r) => ({ id: r.id, name: r.name, memberCount: Number(r.member_count ?? 0) }));
 }

@@ -1,9 +1,8 @@
-import { authorizeWebhookAction } from '../access/webhooks.js';
+import { authorizeOrgAction } from '../access/authorize.js';
 import { recordEvent } from '../audit/record.js';
 import { DAY, iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { NotFound } from '../errors.js';
-import { newId, newSecret } from '../secrets.js';
 import {
   deleteWebhook,
   deliveriesOf,
@@ -55,7 +54,7 @@ async function manageable(ctx: Context, actorId: string, webhookId: string): Pro
   const webhook = await findWebhook(ctx.db, webhookId);
   if (!webhook) throw new NotFound('Webhook');
   try {
-    await authorizeWebhookAction(ctx.db, actorId, webhook.org_id, 'webhook.manage');
+    await authorizeOrgAction(ctx.db, actorId, webhook.org_id, 'org.manageWebhooks');
   } catch (error) {
     if (error instanceof NotFound) throw new NotFound('Webhook');
     throw error;
@@ -70,16 +69,16 @@ export async function createWebhook(
   orgId: string,
   input: { url: string; events: string[] },
 ): Promise<WebhookView & { secret: string }> {
-  await authorizeWebhookAction(ctx.db, actorId, orgId, 'webhook.manage');
+  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.manageWebhooks');
   const url = await checkWebhookUrl(input.url, ctx.webhooks);
   const events = input.events.includes('*') ? ['*'] : [...new Set(input.events)];
   const now = ctx.clock.now();
   const row: WebhookRow = {
-    id: newId('whk'),
+    id: ctx.random.id('whk'),
     org_id: orgId,
     url: url.toString(),
     events: JSON.stringify(events),
-    secret: `whsec_${newSecret()}`,
+    secret: `whsec_${ctx.random.secret()}`,
     previous_secret: null,
     previous_secret_until: null,
     enabled: 1,
@@ -103,7 +102,7 @@ export async function createWebhook(
 }
 
 export async function listWebhooks(ctx: Context, actorId: string, orgId: string): Promise<WebhookView[]> {
-  await authorizeWebhookAction(ctx.db, actorId, orgId, 'webhook.manage');
+  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.manageWebhooks');
   return (await webhooksOfOrg(ctx.db, orgId)).map(viewOf);
 }
 
@@ -127,7 +126,7 @@ export async function pingWebhook(ctx: Context, actorId: string, webhookId: stri
   const webhook = await manageable(ctx, actorId, webhookId);
   const now = ctx.clock.now();
   const body = JSON.stringify({
-    id: newId('evt'),
+    id: ctx.random.id('evt'),
     type: 'ping',
     at: iso(now),
     orgId: webhook.org_id,
@@ -160,7 +159,7 @@ export async function listDeliveries(ctx: Context, actorId: string, webhookId: s
 /** A new secret, shown once; the previous one keeps signing (a second v1) for a day. */
 export async function rotateSecret(ctx: Context, actorId: string, webhookId: string): Promise<{ secret: string }> {
   const webhook = await manageable(ctx, actorId, webhookId);
-  const secret = `whsec_${newSecret()}`;
+  const secret = `whsec_${ctx.random.secret()}`;
   const now = ctx.clock.now();
   await inTransaction(ctx, async (tx) => {
     await rotateWebhookSecret(tx, webhook.id, secret, webhook.secret, now + ROTATION_GRACE_MS);

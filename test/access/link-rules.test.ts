@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  assertLinkAdmits,
-  domainOf,
-  emailDomainAllowed,
-  LINK_ACTIONS,
-  membersOnlyAllows,
-  tierAdmitsDirectGrant,
-} from '../../src/access/links.js';
+import { assertLinkAdmits, domainOf, emailDomainAllowed, membersOnlyAllows } from '../../src/access/links.js';
+import { POLICY, tierAdmitsDirectGrant } from '../../src/access/policy.js';
 import { DomainError } from '../../src/errors.js';
 
 const refusal = (run: () => void) => {
@@ -20,7 +14,7 @@ const refusal = (run: () => void) => {
 
 describe('the rules of a share link', () => {
   it('manages links with dataset.share, at admin', () => {
-    expect(LINK_ACTIONS['dataset.share']).toBe('admin');
+    expect(POLICY['dataset.share'].level).toBe('admin');
   });
 
   it('matches a domain exactly and case-insensitively, never a subdomain or a look-alike', () => {

@@ -130,8 +130,14 @@ describe.each(DATABASES)('accounts over HTTP (%s)', (db) => {
       const alpha = (await other.post('/api/v1/orgs', { name: 'Alpha' })).body;
       await joinOrg(server, other, alpha.id, ivy, 'member');
       expect((await ivy.get('/api/v1/me')).body.organizations).toEqual([
-        { id: alpha.id, name: 'Alpha', role: 'member', processDatasets: false },
-        { id: beta.id, name: 'Beta', role: 'admin', processDatasets: true },
+        {
+          id: alpha.id,
+          name: 'Alpha',
+          role: 'member',
+          processDatasets: false,
+          allowedActions: expect.not.arrayContaining(['org.manageMembers']),
+        },
+        { id: beta.id, name: 'Beta', role: 'admin', processDatasets: true, allowedActions: expect.arrayContaining(['org.manageMembers']) },
       ]);
       await other.patch(`/api/v1/orgs/${alpha.id}/members/${ivy.id}`, { processDatasets: true });
       expect((await ivy.get('/api/v1/me')).body.organizations[0].processDatasets).toBe(true);

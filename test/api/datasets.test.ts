@@ -33,6 +33,18 @@ describe.each(DATABASES)('datasets over HTTP (%s)', (db) => {
       createdAt: new Date(server.clock.now()).toISOString(),
       updatedAt: new Date(server.clock.now()).toISOString(),
       myLevel: 'admin',
+      // A member without the process-datasets capability, administering the dataset but not the org.
+      allowedActions: [
+        'dataset.read',
+        'dataset.annotate',
+        'dataset.edit',
+        'dataset.upload',
+        'dataset.createLayer',
+        'dataset.share',
+        'dataset.delete',
+        'dataset.readAudit',
+        'dataset.explainAccess',
+      ],
     });
     expect((await ann!.get(`/api/v1/datasets/${res.body.id}`)).body).toEqual(res.body);
     const sharing = await admin.get(`/api/v1/datasets/${res.body.id}/sharing`);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Actor, type Response } from '../helpers/client.js';
+import { Actor, logIn, type Response } from '../helpers/client.js';
 import { DATABASES } from '../helpers/databases.js';
 import { PUBLIC_URL, startTestServer, type TestServer } from '../helpers/server.js';
 import { type World, world } from '../helpers/world.js';
@@ -75,6 +75,38 @@ describe.each(DATABASES)('hardening of the core API (%s)', (db) => {
     expect((await admin.request('PATCH', url, { description: 'with charset' }, charset)).body.description).toBe('with charset');
     expect((await admin.patch(url, { description: '' })).status).toBe(200);
     original = (await admin.get(url)).body;
+  });
+
+  it('accepts bodyless changes from the app’s own Origin, as browsers (and Swagger UI) send them', async () => {
+    const same = { cookie: cookie(), origin: PUBLIC_URL };
+    // A bodyless DELETE with no content type at all.
+    const scratch = (await admin.post(`/api/v1/orgs/${w.orgs.acme!.id}/datasets`, { name: 'scratch' })).body.id;
+    expect((await raw('DELETE', `/api/v1/datasets/${scratch}`, same)).status).toBe(204);
+    expectError(await admin.get(`/api/v1/datasets/${scratch}`), 404, 'not_found');
+    // A bodyless POST: logging out a second session of the same person.
+    const second = await logIn(server.app, admin.user.email);
+    const secondCookie = `tessera_session=${second.auth.cookie}`;
+    expect((await raw('POST', '/api/v1/auth/logout', { cookie: secondCookie, origin: PUBLIC_URL })).status).toBe(204);
+    expectError(await second.get('/api/v1/me'), 401, 'unauthenticated');
+    // The same Origin lets the request through; the route still wants JSON where it takes a body.
+    expectError(await raw('PATCH', url, { ...same, 'content-type': 'text/plain' }, '{"name":"pwned"}'), 400, 'invalid_request');
+    // Multipart is for uploads only, whatever the Origin.
+    expectError(await raw('PATCH', url, { ...same, 'content-type': 'multipart/form-data; boundary=x' }, '--x--'), 403, 'csrf_rejected');
+    await nothingChanged();
+    expect((await admin.get('/api/v1/me')).status).toBe(200);
+  });
+
+  it('refuses bodyless changes without Origin or with a foreign or null one', async () => {
+    const scratch = (await admin.post(`/api/v1/orgs/${w.orgs.acme!.id}/datasets`, { name: 'kept' })).body.id;
+    for (const origin of [undefined, 'null', 'https://evil.example', 'http://tessera.test:8080']) {
+      const headers = { cookie: cookie(), ...(origin === undefined ? {} : { origin }) };
+      expectError(await raw('DELETE', `/api/v1/datasets/${scratch}`, headers), 403, 'csrf_rejected');
+      expectError(await raw('POST', '/api/v1/auth/logout', headers), 403, 'csrf_rejected');
+    }
+    expect((await admin.get(`/api/v1/datasets/${scratch}`)).status).toBe(200);
+    // Without Origin, a JSON body is the proof: browsers do not send one cross-site without asking first.
+    expect((await raw('DELETE', `/api/v1/datasets/${scratch}`, { cookie: cookie(), 'content-type': 'application/json' })).status).toBe(204);
+    expect((await admin.get('/api/v1/me')).status).toBe(200);
   });
 
   it('needs no CSRF proof with a bearer token', async () => {

@@ -15,13 +15,35 @@ describe.each(DATABASES)('organizations and members over HTTP (%s)', (db) => {
   });
 
   const people = (w: World) => w.users as Record<string, Actor>;
+  /** What an org admin and a member may do on their organization, by the policy. */
+  const ADMIN_ACTIONS = [
+    'org.read',
+    'org.createDataset',
+    'org.createSharedDataset',
+    'org.manageProjects',
+    'org.manageMembers',
+    'org.removeMember',
+    'org.manageInvitations',
+    'org.manageTeams',
+    'org.readAudit',
+    'org.exportAudit',
+    'org.reviewAccess',
+    'org.manageWebhooks',
+    'org.manageProvisioning',
+  ];
+  const MEMBER_ACTIONS = ['org.read', 'org.createDataset', 'org.manageProjects'];
 
   it('creates an organization whose creator is its admin; anonymous callers get 401, blank names 400', async () => {
     const ann = await signUp(server.app, 'Ann');
     const created = await ann.post('/api/v1/orgs', { name: '  Acme  ' });
     expect(created.status).toBe(201);
-    expect(created.body).toEqual({ id: expect.any(String), name: 'Acme' });
-    expect((await ann.get(`/api/v1/orgs/${created.body.id}`)).body).toEqual({ id: created.body.id, name: 'Acme', role: 'admin' });
+    expect(created.body).toEqual({ id: expect.any(String), name: 'Acme', allowedActions: ADMIN_ACTIONS });
+    expect((await ann.get(`/api/v1/orgs/${created.body.id}`)).body).toEqual({
+      id: created.body.id,
+      name: 'Acme',
+      role: 'admin',
+      allowedActions: ADMIN_ACTIONS,
+    });
     const members = await ann.get(`/api/v1/orgs/${created.body.id}/members`);
     expect(members.body).toEqual({
       items: [{ user: ann.user, role: 'admin', processDatasets: true, joinedAt: expect.any(String) }],
@@ -36,7 +58,12 @@ describe.each(DATABASES)('organizations and members over HTTP (%s)', (db) => {
     const w = await world(server).org('acme').member('ann').outsider('eve').build();
     const { ann, eve } = people(w);
     const org = w.orgs.acme!;
-    expect((await ann!.get(`/api/v1/orgs/${org.id}`)).body).toEqual({ id: org.id, name: 'acme', role: 'member' });
+    expect((await ann!.get(`/api/v1/orgs/${org.id}`)).body).toEqual({
+      id: org.id,
+      name: 'acme',
+      role: 'member',
+      allowedActions: MEMBER_ACTIONS,
+    });
     const listed = await ann!.get(`/api/v1/orgs/${org.id}/members`);
     expect(listed.body.items.map((m: { user: { id: string }; role: string }) => [m.user.id, m.role])).toEqual(
       expect.arrayContaining([

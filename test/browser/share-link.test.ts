@@ -37,7 +37,7 @@ describe('the web UI: share links', () => {
       const url = await panel.getByLabel('Link', { exact: true }).inputValue();
       expect(url).toMatch(new RegExp(`^${server.url}/l#token=[A-Za-z0-9_-]{43}$`));
       await panel.getByRole('button', { name: 'Copy' }).click();
-      await panel.getByText('Copied.').waitFor();
+      await panel.getByText('Copied to the clipboard.').waitFor();
       expect(await admin.evaluate(() => navigator.clipboard.readText())).toBe(url);
       expect(await pageWidthFits(admin)).toBe(true);
       if (name === 'desktop') await screenshotOf(panel, 'share-link-created');

@@ -55,7 +55,15 @@ describe.each(DATABASES)('accounts, sessions and personal access tokens (%s)', (
     expect(me.status).toBe(200);
     expect(me.body).toEqual({
       user: admin.user,
-      organizations: [{ id: w.orgs.acme!.id, name: 'acme', role: 'admin', processDatasets: true }],
+      organizations: [
+        {
+          id: w.orgs.acme!.id,
+          name: 'acme',
+          role: 'admin',
+          processDatasets: true,
+          allowedActions: expect.arrayContaining(['org.manageMembers']),
+        },
+      ],
     });
     expect((await anonymous().get('/api/v1/me')).status).toBe(401);
     expect((await new Actor(server.app, { cookie: 'forged' }).get('/api/v1/me')).status).toBe(401);

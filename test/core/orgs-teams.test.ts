@@ -17,9 +17,18 @@ describe.each(DATABASES)('organizations, members and teams (%s)', (db) => {
     const ada = await signUp(server.app, 'Ada');
     const created = await ada.post('/api/v1/orgs', { name: '  Survey Co  ' });
     expect(created.status).toBe(201);
-    expect(created.body).toEqual({ id: expect.stringMatching(/^org_/), name: 'Survey Co' });
+    expect(created.body).toEqual({
+      id: expect.stringMatching(/^org_/),
+      name: 'Survey Co',
+      allowedActions: expect.arrayContaining(['org.manageTeams']),
+    });
     const orgId = created.body.id;
-    expect((await ada.get(`/api/v1/orgs/${orgId}`)).body).toEqual({ id: orgId, name: 'Survey Co', role: 'admin' });
+    expect((await ada.get(`/api/v1/orgs/${orgId}`)).body).toEqual({
+      id: orgId,
+      name: 'Survey Co',
+      role: 'admin',
+      allowedActions: created.body.allowedActions,
+    });
     const members = await ada.get(`/api/v1/orgs/${orgId}/members`);
     expect(members.body).toEqual({
       items: [expect.objectContaining({ user: ada.user, role: 'admin', processDatasets: true })],

@@ -7,6 +7,7 @@ import type { BlobConfig, Config } from '../../src/config.js';
 import { createLogger } from '../../src/logging.js';
 import type { Mailer, MailMessage } from '../../src/mail/mailer.js';
 import { TestClock } from './clock.js';
+import { holdToContract } from './contract.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
 import type { SmtpSink } from './smtp.js';
 
@@ -120,6 +121,7 @@ export async function startTestServer(options: TestServerOptions) {
     tessera = await startTessera({ ...config, database: database.config }, logger, overrides);
   }
   await tessera.app.ready();
+  holdToContract(tessera.app);
   const server = {
     ...tessera,
     database,

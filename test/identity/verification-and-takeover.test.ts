@@ -161,15 +161,27 @@ describe('the OpenAPI document', () => {
     try {
       const doc = (await server.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
       const statuses = (method: string, path: string) => Object.keys(doc.paths[path]?.[method]?.responses ?? {}).sort();
-      expect(statuses('post', '/api/v1/auth/verify-email')).toEqual(['204', '400', '401', '403', '410']);
-      expect(statuses('post', '/api/v1/auth/verify-email/resend')).toEqual(['202', '401', '429']);
-      expect(statuses('post', '/api/v1/me/password')).toEqual(['204', '400', '401', '403', '429']);
-      expect(statuses('get', '/api/v1/me/sessions')).toEqual(['200', '401']);
-      expect(statuses('delete', '/api/v1/me/sessions/{id}')).toEqual(['204', '401', '403', '404']);
-      expect(statuses('post', '/api/v1/me/tokens')).toEqual(['201', '400', '401', '403']);
+      expect(statuses('post', '/api/v1/auth/verify-email')).toEqual(['204', '400', '401', '403', '410', '413', '415', '500', '503']);
+      expect(statuses('post', '/api/v1/auth/verify-email/resend')).toEqual(['202', '400', '401', '403', '413', '415', '429', '500', '503']);
+      expect(statuses('post', '/api/v1/me/password')).toEqual(['204', '400', '401', '403', '413', '415', '429', '500', '503']);
+      expect(statuses('get', '/api/v1/me/sessions')).toEqual(['200', '400', '401', '500', '503']);
+      expect(statuses('delete', '/api/v1/me/sessions/{id}')).toEqual([
+        '204',
+        '400',
+        '401',
+        '403',
+        '404',
+        '413',
+        '414',
+        '415',
+        '500',
+        '503',
+      ]);
+      expect(statuses('post', '/api/v1/me/tokens')).toEqual(['201', '400', '401', '403', '413', '415', '500', '503']);
       expect(statuses('post', '/api/v1/auth/signup')).toContain('429');
-      const user = doc.paths['/api/v1/me'].get.responses['200'].content['application/json'].schema.properties.user;
-      expect(JSON.stringify(user)).toContain('emailVerified');
+      const me = doc.paths['/api/v1/me'].get.responses['200'].content['application/json'].schema;
+      expect(me.properties.user).toEqual({ $ref: '#/components/schemas/User' });
+      expect(JSON.stringify(doc.components.schemas.User)).toContain('emailVerified');
     } finally {
       await server.close();
     }

@@ -1,4 +1,5 @@
-import { createContext, type ReactNode, useCallback, useContext, useEffect, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useRef, useState } from 'react';
 import { type AccountUser, ApiError, api, type OrgSummary, SIGNED_OUT } from './api';
 
 interface Session {
@@ -12,7 +13,19 @@ interface Session {
 const SessionContext = createContext<Session | null>(null);
 
 export function SessionProvider({ children }: { children: ReactNode }) {
-  const [user, setUser] = useState<AccountUser | null>(null);
+  const queryClient = useQueryClient();
+  const [user, setSignedIn] = useState<AccountUser | null>(null);
+  // What was read for one person is never shown to the next one in the same tab: when the person
+  // signed in leaves (or another takes their place), everything cached goes with them.
+  const signedIn = useRef<string | null>(null);
+  const setUser = useCallback(
+    (next: AccountUser | null) => {
+      if (signedIn.current !== null && signedIn.current !== next?.id) queryClient.clear();
+      signedIn.current = next?.id ?? null;
+      setSignedIn(next);
+    },
+    [queryClient],
+  );
   const [organizations, setOrganizations] = useState<OrgSummary[]>([]);
   const [loading, setLoading] = useState(true);
   const refresh = useCallback(async () => {
@@ -28,12 +41,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     } finally {
       setLoading(false);
     }
-  }, []);
+  }, [setUser]);
   const signOut = useCallback(async () => {
     await api.logout();
     setUser(null);
     setOrganizations([]);
-  }, []);
+  }, [setUser]);
   useEffect(() => {
     void refresh();
     const onSignedOut = () => void refresh();

@@ -10,27 +10,34 @@ const tags = ['sharing'];
 const NullableLevel = Type.Union([LevelSchema, Type.Null()]);
 const NullableTime = Type.Union([Time, Type.Null()]);
 
-const PathSchema = Type.Object({
-  kind: Type.Union([Type.Literal('org_admin'), Type.Literal('visibility'), Type.Literal('team'), Type.Literal('direct')]),
-  level: LevelSchema,
-  team: Type.Optional(Type.Object({ id: Type.String(), name: Type.String() })),
-  expiresAt: Type.Optional(NullableTime),
-});
+const PathSchema = Type.Object(
+  {
+    kind: Type.Union([Type.Literal('org_admin'), Type.Literal('visibility'), Type.Literal('team'), Type.Literal('direct')]),
+    level: LevelSchema,
+    team: Type.Optional(Type.Object({ id: Type.String(), name: Type.String() })),
+    expiresAt: Type.Optional(NullableTime),
+  },
+  { title: 'AccessPath' },
+);
 
-const ChangeSchema = Type.Object({
-  user: Type.Object(
-    { id: Type.String(), email: Type.Optional(Type.String()), name: Type.String(), emailVerified: Type.Optional(Type.Boolean()) },
-    { description: 'email and emailVerified are left out for someone outside your organizations who holds no grant on the dataset' },
-  ),
-  from: NullableLevel,
-  to: NullableLevel,
-});
+const ChangeSchema = Type.Object(
+  {
+    user: Type.Object(
+      { id: Type.String(), email: Type.Optional(Type.String()), name: Type.String(), emailVerified: Type.Optional(Type.Boolean()) },
+      { description: 'email and emailVerified are left out for someone outside your organizations who holds no grant on the dataset' },
+    ),
+    from: NullableLevel,
+    to: NullableLevel,
+  },
+  { title: 'SharingChange' },
+);
 
 export function accessRoutes(app: TypedApp, ctx: Context): void {
   app.get(
     '/datasets/:id/access/:userId',
     {
       schema: {
+        operationId: 'explainAccess',
         tags,
         summary: 'Why a user has the level they have: every path that grants it',
         params: Type.Object({ id: Id, userId: Id }),
@@ -51,6 +58,7 @@ export function accessRoutes(app: TypedApp, ctx: Context): void {
     '/datasets/:id/sharing/preview',
     {
       schema: {
+        operationId: 'previewSharing',
         tags,
         summary: 'Who would gain and lose which level if a tier changed or a team or user were removed; changes nothing',
         params: Type.Object({ id: Id }),

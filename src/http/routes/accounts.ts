@@ -1,15 +1,20 @@
 import { Type } from 'typebox';
-import { assertSignupAllowed, changePassword, confirmPasswordReset, logIn, requestPasswordReset, signUp } from '../../accounts/accounts.js';
+import {
+  changePassword,
+  confirmPasswordReset,
+  logIn,
+  requestPasswordReset,
+  signUp,
+  signUpWithInvitation,
+} from '../../accounts/accounts.js';
 import { authEvent } from '../../accounts/events.js';
 import { endSession, endSessionById, listSessions } from '../../accounts/sessions.js';
-import { normalizeEmail } from '../../accounts/validation.js';
 import { resendVerification, verifyEmail } from '../../accounts/verification.js';
 import { iso } from '../../clock.js';
 import type { Context } from '../../context.js';
-import { acceptInvitation, assertRedeemableBy } from '../../invitations/redeem.js';
 import { listMyOrgs } from '../../orgs/orgs.js';
 import { callerOf, clearSessionCookie, requireSessionUser, requireUser, setSessionCookie } from '../auth.js';
-import { Email, errors, Id, Name, NoContent, Password, RoleSchema, Time, UserSchema } from '../schemas.js';
+import { Email, errors, Id, Name, NewPassword, NoContent, OrgActionSchema, Password, RoleSchema, Time, UserSchema } from '../schemas.js';
 import type { TypedApp } from '../server.js';
 import { tokenRoutes } from './tokens.js';
 
@@ -21,21 +26,22 @@ export function accountRoutes(app: TypedApp, ctx: Context): void {
     '/auth/signup',
     {
       schema: {
+        operationId: 'signUp',
         tags,
         summary: 'Create an account (optionally from an invitation link) and log in',
+        security: [],
         description:
           'The account starts unverified and a verification link is mailed, unless it is made from an invitation link for the same address. 400 `weak_password` for a guessable password; 403 `signup_closed` when SIGNUP does not allow it.',
-        body: Type.Object({ email: Email, password: Password, name: Name, inviteToken: Type.Optional(Type.String({ maxLength: 256 })) }),
+        body: Type.Object({ email: Email, password: NewPassword, name: Name, inviteToken: Type.Optional(Type.String({ maxLength: 256 })) }),
         response: { 201: Type.Object({ user: UserSchema }), ...errors(400, 403, 404, 409, 410, 429) },
       },
     },
     async (request, reply) => {
       const { inviteToken, ...input } = request.body;
-      const invited = inviteToken !== undefined;
-      assertSignupAllowed(ctx, invited);
-      if (invited) await assertRedeemableBy(ctx, inviteToken, normalizeEmail(input.email));
-      const { user, session } = await signUp(ctx, { ...input, invited }, callerOf(request));
-      if (invited) await acceptInvitation(ctx, user, inviteToken);
+      const { user, session } =
+        inviteToken === undefined
+          ? await signUp(ctx, { ...input, invited: false }, callerOf(request))
+          : await signUpWithInvitation(ctx, input, inviteToken, callerOf(request));
       setSessionCookie(ctx, reply, session.token);
       return reply.code(201).send({ user });
     },
@@ -45,8 +51,10 @@ export function accountRoutes(app: TypedApp, ctx: Context): void {
     '/auth/login',
     {
       schema: {
+        operationId: 'logIn',
         tags,
         summary: 'Log in with e-mail and password',
+        security: [],
         body: Type.Object({ email: Type.String({ maxLength: 254 }), password: Password }),
         response: { 200: Type.Object({ user: UserSchema }), ...errors(400, 401, 429) },
       },
@@ -61,7 +69,7 @@ export function accountRoutes(app: TypedApp, ctx: Context): void {
   app.post(
     '/auth/logout',
     {
-      schema: { tags, summary: 'End this session on every instance', response: { 204: NoContent } },
+      schema: { operationId: 'logOut', tags, summary: 'End this session on every instance', security: [], response: { 204: NoContent } },
     },
     async (request, reply) => {
       if (request.sessionToken) {
@@ -77,6 +85,7 @@ export function accountRoutes(app: TypedApp, ctx: Context): void {
     '/auth/verify-email',
     {
       schema: {
+        operationId: 'verifyEmail',
         tags,
         summary: "Confirm the account's e-mail address with the mailed link",
         description:
@@ -96,6 +105,7 @@ export function accountRoutes(app: TypedApp, ctx: Context): void {
     '/auth/verify-email/resend',
     {
       schema: {
+        operationId: 'resendVerification',
         tags,
         summary: 'Mail a new verification link; older unused links die',
         response: { 202: NoContent, ...errors(401, 429) },
@@ -112,8 +122,10 @@ export function accountRoutes(app: TypedApp, ctx: Context): void {
     '/auth/password-reset',
     {
       schema: {
+        operationId: 'requestPasswordReset',
         tags,
         summary: 'Mail a single-use password reset link (always 202)',
+        security: [],
         body: Type.Object({ email: Type.String({ maxLength: 254 }) }),
         response: { 202: NoContent, ...errors(400, 429) },
       },
@@ -128,9 +140,11 @@ export function accountRoutes(app: TypedApp, ctx: Context): void {
     '/auth/password-reset/confirm',
     {
       schema: {
+        operationId: 'confirmPasswordReset',
         tags,
         summary: 'Set a new password with a reset link; verifies the address and ends every session and token',
-        body: Type.Object({ token: LinkToken, password: Password }),
+        security: [],
+        body: Type.Object({ token: LinkToken, password: NewPassword }),
         response: { 204: NoContent, ...errors(400, 410) },
       },
     },
@@ -144,13 +158,20 @@ export function accountRoutes(app: TypedApp, ctx: Context): void {
     '/me',
     {
       schema: {
+        operationId: 'getMe',
         tags,
         summary: 'The current user and their organizations',
         response: {
           200: Type.Object({
             user: UserSchema,
             organizations: Type.Array(
-              Type.Object({ id: Type.String(), name: Type.String(), role: RoleSchema, processDatasets: Type.Boolean() }),
+              Type.Object({
+                id: Type.String(),
+                name: Type.String(),
+                role: RoleSchema,
+                processDatasets: Type.Boolean(),
+                allowedActions: Type.Array(OrgActionSchema),
+              }),
             ),
           }),
           ...errors(401),
@@ -167,9 +188,10 @@ export function accountRoutes(app: TypedApp, ctx: Context): void {
     '/me/password',
     {
       schema: {
+        operationId: 'changePassword',
         tags,
         summary: 'Change the password; every other session ends',
-        body: Type.Object({ currentPassword: Password, newPassword: Password }),
+        body: Type.Object({ currentPassword: Password, newPassword: NewPassword }),
         response: { 204: NoContent, ...errors(400, 401, 403, 429) },
       },
     },
@@ -180,18 +202,22 @@ export function accountRoutes(app: TypedApp, ctx: Context): void {
     },
   );
 
-  const SessionInfo = Type.Object({
-    id: Type.String(),
-    createdAt: Time,
-    lastUsedAt: Type.Union([Time, Type.Null()]),
-    userAgent: Type.Union([Type.String(), Type.Null()]),
-    current: Type.Boolean(),
-  });
+  const SessionInfo = Type.Object(
+    {
+      id: Type.String(),
+      createdAt: Time,
+      lastUsedAt: Type.Union([Time, Type.Null()]),
+      userAgent: Type.Union([Type.String(), Type.Null()]),
+      current: Type.Boolean(),
+    },
+    { title: 'Session' },
+  );
 
   app.get(
     '/me/sessions',
     {
       schema: {
+        operationId: 'listSessions',
         tags,
         summary: 'My logged-in sessions',
         response: { 200: Type.Object({ items: Type.Array(SessionInfo), nextCursor: Type.Null() }), ...errors(401) },
@@ -217,6 +243,7 @@ export function accountRoutes(app: TypedApp, ctx: Context): void {
     '/me/sessions/:id',
     {
       schema: {
+        operationId: 'endSession',
         tags,
         summary: 'End one of my sessions; it is refused from its next request on',
         params: Type.Object({ id: Id }),

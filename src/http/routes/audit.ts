@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { accessReview, auditCsv, listAuditEvents } from '../../audit/log.js';
 import type { Context } from '../../context.js';
 import { requireUser } from '../auth.js';
-import { errors, Id, LevelSchema, PageQuery, pageOf, Time, UserSchema } from '../schemas.js';
+import { CsvText, errors, Id, LevelSchema, PageQuery, pageOf, Time, UserSchema } from '../schemas.js';
 import type { TypedApp } from '../server.js';
 
 const tags = ['audit'];
@@ -16,38 +16,45 @@ const Filter = {
   to: Type.Optional(Time),
 };
 
-const EventSchema = Type.Object({
-  id: Type.String(),
-  at: Time,
-  actor: Type.Union([Type.Object({ id: Type.String(), name: Type.String() }), Type.Null()]),
-  action: Type.String(),
-  datasetId: Type.Union([Type.String(), Type.Null()]),
-  subject: Type.String(),
-  subjectName: Type.Union([Type.String(), Type.Null()]),
-  before: Type.Unknown(),
-  after: Type.Unknown(),
-});
+const EventSchema = Type.Object(
+  {
+    id: Type.String(),
+    at: Time,
+    actor: Type.Union([Type.Object({ id: Type.String(), name: Type.String() }), Type.Null()]),
+    action: Type.String(),
+    datasetId: Type.Union([Type.String(), Type.Null()]),
+    subject: Type.String(),
+    subjectName: Type.Union([Type.String(), Type.Null()]),
+    before: Type.Unknown(),
+    after: Type.Unknown(),
+  },
+  { title: 'AuditEvent' },
+);
 
-const ReviewSchema = Type.Object({
-  datasetId: Type.String(),
-  datasetName: Type.String(),
-  subject: Type.Union([
-    Type.Object({ kind: Type.Literal('user'), user: UserSchema }),
-    Type.Object({ kind: Type.Literal('team'), team: Type.Object({ id: Type.String(), name: Type.String() }) }),
-  ]),
-  level: LevelSchema,
-  external: Type.Boolean(),
-  expiresAt: Type.Union([Time, Type.Null()]),
-  createdAt: Time,
-  lastUsedAt: Type.Union([Time, Type.Null()]),
-  reasons: Type.Array(Type.Union([Type.Literal('external'), Type.Literal('unused')])),
-});
+const ReviewSchema = Type.Object(
+  {
+    datasetId: Type.String(),
+    datasetName: Type.String(),
+    subject: Type.Union([
+      Type.Object({ kind: Type.Literal('user'), user: UserSchema }),
+      Type.Object({ kind: Type.Literal('team'), team: Type.Object({ id: Type.String(), name: Type.String() }) }),
+    ]),
+    level: LevelSchema,
+    external: Type.Boolean(),
+    expiresAt: Type.Union([Time, Type.Null()]),
+    createdAt: Time,
+    lastUsedAt: Type.Union([Time, Type.Null()]),
+    reasons: Type.Array(Type.Union([Type.Literal('external'), Type.Literal('unused')])),
+  },
+  { title: 'AccessReviewEntry' },
+);
 
 export function auditRoutes(app: TypedApp, ctx: Context): void {
   app.get(
     '/orgs/:orgId/audit',
     {
       schema: {
+        operationId: 'listAuditEvents',
         tags,
         summary: "The organization's audit log, newest first (org admins; dataset admins with datasetId)",
         params: Type.Object({ orgId: Id }),
@@ -65,12 +72,12 @@ export function auditRoutes(app: TypedApp, ctx: Context): void {
     '/orgs/:orgId/audit.csv',
     {
       schema: {
+        operationId: 'exportAuditEvents',
         tags,
         summary: 'The same log as CSV (org admins)',
         params: Type.Object({ orgId: Id }),
         querystring: Type.Object(Filter),
-        produces: ['text/csv'],
-        response: { 200: Type.Unsafe<unknown>({ type: 'string', description: 'CSV, one event a line' }), ...errors(400, 401, 403, 404) },
+        response: { 200: CsvText, ...errors(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
@@ -94,6 +101,7 @@ export function auditRoutes(app: TypedApp, ctx: Context): void {
     '/orgs/:orgId/access-review',
     {
       schema: {
+        operationId: 'getAccessReview',
         tags,
         summary: 'Grants to external accessors and grants unused for 90 days (org admins)',
         params: Type.Object({ orgId: Id }),

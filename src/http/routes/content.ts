@@ -14,31 +14,40 @@ import { listItems, readableItem, type UploadedFile, uploadItems } from '../../c
 import type { Context } from '../../context.js';
 import { DomainError, InvalidRequest, RangeNotSatisfiable } from '../../errors.js';
 import { requireUser } from '../auth.js';
-import { errors, Id, Name, NoContent, PageQuery, pageOf } from '../schemas.js';
+import { errors, FileBytes, Id, Name, NoContent, PageQuery, PartialFileBytes, pageOf } from '../schemas.js';
 import type { TypedApp } from '../server.js';
 
 const tags = ['dataset content'];
-const ItemSchema = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  size: Type.Integer(),
-  contentType: Type.String(),
-  sha256: Type.String(),
-  createdAt: Type.String(),
-});
-const LayerSchema = Type.Object({ id: Type.String(), name: Type.String(), annotationCount: Type.Integer(), createdAt: Type.String() });
+const ItemSchema = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    size: Type.Integer(),
+    contentType: Type.String(),
+    sha256: Type.String(),
+    createdAt: Type.String(),
+  },
+  { title: 'Item' },
+);
+const LayerSchema = Type.Object(
+  { id: Type.String(), name: Type.String(), annotationCount: Type.Integer(), createdAt: Type.String() },
+  { title: 'Layer' },
+);
 const Box = Type.Array(Type.Number({ minimum: 0 }), { minItems: 4, maxItems: 4 });
-const AnnotationSchema = Type.Object({
-  id: Type.String(),
-  layerId: Type.String(),
-  itemId: Type.String(),
-  label: Type.String(),
-  bbox: Type.Union([Box, Type.Null()]),
-  createdBy: Type.Union([Type.String(), Type.Null()]),
-  createdAt: Type.String(),
-  updatedBy: Type.Union([Type.String(), Type.Null()]),
-  updatedAt: Type.String(),
-});
+const AnnotationSchema = Type.Object(
+  {
+    id: Type.String(),
+    layerId: Type.String(),
+    itemId: Type.String(),
+    label: Type.String(),
+    bbox: Type.Union([Box, Type.Null()]),
+    createdBy: Type.Union([Type.String(), Type.Null()]),
+    createdAt: Type.String(),
+    updatedBy: Type.Union([Type.String(), Type.Null()]),
+    updatedAt: Type.String(),
+  },
+  { title: 'Annotation' },
+);
 const Label = Type.String({ minLength: 1, maxLength: 500 });
 
 /** One byte range of `size` bytes from a Range header, or null for the whole file. */
@@ -108,6 +117,7 @@ export function contentRoutes(app: TypedApp, ctx: Context): void {
     '/datasets/:id/items',
     {
       schema: {
+        operationId: 'uploadItems',
         tags,
         summary: 'Upload one or more files (multipart/form-data); needs write',
         consumes: ['multipart/form-data'],
@@ -133,6 +143,7 @@ export function contentRoutes(app: TypedApp, ctx: Context): void {
     '/datasets/:id/items',
     {
       schema: {
+        operationId: 'listItems',
         tags,
         summary: "The dataset's items, in upload order",
         params: Type.Object({ id: Id }),
@@ -148,12 +159,13 @@ export function contentRoutes(app: TypedApp, ctx: Context): void {
     '/items/:id/content',
     {
       schema: {
+        operationId: 'getItemContent',
         tags,
         summary: "An item's bytes, with range support; needs read on its dataset",
         params: Type.Object({ id: Id }),
         response: {
-          200: Type.Unsafe<unknown>({ description: 'The file' }),
-          206: Type.Unsafe<unknown>({ description: 'Part of the file' }),
+          200: FileBytes,
+          206: PartialFileBytes,
           ...errors(401, 404, 416, 503),
         },
       },
@@ -181,6 +193,7 @@ export function contentRoutes(app: TypedApp, ctx: Context): void {
     '/datasets/:id/layers',
     {
       schema: {
+        operationId: 'createLayer',
         tags,
         summary: 'Create an annotation layer; needs write',
         params: Type.Object({ id: Id }),
@@ -195,6 +208,7 @@ export function contentRoutes(app: TypedApp, ctx: Context): void {
     '/datasets/:id/layers',
     {
       schema: {
+        operationId: 'listLayers',
         tags,
         summary: "The dataset's annotation layers with their annotation counts",
         params: Type.Object({ id: Id }),
@@ -208,6 +222,7 @@ export function contentRoutes(app: TypedApp, ctx: Context): void {
     '/layers/:id/annotations',
     {
       schema: {
+        operationId: 'createAnnotation',
         tags,
         summary: 'Annotate an item in a layer; needs annotate',
         params: Type.Object({ id: Id }),
@@ -222,6 +237,7 @@ export function contentRoutes(app: TypedApp, ctx: Context): void {
     '/layers/:id/annotations',
     {
       schema: {
+        operationId: 'listAnnotations',
         tags,
         summary: "A layer's annotations, optionally of one item",
         params: Type.Object({ id: Id }),
@@ -241,6 +257,7 @@ export function contentRoutes(app: TypedApp, ctx: Context): void {
     '/annotations/:id',
     {
       schema: {
+        operationId: 'updateAnnotation',
         tags,
         summary: 'Edit an annotation; needs annotate',
         params: Type.Object({ id: Id }),
@@ -255,6 +272,7 @@ export function contentRoutes(app: TypedApp, ctx: Context): void {
     '/annotations/:id',
     {
       schema: {
+        operationId: 'deleteAnnotation',
         tags,
         summary: 'Delete an annotation; needs annotate',
         params: Type.Object({ id: Id }),

@@ -8,19 +8,23 @@ import type { TypedApp } from '../server.js';
 const tags = ['datasets'];
 const Description = Text({ maxLength: 10_000 });
 
-const InventoryItem = Type.Intersect([
-  DatasetSchema,
-  Type.Object({
-    orgName: Type.String(),
-    teams: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), level: LevelSchema })),
-  }),
-]);
+const InventoryItem = Type.Intersect(
+  [
+    DatasetSchema,
+    Type.Object({
+      orgName: Type.String(),
+      teams: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), level: LevelSchema })),
+    }),
+  ],
+  { title: 'InventoryEntry' },
+);
 
 export function datasetRoutes(app: TypedApp, ctx: Context): void {
   app.post(
     '/orgs/:orgId/datasets',
     {
       schema: {
+        operationId: 'createDataset',
         tags,
         summary: 'Create a dataset; the creator gets a direct admin grant',
         params: Type.Object({ orgId: Id }),
@@ -29,8 +33,8 @@ export function datasetRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request, reply) => {
-      const { dataset, level } = await createDataset(ctx, requireUser(request).id, request.params.orgId, request.body);
-      return reply.code(201).send(datasetJson(dataset, level));
+      const { dataset, level, allowedActions } = await createDataset(ctx, requireUser(request).id, request.params.orgId, request.body);
+      return reply.code(201).send(datasetJson(dataset, level, allowedActions));
     },
   );
 
@@ -38,6 +42,7 @@ export function datasetRoutes(app: TypedApp, ctx: Context): void {
     '/datasets',
     {
       schema: {
+        operationId: 'listDatasets',
         tags,
         summary: 'The inventory: datasets where my level is at least minLevel, by name',
         querystring: Type.Object({
@@ -57,7 +62,7 @@ export function datasetRoutes(app: TypedApp, ctx: Context): void {
       const { limit, ...query } = request.query;
       const page = await inventory(ctx, user.id, { ...query, limit: limit ?? 50 });
       return {
-        items: page.items.map((e) => ({ ...datasetJson(e.dataset, e.level), orgName: e.orgName, teams: e.teams })),
+        items: page.items.map((e) => ({ ...datasetJson(e.dataset, e.level, e.allowedActions), orgName: e.orgName, teams: e.teams })),
         nextCursor: page.nextCursor,
       };
     },
@@ -67,6 +72,7 @@ export function datasetRoutes(app: TypedApp, ctx: Context): void {
     '/datasets/:id',
     {
       schema: {
+        operationId: 'getDataset',
         tags,
         summary: 'A dataset I can read',
         params: Type.Object({ id: Id }),
@@ -74,8 +80,8 @@ export function datasetRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request) => {
-      const { dataset, level } = await getDataset(ctx, requireUser(request).id, request.params.id);
-      return datasetJson(dataset, level);
+      const { dataset, level, allowedActions } = await getDataset(ctx, requireUser(request).id, request.params.id);
+      return datasetJson(dataset, level, allowedActions);
     },
   );
 
@@ -83,6 +89,7 @@ export function datasetRoutes(app: TypedApp, ctx: Context): void {
     '/datasets/:id',
     {
       schema: {
+        operationId: 'updateDataset',
         tags,
         summary: 'Rename or describe (write), or change the Shared With tier (org admins)',
         params: Type.Object({ id: Id }),
@@ -94,8 +101,8 @@ export function datasetRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request) => {
-      const { dataset, level } = await updateDataset(ctx, requireUser(request).id, request.params.id, request.body);
-      return datasetJson(dataset, level);
+      const { dataset, level, allowedActions } = await updateDataset(ctx, requireUser(request).id, request.params.id, request.body);
+      return datasetJson(dataset, level, allowedActions);
     },
   );
 
@@ -103,6 +110,7 @@ export function datasetRoutes(app: TypedApp, ctx: Context): void {
     '/datasets/:id',
     {
       schema: {
+        operationId: 'deleteDataset',
         tags,
         summary: 'Delete a dataset with its grants and invitations',
         params: Type.Object({ id: Id }),

@@ -15,6 +15,7 @@ export function invitationRoutes(app: TypedApp, ctx: Context): void {
     '/datasets/:id/invitations',
     {
       schema: {
+        operationId: 'inviteToDataset',
         tags,
         summary: 'Share a dataset by e-mail with 1–50 addresses at one level',
         params: Type.Object({ id: Id }),
@@ -33,7 +34,7 @@ export function invitationRoutes(app: TypedApp, ctx: Context): void {
   app.post(
     '/invitations/:id/extend',
     {
-      schema: { tags, summary: 'Expire 72 hours from now; the link stays the same', ...manage },
+      schema: { operationId: 'extendInvitation', tags, summary: 'Expire 72 hours from now; the link stays the same', ...manage },
     },
     async (request) => extendInvitation(ctx, requireUser(request).id, request.params.id),
   );
@@ -42,6 +43,7 @@ export function invitationRoutes(app: TypedApp, ctx: Context): void {
     '/invitations/:id/resend',
     {
       schema: {
+        operationId: 'resendInvitation',
         tags,
         summary: 'Mail a new link with a fresh 72 hours; the old link dies (counts against the send limit)',
         ...manage,
@@ -55,6 +57,7 @@ export function invitationRoutes(app: TypedApp, ctx: Context): void {
     '/invitations/:id',
     {
       schema: {
+        operationId: 'revokeInvitation',
         tags,
         summary: 'Revoke a pending invitation',
         params: Type.Object({ id: Id }),
@@ -71,6 +74,7 @@ export function invitationRoutes(app: TypedApp, ctx: Context): void {
     '/invitations/lookup',
     {
       schema: {
+        operationId: 'lookUpInvitation',
         tags,
         summary: 'What an invitation link offers (anyone holding the link)',
         security: [],
@@ -99,6 +103,7 @@ export function invitationRoutes(app: TypedApp, ctx: Context): void {
     '/invitations/accept',
     {
       schema: {
+        operationId: 'acceptInvitation',
         tags,
         summary: 'Accept an invitation as the invited, logged-in user',
         body: Type.Object({ token: Token }),
@@ -121,6 +126,7 @@ export function invitationRoutes(app: TypedApp, ctx: Context): void {
     '/invitations/decline',
     {
       schema: {
+        operationId: 'declineInvitation',
         tags,
         summary: 'Decline an invitation; the link dies',
         security: [],

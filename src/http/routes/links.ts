@@ -11,33 +11,40 @@ const Token = Type.String({ minLength: 1, maxLength: 256 });
 const LinkLevel = Type.Union([Type.Literal('read'), Type.Literal('annotate')]);
 const Domain = Type.String({ minLength: 1, maxLength: 254 });
 
-const LinkSchema = Type.Object({
-  id: Type.String(),
-  datasetId: Type.String(),
-  name: Type.String(),
-  level: LinkLevel,
-  expiresAt: Time,
-  maxUses: Type.Union([Type.Integer(), Type.Null()]),
-  uses: Type.Integer(),
-  allowedDomains: Type.Array(Type.String()),
-  membersOnly: Type.Boolean(),
-  status: Type.Union([Type.Literal('active'), Type.Literal('expired'), Type.Literal('revoked'), Type.Literal('used_up')]),
-  createdBy: PersonSchema,
-  createdAt: Time,
-  revokedAt: Type.Union([Time, Type.Null()]),
-});
+const LinkSchema = Type.Object(
+  {
+    id: Type.String(),
+    datasetId: Type.String(),
+    name: Type.String(),
+    level: LinkLevel,
+    expiresAt: Time,
+    maxUses: Type.Union([Type.Integer(), Type.Null()]),
+    uses: Type.Integer(),
+    allowedDomains: Type.Array(Type.String()),
+    membersOnly: Type.Boolean(),
+    status: Type.Union([Type.Literal('active'), Type.Literal('expired'), Type.Literal('revoked'), Type.Literal('used_up')]),
+    createdBy: PersonSchema,
+    createdAt: Time,
+    revokedAt: Type.Union([Time, Type.Null()]),
+  },
+  { title: 'Link' },
+);
 
-const RedemptionSchema = Type.Object({
-  user: Type.Object({ id: Type.String(), name: Type.String(), email: Type.Optional(Type.String()) }),
-  redeemedAt: Time,
-  level: LevelSchema,
-});
+const RedemptionSchema = Type.Object(
+  {
+    user: Type.Object({ id: Type.String(), name: Type.String(), email: Type.Optional(Type.String()) }),
+    redeemedAt: Time,
+    level: LevelSchema,
+  },
+  { title: 'LinkRedemption' },
+);
 
 export function linkRoutes(app: TypedApp, ctx: Context): void {
   app.post(
     '/datasets/:id/links',
     {
       schema: {
+        operationId: 'createLink',
         tags,
         summary: 'Make a share link (dataset admins); the url with its secret is shown this once',
         description:
@@ -61,6 +68,7 @@ export function linkRoutes(app: TypedApp, ctx: Context): void {
     '/datasets/:id/links',
     {
       schema: {
+        operationId: 'listLinks',
         tags,
         summary: "The dataset's share links, newest first, with their uses (no secrets)",
         params: Type.Object({ id: Id }),
@@ -76,6 +84,7 @@ export function linkRoutes(app: TypedApp, ctx: Context): void {
     '/datasets/:id/links/:linkId/redemptions',
     {
       schema: {
+        operationId: 'listLinkRedemptions',
         tags,
         summary: 'Who redeemed a share link and when, newest first',
         params: Type.Object({ id: Id, linkId: Id }),
@@ -94,6 +103,7 @@ export function linkRoutes(app: TypedApp, ctx: Context): void {
     '/links/:id',
     {
       schema: {
+        operationId: 'revokeLink',
         tags,
         summary: 'Revoke a share link: it is dead for the very next redemption (grants it gave stay)',
         params: Type.Object({ id: Id }),
@@ -110,6 +120,7 @@ export function linkRoutes(app: TypedApp, ctx: Context): void {
     '/links/lookup',
     {
       schema: {
+        operationId: 'lookUpLink',
         tags,
         summary: 'What a share link offers (anyone holding it)',
         security: [],
@@ -135,6 +146,7 @@ export function linkRoutes(app: TypedApp, ctx: Context): void {
     '/links/redeem',
     {
       schema: {
+        operationId: 'redeemLink',
         tags,
         summary: 'Redeem a share link for a direct grant at its level (logged in, e-mail verified)',
         description:

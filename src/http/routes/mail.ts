@@ -7,24 +7,28 @@ import type { TypedApp } from '../server.js';
 
 const tags = ['mail'];
 
-export const UndeliveredMailSchema = Type.Object({
-  id: Type.String(),
-  invitationId: Type.String(),
-  invitationKind: Type.Union([Type.Literal('dataset'), Type.Literal('org')]),
-  datasetId: Nullable(Type.String()),
-  email: Type.String(),
-  status: Type.Union([Type.Literal('queued'), Type.Literal('sending'), Type.Literal('failed')]),
-  attempts: Type.Integer(),
-  reason: Nullable(Type.String()),
-  queuedAt: Type.String(),
-  nextAttemptAt: Nullable(Type.String()),
-});
+export const UndeliveredMailSchema = Type.Object(
+  {
+    id: Type.String(),
+    invitationId: Type.String(),
+    invitationKind: Type.Union([Type.Literal('dataset'), Type.Literal('org')]),
+    datasetId: Nullable(Type.String()),
+    email: Type.String(),
+    status: Type.Union([Type.Literal('queued'), Type.Literal('sending'), Type.Literal('failed')]),
+    attempts: Type.Integer(),
+    reason: Nullable(Type.String()),
+    queuedAt: Type.String(),
+    nextAttemptAt: Nullable(Type.String()),
+  },
+  { title: 'UndeliveredMail' },
+);
 
 export function mailRoutes(app: TypedApp, ctx: Context): void {
   app.get(
     '/orgs/:orgId/undelivered',
     {
       schema: {
+        operationId: 'listUndeliveredMail',
         tags,
         summary: 'Invitation e-mails of the organization that have not left yet, with the reason in words (org admin)',
         params: Type.Object({ orgId: Id }),
@@ -38,6 +42,7 @@ export function mailRoutes(app: TypedApp, ctx: Context): void {
     '/orgs/:orgId/undelivered/:messageId/retry',
     {
       schema: {
+        operationId: 'retryUndeliveredMail',
         tags,
         summary: 'Retry now: the message is due at once, with a fresh day of retries (org admin)',
         params: Type.Object({ orgId: Id, messageId: Id }),

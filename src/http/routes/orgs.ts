@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { iso } from '../../clock.js';
 import type { Context } from '../../context.js';
 import { listOrgInvitations } from '../../invitations/manage.js';
@@ -13,6 +13,8 @@ import {
   LevelSchema,
   Name,
   NoContent,
+  OrgActionSchema,
+  OrganizationSchema,
   PageQuery,
   pageOf,
   RoleSchema,
@@ -22,22 +24,32 @@ import type { TypedApp } from '../server.js';
 
 const tags = ['organizations'];
 
-const MemberSchema = Type.Object({ user: UserSchema, role: RoleSchema, processDatasets: Type.Boolean(), joinedAt: Type.String() });
-const RemovalPreviewSchema = Type.Object({
-  grants: Type.Array(Type.Object({ datasetId: Type.String(), datasetName: Type.String(), level: LevelSchema })),
-  teams: Type.Array(Type.Object({ id: Type.String(), name: Type.String() })),
-});
-const memberJson = (m: Awaited<ReturnType<typeof updateMember>>) => ({ ...m, joinedAt: iso(m.joinedAt) });
+const MemberSchema = Type.Object(
+  { user: UserSchema, role: RoleSchema, processDatasets: Type.Boolean(), joinedAt: Type.String() },
+  { title: 'Member' },
+);
+const RemovalPreviewSchema = Type.Object(
+  {
+    grants: Type.Array(Type.Object({ datasetId: Type.String(), datasetName: Type.String(), level: LevelSchema })),
+    teams: Type.Array(Type.Object({ id: Type.String(), name: Type.String() })),
+  },
+  { title: 'MemberRemovalPreview' },
+);
+const memberJson = (m: Awaited<ReturnType<typeof updateMember>>): Static<typeof MemberSchema> => ({ ...m, joinedAt: iso(m.joinedAt) });
 
 export function orgRoutes(app: TypedApp, ctx: Context): void {
   app.post(
     '/orgs',
     {
       schema: {
+        operationId: 'createOrg',
         tags,
         summary: 'Create an organization; the creator is its admin',
         body: Type.Object({ name: Name }),
-        response: { 201: Type.Object({ id: Type.String(), name: Type.String() }), ...errors(400, 401) },
+        response: {
+          201: Type.Object({ id: Type.String(), name: Type.String(), allowedActions: Type.Array(OrgActionSchema) }),
+          ...errors(400, 401),
+        },
       },
     },
     async (request, reply) => {
@@ -50,10 +62,11 @@ export function orgRoutes(app: TypedApp, ctx: Context): void {
     '/orgs/:orgId',
     {
       schema: {
+        operationId: 'getOrg',
         tags,
         summary: 'An organization I belong to',
         params: Type.Object({ orgId: Id }),
-        response: { 200: Type.Object({ id: Type.String(), name: Type.String(), role: RoleSchema }), ...errors(401, 404) },
+        response: { 200: OrganizationSchema, ...errors(401, 404) },
       },
     },
     async (request) => getOrg(ctx, requireUser(request).id, request.params.orgId),
@@ -63,6 +76,7 @@ export function orgRoutes(app: TypedApp, ctx: Context): void {
     '/orgs/:orgId/members',
     {
       schema: {
+        operationId: 'listMembers',
         tags,
         summary: 'Members of the organization, by name',
         params: Type.Object({ orgId: Id }),
@@ -84,6 +98,7 @@ export function orgRoutes(app: TypedApp, ctx: Context): void {
     '/orgs/:orgId/invitations',
     {
       schema: {
+        operationId: 'inviteToOrg',
         tags,
         summary: 'Invite people to join the organization by e-mail',
         params: Type.Object({ orgId: Id }),
@@ -101,6 +116,7 @@ export function orgRoutes(app: TypedApp, ctx: Context): void {
     '/orgs/:orgId/invitations',
     {
       schema: {
+        operationId: 'listOrgInvitations',
         tags,
         summary: 'Open invitations to join the organization: pending, expired and declined, newest first (org admins)',
         params: Type.Object({ orgId: Id }),
@@ -114,6 +130,7 @@ export function orgRoutes(app: TypedApp, ctx: Context): void {
     '/orgs/:orgId/members/:userId',
     {
       schema: {
+        operationId: 'updateMember',
         tags,
         summary: "Change a member's role or process-datasets capability",
         params: Type.Object({ orgId: Id, userId: Id }),
@@ -129,6 +146,7 @@ export function orgRoutes(app: TypedApp, ctx: Context): void {
     '/orgs/:orgId/members/:userId/removal-preview',
     {
       schema: {
+        operationId: 'previewMemberRemoval',
         tags,
         summary: "What removing a member would take away: their direct grants on the organization's datasets and their teams",
         params: Type.Object({ orgId: Id, userId: Id }),
@@ -142,6 +160,7 @@ export function orgRoutes(app: TypedApp, ctx: Context): void {
     '/orgs/:orgId/members/:userId',
     {
       schema: {
+        operationId: 'removeMember',
         tags,
         summary:
           "Remove a member (or leave); drops their team memberships and direct grants on the organization's datasets, unless keepGrants keeps the grants (external, dormant unless the tier is external)",

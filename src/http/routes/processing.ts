@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { iso } from '../../clock.js';
 import type { Context } from '../../context.js';
 import { processDataset } from '../../processing/dedupe.js';
@@ -10,18 +10,21 @@ import { DatasetSchema, datasetJson, errors, Id } from '../schemas.js';
 import type { TypedApp } from '../server.js';
 
 const tags = ['processing'];
-const JobSchema = Type.Object({
-  id: Type.String(),
-  status: Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('succeeded'), Type.Literal('failed')]),
-  done: Type.Integer(),
-  total: Type.Integer(),
-  datasetId: Type.Optional(Type.String()),
-  sourceDatasetId: Type.String(),
-  error: Type.Optional(Type.String()),
-  createdAt: Type.String(),
-});
+const JobSchema = Type.Object(
+  {
+    id: Type.String(),
+    status: Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('succeeded'), Type.Literal('failed')]),
+    done: Type.Integer(),
+    total: Type.Integer(),
+    datasetId: Type.Optional(Type.String()),
+    sourceDatasetId: Type.String(),
+    error: Type.Optional(Type.String()),
+    createdAt: Type.String(),
+  },
+  { title: 'Job' },
+);
 
-function jobJson(job: JobsTable) {
+function jobJson(job: JobsTable): Static<typeof JobSchema> {
   return {
     id: job.id,
     status: job.status,
@@ -39,6 +42,7 @@ export function processingRoutes(app: TypedApp, ctx: Context): void {
     '/datasets/:id/process',
     {
       schema: {
+        operationId: 'processDataset',
         tags,
         summary: 'Run a pipeline into a new dataset (write + processDatasets); 202 with a job when it runs in the background',
         params: Type.Object({ id: Id }),
@@ -48,7 +52,7 @@ export function processingRoutes(app: TypedApp, ctx: Context): void {
     },
     async (request, reply) => {
       const outcome = await processDataset(ctx, requireUser(request).id, request.params.id, request.body);
-      if (outcome.kind === 'done') return reply.code(201).send(datasetJson(outcome.dataset, 'admin'));
+      if (outcome.kind === 'done') return reply.code(201).send(datasetJson(outcome.dataset, 'admin', outcome.allowedActions));
       return reply.code(202).send({ job: jobJson(outcome.job) });
     },
   );
@@ -57,6 +61,7 @@ export function processingRoutes(app: TypedApp, ctx: Context): void {
     '/jobs/:id',
     {
       schema: {
+        operationId: 'getJob',
         tags,
         summary: "A processing job's progress (whoever started it, org admins)",
         params: Type.Object({ id: Id }),
@@ -70,6 +75,7 @@ export function processingRoutes(app: TypedApp, ctx: Context): void {
     '/jobs/:id/cancel',
     {
       schema: {
+        operationId: 'cancelJob',
         tags,
         summary: 'Stop a queued or running job: it ends failed with the error "cancelled", creating nothing (whoever may see it)',
         params: Type.Object({ id: Id }),
@@ -83,6 +89,7 @@ export function processingRoutes(app: TypedApp, ctx: Context): void {
     '/datasets/:id/lineage',
     {
       schema: {
+        operationId: 'getLineage',
         tags,
         summary: 'The dataset this one was made from and those made from it, as far as I can read them',
         params: Type.Object({ id: Id }),
@@ -95,8 +102,10 @@ export function processingRoutes(app: TypedApp, ctx: Context): void {
     async (request) => {
       const lineage = await lineageOf(ctx, requireUser(request).id, request.params.id);
       return {
-        predecessor: lineage.predecessor ? datasetJson(lineage.predecessor.dataset, lineage.predecessor.level) : null,
-        successors: lineage.successors.map((s) => datasetJson(s.dataset, s.level)),
+        predecessor: lineage.predecessor
+          ? datasetJson(lineage.predecessor.dataset, lineage.predecessor.level, lineage.predecessor.allowedActions)
+          : null,
+        successors: lineage.successors.map((s) => datasetJson(s.dataset, s.level, s.allowedActions)),
       };
     },
   );

@@ -12,13 +12,14 @@ import { requireUser } from '../auth.js';
 import { DatasetSchema, datasetJson, errors, Id, Name, NoContent } from '../schemas.js';
 import type { TypedApp } from '../server.js';
 
-const ProjectSchema = Type.Object({ id: Type.String(), orgId: Type.String(), name: Type.String() });
+const ProjectSchema = Type.Object({ id: Type.String(), orgId: Type.String(), name: Type.String() }, { title: 'Project' });
 
 export function projectRoutes(app: TypedApp, ctx: Context): void {
   app.post(
     '/orgs/:orgId/projects',
     {
       schema: {
+        operationId: 'createProject',
         tags: ['projects'],
         summary: 'Create a project (any member)',
         params: Type.Object({ orgId: Id }),
@@ -34,6 +35,7 @@ export function projectRoutes(app: TypedApp, ctx: Context): void {
     '/orgs/:orgId/projects',
     {
       schema: {
+        operationId: 'listProjects',
         tags: ['projects'],
         summary: "The organization's projects",
         params: Type.Object({ orgId: Id }),
@@ -47,6 +49,7 @@ export function projectRoutes(app: TypedApp, ctx: Context): void {
     '/projects/:id',
     {
       schema: {
+        operationId: 'getProject',
         tags: ['projects'],
         summary: 'A project with the datasets I can read (the others are not even counted)',
         params: Type.Object({ id: Id }),
@@ -58,7 +61,7 @@ export function projectRoutes(app: TypedApp, ctx: Context): void {
     },
     async (request) => {
       const project = await getProject(ctx, requireUser(request).id, request.params.id);
-      return { ...project, datasets: project.datasets.map((d) => datasetJson(d.dataset, d.level)) };
+      return { ...project, datasets: project.datasets.map((d) => datasetJson(d.dataset, d.level, d.allowedActions)) };
     },
   );
 
@@ -66,6 +69,7 @@ export function projectRoutes(app: TypedApp, ctx: Context): void {
     '/projects/:id/datasets/:datasetId',
     {
       schema: {
+        operationId: 'addProjectDataset',
         tags: ['projects'],
         summary: 'Add a dataset I can read to the project',
         params: Type.Object({ id: Id, datasetId: Id }),
@@ -82,6 +86,7 @@ export function projectRoutes(app: TypedApp, ctx: Context): void {
     '/projects/:id/datasets/:datasetId',
     {
       schema: {
+        operationId: 'removeProjectDataset',
         tags: ['projects'],
         summary: 'Remove a dataset from the project',
         params: Type.Object({ id: Id, datasetId: Id }),
@@ -98,6 +103,7 @@ export function projectRoutes(app: TypedApp, ctx: Context): void {
     '/datasets/:id/projects',
     {
       schema: {
+        operationId: 'listDatasetProjects',
         tags: ['projects'],
         summary: 'The projects that hold this dataset',
         params: Type.Object({ id: Id }),

@@ -14,12 +14,15 @@ import { directoryOf, installScimProtocol } from '../scim-protocol.js';
 
 const tags = ['SCIM'];
 
-const ScimTokenSchema = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  createdAt: Time,
-  lastUsedAt: Type.Union([Time, Type.Null()]),
-});
+const ScimTokenSchema = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    createdAt: Time,
+    lastUsedAt: Type.Union([Time, Type.Null()]),
+  },
+  { title: 'ScimToken' },
+);
 
 /** Provisioning tokens (under /api/v1) and the SCIM 2.0 protocol they open (under /scim/v2). */
 export async function scimRoutes(app: FastifyInstance, ctx: Context): Promise<void> {
@@ -35,6 +38,7 @@ function scimTokenRoutes(plain: FastifyInstance, ctx: Context): void {
     '/orgs/:orgId/scim-tokens',
     {
       schema: {
+        operationId: 'listScimTokens',
         tags,
         summary: "The organization's SCIM provisioning tokens (never their secrets) and the SCIM base URL (org admins)",
         params: Type.Object({ orgId: Id }),
@@ -54,6 +58,7 @@ function scimTokenRoutes(plain: FastifyInstance, ctx: Context): void {
     '/orgs/:orgId/scim-tokens',
     {
       schema: {
+        operationId: 'createScimToken',
         tags,
         summary: 'Create a SCIM provisioning token for the organization; the token is shown this once (org admins)',
         params: Type.Object({ orgId: Id }),
@@ -76,6 +81,7 @@ function scimTokenRoutes(plain: FastifyInstance, ctx: Context): void {
     '/orgs/:orgId/scim-tokens/:id',
     {
       schema: {
+        operationId: 'revokeScimToken',
         tags,
         summary: 'Revoke a SCIM provisioning token: its next request is refused (org admins)',
         params: Type.Object({ orgId: Id, id: Id }),

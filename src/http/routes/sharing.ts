@@ -9,23 +9,29 @@ const tags = ['sharing'];
 const NullableTime = Type.Union([Time, Type.Null()]);
 const GrantedBy = Type.Union([PersonSchema, Type.Null()]);
 
-const UserGrantSchema = Type.Object({
-  user: UserSchema,
-  level: LevelSchema,
-  external: Type.Boolean(),
-  active: Type.Boolean(),
-  expiresAt: NullableTime,
-  grantedBy: GrantedBy,
-  createdAt: Time,
-});
+const UserGrantSchema = Type.Object(
+  {
+    user: UserSchema,
+    level: LevelSchema,
+    external: Type.Boolean(),
+    active: Type.Boolean(),
+    expiresAt: NullableTime,
+    grantedBy: GrantedBy,
+    createdAt: Time,
+  },
+  { title: 'Grant' },
+);
 
-const TeamGrantSchema = Type.Object({
-  team: Type.Object({ id: Type.String(), name: Type.String(), memberCount: Type.Integer() }),
-  level: LevelSchema,
-  expiresAt: NullableTime,
-  grantedBy: GrantedBy,
-  createdAt: Time,
-});
+const TeamGrantSchema = Type.Object(
+  {
+    team: Type.Object({ id: Type.String(), name: Type.String(), memberCount: Type.Integer() }),
+    level: LevelSchema,
+    expiresAt: NullableTime,
+    grantedBy: GrantedBy,
+    createdAt: Time,
+  },
+  { title: 'TeamGrant' },
+);
 
 const GrantBody = Type.Object({ level: LevelSchema, expiresAt: Type.Optional(Type.Union([Time, Type.Null()])) });
 
@@ -34,6 +40,7 @@ export function sharingRoutes(app: TypedApp, ctx: Context): void {
     '/datasets/:id/sharing',
     {
       schema: {
+        operationId: 'getSharing',
         tags,
         summary: 'Who has access and through what, teams, and open invitations',
         params: Type.Object({ id: Id }),
@@ -55,6 +62,7 @@ export function sharingRoutes(app: TypedApp, ctx: Context): void {
     '/datasets/:id/sharing/users/:userId',
     {
       schema: {
+        operationId: 'setUserGrant',
         tags,
         summary:
           "Set a user's direct grant (optionally until a time); only for members of the dataset's organization and users already holding a grant on one of its datasets (others are invited by e-mail)",
@@ -74,6 +82,7 @@ export function sharingRoutes(app: TypedApp, ctx: Context): void {
     '/datasets/:id/sharing/users/:userId',
     {
       schema: {
+        operationId: 'revokeUserGrant',
         tags,
         summary: "Revoke a user's direct grant",
         params: Type.Object({ id: Id, userId: Id }),
@@ -90,6 +99,7 @@ export function sharingRoutes(app: TypedApp, ctx: Context): void {
     '/datasets/:id/sharing/teams/:teamId',
     {
       schema: {
+        operationId: 'setTeamGrant',
         tags,
         summary: 'Grant a team of the same organization a level (optionally until a time)',
         params: Type.Object({ id: Id, teamId: Id }),
@@ -111,6 +121,7 @@ export function sharingRoutes(app: TypedApp, ctx: Context): void {
     '/datasets/:id/sharing/teams/:teamId',
     {
       schema: {
+        operationId: 'revokeTeamGrant',
         tags,
         summary: "Revoke a team's grant",
         params: Type.Object({ id: Id, teamId: Id }),

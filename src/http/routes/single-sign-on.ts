@@ -5,11 +5,10 @@ import { providerLink, unlinkProvider } from '../../accounts/sso-accounts.js';
 import type { Context } from '../../context.js';
 import { DomainError } from '../../errors.js';
 import { callerOf, requireSessionUser, requireUser, setSessionCookie } from '../auth.js';
-import { errors, NoContent } from '../schemas.js';
+import { errors, NoContent, Redirect } from '../schemas.js';
 import type { TypedApp } from '../server.js';
 
 const tags = ['accounts'];
-const Redirect = Type.Unsafe<unknown>({ description: 'A redirect (Location header)' });
 const SIGN_IN_COOKIE = 'tessera_oidc';
 
 /** Under https the cookie carries the `__Host-` prefix, as the session cookie does. */
@@ -43,6 +42,7 @@ export function singleSignOnRoutes(app: TypedApp, ctx: Context): void {
     '/auth/providers',
     {
       schema: {
+        operationId: 'listLoginProviders',
         tags,
         summary: 'How one can sign in here: the single sign-on provider, and whether passwords are accepted',
         security: [],
@@ -61,6 +61,7 @@ export function singleSignOnRoutes(app: TypedApp, ctx: Context): void {
     '/auth/oidc/start',
     {
       schema: {
+        operationId: 'startSingleSignOn',
         tags,
         summary: 'Sign in with the OpenID Connect provider: redirects to it',
         description:
@@ -82,6 +83,7 @@ export function singleSignOnRoutes(app: TypedApp, ctx: Context): void {
     '/auth/oidc/callback',
     {
       schema: {
+        operationId: 'finishSingleSignOn',
         tags,
         summary: "The provider's redirect back: logs in (linking or creating the account) and redirects to returnTo",
         description:
@@ -106,6 +108,7 @@ export function singleSignOnRoutes(app: TypedApp, ctx: Context): void {
     '/me/sso',
     {
       schema: {
+        operationId: 'getSingleSignOnLink',
         tags,
         summary: 'Whether my account is linked to the single sign-on provider',
         response: {
@@ -129,6 +132,7 @@ export function singleSignOnRoutes(app: TypedApp, ctx: Context): void {
     '/me/sso',
     {
       schema: {
+        operationId: 'unlinkSingleSignOn',
         tags,
         summary: 'Unlink my account from the single sign-on provider',
         description:

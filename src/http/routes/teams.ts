@@ -6,13 +6,14 @@ import { errors, Id, Name, NoContent, UserSchema } from '../schemas.js';
 import type { TypedApp } from '../server.js';
 
 const tags = ['teams'];
-const TeamSchema = Type.Object({ id: Type.String(), name: Type.String() });
+const TeamSchema = Type.Object({ id: Type.String(), name: Type.String() }, { title: 'Team' });
 
 export function teamRoutes(app: TypedApp, ctx: Context): void {
   app.post(
     '/orgs/:orgId/teams',
     {
       schema: {
+        operationId: 'createTeam',
         tags,
         summary: 'Create a team',
         params: Type.Object({ orgId: Id }),
@@ -30,6 +31,7 @@ export function teamRoutes(app: TypedApp, ctx: Context): void {
     '/orgs/:orgId/teams',
     {
       schema: {
+        operationId: 'listTeams',
         tags,
         summary: "The organization's teams",
         params: Type.Object({ orgId: Id }),
@@ -49,6 +51,7 @@ export function teamRoutes(app: TypedApp, ctx: Context): void {
     '/teams/:teamId',
     {
       schema: {
+        operationId: 'getTeam',
         tags,
         summary: 'A team and its members',
         params: Type.Object({ teamId: Id }),
@@ -65,6 +68,7 @@ export function teamRoutes(app: TypedApp, ctx: Context): void {
     '/teams/:teamId',
     {
       schema: {
+        operationId: 'updateTeam',
         tags,
         summary: 'Rename a team',
         params: Type.Object({ teamId: Id }),
@@ -82,6 +86,7 @@ export function teamRoutes(app: TypedApp, ctx: Context): void {
     '/teams/:teamId',
     {
       schema: {
+        operationId: 'deleteTeam',
         tags,
         summary: 'Delete a team and every grant it held',
         params: Type.Object({ teamId: Id }),
@@ -98,6 +103,7 @@ export function teamRoutes(app: TypedApp, ctx: Context): void {
     '/teams/:teamId/members/:userId',
     {
       schema: {
+        operationId: 'addTeamMember',
         tags,
         summary: 'Add an organization member to the team',
         params: Type.Object({ teamId: Id, userId: Id }),
@@ -114,6 +120,7 @@ export function teamRoutes(app: TypedApp, ctx: Context): void {
     '/teams/:teamId/members/:userId',
     {
       schema: {
+        operationId: 'removeTeamMember',
         tags,
         summary: 'Remove a member from the team',
         params: Type.Object({ teamId: Id, userId: Id }),

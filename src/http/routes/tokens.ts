@@ -10,14 +10,17 @@ import type { TypedApp } from '../server.js';
 
 const tags = ['accounts'];
 
-const TokenInfo = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  scope: TokenScopeSchema,
-  expiresAt: Type.Union([Time, Type.Null()]),
-  createdAt: Time,
-  lastUsedAt: Type.Union([Time, Type.Null()]),
-});
+const TokenInfo = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    scope: TokenScopeSchema,
+    expiresAt: Type.Union([Time, Type.Null()]),
+    createdAt: Time,
+    lastUsedAt: Type.Union([Time, Type.Null()]),
+  },
+  { title: 'AccessToken' },
+);
 
 function parseExpiry(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
@@ -32,6 +35,7 @@ export function tokenRoutes(app: TypedApp, ctx: Context): void {
     '/me/tokens',
     {
       schema: {
+        operationId: 'listTokens',
         tags,
         summary: 'My personal access tokens (never their secrets)',
         response: { 200: Type.Object({ items: Type.Array(TokenInfo), nextCursor: Type.Null() }), ...errors(401) },
@@ -58,6 +62,7 @@ export function tokenRoutes(app: TypedApp, ctx: Context): void {
     '/me/tokens',
     {
       schema: {
+        operationId: 'createToken',
         tags,
         summary: 'Create a personal access token; the token is shown this once',
         description:
@@ -87,6 +92,7 @@ export function tokenRoutes(app: TypedApp, ctx: Context): void {
     '/me/tokens/:id',
     {
       schema: {
+        operationId: 'revokeToken',
         tags,
         summary: 'Revoke a personal access token',
         params: Type.Object({ id: Id }),

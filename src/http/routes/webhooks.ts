@@ -20,23 +20,27 @@ const webhookFields = {
   createdAt: Time,
 };
 
-export const WebhookSchema = Type.Object(webhookFields);
+export const WebhookSchema = Type.Object(webhookFields, { title: 'Webhook' });
 
-export const WebhookDeliverySchema = Type.Object({
-  id: Type.String(),
-  event: Type.String(),
-  status: Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')]),
-  attempts: Type.Integer(),
-  responseStatus: Type.Union([Type.Integer(), Type.Null()]),
-  error: Nullable(Type.String()),
-  createdAt: Time,
-});
+export const WebhookDeliverySchema = Type.Object(
+  {
+    id: Type.String(),
+    event: Type.String(),
+    status: Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')]),
+    attempts: Type.Integer(),
+    responseStatus: Type.Union([Type.Integer(), Type.Null()]),
+    error: Nullable(Type.String()),
+    createdAt: Time,
+  },
+  { title: 'WebhookDelivery' },
+);
 
 export function webhookRoutes(app: TypedApp, ctx: Context): void {
   app.post(
     '/orgs/:orgId/webhooks',
     {
       schema: {
+        operationId: 'createWebhook',
         tags,
         summary: 'Register an endpoint for some or all audit event types of the organization; the secret is shown this once (org admin)',
         params: Type.Object({ orgId: Id }),
@@ -54,6 +58,7 @@ export function webhookRoutes(app: TypedApp, ctx: Context): void {
     '/orgs/:orgId/webhooks',
     {
       schema: {
+        operationId: 'listWebhooks',
         tags,
         summary: 'The organization’s webhooks, without their secrets (org admin)',
         params: Type.Object({ orgId: Id }),
@@ -67,6 +72,7 @@ export function webhookRoutes(app: TypedApp, ctx: Context): void {
     '/webhooks/:id',
     {
       schema: {
+        operationId: 'deleteWebhook',
         tags,
         summary: 'Delete a webhook and its delivery log (org admin)',
         params: Type.Object({ id: Id }),
@@ -83,6 +89,7 @@ export function webhookRoutes(app: TypedApp, ctx: Context): void {
     '/webhooks/:id/ping',
     {
       schema: {
+        operationId: 'pingWebhook',
         tags,
         summary: 'Queue a `ping` event to this webhook (org admin)',
         params: Type.Object({ id: Id }),
@@ -96,6 +103,7 @@ export function webhookRoutes(app: TypedApp, ctx: Context): void {
     '/webhooks/:id/deliveries',
     {
       schema: {
+        operationId: 'listWebhookDeliveries',
         tags,
         summary: 'The webhook’s latest deliveries with their attempts and last answer’s status (org admin)',
         params: Type.Object({ id: Id }),
@@ -109,6 +117,7 @@ export function webhookRoutes(app: TypedApp, ctx: Context): void {
     '/webhooks/:id/rotate-secret',
     {
       schema: {
+        operationId: 'rotateWebhookSecret',
         tags,
         summary: 'A new signing secret, shown this once; the previous one signs too for 24 hours (org admin)',
         params: Type.Object({ id: Id }),

@@ -1,6 +1,8 @@
-import { useCallback, useEffect, useState } from 'react';
-import { api, type Level } from '../api';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api, cancellable, type Level } from '../api';
 import { levelLabel } from '../levels';
+import { keys } from '../queries';
 import { ErrorNote, formatDate, isMissing, Spinner } from './ui';
 
 export interface ReviewItem {
@@ -18,13 +20,18 @@ const keyOf = (i: ReviewItem) => `${i.datasetId}/${i.subject.kind === 'user' ? i
 
 /** Grants to external accessors and grants unused for 90 days, to revoke in bulk. */
 export function AccessReview({ orgId }: { orgId: string }) {
-  const [items, setItems] = useState<ReviewItem[] | null>(null);
+  const queryClient = useQueryClient();
+  const review = useQuery({
+    queryKey: keys.accessReview(orgId),
+    queryFn: ({ signal }) => cancellable(signal, () => api.accessReview(orgId)),
+  });
+  const items = (review.data?.items as ReviewItem[] | undefined) ?? null;
   const [chosen, setChosen] = useState<Set<string>>(new Set());
-  const [error, setError] = useState<unknown>(null);
-  const load = useCallback(() => api.accessReview(orgId).then((r) => setItems(r.items as ReviewItem[]), setError), [orgId]);
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const [failure, setError] = useState<unknown>(null);
+  const error = failure ?? review.error;
+  // Revoked grants change the organization's audit log and its datasets' sharing too.
+  const load = () =>
+    Promise.all([queryClient.invalidateQueries({ queryKey: keys.org(orgId) }), queryClient.invalidateQueries({ queryKey: ['dataset'] })]);
   async function revokeChosen() {
     setError(null);
     try {

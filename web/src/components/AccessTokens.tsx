@@ -1,7 +1,9 @@
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
 import {
   type AccessToken,
   accountApi,
+  cancellable,
   type NewAccessToken,
   SCOPE_HELP,
   TOKEN_DEFAULT_DAYS,
@@ -9,25 +11,21 @@ import {
   TOKEN_SCOPES,
   type TokenScope,
 } from '../api';
-import { Confirm, ErrorNote, Field, formatDate, formatDay, Spinner, timeLeft, useChanges } from './ui';
+import { keys } from '../queries';
+import { SecretOnce } from './SecretOnce';
+import { Confirm, ErrorNote, Field, formatDate, formatDay, Notice, Spinner, timeLeft, useChanges } from './ui';
 
 const DAY = 86_400_000;
 
 /** Personal access tokens: made for scripts, shown once, limited in scope and time. */
 export function AccessTokens({ verified }: { verified: boolean }) {
-  const [tokens, setTokens] = useState<AccessToken[] | null>(null);
-  const [loadError, setLoadError] = useState<unknown>(null);
+  const list = useQuery({ queryKey: keys.tokens, queryFn: ({ signal }) => cancellable(signal, () => accountApi.tokens()) });
+  const tokens: AccessToken[] | null = list.data?.items ?? null;
+  const loadError = list.error;
   const [created, setCreated] = useState<NewAccessToken | null>(null);
   const [deleting, setDeleting] = useState<AccessToken | null>(null);
   const { notice, error, act } = useChanges();
-  const load = useCallback(async () => {
-    try {
-      setTokens((await accountApi.tokens()).items);
-    } catch (caught) {
-      setLoadError(caught);
-    }
-  }, []);
-  useEffect(() => void load(), [load]);
+  const load = () => list.refetch();
 
   return (
     <section className="card" aria-labelledby="tokens-title">
@@ -37,7 +35,17 @@ export function AccessTokens({ verified }: { verified: boolean }) {
         <code>Authorization: Bearer …</code>.
       </p>
       {created ? (
-        <NewToken token={created} onDone={() => setCreated(null)} />
+        <SecretOnce
+          title={`Token “${created.name}” created (${created.scope}, until ${formatDay(created.expiresAt)})`}
+          label="Your new token"
+          secret={created.token}
+          onDone={() => setCreated(null)}
+        >
+          <p>
+            <strong>Copy it now: you won’t see it again.</strong> Only a fingerprint of it is kept, so nobody — us included — can show it to
+            you later.
+          </p>
+        </SecretOnce>
       ) : verified ? (
         <CreateToken
           onCreated={async (token) => {
@@ -56,11 +64,7 @@ export function AccessTokens({ verified }: { verified: boolean }) {
       )}
       <h3>Your tokens</h3>
       <ErrorNote error={loadError ?? error} />
-      {notice ? (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      ) : null}
+      <Notice text={notice} />
       {tokens === null && !loadError ? <Spinner /> : null}
       {tokens?.length === 0 ? <p className="muted">No tokens yet.</p> : null}
       {tokens && tokens.length > 0 ? (
@@ -70,8 +74,15 @@ export function AccessTokens({ verified }: { verified: boolean }) {
               <div className="row-main">
                 <strong className="token-name">{token.name}</strong> <span className={`badge scope-${token.scope}`}>{token.scope}</span>
                 <div className="muted small">
-                  {Date.parse(token.expiresAt) <= Date.now() ? 'Expired' : 'Expires'} {formatDay(token.expiresAt)} (
-                  {timeLeft(token.expiresAt)}) · {token.lastUsedAt ? `last used ${formatDate(token.lastUsedAt)}` : 'never used'}
+                  {token.expiresAt === null ? (
+                    'Never expires'
+                  ) : (
+                    <>
+                      {Date.parse(token.expiresAt) <= Date.now() ? 'Expired' : 'Expires'} {formatDay(token.expiresAt)} (
+                      {timeLeft(token.expiresAt)})
+                    </>
+                  )}{' '}
+                  · {token.lastUsedAt ? `last used ${formatDate(token.lastUsedAt)}` : 'never used'}
                 </div>
               </div>
               <button type="button" className="danger" aria-label={`Delete token ${token.name}`} onClick={() => setDeleting(token)}>
@@ -174,45 +185,5 @@ function CreateToken({ onCreated }: { onCreated(token: NewAccessToken): Promise<
         </button>
       </div>
     </form>
-  );
-}
-
-/** The secret, this once: copied from here or never seen again. */
-function NewToken({ token, onDone }: { token: NewAccessToken; onDone(): void }) {
-  const [copied, setCopied] = useState<boolean | null>(null);
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(token.token);
-      setCopied(true);
-    } catch {
-      setCopied(false);
-    }
-  }
-  return (
-    <section className="callout new-token" aria-labelledby="new-token-shown">
-      <h3 id="new-token-shown">
-        Token “{token.name}” created ({token.scope}, until {formatDay(token.expiresAt)})
-      </h3>
-      <p>
-        <strong>Copy it now: you won’t see it again.</strong> Only a fingerprint of it is kept, so nobody — us included — can show it to you
-        later.
-      </p>
-      <Field label="Your new token">
-        {(id) => (
-          <div className="copy-row">
-            <input id={id} className="secret" readOnly value={token.token} onFocus={(e) => e.target.select()} />
-            <button type="button" className="primary" onClick={() => void copy()}>
-              Copy
-            </button>
-          </div>
-        )}
-      </Field>
-      <p role="status" className="small">
-        {copied === true ? 'Copied to the clipboard.' : copied === false ? 'Copying is blocked here: select the token and copy it.' : ''}
-      </p>
-      <button type="button" onClick={onDone}>
-        I have copied it
-      </button>
-    </section>
   );
 }

@@ -1,5 +1,7 @@
-import { type FormEvent, useRef, useState } from 'react';
+import { type FormEvent, useState } from 'react';
 import { LEVEL_HELP, type LinkLevel, linkApi, type ShareLink } from '../api';
+import { DatePicker, dayFromNow } from './DatePicker';
+import { SecretOnce } from './SecretOnce';
 import { ErrorNote, Field, formatDate } from './ui';
 
 const DAY = 24 * 3_600_000;
@@ -7,9 +9,6 @@ const LINK_LEVELS: { level: LinkLevel; label: string }[] = [
   { level: 'read', label: 'read (view)' },
   { level: 'annotate', label: 'annotate (review)' },
 ];
-
-/** A day as the date picker writes it (UTC), `days` from now. */
-const dayFromNow = (days: number) => new Date(Date.now() + days * DAY).toISOString().slice(0, 10);
 
 /** The end of the chosen day, but never past the 30 days a link may last. */
 function endOf(day: string): string {
@@ -23,17 +22,6 @@ const domainsOf = (text: string) =>
     .map((d) => d.trim())
     .filter(Boolean);
 
-/** Copies the url, or selects it for the reader to copy where the clipboard is out of reach. */
-async function copy(input: HTMLInputElement | null, text: string): Promise<boolean> {
-  try {
-    await navigator.clipboard.writeText(text);
-    return true;
-  } catch {
-    input?.select();
-    return false;
-  }
-}
-
 /** "Create link" in the Share panel: the url is shown here once, with a Copy button, and never again. */
 export function CreateLink({ datasetId, onCreated }: { datasetId: string; onCreated(): void }) {
   const [name, setName] = useState('');
@@ -43,10 +31,8 @@ export function CreateLink({ datasetId, onCreated }: { datasetId: string; onCrea
   const [domains, setDomains] = useState('');
   const [membersOnly, setMembersOnly] = useState(false);
   const [created, setCreated] = useState<(ShareLink & { url: string }) | null>(null);
-  const [copied, setCopied] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const urlField = useRef<HTMLInputElement>(null);
 
   async function create(event: FormEvent) {
     event.preventDefault();
@@ -72,33 +58,12 @@ export function CreateLink({ datasetId, onCreated }: { datasetId: string; onCrea
 
   if (created) {
     return (
-      <section className="create-link" aria-labelledby="create-link-title">
-        <h3 id="create-link-title">Link “{created.name}” is ready</h3>
-        <p className="notice" role="status">
+      <SecretOnce title={`Link “${created.name}” is ready`} label="Link" secret={created.url}>
+        <p className="notice">
           Copy it now: it is shown only this once. Anyone who fits its rules can use it until {formatDate(created.expiresAt)}
           {created.maxUses ? `, ${created.maxUses} times at most` : ''}.
         </p>
-        <div className="copy-row">
-          <label className="sr-only" htmlFor="created-link-url">
-            Link
-          </label>
-          <input id="created-link-url" className="url" ref={urlField} readOnly value={created.url} onFocus={(e) => e.target.select()} />
-          <button
-            type="button"
-            className="primary"
-            onClick={() =>
-              void copy(urlField.current, created.url).then((ok) => setCopied(ok ? 'Copied.' : 'Selected: press Ctrl+C (⌘C) to copy.'))
-            }
-          >
-            Copy
-          </button>
-        </div>
-        {copied ? (
-          <p className="muted" role="status">
-            {copied}
-          </p>
-        ) : null}
-      </section>
+      </SecretOnce>
     );
   }
 
@@ -123,15 +88,16 @@ export function CreateLink({ datasetId, onCreated }: { datasetId: string; onCrea
         </Field>
         <div className="field-row">
           <Field label="Works until" hint="At most 30 days ahead.">
-            {(id) => (
-              <input
+            {(id, describedBy) => (
+              <DatePicker
                 id={id}
-                type="date"
+                describedBy={describedBy}
                 required
                 value={day}
                 min={dayFromNow(0)}
                 max={dayFromNow(30)}
-                onChange={(e) => setDay(e.target.value)}
+                onChange={setDay}
+                words={day ? `until ${formatDate(endOf(day))}` : null}
               />
             )}
           </Field>

@@ -1,5 +1,6 @@
-import { useCallback, useEffect, useState } from 'react';
-import { type AuditEvent, api } from '../api';
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { type AuditEvent, api, cancellable } from '../api';
+import { keys } from '../queries';
 import { ErrorNote, formatDate, isMissing, Spinner } from './ui';
 
 function describe(event: AuditEvent): string {
@@ -43,20 +44,15 @@ function describe(event: AuditEvent): string {
  * who changed its access, when, from what to what.
  */
 export function History({ orgId, datasetId }: { orgId: string; datasetId?: string }) {
-  const [events, setEvents] = useState<AuditEvent[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const load = useCallback(
-    (after: string | null) =>
-      api.audit(orgId, { ...(datasetId ? { datasetId } : {}), cursor: after }).then((page) => {
-        setEvents((previous) => (after && previous ? [...previous, ...page.items] : page.items));
-        setCursor(page.nextCursor);
-      }, setError),
-    [orgId, datasetId],
-  );
-  useEffect(() => {
-    void load(null);
-  }, [load]);
+  const log = useInfiniteQuery({
+    queryKey: datasetId ? keys.history(datasetId) : keys.audit(orgId),
+    queryFn: ({ pageParam, signal }) =>
+      cancellable(signal, () => api.audit(orgId, { ...(datasetId ? { datasetId } : {}), cursor: pageParam })),
+    initialPageParam: null as string | null,
+    getNextPageParam: (page) => page.nextCursor,
+  });
+  const events: AuditEvent[] | null = log.data ? log.data.pages.flatMap((page) => page.items) : null;
+  const error = log.error;
   if (isMissing(error)) return null;
   return (
     <section className="card" aria-labelledby="history-title">
@@ -89,8 +85,8 @@ export function History({ orgId, datasetId }: { orgId: string; datasetId?: strin
           </tbody>
         </table>
       )}
-      {cursor ? (
-        <button type="button" className="more" onClick={() => void load(cursor)}>
+      {log.hasNextPage ? (
+        <button type="button" className="more" onClick={() => void log.fetchNextPage()}>
           Load more
         </button>
       ) : null}

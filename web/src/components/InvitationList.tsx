@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react';
 import type { Invitation } from '../api';
 import { levelLabel } from '../levels';
-import { formatDate, until } from './ui';
+import { formatDate, TableHeader, until } from './ui';
 
 const DELIVERY = { queued: 'e-mail queued', sent: 'e-mail sent', failed: 'e-mail failed' } as const;
 
@@ -39,16 +39,7 @@ export function InvitationList({
         <p className="muted">No open invitations.</p>
       ) : (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Invited</th>
-              <th scope="col">Status</th>
-              <th scope="col">E-mail</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHeader columns={['Invited', 'Status', 'E-mail', 'actions']} />
           <tbody>
             {invitations.map((i) => (
               <tr key={i.id}>

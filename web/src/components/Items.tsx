@@ -1,5 +1,8 @@
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { type Annotation, api, type Dataset, type Item, type Layer, rank, uploadFiles } from '../api';
+import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { useAllows } from '../allowed';
+import { type Annotation, api, cancellable, type Dataset, type Item, type Layer, uploadFiles } from '../api';
+import { keys } from '../queries';
 import { ErrorNote, Field, isMissing, plural, Spinner } from './ui';
 
 const isImage = (item: Item) => item.contentType.startsWith('image/') && item.contentType !== 'image/tiff';
@@ -39,17 +42,22 @@ function Upload({ datasetId, onUploaded }: { datasetId: string; onUploaded(): vo
 }
 
 function ItemAnnotations({ item, layers, canAnnotate, onChange }: { item: Item; layers: Layer[]; canAnnotate: boolean; onChange(): void }) {
-  const [annotations, setAnnotations] = useState<Annotation[] | null>(null);
+  const queryClient = useQueryClient();
+  // The item's annotations on every layer, asked layer by layer.
+  const queryKey = ['item', item.id, 'annotations', layers.map((l) => l.id)];
+  const answer = useQuery({
+    queryKey,
+    queryFn: ({ signal }) =>
+      cancellable(signal, () => Promise.all(layers.map((l) => api.annotations(l.id, item.id).then((p) => p.items)))).then((all) =>
+        all.flat(),
+      ),
+  });
+  const annotations: Annotation[] | null = answer.data ?? null;
   const [layerId, setLayerId] = useState(layers[0]?.id ?? '');
   const [label, setLabel] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const load = useCallback(async () => {
-    const all = await Promise.all(layers.map((l) => api.annotations(l.id, item.id).then((p) => p.items)));
-    setAnnotations(all.flat());
-  }, [layers, item.id]);
-  useEffect(() => {
-    load().catch(setError);
-  }, [load]);
+  const [failure, setError] = useState<unknown>(null);
+  const error = failure ?? answer.error;
+  const load = () => queryClient.invalidateQueries({ queryKey });
   async function add(event: FormEvent) {
     event.preventDefault();
     try {
@@ -121,43 +129,45 @@ function ItemAnnotations({ item, layers, canAnnotate, onChange }: { item: Item; 
 
 /** Items with thumbnails, upload with progress, annotation layers and annotations, by level. */
 export function Items({ dataset, onChange }: { dataset: Dataset; onChange(): void }) {
-  const [items, setItems] = useState<Item[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [layers, setLayers] = useState<Layer[]>([]);
+  const queryClient = useQueryClient();
   const [selected, setSelected] = useState<Item | null>(null);
   const [layerName, setLayerName] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [missing, setMissing] = useState(false);
-  const canWrite = rank(dataset.myLevel) >= rank('write');
-  const canAnnotate = rank(dataset.myLevel) >= rank('annotate');
-  const load = useCallback(
-    async (after: string | null) => {
-      try {
-        const page = await api.items(dataset.id, after);
-        setItems((previous) => (after && previous ? [...previous, ...page.items] : page.items));
-        setCursor(page.nextCursor);
-        setLayers((await api.layers(dataset.id)).items);
-      } catch (caught) {
-        if (after === null && isMissing(caught)) setMissing(true);
-        else setError(caught);
-      }
-    },
-    [dataset.id],
-  );
-  useEffect(() => {
-    void load(null);
-  }, [load]);
+  const [failure, setError] = useState<unknown>(null);
+  const allows = useAllows();
+  const canUpload = allows(dataset, 'dataset.upload');
+  const canCreateLayer = allows(dataset, 'dataset.createLayer');
+  const canAnnotate = allows(dataset, 'dataset.annotate');
+  const list = useInfiniteQuery({
+    queryKey: keys.items(dataset.id),
+    queryFn: ({ pageParam, signal }) => cancellable(signal, () => api.items(dataset.id, pageParam)),
+    initialPageParam: null as string | null,
+    getNextPageParam: (page) => page.nextCursor,
+  });
+  const layerList = useQuery({
+    queryKey: keys.layers(dataset.id),
+    queryFn: ({ signal }) => cancellable(signal, () => api.layers(dataset.id)),
+  });
+  const items: Item[] | null = list.data ? list.data.pages.flatMap((page) => page.items) : null;
+  const layers: Layer[] = layerList.data?.items ?? [];
+  // A server without items (or a viewer refused them) leaves the section out.
+  const missing = isMissing(list.error);
+  const error = failure ?? (missing ? null : (list.error ?? layerList.error));
+  const reload = () =>
+    Promise.all([
+      queryClient.invalidateQueries({ queryKey: keys.items(dataset.id) }),
+      queryClient.invalidateQueries({ queryKey: keys.layers(dataset.id) }),
+    ]);
 
   if (missing) return null;
   return (
     <section className="card" aria-labelledby="items-title">
       <header className="section-header">
         <h2 id="items-title">Items</h2>
-        {canWrite ? (
+        {canUpload ? (
           <Upload
             datasetId={dataset.id}
             onUploaded={() => {
-              void load(null);
+              void reload();
               onChange();
             }}
           />
@@ -167,7 +177,7 @@ export function Items({ dataset, onChange }: { dataset: Dataset; onChange(): voi
       {items === null ? (
         <Spinner />
       ) : items.length === 0 ? (
-        <p className="muted">{canWrite ? 'No items yet: upload files to add them.' : 'No items yet.'}</p>
+        <p className="muted">{canUpload ? 'No items yet: upload files to add them.' : 'No items yet.'}</p>
       ) : (
         <ul className="grid">
           {items.map((item) => (
@@ -189,13 +199,13 @@ export function Items({ dataset, onChange }: { dataset: Dataset; onChange(): voi
           ))}
         </ul>
       )}
-      {cursor ? (
-        <button type="button" className="more" onClick={() => void load(cursor)}>
+      {list.hasNextPage ? (
+        <button type="button" className="more" onClick={() => void list.fetchNextPage()}>
           Load more
         </button>
       ) : null}
       {selected ? (
-        <ItemAnnotations key={selected.id} item={selected} layers={layers} canAnnotate={canAnnotate} onChange={() => void load(null)} />
+        <ItemAnnotations key={selected.id} item={selected} layers={layers} canAnnotate={canAnnotate} onChange={() => void reload()} />
       ) : null}
       <h3>Annotation layers</h3>
       {layers.length === 0 ? <p className="muted">No layers yet.</p> : null}
@@ -206,14 +216,14 @@ export function Items({ dataset, onChange }: { dataset: Dataset; onChange(): voi
           </li>
         ))}
       </ul>
-      {canWrite ? (
+      {canCreateLayer ? (
         <form
           className="inline"
           onSubmit={(e) => {
             e.preventDefault();
             api.createLayer(dataset.id, layerName).then(() => {
               setLayerName('');
-              void load(null);
+              void reload();
             }, setError);
           }}
         >

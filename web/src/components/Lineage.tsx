@@ -1,20 +1,16 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link } from '@tanstack/react-router';
 import { useEffect, useRef, useState } from 'react';
-import { api, type Dataset, type Job, type Project } from '../api';
-import { navigate } from '../router';
+import { api, cancellable, type Dataset, type Job } from '../api';
+import { keys, queries } from '../queries';
 import { useSession } from '../session';
-import { Dialog, ErrorNote, isMissing, Link } from './ui';
+import { Dialog, ErrorNote, isMissing } from './ui';
 
 function DatasetLink({ dataset }: { dataset: Dataset }) {
   return (
-    <a
-      href={`/datasets/${dataset.id}`}
-      onClick={(e) => {
-        e.preventDefault();
-        navigate(`/datasets/${dataset.id}`);
-      }}
-    >
+    <Link to="/datasets/$id" params={{ id: dataset.id }}>
       {dataset.name}
-    </a>
+    </Link>
   );
 }
 
@@ -22,31 +18,24 @@ function DatasetLink({ dataset }: { dataset: Dataset }) {
 export function ProjectsAndLineage({ dataset }: { dataset: Dataset }) {
   const { organizations } = useSession();
   const member = organizations.some((o) => o.id === dataset.orgId);
-  // null until loaded, "missing" when this server does not offer the endpoint.
-  const [projects, setProjects] = useState<Project[] | 'missing' | null>(null);
-  const [all, setAll] = useState<Project[]>([]);
-  const [lineage, setLineage] = useState<{ predecessor: Dataset | null; successors: Dataset[] } | 'missing' | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const queryClient = useQueryClient();
+  // "missing" when this server does not offer the endpoint (or the viewer may not ask it).
+  const lineageAnswer = useQuery(queries.lineage(dataset.id));
+  const projectsAnswer = useQuery(queries.datasetProjects(dataset.id));
+  const allAnswer = useQuery({ ...queries.projects(dataset.orgId), enabled: member });
+  const lineage = isMissing(lineageAnswer.error) ? 'missing' : (lineageAnswer.data ?? null);
+  const projects = isMissing(projectsAnswer.error) ? 'missing' : (projectsAnswer.data?.items ?? null);
+  const all = allAnswer.data?.items ?? [];
+  const [failure, setError] = useState<unknown>(null);
+  const error =
+    failure ?? [lineageAnswer.error, projectsAnswer.error, allAnswer.error].find((caught) => caught !== null && !isMissing(caught)) ?? null;
   const [newProject, setNewProject] = useState('');
-  useEffect(() => {
-    const orMissing = (mark: () => void) => (caught: unknown) => (isMissing(caught) ? mark() : setError(caught));
-    api.lineage(dataset.id).then(
-      setLineage,
-      orMissing(() => setLineage('missing')),
-    );
-    api.datasetProjects(dataset.id).then(
-      (p) => setProjects(p.items),
-      orMissing(() => setProjects('missing')),
-    );
-    if (member)
-      api.projects(dataset.orgId).then(
-        (p) => setAll(p.items),
-        orMissing(() => setAll([])),
-      );
-  }, [dataset.id, dataset.orgId, member]);
   async function add(projectId: string) {
     await api.addToProject(projectId, dataset.id);
-    setProjects((await api.datasetProjects(dataset.id)).items);
+    await Promise.all([
+      queryClient.invalidateQueries({ queryKey: keys.datasetProjects(dataset.id) }),
+      queryClient.invalidateQueries({ queryKey: ['project', projectId] }),
+    ]);
   }
   if (projects === 'missing' && lineage === 'missing') return null;
   const listed = Array.isArray(projects) ? projects : [];
@@ -63,7 +52,7 @@ export function ProjectsAndLineage({ dataset }: { dataset: Dataset }) {
                 <span className="muted">In no project yet.</span>
               ) : (
                 listed.map((p) => (
-                  <Link key={p.id} to={`/projects/${p.id}`} className="chip">
+                  <Link key={p.id} to="/projects/$id" params={{ id: p.id }} className="chip">
                     {p.name}
                   </Link>
                 ))
@@ -95,7 +84,7 @@ export function ProjectsAndLineage({ dataset }: { dataset: Dataset }) {
                       .createProject(dataset.orgId, newProject)
                       .then(async (p) => {
                         setNewProject('');
-                        setAll((list) => [...list, p]);
+                        await queryClient.invalidateQueries({ queryKey: keys.projects(dataset.orgId) });
                         await add(p.id);
                       })
                       .catch(setError)
@@ -147,28 +136,35 @@ export function ProjectsAndLineage({ dataset }: { dataset: Dataset }) {
   );
 }
 
+const isOver = (job: Job | undefined) => job?.status === 'succeeded' || job?.status === 'failed';
+
 /** Runs the dedupe pipeline, following a background job with a progress bar. */
 /** Processing a dataset; once the new dataset exists, `onDone` receives its id (the dialog's work is over). */
 export function ProcessDialog({ dataset, onClose, onDone }: { dataset: Dataset; onClose(): void; onDone(newId: string): void }) {
   const [carry, setCarry] = useState(false);
-  const [job, setJob] = useState<Job | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const [started, setStarted] = useState<Job | null>(null);
+  const [failure, setError] = useState<unknown>(null);
+  // The job is asked again every half second until it is over.
+  const followed = useQuery({
+    queryKey: ['job', started?.id],
+    queryFn: ({ signal }) => cancellable(signal, () => api.job(started?.id ?? '')),
+    enabled: started !== null,
+    refetchInterval: (query) => (isOver(query.state.data) ? false : 500),
+  });
+  const job = followed.data ?? started;
+  const error = failure ?? followed.error;
   const done = useRef(onDone);
   done.current = onDone;
+  const newId = job?.status === 'succeeded' ? job.datasetId : undefined;
   useEffect(() => {
-    if (!job || job.status === 'succeeded' || job.status === 'failed') {
-      if (job?.status === 'succeeded' && job.datasetId) done.current(job.datasetId);
-      return;
-    }
-    const timer = setTimeout(() => api.job(job.id).then(setJob, setError), 500);
-    return () => clearTimeout(timer);
-  }, [job]);
+    if (newId) done.current(newId);
+  }, [newId]);
   async function run() {
     setError(null);
     try {
       const outcome = await api.process(dataset.id, carry);
       if (outcome.dataset) onDone(outcome.dataset.id);
-      else if (outcome.job) setJob(outcome.job);
+      else if (outcome.job) setStarted(outcome.job);
     } catch (caught) {
       setError(caught);
     }

@@ -1,6 +1,8 @@
-import { useCallback, useEffect, useState } from 'react';
-import { type LinkRedemption, type LinkStatus, linkApi, type ShareLink } from '../api';
-import { Confirm, ErrorNote, formatDate, formatDay, isMissing, Spinner, timeLeft, useChanges } from './ui';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { cancellable, type LinkRedemption, type LinkStatus, linkApi, type ShareLink } from '../api';
+import { keys } from '../queries';
+import { Confirm, ErrorNote, formatDate, formatDay, isMissing, Notice, Spinner, timeLeft, useChanges } from './ui';
 
 const STATUS_LABEL: Record<LinkStatus, string> = {
   active: 'active',
@@ -10,11 +12,12 @@ const STATUS_LABEL: Record<LinkStatus, string> = {
 };
 
 function Redemptions({ datasetId, linkId }: { datasetId: string; linkId: string }) {
-  const [items, setItems] = useState<LinkRedemption[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  useEffect(() => {
-    linkApi.redemptions(datasetId, linkId).then((page) => setItems(page.items), setError);
-  }, [datasetId, linkId]);
+  const answer = useQuery({
+    queryKey: [...keys.links(datasetId), linkId, 'redemptions'],
+    queryFn: ({ signal }) => cancellable(signal, () => linkApi.redemptions(datasetId, linkId)),
+  });
+  const items: LinkRedemption[] | undefined = answer.data?.items;
+  const error = answer.error;
   if (error) return <ErrorNote error={error} />;
   if (!items) return <Spinner />;
   if (items.length === 0) return <p className="muted">Nobody has used it yet.</p>;
@@ -35,27 +38,24 @@ function Redemptions({ datasetId, linkId }: { datasetId: string; linkId: string 
 }
 
 /** The dataset's share links in sharing settings: uses, end date, who made it, who used it; revoke after a confirmation. */
-export function LinkList({ datasetId, version, onChange }: { datasetId: string; version: number; onChange(): void }) {
-  const [links, setLinks] = useState<ShareLink[] | null>(null);
+export function LinkList({ datasetId }: { datasetId: string }) {
+  const queryClient = useQueryClient();
+  const answer = useQuery({
+    queryKey: keys.links(datasetId),
+    queryFn: ({ signal }) => cancellable(signal, () => linkApi.list(datasetId)),
+  });
+  const links = answer.data?.items ?? null;
   const [confirm, setConfirm] = useState<ShareLink | null>(null);
   const changes = useChanges();
-  const { error, setError, notice } = changes;
-  const load = useCallback(() => linkApi.list(datasetId).then((page) => setLinks(page.items), setError), [datasetId, setError]);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `version` is the signal to reload after a link is made.
-  useEffect(() => {
-    void load();
-  }, [load, version]);
+  const { notice } = changes;
+  const error = changes.error ?? answer.error;
 
   if (isMissing(error) && !links) return null;
   return (
     <>
       <h3>Links</h3>
       <ErrorNote error={error} />
-      {notice ? (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      ) : null}
+      <Notice text={notice} />
       {!links ? (
         <Spinner />
       ) : links.length === 0 ? (
@@ -104,12 +104,9 @@ export function LinkList({ datasetId, version, onChange }: { datasetId: string; 
           onClose={() => setConfirm(null)}
           onConfirm={() =>
             void changes.act(
-              async () => {
-                await linkApi.revoke(confirm.id);
-                onChange();
-              },
+              () => linkApi.revoke(confirm.id),
               `The link “${confirm.name}” no longer works.`,
-              load,
+              () => queryClient.invalidateQueries({ queryKey: keys.dataset(datasetId) }),
             )
           }
         >

@@ -1,6 +1,7 @@
-import { useEffect, useState } from 'react';
-import { api, type LevelChange, TIER_HELP, TIER_LABEL } from '../api';
-import { useSession } from '../session';
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api, TIER_HELP, TIER_LABEL } from '../api';
+import { queries } from '../queries';
 import { Changes } from './TierChange';
 import { ErrorNote, Spinner } from './ui';
 
@@ -11,24 +12,20 @@ import { ErrorNote, Spinner } from './ui';
  */
 export function OpenToOutsiders({
   datasetId,
-  orgId,
+  allowed,
   otherwise,
   onOpened,
 }: {
   datasetId: string;
-  orgId: string;
+  allowed: boolean;
   otherwise: string;
   onOpened(): void;
 }) {
-  const { organizations } = useSession();
-  const orgAdmin = organizations.find((o) => o.id === orgId)?.role === 'admin';
-  const [preview, setPreview] = useState<{ gains: LevelChange[]; losses: LevelChange[] } | 'unavailable' | null>(null);
+  const answer = useQuery({ ...queries.tierPreview(datasetId, 'external'), enabled: allowed });
+  const preview = answer.isError ? 'unavailable' : (answer.data ?? null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    if (orgAdmin) api.preview(datasetId, { visibility: 'external' }).then(setPreview, () => setPreview('unavailable'));
-  }, [datasetId, orgAdmin]);
-  if (!orgAdmin) return <p>{otherwise}</p>;
+  if (!allowed) return <p>{otherwise}</p>;
 
   async function open() {
     setBusy(true);

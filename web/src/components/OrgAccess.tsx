@@ -1,5 +1,6 @@
-import { useEffect, useState } from 'react';
-import { api, type Member, type Visibility } from '../api';
+import { useQuery } from '@tanstack/react-query';
+import type { Visibility } from '../api';
+import { queries } from '../queries';
 import { LevelBadge } from './ui';
 
 /**
@@ -8,14 +9,9 @@ import { LevelBadge } from './ui';
  * who may list the members.
  */
 export function OrgAccess({ orgId, visibility }: { orgId: string; visibility: Visibility }) {
-  const [members, setMembers] = useState<{ items: Member[]; more: boolean } | null>(null);
-  useEffect(() => {
-    api.members(orgId).then(
-      (page) => setMembers({ items: page.items, more: page.nextCursor !== null }),
-      () => setMembers(null),
-    );
-  }, [orgId]);
-  if (!members) return null;
+  const answer = useQuery(queries.members(orgId));
+  if (!answer.data) return null;
+  const members = { items: answer.data.items, more: answer.data.nextCursor !== null };
   const admins = members.items.filter((m) => m.role === 'admin');
   const count = `${members.items.length}${members.more ? '+' : ''}`;
   return (

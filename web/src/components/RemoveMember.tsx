@@ -1,6 +1,8 @@
-import { useEffect, useState } from 'react';
-import { api, type Member, type RemovalPreview } from '../api';
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import type { Member, RemovalPreview } from '../api';
 import { levelLabel } from '../levels';
+import { queries } from '../queries';
 import { Dialog, ErrorNote, plural, Spinner } from './ui';
 
 /**
@@ -23,12 +25,10 @@ export function RemoveMember({
   onClose(): void;
   onRemove(options: { keepGrants: boolean }): void;
 }) {
-  const [preview, setPreview] = useState<RemovalPreview | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const answer = useQuery(queries.removalPreview(orgId, member.user.id));
+  const preview: RemovalPreview | null = answer.data ?? null;
+  const error = answer.error;
   const [keepGrants, setKeepGrants] = useState(false);
-  useEffect(() => {
-    api.removalPreview(orgId, member.user.id).then(setPreview, setError);
-  }, [orgId, member.user.id]);
   const who = self ? 'You' : member.user.name;
   return (
     <Dialog title={self ? `Leave ${orgName}?` : `Remove ${member.user.name} from ${orgName}?`} onClose={onClose}>

@@ -1,25 +1,20 @@
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { type NewScimToken, type ScimToken, scimApi } from '../api';
-import { Confirm, ErrorNote, Field, formatDate, Spinner, useChanges } from './ui';
+import { useQuery } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { cancellable, type NewScimToken, type ScimToken, scimApi } from '../api';
+import { keys } from '../queries';
+import { SecretOnce } from './SecretOnce';
+import { Confirm, ErrorNote, Field, formatDate, Notice, Spinner, useChanges } from './ui';
 
 /** Provisioning tokens for the organization's identity provider (Okta, Entra ID, …): shown once, revoked at once. */
 export function ScimTokens({ orgId }: { orgId: string }) {
-  const [tokens, setTokens] = useState<ScimToken[] | null>(null);
-  const [baseUrl, setBaseUrl] = useState<string | null>(null);
-  const [loadError, setLoadError] = useState<unknown>(null);
+  const list = useQuery({ queryKey: keys.scimTokens(orgId), queryFn: ({ signal }) => cancellable(signal, () => scimApi.tokens(orgId)) });
+  const tokens: ScimToken[] | null = list.data?.items ?? null;
+  const baseUrl = list.data?.scimBaseUrl ?? null;
+  const loadError = list.error;
   const [created, setCreated] = useState<NewScimToken | null>(null);
   const [revoking, setRevoking] = useState<ScimToken | null>(null);
   const { notice, error, act } = useChanges();
-  const load = useCallback(async () => {
-    try {
-      const list = await scimApi.tokens(orgId);
-      setTokens(list.items);
-      setBaseUrl(list.scimBaseUrl);
-    } catch (caught) {
-      setLoadError(caught);
-    }
-  }, [orgId]);
-  useEffect(() => void load(), [load]);
+  const load = () => list.refetch();
 
   return (
     <section className="card" aria-labelledby="scim-title">
@@ -29,7 +24,17 @@ export function ScimTokens({ orgId }: { orgId: string }) {
         this organization ends at once. SCIM base URL: <code>{baseUrl ?? '…'}</code>
       </p>
       {created ? (
-        <NewToken token={created} onDone={() => setCreated(null)} />
+        <SecretOnce
+          title={`Provisioning token “${created.name}” created`}
+          label="Your new provisioning token"
+          secret={created.token}
+          onDone={() => setCreated(null)}
+        >
+          <p>
+            <strong>Copy it now: you won’t see it again.</strong> Paste it into your identity provider as the bearer token, with the SCIM
+            base URL <code>{created.scimBaseUrl}</code>.
+          </p>
+        </SecretOnce>
       ) : (
         <CreateToken
           orgId={orgId}
@@ -40,11 +45,7 @@ export function ScimTokens({ orgId }: { orgId: string }) {
         />
       )}
       <ErrorNote error={loadError ?? error} />
-      {notice ? (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      ) : null}
+      <Notice text={notice} />
       {tokens === null && !loadError ? <Spinner /> : null}
       {tokens?.length === 0 ? <p className="muted">No provisioning tokens.</p> : null}
       {tokens && tokens.length > 0 ? (
@@ -112,43 +113,5 @@ function CreateToken({ orgId, onCreated }: { orgId: string; onCreated(token: New
       </button>
       <ErrorNote error={error} />
     </form>
-  );
-}
-
-/** The secret, this once. */
-function NewToken({ token, onDone }: { token: NewScimToken; onDone(): void }) {
-  const [copied, setCopied] = useState<boolean | null>(null);
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(token.token);
-      setCopied(true);
-    } catch {
-      setCopied(false);
-    }
-  }
-  return (
-    <section className="callout new-token" aria-labelledby="new-scim-token">
-      <h3 id="new-scim-token">Provisioning token “{token.name}” created</h3>
-      <p>
-        <strong>Copy it now: you won’t see it again.</strong> Paste it into your identity provider as the bearer token, with the SCIM base
-        URL <code>{token.scimBaseUrl}</code>.
-      </p>
-      <Field label="Your new provisioning token">
-        {(id) => (
-          <div className="copy-row">
-            <input id={id} className="secret" readOnly value={token.token} onFocus={(e) => e.target.select()} />
-            <button type="button" className="primary" onClick={() => void copy()}>
-              Copy
-            </button>
-          </div>
-        )}
-      </Field>
-      <p role="status" className="small">
-        {copied === true ? 'Copied to the clipboard.' : copied === false ? 'Copying is blocked here: select the token and copy it.' : ''}
-      </p>
-      <button type="button" onClick={onDone}>
-        I have copied it
-      </button>
-    </section>
   );
 }

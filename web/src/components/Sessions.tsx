@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useState } from 'react';
-import { type AccountSession, accountApi } from '../api';
-import { ErrorNote, formatDate, Spinner, useChanges } from './ui';
+import { useQuery } from '@tanstack/react-query';
+import { type AccountSession, accountApi, cancellable } from '../api';
+import { keys } from '../queries';
+import { ErrorNote, formatDate, Notice, Spinner, useChanges } from './ui';
 
 /** "Chrome on Linux" from a user-agent string; the raw string stays in the element's title. */
 export function deviceName(userAgent: string | null): string {
@@ -30,31 +31,22 @@ export function deviceName(userAgent: string | null): string {
 
 /** Where this account is logged in; every session but this one can be ended from here. */
 export function Sessions() {
-  const [sessions, setSessions] = useState<AccountSession[] | null>(null);
-  const [loadError, setLoadError] = useState<unknown>(null);
   const { notice, error, act } = useChanges();
-  const load = useCallback(async () => {
-    try {
-      const page = await accountApi.sessions();
-      // This device first, then the most recently used.
-      const recent = (s: AccountSession) => Date.parse(s.lastUsedAt ?? s.createdAt);
-      setSessions([...page.items].sort((a, b) => Number(b.current) - Number(a.current) || recent(b) - recent(a)));
-    } catch (caught) {
-      setLoadError(caught);
-    }
-  }, []);
-  useEffect(() => void load(), [load]);
+  const list = useQuery({ queryKey: keys.sessions, queryFn: ({ signal }) => cancellable(signal, () => accountApi.sessions()) });
+  // This device first, then the most recently used.
+  const recent = (s: AccountSession) => Date.parse(s.lastUsedAt ?? s.createdAt);
+  const sessions: AccountSession[] | null = list.data
+    ? [...list.data.items].sort((a, b) => Number(b.current) - Number(a.current) || recent(b) - recent(a))
+    : null;
+  const loadError = list.error;
+  const load = () => list.refetch();
 
   return (
     <section className="card" aria-labelledby="sessions-title">
       <h2 id="sessions-title">Where you are logged in</h2>
       <p className="muted">End a session you do not recognise: that device is logged out on its next request.</p>
       <ErrorNote error={loadError ?? error} />
-      {notice ? (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      ) : null}
+      <Notice text={notice} />
       {sessions === null && !loadError ? <Spinner /> : null}
       {sessions ? (
         <ul className="rows" aria-label="Sessions">

@@ -1,6 +1,8 @@
-import { type FormEvent, useEffect, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
 import { ApiError, api, type Invitation, LEVEL_HELP, LEVELS, type Level, type Team, TIER_LABEL } from '../api';
 import { levelLabel } from '../levels';
+import { queries } from '../queries';
 import { CreateLink } from './CreateLink';
 import { OpenToOutsiders } from './OpenToOutsiders';
 import { Dialog, ErrorNote, plural } from './ui';
@@ -34,27 +36,24 @@ function refusalOf(error: unknown): { emails: string[]; reason: string; remedy?:
 export function SharePanel({
   datasetId,
   orgId,
+  mayOpenToOutsiders,
   onClose,
   onShared,
 }: {
   datasetId: string;
   orgId: string;
+  /** The caller may change the tier: offered in place when sharing with outsiders is refused. */
+  mayOpenToOutsiders: boolean;
   onClose(): void;
   onShared(): void;
 }) {
   const [addresses, setAddresses] = useState('');
   const [level, setLevel] = useState<Level>('read');
-  const [teams, setTeams] = useState<Team[]>([]);
+  const teams: Team[] = useQuery(queries.teams(orgId)).data?.items ?? [];
   const [chosenTeams, setChosenTeams] = useState<string[]>([]);
   const [sent, setSent] = useState<Invitation[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    api.teams(orgId).then(
-      (page) => setTeams(page.items),
-      () => setTeams([]),
-    );
-  }, [orgId]);
 
   async function send(event?: FormEvent) {
     event?.preventDefault();
@@ -146,7 +145,12 @@ export function SharePanel({
                 ))}
               </ul>
               {refused.remedy ? (
-                <OpenToOutsiders datasetId={datasetId} orgId={orgId} otherwise={refused.remedy} onOpened={() => void send()} />
+                <OpenToOutsiders
+                  datasetId={datasetId}
+                  allowed={mayOpenToOutsiders}
+                  otherwise={refused.remedy}
+                  onOpened={() => void send()}
+                />
               ) : null}
             </div>
           ) : (

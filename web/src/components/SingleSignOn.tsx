@@ -1,21 +1,12 @@
-import { useEffect, useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { type SignInProviders, type SsoLink, signInWithProvider, ssoApi } from '../api';
+import { keys, queries } from '../queries';
 import { ErrorNote } from './ui';
-
-let providers: Promise<SignInProviders> | null = null;
 
 /** How one signs in here, asked once per page load; null until known. */
 export function useSignInProviders(): SignInProviders | null {
-  const [known, setKnown] = useState<SignInProviders | null>(null);
-  useEffect(() => {
-    providers ??= ssoApi.providers().catch(() => ({ oidc: null, passwordLogin: true }));
-    let live = true;
-    void providers.then((p) => live && setKnown(p));
-    return () => {
-      live = false;
-    };
-  }, []);
-  return known;
+  return useQuery(queries.signInProviders()).data ?? null;
 }
 
 // The secret of an invitation (/invite) or a share link (/l) lives in the URL fragment, which never
@@ -104,11 +95,9 @@ export function SsoErrorPage({ code }: { code: string | null }) {
 
 /** Whether my account is linked to the provider and has a password; null until known. */
 export function useSsoLink(): [SsoLink | null, (link: SsoLink) => void] {
-  const [link, setLink] = useState<SsoLink | null>(null);
-  useEffect(() => {
-    ssoApi.link().then(setLink, () => undefined);
-  }, []);
-  return [link, setLink];
+  const queryClient = useQueryClient();
+  const link = useQuery(queries.ssoLink()).data ?? null;
+  return [link, (changed) => queryClient.setQueryData(keys.ssoLink, changed)];
 }
 
 /** The account page's view of the link to the identity provider, with Unlink. */

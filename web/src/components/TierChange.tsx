@@ -1,6 +1,8 @@
-import { useEffect, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { api, type LevelChange, TIER_HELP, TIER_LABEL, type Visibility } from '../api';
 import { levelLabel } from '../levels';
+import { queries } from '../queries';
 import { Dialog, ErrorNote, Spinner } from './ui';
 
 const SHOWN = 12;
@@ -39,12 +41,10 @@ export function TierChange({
   onCancel(): void;
 }) {
   // "unavailable": the server could not say who gains and loses, so a plain confirmation stands in.
-  const [preview, setPreview] = useState<{ gains: LevelChange[]; losses: LevelChange[] } | 'unavailable' | null>(null);
+  const answer = useQuery(queries.tierPreview(datasetId, to));
+  const preview = answer.isError ? 'unavailable' : (answer.data ?? null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    api.preview(datasetId, { visibility: to }).then(setPreview, () => setPreview('unavailable'));
-  }, [datasetId, to]);
   async function apply() {
     setBusy(true);
     try {

@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useState } from 'react';
-import { request } from '../api';
-import { ErrorNote, formatDate, isMissing, plural, useChanges } from './ui';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { cancellable, request } from '../api';
+import { keys } from '../queries';
+import { ErrorNote, formatDate, isMissing, Notice, plural, TableHeader, useChanges } from './ui';
 
 /** GET /orgs/:orgId/undelivered: an invitation e-mail that has not left yet. */
 export interface UndeliveredMailItem {
@@ -27,36 +28,23 @@ function stateOf(item: UndeliveredMailItem): string {
 
 /** Invitation e-mails of the organization that did not leave, why, and "Retry now" (org admins). Shown only when there are some. */
 export function UndeliveredMail({ orgId }: { orgId: string }) {
-  const [items, setItems] = useState<UndeliveredMailItem[] | null>(null);
+  const queryClient = useQueryClient();
+  const list = useQuery({ queryKey: keys.undelivered(orgId), queryFn: ({ signal }) => cancellable(signal, () => undeliveredMail(orgId)) });
+  const items = list.data?.items ?? null;
   const changes = useChanges();
-  const { notice, error, setError } = changes;
-  const load = useCallback(() => undeliveredMail(orgId).then((r) => setItems(r.items), setError), [orgId, setError]);
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const { notice } = changes;
+  const error = changes.error ?? list.error;
+  const load = () => queryClient.invalidateQueries({ queryKey: keys.org(orgId) });
   if (items === null || (items.length === 0 && !notice) || isMissing(error)) return null;
   return (
     <section className="card" aria-labelledby="undelivered-title">
       <h2 id="undelivered-title">Undelivered e-mail</h2>
       <p className="muted">Invitations whose e-mail has not reached the mail server yet. Tessera keeps trying for a day.</p>
       <ErrorNote error={error} />
-      {notice ? (
-        <p role="status" className="notice">
-          {notice}
-        </p>
-      ) : null}
+      <Notice text={notice} />
       {items.length === 0 ? null : (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">To</th>
-              <th scope="col">Why</th>
-              <th scope="col">State</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHeader columns={['To', 'Why', 'State', 'actions']} />
           <tbody>
             {items.map((item) => (
               <tr key={item.id}>

@@ -1,6 +1,9 @@
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { type NewWebhook, type Webhook, type WebhookDelivery, webhookApi } from '../api';
-import { Confirm, ErrorNote, Field, formatDate, isMissing, plural, Spinner, useChanges } from './ui';
+import { useQuery } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { cancellable, type NewWebhook, type Webhook, type WebhookDelivery, webhookApi } from '../api';
+import { keys } from '../queries';
+import { SecretOnce } from './SecretOnce';
+import { Confirm, ErrorNote, Field, formatDate, isMissing, Notice, plural, Spinner, TableHeader, useChanges } from './ui';
 
 /** The event types offered as choices; any audit type can be named through the API. */
 const ACCESS_EVENTS = [
@@ -15,16 +18,15 @@ const ACCESS_EVENTS = [
 
 /** Org admins: the organization's webhooks, registering one (its secret shown once), ping, deliveries, delete. */
 export function Webhooks({ orgId }: { orgId: string }) {
-  const [hooks, setHooks] = useState<Webhook[] | null>(null);
+  const list = useQuery({ queryKey: keys.webhooks(orgId), queryFn: ({ signal }) => cancellable(signal, () => webhookApi.list(orgId)) });
+  const hooks: Webhook[] | null = list.data?.items ?? null;
   const [created, setCreated] = useState<{ label: string; secret: string } | null>(null);
   const [deleting, setDeleting] = useState<Webhook | null>(null);
   const [open, setOpen] = useState<string | null>(null);
   const changes = useChanges();
-  const { notice, error, setError, act } = changes;
-  const load = useCallback(() => webhookApi.list(orgId).then((r) => setHooks(r.items), setError), [orgId, setError]);
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const { notice, act } = changes;
+  const error = changes.error ?? list.error;
+  const load = () => list.refetch();
   if (isMissing(error) && hooks === null) return null;
 
   return (
@@ -35,7 +37,12 @@ export function Webhooks({ orgId }: { orgId: string }) {
         <code>Tessera-Signature</code>). Failed deliveries are retried for a day; a webhook failing for a day is disabled.
       </p>
       {created ? (
-        <NewSecret label={created.label} secret={created.secret} onDone={() => setCreated(null)} />
+        <SecretOnce title={created.label} label="Signing secret" secret={created.secret} onDone={() => setCreated(null)}>
+          <p>
+            <strong>Copy the signing secret now: you won’t see it again.</strong> Your receiver uses it to check each request’s{' '}
+            <code>Tessera-Signature</code>.
+          </p>
+        </SecretOnce>
       ) : (
         <AddWebhook
           orgId={orgId}
@@ -46,11 +53,7 @@ export function Webhooks({ orgId }: { orgId: string }) {
         />
       )}
       <ErrorNote error={error} />
-      {notice ? (
-        <p role="status" className="notice">
-          {notice}
-        </p>
-      ) : null}
+      <Notice text={notice} />
       {hooks === null ? <Spinner /> : null}
       {hooks?.length === 0 ? <p className="muted">No webhooks yet.</p> : null}
       {hooks && hooks.length > 0 ? (
@@ -196,44 +199,6 @@ function AddWebhook({ orgId, onCreated }: { orgId: string; onCreated(hook: NewWe
   );
 }
 
-/** The signing secret, this once. */
-function NewSecret({ label, secret, onDone }: { label: string; secret: string; onDone(): void }) {
-  const [copied, setCopied] = useState<boolean | null>(null);
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(secret);
-      setCopied(true);
-    } catch {
-      setCopied(false);
-    }
-  }
-  return (
-    <section className="callout new-token" aria-labelledby="new-webhook-secret">
-      <h3 id="new-webhook-secret">{label}</h3>
-      <p>
-        <strong>Copy the signing secret now: you won’t see it again.</strong> Your receiver uses it to check each request’s{' '}
-        <code>Tessera-Signature</code>.
-      </p>
-      <Field label="Signing secret">
-        {(id) => (
-          <div className="copy-row">
-            <input id={id} className="secret" readOnly value={secret} onFocus={(e) => e.target.select()} />
-            <button type="button" className="primary" onClick={() => void copy()}>
-              Copy
-            </button>
-          </div>
-        )}
-      </Field>
-      <p role="status" className="small">
-        {copied === true ? 'Copied to the clipboard.' : copied === false ? 'Copying is blocked here: select the secret and copy it.' : ''}
-      </p>
-      <button type="button" onClick={onDone}>
-        I have copied it
-      </button>
-    </section>
-  );
-}
-
 function stateOf(d: WebhookDelivery): string {
   if (d.status === 'delivered') return `delivered (${d.responseStatus ?? '—'})`;
   const why = d.error ?? (d.responseStatus === null ? 'not tried yet' : `answered ${d.responseStatus}`);
@@ -242,24 +207,18 @@ function stateOf(d: WebhookDelivery): string {
 
 /** The latest deliveries of one webhook. */
 function Deliveries({ id }: { id: string }) {
-  const [items, setItems] = useState<WebhookDelivery[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  useEffect(() => {
-    webhookApi.deliveries(id).then((r) => setItems(r.items), setError);
-  }, [id]);
+  const answer = useQuery({
+    queryKey: ['webhook', id, 'deliveries'],
+    queryFn: ({ signal }) => cancellable(signal, () => webhookApi.deliveries(id)),
+  });
+  const items: WebhookDelivery[] | null = answer.data?.items ?? null;
+  const error = answer.error;
   if (error) return <ErrorNote error={error} />;
   if (items === null) return <Spinner />;
   if (items.length === 0) return <p className="muted small">No deliveries yet.</p>;
   return (
     <table aria-label="Deliveries">
-      <thead>
-        <tr>
-          <th scope="col">Event</th>
-          <th scope="col">When</th>
-          <th scope="col">Attempts</th>
-          <th scope="col">State</th>
-        </tr>
-      </thead>
+      <TableHeader columns={['Event', 'When', 'Attempts', 'State']} />
       <tbody>
         {items.map((d) => (
           <tr key={d.id}>

@@ -1,5 +1,6 @@
-import { useEffect, useState } from 'react';
-import { type AccessPath, api } from '../api';
+import { useQuery } from '@tanstack/react-query';
+import type { AccessPath } from '../api';
+import { queries } from '../queries';
 import { formatDate, LevelBadge } from './ui';
 
 function describe(path: AccessPath): string {
@@ -17,13 +18,8 @@ function describe(path: AccessPath): string {
 
 /** Every path that gives a user access, from the same rule as the check. */
 export function Why({ datasetId, userId, label }: { datasetId: string; userId: string; label: string }) {
-  const [paths, setPaths] = useState<AccessPath[] | null>(null);
-  useEffect(() => {
-    api.explain(datasetId, userId).then(
-      (e) => setPaths(e.paths),
-      () => setPaths([]),
-    );
-  }, [datasetId, userId]);
+  const answer = useQuery(queries.explain(datasetId, userId));
+  const paths: AccessPath[] | null = answer.isError ? [] : (answer.data?.paths ?? null);
   if (!paths) return null;
   if (paths.length === 0) return <p className="muted">No access right now.</p>;
   return (

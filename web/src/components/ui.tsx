@@ -1,28 +1,10 @@
-import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
+import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { ApiError, type Level } from '../api';
 import { levelLabel } from '../levels';
 
 export { formatDate, formatDay, timeLeft, until } from '../time';
 
-import { navigate, useLocation } from '../router';
-
-/** A link inside the app: no page load, and `aria-current` on the link to where we are. */
-export function Link({ to, className, children }: { to: string; className?: string; children: ReactNode }) {
-  const { path } = useLocation();
-  return (
-    <a
-      href={to}
-      className={className}
-      aria-current={path === to ? 'page' : undefined}
-      onClick={(event) => {
-        event.preventDefault();
-        navigate(to);
-      }}
-    >
-      {children}
-    </a>
-  );
-}
+import { useNavigate } from '@tanstack/react-router';
 
 export function errorText(error: unknown): string {
   if (error instanceof ApiError) return error.message;
@@ -37,6 +19,16 @@ export function ErrorNote({ error }: { error: unknown }) {
   return (
     <p className="error" role="alert">
       {errorText(error)}
+    </p>
+  );
+}
+
+/** What a change just did, read out when it appears; nothing when there is nothing to say. */
+export function Notice({ text }: { text: ReactNode }) {
+  if (!text) return null;
+  return (
+    <p className="notice" role="status">
+      {text}
     </p>
   );
 }
@@ -146,6 +138,79 @@ export function Dialog({ title, onClose, children }: { title: string; onClose():
   );
 }
 
+/**
+ * A form in a dialog: its fields, why it was refused, Cancel and the action. `onSubmit` runs the
+ * change; if it throws, the dialog stays open and says why.
+ */
+export function DialogForm({
+  title,
+  submitLabel,
+  onClose,
+  onSubmit,
+  children,
+}: {
+  title: string;
+  submitLabel: string;
+  onClose(): void;
+  onSubmit(): Promise<unknown>;
+  children: ReactNode;
+}) {
+  const [error, setError] = useState<unknown>(null);
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setError(null);
+    try {
+      await onSubmit();
+    } catch (caught) {
+      setError(caught);
+    }
+  }
+  return (
+    <Dialog title={title} onClose={onClose}>
+      <form onSubmit={submit}>
+        {children}
+        <ErrorNote error={error} />
+        <footer className="actions">
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary">
+            {submitLabel}
+          </button>
+        </footer>
+      </form>
+    </Dialog>
+  );
+}
+
+/** A column heading: its words, or a column of buttons (named for screen readers only), or numbers (right-aligned). */
+export type Column = string | { label: string; numeric: true } | 'actions';
+
+/** A table's row of column headings. */
+export function TableHeader({ columns }: { columns: Column[] }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((column) =>
+          column === 'actions' ? (
+            <th key="actions" scope="col">
+              <span className="sr-only">Actions</span>
+            </th>
+          ) : typeof column === 'string' ? (
+            <th key={column} scope="col">
+              {column}
+            </th>
+          ) : (
+            <th key={column.label} scope="col" className="num">
+              {column.label}
+            </th>
+          ),
+        )}
+      </tr>
+    </thead>
+  );
+}
+
 /** Asks before something that cannot be undone; the dialog closes before `onConfirm` runs. */
 export function Confirm({
   title,
@@ -184,12 +249,13 @@ export function Confirm({
 
 /** A page for something that does not exist or that the viewer cannot see: the two look the same. */
 export function NotFoundPage({ title, children }: { title: string; children: ReactNode }) {
+  const navigate = useNavigate();
   return (
     <main className="page narrow">
       <div className="card">
         <h1>{title}</h1>
         <p>{children}</p>
-        <button type="button" className="primary" onClick={() => navigate('/')}>
+        <button type="button" className="primary" onClick={() => void navigate({ to: '/' })}>
           Back to my datasets
         </button>
       </div>

@@ -1,9 +1,11 @@
+import { useQuery } from '@tanstack/react-query';
+import { useNavigate } from '@tanstack/react-router';
 import { type ReactNode, useEffect, useState } from 'react';
 import { ApiError, api, type InvitationLookup, LEVEL_HELP } from '../api';
 import { keepLinkForSignIn } from '../components/SingleSignOn';
 import { ErrorNote, Spinner, useTitle } from '../components/ui';
 import { levelLabel } from '../levels';
-import { navigate } from '../router';
+import { queries } from '../queries';
 import { useSession } from '../session';
 import { formatDate, timeLeft } from '../time';
 import { AuthForm } from './AuthPage';
@@ -49,6 +51,7 @@ const REFUSALS: Record<string, string> = {
 };
 
 function DeadLink({ title, text, about, children }: Dead & { about?: InvitationLookup; children?: ReactNode }) {
+  const navigate = useNavigate();
   return (
     <main className="page narrow">
       <section className="card dead-link" aria-labelledby="dead-title">
@@ -63,7 +66,7 @@ function DeadLink({ title, text, about, children }: Dead & { about?: InvitationL
         <p>{text}</p>
         <div className="actions">
           {children}
-          <button type="button" onClick={() => navigate('/')}>
+          <button type="button" onClick={() => navigate({ to: '/' })}>
             Go to Tessera
           </button>
         </div>
@@ -76,27 +79,15 @@ const sameAddress = (a: string, b: string) => a.trim().toLowerCase() === b.trim(
 
 /** The page an invitation link opens: what was shared, by whom, at which level; accept, sign up or decline in place. */
 export function AcceptInvite({ token }: { token: string | null }) {
+  const navigate = useNavigate();
   const { user, loading, signOut } = useSession();
-  const [invitation, setInvitation] = useState<InvitationLookup | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  // The page is keyed by its token (see routes.tsx): a new link in the same tab is a new page.
+  const lookup = useQuery({ ...queries.invitation(token ?? ''), enabled: token !== null });
+  const invitation = lookup.data ?? null;
+  const [failure, setError] = useState<unknown>(null);
+  const error = failure ?? lookup.error;
   const [declined, setDeclined] = useState(false);
   useTitle('Invitation');
-
-  // A new link in the same tab (only the fragment changes) starts over: nothing of the old one stays.
-  useEffect(() => {
-    setInvitation(null);
-    setError(null);
-    setDeclined(false);
-    if (!token) return;
-    let current = true;
-    api.lookupInvitation(token).then(
-      (found) => current && setInvitation(found),
-      (caught: unknown) => current && setError(caught),
-    );
-    return () => {
-      current = false;
-    };
-  }, [token]);
 
   // An invitation already accepted by this person opens what it shared, if their access still stands.
   const mine = user !== null && invitation !== null && sameAddress(user.email, invitation.email);
@@ -106,7 +97,9 @@ export function AcceptInvite({ token }: { token: string | null }) {
     setError(null);
     try {
       const result = await api.acceptInvitation(token ?? '');
-      navigate(result.datasetId ? `/datasets/${result.datasetId}` : `/orgs/${result.orgId}`);
+      void navigate(
+        result.datasetId ? { to: '/datasets/$id', params: { id: result.datasetId } } : { to: '/orgs/$id', params: { id: result.orgId } },
+      );
     } catch (caught) {
       setError(caught);
     }

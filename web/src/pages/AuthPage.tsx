@@ -2,7 +2,7 @@ import { type FormEvent, useState } from 'react';
 import { ApiError, api } from '../api';
 import { passwordProblem } from '../components/Identity';
 import { SsoButton, useSignInProviders } from '../components/SingleSignOn';
-import { ErrorNote, Field, useTitle } from '../components/ui';
+import { ErrorNote, Field, Notice, useTitle } from '../components/ui';
 import { useSession } from '../session';
 
 type Mode = 'login' | 'signup' | 'forgot';
@@ -102,11 +102,7 @@ export function AuthForm({
           <p className="muted or">or with your e-mail and a password:</p>
         </>
       ) : null}
-      {notice ? (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      ) : null}
+      <Notice text={notice} />
       {sent ? (
         <p className="notice" role="status">
           If an account exists for {email}, a reset link is on its way. It works once, for one hour.

@@ -1,48 +1,36 @@
-import { type FormEvent, type KeyboardEvent, useCallback, useEffect, useRef, useState } from 'react';
-import { ApiError, api, type Dataset, NOT_FOUND, rank, TIER_LABEL } from '../api';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, useLocation, useNavigate } from '@tanstack/react-router';
+import { type KeyboardEvent, useEffect, useRef, useState } from 'react';
+import { allows, type DatasetAction } from '../allowed';
+import { ApiError, api, type Dataset, NOT_FOUND, TIER_LABEL } from '../api';
 import { History } from '../components/History';
 import { Items } from '../components/Items';
 import { ProcessDialog, ProjectsAndLineage } from '../components/Lineage';
 import { SharePanel } from '../components/SharePanel';
 import { SharingSettings } from '../components/SharingSettings';
-import { Confirm, Dialog, ErrorNote, Field, LevelBadge, NotFoundPage, Spinner, useTitle } from '../components/ui';
+import { Confirm, DialogForm, ErrorNote, Field, LevelBadge, NotFoundPage, Notice, Spinner, useTitle } from '../components/ui';
 import { Why } from '../components/Why';
-import { navigate } from '../router';
+import { keys, queries } from '../queries';
 import { useSession } from '../session';
 import { formatDay } from '../time';
 
 function EditDataset({ dataset, onClose, onSaved }: { dataset: Dataset; onClose(): void; onSaved(d: Dataset): void }) {
   const [name, setName] = useState(dataset.name);
   const [description, setDescription] = useState(dataset.description);
-  const [error, setError] = useState<unknown>(null);
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    try {
-      onSaved(await api.updateDataset(dataset.id, { name, description }));
-    } catch (caught) {
-      setError(caught);
-    }
-  }
   return (
-    <Dialog title="Edit dataset" onClose={onClose}>
-      <form onSubmit={submit}>
-        <Field label="Name">
-          {(id) => <input id={id} value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} />}
-        </Field>
-        <Field label="Description">
-          {(id) => <textarea id={id} rows={4} value={description} onChange={(e) => setDescription(e.target.value)} />}
-        </Field>
-        <ErrorNote error={error} />
-        <footer className="actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary">
-            Save
-          </button>
-        </footer>
-      </form>
-    </Dialog>
+    <DialogForm
+      title="Edit dataset"
+      submitLabel="Save"
+      onClose={onClose}
+      onSubmit={async () => onSaved(await api.updateDataset(dataset.id, { name, description }))}
+    >
+      <Field label="Name">
+        {(id) => <input id={id} value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} />}
+      </Field>
+      <Field label="Description">
+        {(id) => <textarea id={id} rows={4} value={description} onChange={(e) => setDescription(e.target.value)} />}
+      </Field>
+    </DialogForm>
   );
 }
 
@@ -58,47 +46,34 @@ function moveAlongToolbar(event: KeyboardEvent<HTMLDivElement>) {
 
 export function DatasetDetails({ id }: { id: string }) {
   const { user, organizations } = useSession();
-  const [dataset, setDataset] = useState<Dataset | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const answer = useQuery(queries.dataset(id));
+  const dataset = answer.data ?? null;
+  const [failure, setError] = useState<unknown>(null);
+  const error = answer.error ?? failure;
   const [sharing, setSharing] = useState(false);
   const [editing, setEditing] = useState(false);
   const [deleting, setDeleting] = useState(false);
   const [processing, setProcessing] = useState(false);
-  const [version, setVersion] = useState(0);
-  const [historyVersion, setHistoryVersion] = useState(0);
-  const [removed, setRemoved] = useState(false);
   // What the last action did, shown on the page it led to.
-  const [notice, setNotice] = useState<{ id: string; text: string } | null>(null);
+  const notice = useLocation({ select: (location) => location.state.notice });
   // Arriving for the sharing settings (a team chip in the inventory, the toolbar) puts them first.
   const [sharingJump, setSharingJump] = useState(() => (window.location.hash === '#sharing-settings' ? 1 : 0));
   const sharingFirst = sharingJump > 0;
-  const load = useCallback(() => api.dataset(id).then(setDataset, setError), [id]);
+  /** Everything shown of the dataset is asked again: it, its sharing, its history. */
+  const reload = () => queryClient.invalidateQueries({ queryKey: keys.dataset(id) });
+  // The dataset was shown and is now refused: the access to it was taken away (or it was deleted).
+  const removed = dataset !== null && answer.error instanceof ApiError && answer.error.status === 404;
   useTitle(removed ? 'Access removed' : dataset ? dataset.name : error ? 'Dataset not found' : null);
-  useEffect(() => {
-    setDataset(null);
-    setError(null);
-    setRemoved(false);
-    void load();
-  }, [load]);
 
   // A part of the page that is refused, or coming back to the tab, re-checks the access: once it
   // is gone, the page says so instead of leaving errors and spinners behind.
   const shown = dataset !== null;
   useEffect(() => {
     if (!shown) return;
-    let checking = false;
-    const recheck = () => {
-      if (checking) return;
-      checking = true;
-      api
-        .dataset(id)
-        .then(undefined, (caught: unknown) => {
-          if (caught instanceof ApiError && caught.status === 404) setRemoved(true);
-        })
-        .finally(() => {
-          checking = false;
-        });
-    };
+    // A check already under way answers for this one too.
+    const recheck = () => void queryClient.refetchQueries({ queryKey: keys.dataset(id), exact: true }, { cancelRefetch: false });
     const onVisible = () => document.visibilityState === 'visible' && recheck();
     window.addEventListener(NOT_FOUND, recheck);
     document.addEventListener('visibilitychange', onVisible);
@@ -106,19 +81,11 @@ export function DatasetDetails({ id }: { id: string }) {
       window.removeEventListener(NOT_FOUND, recheck);
       document.removeEventListener('visibilitychange', onVisible);
     };
-  }, [id, shown]);
+  }, [id, shown, queryClient]);
 
   // Lineage: which dataset this one was made from, by name (two runs of one pipeline share a name).
-  const [predecessor, setPredecessor] = useState<Dataset | null>(null);
-  const predecessorId = dataset?.predecessorId ?? null;
-  useEffect(() => {
-    setPredecessor(null);
-    if (predecessorId)
-      api.lineage(id).then(
-        (l) => setPredecessor(l.predecessor),
-        () => undefined,
-      );
-  }, [id, predecessorId]);
+  const lineage = useQuery({ ...queries.lineage(id), enabled: Boolean(dataset?.predecessorId) });
+  const predecessor = lineage.data?.predecessor ?? null;
 
   const sharingSettings = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -145,31 +112,18 @@ export function DatasetDetails({ id }: { id: string }) {
   if (!dataset) return <main className="page">{error ? <ErrorNote error={error} /> : <Spinner />}</main>;
 
   const org = organizations.find((o) => o.id === dataset.orgId);
-  const can = (level: Parameters<typeof rank>[0]) => rank(dataset.myLevel) >= rank(level);
-  const settings = can('admin') ? (
+  const can = (action: DatasetAction) => allows(dataset, action, organizations);
+  const settings = can('dataset.share') ? (
     <div id="sharing-settings" className="anchor" ref={sharingSettings} tabIndex={-1}>
-      <SharingSettings
-        dataset={dataset}
-        version={version}
-        onChange={() => {
-          void load();
-          setHistoryVersion((v) => v + 1);
-        }}
-      />
+      <SharingSettings dataset={dataset} />
     </div>
   ) : null;
   return (
     <main className="page">
       <nav className="crumbs" aria-label="Breadcrumb">
-        <a
-          href="/"
-          onClick={(e) => {
-            e.preventDefault();
-            navigate('/');
-          }}
-        >
+        <Link to="/" activeOptions={{ exact: true }}>
           Datasets
-        </a>{' '}
+        </Link>{' '}
         / {dataset.name}
       </nav>
       <header className="page-header">
@@ -180,12 +134,12 @@ export function DatasetDetails({ id }: { id: string }) {
           </p>
         </div>
         <div className="toolbar" role="toolbar" aria-label="Dataset actions" onKeyDown={moveAlongToolbar}>
-          {can('admin') ? (
+          {can('dataset.share') ? (
             <button type="button" className="primary" onClick={() => setSharing(true)}>
               Share
             </button>
           ) : null}
-          {can('admin') ? (
+          {can('dataset.share') ? (
             <button
               type="button"
               onClick={() => {
@@ -196,28 +150,24 @@ export function DatasetDetails({ id }: { id: string }) {
               Sharing settings
             </button>
           ) : null}
-          {can('write') ? (
+          {can('dataset.edit') ? (
             <button type="button" onClick={() => setEditing(true)}>
               Edit
             </button>
           ) : null}
-          {can('write') && org?.processDatasets ? (
+          {can('dataset.process') ? (
             <button type="button" onClick={() => setProcessing(true)}>
               Process
             </button>
           ) : null}
-          {can('admin') ? (
+          {can('dataset.delete') ? (
             <button type="button" className="danger" onClick={() => setDeleting(true)}>
               Delete
             </button>
           ) : null}
         </div>
       </header>
-      {notice?.id === dataset.id ? (
-        <p className="notice" role="status">
-          {notice.text}
-        </p>
-      ) : null}
+      <Notice text={notice} />
       <section className="card details">
         <p>{dataset.description || <span className="muted">No description.</span>}</p>
         <dl>
@@ -232,15 +182,9 @@ export function DatasetDetails({ id }: { id: string }) {
             <>
               <dt>Made from</dt>
               <dd>
-                <a
-                  href={`/datasets/${dataset.predecessorId}`}
-                  onClick={(e) => {
-                    e.preventDefault();
-                    navigate(`/datasets/${dataset.predecessorId}`);
-                  }}
-                >
+                <Link to="/datasets/$id" params={{ id: dataset.predecessorId }}>
                   {predecessor ? `“${predecessor.name}”` : 'its predecessor'}
-                </a>
+                </Link>
                 , {formatDay(dataset.createdAt)}
               </dd>
             </>
@@ -248,16 +192,17 @@ export function DatasetDetails({ id }: { id: string }) {
         </dl>
       </section>
       {sharingFirst ? settings : null}
-      <Items dataset={dataset} onChange={() => void load()} />
+      <Items dataset={dataset} onChange={() => void reload()} />
       <ProjectsAndLineage key={dataset.id} dataset={dataset} />
       {sharingFirst ? null : settings}
-      {can('admin') ? <History key={`${version}-${historyVersion}`} orgId={dataset.orgId} datasetId={dataset.id} /> : null}
+      {can('dataset.share') ? <History orgId={dataset.orgId} datasetId={dataset.id} /> : null}
       {sharing ? (
         <SharePanel
           datasetId={dataset.id}
           orgId={dataset.orgId}
+          mayOpenToOutsiders={can('dataset.setVisibility')}
           onClose={() => setSharing(false)}
-          onShared={() => setVersion((v) => v + 1)}
+          onShared={() => void reload()}
         />
       ) : null}
       {editing ? (
@@ -265,7 +210,8 @@ export function DatasetDetails({ id }: { id: string }) {
           dataset={dataset}
           onClose={() => setEditing(false)}
           onSaved={(d) => {
-            setDataset(d);
+            queryClient.setQueryData(keys.dataset(d.id), d);
+            void queryClient.invalidateQueries({ queryKey: keys.inventory });
             setEditing(false);
           }}
         />
@@ -276,8 +222,12 @@ export function DatasetDetails({ id }: { id: string }) {
           onClose={() => setProcessing(false)}
           onDone={(newId) => {
             setProcessing(false);
-            setNotice({ id: newId, text: `Done: this is the deduplicated copy of “${dataset.name}”. The original stays as it was.` });
-            navigate(`/datasets/${newId}`);
+            void queryClient.invalidateQueries({ queryKey: keys.inventory });
+            void navigate({
+              to: '/datasets/$id',
+              params: { id: newId },
+              state: { notice: `Done: this is the deduplicated copy of “${dataset.name}”. The original stays as it was.` },
+            });
           }}
         />
       ) : null}
@@ -286,7 +236,13 @@ export function DatasetDetails({ id }: { id: string }) {
           title={`Delete “${dataset.name}”?`}
           confirmLabel="Delete dataset"
           onClose={() => setDeleting(false)}
-          onConfirm={() => void api.deleteDataset(dataset.id).then(() => navigate('/'), setError)}
+          onConfirm={() =>
+            void api.deleteDataset(dataset.id).then(() => {
+              queryClient.removeQueries({ queryKey: keys.dataset(dataset.id) });
+              void queryClient.invalidateQueries({ queryKey: keys.inventory });
+              return navigate({ to: '/' });
+            }, setError)
+          }
         >
           <p>Everyone loses access at once, and its grants and invitations are deleted. Its history stays in the audit log.</p>
         </Confirm>

@@ -1,15 +1,20 @@
-import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
-import { api, type InventoryItem, LEVELS, TIER_LABEL, type Visibility } from '../api';
+import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
+import { Link, useNavigate } from '@tanstack/react-router';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { allows } from '../allowed';
+import { api, cancellable, type InventoryItem, LEVELS, type Level, TIER_LABEL, type Visibility } from '../api';
 import { NewDataset } from '../components/NewDataset';
 import { TierChange } from '../components/TierChange';
-import { ErrorNote, Field, LevelBadge, Spinner, useTitle } from '../components/ui';
+import { ErrorNote, Field, LevelBadge, Spinner, TableHeader, useTitle } from '../components/ui';
 import { levelLabel } from '../levels';
-import { navigate } from '../router';
+import { keys, queryClient } from '../queries';
+import { type InventorySearch, inventory } from '../routes';
 import { useSession } from '../session';
 import { formatDay } from '../time';
 
 function Welcome() {
   const { refresh } = useSession();
+  const navigate = useNavigate();
   const [name, setName] = useState('');
   const [error, setError] = useState<unknown>(null);
   async function submit(event: FormEvent) {
@@ -17,7 +22,7 @@ function Welcome() {
     try {
       const org = await api.createOrg(name);
       await refresh();
-      navigate(`/orgs/${org.id}`);
+      void navigate({ to: '/orgs/$id', params: { id: org.id } });
     } catch (caught) {
       setError(caught);
     }
@@ -47,46 +52,65 @@ function Welcome() {
   );
 }
 
+/** How long typing pauses before the list is asked again. */
+const TYPING_PAUSE = 150;
+
 export function Inventory() {
   const { organizations } = useSession();
-  const [query, setQuery] = useState('');
-  const [orgId, setOrgId] = useState('');
-  const [minLevel, setMinLevel] = useState('read');
-  const [items, setItems] = useState<InventoryItem[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const search = inventory.useSearch();
+  const navigate = useNavigate({ from: '/' });
   const [creating, setCreating] = useState(false);
   const [tierChange, setTierChange] = useState<{ item: InventoryItem; to: Visibility } | null>(null);
   useTitle('Datasets');
 
-  // Typing sends a request per pause; only the newest answer may land.
-  const latest = useRef(0);
-  const load = useCallback(
-    async (after: string | null) => {
-      const ticket = ++latest.current;
-      try {
-        const page = await api.inventory({ q: query, orgId, minLevel, cursor: after });
-        if (ticket !== latest.current) return;
-        setItems((previous) => (after && previous ? [...previous, ...page.items] : page.items));
-        setCursor(page.nextCursor);
-        setError(null);
-      } catch (caught) {
-        setError(caught);
-      }
-    },
-    [query, orgId, minLevel],
-  );
-  useEffect(() => {
-    const timer = setTimeout(() => void load(null), 150);
-    return () => clearTimeout(timer);
-  }, [load]);
+  // The filters live in the address, so a link or the back button shows the same list.
+  const orgId = search.org ?? '';
+  const minLevel = search.level ?? 'read';
+  const pages = search.pages ?? 1;
+  const show = (change: InventorySearch) =>
+    void navigate({ search: (previous) => ({ ...previous, pages: undefined, ...change }), replace: true });
 
-  const adminOf = (id: string) => organizations.find((o) => o.id === id)?.role === 'admin';
+  // Typing changes the address (and the request) once per pause; a newer key cancels the older request.
+  // The box follows the address when it changes from elsewhere (back button, a link), never while typing.
+  const [query, setQuery] = useState(search.q ?? '');
+  const sent = useRef(search.q ?? '');
+  useEffect(() => {
+    if ((search.q ?? '') === sent.current) return;
+    sent.current = search.q ?? '';
+    setQuery(sent.current);
+  }, [search.q]);
+  useEffect(() => {
+    if (query === sent.current) return;
+    const timer = setTimeout(() => {
+      sent.current = query;
+      show({ q: query || undefined });
+    }, TYPING_PAUSE);
+    return () => clearTimeout(timer);
+  });
+
+  const filters = { q: search.q ?? '', orgId, minLevel };
+  const list = useInfiniteQuery({
+    queryKey: [...keys.inventory, filters],
+    queryFn: ({ pageParam, signal }) => cancellable(signal, () => api.inventory({ ...filters, cursor: pageParam })),
+    initialPageParam: null as string | null,
+    getNextPageParam: (page) => page.nextCursor,
+    placeholderData: keepPreviousData,
+  });
+  // The address says how many pages are shown: fetch up to there (after a reload or a link).
+  const loaded = list.data?.pages.length ?? 0;
+  useEffect(() => {
+    if (loaded > 0 && loaded < pages && list.hasNextPage && !list.isFetchingNextPage && !list.isPlaceholderData) void list.fetchNextPage();
+  }, [loaded, pages, list]);
+  const shownPages = list.data?.pages.slice(0, pages);
+  const items = shownPages ? shownPages.flatMap((page) => page.items) : null;
+  const more = shownPages ? (shownPages.length < loaded ? true : list.hasNextPage) : false;
+  const error = list.error;
+
   const filtered = query !== '' || orgId !== '' || minLevel !== 'read';
   const clearFilters = () => {
+    sent.current = '';
     setQuery('');
-    setOrgId('');
-    setMinLevel('read');
+    show({ q: undefined, org: undefined, level: undefined });
   };
 
   return (
@@ -105,7 +129,7 @@ export function Inventory() {
         </Field>
         <Field label="Organization">
           {(id) => (
-            <select id={id} value={orgId} onChange={(e) => setOrgId(e.target.value)}>
+            <select id={id} value={orgId} onChange={(e) => show({ org: e.target.value || undefined })}>
               <option value="">All organizations</option>
               {organizations.map((o) => (
                 <option key={o.id} value={o.id}>
@@ -117,7 +141,11 @@ export function Inventory() {
         </Field>
         <Field label="My level at least">
           {(id) => (
-            <select id={id} value={minLevel} onChange={(e) => setMinLevel(e.target.value)}>
+            <select
+              id={id}
+              value={minLevel}
+              onChange={(e) => show({ level: e.target.value === 'read' ? undefined : (e.target.value as Level) })}
+            >
               {LEVELS.map((l) => (
                 <option key={l} value={l}>
                   {levelLabel(l)}
@@ -155,31 +183,16 @@ export function Inventory() {
         <div className="table-wrap">
           <p className="scroll-cue muted">Scroll the table sideways for my level, sharing and items →</p>
           <table className="inventory">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Organization</th>
-                <th scope="col">My level</th>
-                <th scope="col">Shared With</th>
-                <th scope="col">Shared With Teams</th>
-                <th scope="col" className="num">
-                  Items
-                </th>
-              </tr>
-            </thead>
+            <TableHeader
+              columns={['Name', 'Organization', 'My level', 'Shared With', 'Shared With Teams', { label: 'Items', numeric: true }]}
+            />
             <tbody>
               {items.map((item) => (
                 <tr key={item.id}>
                   <td>
-                    <a
-                      href={`/datasets/${item.id}`}
-                      onClick={(e) => {
-                        e.preventDefault();
-                        navigate(`/datasets/${item.id}`);
-                      }}
-                    >
+                    <Link to="/datasets/$id" params={{ id: item.id }}>
                       {item.name}
-                    </a>
+                    </Link>
                     {item.predecessorId ? (
                       <div className="muted small">
                         from {items.find((i) => i.id === item.predecessorId)?.name ?? 'another dataset'}, {formatDay(item.createdAt)}
@@ -192,7 +205,7 @@ export function Inventory() {
                     <LevelBadge level={item.myLevel} />
                   </td>
                   <td>
-                    {adminOf(item.orgId) ? (
+                    {allows(item, 'dataset.setVisibility', organizations) ? (
                       <select
                         aria-label={`Shared With for ${item.name}`}
                         title={TIER_LABEL[item.visibility]}
@@ -215,19 +228,17 @@ export function Inventory() {
                     ) : (
                       item.teams.map((t) =>
                         // A dataset's admins change team sharing where it is set: its sharing settings.
-                        item.myLevel === 'admin' ? (
-                          <a
+                        allows(item, 'dataset.share') ? (
+                          <Link
                             key={t.id}
                             className="chip"
-                            href={`/datasets/${item.id}#sharing-settings`}
+                            to="/datasets/$id"
+                            params={{ id: item.id }}
+                            hash="sharing-settings"
                             aria-label={`${t.name} · ${levelLabel(t.level)}: sharing settings of ${item.name}`}
-                            onClick={(e) => {
-                              e.preventDefault();
-                              navigate(`/datasets/${item.id}#sharing-settings`);
-                            }}
                           >
                             {t.name} · {levelLabel(t.level)}
-                          </a>
+                          </Link>
                         ) : (
                           <span key={t.id} className="chip">
                             {t.name} · {levelLabel(t.level)}
@@ -243,14 +254,14 @@ export function Inventory() {
           </table>
         </div>
       )}
-      {cursor ? (
-        <button type="button" className="more" onClick={() => void load(cursor)}>
+      {more ? (
+        <button type="button" className="more" onClick={() => void navigate({ search: (previous) => ({ ...previous, pages: pages + 1 }) })}>
           Load more
         </button>
       ) : null}
       {items && items.length > 0 ? (
         <p className="muted count" aria-live="polite">
-          {items.length} dataset{items.length === 1 ? '' : 's'} shown{cursor ? ', more to load' : ''}.
+          {items.length} dataset{items.length === 1 ? '' : 's'} shown{more ? ', more to load' : ''}.
         </p>
       ) : null}
       {creating ? <NewDataset onClose={() => setCreating(false)} /> : null}
@@ -262,7 +273,7 @@ export function Inventory() {
           onCancel={() => setTierChange(null)}
           onDone={() => {
             setTierChange(null);
-            void load(null);
+            void queryClient.invalidateQueries({ queryKey: keys.inventory });
           }}
         />
       ) : null}

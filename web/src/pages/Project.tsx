@@ -1,7 +1,9 @@
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, useNavigate } from '@tanstack/react-router';
+import { type FormEvent, useState } from 'react';
 import { ApiError, api, type Dataset, type Project, TIER_LABEL } from '../api';
-import { ErrorNote, Field, LevelBadge, Link, NotFoundPage, plural, Spinner, useChanges, useTitle } from '../components/ui';
-import { navigate } from '../router';
+import { ErrorNote, Field, LevelBadge, NotFoundPage, Notice, plural, Spinner, TableHeader, useChanges, useTitle } from '../components/ui';
+import { keys, queries } from '../queries';
 import { useSession } from '../session';
 
 type Loaded = Project & { datasets: Dataset[] };
@@ -9,16 +11,14 @@ type Loaded = Project & { datasets: Dataset[] };
 /** A project: the datasets in it that I can read (the others are not even counted). */
 export function ProjectPage({ id }: { id: string }) {
   const { organizations } = useSession();
-  const [project, setProject] = useState<Loaded | null>(null);
+  const queryClient = useQueryClient();
+  const answer = useQuery(queries.project(id));
+  const project: Loaded | null = answer.data ?? null;
   const changes = useChanges();
-  const { notice, error, setError } = changes;
-  const load = useCallback(() => api.project(id).then(setProject, setError), [id, setError]);
+  const { notice } = changes;
+  const error = changes.error ?? answer.error;
+  const load = () => queryClient.invalidateQueries({ queryKey: keys.project(id) });
   useTitle(project ? project.name : error ? 'Project not found' : null);
-  useEffect(() => {
-    setProject(null);
-    setError(null);
-    void load();
-  }, [load, setError]);
 
   if (error instanceof ApiError && error.status === 404) {
     return (
@@ -33,7 +33,18 @@ export function ProjectPage({ id }: { id: string }) {
   return (
     <main className="page">
       <nav className="crumbs" aria-label="Breadcrumb">
-        <Link to="/">Datasets</Link> / {org ? <Link to={`/orgs/${org.id}`}>{org.name}</Link> : 'Organization'} / {project.name}
+        <Link to="/" activeOptions={{ exact: true }}>
+          Datasets
+        </Link>{' '}
+        /{' '}
+        {org ? (
+          <Link to="/orgs/$id" params={{ id: org.id }}>
+            {org.name}
+          </Link>
+        ) : (
+          'Organization'
+        )}{' '}
+        / {project.name}
       </nav>
       <header className="page-header">
         <div>
@@ -44,11 +55,7 @@ export function ProjectPage({ id }: { id: string }) {
         </div>
       </header>
       <ErrorNote error={error} />
-      {notice ? (
-        <p role="status" className="notice">
-          {notice}
-        </p>
-      ) : null}
+      <Notice text={notice} />
       {project.datasets.length === 0 ? (
         <div className="card empty">
           <p>No dataset you can read is in this project yet.</p>
@@ -57,24 +64,14 @@ export function ProjectPage({ id }: { id: string }) {
       ) : (
         <div className="table-wrap">
           <table className="inventory">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">My level</th>
-                <th scope="col">Shared With</th>
-                <th scope="col" className="num">
-                  Items
-                </th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHeader columns={['Name', 'My level', 'Shared With', { label: 'Items', numeric: true }, 'actions']} />
             <tbody>
               {project.datasets.map((d) => (
                 <tr key={d.id}>
                   <td>
-                    <Link to={`/datasets/${d.id}`}>{d.name}</Link>
+                    <Link to="/datasets/$id" params={{ id: d.id }}>
+                      {d.name}
+                    </Link>
                     {d.description ? <div className="muted clip">{d.description}</div> : null}
                   </td>
                   <td>
@@ -99,20 +96,21 @@ export function ProjectPage({ id }: { id: string }) {
 
 /** An organization's projects, and a form to start one (any member may). */
 export function OrgProjects({ orgId }: { orgId: string }) {
-  const [projects, setProjects] = useState<Project[] | null>(null);
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const answer = useQuery(queries.projects(orgId));
+  const projects: Project[] | null = answer.data?.items ?? null;
   const [name, setName] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const load = useCallback(() => api.projects(orgId).then((p) => setProjects(p.items), setError), [orgId]);
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const [failure, setError] = useState<unknown>(null);
+  const error = failure ?? answer.error;
   async function create(event: FormEvent) {
     event.preventDefault();
     setError(null);
     try {
       const project = await api.createProject(orgId, name);
       setName('');
-      navigate(`/projects/${project.id}`);
+      void queryClient.invalidateQueries({ queryKey: keys.projects(orgId) });
+      await navigate({ to: '/projects/$id', params: { id: project.id } });
     } catch (caught) {
       setError(caught);
     }
@@ -135,7 +133,9 @@ export function OrgProjects({ orgId }: { orgId: string }) {
         <ul className="projects">
           {projects.map((p) => (
             <li key={p.id}>
-              <Link to={`/projects/${p.id}`}>{p.name}</Link>
+              <Link to="/projects/$id" params={{ id: p.id }}>
+                {p.name}
+              </Link>
             </li>
           ))}
         </ul>

@@ -1,11 +1,12 @@
+import { useNavigate } from '@tanstack/react-router';
 import { type FormEvent, useState } from 'react';
 import { ApiError, api } from '../api';
 import { passwordProblem } from '../components/Identity';
 import { ErrorNote, Field, useTitle } from '../components/ui';
-import { navigate } from '../router';
 import { useSession } from '../session';
 
 export function ResetPassword({ token }: { token: string | null }) {
+  const navigate = useNavigate();
   const { refresh } = useSession();
   const [password, setPassword] = useState('');
   useTitle('Choose a new password');
@@ -32,7 +33,7 @@ export function ResetPassword({ token }: { token: string | null }) {
             <p className="notice" role="status">
               Your password is changed, and every session that used the old one has ended.
             </p>
-            <button type="button" className="primary" onClick={() => navigate('/')}>
+            <button type="button" className="primary" onClick={() => navigate({ to: '/' })}>
               Log in
             </button>
           </>
@@ -58,7 +59,7 @@ export function ResetPassword({ token }: { token: string | null }) {
               Set password
             </button>
             {error instanceof ApiError && error.status === 410 ? (
-              <button type="button" className="link" onClick={() => navigate('/')}>
+              <button type="button" className="link" onClick={() => navigate({ to: '/' })}>
                 Ask for a new link from the log-in page
               </button>
             ) : null}

@@ -1,8 +1,10 @@
-import { type ReactNode, useCallback, useEffect, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { useNavigate } from '@tanstack/react-router';
+import { type ReactNode, useCallback, useState } from 'react';
 import { ApiError, LEVEL_HELP, linkApi, type ShareLinkLookup } from '../api';
 import { keepLinkForSignIn } from '../components/SingleSignOn';
 import { ErrorNote, formatDate, Spinner, timeLeft, useTitle } from '../components/ui';
-import { navigate } from '../router';
+import { queries } from '../queries';
 import { useSession } from '../session';
 import { AuthForm } from './AuthPage';
 
@@ -33,6 +35,7 @@ const DEAD: Record<string, Dead> = {
 const LEVEL_LABEL = { read: 'read (view)', annotate: 'annotate (review)' } as const;
 
 function DeadLink({ title, text, children }: Dead & { children?: ReactNode }) {
+  const navigate = useNavigate();
   return (
     <main className="page narrow">
       <section className="card dead-link" aria-labelledby="dead-title">
@@ -41,7 +44,7 @@ function DeadLink({ title, text, children }: Dead & { children?: ReactNode }) {
         <p>{text}</p>
         <div className="actions">
           {children}
-          <button type="button" onClick={() => navigate('/')}>
+          <button type="button" onClick={() => navigate({ to: '/' })}>
             Go to Tessera
           </button>
         </div>
@@ -87,15 +90,14 @@ function ConfirmAddress({ email, onContinue }: { email: string; onContinue(): vo
 
 /** The page a share link opens: what it offers and from whom; log in or sign up in place, then get access and open the dataset. */
 export function ShareLink({ token }: { token: string | null }) {
+  const navigate = useNavigate();
   const { user, loading, signOut } = useSession();
-  const [about, setAbout] = useState<ShareLinkLookup | null>(null);
-  const [lookupError, setLookupError] = useState<unknown>(null);
+  // The page is keyed by its token (see routes.tsx): a new link in the same tab is a new page.
+  const lookup = useQuery({ ...queries.shareLink(token ?? ''), enabled: token !== null });
+  const about: ShareLinkLookup | null = lookup.data ?? null;
+  const lookupError = lookup.error;
   const [outcome, setOutcome] = useState<Outcome>({ kind: 'idle' });
   useTitle('Share link');
-
-  useEffect(() => {
-    if (token) linkApi.lookup(token).then(setAbout, setLookupError);
-  }, [token]);
 
   const redeem = useCallback(async () => {
     setOutcome({ kind: 'working' });
@@ -120,7 +122,7 @@ export function ShareLink({ token }: { token: string | null }) {
           </button>
         )}
         {outcome.kind === 'redeemed' ? (
-          <button type="button" className="primary" onClick={() => navigate(`/datasets/${outcome.datasetId}`)}>
+          <button type="button" className="primary" onClick={() => navigate({ to: '/datasets/$id', params: { id: outcome.datasetId } })}>
             Open dataset
           </button>
         ) : null}
@@ -157,7 +159,11 @@ export function ShareLink({ token }: { token: string | null }) {
               You have {outcome.level} access to “{about.datasetName}”.
             </p>
             <div className="actions">
-              <button type="button" className="primary" onClick={() => navigate(`/datasets/${outcome.datasetId}`)}>
+              <button
+                type="button"
+                className="primary"
+                onClick={() => navigate({ to: '/datasets/$id', params: { id: outcome.datasetId } })}
+              >
                 Open dataset
               </button>
             </div>

@@ -1,8 +1,8 @@
+import { useNavigate } from '@tanstack/react-router';
 import { useEffect, useRef, useState } from 'react';
 import { ApiError, accountApi } from '../api';
 import { ResendVerification } from '../components/Identity';
 import { errorText, Spinner, useTitle } from '../components/ui';
-import { navigate } from '../router';
 import { useSession } from '../session';
 import { AuthForm } from './AuthPage';
 
@@ -19,6 +19,7 @@ type Outcome =
  * the fragment meanwhile, since the page never navigates away.
  */
 export function VerifyEmail({ token }: { token: string | null }) {
+  const navigate = useNavigate();
   const { user, loading } = useSession();
   useTitle('Confirm your e-mail address');
   if (loading) return <Spinner />;
@@ -28,7 +29,7 @@ export function VerifyEmail({ token }: { token: string | null }) {
         <section className="card dead-link">
           <h1>This link is incomplete</h1>
           <p>Open the link from the e-mail exactly as it was sent, or ask for a new one from your account page.</p>
-          <button type="button" className="primary" onClick={() => navigate('/account')}>
+          <button type="button" className="primary" onClick={() => navigate({ to: '/account' })}>
             Go to my account
           </button>
         </section>
@@ -54,6 +55,7 @@ export function VerifyEmail({ token }: { token: string | null }) {
 }
 
 function Confirmation({ token }: { token: string }) {
+  const navigate = useNavigate();
   const { user, refresh, signOut } = useSession();
   const [outcome, setOutcome] = useState<Outcome>({ kind: 'verifying' });
   // The link works once: a second effect run (development's strict mode) must not spend it again.
@@ -88,10 +90,10 @@ function Confirmation({ token }: { token: string }) {
               <strong>{email}</strong> is proved to be yours. You can now create access tokens for scripts.
             </p>
             <div className="toolbar wrap">
-              <button type="button" className="primary" onClick={() => navigate('/')}>
+              <button type="button" className="primary" onClick={() => navigate({ to: '/' })}>
                 Go to my datasets
               </button>
-              <button type="button" onClick={() => navigate('/account')}>
+              <button type="button" onClick={() => navigate({ to: '/account' })}>
                 My account
               </button>
             </div>
@@ -101,7 +103,7 @@ function Confirmation({ token }: { token: string }) {
           <>
             <h1>Your address is already confirmed</h1>
             <p>This link is used or expired, but nothing is left to do: {email} is confirmed.</p>
-            <button type="button" className="primary" onClick={() => navigate('/')}>
+            <button type="button" className="primary" onClick={() => navigate({ to: '/' })}>
               Go to my datasets
             </button>
           </>

@@ -1,0 +1,145 @@
+import type { Db } from '../store/database.js';
+import type { DatasetsTable } from '../store/schema.js';
+import { type AuthorizedDataset, authorizeDataset } from './check.js';
+import type { Level, OrgRole, Visibility } from './levels.js';
+import { type Membership, membershipOf } from './org.js';
+import {
+  allowedDatasetActions,
+  allowedOrgActions,
+  authorize,
+  type DatasetAction,
+  type DatasetFacts,
+  type DatasetRule,
+  type JobAction,
+  type OrgAction,
+  type OrgFacts,
+  POLICY,
+} from './policy.js';
+import { type AccessFacts, effectiveLevel } from './rule.js';
+import { scopeOf } from './scope.js';
+
+/**
+ * The policy (policy.ts) applied to facts read from the database. Every route's decision goes
+ * through these: they read what the table's entry looks at, and throw its refusal.
+ */
+
+/** Whether `userId` may process datasets in each of their organizations (one statement). */
+export async function capabilitiesOf(db: Db, userId: string): Promise<Map<string, Membership>> {
+  const rows = await db.selectFrom('org_members').select(['org_id', 'role', 'process_datasets']).where('user_id', '=', userId).execute();
+  return new Map(
+    rows.map((r) => [r.org_id, { orgId: r.org_id, role: r.role, processDatasets: r.role === 'admin' || r.process_datasets === 1 }]),
+  );
+}
+
+/** A member's capability needs their membership row; admins always have it, non-members never. */
+async function processCapability(db: Db, userId: string, orgId: string, orgRole: OrgRole | null): Promise<boolean> {
+  if (orgRole !== 'member') return orgRole === 'admin';
+  return (await membershipOf(db, userId, orgId))?.processDatasets ?? false;
+}
+
+export function datasetFactsOf(userId: string, facts: AccessFacts, processDatasets: boolean): DatasetFacts {
+  return {
+    level: effectiveLevel(facts),
+    scope: scopeOf(userId),
+    orgRole: facts.orgRole,
+    processDatasets,
+    visibility: facts.visibility,
+  };
+}
+
+/**
+ * Authorizes `action` on a dataset: one that the caller cannot read is not found (404), one
+ * they can read but may not act on is forbidden (403, `token_scope` when only their token's
+ * scope stands in the way). The level gate (check.ts) also counts the grant's use.
+ */
+export async function authorizeDatasetAction(
+  db: Db,
+  userId: string,
+  datasetId: string,
+  action: DatasetAction,
+  now: number,
+): Promise<AuthorizedDataset> {
+  const rule: DatasetRule = POLICY[action];
+  const access = await authorizeDataset(db, userId, datasetId, rule.level, now);
+  // Only processing looks at the capability: other actions spare the probe.
+  const processDatasets =
+    rule.processDatasets === undefined
+      ? access.facts.orgRole === 'admin'
+      : await processCapability(db, userId, access.dataset.org_id, access.facts.orgRole);
+  authorize(action, datasetFactsOf(userId, access.facts, processDatasets));
+  return access;
+}
+
+/** The actions a caller may take on a dataset they already hold the facts of. */
+export async function datasetActionsOf(
+  db: Db,
+  userId: string,
+  dataset: Pick<DatasetsTable, 'org_id'>,
+  facts: AccessFacts,
+): Promise<DatasetAction[]> {
+  const processDatasets = await processCapability(db, userId, dataset.org_id, facts.orgRole);
+  return allowedDatasetActions(datasetFactsOf(userId, facts, processDatasets));
+}
+
+/**
+ * The actions the caller may take on each of many datasets, from the level the rule gives them
+ * (before any token cap) and the tier, with one read of the caller's memberships for them all.
+ */
+export async function datasetActionsOfMany(
+  db: Db,
+  userId: string,
+  datasets: { orgId: string; level: Level | null; visibility: Visibility }[],
+): Promise<DatasetAction[][]> {
+  if (datasets.length === 0) return [];
+  const memberships = await capabilitiesOf(db, userId);
+  const scope = scopeOf(userId);
+  return datasets.map(({ orgId, level, visibility }) => {
+    const membership = memberships.get(orgId);
+    return allowedDatasetActions({
+      level,
+      scope,
+      orgRole: membership?.role ?? null,
+      processDatasets: membership?.processDatasets ?? false,
+      visibility,
+    });
+  });
+}
+
+/** The actions a member may take on their organization. */
+export function orgActionsOf(userId: string, membership: Pick<Membership, 'role' | 'processDatasets'>): OrgAction[] {
+  return allowedOrgActions({ role: membership.role, processDatasets: membership.processDatasets, scope: scopeOf(userId) });
+}
+
+/** The caller's facts about an organization; `subjectId` is the member an action on one member is about. */
+export function orgFactsOf(userId: string, membership: Membership | null, subjectId?: string): OrgFacts {
+  return {
+    role: membership?.role ?? null,
+    scope: scopeOf(userId),
+    processDatasets: membership?.processDatasets ?? false,
+    self: subjectId === userId,
+  };
+}
+
+/**
+ * Authorizes `action` on an organization: to a non-member it does not exist (404); a member
+ * without the role gets 403, a token without the scope 403 `token_scope`.
+ */
+export async function authorizeOrgAction(
+  db: Db,
+  userId: string,
+  orgId: string,
+  action: OrgAction,
+  subjectId?: string,
+): Promise<Membership> {
+  const membership = await membershipOf(db, userId, orgId);
+  authorize(action, orgFactsOf(userId, membership, subjectId));
+  // Allowed, so a member: every organization action needs at least membership.
+  return membership!;
+}
+
+/** Authorizes `action` on a processing job; to anyone who may not, the job does not exist (404). */
+export async function authorizeJobAction(db: Db, userId: string, job: { started_by: string; org_id: string }, action: JobAction) {
+  const starter = job.started_by === userId;
+  const orgRole = starter ? null : ((await membershipOf(db, userId, job.org_id))?.role ?? null);
+  authorize(action, { starter, orgRole });
+}

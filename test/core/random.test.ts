@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDataset } from '../../src/datasets/datasets.js';
+import { Random, type RandomSource } from '../../src/secrets.js';
+import { DATABASES } from '../helpers/databases.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { world } from '../helpers/world.js';
+
+/** A source that repeats one byte: every id and secret it yields is known in advance. */
+const constant = (byte: number): RandomSource => ({ bytes: (size) => Buffer.alloc(size, byte) });
+
+describe('the random source', () => {
+  it('makes ids and secrets from the injected source only', () => {
+    const random = new Random(constant(1));
+    expect(random.id('ds')).toBe(`ds_${Buffer.alloc(12, 1).toString('base64url')}`);
+    expect(random.secret()).toBe(Buffer.alloc(32, 1).toString('base64url'));
+    expect(new Random(constant(1)).id('ds')).toBe(random.id('ds'));
+  });
+
+  it('orders the sortable ids of one instance by time, then by creation, on a counter of its own', () => {
+    const first = new Random(constant(9));
+    const ids = [first.sortableId('item', 5), first.sortableId('item', 5), first.sortableId('item', 4)];
+    expect([...ids].sort()).toEqual([ids[2], ids[0], ids[1]]);
+    // Another instance keeps its own counter: it starts again, whatever the first one did.
+    const second = new Random(constant(9));
+    expect(second.sortableId('item', 5)).toBe(ids[0]);
+  });
+});
+
+describe.each(DATABASES)('the random source on the context (%s)', (db) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ db });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('gives a use case its ids, so a test can know them', async () => {
+    const w = await world(server).org('acme').build();
+    const admin = w.orgs.acme!.admin;
+    const ctx = { ...server.ctx, random: new Random(constant(7)) };
+    const { dataset } = await createDataset(ctx, admin.id, w.orgs.acme!.id, { name: 'known' });
+    expect(dataset.id).toBe(`ds_${Buffer.alloc(12, 7).toString('base64url')}`);
+    expect((await admin.get(`/api/v1/datasets/${dataset.id}`)).body.name).toBe('known');
+  });
+});
