@@ -24,6 +24,11 @@ export async function findMembership(db: Db, orgId: string, userId: string): Pro
   return db.selectFrom('org_members').select('role').where('org_id', '=', orgId).where('user_id', '=', userId).executeTakeFirst();
 }
 
+/** Every membership of the user, in any organization (one statement). */
+export async function membershipsOfUser(db: Db, userId: string) {
+  return db.selectFrom('org_members').select(['org_id', 'role', 'process_datasets']).where('user_id', '=', userId).execute();
+}
+
 /** Which of `userIds` are members of the organization. */
 export async function membersAmongIds(db: Db, orgId: string, userIds: string[]): Promise<string[]> {
   const rows = await db.selectFrom('org_members').select('user_id').where('org_id', '=', orgId).where('user_id', 'in', userIds).execute();
