@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Db } from './store/database.js';
+import { unfinishedJobCounts } from './store/jobs.js';
 import { outboxStats } from './store/outbox.js';
 
 /** What an operator watches (docs/operations.md), in Prometheus' text format at GET /metrics. */
@@ -77,12 +78,7 @@ export async function refreshQueueGauges(db: Db, now: number): Promise<void> {
     outboxOldestAge.set({ kind: row.kind }, row.oldest === null ? 0 : Math.max(0, (now - row.oldest) / 1000));
     outboxFailed.set({ kind: row.kind }, row.failed);
   }
-  const jobs = await db
-    .selectFrom('jobs')
-    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('status', 'in', ['queued', 'running'])
-    .groupBy('status')
-    .execute();
+  const jobs = await unfinishedJobCounts(db);
   jobsWaiting.set({ status: 'queued' }, 0);
   jobsWaiting.set({ status: 'running' }, 0);
   for (const row of jobs) jobsWaiting.set({ status: row.status }, Number(row.n));

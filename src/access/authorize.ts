@@ -1,4 +1,5 @@
 import type { Db } from '../store/database.js';
+import { membershipsOfUser } from '../store/memberships.js';
 import type { DatasetsTable } from '../store/schema.js';
 import { type AuthorizedDataset, authorizeDataset } from './check.js';
 import type { Level, OrgRole, Visibility } from './levels.js';
@@ -25,7 +26,7 @@ import { scopeOf } from './scope.js';
 
 /** Whether `userId` may process datasets in each of their organizations (one statement). */
 export async function capabilitiesOf(db: Db, userId: string): Promise<Map<string, Membership>> {
-  const rows = await db.selectFrom('org_members').select(['org_id', 'role', 'process_datasets']).where('user_id', '=', userId).execute();
+  const rows = await membershipsOfUser(db, userId);
   return new Map(
     rows.map((r) => [r.org_id, { orgId: r.org_id, role: r.role, processDatasets: r.role === 'admin' || r.process_datasets === 1 }]),
   );

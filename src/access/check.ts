@@ -1,8 +1,9 @@
-import { type ExpressionBuilder, sql } from 'kysely';
+import type { ExpressionBuilder } from 'kysely';
 import { Counter } from 'prom-client';
 import { Forbidden, NotFound } from '../errors.js';
 import { accessCheckDuration, registry } from '../metrics.js';
 import type { Db } from '../store/database.js';
+import { inForce } from '../store/grants.js';
 import { dialectOf, Parameters, readerOf, readSql } from '../store/reader.js';
 import type { Database, DatasetsTable } from '../store/schema.js';
 import type { Level, OrgRole } from './levels.js';
@@ -13,10 +14,8 @@ import { recordGrantUse } from './usage.js';
 
 type DatasetScope = Database & { d: DatasetsTable };
 
-/** A grant (direct or to a team) counts until its `expires_at`, if it has one, and not an instant longer. */
-export function inForce(column: string, now: number) {
-  return sql<boolean>`(${sql.ref(column)} is null or ${sql.ref(column)} > ${now})`;
-}
+/** "In force" has one definition, in the store; the prepared statements below spell the same predicate in their SQL text. */
+export { inForce } from '../store/grants.js';
 
 /**
  * The access facts of `userId` on the dataset aliased `d`, as correlated subqueries for the

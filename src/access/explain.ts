@@ -1,8 +1,9 @@
 import { iso } from '../clock.js';
 import { NotFound } from '../errors.js';
 import type { Db } from '../store/database.js';
+import { inForce } from '../store/grants.js';
 import { datasetFactsOf } from './authorize.js';
-import { checkAccess, inForce } from './check.js';
+import { checkAccess } from './check.js';
 import { type Level, levelOf } from './levels.js';
 import { authorize } from './policy.js';
 import { accessPaths } from './rule.js';

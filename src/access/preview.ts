@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import { type User, userOf } from '../accounts/users.js';
 import type { Db } from '../store/database.js';
+import { inForce } from '../store/grants.js';
 import { type Level, type OrgRole, rankOf, type Visibility } from './levels.js';
 import { type AccessFacts, effectiveLevel } from './rule.js';
 
@@ -39,7 +39,6 @@ export async function previewSharingChange(
   change: SharingChange,
   now: number,
 ): Promise<{ gains: LevelChange[]; losses: LevelChange[] }> {
-  const live = (column: string) => sql<boolean>`(${sql.ref(column)} is null or ${sql.ref(column)} > ${now})`;
   const removedTeam = change.removeTeamId ?? '';
   const rows = await db
     .with('candidates', (qb) =>
@@ -71,7 +70,7 @@ export async function previewSharingChange(
         .select((s) => s.fn.max('tg.level').as('r'))
         .whereRef('tm.user_id', '=', 'c.user_id')
         .where('tg.dataset_id', '=', dataset.id)
-        .where(live('tg.expires_at'))
+        .where(inForce('tg.expires_at', now))
         .as('team_rank'),
       eb
         .selectFrom('team_members as tm')
@@ -80,14 +79,14 @@ export async function previewSharingChange(
         .whereRef('tm.user_id', '=', 'c.user_id')
         .where('tg.dataset_id', '=', dataset.id)
         .where('tg.team_id', '!=', removedTeam)
-        .where(live('tg.expires_at'))
+        .where(inForce('tg.expires_at', now))
         .as('team_rank_without'),
       eb
         .selectFrom('user_grants as g')
         .select('g.level')
         .whereRef('g.user_id', '=', 'c.user_id')
         .where('g.dataset_id', '=', dataset.id)
-        .where(live('g.expires_at'))
+        .where(inForce('g.expires_at', now))
         .as('direct_rank'),
     ])
     .orderBy('u.name')

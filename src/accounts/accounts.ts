@@ -6,6 +6,8 @@ import { queueMail } from '../mail/outbox.js';
 import { passwordResetMail } from '../mail/templates.js';
 import { hashPassword, hashSecret, newSecret, verifyPassword } from '../secrets.js';
 import type { Db } from '../store/database.js';
+import { deleteUnusedLinks, liveResetAccount, replaceUnusedLink, useLink } from '../store/one-time-links.js';
+import { insertUser, updateUser } from '../store/users.js';
 import { authEvent } from './events.js';
 import {
   assertUnderLimit,
@@ -102,17 +104,14 @@ async function createAccount(
   const user: User = { id: ctx.random.id('usr'), email, name, emailVerified: input.invited };
   try {
     const signedIn = await inTransaction(ctx, async (tx) => {
-      await tx
-        .insertInto('users')
-        .values({
-          id: user.id,
-          email,
-          name,
-          password_hash: passwordHash,
-          created_at: ctx.clock.now(),
-          email_verified: input.invited ? 1 : 0,
-        })
-        .execute();
+      await insertUser(tx, {
+        id: user.id,
+        email,
+        name,
+        password_hash: passwordHash,
+        created_at: ctx.clock.now(),
+        email_verified: input.invited ? 1 : 0,
+      });
       // The verification mail is queued with the account: both are committed, or neither.
       if (!input.invited) await sendVerification(ctx, tx, user);
       if (alongside) await alongside(tx, user);
@@ -172,7 +171,7 @@ export async function changePassword(
   requireStrongPassword(input.newPassword, user, 'newPassword');
   const passwordHash = await hashPassword(input.newPassword);
   await inTransaction(ctx, async (tx) => {
-    await tx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', user.id).execute();
+    await updateUser(tx, user.id, { password_hash: passwordHash });
     await endSessionsOf(tx, user.id, sessionId);
   });
   authEvent(ctx, 'password.changed', { userId: user.id, outcome: 'ok', ip: caller.ip });
@@ -195,11 +194,7 @@ export async function issuePasswordReset(
   // The operator's command line issues these too, without an instance of its own.
   const token = newSecret();
   const expiresAt = now + lifetimeMs;
-  await tx.deleteFrom('password_resets').where('user_id', '=', userId).where('used_at', 'is', null).execute();
-  await tx
-    .insertInto('password_resets')
-    .values({ token_hash: hashSecret(token), user_id: userId, expires_at: expiresAt, used_at: null, created_at: now })
-    .execute();
+  await replaceUnusedLink(tx, 'password_resets', { tokenHash: hashSecret(token), userId, expiresAt, at: now });
   return { link: appLink(ctx, `/reset#token=${token}`), expiresAt };
 }
 
@@ -230,30 +225,13 @@ export async function requestPasswordReset(ctx: Context, rawEmail: string, calle
 export async function confirmPasswordReset(ctx: Context, token: string, password: string, caller: Caller): Promise<void> {
   const claimed = await inTransaction(ctx, async (tx) => {
     const now = ctx.clock.now();
-    const row = await tx
-      .selectFrom('password_resets as r')
-      .innerJoin('users as u', 'u.id', 'r.user_id')
-      .select(['u.id', 'u.email', 'u.name'])
-      .where('r.token_hash', '=', hashSecret(token))
-      .where('r.used_at', 'is', null)
-      .where('r.expires_at', '>', now)
-      .executeTakeFirst();
+    const row = await liveResetAccount(tx, hashSecret(token), now);
     if (!row) throw new Gone('reset_token_invalid', 'This reset link is used, expired or unknown. Ask for a new one.');
     requireStrongPassword(password, row);
     // Claiming the token and using it are one statement, so two racing confirms cannot both win.
-    const won = await tx
-      .updateTable('password_resets')
-      .set({ used_at: now })
-      .where('token_hash', '=', hashSecret(token))
-      .where('used_at', 'is', null)
-      .executeTakeFirst();
-    if (Number(won.numUpdatedRows) === 0)
+    if (!(await useLink(tx, 'password_resets', hashSecret(token), now)))
       throw new Gone('reset_token_invalid', 'This reset link is used, expired or unknown. Ask for a new one.');
-    await tx
-      .updateTable('users')
-      .set({ password_hash: await hashPassword(password) })
-      .where('id', '=', row.id)
-      .execute();
+    await updateUser(tx, row.id, { password_hash: await hashPassword(password) });
     await markEmailVerified(tx, row.id);
     await endEverything(tx, row.id);
     return row;
@@ -267,6 +245,6 @@ export async function confirmPasswordReset(ctx: Context, token: string, password
 export async function endEverything(tx: Db, userId: string): Promise<void> {
   await endSessionsOf(tx, userId);
   await deleteAccessTokensOf(tx, userId);
-  await tx.deleteFrom('password_resets').where('user_id', '=', userId).where('used_at', 'is', null).execute();
-  await tx.deleteFrom('email_verifications').where('user_id', '=', userId).where('used_at', 'is', null).execute();
+  await deleteUnusedLinks(tx, 'password_resets', userId);
+  await deleteUnusedLinks(tx, 'email_verifications', userId);
 }

@@ -1,6 +1,7 @@
 import { HOUR } from '../clock.js';
 import type { Context } from '../context.js';
 import { RateLimited } from '../errors.js';
+import { countRateHit, deleteRateCounter, findRateCounter } from '../store/rate-limits.js';
 import { authEvent } from './events.js';
 
 export interface Limit {
@@ -37,30 +38,12 @@ export const VERIFICATION_MAILS_OF_ACCOUNT: Limit = { name: 'verification e-mail
  * on several instances all count.
  */
 export async function countHit(ctx: Context, key: string, limit: Limit): Promise<number> {
-  const now = ctx.clock.now();
-  const windowOpen = now - limit.windowMs;
-  const row = await ctx.db
-    .insertInto('rate_limits')
-    .values({ key, window_start: now, hits: 1 })
-    .onConflict((oc) =>
-      oc.column('key').doUpdateSet((eb) => ({
-        hits: eb
-          .case()
-          .when('rate_limits.window_start', '<=', windowOpen)
-          .then(1)
-          .else(eb('rate_limits.hits', '+', 1))
-          .end(),
-        window_start: eb.case().when('rate_limits.window_start', '<=', windowOpen).then(now).else(eb.ref('rate_limits.window_start')).end(),
-      })),
-    )
-    .returning(['hits', 'window_start'])
-    .executeTakeFirstOrThrow();
-  return Number(row.hits);
+  return countRateHit(ctx.db, key, ctx.clock.now(), limit.windowMs);
 }
 
 /** Refuses with 429 while the counter is at its limit, without counting. */
 export async function assertUnderLimit(ctx: Context, key: string, limit: Limit, ip: string): Promise<void> {
-  const row = await ctx.db.selectFrom('rate_limits').selectAll().where('key', '=', key).executeTakeFirst();
+  const row = await findRateCounter(ctx.db, key);
   const now = ctx.clock.now();
   const closesAt = row ? Number(row.window_start) + limit.windowMs : 0;
   if (row && Number(row.hits) >= limit.max && closesAt > now) {
@@ -76,7 +59,7 @@ export async function spend(ctx: Context, key: string, limit: Limit, ip: string)
 }
 
 export async function clearCounter(ctx: Context, key: string): Promise<void> {
-  await ctx.db.deleteFrom('rate_limits').where('key', '=', key).execute();
+  await deleteRateCounter(ctx.db, key);
 }
 
 /** A limit per caller address, unless the deployment turned them off (IP_LIMITS=off). */

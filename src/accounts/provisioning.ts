@@ -2,8 +2,11 @@ import { recordEvent } from '../audit/record.js';
 import { DAY } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { Conflict, NotFound } from '../errors.js';
-import { addMember, createOrg, requireName } from '../orgs/orgs.js';
+import { createOrg, requireName } from '../orgs/orgs.js';
 import { hashPassword, newId, newSecret } from '../secrets.js';
+import { addMembership } from '../store/memberships.js';
+import { orgsNamed } from '../store/orgs.js';
+import { insertUser } from '../store/users.js';
 import { issuePasswordReset } from './accounts.js';
 import { findUserByEmail, markEmailVerified, type User } from './users.js';
 import { requireEmail } from './validation.js';
@@ -39,12 +42,9 @@ export async function createVerifiedUser(
   // A random password nobody is told: the account opens only through the reset link.
   const passwordHash = await hashPassword(newSecret());
   const org = await inTransaction(ctx, async (tx) => {
-    await tx
-      .insertInto('users')
-      .values({ id: user.id, email, name, password_hash: passwordHash, created_at: ctx.clock.now(), email_verified: 1 })
-      .execute();
+    await insertUser(tx, { id: user.id, email, name, password_hash: passwordHash, created_at: ctx.clock.now(), email_verified: 1 });
     if (orgName === undefined) return null;
-    const existing = await tx.selectFrom('orgs').select(['id', 'name']).where('name', '=', orgName).execute();
+    const existing = await orgsNamed(tx, orgName);
     if (existing.length > 1) {
       throw new Conflict(
         'org_name_ambiguous',
@@ -54,7 +54,7 @@ export async function createVerifiedUser(
     const found = existing[0];
     if (!found) return null;
     const at = ctx.clock.now();
-    await addMember(tx, found.id, user.id, 'admin', at);
+    await addMembership(tx, found.id, user.id, 'admin', at);
     await recordEvent(tx, {
       orgId: found.id,
       at,

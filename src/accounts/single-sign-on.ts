@@ -3,6 +3,7 @@ import { randomState } from 'openid-client';
 import { appLink, type Context } from '../context.js';
 import { Conflict, DomainError, Forbidden } from '../errors.js';
 import { hashSecret, newSecret } from '../secrets.js';
+import { claimSignIn, insertSignIn } from '../store/sign-ins.js';
 import type { Caller, SignedIn } from './accounts.js';
 import { authEvent } from './events.js';
 import { spendForAddress } from './limits.js';
@@ -55,17 +56,17 @@ export async function beginSignIn(
   const state = randomState();
   const redirect = await client.authorizationUrl(appLink(ctx, CALLBACK_PATH), checksOf(binding, state));
   const now = ctx.clock.now();
-  await ctx.db.deleteFrom('oidc_sign_ins').where('expires_at', '<=', now).execute();
-  await ctx.db
-    .insertInto('oidc_sign_ins')
-    .values({
+  await insertSignIn(
+    ctx.db,
+    {
       binding_hash: hashSecret(binding),
       state,
       return_to: safeReturnTo(rawReturnTo),
       created_at: now,
       expires_at: now + SIGN_IN_LIFETIME_MS,
-    })
-    .execute();
+    },
+    now,
+  );
   return { redirect, binding };
 }
 
@@ -84,11 +85,7 @@ export async function finishSignIn(
 ): Promise<SignedIn & { returnTo: string }> {
   const client = requireClient(ctx);
   if (!binding) throw refuse(ctx, caller, 'no_sign_in_cookie', stateRefused());
-  const row = await ctx.db
-    .deleteFrom('oidc_sign_ins')
-    .where('binding_hash', '=', hashSecret(binding))
-    .returning(['state', 'return_to', 'expires_at'])
-    .executeTakeFirst();
+  const row = await claimSignIn(ctx.db, hashSecret(binding));
   if (!row || Number(row.expires_at) <= ctx.clock.now()) throw refuse(ctx, caller, 'unknown_or_expired_sign_in', stateRefused());
   if (callbackUrl.searchParams.get('state') !== row.state) throw refuse(ctx, caller, 'state_mismatch', stateRefused());
   let identity: ProviderIdentity;

@@ -1,6 +1,7 @@
 import { type Context, inTransaction } from '../context.js';
 import { Conflict } from '../errors.js';
 import { newId } from '../secrets.js';
+import { insertUser, updateUser } from '../store/users.js';
 import { type Caller, endEverything, type SignedIn } from './accounts.js';
 import { authEvent } from './events.js';
 import type { ProviderIdentity } from './oidc-client.js';
@@ -16,11 +17,7 @@ import { findUserByEmail, markEmailVerified, NO_PASSWORD, type ProviderLink, pro
  */
 export async function linkAccountToProvider(ctx: Context, user: User, identity: ProviderIdentity, caller: Caller): Promise<SignedIn> {
   const session = await inTransaction(ctx, async (tx) => {
-    await tx
-      .updateTable('users')
-      .set({ oidc_issuer: identity.issuer, oidc_subject: identity.subject, password_hash: NO_PASSWORD })
-      .where('id', '=', user.id)
-      .execute();
+    await updateUser(tx, user.id, { oidc_issuer: identity.issuer, oidc_subject: identity.subject, password_hash: NO_PASSWORD });
     await markEmailVerified(tx, user.id);
     await endEverything(tx, user.id);
     return startSession(ctx, tx, user.id, caller.userAgent);
@@ -42,19 +39,16 @@ export async function registerFromProvider(
   const user: User = { id: newId('usr'), email: identity.email, name, emailVerified: true };
   try {
     const session = await inTransaction(ctx, async (tx) => {
-      await tx
-        .insertInto('users')
-        .values({
-          id: user.id,
-          email: user.email,
-          name,
-          password_hash: NO_PASSWORD,
-          created_at: ctx.clock.now(),
-          email_verified: 1,
-          oidc_issuer: identity.issuer,
-          oidc_subject: identity.subject,
-        })
-        .execute();
+      await insertUser(tx, {
+        id: user.id,
+        email: user.email,
+        name,
+        password_hash: NO_PASSWORD,
+        created_at: ctx.clock.now(),
+        email_verified: 1,
+        oidc_issuer: identity.issuer,
+        oidc_subject: identity.subject,
+      });
       return startSession(ctx, tx, user.id, caller.userAgent);
     });
     return { user, session };
@@ -83,6 +77,6 @@ export async function unlinkProvider(ctx: Context, user: User, caller: Caller): 
       'Set a password first (with a reset link from the login page): without one, this account would have no way in.',
     );
   }
-  await ctx.db.updateTable('users').set({ oidc_issuer: null, oidc_subject: null }).where('id', '=', user.id).execute();
+  await updateUser(ctx.db, user.id, { oidc_issuer: null, oidc_subject: null });
   authEvent(ctx, 'sso.unlinked', { userId: user.id, outcome: 'ok', ip: caller.ip });
 }

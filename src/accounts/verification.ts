@@ -5,6 +5,7 @@ import { queueMail } from '../mail/outbox.js';
 import { verificationMail } from '../mail/templates.js';
 import { hashSecret } from '../secrets.js';
 import type { Db } from '../store/database.js';
+import { liveLinkOwner, replaceUnusedLink, useLink } from '../store/one-time-links.js';
 import { authEvent } from './events.js';
 import { spend, spendForAddress, VERIFICATION_MAILS_OF_ACCOUNT } from './limits.js';
 import { markEmailVerified, type User } from './users.js';
@@ -16,11 +17,7 @@ export async function sendVerification(ctx: Context, tx: Db, user: User): Promis
   const now = ctx.clock.now();
   const token = ctx.random.secret();
   const expiresAt = now + VERIFICATION_LIFETIME_MS;
-  await tx.deleteFrom('email_verifications').where('user_id', '=', user.id).where('used_at', 'is', null).execute();
-  await tx
-    .insertInto('email_verifications')
-    .values({ token_hash: hashSecret(token), user_id: user.id, expires_at: expiresAt, used_at: null, created_at: now })
-    .execute();
+  await replaceUnusedLink(tx, 'email_verifications', { tokenHash: hashSecret(token), userId: user.id, expiresAt, at: now });
   await queueMail(ctx, tx, verificationMail(user.email, appLink(ctx, `/verify#token=${token}`), expiresAt));
 }
 
@@ -33,25 +30,13 @@ export async function sendVerification(ctx: Context, tx: Db, user: User): Promis
 export async function verifyEmail(ctx: Context, user: User, token: string, callerAddress: string): Promise<void> {
   await inTransaction(ctx, async (tx) => {
     const now = ctx.clock.now();
-    const row = await tx
-      .selectFrom('email_verifications')
-      .select(['user_id'])
-      .where('token_hash', '=', hashSecret(token))
-      .where('used_at', 'is', null)
-      .where('expires_at', '>', now)
-      .executeTakeFirst();
+    const row = await liveLinkOwner(tx, 'email_verifications', hashSecret(token), now);
     if (!row) throw new Gone('verification_token_invalid', 'This verification link is used, expired or unknown. Ask for a new one.');
     if (row.user_id !== user.id) {
       authEvent(ctx, 'email.verify', { userId: user.id, outcome: 'wrong_account', ip: callerAddress });
       throw new Unauthenticated('This link confirms another account. Log in as the account it was sent for.', 'verification_wrong_account');
     }
-    const claimed = await tx
-      .updateTable('email_verifications')
-      .set({ used_at: now })
-      .where('token_hash', '=', hashSecret(token))
-      .where('used_at', 'is', null)
-      .executeTakeFirst();
-    if (Number(claimed.numUpdatedRows) === 0) {
+    if (!(await useLink(tx, 'email_verifications', hashSecret(token), now))) {
       throw new Gone('verification_token_invalid', 'This verification link is used, expired or unknown. Ask for a new one.');
     }
     await markEmailVerified(tx, user.id);

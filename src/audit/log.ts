@@ -1,14 +1,14 @@
-import { sql } from 'kysely';
 import { authorizeDatasetAction, authorizeOrgAction, orgFactsOf } from '../access/authorize.js';
-import { inForce } from '../access/check.js';
 import { type Level, levelOf } from '../access/levels.js';
 import { membershipOf } from '../access/org.js';
 import { authorize } from '../access/policy.js';
-import { type User, userOf } from '../accounts/users.js';
 import { DAY, iso } from '../clock.js';
 import type { Context } from '../context.js';
 import { NotFound } from '../errors.js';
+import { type AuditEventFilter, type AuditEventRecord, auditEvents, type SubjectKind, subjectNames } from '../store/audit.js';
+import { teamGrantsInOrg, userGrantsInOrg } from '../store/grants.js';
 import { decodeCursor, type Page, pageOf } from '../store/pagination.js';
+import { type User, userOf } from '../store/users.js';
 
 export interface AuditFilter {
   datasetId?: string | undefined;
@@ -45,39 +45,17 @@ function parseTime(raw: string | undefined): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-function auditQuery(ctx: Context, orgId: string, filter: AuditFilter) {
-  let query = ctx.db
-    .selectFrom('audit_events as e')
-    .leftJoin('users as u', 'u.id', 'e.actor_id')
-    // The organization's directory acts through a SCIM token, named as such.
-    .leftJoin('scim_tokens as st', 'st.id', 'e.actor_id')
-    .select(['e.id', 'e.at', 'e.actor_id', 'e.action', 'e.dataset_id', 'e.subject', 'e.before', 'e.after'])
-    .select(sql<string | null>`coalesce(u.name, 'SCIM (' || st.name || ')')`.as('actor_name'))
-    .where('e.org_id', '=', orgId);
-  if (filter.datasetId !== undefined) query = query.where('e.dataset_id', '=', filter.datasetId);
-  if (filter.actorId !== undefined) query = query.where('e.actor_id', '=', filter.actorId);
-  if (filter.action !== undefined) query = query.where('e.action', '=', filter.action);
-  const from = parseTime(filter.from);
-  const to = parseTime(filter.to);
-  if (from !== undefined) query = query.where('e.at', '>=', from);
-  if (to !== undefined) query = query.where('e.at', '<', to);
-  // Newest first on (at, id): index audit_events_org (org_id, at, id) or audit_events_dataset.
-  return query.orderBy('e.at', 'desc').orderBy('e.id', 'desc');
+function eventFilter(filter: AuditFilter): AuditEventFilter {
+  return {
+    datasetId: filter.datasetId,
+    actorId: filter.actorId,
+    action: filter.action,
+    from: parseTime(filter.from),
+    to: parseTime(filter.to),
+  };
 }
 
-type AuditRow = {
-  id: string;
-  at: number;
-  actor_id: string | null;
-  actor_name: string | null;
-  action: string;
-  dataset_id: string | null;
-  subject: string;
-  before: string | null;
-  after: string | null;
-};
-
-function entryOf(row: AuditRow): AuditEntry {
+function entryOf(row: AuditEventRecord): AuditEntry {
   return {
     id: row.id,
     at: iso(row.at),
@@ -99,16 +77,14 @@ export async function listAuditEvents(
   page: { limit: number; cursor?: string | undefined },
 ): Promise<Page<AuditEntry>> {
   await authorizeAuditRead(ctx, actorId, orgId, filter.datasetId);
-  let query = auditQuery(ctx, orgId, filter);
-  if (page.cursor !== undefined) {
-    const [at, id] = decodeCursor(page.cursor, ['number', 'string']) as [number, string];
-    query = query.where((eb) => eb(eb.refTuple('e.at', 'e.id'), '<', eb.tuple(at, id)));
-  }
-  const rows = await query.limit(page.limit + 1).execute();
-  const result = pageOf(rows as AuditRow[], page.limit, (r) => [Number(r.at), r.id], entryOf);
+  const after = page.cursor === undefined ? undefined : (decodeCursor(page.cursor, ['number', 'string']) as [number, string]);
+  const rows = await auditEvents(ctx.db, orgId, eventFilter(filter), { after, limit: page.limit + 1 });
+  const result = pageOf(rows, page.limit, (r) => [Number(r.at), r.id], entryOf);
   await nameSubjects(ctx, result.items);
   return result;
 }
+
+const SUBJECT_KINDS: readonly SubjectKind[] = ['user', 'team', 'dataset', 'invitation', 'link'];
 
 /** Fills in subject names with one lookup per kind of subject on the page. */
 async function nameSubjects(ctx: Context, entries: AuditEntry[]): Promise<void> {
@@ -116,27 +92,11 @@ async function nameSubjects(ctx: Context, entries: AuditEntry[]): Promise<void> 
     ...new Set(entries.filter((e) => e.subject.startsWith(`${kind}:`)).map((e) => e.subject.slice(kind.length + 1))),
   ];
   const names = new Map<string, string>();
-  const users = ids('user');
-  if (users.length)
-    for (const u of await ctx.db.selectFrom('users').select(['id', 'name']).where('id', 'in', users).execute())
-      names.set(`user:${u.id}`, u.name);
-  const teams = ids('team');
-  if (teams.length)
-    for (const t of await ctx.db.selectFrom('teams').select(['id', 'name']).where('id', 'in', teams).execute())
-      names.set(`team:${t.id}`, t.name);
-  const datasets = ids('dataset');
-  if (datasets.length)
-    for (const d of await ctx.db.selectFrom('datasets').select(['id', 'name']).where('id', 'in', datasets).execute())
-      names.set(`dataset:${d.id}`, d.name);
-  const invitations = ids('invitation');
-  if (invitations.length) {
-    for (const i of await ctx.db.selectFrom('invitations').select(['id', 'email']).where('id', 'in', invitations).execute())
-      names.set(`invitation:${i.id}`, i.email);
+  for (const kind of SUBJECT_KINDS) {
+    const wanted = ids(kind);
+    if (wanted.length === 0) continue;
+    for (const s of await subjectNames(ctx.db, kind, wanted)) names.set(`${kind}:${s.id}`, s.name);
   }
-  const links = ids('link');
-  if (links.length)
-    for (const l of await ctx.db.selectFrom('share_links').select(['id', 'name']).where('id', 'in', links).execute())
-      names.set(`link:${l.id}`, l.name);
   for (const entry of entries) entry.subjectName = names.get(entry.subject) ?? recordedName(entry);
 }
 
@@ -162,12 +122,7 @@ export async function* auditCsv(ctx: Context, actorId: string, orgId: string, fi
   yield 'id,at,actor_id,actor_name,action,dataset_id,subject,before,after\n';
   let cursor: [number, string] | undefined;
   for (;;) {
-    let query = auditQuery(ctx, orgId, filter);
-    if (cursor) {
-      const [at, id] = cursor;
-      query = query.where((eb) => eb(eb.refTuple('e.at', 'e.id'), '<', eb.tuple(at, id)));
-    }
-    const rows = (await query.limit(500).execute()) as AuditRow[];
+    const rows = await auditEvents(ctx.db, orgId, eventFilter(filter), { after: cursor, limit: 500 });
     if (rows.length === 0) return;
     yield rows
       .map((r) => [r.id, iso(r.at), r.actor_id, r.actor_name, r.action, r.dataset_id, r.subject, r.before, r.after].map(csvField).join(','))
@@ -202,39 +157,8 @@ export async function accessReview(ctx: Context, actorId: string, orgId: string)
   await ctx.usage.flush();
   const now = ctx.clock.now();
   const staleBefore = now - STALE_AFTER_MS;
-  const users = await ctx.db
-    .selectFrom('user_grants as g')
-    .innerJoin('datasets as d', 'd.id', 'g.dataset_id')
-    .innerJoin('users as u', 'u.id', 'g.user_id')
-    .leftJoin('org_members as m', (join) => join.onRef('m.org_id', '=', 'd.org_id').onRef('m.user_id', '=', 'g.user_id'))
-    .select([
-      'd.id as dataset_id',
-      'd.name as dataset_name',
-      'u.id',
-      'u.email',
-      'u.name',
-      'u.email_verified',
-      'g.level',
-      'g.expires_at',
-      'g.created_at',
-      'g.last_used_at',
-      'm.role',
-    ])
-    .where('d.org_id', '=', orgId)
-    .where(inForce('g.expires_at', now))
-    .orderBy('d.name')
-    .orderBy('u.name')
-    .execute();
-  const teams = await ctx.db
-    .selectFrom('team_grants as g')
-    .innerJoin('datasets as d', 'd.id', 'g.dataset_id')
-    .innerJoin('teams as t', 't.id', 'g.team_id')
-    .select(['d.id as dataset_id', 'd.name as dataset_name', 't.id', 't.name', 'g.level', 'g.expires_at', 'g.created_at', 'g.last_used_at'])
-    .where('d.org_id', '=', orgId)
-    .where(inForce('g.expires_at', now))
-    .orderBy('d.name')
-    .orderBy('t.name')
-    .execute();
+  const users = await userGrantsInOrg(ctx.db, orgId, now);
+  const teams = await teamGrantsInOrg(ctx.db, orgId, now);
   const unused = (g: { last_used_at: number | null; created_at: number }) => (g.last_used_at ?? g.created_at) < staleBefore;
   const items: ReviewItem[] = [];
   for (const g of users) {

@@ -1,4 +1,5 @@
 import { newSortableId } from '../secrets.js';
+import { insertAuditEvents } from '../store/audit.js';
 import type { Db } from '../store/database.js';
 import { enqueueWebhookDeliveries } from '../webhooks/enqueue.js';
 
@@ -67,12 +68,7 @@ export async function recordEvents(tx: Db, events: AuditEvent[]): Promise<void> 
     before: event.before === undefined ? null : JSON.stringify(event.before),
     after: event.after === undefined ? null : JSON.stringify(event.after),
   }));
-  // A few hundred rows a statement keeps within every driver's limit on parameters.
-  for (let i = 0; i < rows.length; i += 500)
-    await tx
-      .insertInto('audit_events')
-      .values(rows.slice(i, i + 500))
-      .execute();
+  await insertAuditEvents(tx, rows);
   // Every event of an organization goes to its webhooks, durably, in this same transaction.
   await enqueueWebhookDeliveries(tx, rows);
 }

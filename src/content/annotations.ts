@@ -3,7 +3,18 @@ import type { DatasetAction } from '../access/policy.js';
 import { iso } from '../clock.js';
 import type { Context } from '../context.js';
 import { Conflict, InvalidRequest, NotFound } from '../errors.js';
-import { decodeCursor, type Page, pageOf } from '../store/pagination.js';
+import {
+  annotationPage,
+  deleteAnnotationRow,
+  findAnnotation,
+  findItem,
+  findLayer,
+  insertAnnotation,
+  insertLayer,
+  layersOfDataset,
+  updateAnnotationRow,
+} from '../store/content.js';
+import { type Page, pageOf } from '../store/pagination.js';
 import type { AnnotationsTable, LayersTable } from '../store/schema.js';
 
 export type Box = [number, number, number, number];
@@ -57,7 +68,7 @@ function requireBox(bbox: number[] | null | undefined): string | null {
 
 /** A layer of a dataset the user may take `action` on; a layer they cannot see is not found. */
 async function authorizedLayer(ctx: Context, actorId: string, layerId: string, action: DatasetAction): Promise<LayersTable> {
-  const layer = await ctx.db.selectFrom('layers').selectAll().where('id', '=', layerId).executeTakeFirst();
+  const layer = await findLayer(ctx.db, layerId);
   if (!layer) throw new NotFound('Layer');
   try {
     await authorizeDatasetAction(ctx.db, actorId, layer.dataset_id, action, ctx.clock.now());
@@ -73,12 +84,7 @@ export async function createLayer(ctx: Context, actorId: string, datasetId: stri
   const name = rawName.trim();
   if (!name) throw new InvalidRequest('The layer name cannot be empty.', { field: 'name' });
   const row: LayersTable = { id: ctx.random.id('layer'), dataset_id: datasetId, name, created_by: actorId, created_at: ctx.clock.now() };
-  const inserted = await ctx.db
-    .insertInto('layers')
-    .values(row)
-    .onConflict((oc) => oc.columns(['dataset_id', 'name']).doNothing())
-    .executeTakeFirst();
-  if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) {
+  if (!(await insertLayer(ctx.db, row))) {
     throw new Conflict('layer_name_taken', 'The dataset already has a layer with this name.');
   }
   return { id: row.id, name, annotationCount: 0, createdAt: iso(row.created_at) };
@@ -86,21 +92,7 @@ export async function createLayer(ctx: Context, actorId: string, datasetId: stri
 
 export async function listLayers(ctx: Context, actorId: string, datasetId: string): Promise<LayerView[]> {
   await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.read', ctx.clock.now());
-  const rows = await ctx.db
-    .selectFrom('layers as l')
-    .select((eb) => [
-      'l.id',
-      'l.name',
-      'l.created_at',
-      eb
-        .selectFrom('annotations as a')
-        .select((c) => c.fn.countAll<number>().as('n'))
-        .whereRef('a.layer_id', '=', 'l.id')
-        .as('annotation_count'),
-    ])
-    .where('l.dataset_id', '=', datasetId)
-    .orderBy('l.name')
-    .execute();
+  const rows = await layersOfDataset(ctx.db, datasetId);
   return rows.map((r) => ({ id: r.id, name: r.name, annotationCount: Number(r.annotation_count ?? 0), createdAt: iso(r.created_at) }));
 }
 
@@ -111,7 +103,7 @@ export async function createAnnotation(
   input: { itemId: string; label: string; bbox?: number[] | null | undefined },
 ): Promise<AnnotationView> {
   const layer = await authorizedLayer(ctx, actorId, layerId, 'dataset.annotate');
-  const item = await ctx.db.selectFrom('items').select('dataset_id').where('id', '=', input.itemId).executeTakeFirst();
+  const item = await findItem(ctx.db, input.itemId);
   if (!item || item.dataset_id !== layer.dataset_id)
     throw new InvalidRequest('itemId must be an item of the same dataset as the layer.', { field: 'itemId' });
   const now = ctx.clock.now();
@@ -126,7 +118,7 @@ export async function createAnnotation(
     updated_by: actorId,
     updated_at: now,
   };
-  await ctx.db.insertInto('annotations').values(row).execute();
+  await insertAnnotation(ctx.db, row);
   return annotationView(row);
 }
 
@@ -137,21 +129,12 @@ export async function listAnnotations(
   page: { limit: number; cursor?: string | undefined; itemId?: string | undefined },
 ): Promise<Page<AnnotationView>> {
   await authorizedLayer(ctx, actorId, layerId, 'dataset.read');
-  let query = ctx.db.selectFrom('annotations').selectAll().where('layer_id', '=', layerId);
-  if (page.itemId !== undefined) query = query.where('item_id', '=', page.itemId);
-  if (page.cursor !== undefined) {
-    const [after] = decodeCursor(page.cursor, ['string']) as [string];
-    query = query.where('id', '>', after);
-  }
-  const rows = await query
-    .orderBy('id')
-    .limit(page.limit + 1)
-    .execute();
+  const rows = await annotationPage(ctx.db, layerId, page);
   return pageOf(rows, page.limit, (r) => [r.id], annotationView);
 }
 
 async function authorizedAnnotation(ctx: Context, actorId: string, annotationId: string): Promise<AnnotationsTable> {
-  const row = await ctx.db.selectFrom('annotations').selectAll().where('id', '=', annotationId).executeTakeFirst();
+  const row = await findAnnotation(ctx.db, annotationId);
   if (!row) throw new NotFound('Annotation');
   try {
     await authorizedLayer(ctx, actorId, row.layer_id, 'dataset.annotate');
@@ -176,15 +159,11 @@ export async function updateAnnotation(
     updated_by: actorId,
     updated_at: ctx.clock.now(),
   };
-  await ctx.db
-    .updateTable('annotations')
-    .set({ label: next.label, bbox: next.bbox, updated_by: actorId, updated_at: next.updated_at })
-    .where('id', '=', annotationId)
-    .execute();
+  await updateAnnotationRow(ctx.db, annotationId, { label: next.label, bbox: next.bbox, updated_by: actorId, updated_at: next.updated_at });
   return annotationView(next);
 }
 
 export async function deleteAnnotation(ctx: Context, actorId: string, annotationId: string): Promise<void> {
   await authorizedAnnotation(ctx, actorId, annotationId);
-  await ctx.db.deleteFrom('annotations').where('id', '=', annotationId).execute();
+  await deleteAnnotationRow(ctx.db, annotationId);
 }

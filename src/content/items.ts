@@ -3,8 +3,9 @@ import { authorizeDatasetAction } from '../access/authorize.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { InvalidRequest, NotFound } from '../errors.js';
-import type { Db } from '../store/database.js';
-import { decodeCursor, type Page, pageOf } from '../store/pagination.js';
+import { findItem, insertItems, itemPage, shaInUse, shasInUse } from '../store/content.js';
+import { addToItemCount } from '../store/datasets.js';
+import { type Page, pageOf } from '../store/pagination.js';
 import type { ItemsTable } from '../store/schema.js';
 import { type StoredBlob, sniffContentType } from './blobs.js';
 
@@ -59,12 +60,8 @@ async function recordItems(ctx: Context, actorId: string, datasetId: string, sto
     created_at: now,
   }));
   await inTransaction(ctx, async (tx) => {
-    await tx.insertInto('items').values(rows).execute();
-    await tx
-      .updateTable('datasets')
-      .set((eb) => ({ item_count: eb('item_count', '+', rows.length), updated_at: now }))
-      .where('id', '=', datasetId)
-      .execute();
+    await insertItems(tx, rows);
+    await addToItemCount(tx, datasetId, rows.length, now);
   });
   return rows;
 }
@@ -111,22 +108,13 @@ export async function listItems(
   page: { limit: number; cursor?: string | undefined },
 ): Promise<Page<ItemView>> {
   await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.read', ctx.clock.now());
-  let query = ctx.db.selectFrom('items').selectAll().where('dataset_id', '=', datasetId);
-  if (page.cursor !== undefined) {
-    const [after] = decodeCursor(page.cursor, ['string']) as [string];
-    query = query.where('id', '>', after);
-  }
-  // Index items_dataset (dataset_id, id): ids sort by upload time.
-  const rows = await query
-    .orderBy('id')
-    .limit(page.limit + 1)
-    .execute();
+  const rows = await itemPage(ctx.db, datasetId, page);
   return pageOf(rows, page.limit, (r) => [r.id], itemView);
 }
 
 /** An item the user may read (read on its dataset); anything else is not found. */
 export async function readableItem(ctx: Context, actorId: string, itemId: string): Promise<ItemsTable> {
-  const item = await ctx.db.selectFrom('items').selectAll().where('id', '=', itemId).executeTakeFirst();
+  const item = await findItem(ctx.db, itemId);
   if (!item) throw new NotFound('Item');
   try {
     await authorizeDatasetAction(ctx.db, actorId, item.dataset_id, 'dataset.read', ctx.clock.now());
@@ -147,19 +135,10 @@ export async function removeUnusedBlobs(ctx: Context, sha256s: string[]): Promis
   const unique = [...new Set(sha256s)];
   for (let i = 0; i < unique.length; i += SWEEP_CHUNK) {
     const chunk = unique.slice(i, i + SWEEP_CHUNK);
-    // Index items_sha256.
-    const used = await ctx.db.selectFrom('items').select('sha256').distinct().where('sha256', 'in', chunk).execute();
-    const keep = new Set(used.map((u) => u.sha256));
+    const keep = await shasInUse(ctx.db, chunk);
     for (const sha256 of chunk) {
       if (keep.has(sha256)) continue;
-      await ctx.blobs.removeUnlessUsed(sha256, async () =>
-        Boolean(await ctx.db.selectFrom('items').select('id').where('sha256', '=', sha256).limit(1).executeTakeFirst()),
-      );
+      await ctx.blobs.removeUnlessUsed(sha256, () => shaInUse(ctx.db, sha256));
     }
   }
-}
-
-export async function itemShas(db: Db, datasetId: string): Promise<string[]> {
-  const rows = await db.selectFrom('items').select('sha256').distinct().where('dataset_id', '=', datasetId).execute();
-  return rows.map((r) => r.sha256);
 }

@@ -4,10 +4,13 @@ import { type Level, rankOf, type Visibility } from '../access/levels.js';
 import { membershipOf } from '../access/org.js';
 import { authorize, type DatasetAction } from '../access/policy.js';
 import { recordEvent } from '../audit/record.js';
-import { itemShas, removeUnusedBlobs } from '../content/items.js';
+import { removeUnusedBlobs } from '../content/items.js';
 import { type Context, inTransaction } from '../context.js';
 import { InvalidRequest } from '../errors.js';
+import { itemShas } from '../store/content.js';
 import type { Db } from '../store/database.js';
+import { deleteDatasetWithContents, insertDataset, updateDatasetRow } from '../store/datasets.js';
+import { putUserGrant } from '../store/grants.js';
 import type { DatasetsTable } from '../store/schema.js';
 
 export type DatasetRow = DatasetsTable;
@@ -51,7 +54,7 @@ export async function createDataset(
   };
   dataset.name_key = datasetNameKey(dataset.name);
   await inTransaction(ctx, async (tx) => {
-    await tx.insertInto('datasets').values(dataset).execute();
+    await insertDataset(tx, dataset);
     await grantCreatorAdmin(tx, dataset.id, actorId, now);
     await recordEvent(tx, {
       orgId,
@@ -71,21 +74,7 @@ export async function createDataset(
 
 /** The creator's admin grant is an ordinary direct grant: revocable like any other. */
 export async function grantCreatorAdmin(tx: Db, datasetId: string, creatorId: string, now: number): Promise<void> {
-  await tx
-    .insertInto('user_grants')
-    .values({
-      dataset_id: datasetId,
-      user_id: creatorId,
-      level: rankOf('admin'),
-      expires_at: null,
-      granted_by: creatorId,
-      created_at: now,
-      last_used_at: null,
-    })
-    .onConflict((oc) =>
-      oc.columns(['dataset_id', 'user_id']).doUpdateSet({ level: rankOf('admin'), expires_at: null, granted_by: creatorId }),
-    )
-    .execute();
+  await putUserGrant(tx, { datasetId, userId: creatorId, level: rankOf('admin'), expiresAt: null, grantedBy: creatorId, at: now });
 }
 
 export async function getDataset(ctx: Context, actorId: string, datasetId: string): Promise<DatasetView> {
@@ -135,17 +124,13 @@ export async function updateDataset(
       visibility: change.visibility ?? before.visibility,
       updated_at: now,
     };
-    await tx
-      .updateTable('datasets')
-      .set({
-        name: after.name,
-        name_key: datasetNameKey(after.name),
-        description: after.description,
-        visibility: after.visibility,
-        updated_at: now,
-      })
-      .where('id', '=', datasetId)
-      .execute();
+    await updateDatasetRow(tx, datasetId, {
+      name: after.name,
+      name_key: datasetNameKey(after.name),
+      description: after.description,
+      visibility: after.visibility,
+      updated_at: now,
+    });
     const event = { orgId: before.org_id, at: now, actorId, datasetId, subject: `dataset:${datasetId}` };
     if (after.name !== before.name) {
       await recordEvent(tx, { ...event, action: 'dataset.renamed', before: { name: before.name }, after: { name: after.name } });
@@ -175,17 +160,7 @@ export async function deleteDataset(ctx: Context, actorId: string, datasetId: st
   const blobs = await inTransaction(ctx, async (tx) => {
     const { dataset } = await authorizeDatasetAction(tx, actorId, datasetId, 'dataset.delete', now);
     const blobs = await itemShas(tx, datasetId);
-    await tx
-      .deleteFrom('annotations')
-      .where('layer_id', 'in', (eb) => eb.selectFrom('layers').select('id').where('dataset_id', '=', datasetId))
-      .execute();
-    await tx.deleteFrom('layers').where('dataset_id', '=', datasetId).execute();
-    await tx.deleteFrom('items').where('dataset_id', '=', datasetId).execute();
-    await tx.deleteFrom('project_datasets').where('dataset_id', '=', datasetId).execute();
-    await tx.deleteFrom('user_grants').where('dataset_id', '=', datasetId).execute();
-    await tx.deleteFrom('team_grants').where('dataset_id', '=', datasetId).execute();
-    await tx.deleteFrom('invitations').where('dataset_id', '=', datasetId).execute();
-    await tx.deleteFrom('datasets').where('id', '=', datasetId).execute();
+    await deleteDatasetWithContents(tx, datasetId);
     await recordEvent(tx, {
       orgId: dataset.org_id,
       at: now,

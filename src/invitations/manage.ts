@@ -5,15 +5,10 @@ import { type Context, inTransaction } from '../context.js';
 import { Conflict, NotFound } from '../errors.js';
 import { hashSecret } from '../secrets.js';
 import type { Db } from '../store/database.js';
+import { findDatasetTier } from '../store/datasets.js';
+import { findInvitation, openInvitationsToOrg, updatePendingInvitation } from '../store/invitations.js';
 import { dropUndeliveredForInvitation } from '../store/outbox.js';
-import {
-  INVITATION_LIFETIME_MS,
-  type InvitationRow,
-  type InvitationView,
-  invitationsWithInviter,
-  invitationView,
-  statusOf,
-} from './model.js';
+import { INVITATION_LIFETIME_MS, type InvitationRow, type InvitationView, invitationView, statusOf } from './model.js';
 import { assertInvitable, assertWithinSendLimit, mailExtension, mailInvitations, viewsOf } from './send.js';
 
 /**
@@ -21,7 +16,7 @@ import { assertInvitable, assertWithinSendLimit, mailExtension, mailInvitations,
  * which includes org admins) or the org. Anyone else cannot tell it exists.
  */
 async function administeredInvitation(ctx: Context, actorId: string, invitationId: string): Promise<InvitationRow> {
-  const row = await ctx.db.selectFrom('invitations').selectAll().where('id', '=', invitationId).executeTakeFirst();
+  const row = await findInvitation(ctx.db, invitationId);
   if (!row) throw new NotFound('Invitation');
   try {
     if (row.kind === 'dataset') await authorizeDatasetAction(ctx.db, actorId, row.dataset_id!, 'dataset.share', ctx.clock.now());
@@ -67,13 +62,7 @@ async function recordInvitationEvent(
  */
 export async function listOrgInvitations(ctx: Context, actorId: string, orgId: string): Promise<InvitationView[]> {
   await authorizeOrgAction(ctx.db, actorId, orgId, 'org.manageInvitations');
-  const rows = await invitationsWithInviter(ctx.db)
-    .where('i.org_id', '=', orgId)
-    .where('i.kind', '=', 'org')
-    .where('i.status', 'in', ['pending', 'declined'])
-    .orderBy('i.created_at', 'desc')
-    .orderBy('i.id')
-    .execute();
+  const rows = await openInvitationsToOrg(ctx.db, orgId);
   const now = ctx.clock.now();
   return rows.map((row) => invitationView(row, now));
 }
@@ -84,7 +73,7 @@ export async function listOrgInvitations(ctx: Context, actorId: string, orgId: s
  */
 async function assertStillInvitable(tx: Db, row: InvitationRow): Promise<void> {
   if (row.kind !== 'dataset') return;
-  const dataset = await tx.selectFrom('datasets').select(['org_id', 'visibility']).where('id', '=', row.dataset_id!).executeTakeFirst();
+  const dataset = await findDatasetTier(tx, row.dataset_id!);
   // A dataset deleted meanwhile took its invitations with it: the update that follows says so.
   if (dataset) await assertInvitable(tx, dataset, [row.email]);
 }
@@ -97,13 +86,8 @@ export async function extendInvitation(ctx: Context, actorId: string, invitation
   const expiresAt = now + INVITATION_LIFETIME_MS;
   await inTransaction(ctx, async (tx) => {
     await assertStillInvitable(tx, row);
-    const updated = await tx
-      .updateTable('invitations')
-      .set({ expires_at: expiresAt })
-      .where('id', '=', row.id)
-      .where('status', '=', 'pending')
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 0) throw new Conflict('invitation_not_pending', 'This invitation is no longer pending.');
+    if (!(await updatePendingInvitation(tx, row.id, { expires_at: expiresAt })))
+      throw new Conflict('invitation_not_pending', 'This invitation is no longer pending.');
     await recordInvitationEvent(
       ctx,
       tx,
@@ -135,13 +119,9 @@ export async function resendInvitation(ctx: Context, actorId: string, invitation
     // A resend mails a link like a new invitation: the same send limit and the same tier rule.
     await assertWithinSendLimit(tx, actorId, 1, now);
     await assertStillInvitable(tx, row);
-    const updated = await tx
-      .updateTable('invitations')
-      .set({ token_hash: next.token_hash, expires_at: next.expires_at, delivery: 'queued', last_error: null })
-      .where('id', '=', row.id)
-      .where('status', '=', 'pending')
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 0) throw new Conflict('invitation_not_pending', 'This invitation is no longer pending.');
+    const renewed = { token_hash: next.token_hash, expires_at: next.expires_at, delivery: 'queued' as const, last_error: null };
+    if (!(await updatePendingInvitation(tx, row.id, renewed)))
+      throw new Conflict('invitation_not_pending', 'This invitation is no longer pending.');
     await recordInvitationEvent(
       ctx,
       tx,
@@ -162,13 +142,8 @@ export async function revokeInvitation(ctx: Context, actorId: string, invitation
   if (row.status === 'revoked') return;
   requirePending(row, ctx.clock.now());
   await inTransaction(ctx, async (tx) => {
-    const updated = await tx
-      .updateTable('invitations')
-      .set({ status: 'revoked' })
-      .where('id', '=', row.id)
-      .where('status', '=', 'pending')
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 0) throw new Conflict('invitation_not_pending', 'This invitation is no longer pending.');
+    if (!(await updatePendingInvitation(tx, row.id, { status: 'revoked' })))
+      throw new Conflict('invitation_not_pending', 'This invitation is no longer pending.');
     await recordInvitationEvent(ctx, tx, actorId, row, 'invitation.revoked', { status: 'pending' }, { status: 'revoked' });
     await dropUndeliveredForInvitation(tx, row.id);
   });

@@ -1,12 +1,11 @@
 import { levelOf } from '../access/levels.js';
 import { HOUR, iso } from '../clock.js';
 import { appLink, type Context } from '../context.js';
-import type { Db } from '../store/database.js';
-import type { InvitationsTable } from '../store/schema.js';
+import type { InvitationRecord, InvitationWithInviter } from '../store/invitations.js';
 
 export const INVITATION_LIFETIME_MS = 72 * HOUR;
 
-export type InvitationRow = InvitationsTable;
+export type InvitationRow = InvitationRecord;
 export type InvitationStatus = 'pending' | 'accepted' | 'declined' | 'revoked' | 'expired';
 
 /** "expired" is read off the clock, never written by a background job. */
@@ -16,12 +15,6 @@ export function statusOf(row: Pick<InvitationRow, 'status' | 'expires_at'>, now:
 
 export function inviteLink(ctx: Context, token: string): string {
   return appLink(ctx, `/invite#token=${token}`);
-}
-
-export type InvitationWithInviter = InvitationRow & { inviter_name: string | null };
-
-export function invitationsWithInviter(db: Db) {
-  return db.selectFrom('invitations as i').leftJoin('users as u', 'u.id', 'i.invited_by').selectAll('i').select('u.name as inviter_name');
 }
 
 export function invitationView(row: InvitationWithInviter, now: number) {

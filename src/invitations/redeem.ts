@@ -1,18 +1,21 @@
-import { inForce } from '../access/check.js';
 import { type Level, levelOf, type OrgRole } from '../access/levels.js';
 import { tierAdmitsDirectGrant } from '../access/policy.js';
-import { markEmailVerified, type User } from '../accounts/users.js';
 import { recordEvent } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { Conflict, Forbidden, Gone, NotFound } from '../errors.js';
-import { addMember } from '../orgs/orgs.js';
 import { hashSecret } from '../secrets.js';
 import type { Db } from '../store/database.js';
+import { datasetName, datasetTier, findDatasetTier } from '../store/datasets.js';
+import { findUserGrant, holdsGrantInForce, putUserGrant } from '../store/grants.js';
+import { findInvitation, findInvitationByTokenHash, redeemInvitationRow } from '../store/invitations.js';
+import { addMembership, findMembership, updateMembership } from '../store/memberships.js';
+import { orgName } from '../store/orgs.js';
+import { accountExists, markEmailVerified, type User, userName } from '../store/users.js';
 import { type InvitationRow, statusOf } from './model.js';
 
 async function findByToken(db: Db, token: string): Promise<InvitationRow | null> {
-  const row = await db.selectFrom('invitations').selectAll().where('token_hash', '=', hashSecret(token)).executeTakeFirst();
+  const row = await findInvitationByTokenHash(db, hashSecret(token));
   return row ?? null;
 }
 
@@ -20,24 +23,22 @@ async function findByToken(db: Db, token: string): Promise<InvitationRow | null>
 export async function lookupInvitation(ctx: Context, token: string) {
   const row = await findByToken(ctx.db, token);
   if (!row) throw new NotFound('Invitation');
-  const org = await ctx.db.selectFrom('orgs').select('name').where('id', '=', row.org_id).executeTakeFirstOrThrow();
-  const inviter = await ctx.db.selectFrom('users').select('name').where('id', '=', row.invited_by).executeTakeFirst();
-  const dataset = row.dataset_id
-    ? await ctx.db.selectFrom('datasets').select('name').where('id', '=', row.dataset_id).executeTakeFirst()
-    : undefined;
+  const org = await orgName(ctx.db, row.org_id);
+  const inviter = await userName(ctx.db, row.invited_by);
+  const dataset = row.dataset_id ? await datasetName(ctx.db, row.dataset_id) : undefined;
   // The invitee knows whether their own address has an account; the page uses it to lead with log-in.
-  const account = await ctx.db.selectFrom('users').select('id').where('email', '=', row.email).executeTakeFirst();
+  const accountFound = await accountExists(ctx.db, row.email);
   return {
     kind: row.kind,
     email: row.email,
     ...(row.level !== null ? { level: levelOf(row.level) ?? 'read' } : {}),
     ...(row.role !== null ? { role: row.role } : {}),
     ...(dataset ? { datasetName: dataset.name } : {}),
-    orgName: org.name,
+    orgName: org,
     invitedBy: { name: inviter?.name ?? '' },
     status: statusOf(row, ctx.clock.now()),
     expiresAt: iso(row.expires_at),
-    accountExists: account !== undefined,
+    accountExists: accountFound,
   };
 }
 
@@ -71,7 +72,7 @@ export async function assertRedeemableBy(ctx: Context, token: string, email: str
   // A new account belongs to no organization: it can only take up a dataset invitation while the
   // dataset is shared with external accessors. Refused here, before any account is made.
   if (row.kind === 'dataset') {
-    const dataset = await ctx.db.selectFrom('datasets').select('visibility').where('id', '=', row.dataset_id!).executeTakeFirst();
+    const dataset = await findDatasetTier(ctx.db, row.dataset_id!);
     if (!dataset || !tierAdmitsDirectGrant(false, dataset.visibility)) throw externalSharingDisabled();
   }
 }
@@ -108,42 +109,20 @@ function acceptedView(row: InvitationRow): Accepted {
 async function acceptanceStands(db: Db, row: InvitationRow, userId: string, now: number): Promise<boolean> {
   if (row.accepted_by !== userId) return false;
   if (row.kind === 'dataset') {
-    const grant = await db
-      .selectFrom('user_grants')
-      .select('level')
-      .where('dataset_id', '=', row.dataset_id!)
-      .where('user_id', '=', userId)
-      .where(inForce('expires_at', now))
-      .executeTakeFirst();
-    return grant !== undefined;
+    return holdsGrantInForce(db, row.dataset_id!, userId, now);
   }
-  const member = await db
-    .selectFrom('org_members')
-    .select('role')
-    .where('org_id', '=', row.org_id)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
+  const member = await findMembership(db, row.org_id, userId);
   return member !== undefined;
 }
 
 async function grantInvitedAccess(tx: Db, row: InvitationRow, user: User, now: number): Promise<void> {
   const event = { orgId: row.org_id, at: now, actorId: user.id, datasetId: row.dataset_id };
   if (row.kind === 'org') {
-    const existing = await tx
-      .selectFrom('org_members')
-      .select('role')
-      .where('org_id', '=', row.org_id)
-      .where('user_id', '=', user.id)
-      .executeTakeFirst();
+    const existing = await findMembership(tx, row.org_id, user.id);
     // Joined some other way meanwhile: the invitation can only raise the role, never lower it.
     if (existing) {
       if (existing.role === 'member' && row.role === 'admin') {
-        await tx
-          .updateTable('org_members')
-          .set({ role: 'admin' })
-          .where('org_id', '=', row.org_id)
-          .where('user_id', '=', user.id)
-          .execute();
+        await updateMembership(tx, row.org_id, user.id, { role: 'admin' });
         await recordEvent(tx, {
           ...event,
           action: 'member.updated',
@@ -154,7 +133,7 @@ async function grantInvitedAccess(tx: Db, row: InvitationRow, user: User, now: n
       }
       return;
     }
-    await addMember(tx, row.org_id, user.id, row.role ?? 'member', now);
+    await addMembership(tx, row.org_id, user.id, row.role ?? 'member', now);
     await recordEvent(tx, {
       ...event,
       action: 'member.added',
@@ -164,35 +143,11 @@ async function grantInvitedAccess(tx: Db, row: InvitationRow, user: User, now: n
     return;
   }
   const datasetId = row.dataset_id!;
-  const dataset = await tx.selectFrom('datasets').select(['visibility', 'org_id']).where('id', '=', datasetId).executeTakeFirstOrThrow();
-  const member = await tx
-    .selectFrom('org_members')
-    .select('role')
-    .where('org_id', '=', dataset.org_id)
-    .where('user_id', '=', user.id)
-    .executeTakeFirst();
+  const dataset = await datasetTier(tx, datasetId);
+  const member = await findMembership(tx, dataset.org_id, user.id);
   if (!tierAdmitsDirectGrant(member !== undefined, dataset.visibility)) throw externalSharingDisabled();
-  const before = await tx
-    .selectFrom('user_grants')
-    .select(['level', 'expires_at'])
-    .where('dataset_id', '=', datasetId)
-    .where('user_id', '=', user.id)
-    .executeTakeFirst();
-  await tx
-    .insertInto('user_grants')
-    .values({
-      dataset_id: datasetId,
-      user_id: user.id,
-      level: row.level!,
-      expires_at: null,
-      granted_by: row.invited_by,
-      created_at: now,
-      last_used_at: null,
-    })
-    .onConflict((oc) =>
-      oc.columns(['dataset_id', 'user_id']).doUpdateSet({ level: row.level!, expires_at: null, granted_by: row.invited_by }),
-    )
-    .execute();
+  const before = await findUserGrant(tx, datasetId, user.id);
+  await putUserGrant(tx, { datasetId, userId: user.id, level: row.level!, expiresAt: null, grantedBy: row.invited_by, at: now });
   await recordEvent(tx, {
     ...event,
     actorId: row.invited_by,
@@ -219,16 +174,9 @@ export async function acceptInvitationIn(ctx: Pick<Context, 'clock'>, tx: Db, us
     throw new Forbidden(`This invitation was sent to ${row.email}, but you are logged in as ${user.email}.`, 'invitation_email_mismatch');
   }
   const now = ctx.clock.now();
-  const claimed = await tx
-    .updateTable('invitations')
-    .set({ status: 'accepted', accepted_at: now, accepted_by: user.id })
-    .where('id', '=', row.id)
-    .where('token_hash', '=', row.token_hash)
-    .where('status', '=', 'pending')
-    .where('expires_at', '>', now)
-    .executeTakeFirst();
-  if (Number(claimed.numUpdatedRows) === 0) {
-    const current = await tx.selectFrom('invitations').selectAll().where('id', '=', row.id).executeTakeFirst();
+  const claimed = await redeemInvitationRow(tx, row, { status: 'accepted', accepted_at: now, accepted_by: user.id }, now);
+  if (!claimed) {
+    const current = await findInvitation(tx, row.id);
     if (!current || current.token_hash !== row.token_hash) throw new NotFound('Invitation');
     if (current.status === 'accepted' && (await acceptanceStands(tx, current, user.id, now))) return acceptedView(current);
     throw refusal(current, now) ?? new Gone('invitation_used', 'This invitation has already been used.');
@@ -256,16 +204,9 @@ export async function declineInvitation(ctx: Context, token: string): Promise<vo
   if (row.status === 'declined') return;
   await inTransaction(ctx, async (tx) => {
     const now = ctx.clock.now();
-    const declined = await tx
-      .updateTable('invitations')
-      .set({ status: 'declined' })
-      .where('id', '=', row.id)
-      .where('token_hash', '=', row.token_hash)
-      .where('status', '=', 'pending')
-      .where('expires_at', '>', now)
-      .executeTakeFirst();
-    if (Number(declined.numUpdatedRows) === 0) {
-      const current = await tx.selectFrom('invitations').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+    const declined = await redeemInvitationRow(tx, row, { status: 'declined' }, now);
+    if (!declined) {
+      const current = (await findInvitation(tx, row.id))!;
       throw refusal(current, now) ?? new Gone('invitation_used', 'This invitation has already been used.');
     }
     await recordEvent(tx, {

@@ -9,17 +9,15 @@ import { Conflict, InvalidRequest, RateLimited } from '../errors.js';
 import type { MailMessage } from '../mail/mailer.js';
 import { queueMail } from '../mail/outbox.js';
 import { datasetInvitationMail, invitationExtendedMail, orgInvitationMail } from '../mail/templates.js';
-import { orgName } from '../orgs/orgs.js';
 import { hashSecret } from '../secrets.js';
+import { mailSentOnWordOf } from '../store/audit.js';
 import type { Db } from '../store/database.js';
-import {
-  INVITATION_LIFETIME_MS,
-  type InvitationRow,
-  type InvitationView,
-  invitationsWithInviter,
-  invitationView,
-  inviteLink,
-} from './model.js';
+import { datasetName, datasetNameOf } from '../store/datasets.js';
+import { findPendingInvitation, insertInvitation, invitationsWithInviter, replaceInvitation } from '../store/invitations.js';
+import { memberEmailsAmong } from '../store/memberships.js';
+import { orgName } from '../store/orgs.js';
+import { userName } from '../store/users.js';
+import { INVITATION_LIFETIME_MS, type InvitationRow, type InvitationView, invitationView, inviteLink } from './model.js';
 
 /** Addresses one inviter may send to per rolling hour, so Tessera cannot be used to spam. */
 export const INVITATIONS_PER_HOUR = 200;
@@ -36,21 +34,9 @@ export function normalizeAddresses(raw: string[]): string[] {
 }
 
 export async function assertWithinSendLimit(tx: Db, inviterId: string, count: number, now: number): Promise<void> {
-  const sent = await tx
-    .selectFrom('audit_events')
-    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min('at').as('oldest')])
-    .where('actor_id', '=', inviterId)
-    // A direct grant notice is mail sent on the inviter's word too; its grant.set event says it was sent.
-    .where((eb) =>
-      eb.or([
-        eb('action', 'in', ['invitation.created', 'invitation.resent']),
-        eb.and([eb('action', '=', 'grant.set'), eb('after', 'like', '%"notified":true%')]),
-      ]),
-    )
-    .where('at', '>', now - HOUR)
-    .executeTakeFirstOrThrow();
-  if (Number(sent.n) + count > INVITATIONS_PER_HOUR) {
-    const retryAfter = Math.max(1, Math.ceil((Number(sent.oldest ?? now) + HOUR - now) / 1000));
+  const sent = await mailSentOnWordOf(tx, inviterId, now - HOUR);
+  if (sent.count + count > INVITATIONS_PER_HOUR) {
+    const retryAfter = Math.max(1, Math.ceil(((sent.oldest ?? now) + HOUR - now) / 1000));
     throw new RateLimited(
       `You can send at most ${INVITATIONS_PER_HOUR} invitations and grant notices an hour. Try again later.`,
       retryAfter,
@@ -81,15 +67,7 @@ async function writeInvitations(
   await assertWithinSendLimit(tx, inviterId, emails.length, now);
   const written: { row: InvitationRow; token: string }[] = [];
   for (const email of emails) {
-    let pending = tx
-      .selectFrom('invitations')
-      .selectAll()
-      .where('kind', '=', offer.kind)
-      .where('org_id', '=', offer.orgId)
-      .where('email', '=', email)
-      .where('status', '=', 'pending');
-    pending = offer.datasetId ? pending.where('dataset_id', '=', offer.datasetId) : pending;
-    const replaced = await pending.executeTakeFirst();
+    const replaced = await findPendingInvitation(tx, { kind: offer.kind, orgId: offer.orgId, datasetId: offer.datasetId, email });
     const token = ctx.random.secret();
     const row: InvitationRow = {
       id: replaced?.id ?? ctx.random.id('inv'),
@@ -109,12 +87,8 @@ async function writeInvitations(
       delivery: 'queued',
       last_error: null,
     };
-    if (replaced) {
-      const { id: _id, ...changes } = row;
-      await tx.updateTable('invitations').set(changes).where('id', '=', row.id).execute();
-    } else {
-      await tx.insertInto('invitations').values(row).execute();
-    }
+    if (replaced) await replaceInvitation(tx, row);
+    else await insertInvitation(tx, row);
     await recordEvent(tx, {
       orgId: offer.orgId,
       at: now,
@@ -132,18 +106,17 @@ async function writeInvitations(
 
 /** Composes the e-mail for an invitation row and the secret of its current link. */
 async function invitationMail(ctx: Context, tx: Db, row: InvitationRow, token: string): Promise<MailMessage> {
-  const inviter = await tx.selectFrom('users').select('name').where('id', '=', row.invited_by).executeTakeFirst();
+  const inviter = await userName(tx, row.invited_by);
   const inviterName = inviter?.name ?? 'Someone';
   const org = await orgName(tx, row.org_id);
   const link = inviteLink(ctx, token);
   if (row.kind === 'org') {
     return orgInvitationMail({ to: row.email, inviterName, orgName: org, role: row.role ?? 'member', link, expiresAt: row.expires_at });
   }
-  const dataset = await tx.selectFrom('datasets').select('name').where('id', '=', row.dataset_id!).executeTakeFirstOrThrow();
   return datasetInvitationMail({
     to: row.email,
     inviterName,
-    datasetName: dataset.name,
+    datasetName: await datasetNameOf(tx, row.dataset_id!),
     orgName: org,
     level: levelOf(row.level ?? 1) ?? 'read',
     link,
@@ -153,11 +126,8 @@ async function invitationMail(ctx: Context, tx: Db, row: InvitationRow, token: s
 
 /** Queues the notice that an invitation now ends later, in the transaction that extended it. */
 export async function mailExtension(ctx: Context, tx: Db, row: InvitationRow, extenderId: string, expiresAt: number): Promise<void> {
-  const extender = await tx.selectFrom('users').select('name').where('id', '=', extenderId).executeTakeFirst();
-  const dataset =
-    row.kind === 'dataset'
-      ? await tx.selectFrom('datasets').select('name').where('id', '=', row.dataset_id!).executeTakeFirst()
-      : undefined;
+  const extender = await userName(tx, extenderId);
+  const dataset = row.kind === 'dataset' ? await datasetName(tx, row.dataset_id!) : undefined;
   const notice = invitationExtendedMail({
     to: row.email,
     extenderName: extender?.name ?? 'Someone',
@@ -180,22 +150,10 @@ export async function mailInvitations(ctx: Context, tx: Db, written: { row: Invi
 }
 
 export async function viewsOf(ctx: Context, ids: string[]): Promise<InvitationView[]> {
-  const rows = await invitationsWithInviter(ctx.db).where('i.id', 'in', ids).execute();
+  const rows = await invitationsWithInviter(ctx.db, ids);
   const byId = new Map(rows.map((r) => [r.id, r]));
   const now = ctx.clock.now();
   return ids.map((id) => invitationView(byId.get(id)!, now));
-}
-
-/** The addresses among `emails` that belong to members of the organization. */
-async function membersAmong(tx: Db, orgId: string, emails: string[]): Promise<string[]> {
-  const rows = await tx
-    .selectFrom('users as u')
-    .innerJoin('org_members as m', 'm.user_id', 'u.id')
-    .select('u.email')
-    .where('m.org_id', '=', orgId)
-    .where('u.email', 'in', emails)
-    .execute();
-  return rows.map((r) => r.email);
 }
 
 /**
@@ -204,7 +162,7 @@ async function membersAmong(tx: Db, orgId: string, emails: string[]): Promise<st
  */
 export async function assertInvitable(tx: Db, dataset: { org_id: string; visibility: Visibility }, emails: string[]): Promise<void> {
   if (tierAdmitsDirectGrant(false, dataset.visibility)) return;
-  const memberEmails = new Set(await membersAmong(tx, dataset.org_id, emails));
+  const memberEmails = new Set(await memberEmailsAmong(tx, dataset.org_id, emails));
   const outsiders = emails.filter((e) => !tierAdmitsDirectGrant(memberEmails.has(e), dataset.visibility));
   if (outsiders.length > 0) {
     throw new Conflict(
@@ -250,7 +208,7 @@ export async function inviteToOrg(
   const emails = normalizeAddresses(input.emails);
   const written = await inTransaction(ctx, async (tx) => {
     await authorizeOrgAction(tx, inviterId, orgId, 'org.manageInvitations');
-    const already = await membersAmong(tx, orgId, emails);
+    const already = await memberEmailsAmong(tx, orgId, emails);
     if (already.length > 0) {
       throw new Conflict('already_member', `Already members of the organization: ${already.join(', ')}.`, { emails: already });
     }

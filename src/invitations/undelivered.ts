@@ -2,6 +2,7 @@ import { authorizeOrgAction } from '../access/authorize.js';
 import { iso } from '../clock.js';
 import type { Context } from '../context.js';
 import { NotFound } from '../errors.js';
+import { markInvitationQueued } from '../store/invitations.js';
 import { findOutboxMessage, makeDueNow, undeliveredInvitationMail } from '../store/outbox.js';
 
 export interface UndeliveredMailView {
@@ -49,7 +50,7 @@ export async function retryMailNow(ctx: Context, actorId: string, orgId: string,
   if (!message || message.org_id !== orgId || message.invitation_id === null || message.status === 'sent') throw new NotFound('Message');
   await ctx.db.transaction().execute(async (tx) => {
     if (await makeDueNow(tx, messageId, ctx.delivery.now())) {
-      await tx.updateTable('invitations').set({ delivery: 'queued' }).where('id', '=', message.invitation_id!).execute();
+      await markInvitationQueued(tx, message.invitation_id!);
       await ctx.delivery.announce(tx);
     }
   });

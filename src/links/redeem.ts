@@ -1,13 +1,14 @@
 import { type Level, levelOf } from '../access/levels.js';
 import { assertLinkAdmits } from '../access/links.js';
 import { membershipOf } from '../access/org.js';
-import type { User } from '../accounts/users.js';
 import { recordEvent } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { NotFound } from '../errors.js';
 import { hashSecret } from '../secrets.js';
 import type { Db } from '../store/database.js';
+import { datasetAndOrgNames, findDatasetTier } from '../store/datasets.js';
+import { findUserGrant, putUserGrant } from '../store/grants.js';
 import {
   claimLinkUse,
   directGrantInForce,
@@ -16,6 +17,7 @@ import {
   insertRedemption,
   type ShareLinkWithCreator,
 } from '../store/links.js';
+import type { User } from '../store/users.js';
 import { linkLevel, linkRefusal, linkStatus, rulesOf, usedUp } from './model.js';
 
 /** The link of a secret, unless it is dead; `usedUpToo` lets a used-up link through, for a repeat by who used it. */
@@ -31,12 +33,7 @@ async function liveLink(ctx: Context, token: string, now: number, usedUpToo = fa
 /** What anyone holding the link may see before redeeming it, and nothing else. */
 export async function lookupLink(ctx: Context, token: string) {
   const link = await liveLink(ctx, token, ctx.clock.now());
-  const about = await ctx.db
-    .selectFrom('datasets as d')
-    .innerJoin('orgs as o', 'o.id', 'd.org_id')
-    .select(['d.name as dataset_name', 'o.name as org_name'])
-    .where('d.id', '=', link.dataset_id)
-    .executeTakeFirstOrThrow();
+  const about = await datasetAndOrgNames(ctx.db, link.dataset_id);
   const rules = rulesOf(link);
   return {
     datasetName: about.dataset_name,
@@ -58,27 +55,8 @@ export interface Redeemed {
 /** Gives the link's level as a direct grant, raising a lower grant and keeping a higher one. */
 async function grantLinkLevel(tx: Db, link: ShareLinkWithCreator, userId: string, held: number | null, now: number): Promise<void> {
   if (held !== null && held >= link.level) return;
-  const before = await tx
-    .selectFrom('user_grants')
-    .select(['level', 'expires_at'])
-    .where('dataset_id', '=', link.dataset_id)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
-  await tx
-    .insertInto('user_grants')
-    .values({
-      dataset_id: link.dataset_id,
-      user_id: userId,
-      level: link.level,
-      expires_at: null,
-      granted_by: link.created_by,
-      created_at: now,
-      last_used_at: null,
-    })
-    .onConflict((oc) =>
-      oc.columns(['dataset_id', 'user_id']).doUpdateSet({ level: link.level, expires_at: null, granted_by: link.created_by }),
-    )
-    .execute();
+  const before = await findUserGrant(tx, link.dataset_id, userId);
+  await putUserGrant(tx, { datasetId: link.dataset_id, userId, level: link.level, expiresAt: null, grantedBy: link.created_by, at: now });
   await recordEvent(tx, {
     orgId: link.org_id,
     at: now,
@@ -101,7 +79,7 @@ export async function redeemLink(ctx: Context, user: User, token: string): Promi
   const link = await liveLink(ctx, token, ctx.clock.now(), true);
   return inTransaction(ctx, async (tx) => {
     const now = ctx.clock.now();
-    const dataset = await tx.selectFrom('datasets').select(['visibility', 'org_id']).where('id', '=', link.dataset_id).executeTakeFirst();
+    const dataset = await findDatasetTier(tx, link.dataset_id);
     if (!dataset) throw new NotFound('Link');
     const held = await directGrantInForce(tx, link.dataset_id, user.id, now);
     const heldRank = held ? Number(held.level) : null;

@@ -1,9 +1,7 @@
-import { sql } from 'kysely';
 import { authorizeOrgAction, orgActionsOf } from '../access/authorize.js';
 import type { Level, OrgRole } from '../access/levels.js';
 import { membershipOf } from '../access/org.js';
 import type { OrgAction } from '../access/policy.js';
-import { type User, userOf } from '../accounts/users.js';
 import { recordEvent, recordEvents } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
@@ -11,8 +9,20 @@ import { Conflict, InvalidRequest, NotFound } from '../errors.js';
 import { newId } from '../secrets.js';
 import type { Db } from '../store/database.js';
 import { directGrantsInOrg, revokeUserGrantsInOrg } from '../store/grants.js';
-import { decodeCursor, type Page, pageOf } from '../store/pagination.js';
-import { teamsOfUserInOrg } from '../store/teams.js';
+import {
+  addMembership,
+  adminCount,
+  deleteMembership,
+  findMember,
+  type MemberRecord,
+  memberPage,
+  orgsOfUser,
+  updateMembership,
+} from '../store/memberships.js';
+import { findOrg, insertOrg, lockOrg } from '../store/orgs.js';
+import { type Page, pageOf } from '../store/pagination.js';
+import { leaveTeams, teamsOfUserInOrg } from '../store/teams.js';
+import { type User, userOf } from '../store/users.js';
 
 export interface Org {
   id: string;
@@ -40,11 +50,8 @@ export async function createOrg(
   const org = { id: newId('org'), name: requireName(rawName, 'organization') };
   const now = ctx.clock.now();
   await inTransaction(ctx, async (tx) => {
-    await tx
-      .insertInto('orgs')
-      .values({ ...org, created_at: now })
-      .execute();
-    await addMember(tx, org.id, actorId, 'admin', now);
+    await insertOrg(tx, org, now);
+    await addMembership(tx, org.id, actorId, 'admin', now);
     await recordEvent(tx, {
       orgId: org.id,
       at: now,
@@ -57,42 +64,22 @@ export async function createOrg(
   return { ...org, allowedActions: orgActionsOf(actorId, { role: 'admin', processDatasets: true }) };
 }
 
-export async function addMember(tx: Db, orgId: string, userId: string, role: OrgRole, now: number): Promise<void> {
-  await tx.insertInto('org_members').values({ org_id: orgId, user_id: userId, role, process_datasets: 0, created_at: now }).execute();
-}
-
 export async function getOrg(ctx: Context, actorId: string, orgId: string): Promise<Org & { role: OrgRole; allowedActions: OrgAction[] }> {
   const membership = await authorizeOrgAction(ctx.db, actorId, orgId, 'org.read');
-  const org = await ctx.db.selectFrom('orgs').select(['id', 'name']).where('id', '=', orgId).executeTakeFirstOrThrow();
+  const org = await findOrg(ctx.db, orgId);
+  if (!org) throw new NotFound('Organization');
   return { ...org, role: membership.role, allowedActions: orgActionsOf(actorId, membership) };
 }
 
 export async function listMyOrgs(ctx: Context, userId: string) {
-  const rows = await ctx.db
-    .selectFrom('org_members as m')
-    .innerJoin('orgs as o', 'o.id', 'm.org_id')
-    .select(['o.id', 'o.name', 'm.role', 'm.process_datasets'])
-    .where('m.user_id', '=', userId)
-    .orderBy('o.name')
-    .orderBy('o.id')
-    .execute();
+  const rows = await orgsOfUser(ctx.db, userId);
   return rows.map((r) => {
     const membership = { role: r.role, processDatasets: r.role === 'admin' || r.process_datasets === 1 };
     return { id: r.id, name: r.name, ...membership, allowedActions: orgActionsOf(userId, membership) };
   });
 }
 
-const memberColumns = ['u.id', 'u.email', 'u.name', 'u.email_verified', 'm.role', 'm.process_datasets', 'm.created_at'] as const;
-
-function memberOf(row: {
-  id: string;
-  email: string;
-  name: string;
-  email_verified: number;
-  role: OrgRole;
-  process_datasets: number;
-  created_at: number;
-}): Member {
+function memberOf(row: MemberRecord): Member {
   return {
     user: userOf(row),
     role: row.role,
@@ -108,56 +95,13 @@ export async function listMembers(
   page: { limit: number; cursor?: string | undefined; q?: string | undefined },
 ): Promise<Page<Member>> {
   await authorizeOrgAction(ctx.db, actorId, orgId, 'org.read');
-  let query = ctx.db
-    .selectFrom('org_members as m')
-    .innerJoin('users as u', 'u.id', 'm.user_id')
-    .select(memberColumns)
-    .where('m.org_id', '=', orgId);
-  if (page.cursor !== undefined) {
-    const [name, id] = decodeCursor(page.cursor, ['string', 'string']) as [string, string];
-    query = query.where((eb) => eb(eb.refTuple('u.name', 'u.id'), '>', eb.tuple(name, id)));
-  }
-  if (page.q) {
-    const pattern = `%${page.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    // SQLite's LIKE has no escape character unless told, so "_" and "%" in q would match anything.
-    query = query.where(sql<boolean>`(lower(u.name) like ${pattern} escape '\\' or u.email like ${pattern} escape '\\')`);
-  }
-  const rows = await query
-    .orderBy('u.name')
-    .orderBy('u.id')
-    .limit(page.limit + 1)
-    .execute();
+  const rows = await memberPage(ctx.db, orgId, page);
   return pageOf(rows, page.limit, (r) => [r.name, r.id], memberOf);
 }
 
-async function memberRow(db: Db, orgId: string, userId: string) {
-  const row = await db
-    .selectFrom('org_members as m')
-    .innerJoin('users as u', 'u.id', 'm.user_id')
-    .select(memberColumns)
-    .where('m.org_id', '=', orgId)
-    .where('m.user_id', '=', userId)
-    .executeTakeFirst();
+async function memberRow(db: Db, orgId: string, userId: string): Promise<Member | null> {
+  const row = await findMember(db, orgId, userId);
   return row ? memberOf(row) : null;
-}
-
-async function adminCount(db: Db, orgId: string): Promise<number> {
-  const row = await db
-    .selectFrom('org_members')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('org_id', '=', orgId)
-    .where('role', '=', 'admin')
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}
-
-/** Locks the org row first, so two concurrent demotions cannot both see "another admin remains". */
-async function lockOrg(tx: Db, orgId: string): Promise<void> {
-  await tx
-    .updateTable('orgs')
-    .set((eb) => ({ name: eb.ref('name') }))
-    .where('id', '=', orgId)
-    .execute();
 }
 
 export async function updateMember(
@@ -179,7 +123,7 @@ export async function updateMember(
     if (change.role !== undefined) set.role = change.role;
     if (change.processDatasets !== undefined) set.process_datasets = change.processDatasets ? 1 : 0;
     if (Object.keys(set).length > 0) {
-      await tx.updateTable('org_members').set(set).where('org_id', '=', orgId).where('user_id', '=', userId).execute();
+      await updateMembership(tx, orgId, userId, set);
     }
     const after = (await memberRow(tx, orgId, userId))!;
     await recordEvent(tx, {
@@ -230,19 +174,13 @@ export async function takeOutOfOrg(
     throw new Conflict('last_admin', 'An organization needs at least one admin. Make someone else an admin first.');
   }
   const teams = await teamsOfUserInOrg(tx, orgId, userId);
-  if (teams.length > 0) {
-    await tx
-      .deleteFrom('team_members')
-      .where('user_id', '=', userId)
-      .where(
-        'team_id',
-        'in',
-        teams.map((t) => t.id),
-      )
-      .execute();
-  }
+  await leaveTeams(
+    tx,
+    userId,
+    teams.map((t) => t.id),
+  );
   const revoked = removal.keepGrants ? [] : await revokeUserGrantsInOrg(tx, orgId, userId, at);
-  await tx.deleteFrom('org_members').where('org_id', '=', orgId).where('user_id', '=', userId).execute();
+  await deleteMembership(tx, orgId, userId);
   // Leaving the organization leaves its teams: each team's history says so, as a removal would.
   await recordEvents(tx, [
     ...teams.map((t) => ({
@@ -289,11 +227,6 @@ export async function previewMemberRemoval(ctx: Context, actorId: string, orgId:
     grants: grants.map((g) => ({ datasetId: g.datasetId, datasetName: g.datasetName, level: g.level })),
     teams: await teamsOfUserInOrg(ctx.db, orgId, userId),
   };
-}
-
-export async function orgName(db: Db, orgId: string): Promise<string> {
-  const row = await db.selectFrom('orgs').select('name').where('id', '=', orgId).executeTakeFirstOrThrow();
-  return row.name;
 }
 
 export { requireName };

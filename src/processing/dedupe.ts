@@ -6,7 +6,10 @@ import { recordEvent } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { Conflict } from '../errors.js';
+import { annotationsOnItems, insertContentInPages, itemCount, itemsAfter, layerRowsOfDataset } from '../store/content.js';
 import type { Db } from '../store/database.js';
+import { datasetExists, findDataset, insertDataset } from '../store/datasets.js';
+import { insertTeamGrant, insertUserGrant, isInForce, teamGrantRowsOfDataset, userGrantRowsOfDataset } from '../store/grants.js';
 import { findJob } from '../store/jobs.js';
 import type { AnnotationsTable, DatasetsTable, ItemsTable, JobsTable, LayersTable } from '../store/schema.js';
 import { finishJob, queueJob, reportProgress } from './jobs.js';
@@ -35,17 +38,12 @@ export async function processDataset(
   input: { pipeline: 'dedupe'; carrySharing?: boolean | undefined },
 ): Promise<ProcessOutcome> {
   const { dataset: source } = await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.process', ctx.clock.now());
-  const count = await ctx.db
-    .selectFrom('items')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('dataset_id', '=', datasetId)
-    .executeTakeFirstOrThrow();
   const job = await queueJob(ctx, {
     kind: 'dedupe',
     orgId: source.org_id,
     sourceDatasetId: datasetId,
     startedBy: actorId,
-    total: Number(count.n),
+    total: await itemCount(ctx.db, datasetId),
     carrySharing: input.carrySharing === true,
   });
   const outcome = await awaitSmallJob(ctx, job);
@@ -87,7 +85,7 @@ async function awaitSmallJob(
 
 /** Runs a queued dedupe job on this instance: as its starter asked, whoever runs it. */
 export async function runDedupeJob(ctx: Context, job: JobsTable): Promise<DatasetsTable> {
-  const source = await ctx.db.selectFrom('datasets').selectAll().where('id', '=', job.source_dataset_id).executeTakeFirst();
+  const source = await findDataset(ctx.db, job.source_dataset_id);
   if (!source) throw datasetDeleted();
   return dedupe(ctx, job, source, job.started_by, job.carry_sharing === 1);
 }
@@ -99,7 +97,7 @@ async function dedupe(ctx: Context, job: JobsTable, source: DatasetsTable, actor
     // Held, the files cannot be swept away (say, by a deletion of the source) before the copy commits.
     for (const item of plan.items) {
       if (!(await ctx.blobs.hold(item.sha256))) {
-        if (!(await sourceExists(ctx.db, source.id))) throw datasetDeleted();
+        if (!(await datasetExists(ctx.db, source.id))) throw datasetDeleted();
         throw new Conflict('item_file_missing', `The file of item "${item.name}" is missing; nothing was created.`);
       }
       held.push(item.sha256);
@@ -110,10 +108,6 @@ async function dedupe(ctx: Context, job: JobsTable, source: DatasetsTable, actor
   }
 }
 
-async function sourceExists(db: Db, datasetId: string): Promise<boolean> {
-  return Boolean(await db.selectFrom('datasets').select('id').where('id', '=', datasetId).executeTakeFirst());
-}
-
 const datasetDeleted = () => new Conflict('dataset_deleted', 'The dataset was deleted while it was being processed; nothing was created.');
 
 /** Reads the source page by page, reporting each page as progress. */
@@ -122,15 +116,7 @@ async function planDedupe(ctx: Context, job: JobsTable, source: DatasetsTable): 
   let after = '';
   let done = 0;
   for (;;) {
-    // Index items_dataset (dataset_id, id).
-    const page = await ctx.db
-      .selectFrom('items')
-      .selectAll()
-      .where('dataset_id', '=', source.id)
-      .where('id', '>', after)
-      .orderBy('id')
-      .limit(PAGE)
-      .execute();
+    const page = await itemsAfter(ctx.db, source.id, after, PAGE);
     if (page.length === 0) break;
     for (const item of page) if (!kept.has(item.sha256)) kept.set(item.sha256, item);
     after = page[page.length - 1]!.id;
@@ -138,24 +124,13 @@ async function planDedupe(ctx: Context, job: JobsTable, source: DatasetsTable): 
     await reportProgress(ctx, job, done);
   }
   const items = [...kept.values()];
-  const layers = await ctx.db.selectFrom('layers').selectAll().where('dataset_id', '=', source.id).orderBy('id').execute();
+  const layers = await layerRowsOfDataset(ctx.db, source.id);
   const annotations: AnnotationsTable[] = [];
   for (let i = 0; i < items.length; i += PAGE) {
     const ids = items.slice(i, i + PAGE).map((k) => k.id);
-    // Index annotations_item.
-    annotations.push(...(await ctx.db.selectFrom('annotations').selectAll().where('item_id', 'in', ids).orderBy('id').execute()));
+    annotations.push(...(await annotationsOnItems(ctx.db, ids)));
   }
   return { items, layers, annotations };
-}
-
-type ContentTables = { items: ItemsTable; layers: LayersTable; annotations: AnnotationsTable };
-
-async function insertInPages<T extends keyof ContentTables>(tx: Db, table: T, rows: ContentTables[T][]): Promise<void> {
-  for (let i = 0; i < rows.length; i += PAGE)
-    await tx
-      .insertInto(table)
-      .values(rows.slice(i, i + PAGE) as never)
-      .execute();
 }
 
 /** The new dataset, its content, its grants, its lineage and the audit: one transaction, so a failure leaves nothing. */
@@ -183,8 +158,8 @@ async function writeCopy(
   };
   await inTransaction(ctx, async (tx) => {
     await finishJob(tx, job, dataset.id, now);
-    if (!(await sourceExists(tx, source.id))) throw datasetDeleted();
-    await tx.insertInto('datasets').values(dataset).execute();
+    if (!(await datasetExists(tx, source.id))) throw datasetDeleted();
+    await insertDataset(tx, dataset);
     await copyContent(ctx, tx, dataset.id, plan, now);
     const event = { orgId: source.org_id, at: now, actorId, datasetId: dataset.id };
     await recordEvent(tx, {
@@ -210,17 +185,19 @@ async function writeCopy(
 async function copyContent(ctx: Pick<Context, 'random'>, tx: Db, datasetId: string, plan: DedupePlan, now: number): Promise<void> {
   const itemIds = new Map(plan.items.map((item) => [item.id, ctx.random.sortableId('item', now)]));
   const layerIds = new Map(plan.layers.map((layer) => [layer.id, ctx.random.id('layer')]));
-  await insertInPages(
+  await insertContentInPages(
     tx,
     'items',
     plan.items.map((item) => ({ ...item, id: itemIds.get(item.id)!, dataset_id: datasetId })),
+    PAGE,
   );
-  await insertInPages(
+  await insertContentInPages(
     tx,
     'layers',
     plan.layers.map((layer) => ({ ...layer, id: layerIds.get(layer.id)!, dataset_id: datasetId })),
+    PAGE,
   );
-  await insertInPages(
+  await insertContentInPages(
     tx,
     'annotations',
     plan.annotations.map((a) => ({
@@ -229,6 +206,7 @@ async function copyContent(ctx: Pick<Context, 'random'>, tx: Db, datasetId: stri
       layer_id: layerIds.get(a.layer_id)!,
       item_id: itemIds.get(a.item_id)!,
     })),
+    PAGE,
   );
 }
 
@@ -241,25 +219,22 @@ async function carryGrants(
   now: number,
   event: { orgId: string; at: number; actorId: string; datasetId: string },
 ): Promise<void> {
-  const live = <T extends { expires_at: number | null }>(g: T) => g.expires_at === null || g.expires_at > now;
+  const live = (g: { expires_at: number | null }) => isInForce(g.expires_at, now);
   const carried = { carriedFrom: sourceId };
-  const users = (await tx.selectFrom('user_grants').selectAll().where('dataset_id', '=', sourceId).execute()).filter(
+  const users = (await userGrantRowsOfDataset(tx, sourceId)).filter(
     // The caller becomes admin of the copy anyway.
     (g) => live(g) && g.user_id !== actorId,
   );
   for (const g of users) {
-    await tx
-      .insertInto('user_grants')
-      .values({
-        dataset_id: datasetId,
-        user_id: g.user_id,
-        level: g.level,
-        expires_at: g.expires_at,
-        granted_by: g.granted_by,
-        created_at: now,
-        last_used_at: null,
-      })
-      .execute();
+    await insertUserGrant(tx, {
+      dataset_id: datasetId,
+      user_id: g.user_id,
+      level: g.level,
+      expires_at: g.expires_at,
+      granted_by: g.granted_by,
+      created_at: now,
+      last_used_at: null,
+    });
     await recordEvent(tx, {
       ...event,
       action: 'grant.set',
@@ -268,20 +243,17 @@ async function carryGrants(
       after: { level: levelOf(g.level), expiresAt: iso(g.expires_at), ...carried },
     });
   }
-  const teams = (await tx.selectFrom('team_grants').selectAll().where('dataset_id', '=', sourceId).execute()).filter(live);
+  const teams = (await teamGrantRowsOfDataset(tx, sourceId)).filter(live);
   for (const g of teams) {
-    await tx
-      .insertInto('team_grants')
-      .values({
-        dataset_id: datasetId,
-        team_id: g.team_id,
-        level: g.level,
-        expires_at: g.expires_at,
-        granted_by: g.granted_by,
-        created_at: now,
-        last_used_at: null,
-      })
-      .execute();
+    await insertTeamGrant(tx, {
+      dataset_id: datasetId,
+      team_id: g.team_id,
+      level: g.level,
+      expires_at: g.expires_at,
+      granted_by: g.granted_by,
+      created_at: now,
+      last_used_at: null,
+    });
     await recordEvent(tx, {
       ...event,
       action: 'team_grant.set',
@@ -294,16 +266,13 @@ async function carryGrants(
 
 /** As with any new dataset, the one who made it holds a direct admin grant (revocable like any other). */
 async function grantCreatorAdmin(tx: Db, datasetId: string, actorId: string, now: number): Promise<void> {
-  await tx
-    .insertInto('user_grants')
-    .values({
-      dataset_id: datasetId,
-      user_id: actorId,
-      level: rankOf('admin'),
-      expires_at: null,
-      granted_by: actorId,
-      created_at: now,
-      last_used_at: null,
-    })
-    .execute();
+  await insertUserGrant(tx, {
+    dataset_id: datasetId,
+    user_id: actorId,
+    level: rankOf('admin'),
+    expires_at: null,
+    granted_by: actorId,
+    created_at: now,
+    last_used_at: null,
+  });
 }

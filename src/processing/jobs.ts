@@ -2,7 +2,7 @@ import { authorizeJobAction } from '../access/authorize.js';
 import type { Context } from '../context.js';
 import { Conflict, DomainError, NotFound } from '../errors.js';
 import type { Db } from '../store/database.js';
-import { cancelJobRow, findJob } from '../store/jobs.js';
+import { cancelJobRow, findJob, insertJob, updateHeldJob } from '../store/jobs.js';
 import type { JobsTable } from '../store/schema.js';
 
 /** The job is no longer this runner's: cancelled, or taken over after its lease ran out. Its work stops. */
@@ -35,20 +35,14 @@ export async function queueJob(
     claimed_by: null,
     carry_sharing: input.carrySharing ? 1 : 0,
   };
-  await ctx.db.insertInto('jobs').values(job).execute();
+  await insertJob(ctx.db, job);
   return job;
 }
 
 /** Progress persists, and renews the runner's lease; throws JobLost once the job is not this runner's. */
 export async function reportProgress(ctx: Context, job: JobsTable, done: number): Promise<void> {
-  const result = await ctx.db
-    .updateTable('jobs')
-    .set({ done: Math.min(done, job.total), updated_at: ctx.clock.now(), lease_until: ctx.jobs.leaseUntil() })
-    .where('id', '=', job.id)
-    .where('status', '=', 'running')
-    .where('claimed_by', '=', job.claimed_by)
-    .executeTakeFirst();
-  if (Number(result.numUpdatedRows) === 0) throw new JobLost(job.id);
+  const progress = { done: Math.min(done, job.total), updated_at: ctx.clock.now(), lease_until: ctx.jobs.leaseUntil() };
+  if (!(await updateHeldJob(ctx.db, job, progress))) throw new JobLost(job.id);
 }
 
 /**
@@ -57,28 +51,23 @@ export async function reportProgress(ctx: Context, job: JobsTable, done: number)
  * transaction rolls back).
  */
 export async function finishJob(tx: Db, job: JobsTable, resultDatasetId: string, now: number): Promise<void> {
-  const result = await tx
-    .updateTable('jobs')
-    .set({ status: 'succeeded', done: job.total, result_dataset_id: resultDatasetId, updated_at: now, lease_until: null })
-    .where('id', '=', job.id)
-    .where('status', '=', 'running')
-    .where('claimed_by', '=', job.claimed_by)
-    .executeTakeFirst();
-  if (Number(result.numUpdatedRows) === 0) throw new JobLost(job.id);
+  const succeeded = {
+    status: 'succeeded' as const,
+    done: job.total,
+    result_dataset_id: resultDatasetId,
+    updated_at: now,
+    lease_until: null,
+  };
+  if (!(await updateHeldJob(tx, job, succeeded))) throw new JobLost(job.id);
 }
 
 export async function failJob(ctx: Context, job: JobsTable, error: unknown): Promise<void> {
   ctx.logger.error({ err: error, jobId: job.id }, 'job failed');
   // Only a domain error's message is meant for people; anything else stays in the log.
   const message = error instanceof DomainError ? error.message : 'Processing failed; nothing was created. Try again.';
-  await ctx.db
-    .updateTable('jobs')
-    .set({ status: 'failed', error: message, updated_at: ctx.clock.now(), lease_until: null })
-    .where('id', '=', job.id)
-    .where('status', '=', 'running')
-    .where('claimed_by', '=', job.claimed_by)
-    .execute()
-    .catch((failure: unknown) => ctx.logger.error({ err: failure, jobId: job.id }, 'could not record a job failure'));
+  await updateHeldJob(ctx.db, job, { status: 'failed', error: message, updated_at: ctx.clock.now(), lease_until: null }).catch(
+    (failure: unknown) => ctx.logger.error({ err: failure, jobId: job.id }, 'could not record a job failure'),
+  );
 }
 
 async function visibleJob(ctx: Context, actorId: string, jobId: string): Promise<JobsTable> {

@@ -2,6 +2,7 @@ import { authorizeDatasetAction, datasetActionsOfMany } from '../access/authoriz
 import { checkAccess } from '../access/check.js';
 import { effectiveLevel } from '../access/rule.js';
 import type { Context } from '../context.js';
+import { successorIds } from '../store/datasets.js';
 
 /** Where a dataset came from and what was made from it, as far as the viewer can read. */
 export async function lineageOf(ctx: Context, actorId: string, datasetId: string) {
@@ -9,15 +10,7 @@ export async function lineageOf(ctx: Context, actorId: string, datasetId: string
   const { dataset } = await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.read', now);
   const readable = async (id: string) => checkAccess(ctx.db, actorId, id, now);
   const predecessor = dataset.predecessor_id ? await readable(dataset.predecessor_id) : null;
-  // Index datasets_predecessor.
-  const children = await ctx.db
-    .selectFrom('datasets')
-    .select('id')
-    .where('predecessor_id', '=', datasetId)
-    .orderBy('created_at')
-    .orderBy('id')
-    .limit(100)
-    .execute();
+  const children = await successorIds(ctx.db, datasetId);
   const successors = [];
   for (const child of children) {
     const access = await readable(child.id);

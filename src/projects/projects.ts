@@ -1,11 +1,20 @@
 import { authorizeDatasetAction, authorizeOrgAction, datasetActionsOfMany } from '../access/authorize.js';
-import { accessFactColumns, type FactRow, factsOf } from '../access/check.js';
+import { factsOf } from '../access/check.js';
 import type { Level } from '../access/levels.js';
 import { membershipOf } from '../access/org.js';
 import type { DatasetAction } from '../access/policy.js';
 import { type AccessFacts, effectiveLevel } from '../access/rule.js';
 import type { Context } from '../context.js';
 import { InvalidRequest, NotFound } from '../errors.js';
+import {
+  findProject,
+  insertProject,
+  linkDataset,
+  projectDatasetsWithFacts,
+  projectsHolding,
+  projectsOfOrg,
+  unlinkDataset,
+} from '../store/projects.js';
 import type { DatasetsTable, ProjectsTable } from '../store/schema.js';
 
 export interface ProjectSummary {
@@ -15,7 +24,7 @@ export interface ProjectSummary {
 }
 
 async function visibleProject(ctx: Context, actorId: string, projectId: string): Promise<ProjectsTable> {
-  const project = await ctx.db.selectFrom('projects').selectAll().where('id', '=', projectId).executeTakeFirst();
+  const project = await findProject(ctx.db, projectId);
   if (!project) throw new NotFound('Project');
   await authorizeOrgAction(ctx.db, actorId, project.org_id, 'org.read').catch(() => {
     throw new NotFound('Project');
@@ -28,19 +37,13 @@ export async function createProject(ctx: Context, actorId: string, orgId: string
   const name = rawName.trim();
   if (!name) throw new InvalidRequest('The project name cannot be empty.', { field: 'name' });
   const row: ProjectsTable = { id: ctx.random.id('prj'), org_id: orgId, name, created_by: actorId, created_at: ctx.clock.now() };
-  await ctx.db.insertInto('projects').values(row).execute();
+  await insertProject(ctx.db, row);
   return { id: row.id, orgId, name };
 }
 
 export async function listProjects(ctx: Context, actorId: string, orgId: string): Promise<ProjectSummary[]> {
   await authorizeOrgAction(ctx.db, actorId, orgId, 'org.read');
-  const rows = await ctx.db
-    .selectFrom('projects')
-    .select(['id', 'org_id', 'name'])
-    .where('org_id', '=', orgId)
-    .orderBy('name')
-    .orderBy('id')
-    .execute();
+  const rows = await projectsOfOrg(ctx.db, orgId);
   return rows.map((r) => ({ id: r.id, orgId: r.org_id, name: r.name }));
 }
 
@@ -49,17 +52,13 @@ export async function addDatasetToProject(ctx: Context, actorId: string, project
   const project = await visibleProject(ctx, actorId, projectId);
   const { dataset } = await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.read', ctx.clock.now());
   if (dataset.org_id !== project.org_id) throw new NotFound('Dataset');
-  await ctx.db
-    .insertInto('project_datasets')
-    .values({ project_id: projectId, dataset_id: datasetId, added_by: actorId, added_at: ctx.clock.now() })
-    .onConflict((oc) => oc.columns(['project_id', 'dataset_id']).doNothing())
-    .execute();
+  await linkDataset(ctx.db, { projectId, datasetId, addedBy: actorId, at: ctx.clock.now() });
 }
 
 export async function removeDatasetFromProject(ctx: Context, actorId: string, projectId: string, datasetId: string): Promise<void> {
   await visibleProject(ctx, actorId, projectId);
   await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.read', ctx.clock.now());
-  await ctx.db.deleteFrom('project_datasets').where('project_id', '=', projectId).where('dataset_id', '=', datasetId).execute();
+  await unlinkDataset(ctx.db, projectId, datasetId);
 }
 
 /**
@@ -72,19 +71,11 @@ export async function getProject(
   projectId: string,
 ): Promise<ProjectSummary & { datasets: { dataset: DatasetsTable; level: Level; allowedActions: DatasetAction[] }[] }> {
   const project = await visibleProject(ctx, actorId, projectId);
-  const rows = await ctx.db
-    .selectFrom('project_datasets as pd')
-    .innerJoin('datasets as d', 'd.id', 'pd.dataset_id')
-    .selectAll('d')
-    .select(accessFactColumns(actorId, ctx.clock.now()))
-    .where('pd.project_id', '=', projectId)
-    .orderBy('d.name_key')
-    .orderBy('d.id')
-    .execute();
+  const rows = await projectDatasetsWithFacts(ctx.db, projectId, actorId, ctx.clock.now());
   const datasets: { dataset: DatasetsTable; level: Level }[] = [];
   for (const row of rows) {
-    const { org_role: _r, team_rank: _t, direct_rank: _d, ...dataset } = row as typeof row & FactRow;
-    const facts: AccessFacts = factsOf(row as FactRow);
+    const { org_role: _r, team_rank: _t, direct_rank: _d, ...dataset } = row;
+    const facts: AccessFacts = factsOf(row);
     const level = effectiveLevel(facts);
     if (level) datasets.push({ dataset, level });
   }
@@ -106,12 +97,6 @@ export async function projectsOfDataset(ctx: Context, actorId: string, datasetId
   const { dataset } = await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.read', ctx.clock.now());
   // An external accessor reads the dataset but not its organization's projects.
   if (!(await membershipOf(ctx.db, actorId, dataset.org_id))) return [];
-  const rows = await ctx.db
-    .selectFrom('project_datasets as pd')
-    .innerJoin('projects as p', 'p.id', 'pd.project_id')
-    .select(['p.id', 'p.org_id', 'p.name'])
-    .where('pd.dataset_id', '=', datasetId)
-    .orderBy('p.name')
-    .execute();
+  const rows = await projectsHolding(ctx.db, datasetId);
   return rows.map((r) => ({ id: r.id, orgId: r.org_id, name: r.name }));
 }

@@ -4,8 +4,10 @@ import { NotFound } from '../errors.js';
 import { requireName } from '../orgs/orgs.js';
 import { newId } from '../secrets.js';
 import type { Db } from '../store/database.js';
+import { membersAmongIds } from '../store/memberships.js';
 import { listOrgTeams, teamMembersOf } from '../store/scim.js';
-import { dropTeam, insertTeam, joinTeam, leaveTeam, nameRace, renameTeamIn, type Team, teamInOrg } from '../teams/teams.js';
+import { findTeamInOrg, teamCreatedAt } from '../store/teams.js';
+import { dropTeam, insertTeam, joinTeam, leaveTeam, nameRace, renameTeamIn, type Team } from '../teams/teams.js';
 import {
   type Directory,
   equalityFilter,
@@ -40,7 +42,7 @@ export type GroupResource = ReturnType<typeof groupResource>;
 
 /** Teams of another organization do not exist for this directory. */
 async function requireTeam(db: Db, directory: Directory, teamId: string): Promise<Team> {
-  const team = await teamInOrg(db, teamId, directory.orgId);
+  const team = await findTeamInOrg(db, teamId, directory.orgId);
   if (!team) throw new NotFound('Group');
   return team;
 }
@@ -70,8 +72,7 @@ export async function listScimGroups(
 
 export async function getScimGroup(ctx: Context, directory: Directory, teamId: string): Promise<GroupResource> {
   const team = await requireTeam(ctx.db, directory, teamId);
-  const row = await ctx.db.selectFrom('teams').select('created_at').where('id', '=', teamId).executeTakeFirstOrThrow();
-  return groupResource(ctx, { ...team, createdAt: Number(row.created_at) }, await teamMembersOf(ctx.db, [teamId]));
+  return groupResource(ctx, { ...team, createdAt: await teamCreatedAt(ctx.db, teamId) }, await teamMembersOf(ctx.db, [teamId]));
 }
 
 function memberIds(value: unknown): string[] {
@@ -98,10 +99,8 @@ async function changeMembers(
     for (const userId of userIds) await leaveTeam(tx, team, userId, directory.tokenId, at);
     return;
   }
-  const known = userIds.length
-    ? await tx.selectFrom('org_members').select('user_id').where('org_id', '=', directory.orgId).where('user_id', 'in', userIds).execute()
-    : [];
-  const missing = userIds.filter((id) => !known.some((k) => k.user_id === id));
+  const known = userIds.length ? await membersAmongIds(tx, directory.orgId, userIds) : [];
+  const missing = userIds.filter((id) => !known.includes(id));
   if (missing.length > 0) throw new ScimInvalid('invalidValue', `Not active users of this organization: ${missing.join(', ')}.`);
   if (op === 'set') {
     const current = await teamMembersOf(tx, [team.id]);

@@ -1,13 +1,13 @@
 import { endSessionsOf } from '../accounts/sessions.js';
 import { deleteAccessTokensOf } from '../accounts/tokens.js';
-import { findUserByEmail } from '../accounts/users.js';
 import { recordEvent } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { DomainError, NotFound } from '../errors.js';
-import { addMember, takeOutOfOrg } from '../orgs/orgs.js';
+import { takeOutOfOrg } from '../orgs/orgs.js';
 import { hashPassword, newId, newSecret } from '../secrets.js';
 import type { Db } from '../store/database.js';
+import { addMembership } from '../store/memberships.js';
 import {
   type DirectoryUserRow,
   directoryUser,
@@ -17,6 +17,7 @@ import {
   recordProvisioned,
   updateProvisioned,
 } from '../store/scim.js';
+import { findUserByEmail, insertUser, updateUser } from '../store/users.js';
 import { type Directory, equalityFilter, listResponse, type Paging, patchOperations, SCHEMA, ScimInvalid } from './protocol.js';
 import { changeOfPatch, changeOfResource, nameParts, resolvedName, type UserChange } from './user-changes.js';
 
@@ -78,7 +79,7 @@ export async function createScimUser(ctx: Context, directory: Directory, body: u
       if (!existing.emailVerified) {
         await endSessionsOf(tx, existing.id);
         await deleteAccessTokensOf(tx, existing.id);
-        await tx.updateTable('users').set({ password_hash: unusablePassword, email_verified: 1 }).where('id', '=', existing.id).execute();
+        await updateUser(tx, existing.id, { password_hash: unusablePassword, email_verified: 1 });
       }
       await recordProvisioned(tx, {
         orgId: directory.orgId,
@@ -95,7 +96,7 @@ export async function createScimUser(ctx: Context, directory: Directory, body: u
     }
     const id = newId('usr');
     const name = resolvedName('', change) || email;
-    await tx.insertInto('users').values({ id, email, name, password_hash: unusablePassword, created_at: at, email_verified: 1 }).execute();
+    await insertUser(tx, { id, email, name, password_hash: unusablePassword, created_at: at, email_verified: 1 });
     await recordProvisioned(tx, { orgId: directory.orgId, userId: id, externalId: change.externalId ?? null, createdAccount: true, at });
     await applyChange(ctx, tx, directory, await requireDirectoryUser(tx, directory, id), { ...change, active: change.active ?? true });
     return id;
@@ -137,7 +138,7 @@ async function applyChange(ctx: Context, tx: Db, directory: Directory, user: Dir
   const name = resolvedName(user.name, change);
   // The person owns an account they made themselves; the directory names only the accounts it created.
   if (name !== user.name && user.provisioned?.createdAccount) {
-    await tx.updateTable('users').set({ name }).where('id', '=', user.id).execute();
+    await updateUser(tx, user.id, { name });
   }
   if (change.externalId !== undefined) await updateProvisioned(tx, directory.orgId, user.id, { externalId: change.externalId });
   if (change.active === false && user.member) await deprovision(ctx, tx, directory, user.id);
@@ -168,7 +169,7 @@ async function deprovision(ctx: Context, tx: Db, directory: Directory, userId: s
 /** Back as a member; grants revoked when they left are not restored. */
 async function reactivate(ctx: Context, tx: Db, directory: Directory, userId: string): Promise<void> {
   const at = ctx.clock.now();
-  await addMember(tx, directory.orgId, userId, 'member', at);
+  await addMembership(tx, directory.orgId, userId, 'member', at);
   await recordEvent(tx, {
     orgId: directory.orgId,
     at,

@@ -1,19 +1,31 @@
 import { authorizeDatasetAction } from '../access/authorize.js';
-import { inForce } from '../access/check.js';
 import { type Level, levelOf, rankOf } from '../access/levels.js';
 import { tierAdmitsDirectGrant } from '../access/policy.js';
-import { findUser, type User, userOf } from '../accounts/users.js';
 import { recordEvent } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { appLink, type Context, inTransaction } from '../context.js';
 import { Conflict, InvalidRequest, NotFound } from '../errors.js';
-import { invitationsWithInviter, invitationView } from '../invitations/model.js';
+import { invitationView } from '../invitations/model.js';
 import { assertWithinSendLimit } from '../invitations/send.js';
 import { queueMail } from '../mail/outbox.js';
 import { grantNotificationMail } from '../mail/templates.js';
-import { orgName } from '../orgs/orgs.js';
-import { holdsGrantInOrg } from '../store/grants.js';
-import { teamInOrg } from '../teams/teams.js';
+import {
+  deleteTeamGrant,
+  deleteUserGrant,
+  findTeamGrant,
+  findUserGrant,
+  holdsGrantInOrg,
+  isInForce,
+  putTeamGrant,
+  putUserGrant,
+  teamGrantsOnDataset,
+  userGrantsOnDataset,
+} from '../store/grants.js';
+import { openInvitationsToDataset } from '../store/invitations.js';
+import { findMembership } from '../store/memberships.js';
+import { orgName } from '../store/orgs.js';
+import { findTeamInOrg } from '../store/teams.js';
+import { findUser, type User, userOf } from '../store/users.js';
 
 export interface UserGrantView {
   user: User;
@@ -35,30 +47,7 @@ function requireFuture(expiresAt: string | undefined, now: number): number | nul
 }
 
 async function userGrantViews(ctx: Context, datasetId: string, only?: string): Promise<UserGrantView[]> {
-  const now = ctx.clock.now();
-  let query = ctx.db
-    .selectFrom('user_grants as g')
-    .innerJoin('datasets as d', 'd.id', 'g.dataset_id')
-    .innerJoin('users as u', 'u.id', 'g.user_id')
-    .leftJoin('org_members as m', (join) => join.onRef('m.org_id', '=', 'd.org_id').onRef('m.user_id', '=', 'g.user_id'))
-    .leftJoin('users as gb', 'gb.id', 'g.granted_by')
-    .select([
-      'u.id',
-      'u.email',
-      'u.name',
-      'u.email_verified',
-      'g.level',
-      'g.expires_at',
-      'g.created_at',
-      'g.granted_by',
-      'gb.name as granted_by_name',
-      'm.role',
-      'd.visibility',
-    ])
-    .where('g.dataset_id', '=', datasetId)
-    .where(inForce('g.expires_at', now));
-  if (only) query = query.where('g.user_id', '=', only);
-  const rows = await query.orderBy('u.name').orderBy('u.id').execute();
+  const rows = await userGrantsOnDataset(ctx.db, datasetId, ctx.clock.now(), only);
   return rows.map((r) => {
     const external = r.role === null;
     return {
@@ -76,35 +65,8 @@ async function userGrantViews(ctx: Context, datasetId: string, only?: string): P
 export async function getSharing(ctx: Context, actorId: string, datasetId: string) {
   const now = ctx.clock.now();
   const { dataset } = await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.share', now);
-  const teams = await ctx.db
-    .selectFrom('team_grants as tg')
-    .innerJoin('teams as t', 't.id', 'tg.team_id')
-    .leftJoin('users as gb', 'gb.id', 'tg.granted_by')
-    .select((eb) => [
-      't.id',
-      't.name',
-      'tg.level',
-      'tg.expires_at',
-      'tg.created_at',
-      'tg.granted_by',
-      'gb.name as granted_by_name',
-      eb
-        .selectFrom('team_members as tm')
-        .select((c) => c.fn.countAll<number>().as('n'))
-        .whereRef('tm.team_id', '=', 't.id')
-        .as('member_count'),
-    ])
-    .where('tg.dataset_id', '=', datasetId)
-    .where(inForce('tg.expires_at', now))
-    .orderBy('t.name')
-    .orderBy('t.id')
-    .execute();
-  const invitations = await invitationsWithInviter(ctx.db)
-    .where('i.dataset_id', '=', datasetId)
-    .where('i.status', 'in', ['pending', 'declined'])
-    .orderBy('i.created_at', 'desc')
-    .orderBy('i.id')
-    .execute();
+  const teams = await teamGrantsOnDataset(ctx.db, datasetId, now);
+  const invitations = await openInvitationsToDataset(ctx.db, datasetId);
   return {
     visibility: dataset.visibility,
     users: await userGrantViews(ctx, datasetId),
@@ -132,12 +94,7 @@ export async function setUserGrant(
     const expiresAt = requireFuture(input.expiresAt, now);
     const grantee = await findUser(tx, userId);
     if (!grantee) throw new NotFound('User');
-    const member = await tx
-      .selectFrom('org_members')
-      .select('role')
-      .where('org_id', '=', dataset.org_id)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
+    const member = await findMembership(tx, dataset.org_id, userId);
     // Outsiders come in by e-mail invitation; an id alone must not reach someone the org has never dealt with.
     if (!member && !(await holdsGrantInOrg(tx, dataset.org_id, userId))) throw new NotFound('User');
     if (!tierAdmitsDirectGrant(member !== undefined, dataset.visibility)) {
@@ -147,29 +104,12 @@ export async function setUserGrant(
         { userIds: [userId] },
       );
     }
-    const previous = await tx
-      .selectFrom('user_grants')
-      .select(['level', 'expires_at'])
-      .where('dataset_id', '=', datasetId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
+    const previous = await findUserGrant(tx, datasetId, userId);
     const level = rankOf(input.level);
-    const live = previous !== undefined && (previous.expires_at === null || previous.expires_at > now);
+    const live = previous !== undefined && isInForce(previous.expires_at, now);
     const notify = userId !== actorId && (!live || previous.level !== level);
     if (notify) await assertWithinSendLimit(tx, actorId, 1, now);
-    await tx
-      .insertInto('user_grants')
-      .values({
-        dataset_id: datasetId,
-        user_id: userId,
-        level,
-        expires_at: expiresAt,
-        granted_by: actorId,
-        created_at: now,
-        last_used_at: null,
-      })
-      .onConflict((oc) => oc.columns(['dataset_id', 'user_id']).doUpdateSet({ level, expires_at: expiresAt, granted_by: actorId }))
-      .execute();
+    await putUserGrant(tx, { datasetId, userId, level, expiresAt, grantedBy: actorId, at: now });
     await recordEvent(tx, {
       orgId: dataset.org_id,
       at: now,
@@ -201,12 +141,7 @@ export async function revokeUserGrant(ctx: Context, actorId: string, datasetId: 
   const now = ctx.clock.now();
   await inTransaction(ctx, async (tx) => {
     const { dataset } = await authorizeDatasetAction(tx, actorId, datasetId, 'dataset.share', now);
-    const removed = await tx
-      .deleteFrom('user_grants')
-      .where('dataset_id', '=', datasetId)
-      .where('user_id', '=', userId)
-      .returning(['level', 'expires_at'])
-      .executeTakeFirst();
+    const removed = await deleteUserGrant(tx, datasetId, userId);
     if (!removed) return;
     await recordEvent(tx, {
       orgId: dataset.org_id,
@@ -232,19 +167,10 @@ export async function setTeamGrant(
   const { team, expiresAt } = await inTransaction(ctx, async (tx) => {
     const { dataset } = await authorizeDatasetAction(tx, actorId, datasetId, 'dataset.share', now);
     const expiresAt = requireFuture(input.expiresAt, now);
-    const team = await teamInOrg(tx, teamId, dataset.org_id);
+    const team = await findTeamInOrg(tx, teamId, dataset.org_id);
     if (!team) throw new NotFound('Team');
-    const previous = await tx
-      .selectFrom('team_grants')
-      .select(['level', 'expires_at'])
-      .where('dataset_id', '=', datasetId)
-      .where('team_id', '=', teamId)
-      .executeTakeFirst();
-    await tx
-      .insertInto('team_grants')
-      .values({ dataset_id: datasetId, team_id: teamId, level, expires_at: expiresAt, granted_by: actorId, created_at: now })
-      .onConflict((oc) => oc.columns(['dataset_id', 'team_id']).doUpdateSet({ level, expires_at: expiresAt, granted_by: actorId }))
-      .execute();
+    const previous = await findTeamGrant(tx, datasetId, teamId);
+    await putTeamGrant(tx, { datasetId, teamId, level, expiresAt, grantedBy: actorId, at: now });
     await recordEvent(tx, {
       orgId: dataset.org_id,
       at: now,
@@ -264,12 +190,7 @@ export async function revokeTeamGrant(ctx: Context, actorId: string, datasetId: 
   const now = ctx.clock.now();
   await inTransaction(ctx, async (tx) => {
     const { dataset } = await authorizeDatasetAction(tx, actorId, datasetId, 'dataset.share', now);
-    const removed = await tx
-      .deleteFrom('team_grants')
-      .where('dataset_id', '=', datasetId)
-      .where('team_id', '=', teamId)
-      .returning(['level', 'expires_at'])
-      .executeTakeFirst();
+    const removed = await deleteTeamGrant(tx, datasetId, teamId);
     if (!removed) return;
     await recordEvent(tx, {
       orgId: dataset.org_id,

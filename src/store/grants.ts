@@ -1,6 +1,155 @@
-import { inForce } from '../access/check.js';
+import { sql } from 'kysely';
 import { type Level, levelOf } from '../access/levels.js';
 import type { Db } from './database.js';
+import type { TeamGrantsTable, UserGrantsTable } from './schema.js';
+
+/**
+ * A grant (direct or to a team) counts until its `expires_at`, if it has one, and not an instant
+ * longer. The one definition of "in force" for the query builder; the hot statements in access/
+ * spell the same predicate in reviewed SQL text.
+ */
+export function inForce(column: string, now: number) {
+  return sql<boolean>`(${sql.ref(column)} is null or ${sql.ref(column)} > ${now})`;
+}
+
+/** `inForce` for a grant already read: the same predicate, on its `expires_at`. */
+export function isInForce(expiresAt: number | null, now: number): boolean {
+  return expiresAt === null || expiresAt > now;
+}
+
+/** A grant row as it was before a change, for the audit event. */
+export interface GrantTerms {
+  level: number;
+  expires_at: number | null;
+}
+
+/** The direct grants in force on the dataset with their holders, by holder name; `only` narrows to one user. */
+export async function userGrantsOnDataset(db: Db, datasetId: string, now: number, only?: string) {
+  let query = db
+    .selectFrom('user_grants as g')
+    .innerJoin('datasets as d', 'd.id', 'g.dataset_id')
+    .innerJoin('users as u', 'u.id', 'g.user_id')
+    .leftJoin('org_members as m', (join) => join.onRef('m.org_id', '=', 'd.org_id').onRef('m.user_id', '=', 'g.user_id'))
+    .leftJoin('users as gb', 'gb.id', 'g.granted_by')
+    .select([
+      'u.id',
+      'u.email',
+      'u.name',
+      'u.email_verified',
+      'g.level',
+      'g.expires_at',
+      'g.created_at',
+      'g.granted_by',
+      'gb.name as granted_by_name',
+      'm.role',
+      'd.visibility',
+    ])
+    .where('g.dataset_id', '=', datasetId)
+    .where(inForce('g.expires_at', now));
+  if (only) query = query.where('g.user_id', '=', only);
+  return query.orderBy('u.name').orderBy('u.id').execute();
+}
+
+/** The team grants in force on the dataset with each team's member count, by team name. */
+export async function teamGrantsOnDataset(db: Db, datasetId: string, now: number) {
+  return db
+    .selectFrom('team_grants as tg')
+    .innerJoin('teams as t', 't.id', 'tg.team_id')
+    .leftJoin('users as gb', 'gb.id', 'tg.granted_by')
+    .select((eb) => [
+      't.id',
+      't.name',
+      'tg.level',
+      'tg.expires_at',
+      'tg.created_at',
+      'tg.granted_by',
+      'gb.name as granted_by_name',
+      eb
+        .selectFrom('team_members as tm')
+        .select((c) => c.fn.countAll<number>().as('n'))
+        .whereRef('tm.team_id', '=', 't.id')
+        .as('member_count'),
+    ])
+    .where('tg.dataset_id', '=', datasetId)
+    .where(inForce('tg.expires_at', now))
+    .orderBy('t.name')
+    .orderBy('t.id')
+    .execute();
+}
+
+/** The user's direct grant on the dataset, in force or not. */
+export async function findUserGrant(db: Db, datasetId: string, userId: string): Promise<GrantTerms | undefined> {
+  return db
+    .selectFrom('user_grants')
+    .select(['level', 'expires_at'])
+    .where('dataset_id', '=', datasetId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+}
+
+/** Gives the user a direct grant on the dataset, replacing the one they had. */
+export async function putUserGrant(
+  tx: Db,
+  grant: { datasetId: string; userId: string; level: number; expiresAt: number | null; grantedBy: string; at: number },
+): Promise<void> {
+  const { datasetId, userId, level, expiresAt, grantedBy, at } = grant;
+  await tx
+    .insertInto('user_grants')
+    .values({
+      dataset_id: datasetId,
+      user_id: userId,
+      level,
+      expires_at: expiresAt,
+      granted_by: grantedBy,
+      created_at: at,
+      last_used_at: null,
+    })
+    .onConflict((oc) => oc.columns(['dataset_id', 'user_id']).doUpdateSet({ level, expires_at: expiresAt, granted_by: grantedBy }))
+    .execute();
+}
+
+/** Deletes the user's direct grant on the dataset and returns it, if there was one. */
+export async function deleteUserGrant(tx: Db, datasetId: string, userId: string): Promise<GrantTerms | undefined> {
+  return tx
+    .deleteFrom('user_grants')
+    .where('dataset_id', '=', datasetId)
+    .where('user_id', '=', userId)
+    .returning(['level', 'expires_at'])
+    .executeTakeFirst();
+}
+
+/** The team's grant on the dataset, in force or not. */
+export async function findTeamGrant(db: Db, datasetId: string, teamId: string): Promise<GrantTerms | undefined> {
+  return db
+    .selectFrom('team_grants')
+    .select(['level', 'expires_at'])
+    .where('dataset_id', '=', datasetId)
+    .where('team_id', '=', teamId)
+    .executeTakeFirst();
+}
+
+/** Gives the team a grant on the dataset, replacing the one it had. */
+export async function putTeamGrant(
+  tx: Db,
+  grant: { datasetId: string; teamId: string; level: number; expiresAt: number | null; grantedBy: string; at: number },
+): Promise<void> {
+  const { datasetId, teamId, level, expiresAt, grantedBy, at } = grant;
+  await tx
+    .insertInto('team_grants')
+    .values({ dataset_id: datasetId, team_id: teamId, level, expires_at: expiresAt, granted_by: grantedBy, created_at: at })
+    .onConflict((oc) => oc.columns(['dataset_id', 'team_id']).doUpdateSet({ level, expires_at: expiresAt, granted_by: grantedBy }))
+    .execute();
+}
+
+/** Deletes the team's grant on the dataset and returns it, if there was one. */
+export async function deleteTeamGrant(tx: Db, datasetId: string, teamId: string): Promise<GrantTerms | undefined> {
+  return tx
+    .deleteFrom('team_grants')
+    .where('dataset_id', '=', datasetId)
+    .where('team_id', '=', teamId)
+    .returning(['level', 'expires_at'])
+    .executeTakeFirst();
+}
 
 export interface DirectGrantInOrg {
   datasetId: string;
@@ -47,4 +196,84 @@ export async function holdsGrantInOrg(db: Db, orgId: string, userId: string): Pr
     .limit(1)
     .executeTakeFirst();
   return row !== undefined;
+}
+
+/** Deletes every grant the team holds and returns them, expired ones included. */
+export async function deleteGrantsOfTeam(tx: Db, teamId: string) {
+  const grants = await tx.selectFrom('team_grants').select(['dataset_id', 'level', 'expires_at']).where('team_id', '=', teamId).execute();
+  await tx.deleteFrom('team_grants').where('team_id', '=', teamId).execute();
+  return grants;
+}
+
+/** Whether the user holds a direct grant in force on the dataset. */
+export async function holdsGrantInForce(db: Db, datasetId: string, userId: string, now: number): Promise<boolean> {
+  const grant = await db
+    .selectFrom('user_grants')
+    .select('level')
+    .where('dataset_id', '=', datasetId)
+    .where('user_id', '=', userId)
+    .where(inForce('expires_at', now))
+    .executeTakeFirst();
+  return grant !== undefined;
+}
+
+/** The direct grants in force on the organization's datasets with their holders' membership, by dataset and holder name. */
+export async function userGrantsInOrg(db: Db, orgId: string, now: number) {
+  return db
+    .selectFrom('user_grants as g')
+    .innerJoin('datasets as d', 'd.id', 'g.dataset_id')
+    .innerJoin('users as u', 'u.id', 'g.user_id')
+    .leftJoin('org_members as m', (join) => join.onRef('m.org_id', '=', 'd.org_id').onRef('m.user_id', '=', 'g.user_id'))
+    .select([
+      'd.id as dataset_id',
+      'd.name as dataset_name',
+      'u.id',
+      'u.email',
+      'u.name',
+      'u.email_verified',
+      'g.level',
+      'g.expires_at',
+      'g.created_at',
+      'g.last_used_at',
+      'm.role',
+    ])
+    .where('d.org_id', '=', orgId)
+    .where(inForce('g.expires_at', now))
+    .orderBy('d.name')
+    .orderBy('u.name')
+    .execute();
+}
+
+/** The team grants in force on the organization's datasets, by dataset and team name. */
+export async function teamGrantsInOrg(db: Db, orgId: string, now: number) {
+  return db
+    .selectFrom('team_grants as g')
+    .innerJoin('datasets as d', 'd.id', 'g.dataset_id')
+    .innerJoin('teams as t', 't.id', 'g.team_id')
+    .select(['d.id as dataset_id', 'd.name as dataset_name', 't.id', 't.name', 'g.level', 'g.expires_at', 'g.created_at', 'g.last_used_at'])
+    .where('d.org_id', '=', orgId)
+    .where(inForce('g.expires_at', now))
+    .orderBy('d.name')
+    .orderBy('t.name')
+    .execute();
+}
+
+/** Every direct grant on the dataset, expired ones included. */
+export async function userGrantRowsOfDataset(db: Db, datasetId: string): Promise<UserGrantsTable[]> {
+  return db.selectFrom('user_grants').selectAll().where('dataset_id', '=', datasetId).execute();
+}
+
+/** Every team grant on the dataset, expired ones included. */
+export async function teamGrantRowsOfDataset(db: Db, datasetId: string): Promise<TeamGrantsTable[]> {
+  return db.selectFrom('team_grants').selectAll().where('dataset_id', '=', datasetId).execute();
+}
+
+/** Adds a direct grant where the user has none (a new dataset). */
+export async function insertUserGrant(tx: Db, row: UserGrantsTable): Promise<void> {
+  await tx.insertInto('user_grants').values(row).execute();
+}
+
+/** Adds a team grant where the team has none (a new dataset). */
+export async function insertTeamGrant(tx: Db, row: TeamGrantsTable): Promise<void> {
+  await tx.insertInto('team_grants').values(row).execute();
 }

@@ -78,3 +78,38 @@ export async function nextJobDueAt(db: Db): Promise<number | null> {
 export async function findJob(db: Db, jobId: string): Promise<JobsTable | undefined> {
   return db.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirst();
 }
+
+export async function insertJob(db: Db, job: JobsTable): Promise<void> {
+  await db.insertInto('jobs').values(job).execute();
+}
+
+type RunningJob = Pick<JobsTable, 'id' | 'claimed_by'>;
+
+/**
+ * Changes a job only while it is running for the claimer that holds it; false when it is no
+ * longer theirs (cancelled, or taken over after the lease ran out).
+ */
+export async function updateHeldJob(
+  db: Db,
+  job: RunningJob,
+  set: Partial<Pick<JobsTable, 'status' | 'done' | 'result_dataset_id' | 'error' | 'updated_at' | 'lease_until'>>,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('jobs')
+    .set(set)
+    .where('id', '=', job.id)
+    .where('status', '=', 'running')
+    .where('claimed_by', '=', job.claimed_by)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** How many jobs wait in the queue and how many run. */
+export async function unfinishedJobCounts(db: Db): Promise<{ status: JobsTable['status']; n: number }[]> {
+  return db
+    .selectFrom('jobs')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('status', 'in', ['queued', 'running'])
+    .groupBy('status')
+    .execute();
+}

@@ -1,5 +1,5 @@
-import { inForce } from '../access/check.js';
 import type { Db } from './database.js';
+import { inForce } from './grants.js';
 import type { ShareLinksTable } from './schema.js';
 
 export type ShareLinkRow = ShareLinksTable & { uses: number };

@@ -1,27 +1,32 @@
 import { authorizeOrgAction } from '../access/authorize.js';
 import { levelOf } from '../access/levels.js';
-import { type User, userOf } from '../accounts/users.js';
 import { recordEvent, recordEvents } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { Conflict, NotFound } from '../errors.js';
 import { requireName } from '../orgs/orgs.js';
 import type { Db } from '../store/database.js';
+import { deleteGrantsOfTeam } from '../store/grants.js';
+import { findMembership } from '../store/memberships.js';
+import {
+  addTeamMembership,
+  deleteTeamMembership,
+  deleteTeamRow,
+  findTeam,
+  insertTeamRow,
+  membersOfTeam,
+  renameTeamRow,
+  type TeamRecord,
+  teamNameTaken,
+  teamsOfOrg,
+} from '../store/teams.js';
+import { type User, userOf } from '../store/users.js';
 
-export interface Team {
-  id: string;
-  orgId: string;
-  name: string;
-}
-
-async function teamRow(db: Db, teamId: string): Promise<Team | null> {
-  const row = await db.selectFrom('teams').select(['id', 'org_id', 'name']).where('id', '=', teamId).executeTakeFirst();
-  return row ? { id: row.id, orgId: row.org_id, name: row.name } : null;
-}
+export type Team = TeamRecord;
 
 /** A team is visible to members of its org only; anyone else gets 404. */
 async function visibleTeam(ctx: Context, actorId: string, teamId: string): Promise<Team> {
-  const team = await teamRow(ctx.db, teamId);
+  const team = await findTeam(ctx.db, teamId);
   if (!team) throw new NotFound('Team');
   await authorizeOrgAction(ctx.db, actorId, team.orgId, 'org.read').catch(() => {
     throw new NotFound('Team');
@@ -33,12 +38,6 @@ async function administeredTeam(ctx: Context, actorId: string, teamId: string): 
   const team = await visibleTeam(ctx, actorId, teamId);
   await authorizeOrgAction(ctx.db, actorId, team.orgId, 'org.manageTeams');
   return team;
-}
-
-async function nameTaken(db: Db, orgId: string, name: string, exceptId?: string): Promise<boolean> {
-  let query = db.selectFrom('teams').select('id').where('org_id', '=', orgId).where('name', '=', name);
-  if (exceptId) query = query.where('id', '!=', exceptId);
-  return (await query.executeTakeFirst()) !== undefined;
 }
 
 const TAKEN = () => new Conflict('team_name_taken', 'The organization already has a team with this name.');
@@ -61,48 +60,27 @@ export async function nameRace<T>(
   try {
     return await work();
   } catch (error) {
-    if (!(error instanceof Conflict) && (await nameTaken(ctx.db, orgId, name, exceptId))) throw TAKEN();
+    if (!(error instanceof Conflict) && (await teamNameTaken(ctx.db, orgId, name, exceptId))) throw TAKEN();
     throw error;
   }
 }
 
 /** Creates the team in the caller's transaction; the actor is a user, or a SCIM token's id. */
 export async function insertTeam(tx: Db, team: Team, actorId: string | null, at: number): Promise<void> {
-  if (await nameTaken(tx, team.orgId, team.name)) throw TAKEN();
-  await tx.insertInto('teams').values({ id: team.id, org_id: team.orgId, name: team.name, created_at: at }).execute();
+  if (await teamNameTaken(tx, team.orgId, team.name)) throw TAKEN();
+  await insertTeamRow(tx, team, at);
   await recordEvent(tx, { orgId: team.orgId, at, actorId, action: 'team.created', subject: `team:${team.id}`, after: { name: team.name } });
 }
 
 export async function listTeams(ctx: Context, actorId: string, orgId: string) {
   await authorizeOrgAction(ctx.db, actorId, orgId, 'org.read');
-  const rows = await ctx.db
-    .selectFrom('teams as t')
-    .select((eb) => [
-      't.id',
-      't.name',
-      eb
-        .selectFrom('team_members as tm')
-        .select((c) => c.fn.countAll<number>().as('n'))
-        .whereRef('tm.team_id', '=', 't.id')
-        .as('member_count'),
-    ])
-    .where('t.org_id', '=', orgId)
-    .orderBy('t.name')
-    .orderBy('t.id')
-    .execute();
+  const rows = await teamsOfOrg(ctx.db, orgId);
   return rows.map((r) => ({ id: r.id, name: r.name, memberCount: Number(r.member_count ?? 0) }));
 }
 
 export async function getTeam(ctx: Context, actorId: string, teamId: string): Promise<Team & { members: User[] }> {
   const team = await visibleTeam(ctx, actorId, teamId);
-  const rows = await ctx.db
-    .selectFrom('team_members as tm')
-    .innerJoin('users as u', 'u.id', 'tm.user_id')
-    .select(['u.id', 'u.email', 'u.name', 'u.email_verified'])
-    .where('tm.team_id', '=', teamId)
-    .orderBy('u.name')
-    .orderBy('u.id')
-    .execute();
+  const rows = await membersOfTeam(ctx.db, teamId);
   return { ...team, members: rows.map(userOf) };
 }
 
@@ -115,8 +93,8 @@ export async function renameTeam(ctx: Context, actorId: string, teamId: string, 
 
 export async function renameTeamIn(tx: Db, team: Team, name: string, actorId: string | null, at: number): Promise<void> {
   if (name === team.name) return;
-  if (await nameTaken(tx, team.orgId, name, team.id)) throw TAKEN();
-  await tx.updateTable('teams').set({ name }).where('id', '=', team.id).execute();
+  if (await teamNameTaken(tx, team.orgId, name, team.id)) throw TAKEN();
+  await renameTeamRow(tx, team.id, name);
   await recordEvent(tx, {
     orgId: team.orgId,
     at,
@@ -136,10 +114,8 @@ export async function deleteTeam(ctx: Context, actorId: string, teamId: string):
 
 export async function dropTeam(tx: Db, team: Team, actorId: string | null, at: number): Promise<void> {
   const teamId = team.id;
-  const grants = await tx.selectFrom('team_grants').select(['dataset_id', 'level', 'expires_at']).where('team_id', '=', teamId).execute();
-  await tx.deleteFrom('team_grants').where('team_id', '=', teamId).execute();
-  await tx.deleteFrom('team_members').where('team_id', '=', teamId).execute();
-  await tx.deleteFrom('teams').where('id', '=', teamId).execute();
+  const grants = await deleteGrantsOfTeam(tx, teamId);
+  await deleteTeamRow(tx, teamId);
   // Each dataset's history shows the team's access ending, as a revoke would.
   await recordEvents(
     tx,
@@ -172,19 +148,9 @@ export async function addTeamMember(ctx: Context, actorId: string, teamId: strin
 /** Adds an org member to the team (nothing is recorded if they were in it already). */
 export async function joinTeam(tx: Db, team: Team, userId: string, actorId: string | null, at: number): Promise<void> {
   const teamId = team.id;
-  const member = await tx
-    .selectFrom('org_members')
-    .select('user_id')
-    .where('org_id', '=', team.orgId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
+  const member = await findMembership(tx, team.orgId, userId);
   if (!member) throw new Conflict('not_a_member', 'Only members of the organization can join its teams.');
-  const inserted = await tx
-    .insertInto('team_members')
-    .values({ team_id: teamId, user_id: userId, created_at: at })
-    .onConflict((oc) => oc.columns(['team_id', 'user_id']).doNothing())
-    .executeTakeFirst();
-  if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) {
+  if (await addTeamMembership(tx, teamId, userId, at)) {
     await recordEvent(tx, { orgId: team.orgId, at, actorId, action: 'team.member_added', subject: `user:${userId}`, after: { teamId } });
   }
 }
@@ -196,9 +162,8 @@ export async function removeTeamMember(ctx: Context, actorId: string, teamId: st
 }
 
 export async function leaveTeam(tx: Db, team: Team, userId: string, actorId: string | null, at: number): Promise<void> {
-  const removed = await tx.deleteFrom('team_members').where('team_id', '=', team.id).where('user_id', '=', userId).executeTakeFirst();
   // Like revoking a grant: removing someone who is not in the team is done already, and changes nothing.
-  if (Number(removed.numDeletedRows) === 0) return;
+  if (!(await deleteTeamMembership(tx, team.id, userId))) return;
   await recordEvent(tx, {
     orgId: team.orgId,
     at,
@@ -207,9 +172,4 @@ export async function leaveTeam(tx: Db, team: Team, userId: string, actorId: str
     subject: `user:${userId}`,
     before: { teamId: team.id },
   });
-}
-
-export async function teamInOrg(db: Db, teamId: string, orgId: string): Promise<Team | null> {
-  const team = await teamRow(db, teamId);
-  return team && team.orgId === orgId ? team : null;
 }

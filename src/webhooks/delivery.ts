@@ -6,6 +6,7 @@ import { DEFAULT_RETRY_POLICY, nextAttemptAt, type RetryPolicy } from '../mail/r
 import { webhookDisabledMail } from '../mail/templates.js';
 import { deliveryFailures, webhookDeliveries } from '../metrics.js';
 import { OutboxWorker } from '../outbox/worker.js';
+import { findOrg } from '../store/orgs.js';
 import { markAttemptFailed, markSent, type OutboxRow } from '../store/outbox.js';
 import {
   disableWebhook,
@@ -159,7 +160,7 @@ export class WebhookDelivery {
       before: { enabled: true },
       after: { enabled: false, reason: 'failing for 24 hours' },
     });
-    const org = await tx.selectFrom('orgs').select('name').where('id', '=', webhook.org_id).executeTakeFirst();
+    const org = await findOrg(tx, webhook.org_id);
     for (const to of await orgAdminEmails(tx, webhook.org_id)) {
       await queueMail(
         this.ctx,

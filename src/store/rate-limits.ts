@@ -1,0 +1,36 @@
+import type { Db } from './database.js';
+import type { RateLimitsTable } from './schema.js';
+
+/**
+ * Counts one hit on the counter and returns the hits in its window. A window opens at the first
+ * hit and closes `windowMs` later; the increment is one upsert, so racing requests on several
+ * instances all count.
+ */
+export async function countRateHit(db: Db, key: string, now: number, windowMs: number): Promise<number> {
+  const windowOpen = now - windowMs;
+  const row = await db
+    .insertInto('rate_limits')
+    .values({ key, window_start: now, hits: 1 })
+    .onConflict((oc) =>
+      oc.column('key').doUpdateSet((eb) => ({
+        hits: eb
+          .case()
+          .when('rate_limits.window_start', '<=', windowOpen)
+          .then(1)
+          .else(eb('rate_limits.hits', '+', 1))
+          .end(),
+        window_start: eb.case().when('rate_limits.window_start', '<=', windowOpen).then(now).else(eb.ref('rate_limits.window_start')).end(),
+      })),
+    )
+    .returning(['hits', 'window_start'])
+    .executeTakeFirstOrThrow();
+  return Number(row.hits);
+}
+
+export async function findRateCounter(db: Db, key: string): Promise<RateLimitsTable | undefined> {
+  return db.selectFrom('rate_limits').selectAll().where('key', '=', key).executeTakeFirst();
+}
+
+export async function deleteRateCounter(db: Db, key: string): Promise<void> {
+  await db.deleteFrom('rate_limits').where('key', '=', key).execute();
+}
