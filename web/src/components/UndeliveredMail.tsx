@@ -1,21 +1,11 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { cancellable, request } from '../api';
+import type { components } from '../generated/api';
 import { keys } from '../queries';
 import { ErrorNote, formatDate, isMissing, Notice, plural, TableHeader, useChanges } from './ui';
 
-/** GET /orgs/:orgId/undelivered: an invitation e-mail that has not left yet. */
-export interface UndeliveredMailItem {
-  id: string;
-  invitationId: string;
-  invitationKind: 'dataset' | 'org';
-  datasetId: string | null;
-  email: string;
-  status: 'queued' | 'sending' | 'failed';
-  attempts: number;
-  reason: string | null;
-  queuedAt: string;
-  nextAttemptAt: string | null;
-}
+/** GET /orgs/:orgId/undelivered: an invitation e-mail that has not left yet, as the document names it. */
+type UndeliveredMailItem = components['schemas']['UndeliveredMail'];
 
 const undeliveredMail = (orgId: string) => request<{ items: UndeliveredMailItem[] }>('GET', `/orgs/${orgId}/undelivered`);
 const retryMail = (orgId: string, id: string) => request<UndeliveredMailItem>('POST', `/orgs/${orgId}/undelivered/${id}/retry`);
