@@ -35,6 +35,10 @@ import { teamRoutes } from './routes/teams.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { installValidation } from './validation.js';
 
+/**
+ * Swagger UI's colours darkened to WCAG AA. The document names one server, this Tessera, so the
+ * server picker (a select Swagger UI leaves without a label) is not shown: "Try it out" uses it.
+ */
 const SWAGGER_THEME = `
 .swagger-ui .opblock.opblock-get .opblock-summary-method { background: #1d5fa8 !important; }
 .swagger-ui .opblock.opblock-post .opblock-summary-method { background: #1f6f4a !important; }
@@ -45,6 +49,9 @@ const SWAGGER_THEME = `
 .swagger-ui .info .url, .swagger-ui .opblock .opblock-summary-description { color: #1b1f24; }
 .swagger-ui .btn.authorize { color: #1f6f4a; border-color: #1f6f4a; }
 .swagger-ui .btn.authorize svg { fill: #1f6f4a; }
+.swagger-ui .info a, .swagger-ui .info__license__url .link { color: #1d5fa8; }
+.swagger-ui .json-schema-2020-12-expand-deep-button { color: #4b5563; }
+.swagger-ui .scheme-container .servers-title, .swagger-ui .scheme-container .servers { display: none; }
 `;
 
 export type App = FastifyInstance;

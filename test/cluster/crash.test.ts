@@ -64,5 +64,6 @@ describe.each(DATABASES)('kill -9 while writes are in flight (%s)', (kind) => {
       server.child.kill('SIGTERM');
       expect(await waitForExit(server.child)).toBe(0);
     }
-  });
+    // Two start-ups of a real process from the TypeScript sources, on a machine shared with the rest of the suite.
+  }, 120_000);
 });
