@@ -311,24 +311,19 @@ async function postgresPage(
   // The branches read the memberships from `mem` and `tms`, not from these lists.
   const none: Memberships = { adminOrgs: [], memberOrgs: [], teams: [], roles: new Map(), allTeams: new Set() };
   const candidateQuery = candidatesOf(none);
-  let candidates = candidatesSql('postgres', p, candidateQuery);
-  let hits = '';
-  const term = indexedTerm(query);
-  if (term !== undefined && (await hasTrigramIndex(store.db, 'postgres'))) {
-    // Up to the cap (plus one) of matches through the GIN index; the page comes from them when
-    // they are no more than the cap, from the keyset scan otherwise. Each alternative sits
-    // behind a condition on the count that PostgreSQL evaluates once, before running either.
-    const access = matchAccess(query, candidateQuery);
-    const cap = p.add(query.indexedMatches ?? INDEXED_MATCHES);
-    hits = `, hits as materialized (select id from datasets where name_key like ${p.add(access.pattern)} escape '\\' limit ${cap} + 1)`;
-    const indexed = matchPageSql(p, access, 'select id from hits', postgresPaths(access));
-    candidates = `select id, name_key from (${indexed}) i where (select count(*) from hits) <= ${cap}
-      union all
-      select id, name_key from (${candidates}) k where (select count(*) from hits) > ${cap}`;
-  }
+  const matches = await postgresMatches(store, query);
+  const candidates =
+    matches === undefined
+      ? candidatesSql('postgres', p, candidateQuery)
+      : matchPageSql(
+          p,
+          matchAccess(query, candidateQuery),
+          `select unnest(${p.add(matches)}::text[])`,
+          postgresPaths(matchAccess(query, candidateQuery)),
+        );
   const rows = await readSql<PageRow & FactRow>(
     store.db,
-    `with ${mem}${hits}
+    `with ${mem}
      select d.*, ${facts}, o.name as org_name, ${teamsJson} as teams
        from (${candidates}) c
        join datasets d on d.id = c.id
@@ -341,6 +336,26 @@ async function postgresPage(
     const { org_role, team_rank, direct_rank, visibility } = row as PageRow & FactRow;
     return factsOf({ org_role, team_rank, direct_rank, visibility });
   });
+}
+
+/**
+ * PostgreSQL, a search of three characters or more: up to the cap of matching ids through the
+ * GIN index, or undefined when there are more (the keyset scan serves the page) or no index.
+ *
+ * A statement of its own, not prepared: PostgreSQL then plans it for the term at hand, reading
+ * the index for a rare term and the table for a common one, where LIMIT stops it early. A plan
+ * prepared for any term cannot know which, and scans the whole table for a rare one. It costs
+ * a second round trip, to searches only; the page itself stays one prepared statement.
+ */
+async function postgresMatches(store: Store, query: InventoryQuery): Promise<string[] | undefined> {
+  const term = indexedTerm(query);
+  if (term === undefined || !(await hasTrigramIndex(store.db, 'postgres'))) return undefined;
+  const cap = query.indexedMatches ?? INDEXED_MATCHES;
+  const rows = await readSql<{ id: string }>(store.db, `select id from datasets where name_key like $1 escape '\\' limit $2`, [
+    likePattern(query.search ?? ''),
+    cap + 1,
+  ]);
+  return rows.length > cap ? undefined : rows.map((r) => r.id);
 }
 
 /** The page's entries, each with the level the check would give, and the cursor after it. */
