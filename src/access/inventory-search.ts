@@ -5,14 +5,15 @@ import type { Parameters, SqlDialect } from '../store/reader.js';
 /**
  * A name search finds the matching datasets through the trigram index first when they are few.
  *
- * Today's path (the keyset scan of each access path with the LIKE as a filter) stops after a
- * page of matches, so it reads about (page size ÷ the term's share of names) index entries per
- * branch: cheap for a common term, and up to everything the user can see for a rare one. The
- * index path reads every match of the term and keeps those the user may see: cheap for a rare
- * term, and up to every dataset for a common one. The inventory reads at most
- * `INDEXED_MATCHES` matches from the index; when there are more, the term is common enough for
- * the keyset scan to fill a page quickly, and it takes that path. Each page so costs at most
- * about `INDEXED_MATCHES` probes plus, for common terms only, today's scan.
+ * The keyset scan of each access path, with the LIKE as a filter, stops after a page of
+ * matches, so it reads about (page size ÷ the term's share of names) index entries per branch:
+ * cheap for a common term, and up to everything the user can see for a rare one. The index path
+ * reads every match of the term and keeps those the user may see: cheap for a rare term, and up
+ * to every dataset for a common one. So the inventory reads at most `INDEXED_MATCHES` (plus one)
+ * matches from the index; when there are more, the term is common enough for the keyset scan to
+ * fill a page quickly, and that serves the page. A page costs at most about `INDEXED_MATCHES`
+ * probes, plus the keyset scan for common terms only. The capped read is itself the estimate of
+ * the term's selectivity: neither FTS5 nor a GIN index counts matches cheaply.
  */
 export const INDEXED_MATCHES = 1_000;
 

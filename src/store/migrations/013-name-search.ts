@@ -14,7 +14,7 @@ import type { MigrationContext } from './index.js';
  * it); when it cannot be installed, the migration leaves the index out and the search keeps
  * its filter over the keyset scan. Installing the extension later and creating the index
  * (`create index datasets_name_trgm on datasets using gin (name_key <schema>.gin_trgm_ops)`)
- * turns the index path on without a restart of the migration.
+ * turns the index path on at the next start of the server.
  */
 export async function up(db: Kysely<unknown>, { dialect }: MigrationContext): Promise<void> {
   if (dialect === 'postgres') await postgresIndex(db);
