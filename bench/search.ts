@@ -12,7 +12,7 @@ import { sample } from './stats.js';
  *   npx tsx bench/search.ts --file /tmp/…/tessera.db
  *   npx tsx bench/search.ts --schema bench_… (PostgreSQL, at BENCH_DATABASE_URL or TEST_DATABASE_URL)
  */
-const TERMS = ['a', 'so', 'Sonar', 'sonar 1', 'sonar 12', 'Sonar 123', 'sonar 1234', 'xq7'];
+const TERMS = ['a', 'so', 'Sonar', 'sonar 1', 'r 12', 'sonar 12', 'Sonar 123', 'sonar 1234', 'xq7'];
 
 const { values } = parseArgs({
   options: { file: { type: 'string' }, schema: { type: 'string' }, count: { type: 'string', default: '200' } },

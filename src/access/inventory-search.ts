@@ -15,7 +15,7 @@ import type { Parameters, SqlDialect } from '../store/reader.js';
  * probes, plus the keyset scan for common terms only. The capped read is itself the estimate of
  * the term's selectivity: neither FTS5 nor a GIN index counts matches cheaply.
  */
-export const INDEXED_MATCHES = 1_000;
+export const INDEXED_MATCHES = 250;
 
 /** Trigram indexes serve terms of three characters or more; shorter ones keep the keyset scan. */
 export function indexableTerm(nameKey: string): boolean {

