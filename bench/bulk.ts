@@ -1,6 +1,7 @@
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import type { DatabaseConfig } from '../src/config.js';
+import { sqliteNameSearchRebuild } from '../src/store/migrations/013-name-search.js';
 import type { Row, TableName } from './world.js';
 
 /**
@@ -65,6 +66,13 @@ export function sqliteLoader(file: string): BulkLoader {
       for (const { name, sql } of suspended) {
         onIndex(name);
         db.exec(sql);
+      }
+      // The name search's trigram table follows the datasets through triggers, set aside while loading.
+      if (db.prepare(`select 1 from sqlite_master where name = 'dataset_name_rows'`).get()) {
+        onIndex('dataset_names');
+        db.transaction(() => {
+          for (const statement of sqliteNameSearchRebuild()) db.exec(statement);
+        })();
       }
       db.pragma('wal_checkpoint(TRUNCATE)');
     },

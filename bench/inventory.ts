@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { listInventory } from '../src/access/inventory.js';
 import type { Store } from '../src/store/database.js';
 import { type Samples, sample } from './stats.js';
-import { SEARCH_TERM, type WorldFacts } from './world.js';
+import { RARE_SEARCH_TERM, SEARCH_TERM, type WorldFacts } from './world.js';
 
 const PAGE = 50;
 
@@ -15,6 +15,8 @@ export interface InventoryFigures {
   typical_page20: Figures;
   external_first: Figures;
   search: Figures & { term: string };
+  /** A term that matches a few names: the trigram index finds them first. */
+  search_rare: Figures & { term: string };
   /** How many datasets each of these users can see (through the naive query, once). */
   sees: { heavy: number; typical: number; external: number };
 }
@@ -50,6 +52,7 @@ export async function measureInventory(store: Store, facts: WorldFacts, count: n
     typical_page20: figures(await timePage(store, typicalUser, now, { cursor: typicalCursor }, count)),
     external_first: figures(await timePage(store, externalUser, now, {}, count)),
     search: { ...figures(await timePage(store, heavyUser, now, { search: SEARCH_TERM }, count)), term: SEARCH_TERM },
+    search_rare: { ...figures(await timePage(store, heavyUser, now, { search: RARE_SEARCH_TERM }, count)), term: RARE_SEARCH_TERM },
     sees: {
       heavy: await visibleCount(store, heavyUser, now),
       typical: await visibleCount(store, typicalUser, now),

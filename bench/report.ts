@@ -88,6 +88,7 @@ function targetsOf(r: BenchResult): Target[] {
     'inventory typical member': r.inventory.typical_first,
     'inventory external accessor': r.inventory.external_first,
     'inventory name search': r.inventory.search,
+    'inventory rare name search': r.inventory.search_rare,
   })) {
     targets.push(t(`${name} p99`, `≤ ${pageLimit} ms`, figures.p99_ms, ' ms', figures.p99_ms <= pageLimit));
   }
@@ -126,6 +127,7 @@ export function markdownOf(r: BenchResult): string {
     `| inventory, typical member, first / page 20 | ${ms(r.inventory.typical_first)} / ${ms(r.inventory.typical_page20)} ms | sees ${r.inventory.sees.typical.toLocaleString('en')} |`,
     `| inventory, external accessor | ${ms(r.inventory.external_first)} ms | sees ${r.inventory.sees.external.toLocaleString('en')} |`,
     `| inventory, heavy user, search "${r.inventory.search.term}" | ${ms(r.inventory.search)} ms | |`,
+    `| inventory, heavy user, search "${r.inventory.search_rare.term}" | ${ms(r.inventory.search_rare)} ms | a rare term |`,
     `| naive inventory, heavy user, first page | ${r.peer.naive_inventory.heavy_p50_ms} / ${r.peer.naive_inventory.heavy_p99_ms} ms | page 20 p99 ${r.peer.naive_inventory.heavy_page20_p99_ms} ms; ours is ${r.peer.naive_inventory.ratio_p99}× faster; same first page: ${r.peer.naive_inventory.agrees} |`,
     `| HTTP GET /datasets/:id (32 connections) | – / ${r.http.authorized_p99_ms} ms | ${r.http.authorized_rps.toLocaleString('en')} req/s = ${r.http.ratio} × bare route (${r.http.bare_rps.toLocaleString('en')} req/s) |`,
     `| HTTP inventory page (typical member) | – / ${r.http.inventory_p99_ms} ms | ${r.http.inventory_rps.toLocaleString('en')} req/s |`,

@@ -28,6 +28,8 @@ const ADJECTIVES = 'aerial coastal urban night winter desert forest harbor rural
 const NOUNS = 'lidar drone street traffic crops faces retail xray sonar radar mri satellite camera audio weather parcels'.split(' ');
 /** One noun in sixteen: a search for it matches about 6 % of the names. */
 export const SEARCH_TERM = 'Sonar';
+/** A rare term: one noun in sixteen and eleven numbers in ten thousand ("sonar 123", "sonar 1230"…), about 7 names in 100 000. */
+export const RARE_SEARCH_TERM = 'Sonar 123';
 
 const DAY = 86_400_000;
 const BATCH = 5_000;

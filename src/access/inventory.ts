@@ -4,6 +4,16 @@ import { Parameters, type Reader, readerOf, readSql, type SqlDialect } from '../
 import type { DatasetsTable } from '../store/schema.js';
 import { type FactRow, factColumnsSql, factsOf } from './check.js';
 import { type CandidateQuery, candidatesSql, postgresMembershipsSql, type SqliteBranch, sqliteBranches } from './inventory-branches.js';
+import {
+  hasTrigramIndex,
+  INDEXED_MATCHES,
+  indexableTerm,
+  type MatchAccess,
+  matchPageSql,
+  postgresPaths,
+  sqliteMatchesSql,
+  sqlitePaths,
+} from './inventory-search.js';
 import { atLeast, type Level, levelOf, rankOf } from './levels.js';
 import { type AccessFacts, effectiveLevel } from './rule.js';
 
@@ -15,6 +25,8 @@ export interface InventoryQuery {
   limit: number;
   cursor?: string | undefined;
   now: number;
+  /** How many name matches a search reads through the index before it takes the keyset scan instead (tests lower it). */
+  indexedMatches?: number | undefined;
 }
 
 export interface InventoryTeam {
@@ -206,8 +218,14 @@ export async function listInventory(
       const m = membershipsSql('sqlite', userId);
       const memberships = membershipsOf(reader.all<MembershipRow>(m.text, m.values), query.orgId);
       const candidates = candidatesOf(memberships);
-      const ids = mergeInKeysetOrder(reader, sqliteBranches(candidates), candidates.take);
-      const page = pageSql('sqlite', query, (p) => `(select value as id from json_each(${p.add(JSON.stringify(ids))}))`);
+      const search = sqliteSearch(query, candidates, memberships);
+      const matched = search?.page(reader.all<{ id: string }>(search.matches.text, search.matches.values));
+      const page = matched
+        ? pageSql('sqlite', query, matched)
+        : pageSql('sqlite', query, (p) => {
+            const ids = mergeInKeysetOrder(reader, sqliteBranches(candidates), candidates.take);
+            return `(select value as id from json_each(${p.add(JSON.stringify(ids))}))`;
+          });
       return { memberships, rows: reader.all<PageRow>(page.text, page.values) };
     }));
   } else if (store.dialect === 'sqlite') {
@@ -215,12 +233,45 @@ export async function listInventory(
     const m = membershipsSql('sqlite', userId);
     memberships = membershipsOf(await readSql<MembershipRow>(store.db, m.text, m.values), query.orgId);
     const candidates = candidatesOf(memberships);
-    const page = pageSql('sqlite', query, (p) => `(${candidatesSql('sqlite', p, candidates)})`);
+    const search = sqliteSearch(query, candidates, memberships);
+    const matched = search?.page(await readSql<{ id: string }>(store.db, search.matches.text, search.matches.values));
+    const page = pageSql('sqlite', query, matched || ((p) => `(${candidatesSql('sqlite', p, candidates)})`));
     rows = await readSql<PageRow>(store.db, page.text, page.values);
   } else {
     return postgresPage(store, query, candidatesOf);
   }
   return pageOf(rows, query, (row) => factsFromMemberships(row, memberships));
+}
+
+/** What a search term asks of the index: the lower-cased term, when the index can serve it. */
+function indexedTerm(query: InventoryQuery): string | undefined {
+  const key = query.search ? datasetNameKey(query.search) : undefined;
+  return key !== undefined && indexableTerm(key) ? key : undefined;
+}
+
+function matchAccess(query: InventoryQuery, candidates: CandidateQuery): MatchAccess {
+  const { userId, now, minRank, orgId, pattern, cursor, take } = candidates;
+  return { userId, now, minRank, orgId, pattern: pattern ?? likePattern(query.search ?? ''), cursor, take };
+}
+
+/**
+ * SQLite, a search of three characters or more: the statement that reads up to the cap (plus
+ * one) of matching ids from the trigram table, and the page of those the user may see, when
+ * they are no more than the cap (otherwise undefined: the keyset scan serves the page).
+ */
+function sqliteSearch(query: InventoryQuery, candidates: CandidateQuery, memberships: Memberships) {
+  const term = indexedTerm(query);
+  if (term === undefined) return undefined;
+  const cap = query.indexedMatches ?? INDEXED_MATCHES;
+  const p = new Parameters('sqlite');
+  const matches = { text: sqliteMatchesSql(p, term, cap + 1), values: p.values };
+  const page = (rows: { id: string }[]) => {
+    if (rows.length > cap) return undefined;
+    const paths = sqlitePaths(matchAccess(query, candidates), { ...memberships, tierOrgs: candidates.tierOrgs });
+    return (p: Parameters) =>
+      `(${matchPageSql(p, matchAccess(query, candidates), `select value from json_each(${p.add(JSON.stringify(rows.map((r) => r.id)))})`, paths)})`;
+  };
+  return { matches, page };
 }
 
 function factsFromMemberships(row: PageRow, memberships: Memberships): AccessFacts {
@@ -259,7 +310,17 @@ async function postgresPage(
   const teamsJson = teamsJsonSql('postgres', p.add(query.now));
   // The branches read the memberships from `mem` and `tms`, not from these lists.
   const none: Memberships = { adminOrgs: [], memberOrgs: [], teams: [], roles: new Map(), allTeams: new Set() };
-  const candidates = candidatesSql('postgres', p, candidatesOf(none));
+  const candidateQuery = candidatesOf(none);
+  const matches = await postgresMatches(store, query);
+  const candidates =
+    matches === undefined
+      ? candidatesSql('postgres', p, candidateQuery)
+      : matchPageSql(
+          p,
+          matchAccess(query, candidateQuery),
+          `select unnest(${p.add(matches)}::text[])`,
+          postgresPaths(matchAccess(query, candidateQuery)),
+        );
   const rows = await readSql<PageRow & FactRow>(
     store.db,
     `with ${mem}
@@ -275,6 +336,26 @@ async function postgresPage(
     const { org_role, team_rank, direct_rank, visibility } = row as PageRow & FactRow;
     return factsOf({ org_role, team_rank, direct_rank, visibility });
   });
+}
+
+/**
+ * PostgreSQL, a search of three characters or more: up to the cap of matching ids through the
+ * GIN index, or undefined when there are more (the keyset scan serves the page) or no index.
+ *
+ * A statement of its own, not prepared: PostgreSQL then plans it for the term at hand, reading
+ * the index for a rare term and the table for a common one, where LIMIT stops it early. A plan
+ * prepared for any term cannot know which, and scans the whole table for a rare one. It costs
+ * a second round trip, to searches only; the page itself stays one prepared statement.
+ */
+async function postgresMatches(store: Store, query: InventoryQuery): Promise<string[] | undefined> {
+  const term = indexedTerm(query);
+  if (term === undefined || !(await hasTrigramIndex(store.db, 'postgres'))) return undefined;
+  const cap = query.indexedMatches ?? INDEXED_MATCHES;
+  const rows = await readSql<{ id: string }>(store.db, `select id from datasets where name_key like $1 escape '\\' limit $2`, [
+    likePattern(query.search ?? ''),
+    cap + 1,
+  ]);
+  return rows.length > cap ? undefined : rows.map((r) => r.id);
 }
 
 /** The page's entries, each with the level the check would give, and the cursor after it. */

@@ -16,8 +16,9 @@ const level = fc.constantFrom<Level>(...LEVELS);
 const tier = fc.constantFrom<Tier>('external', 'organization', 'admins');
 // Expired an hour ago, live for another hour, expiring exactly now (no longer counts), or never.
 const expiry = fc.constantFrom<number | null>(null, null, NOW - HOUR, NOW + HOUR, NOW);
-// Few distinct names with mixed case, so keyset ties on name and case-insensitive search are exercised.
-const name = fc.constantFrom('alpha', 'Alpha', 'beta', 'beta', 'Gamma ray', 'gamma', 'delta b', 'Beta max');
+// Few distinct names with mixed case, so keyset ties on name and case-insensitive search are exercised,
+// and names with LIKE's special characters and letters beyond ASCII for the trigram index.
+const name = fc.constantFrom('alpha', 'Alpha', 'beta', 'beta', 'Gamma ray', 'gamma', 'delta b', 'Beta max', '50%_off', 'Ünïcode set');
 
 /** A random world: 2 orgs, 6 users, teams inside orgs, datasets, direct and team grants. */
 const worldArbitrary = fc.record({
@@ -153,7 +154,13 @@ async function seed(store: Store, w: RefWorld & { auditor: string }): Promise<vo
   });
 }
 
-async function pagedInventory(store: Store, user: string, options: { minLevel: Level; orgId?: string; q?: string }, limit: number) {
+async function pagedInventory(
+  store: Store,
+  user: string,
+  options: { minLevel: Level; orgId?: string; q?: string },
+  limit: number,
+  indexedMatches?: number,
+) {
   const seen: { id: string; level: Level }[] = [];
   let cursor: string | undefined;
   for (let pages = 0; pages < 50; pages += 1) {
@@ -165,6 +172,7 @@ async function pagedInventory(store: Store, user: string, options: { minLevel: L
       limit,
       cursor,
       now: NOW,
+      indexedMatches,
     });
     seen.push(...page.entries.map((e) => ({ id: e.dataset.id, level: e.level })));
     if (!page.nextCursor) return seen;
@@ -208,14 +216,19 @@ describe.each(DATABASES)('the access module agrees with the rule of PRODUCT.md (
         worldArbitrary,
         fc.constantFrom<Level>(...LEVELS),
         fc.option(fc.nat(1), { nil: undefined }),
-        fc.option(fc.constantFrom('a', 'BETA', 'ray', ' '), { nil: undefined }),
+        // Terms of one and two characters (the keyset scan) and of three or more (the trigram index).
+        fc.option(fc.constantFrom('a', 'BETA', 'ray', ' ', 'be', 'lph', 'TA ', '%', '_', '0%_', '%_o', 'ÜNÏ', 'nïc', 'a r', 'xyz'), {
+          nil: undefined,
+        }),
         fc.integer({ min: 1, max: 4 }),
-        async (raw, minLevel, org, q, limit) => {
+        // The cap on matches read through the index: 0 always falls back to the keyset scan.
+        fc.constantFrom(0, 2, 1000),
+        async (raw, minLevel, org, q, limit, indexedMatches) => {
           const w = buildWorld(raw);
           await seed(store, w);
           const filter = { minLevel, ...(org === undefined ? {} : { orgId: w.orgs[org]! }), ...(q === undefined ? {} : { q }) };
           for (const user of w.users) {
-            const actual = await pagedInventory(store, user, filter, limit);
+            const actual = await pagedInventory(store, user, filter, limit, indexedMatches);
             expect(actual, `${user} ${JSON.stringify(filter)}`).toEqual(referenceInventory(w, user, filter));
           }
         },

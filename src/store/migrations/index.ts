@@ -10,6 +10,7 @@ import * as shareLinks from './009-share-links.js';
 import * as webhooks from './010-webhooks.js';
 import * as oidc from './011-oidc.js';
 import * as scim from './012-scim.js';
+import * as nameSearch from './013-name-search.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '010-webhooks': webhooks,
   '011-oidc': oidc,
   '012-scim': scim,
+  '013-name-search': nameSearch,
 };
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {

@@ -1,0 +1,121 @@
+import { sql } from 'kysely';
+import type { Db } from '../store/database.js';
+import type { Parameters, SqlDialect } from '../store/reader.js';
+
+/**
+ * A name search finds the matching datasets through the trigram index first when they are few.
+ *
+ * The keyset scan of each access path, with the LIKE as a filter, stops after a page of
+ * matches, so it reads about (page size ÷ the term's share of names) index entries per branch:
+ * cheap for a common term, and up to everything the user can see for a rare one. The index path
+ * reads every match of the term and keeps those the user may see: cheap for a rare term, and up
+ * to every dataset for a common one. So the inventory reads at most `INDEXED_MATCHES` (plus one)
+ * matches from the index; when there are more, the term is common enough for the keyset scan to
+ * fill a page quickly, and that serves the page. A page costs at most about `INDEXED_MATCHES`
+ * probes, plus the keyset scan for common terms only. The capped read is itself the estimate of
+ * the term's selectivity: neither FTS5 nor a GIN index counts matches cheaply.
+ */
+export const INDEXED_MATCHES = 250;
+
+/** Trigram indexes serve terms of three characters or more; shorter ones keep the keyset scan. */
+export function indexableTerm(nameKey: string): boolean {
+  return [...nameKey].length >= 3;
+}
+
+/** The FTS5 query for a lower-cased term: one phrase of its trigrams, an exact substring. */
+export function ftsPhrase(nameKey: string): string {
+  return `"${nameKey.replaceAll('"', '""')}"`;
+}
+
+/** SQLite: up to `cap` ids of datasets whose name contains the term (a superset: the LIKE decides). */
+export function sqliteMatchesSql(p: Parameters, nameKey: string, cap: number): string {
+  return `select r.dataset_id as id from dataset_names join dataset_name_rows r on r.row = dataset_names.rowid
+     where dataset_names match ${p.add(ftsPhrase(nameKey))} limit ${p.add(cap)}`;
+}
+
+/** What decides which of the matches the user may see at the level asked. */
+export interface MatchAccess {
+  userId: string;
+  now: number;
+  minRank: number;
+  orgId: string | undefined;
+  pattern: string;
+  cursor: [string, string] | undefined;
+  take: number;
+}
+
+/**
+ * One page of matches  (`matches`, a subquery of ids) the user may see, in keyset order: the
+ * same access paths as the branches (inventory-branches.ts), tested on each match instead of
+ * walked. `org` says whether the dataset `d` is reached through the user's organizations (as
+ * administrator, or through a tier when the level asked is `read`), `team` through a team grant.
+ */
+export function matchPageSql(
+  p: Parameters,
+  q: MatchAccess,
+  matches: string,
+  paths: { org: (p: Parameters) => string; team: (p: Parameters) => string },
+): string {
+  const pattern = p.add(q.pattern);
+  const after = q.cursor ? ` and (d.name_key, d.id) > (${p.add(q.cursor[0])}, ${p.add(q.cursor[1])})` : '';
+  const orgId = q.orgId === undefined ? '' : ` and d.org_id = ${p.add(q.orgId)}`;
+  const org = paths.org(p);
+  const team = paths.team(p);
+  const user = p.add(q.userId);
+  const minRank = p.add(q.minRank);
+  const now = p.add(q.now);
+  const member = p.add(q.userId);
+  return `select d.id, d.name_key from datasets d
+     where d.id in (${matches}) and d.name_key like ${pattern} escape '\\'${after}${orgId}
+       and (${org}
+            or ${team}
+            or exists (select 1 from user_grants g
+                        where g.dataset_id = d.id and g.user_id = ${user} and g.level >= ${minRank} and (g.expires_at is null or g.expires_at > ${now})
+                          and (d.visibility = 'external'
+                               or exists (select 1 from org_members om where om.org_id = d.org_id and om.user_id = ${member}))))
+     order by d.name_key, d.id limit ${p.add(q.take)}`;
+}
+
+/** The access paths of SQLite, from the user's memberships read beforehand. */
+export function sqlitePaths(
+  q: MatchAccess,
+  memberships: { adminOrgs: string[]; tierOrgs: string[]; teams: string[] },
+): { org: (p: Parameters) => string; team: (p: Parameters) => string } {
+  return {
+    org: (p) =>
+      `(d.org_id in (select value from json_each(${p.add(JSON.stringify(memberships.adminOrgs))}))
+        or (d.visibility in ('external', 'organization') and d.org_id in (select value from json_each(${p.add(JSON.stringify(memberships.tierOrgs))}))))`,
+    team: (p) =>
+      `exists (select 1 from team_grants tg
+                where tg.dataset_id = d.id and tg.team_id in (select value from json_each(${p.add(JSON.stringify(memberships.teams))}))
+                  and tg.level >= ${p.add(q.minRank)} and (tg.expires_at is null or tg.expires_at > ${p.add(q.now)}))`,
+  };
+}
+
+/** The access paths of PostgreSQL, from the `mem` and `tms` common table expressions. */
+export function postgresPaths(q: MatchAccess): { org: (p: Parameters) => string; team: (p: Parameters) => string } {
+  return {
+    org: (p) =>
+      `exists (select 1 from mem m where m.org_id = d.org_id
+                and (m.role = 'admin' or (m.role = 'member' and ${p.add(q.minRank)} <= 1 and d.visibility in ('external', 'organization'))))`,
+    team: (p) =>
+      `exists (select 1 from team_grants tg join tms t on t.team_id = tg.team_id
+                where tg.dataset_id = d.id and tg.level >= ${p.add(q.minRank)} and (tg.expires_at is null or tg.expires_at > ${p.add(q.now)}))`,
+  };
+}
+
+const trigramIndexes = new WeakMap<object, Promise<boolean>>();
+
+/** Whether the database has the name search index (PostgreSQL without `pg_trgm` has none); asked once per store. */
+export function hasTrigramIndex(db: Db, dialect: SqlDialect): Promise<boolean> {
+  if (dialect === 'sqlite') return Promise.resolve(true);
+  let known = trigramIndexes.get(db);
+  if (!known) {
+    known = sql<{ found: boolean }>`select exists (select 1 from pg_indexes
+        where schemaname = current_schema() and indexname = 'datasets_name_trgm') as found`
+      .execute(db)
+      .then((r) => r.rows[0]?.found === true);
+    trigramIndexes.set(db, known);
+  }
+  return known;
+}
