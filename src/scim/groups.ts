@@ -112,11 +112,14 @@ async function changeMembers(
 export async function createScimGroup(ctx: Context, directory: Directory, body: unknown): Promise<GroupResource> {
   const team: Team = { id: newId('team'), orgId: directory.orgId, name: displayNameOf(body) };
   const members = memberIds((body as { members?: unknown }).members);
-  await nameRace(ctx, directory.orgId, team.name, undefined, () =>
-    inTransaction(ctx, async (tx) => {
-      await insertTeam(tx, team, directory.tokenId, ctx.clock.now());
-      await changeMembers(ctx, tx, directory, team, 'set', members);
-    }),
+  await nameRace(
+    ctx,
+    () => team,
+    () =>
+      inTransaction(ctx, async (tx) => {
+        await insertTeam(tx, team, directory.tokenId, ctx.clock.now());
+        await changeMembers(ctx, tx, directory, team, 'set', members);
+      }),
   );
   return getScimGroup(ctx, directory, team.id);
 }
@@ -124,12 +127,15 @@ export async function createScimGroup(ctx: Context, directory: Directory, body: 
 export async function replaceScimGroup(ctx: Context, directory: Directory, teamId: string, body: unknown): Promise<GroupResource> {
   const name = displayNameOf(body);
   const members = (body as { members?: unknown }).members;
-  await nameRace(ctx, directory.orgId, name, teamId, () =>
-    inTransaction(ctx, async (tx) => {
-      const team = await requireTeam(tx, directory, teamId);
-      await renameTeamIn(tx, team, name, directory.tokenId, ctx.clock.now());
-      if (members !== undefined) await changeMembers(ctx, tx, directory, team, 'set', memberIds(members));
-    }),
+  await nameRace(
+    ctx,
+    () => ({ id: teamId, orgId: directory.orgId, name }),
+    () =>
+      inTransaction(ctx, async (tx) => {
+        const team = await requireTeam(tx, directory, teamId);
+        await renameTeamIn(tx, team, name, directory.tokenId, ctx.clock.now());
+        if (members !== undefined) await changeMembers(ctx, tx, directory, team, 'set', memberIds(members));
+      }),
   );
   return getScimGroup(ctx, directory, teamId);
 }
