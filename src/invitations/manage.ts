@@ -44,7 +44,7 @@ async function recordInvitationEvent(
   before: unknown,
   after: unknown,
 ) {
-  await recordEvent(tx, {
+  await recordEvent(tx, ctx.random, {
     orgId: row.org_id,
     at: ctx.clock.now(),
     actorId,

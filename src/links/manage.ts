@@ -63,7 +63,7 @@ export async function createLink(ctx: Context, actorId: string, datasetId: strin
       created_at: now,
     };
     await insertLink(tx, row);
-    await recordEvent(tx, {
+    await recordEvent(tx, ctx.random, {
       orgId: dataset.org_id,
       at: now,
       actorId,
@@ -120,7 +120,7 @@ export async function revokeLink(ctx: Context, actorId: string, linkId: string):
     const link = await managedLink(ctx, tx, actorId, linkId);
     const now = ctx.clock.now();
     if (!(await markLinkRevoked(tx, link.id, actorId, now))) return;
-    await recordEvent(tx, {
+    await recordEvent(tx, ctx.random, {
       orgId: link.org_id,
       at: now,
       actorId,

@@ -30,7 +30,14 @@ export async function createScimToken(
     const at = ctx.clock.now();
     const row = { id: ctx.random.id('sct'), orgId, name, createdAt: at, lastUsedAt: null };
     await insertScimToken(tx, { id: row.id, orgId, name, tokenHash: hashSecret(token), createdBy: actorId, at });
-    await recordEvent(tx, { orgId, at, actorId, action: 'scim_token.created', subject: `scim_token:${row.id}`, after: { name } });
+    await recordEvent(tx, ctx.random, {
+      orgId,
+      at,
+      actorId,
+      action: 'scim_token.created',
+      subject: `scim_token:${row.id}`,
+      after: { name },
+    });
     return { ...row, token };
   });
 }
@@ -47,7 +54,7 @@ export async function revokeScimToken(ctx: Context, actorId: string, orgId: stri
     const at = ctx.clock.now();
     const revoked = await revokeScimTokenRow(tx, orgId, tokenId, at);
     if (!revoked) throw new NotFound('Token');
-    await recordEvent(tx, {
+    await recordEvent(tx, ctx.random, {
       orgId,
       at,
       actorId,

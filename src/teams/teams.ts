@@ -5,6 +5,7 @@ import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { Conflict, DomainError, NotFound } from '../errors.js';
 import { requireName } from '../orgs/orgs.js';
+import type { Random } from '../secrets.js';
 import type { Db } from '../store/database.js';
 import { deleteGrantsOfTeam } from '../store/grants.js';
 import { findMembership } from '../store/memberships.js';
@@ -51,7 +52,7 @@ export async function createTeam(ctx: Context, actorId: string, orgId: string, r
       inTransaction(ctx, async (tx) => {
         await authorizeOrgAction(tx, actorId, orgId, 'org.manageTeams');
         team = { id: ctx.random.id('team'), orgId, name: requireName(rawName, 'team') };
-        await insertTeam(tx, team, actorId, ctx.clock.now());
+        await insertTeam(tx, ctx.random, team, actorId, ctx.clock.now());
       }),
   );
   return team!;
@@ -72,10 +73,17 @@ export async function nameRace<T>(ctx: Context, named: () => Team | undefined, w
 }
 
 /** Creates the team in the caller's transaction; the actor is a user, or a SCIM token's id. */
-export async function insertTeam(tx: Db, team: Team, actorId: string | null, at: number): Promise<void> {
+export async function insertTeam(tx: Db, random: Random, team: Team, actorId: string | null, at: number): Promise<void> {
   if (await teamNameTaken(tx, team.orgId, team.name)) throw TAKEN();
   await insertTeamRow(tx, team, at);
-  await recordEvent(tx, { orgId: team.orgId, at, actorId, action: 'team.created', subject: `team:${team.id}`, after: { name: team.name } });
+  await recordEvent(tx, random, {
+    orgId: team.orgId,
+    at,
+    actorId,
+    action: 'team.created',
+    subject: `team:${team.id}`,
+    after: { name: team.name },
+  });
 }
 
 export async function listTeams(ctx: Context, actorId: string, orgId: string) {
@@ -99,17 +107,17 @@ export async function renameTeam(ctx: Context, actorId: string, teamId: string, 
       inTransaction(ctx, async (tx) => {
         const team = await administeredTeam(tx, actorId, teamId);
         renamed = { ...team, name: requireName(rawName, 'team') };
-        await renameTeamIn(tx, team, renamed.name, actorId, ctx.clock.now());
+        await renameTeamIn(tx, ctx.random, team, renamed.name, actorId, ctx.clock.now());
       }),
   );
   return renamed!;
 }
 
-export async function renameTeamIn(tx: Db, team: Team, name: string, actorId: string | null, at: number): Promise<void> {
+export async function renameTeamIn(tx: Db, random: Random, team: Team, name: string, actorId: string | null, at: number): Promise<void> {
   if (name === team.name) return;
   if (await teamNameTaken(tx, team.orgId, name, team.id)) throw TAKEN();
   await renameTeamRow(tx, team.id, name);
-  await recordEvent(tx, {
+  await recordEvent(tx, random, {
     orgId: team.orgId,
     at,
     actorId,
@@ -122,16 +130,17 @@ export async function renameTeamIn(tx: Db, team: Team, name: string, actorId: st
 
 /** Deleting a team drops its memberships and every grant it held. */
 export async function deleteTeam(ctx: Context, actorId: string, teamId: string): Promise<void> {
-  await inTransaction(ctx, async (tx) => dropTeam(tx, await administeredTeam(tx, actorId, teamId), actorId, ctx.clock.now()));
+  await inTransaction(ctx, async (tx) => dropTeam(tx, ctx.random, await administeredTeam(tx, actorId, teamId), actorId, ctx.clock.now()));
 }
 
-export async function dropTeam(tx: Db, team: Team, actorId: string | null, at: number): Promise<void> {
+export async function dropTeam(tx: Db, random: Random, team: Team, actorId: string | null, at: number): Promise<void> {
   const teamId = team.id;
   const grants = await deleteGrantsOfTeam(tx, teamId);
   await deleteTeamRow(tx, teamId);
   // Each dataset's history shows the team's access ending, as a revoke would.
   await recordEvents(
     tx,
+    random,
     grants.map((g) => ({
       orgId: team.orgId,
       at,
@@ -143,7 +152,7 @@ export async function dropTeam(tx: Db, team: Team, actorId: string | null, at: n
       after: { teamDeleted: true },
     })),
   );
-  await recordEvent(tx, {
+  await recordEvent(tx, random, {
     orgId: team.orgId,
     at,
     actorId,
@@ -154,28 +163,39 @@ export async function dropTeam(tx: Db, team: Team, actorId: string | null, at: n
 }
 
 export async function addTeamMember(ctx: Context, actorId: string, teamId: string, userId: string): Promise<void> {
-  await inTransaction(ctx, async (tx) => joinTeam(tx, await administeredTeam(tx, actorId, teamId), userId, actorId, ctx.clock.now()));
+  await inTransaction(ctx, async (tx) =>
+    joinTeam(tx, ctx.random, await administeredTeam(tx, actorId, teamId), userId, actorId, ctx.clock.now()),
+  );
 }
 
 /** Adds an org member to the team (nothing is recorded if they were in it already). */
-export async function joinTeam(tx: Db, team: Team, userId: string, actorId: string | null, at: number): Promise<void> {
+export async function joinTeam(tx: Db, random: Random, team: Team, userId: string, actorId: string | null, at: number): Promise<void> {
   const teamId = team.id;
   const member = await findMembership(tx, team.orgId, userId);
   if (!member) throw new Conflict('not_a_member', 'Only members of the organization can join its teams.');
   if (await addTeamMembership(tx, teamId, userId, at)) {
-    await recordEvent(tx, { orgId: team.orgId, at, actorId, action: 'team.member_added', subject: `user:${userId}`, after: { teamId } });
+    await recordEvent(tx, random, {
+      orgId: team.orgId,
+      at,
+      actorId,
+      action: 'team.member_added',
+      subject: `user:${userId}`,
+      after: { teamId },
+    });
   }
 }
 
 /** Takes a user out of a team: 204 whether or not they were in it (nothing is recorded if not). */
 export async function removeTeamMember(ctx: Context, actorId: string, teamId: string, userId: string): Promise<void> {
-  await inTransaction(ctx, async (tx) => leaveTeam(tx, await administeredTeam(tx, actorId, teamId), userId, actorId, ctx.clock.now()));
+  await inTransaction(ctx, async (tx) =>
+    leaveTeam(tx, ctx.random, await administeredTeam(tx, actorId, teamId), userId, actorId, ctx.clock.now()),
+  );
 }
 
-export async function leaveTeam(tx: Db, team: Team, userId: string, actorId: string | null, at: number): Promise<void> {
+export async function leaveTeam(tx: Db, random: Random, team: Team, userId: string, actorId: string | null, at: number): Promise<void> {
   // Like revoking a grant: removing someone who is not in the team is done already, and changes nothing.
   if (!(await deleteTeamMembership(tx, team.id, userId))) return;
-  await recordEvent(tx, {
+  await recordEvent(tx, random, {
     orgId: team.orgId,
     at,
     actorId,

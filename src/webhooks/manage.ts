@@ -93,7 +93,7 @@ export async function createWebhook(
     // And again with the row it guards.
     await authorizeOrgAction(tx, actorId, orgId, 'org.manageWebhooks');
     await insertWebhook(tx, row);
-    await recordEvent(tx, {
+    await recordEvent(tx, ctx.random, {
       orgId,
       at: now,
       actorId,
@@ -114,7 +114,7 @@ export async function removeWebhook(ctx: Context, actorId: string, webhookId: st
   await inTransaction(ctx, async (tx) => {
     const webhook = await manageable(tx, actorId, webhookId);
     await deleteWebhook(tx, webhook.id);
-    await recordEvent(tx, {
+    await recordEvent(tx, ctx.random, {
       orgId: webhook.org_id,
       at: ctx.clock.now(),
       actorId,
@@ -140,7 +140,7 @@ export async function pingWebhook(ctx: Context, actorId: string, webhookId: stri
       before: null,
       after: null,
     });
-    const id = await queueDelivery(tx, webhook, 'ping', body, now);
+    const id = await queueDelivery(tx, ctx.random, webhook, 'ping', body, now);
     await announceWebhooks(tx);
     return id;
   });
@@ -167,7 +167,7 @@ export async function rotateSecret(ctx: Context, actorId: string, webhookId: str
   await inTransaction(ctx, async (tx) => {
     const webhook = await manageable(tx, actorId, webhookId);
     await rotateWebhookSecret(tx, webhook.id, secret, webhook.secret, now + ROTATION_GRACE_MS);
-    await recordEvent(tx, {
+    await recordEvent(tx, ctx.random, {
       orgId: webhook.org_id,
       at: now,
       actorId,
