@@ -60,8 +60,13 @@ export async function startTessera(config: Config, logger: Logger, overrides: Ov
   const mailer =
     overrides.mailer ??
     (config.smtpUrl ? smtpMailer(config.smtpUrl, config.mailFrom) : outboxMailer(config.dataDir, config.mailFrom, logger));
-  const delivery = new Delivery(store, mailer, logger, { messageIdDomain: config.publicUrl.hostname, ...overrides.delivery });
-  const jobs = new JobRunner(store, logger, overrides.jobs);
+  const random = overrides.random ?? new Random();
+  const delivery = new Delivery(store, mailer, logger, {
+    messageIdDomain: config.publicUrl.hostname,
+    instanceId: random.id('inst'),
+    ...overrides.delivery,
+  });
+  const jobs = new JobRunner(store, logger, { instanceId: random.id('inst'), ...overrides.jobs });
   const usage = new UsageRecorder(store.db, logger, overrides.usage);
   attachUsageRecorder(store.db, usage);
   const oidc = config.oidc ? new OidcClient(config.oidc, logger, clock, overrides.oidcRetryMs) : null;
@@ -69,7 +74,7 @@ export async function startTessera(config: Config, logger: Logger, overrides: Ov
     store,
     db: store.db,
     clock,
-    random: overrides.random ?? new Random(),
+    random,
     delivery,
     jobs,
     usage,

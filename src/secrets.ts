@@ -49,17 +49,14 @@ export class Random {
 }
 
 /**
- * For what runs without an app instance's context: the operator's command line, instance ids,
- * and rows written inside another use case's transaction (audit events, outbox messages).
+ * For what runs without an app instance: a job runner or outbox worker built on its own (the app
+ * gives them instance ids from `ctx.random`), the sign-in check's stand-in password hash made at
+ * start-up, and test and benchmark fixtures. Use cases take `ctx.random`.
  */
 const unowned = new Random();
 
 export function newId(prefix: string): string {
   return unowned.id(prefix);
-}
-
-export function newSortableId(prefix: string, at: number): string {
-  return unowned.sortableId(prefix, at);
 }
 
 export function newSecret(): string {

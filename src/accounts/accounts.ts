@@ -185,14 +185,13 @@ const RESETS_PER_HOUR = { name: 'password reset e-mails', max: 5, windowMs: HOUR
  * `lifetimeMs`; every older unused link of the account dies. Only the hash of the secret is kept.
  */
 export async function issuePasswordReset(
-  ctx: Pick<Context, 'clock' | 'publicUrl'>,
+  ctx: Pick<Context, 'clock' | 'random' | 'publicUrl'>,
   tx: Db,
   userId: string,
   lifetimeMs = RESET_LIFETIME_MS,
 ): Promise<{ link: string; expiresAt: number }> {
   const now = ctx.clock.now();
-  // The operator's command line issues these too, without an instance of its own.
-  const token = newSecret();
+  const token = ctx.random.secret();
   const expiresAt = now + lifetimeMs;
   await replaceUnusedLink(tx, 'password_resets', { tokenHash: hashSecret(token), userId, expiresAt, at: now });
   return { link: appLink(ctx, `/reset#token=${token}`), expiresAt };

@@ -3,7 +3,7 @@ import { DAY } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { Conflict, NotFound } from '../errors.js';
 import { createOrg, requireName } from '../orgs/orgs.js';
-import { hashPassword, newId, newSecret } from '../secrets.js';
+import { hashPassword } from '../secrets.js';
 import { addMembership } from '../store/memberships.js';
 import { orgsNamed } from '../store/orgs.js';
 import { insertUser } from '../store/users.js';
@@ -12,7 +12,7 @@ import { findUserByEmail, markEmailVerified, type User } from './users.js';
 import { requireEmail } from './validation.js';
 
 /** What the operator's command line works with: the database, the clock and the public address. */
-export type OperatorContext = Pick<Context, 'db' | 'clock' | 'publicUrl'>;
+export type OperatorContext = Pick<Context, 'db' | 'clock' | 'random' | 'publicUrl'>;
 
 /** An operator's password link lasts a day: long enough to reach the new user by another channel. */
 export const OPERATOR_LINK_LIFETIME_MS = DAY;
@@ -38,9 +38,9 @@ export async function createVerifiedUser(
   const name = requireName(input.name, 'user');
   const orgName = input.orgAdmin === undefined ? undefined : requireName(input.orgAdmin, 'organization');
   if (await findUserByEmail(ctx.db, email)) throw new Conflict('email_taken', `An account with the e-mail ${email} already exists.`);
-  const user: User = { id: newId('usr'), email, name, emailVerified: true };
+  const user: User = { id: ctx.random.id('usr'), email, name, emailVerified: true };
   // A random password nobody is told: the account opens only through the reset link.
-  const passwordHash = await hashPassword(newSecret());
+  const passwordHash = await hashPassword(ctx.random.secret());
   const org = await inTransaction(ctx, async (tx) => {
     await insertUser(tx, { id: user.id, email, name, password_hash: passwordHash, created_at: ctx.clock.now(), email_verified: 1 });
     if (orgName === undefined) return null;
@@ -55,7 +55,7 @@ export async function createVerifiedUser(
     if (!found) return null;
     const at = ctx.clock.now();
     await addMembership(tx, found.id, user.id, 'admin', at);
-    await recordEvent(tx, {
+    await recordEvent(tx, ctx.random, {
       orgId: found.id,
       at,
       actorId: null,

@@ -5,6 +5,7 @@ import { NotFound } from '../errors.js';
 import { hashSecret } from '../secrets.js';
 import type { Db } from '../store/database.js';
 import { dialectOf, Parameters, readSql } from '../store/reader.js';
+import { deleteSessionByHash, deleteSessionOfUser, deleteSessionsOf, insertSession, liveSessionsOf } from '../store/sessions.js';
 import { type User, userOf } from './users.js';
 
 type UserRow = { id: string; email: string; name: string; email_verified: number };
@@ -26,35 +27,29 @@ export async function startSession(ctx: Context, db: Db, userId: string, userAge
   const now = ctx.clock.now();
   const id = ctx.random.id('ses');
   const expiresAt = now + SESSION_LIFETIME_MS;
-  await db
-    .insertInto('sessions')
-    .values({
-      id,
-      token_hash: hashSecret(token),
-      user_id: userId,
-      created_at: now,
-      expires_at: expiresAt,
-      user_agent: userAgent?.slice(0, 256) ?? null,
-      last_used_at: now,
-    })
-    .execute();
+  await insertSession(db, {
+    id,
+    token_hash: hashSecret(token),
+    user_id: userId,
+    created_at: now,
+    expires_at: expiresAt,
+    user_agent: userAgent?.slice(0, 256) ?? null,
+    last_used_at: now,
+  });
   return { id, token, expiresAt };
 }
 
 export async function endSession(ctx: Context, token: string): Promise<void> {
-  await ctx.db.deleteFrom('sessions').where('token_hash', '=', hashSecret(token)).execute();
+  await deleteSessionByHash(ctx.db, hashSecret(token));
 }
 
 /** Ends every session of the user, but the one named `keepId` if given. */
 export async function endSessionsOf(db: Db, userId: string, keepId: string | null = null): Promise<void> {
-  let query = db.deleteFrom('sessions').where('user_id', '=', userId);
-  if (keepId !== null) query = query.where((eb) => eb.or([eb('id', 'is', null), eb('id', '!=', keepId)]));
-  await query.execute();
+  await deleteSessionsOf(db, userId, keepId);
 }
 
 export async function endSessionById(ctx: Context, userId: string, sessionId: string): Promise<void> {
-  const result = await ctx.db.deleteFrom('sessions').where('id', '=', sessionId).where('user_id', '=', userId).executeTakeFirst();
-  if (result.numDeletedRows === 0n) throw new NotFound('Session');
+  if (!(await deleteSessionOfUser(ctx.db, userId, sessionId))) throw new NotFound('Session');
 }
 
 export interface SessionInfo {
@@ -66,14 +61,7 @@ export interface SessionInfo {
 
 export async function listSessions(ctx: Context, userId: string): Promise<SessionInfo[]> {
   await ctx.usage.flush();
-  const rows = await ctx.db
-    .selectFrom('sessions')
-    .select(['id', 'created_at', 'last_used_at', 'user_agent'])
-    .where('user_id', '=', userId)
-    .where('expires_at', '>', ctx.clock.now())
-    .orderBy('created_at', 'desc')
-    .orderBy('id')
-    .execute();
+  const rows = await liveSessionsOf(ctx.db, userId, ctx.clock.now());
   return rows.map((r) => ({ id: r.id ?? '', createdAt: r.created_at, lastUsedAt: r.last_used_at, userAgent: r.user_agent }));
 }
 

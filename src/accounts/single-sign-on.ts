@@ -1,8 +1,7 @@
 import { createHmac } from 'node:crypto';
-import { randomState } from 'openid-client';
 import { appLink, type Context } from '../context.js';
 import { Conflict, DomainError, Forbidden } from '../errors.js';
-import { hashSecret, newSecret } from '../secrets.js';
+import { hashSecret } from '../secrets.js';
 import { claimSignIn, insertSignIn } from '../store/sign-ins.js';
 import type { Caller, SignedIn } from './accounts.js';
 import { authEvent } from './events.js';
@@ -52,8 +51,8 @@ export async function beginSignIn(
   const client = requireClient(ctx);
   // Each start writes a row: it counts as a log-in attempt of the caller's address.
   await spendForAddress(ctx, 'login', caller.ip);
-  const binding = newSecret();
-  const state = randomState();
+  const binding = ctx.random.secret();
+  const state = ctx.random.secret();
   const redirect = await client.authorizationUrl(appLink(ctx, CALLBACK_PATH), checksOf(binding, state));
   const now = ctx.clock.now();
   await insertSignIn(

@@ -1,6 +1,5 @@
 import { type Context, inTransaction } from '../context.js';
 import { Conflict } from '../errors.js';
-import { newId } from '../secrets.js';
 import { insertUser, updateUser } from '../store/users.js';
 import { type Caller, endEverything, type SignedIn } from './accounts.js';
 import { authEvent } from './events.js';
@@ -36,7 +35,7 @@ export async function registerFromProvider(
   caller: Caller,
 ): Promise<SignedIn> {
   const name = identity.name?.trim().slice(0, 200) || identity.email.split('@')[0] || identity.email;
-  const user: User = { id: newId('usr'), email: identity.email, name, emailVerified: true };
+  const user: User = { id: ctx.random.id('usr'), email: identity.email, name, emailVerified: true };
   try {
     const session = await inTransaction(ctx, async (tx) => {
       await insertUser(tx, {

@@ -6,6 +6,7 @@ import { Forbidden, InvalidRequest, NotFound } from '../errors.js';
 import { hashSecret } from '../secrets.js';
 import type { Db } from '../store/database.js';
 import { dialectOf, Parameters, readSql } from '../store/reader.js';
+import { accessTokensOf, deleteAccessTokenOfUser, deleteAccessTokensOfUser, insertAccessToken } from '../store/tokens.js';
 import { type User, userOf } from './users.js';
 
 export const TOKEN_PREFIX = 'tsr_';
@@ -53,20 +54,14 @@ export async function createAccessToken(
     last_used_at: null,
     expires_at: expiresAt,
   } as const;
-  await ctx.db.insertInto('access_tokens').values(row).execute();
+  await insertAccessToken(ctx.db, row);
   return { id: row.id, name, scope: row.scope, expiresAt, createdAt: now, lastUsedAt: null, token };
 }
 
 export async function listAccessTokens(ctx: Context, userId: string): Promise<AccessTokenInfo[]> {
   // This instance's uses show at once; another instance's within seconds.
   await ctx.usage.flush();
-  const rows = await ctx.db
-    .selectFrom('access_tokens')
-    .select(['id', 'name', 'scope', 'expires_at', 'created_at', 'last_used_at'])
-    .where('user_id', '=', userId)
-    .orderBy('created_at', 'desc')
-    .orderBy('id')
-    .execute();
+  const rows = await accessTokensOf(ctx.db, userId);
   return rows.map((r) => ({
     id: r.id,
     name: r.name,
@@ -78,12 +73,11 @@ export async function listAccessTokens(ctx: Context, userId: string): Promise<Ac
 }
 
 export async function deleteAccessToken(ctx: Context, userId: string, tokenId: string): Promise<void> {
-  const result = await ctx.db.deleteFrom('access_tokens').where('id', '=', tokenId).where('user_id', '=', userId).executeTakeFirst();
-  if (result.numDeletedRows === 0n) throw new NotFound('Token');
+  if (!(await deleteAccessTokenOfUser(ctx.db, userId, tokenId))) throw new NotFound('Token');
 }
 
 export async function deleteAccessTokensOf(db: Db, userId: string): Promise<void> {
-  await db.deleteFrom('access_tokens').where('user_id', '=', userId).execute();
+  await deleteAccessTokensOfUser(db, userId);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { newSortableId } from '../secrets.js';
+import type { Random } from '../secrets.js';
 import { insertAuditEvents } from '../store/audit.js';
 import type { Db } from '../store/database.js';
 import { enqueueWebhookDeliveries } from '../webhooks/enqueue.js';
@@ -50,15 +50,18 @@ export interface AuditEvent {
   after?: unknown;
 }
 
-/** Appends an event. Call it inside the transaction that makes the change it describes. */
-export async function recordEvent(tx: Db, event: AuditEvent): Promise<void> {
-  await recordEvents(tx, [event]);
+/**
+ * Appends an event. Call it inside the transaction that makes the change it describes; its id
+ * (and those of its webhook deliveries) come from `random`, the instance's (`ctx.random`).
+ */
+export async function recordEvent(tx: Db, random: Random, event: AuditEvent): Promise<void> {
+  await recordEvents(tx, random, [event]);
 }
 
 /** Appends several events, for a change that ends several accesses at once (in its transaction). */
-export async function recordEvents(tx: Db, events: AuditEvent[]): Promise<void> {
+export async function recordEvents(tx: Db, random: Random, events: AuditEvent[]): Promise<void> {
   const rows = events.map((event) => ({
-    id: newSortableId('evt', event.at),
+    id: random.sortableId('evt', event.at),
     org_id: event.orgId,
     at: event.at,
     actor_id: event.actorId,
@@ -70,5 +73,5 @@ export async function recordEvents(tx: Db, events: AuditEvent[]): Promise<void> 
   }));
   await insertAuditEvents(tx, rows);
   // Every event of an organization goes to its webhooks, durably, in this same transaction.
-  await enqueueWebhookDeliveries(tx, rows);
+  await enqueueWebhookDeliveries(tx, random, rows);
 }

@@ -3,6 +3,7 @@ import { createVerifiedUser, type OperatorContext, operatorResetLink, operatorVe
 import { iso } from '../clock.js';
 import { type Config, ConfigError, loadConfig } from '../config.js';
 import { DomainError } from '../errors.js';
+import { Random } from '../secrets.js';
 import { migrate, openStore, type Store } from '../store/database.js';
 
 const USAGE = `Usage: tessera <command> [options]
@@ -104,7 +105,13 @@ async function tessera(argv: string[], env: NodeJS.ProcessEnv, io: Output): Prom
   }
   const store = await openStore(config.database);
   try {
-    await run(parsed.command, parsed.values, { db: store.db, clock: { now: () => Date.now() }, publicUrl: config.publicUrl }, store, io);
+    await run(
+      parsed.command,
+      parsed.values,
+      { db: store.db, clock: { now: () => Date.now() }, random: new Random(), publicUrl: config.publicUrl },
+      store,
+      io,
+    );
     return 0;
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;

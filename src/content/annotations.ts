@@ -1,7 +1,7 @@
 import { authorizeDatasetAction } from '../access/authorize.js';
 import type { DatasetAction } from '../access/policy.js';
 import { iso } from '../clock.js';
-import type { Context } from '../context.js';
+import { type Context, inTransaction } from '../context.js';
 import { Conflict, InvalidRequest, NotFound } from '../errors.js';
 import {
   annotationPage,
@@ -14,6 +14,7 @@ import {
   layersOfDataset,
   updateAnnotationRow,
 } from '../store/content.js';
+import type { Db } from '../store/database.js';
 import { type Page, pageOf } from '../store/pagination.js';
 import type { AnnotationsTable, LayersTable } from '../store/schema.js';
 
@@ -67,11 +68,11 @@ function requireBox(bbox: number[] | null | undefined): string | null {
 }
 
 /** A layer of a dataset the user may take `action` on; a layer they cannot see is not found. */
-async function authorizedLayer(ctx: Context, actorId: string, layerId: string, action: DatasetAction): Promise<LayersTable> {
-  const layer = await findLayer(ctx.db, layerId);
+async function authorizedLayer(ctx: Context, db: Db, actorId: string, layerId: string, action: DatasetAction): Promise<LayersTable> {
+  const layer = await findLayer(db, layerId);
   if (!layer) throw new NotFound('Layer');
   try {
-    await authorizeDatasetAction(ctx.db, actorId, layer.dataset_id, action, ctx.clock.now());
+    await authorizeDatasetAction(db, actorId, layer.dataset_id, action, ctx.clock.now());
   } catch (error) {
     if (error instanceof NotFound) throw new NotFound('Layer');
     throw error;
@@ -80,14 +81,16 @@ async function authorizedLayer(ctx: Context, actorId: string, layerId: string, a
 }
 
 export async function createLayer(ctx: Context, actorId: string, datasetId: string, rawName: string): Promise<LayerView> {
-  await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.createLayer', ctx.clock.now());
-  const name = rawName.trim();
-  if (!name) throw new InvalidRequest('The layer name cannot be empty.', { field: 'name' });
-  const row: LayersTable = { id: ctx.random.id('layer'), dataset_id: datasetId, name, created_by: actorId, created_at: ctx.clock.now() };
-  if (!(await insertLayer(ctx.db, row))) {
-    throw new Conflict('layer_name_taken', 'The dataset already has a layer with this name.');
-  }
-  return { id: row.id, name, annotationCount: 0, createdAt: iso(row.created_at) };
+  return inTransaction(ctx, async (tx) => {
+    await authorizeDatasetAction(tx, actorId, datasetId, 'dataset.createLayer', ctx.clock.now());
+    const name = rawName.trim();
+    if (!name) throw new InvalidRequest('The layer name cannot be empty.', { field: 'name' });
+    const row: LayersTable = { id: ctx.random.id('layer'), dataset_id: datasetId, name, created_by: actorId, created_at: ctx.clock.now() };
+    if (!(await insertLayer(tx, row))) {
+      throw new Conflict('layer_name_taken', 'The dataset already has a layer with this name.');
+    }
+    return { id: row.id, name, annotationCount: 0, createdAt: iso(row.created_at) };
+  });
 }
 
 export async function listLayers(ctx: Context, actorId: string, datasetId: string): Promise<LayerView[]> {
@@ -102,24 +105,26 @@ export async function createAnnotation(
   layerId: string,
   input: { itemId: string; label: string; bbox?: number[] | null | undefined },
 ): Promise<AnnotationView> {
-  const layer = await authorizedLayer(ctx, actorId, layerId, 'dataset.annotate');
-  const item = await findItem(ctx.db, input.itemId);
-  if (!item || item.dataset_id !== layer.dataset_id)
-    throw new InvalidRequest('itemId must be an item of the same dataset as the layer.', { field: 'itemId' });
-  const now = ctx.clock.now();
-  const row: AnnotationsTable = {
-    id: ctx.random.sortableId('ann', now),
-    layer_id: layerId,
-    item_id: input.itemId,
-    label: requireLabel(input.label),
-    bbox: requireBox(input.bbox),
-    created_by: actorId,
-    created_at: now,
-    updated_by: actorId,
-    updated_at: now,
-  };
-  await insertAnnotation(ctx.db, row);
-  return annotationView(row);
+  return inTransaction(ctx, async (tx) => {
+    const layer = await authorizedLayer(ctx, tx, actorId, layerId, 'dataset.annotate');
+    const item = await findItem(tx, input.itemId);
+    if (!item || item.dataset_id !== layer.dataset_id)
+      throw new InvalidRequest('itemId must be an item of the same dataset as the layer.', { field: 'itemId' });
+    const now = ctx.clock.now();
+    const row: AnnotationsTable = {
+      id: ctx.random.sortableId('ann', now),
+      layer_id: layerId,
+      item_id: input.itemId,
+      label: requireLabel(input.label),
+      bbox: requireBox(input.bbox),
+      created_by: actorId,
+      created_at: now,
+      updated_by: actorId,
+      updated_at: now,
+    };
+    await insertAnnotation(tx, row);
+    return annotationView(row);
+  });
 }
 
 export async function listAnnotations(
@@ -128,16 +133,16 @@ export async function listAnnotations(
   layerId: string,
   page: { limit: number; cursor?: string | undefined; itemId?: string | undefined },
 ): Promise<Page<AnnotationView>> {
-  await authorizedLayer(ctx, actorId, layerId, 'dataset.read');
+  await authorizedLayer(ctx, ctx.db, actorId, layerId, 'dataset.read');
   const rows = await annotationPage(ctx.db, layerId, page);
   return pageOf(rows, page.limit, (r) => [r.id], annotationView);
 }
 
-async function authorizedAnnotation(ctx: Context, actorId: string, annotationId: string): Promise<AnnotationsTable> {
-  const row = await findAnnotation(ctx.db, annotationId);
+async function authorizedAnnotation(ctx: Context, tx: Db, actorId: string, annotationId: string): Promise<AnnotationsTable> {
+  const row = await findAnnotation(tx, annotationId);
   if (!row) throw new NotFound('Annotation');
   try {
-    await authorizedLayer(ctx, actorId, row.layer_id, 'dataset.annotate');
+    await authorizedLayer(ctx, tx, actorId, row.layer_id, 'dataset.annotate');
   } catch (error) {
     if (error instanceof NotFound) throw new NotFound('Annotation');
     throw error;
@@ -151,19 +156,23 @@ export async function updateAnnotation(
   annotationId: string,
   change: { label?: string | undefined; bbox?: number[] | null | undefined },
 ): Promise<AnnotationView> {
-  const row = await authorizedAnnotation(ctx, actorId, annotationId);
-  const next: AnnotationsTable = {
-    ...row,
-    label: change.label === undefined ? row.label : requireLabel(change.label),
-    bbox: change.bbox === undefined ? row.bbox : requireBox(change.bbox),
-    updated_by: actorId,
-    updated_at: ctx.clock.now(),
-  };
-  await updateAnnotationRow(ctx.db, annotationId, { label: next.label, bbox: next.bbox, updated_by: actorId, updated_at: next.updated_at });
-  return annotationView(next);
+  return inTransaction(ctx, async (tx) => {
+    const row = await authorizedAnnotation(ctx, tx, actorId, annotationId);
+    const next: AnnotationsTable = {
+      ...row,
+      label: change.label === undefined ? row.label : requireLabel(change.label),
+      bbox: change.bbox === undefined ? row.bbox : requireBox(change.bbox),
+      updated_by: actorId,
+      updated_at: ctx.clock.now(),
+    };
+    await updateAnnotationRow(tx, annotationId, { label: next.label, bbox: next.bbox, updated_by: actorId, updated_at: next.updated_at });
+    return annotationView(next);
+  });
 }
 
 export async function deleteAnnotation(ctx: Context, actorId: string, annotationId: string): Promise<void> {
-  await authorizedAnnotation(ctx, actorId, annotationId);
-  await deleteAnnotationRow(ctx.db, annotationId);
+  await inTransaction(ctx, async (tx) => {
+    await authorizedAnnotation(ctx, tx, actorId, annotationId);
+    await deleteAnnotationRow(tx, annotationId);
+  });
 }

@@ -45,25 +45,29 @@ function cleanName(raw: string): string {
 
 type NamedBlob = StoredBlob & { name: string };
 
-/** One transaction: every stored file of the request becomes an item, or none does. */
+/**
+ * One transaction: every stored file of the request becomes an item, or none does. The upload
+ * is authorized again inside it: a long upload must not outlive the access it started with.
+ */
 async function recordItems(ctx: Context, actorId: string, datasetId: string, stored: NamedBlob[]): Promise<ItemsTable[]> {
-  if (stored.length === 0) throw new InvalidRequest('Send at least one file (multipart/form-data).');
-  const now = ctx.clock.now();
-  const rows: ItemsTable[] = stored.map((s) => ({
-    id: ctx.random.sortableId('item', now),
-    dataset_id: datasetId,
-    name: s.name,
-    size: s.size,
-    content_type: sniffContentType(s.head, s.name),
-    sha256: s.sha256,
-    created_by: actorId,
-    created_at: now,
-  }));
-  await inTransaction(ctx, async (tx) => {
+  return inTransaction(ctx, async (tx) => {
+    const now = ctx.clock.now();
+    await authorizeDatasetAction(tx, actorId, datasetId, 'dataset.upload', now);
+    if (stored.length === 0) throw new InvalidRequest('Send at least one file (multipart/form-data).');
+    const rows: ItemsTable[] = stored.map((s) => ({
+      id: ctx.random.sortableId('item', now),
+      dataset_id: datasetId,
+      name: s.name,
+      size: s.size,
+      content_type: sniffContentType(s.head, s.name),
+      sha256: s.sha256,
+      created_by: actorId,
+      created_at: now,
+    }));
     await insertItems(tx, rows);
     await addToItemCount(tx, datasetId, rows.length, now);
+    return rows;
   });
-  return rows;
 }
 
 /**
@@ -76,6 +80,7 @@ export async function uploadItems(
   datasetId: string,
   files: AsyncIterable<UploadedFile>,
 ): Promise<ItemView[]> {
+  // Checked before any file is streamed, and again in the transaction that records them.
   await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.upload', ctx.clock.now());
   const stored: NamedBlob[] = [];
   const release = async () => {
@@ -86,8 +91,6 @@ export async function uploadItems(
     for await (const { filename, file } of files) {
       stored.push({ ...(await ctx.blobs.put(file, ctx.maxUploadBytes)), name: cleanName(filename) });
     }
-    // A long upload must not outlive the access it started with.
-    await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.upload', ctx.clock.now());
     rows = await recordItems(ctx, actorId, datasetId, stored);
   } catch (error) {
     await release();

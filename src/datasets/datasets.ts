@@ -56,7 +56,7 @@ export async function createDataset(
   await inTransaction(ctx, async (tx) => {
     await insertDataset(tx, dataset);
     await grantCreatorAdmin(tx, dataset.id, actorId, now);
-    await recordEvent(tx, {
+    await recordEvent(tx, ctx.random, {
       orgId,
       at: now,
       actorId,
@@ -133,10 +133,15 @@ export async function updateDataset(
     });
     const event = { orgId: before.org_id, at: now, actorId, datasetId, subject: `dataset:${datasetId}` };
     if (after.name !== before.name) {
-      await recordEvent(tx, { ...event, action: 'dataset.renamed', before: { name: before.name }, after: { name: after.name } });
+      await recordEvent(tx, ctx.random, {
+        ...event,
+        action: 'dataset.renamed',
+        before: { name: before.name },
+        after: { name: after.name },
+      });
     }
     if (after.visibility !== before.visibility) {
-      await recordEvent(tx, {
+      await recordEvent(tx, ctx.random, {
         ...event,
         action: 'dataset.visibility_changed',
         before: { visibility: before.visibility },
@@ -161,7 +166,7 @@ export async function deleteDataset(ctx: Context, actorId: string, datasetId: st
     const { dataset } = await authorizeDatasetAction(tx, actorId, datasetId, 'dataset.delete', now);
     const blobs = await itemShas(tx, datasetId);
     await deleteDatasetWithContents(tx, datasetId);
-    await recordEvent(tx, {
+    await recordEvent(tx, ctx.random, {
       orgId: dataset.org_id,
       at: now,
       actorId,

@@ -15,12 +15,12 @@ import { assertInvitable, assertWithinSendLimit, mailExtension, mailInvitations,
  * The invitation, if the actor administers what it offers: the dataset (dataset admins,
  * which includes org admins) or the org. Anyone else cannot tell it exists.
  */
-async function administeredInvitation(ctx: Context, actorId: string, invitationId: string): Promise<InvitationRow> {
-  const row = await findInvitation(ctx.db, invitationId);
+async function administeredInvitation(ctx: Context, tx: Db, actorId: string, invitationId: string): Promise<InvitationRow> {
+  const row = await findInvitation(tx, invitationId);
   if (!row) throw new NotFound('Invitation');
   try {
-    if (row.kind === 'dataset') await authorizeDatasetAction(ctx.db, actorId, row.dataset_id!, 'dataset.share', ctx.clock.now());
-    else await authorizeOrgAction(ctx.db, actorId, row.org_id, 'org.manageInvitations');
+    if (row.kind === 'dataset') await authorizeDatasetAction(tx, actorId, row.dataset_id!, 'dataset.share', ctx.clock.now());
+    else await authorizeOrgAction(tx, actorId, row.org_id, 'org.manageInvitations');
   } catch (error) {
     if (error instanceof NotFound) throw new NotFound('Invitation');
     throw error;
@@ -44,7 +44,7 @@ async function recordInvitationEvent(
   before: unknown,
   after: unknown,
 ) {
-  await recordEvent(tx, {
+  await recordEvent(tx, ctx.random, {
     orgId: row.org_id,
     at: ctx.clock.now(),
     actorId,
@@ -80,11 +80,11 @@ async function assertStillInvitable(tx: Db, row: InvitationRow): Promise<void> {
 
 /** Same link, 72 hours from now; works on pending and expired invitations. */
 export async function extendInvitation(ctx: Context, actorId: string, invitationId: string): Promise<InvitationView> {
-  const row = await administeredInvitation(ctx, actorId, invitationId);
-  const now = ctx.clock.now();
-  requirePending(row, now);
-  const expiresAt = now + INVITATION_LIFETIME_MS;
-  await inTransaction(ctx, async (tx) => {
+  const id = await inTransaction(ctx, async (tx) => {
+    const row = await administeredInvitation(ctx, tx, actorId, invitationId);
+    const now = ctx.clock.now();
+    requirePending(row, now);
+    const expiresAt = now + INVITATION_LIFETIME_MS;
     await assertStillInvitable(tx, row);
     if (!(await updatePendingInvitation(tx, row.id, { expires_at: expiresAt })))
       throw new Conflict('invitation_not_pending', 'This invitation is no longer pending.');
@@ -98,24 +98,25 @@ export async function extendInvitation(ctx: Context, actorId: string, invitation
       { expiresAt: iso(expiresAt) },
     );
     await mailExtension(ctx, tx, row, actorId, expiresAt);
+    return row.id;
   });
-  return (await viewsOf(ctx, [row.id]))[0]!;
+  return (await viewsOf(ctx, [id]))[0]!;
 }
 
 /** A new link with a fresh 72 hours; the old link dies with its hash. */
 export async function resendInvitation(ctx: Context, actorId: string, invitationId: string): Promise<InvitationView> {
-  const row = await administeredInvitation(ctx, actorId, invitationId);
-  const now = ctx.clock.now();
-  requirePending(row, now);
-  const token = ctx.random.secret();
-  const next: InvitationRow = {
-    ...row,
-    token_hash: hashSecret(token),
-    expires_at: now + INVITATION_LIFETIME_MS,
-    delivery: 'queued',
-    last_error: null,
-  };
-  await inTransaction(ctx, async (tx) => {
+  const id = await inTransaction(ctx, async (tx) => {
+    const row = await administeredInvitation(ctx, tx, actorId, invitationId);
+    const now = ctx.clock.now();
+    requirePending(row, now);
+    const token = ctx.random.secret();
+    const next: InvitationRow = {
+      ...row,
+      token_hash: hashSecret(token),
+      expires_at: now + INVITATION_LIFETIME_MS,
+      delivery: 'queued',
+      last_error: null,
+    };
     // A resend mails a link like a new invitation: the same send limit and the same tier rule.
     await assertWithinSendLimit(tx, actorId, 1, now);
     await assertStillInvitable(tx, row);
@@ -132,16 +133,17 @@ export async function resendInvitation(ctx: Context, actorId: string, invitation
       { expiresAt: iso(next.expires_at) },
     );
     await mailInvitations(ctx, tx, [{ row: next, token }]);
+    return row.id;
   });
-  return (await viewsOf(ctx, [row.id]))[0]!;
+  return (await viewsOf(ctx, [id]))[0]!;
 }
 
 /** Kills a pending (or expired) invitation. An accepted one cannot be revoked: its grant can. */
 export async function revokeInvitation(ctx: Context, actorId: string, invitationId: string): Promise<void> {
-  const row = await administeredInvitation(ctx, actorId, invitationId);
-  if (row.status === 'revoked') return;
-  requirePending(row, ctx.clock.now());
   await inTransaction(ctx, async (tx) => {
+    const row = await administeredInvitation(ctx, tx, actorId, invitationId);
+    if (row.status === 'revoked') return;
+    requirePending(row, ctx.clock.now());
     if (!(await updatePendingInvitation(tx, row.id, { status: 'revoked' })))
       throw new Conflict('invitation_not_pending', 'This invitation is no longer pending.');
     await recordInvitationEvent(ctx, tx, actorId, row, 'invitation.revoked', { status: 'pending' }, { status: 'revoked' });

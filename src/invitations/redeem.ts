@@ -115,7 +115,7 @@ async function acceptanceStands(db: Db, row: InvitationRow, userId: string, now:
   return member !== undefined;
 }
 
-async function grantInvitedAccess(tx: Db, row: InvitationRow, user: User, now: number): Promise<void> {
+async function grantInvitedAccess(ctx: Pick<Context, 'random'>, tx: Db, row: InvitationRow, user: User, now: number): Promise<void> {
   const event = { orgId: row.org_id, at: now, actorId: user.id, datasetId: row.dataset_id };
   if (row.kind === 'org') {
     const existing = await findMembership(tx, row.org_id, user.id);
@@ -123,7 +123,7 @@ async function grantInvitedAccess(tx: Db, row: InvitationRow, user: User, now: n
     if (existing) {
       if (existing.role === 'member' && row.role === 'admin') {
         await updateMembership(tx, row.org_id, user.id, { role: 'admin' });
-        await recordEvent(tx, {
+        await recordEvent(tx, ctx.random, {
           ...event,
           action: 'member.updated',
           subject: `user:${user.id}`,
@@ -134,7 +134,7 @@ async function grantInvitedAccess(tx: Db, row: InvitationRow, user: User, now: n
       return;
     }
     await addMembership(tx, row.org_id, user.id, row.role ?? 'member', now);
-    await recordEvent(tx, {
+    await recordEvent(tx, ctx.random, {
       ...event,
       action: 'member.added',
       subject: `user:${user.id}`,
@@ -148,7 +148,7 @@ async function grantInvitedAccess(tx: Db, row: InvitationRow, user: User, now: n
   if (!tierAdmitsDirectGrant(member !== undefined, dataset.visibility)) throw externalSharingDisabled();
   const before = await findUserGrant(tx, datasetId, user.id);
   await putUserGrant(tx, { datasetId, userId: user.id, level: row.level!, expiresAt: null, grantedBy: row.invited_by, at: now });
-  await recordEvent(tx, {
+  await recordEvent(tx, ctx.random, {
     ...event,
     actorId: row.invited_by,
     action: 'grant.set',
@@ -167,7 +167,7 @@ export function acceptInvitation(ctx: Context, user: User, token: string): Promi
 }
 
 /** The accept inside the caller's transaction: sign-up from an invitation makes the account in the same one. */
-export async function acceptInvitationIn(ctx: Pick<Context, 'clock'>, tx: Db, user: User, token: string): Promise<Accepted> {
+export async function acceptInvitationIn(ctx: Pick<Context, 'clock' | 'random'>, tx: Db, user: User, token: string): Promise<Accepted> {
   const row = await findByToken(tx, token);
   if (!row) throw new NotFound('Invitation');
   if (row.email !== user.email) {
@@ -181,10 +181,10 @@ export async function acceptInvitationIn(ctx: Pick<Context, 'clock'>, tx: Db, us
     if (current.status === 'accepted' && (await acceptanceStands(tx, current, user.id, now))) return acceptedView(current);
     throw refusal(current, now) ?? new Gone('invitation_used', 'This invitation has already been used.');
   }
-  await grantInvitedAccess(tx, row, user, now);
+  await grantInvitedAccess(ctx, tx, row, user, now);
   // Redeeming a link sent to the address proves the mailbox.
   await markEmailVerified(tx, user.id);
-  await recordEvent(tx, {
+  await recordEvent(tx, ctx.random, {
     orgId: row.org_id,
     at: now,
     actorId: user.id,
@@ -209,7 +209,7 @@ export async function declineInvitation(ctx: Context, token: string): Promise<vo
       const current = (await findInvitation(tx, row.id))!;
       throw refusal(current, now) ?? new Gone('invitation_used', 'This invitation has already been used.');
     }
-    await recordEvent(tx, {
+    await recordEvent(tx, ctx.random, {
       orgId: row.org_id,
       at: now,
       actorId: null,

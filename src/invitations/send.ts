@@ -89,7 +89,7 @@ async function writeInvitations(
     };
     if (replaced) await replaceInvitation(tx, row);
     else await insertInvitation(tx, row);
-    await recordEvent(tx, {
+    await recordEvent(tx, ctx.random, {
       orgId: offer.orgId,
       at: now,
       actorId: inviterId,

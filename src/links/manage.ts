@@ -5,6 +5,7 @@ import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { InvalidRequest, NotFound } from '../errors.js';
 import { hashSecret } from '../secrets.js';
+import type { Db } from '../store/database.js';
 import { findLink, insertLink, linksOfDataset, markLinkRevoked, redemptionsOf, type ShareLinkWithCreator } from '../store/links.js';
 import { decodeCursor, encodeCursor, type Page } from '../store/pagination.js';
 import { LINK_MAX_LIFETIME_MS, type LinkView, linkUrl, linkView } from './model.js';
@@ -62,7 +63,7 @@ export async function createLink(ctx: Context, actorId: string, datasetId: strin
       created_at: now,
     };
     await insertLink(tx, row);
-    await recordEvent(tx, {
+    await recordEvent(tx, ctx.random, {
       orgId: dataset.org_id,
       at: now,
       actorId,
@@ -101,11 +102,11 @@ export async function listLinks(
 }
 
 /** The link, if the actor may manage its dataset's links; anyone who cannot read the dataset cannot tell it exists. */
-async function managedLink(ctx: Context, actorId: string, linkId: string, datasetId?: string): Promise<ShareLinkWithCreator> {
-  const link = await findLink(ctx.db, linkId);
+async function managedLink(ctx: Context, db: Db, actorId: string, linkId: string, datasetId?: string): Promise<ShareLinkWithCreator> {
+  const link = await findLink(db, linkId);
   if (!link || (datasetId !== undefined && link.dataset_id !== datasetId)) throw new NotFound('Link');
   try {
-    await authorizeDatasetAction(ctx.db, actorId, link.dataset_id, 'dataset.share', ctx.clock.now());
+    await authorizeDatasetAction(db, actorId, link.dataset_id, 'dataset.share', ctx.clock.now());
   } catch (error) {
     if (error instanceof NotFound) throw new NotFound('Link');
     throw error;
@@ -115,11 +116,11 @@ async function managedLink(ctx: Context, actorId: string, linkId: string, datase
 
 /** The link is dead for the very next redemption; grants already given stay (they are revoked as grants). */
 export async function revokeLink(ctx: Context, actorId: string, linkId: string): Promise<void> {
-  const link = await managedLink(ctx, actorId, linkId);
   await inTransaction(ctx, async (tx) => {
+    const link = await managedLink(ctx, tx, actorId, linkId);
     const now = ctx.clock.now();
     if (!(await markLinkRevoked(tx, link.id, actorId, now))) return;
-    await recordEvent(tx, {
+    await recordEvent(tx, ctx.random, {
       orgId: link.org_id,
       at: now,
       actorId,
@@ -146,7 +147,7 @@ export async function listRedemptions(
   linkId: string,
   page: { limit: number; cursor?: string | undefined },
 ): Promise<Page<RedemptionView>> {
-  const link = await managedLink(ctx, actorId, linkId, datasetId);
+  const link = await managedLink(ctx, ctx.db, actorId, linkId, datasetId);
   const after = page.cursor === undefined ? undefined : (decodeCursor(page.cursor, ['number', 'string']) as [number, string]);
   const rows = await redemptionsOf(ctx.db, link, { after, take: page.limit + 1 });
   const last = rows.length > page.limit ? rows[page.limit - 1] : undefined;

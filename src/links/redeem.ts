@@ -5,7 +5,7 @@ import { recordEvent } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { NotFound } from '../errors.js';
-import { hashSecret } from '../secrets.js';
+import { hashSecret, type Random } from '../secrets.js';
 import type { Db } from '../store/database.js';
 import { datasetAndOrgNames, findDatasetTier } from '../store/datasets.js';
 import { findUserGrant, putUserGrant } from '../store/grants.js';
@@ -53,11 +53,18 @@ export interface Redeemed {
 }
 
 /** Gives the link's level as a direct grant, raising a lower grant and keeping a higher one. */
-async function grantLinkLevel(tx: Db, link: ShareLinkWithCreator, userId: string, held: number | null, now: number): Promise<void> {
+async function grantLinkLevel(
+  tx: Db,
+  random: Random,
+  link: ShareLinkWithCreator,
+  userId: string,
+  held: number | null,
+  now: number,
+): Promise<void> {
   if (held !== null && held >= link.level) return;
   const before = await findUserGrant(tx, link.dataset_id, userId);
   await putUserGrant(tx, { datasetId: link.dataset_id, userId, level: link.level, expiresAt: null, grantedBy: link.created_by, at: now });
-  await recordEvent(tx, {
+  await recordEvent(tx, random, {
     orgId: link.org_id,
     at: now,
     actorId: link.created_by,
@@ -99,8 +106,8 @@ export async function redeemLink(ctx: Context, user: User, token: string): Promi
       const current = await findLink(tx, link.id);
       throw (current && linkRefusal(linkStatus(current, now))) ?? usedUp();
     }
-    await grantLinkLevel(tx, link, user.id, heldRank, now);
-    await recordEvent(tx, {
+    await grantLinkLevel(tx, ctx.random, link, user.id, heldRank, now);
+    await recordEvent(tx, ctx.random, {
       orgId: link.org_id,
       at: now,
       actorId: user.id,

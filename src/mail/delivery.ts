@@ -11,6 +11,8 @@ import { DEFAULT_RETRY_POLICY, nextAttemptAt, type RetryPolicy } from './retry.j
 export const OUTBOX_CHANNEL = 'tessera_outbox';
 
 export interface DeliveryOptions {
+  /** Who claims messages: an id from the app instance's random source. */
+  instanceId?: string;
   retry?: RetryPolicy;
   /** The outbox keeps its own time (real time unless a test injects one). */
   clock?: Clock;
@@ -61,6 +63,7 @@ export class Delivery {
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
     this.worker = new OutboxWorker(store, {
       kind: 'mail',
+      instanceId: options.instanceId,
       channel: OUTBOX_CHANNEL,
       clock: this.clock,
       logger,

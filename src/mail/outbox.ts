@@ -1,5 +1,4 @@
 import type { Context } from '../context.js';
-import { newId } from '../secrets.js';
 import type { Db } from '../store/database.js';
 import { dropUndeliveredForInvitation, insertOutboxMessage } from '../store/outbox.js';
 import type { MailMessage } from './mailer.js';
@@ -18,7 +17,7 @@ export interface MailSubject {
  * transaction commits.
  */
 export async function queueMail(ctx: Context, tx: Db, message: MailMessage, about: MailSubject = {}): Promise<string> {
-  const id = newId('msg');
+  const id = ctx.random.id('msg');
   if (about.invitationId) await dropUndeliveredForInvitation(tx, about.invitationId);
   await insertOutboxMessage(tx, {
     id,

@@ -6,7 +6,7 @@ import { recordEvent, recordEvents } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { Conflict, InvalidRequest, NotFound } from '../errors.js';
-import { newId } from '../secrets.js';
+import type { Random } from '../secrets.js';
 import type { Db } from '../store/database.js';
 import { directGrantsInOrg, revokeUserGrantsInOrg } from '../store/grants.js';
 import {
@@ -43,16 +43,16 @@ function requireName(raw: string, what: string): string {
 }
 
 export async function createOrg(
-  ctx: Pick<Context, 'db' | 'clock'>,
+  ctx: Pick<Context, 'db' | 'clock' | 'random'>,
   actorId: string,
   rawName: string,
 ): Promise<Org & { allowedActions: OrgAction[] }> {
-  const org = { id: newId('org'), name: requireName(rawName, 'organization') };
+  const org = { id: ctx.random.id('org'), name: requireName(rawName, 'organization') };
   const now = ctx.clock.now();
   await inTransaction(ctx, async (tx) => {
     await insertOrg(tx, org, now);
     await addMembership(tx, org.id, actorId, 'admin', now);
-    await recordEvent(tx, {
+    await recordEvent(tx, ctx.random, {
       orgId: org.id,
       at: now,
       actorId,
@@ -126,7 +126,7 @@ export async function updateMember(
       await updateMembership(tx, orgId, userId, set);
     }
     const after = (await memberRow(tx, orgId, userId))!;
-    await recordEvent(tx, {
+    await recordEvent(tx, ctx.random, {
       orgId,
       at: ctx.clock.now(),
       actorId,
@@ -153,7 +153,7 @@ export async function removeMember(
 ): Promise<void> {
   await inTransaction(ctx, async (tx) => {
     await authorizeOrgAction(tx, actorId, orgId, 'org.removeMember', userId);
-    await takeOutOfOrg(tx, { orgId, userId, actorId, at: ctx.clock.now(), ...options });
+    await takeOutOfOrg(tx, ctx.random, { orgId, userId, actorId, at: ctx.clock.now(), ...options });
   });
 }
 
@@ -164,6 +164,7 @@ export async function removeMember(
  */
 export async function takeOutOfOrg(
   tx: Db,
+  random: Random,
   removal: { orgId: string; userId: string; actorId: string | null; at: number; keepGrants?: boolean | undefined; after?: object },
 ): Promise<void> {
   const { orgId, userId, actorId, at } = removal;
@@ -182,7 +183,7 @@ export async function takeOutOfOrg(
   const revoked = removal.keepGrants ? [] : await revokeUserGrantsInOrg(tx, orgId, userId, at);
   await deleteMembership(tx, orgId, userId);
   // Leaving the organization leaves its teams: each team's history says so, as a removal would.
-  await recordEvents(tx, [
+  await recordEvents(tx, random, [
     ...teams.map((t) => ({
       orgId,
       at,
@@ -202,7 +203,7 @@ export async function takeOutOfOrg(
     })),
   ]);
   const after = { ...(removal.keepGrants ? { keptGrants: true } : {}), ...removal.after };
-  await recordEvent(tx, {
+  await recordEvent(tx, random, {
     orgId,
     at,
     actorId,

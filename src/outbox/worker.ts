@@ -18,6 +18,8 @@ const BATCH = 5;
 /** What one kind of outbox message brings to the worker: how to deliver a row, and its wording in the log. */
 export interface OutboxWorkerOptions {
   kind: OutboxKind;
+  /** Who claims rows: an id from the app instance's random source (one of its own when not given). */
+  instanceId?: string | undefined;
   /** The LISTEN/NOTIFY channel that announces new rows of this kind. */
   channel: string;
   clock: Clock;
@@ -42,7 +44,7 @@ export interface OutboxWorkerOptions {
  * releases what it still holds for whichever instance is alive.
  */
 export class OutboxWorker {
-  readonly instanceId = newId('inst');
+  readonly instanceId: string;
   private readonly inFlight = new Set<Promise<void>>();
   private running = false;
   private loop: Promise<void> | null = null;
@@ -54,7 +56,9 @@ export class OutboxWorker {
   constructor(
     private readonly store: Store,
     private readonly options: OutboxWorkerOptions,
-  ) {}
+  ) {
+    this.instanceId = options.instanceId ?? newId('inst');
+  }
 
   now(): number {
     return this.options.clock.now();

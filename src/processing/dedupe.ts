@@ -6,6 +6,7 @@ import { recordEvent } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { Conflict } from '../errors.js';
+import type { Random } from '../secrets.js';
 import { annotationsOnItems, insertContentInPages, itemCount, itemsAfter, layerRowsOfDataset } from '../store/content.js';
 import type { Db } from '../store/database.js';
 import { datasetExists, findDataset, insertDataset } from '../store/datasets.js';
@@ -162,15 +163,15 @@ async function writeCopy(
     await insertDataset(tx, dataset);
     await copyContent(ctx, tx, dataset.id, plan, now);
     const event = { orgId: source.org_id, at: now, actorId, datasetId: dataset.id };
-    await recordEvent(tx, {
+    await recordEvent(tx, ctx.random, {
       ...event,
       subject: `dataset:${dataset.id}`,
       action: 'dataset.created',
       after: { name, visibility: dataset.visibility, predecessorId: source.id },
     });
-    if (carrySharing) await carryGrants(tx, source.id, dataset.id, actorId, now, event);
+    if (carrySharing) await carryGrants(tx, ctx.random, source.id, dataset.id, actorId, now, event);
     await grantCreatorAdmin(tx, dataset.id, actorId, now);
-    await recordEvent(tx, {
+    await recordEvent(tx, ctx.random, {
       ...event,
       subject: `dataset:${dataset.id}`,
       action: 'dataset.processed',
@@ -213,6 +214,7 @@ async function copyContent(ctx: Pick<Context, 'random'>, tx: Db, datasetId: stri
 /** The live user and team grants of the source, each an audited grant on the copy; pending invitations never carry. */
 async function carryGrants(
   tx: Db,
+  random: Random,
   sourceId: string,
   datasetId: string,
   actorId: string,
@@ -235,7 +237,7 @@ async function carryGrants(
       created_at: now,
       last_used_at: null,
     });
-    await recordEvent(tx, {
+    await recordEvent(tx, random, {
       ...event,
       action: 'grant.set',
       subject: `user:${g.user_id}`,
@@ -254,7 +256,7 @@ async function carryGrants(
       created_at: now,
       last_used_at: null,
     });
-    await recordEvent(tx, {
+    await recordEvent(tx, random, {
       ...event,
       action: 'team_grant.set',
       subject: `team:${g.team_id}`,

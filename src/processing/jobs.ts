@@ -1,5 +1,5 @@
 import { authorizeJobAction } from '../access/authorize.js';
-import type { Context } from '../context.js';
+import { type Context, inTransaction } from '../context.js';
 import { Conflict, DomainError, NotFound } from '../errors.js';
 import type { Db } from '../store/database.js';
 import { cancelJobRow, findJob, insertJob, updateHeldJob } from '../store/jobs.js';
@@ -70,22 +70,24 @@ export async function failJob(ctx: Context, job: JobsTable, error: unknown): Pro
   );
 }
 
-async function visibleJob(ctx: Context, actorId: string, jobId: string): Promise<JobsTable> {
-  const job = await findJob(ctx.db, jobId);
+async function visibleJob(db: Db, actorId: string, jobId: string): Promise<JobsTable> {
+  const job = await findJob(db, jobId);
   if (!job) throw new NotFound('Job');
-  await authorizeJobAction(ctx.db, actorId, job, 'job.read');
+  await authorizeJobAction(db, actorId, job, 'job.read');
   return job;
 }
 
 /** A job is visible to whoever started it and to the admins of its organization; to others it does not exist. */
 export async function getJob(ctx: Context, actorId: string, jobId: string): Promise<JobsTable> {
-  return visibleJob(ctx, actorId, jobId);
+  return visibleJob(ctx.db, actorId, jobId);
 }
 
 /** Stops a queued or running job: it ends failed with the error `cancelled`, and nothing of it is committed. */
 export async function cancelJob(ctx: Context, actorId: string, jobId: string): Promise<JobsTable> {
-  const job = await visibleJob(ctx, actorId, jobId);
-  await authorizeJobAction(ctx.db, actorId, job, 'job.cancel');
-  if (!(await cancelJobRow(ctx.db, jobId, ctx.clock.now()))) throw new Conflict('job_finished', 'This job has already finished.');
-  return (await findJob(ctx.db, jobId))!;
+  return inTransaction(ctx, async (tx) => {
+    const job = await visibleJob(tx, actorId, jobId);
+    await authorizeJobAction(tx, actorId, job, 'job.cancel');
+    if (!(await cancelJobRow(tx, jobId, ctx.clock.now()))) throw new Conflict('job_finished', 'This job has already finished.');
+    return (await findJob(tx, jobId))!;
+  });
 }

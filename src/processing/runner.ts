@@ -13,6 +13,8 @@ import { failJob, JobLost } from './jobs.js';
 export const JOBS_CHANNEL = 'tessera_jobs';
 
 export interface JobRunnerOptions {
+  /** Who claims jobs: an id from the app instance's random source (one of its own when not given). */
+  instanceId?: string;
   /** Leases keep their own time (real time unless a test injects one). */
   clock?: Clock;
   /** How long a claim holds without a heartbeat: a job whose instance died is picked up again after this. */
@@ -35,7 +37,7 @@ export interface StartedJob {
  * lease can commit the result (finishJob), so it is committed once.
  */
 export class JobRunner {
-  readonly instanceId = newId('inst');
+  readonly instanceId: string;
   private readonly clock: Clock;
   private readonly leaseMs: number;
   private readonly pollMs: number;
@@ -52,6 +54,7 @@ export class JobRunner {
     private readonly logger: Logger,
     options: JobRunnerOptions = {},
   ) {
+    this.instanceId = options.instanceId ?? newId('inst');
     this.clock = options.clock ?? systemClock;
     this.leaseMs = options.leaseMs ?? 30_000;
     this.pollMs = options.pollMs ?? (store.dialect === 'postgres' ? 15_000 : 5_000);

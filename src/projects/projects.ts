@@ -4,8 +4,9 @@ import type { Level } from '../access/levels.js';
 import { membershipOf } from '../access/org.js';
 import type { DatasetAction } from '../access/policy.js';
 import { type AccessFacts, effectiveLevel } from '../access/rule.js';
-import type { Context } from '../context.js';
+import { type Context, inTransaction } from '../context.js';
 import { InvalidRequest, NotFound } from '../errors.js';
+import type { Db } from '../store/database.js';
 import {
   findProject,
   insertProject,
@@ -23,22 +24,24 @@ export interface ProjectSummary {
   name: string;
 }
 
-async function visibleProject(ctx: Context, actorId: string, projectId: string): Promise<ProjectsTable> {
-  const project = await findProject(ctx.db, projectId);
+async function visibleProject(db: Db, actorId: string, projectId: string): Promise<ProjectsTable> {
+  const project = await findProject(db, projectId);
   if (!project) throw new NotFound('Project');
-  await authorizeOrgAction(ctx.db, actorId, project.org_id, 'org.read').catch(() => {
+  await authorizeOrgAction(db, actorId, project.org_id, 'org.read').catch(() => {
     throw new NotFound('Project');
   });
   return project;
 }
 
 export async function createProject(ctx: Context, actorId: string, orgId: string, rawName: string): Promise<ProjectSummary> {
-  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.manageProjects');
-  const name = rawName.trim();
-  if (!name) throw new InvalidRequest('The project name cannot be empty.', { field: 'name' });
-  const row: ProjectsTable = { id: ctx.random.id('prj'), org_id: orgId, name, created_by: actorId, created_at: ctx.clock.now() };
-  await insertProject(ctx.db, row);
-  return { id: row.id, orgId, name };
+  return inTransaction(ctx, async (tx) => {
+    await authorizeOrgAction(tx, actorId, orgId, 'org.manageProjects');
+    const name = rawName.trim();
+    if (!name) throw new InvalidRequest('The project name cannot be empty.', { field: 'name' });
+    const row: ProjectsTable = { id: ctx.random.id('prj'), org_id: orgId, name, created_by: actorId, created_at: ctx.clock.now() };
+    await insertProject(tx, row);
+    return { id: row.id, orgId, name };
+  });
 }
 
 export async function listProjects(ctx: Context, actorId: string, orgId: string): Promise<ProjectSummary[]> {
@@ -49,16 +52,20 @@ export async function listProjects(ctx: Context, actorId: string, orgId: string)
 
 /** Adding needs read on the dataset, and the dataset must belong to the project's organization. */
 export async function addDatasetToProject(ctx: Context, actorId: string, projectId: string, datasetId: string): Promise<void> {
-  const project = await visibleProject(ctx, actorId, projectId);
-  const { dataset } = await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.read', ctx.clock.now());
-  if (dataset.org_id !== project.org_id) throw new NotFound('Dataset');
-  await linkDataset(ctx.db, { projectId, datasetId, addedBy: actorId, at: ctx.clock.now() });
+  await inTransaction(ctx, async (tx) => {
+    const project = await visibleProject(tx, actorId, projectId);
+    const { dataset } = await authorizeDatasetAction(tx, actorId, datasetId, 'dataset.read', ctx.clock.now());
+    if (dataset.org_id !== project.org_id) throw new NotFound('Dataset');
+    await linkDataset(tx, { projectId, datasetId, addedBy: actorId, at: ctx.clock.now() });
+  });
 }
 
 export async function removeDatasetFromProject(ctx: Context, actorId: string, projectId: string, datasetId: string): Promise<void> {
-  await visibleProject(ctx, actorId, projectId);
-  await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.read', ctx.clock.now());
-  await unlinkDataset(ctx.db, projectId, datasetId);
+  await inTransaction(ctx, async (tx) => {
+    await visibleProject(tx, actorId, projectId);
+    await authorizeDatasetAction(tx, actorId, datasetId, 'dataset.read', ctx.clock.now());
+    await unlinkDataset(tx, projectId, datasetId);
+  });
 }
 
 /**
@@ -70,7 +77,7 @@ export async function getProject(
   actorId: string,
   projectId: string,
 ): Promise<ProjectSummary & { datasets: { dataset: DatasetsTable; level: Level; allowedActions: DatasetAction[] }[] }> {
-  const project = await visibleProject(ctx, actorId, projectId);
+  const project = await visibleProject(ctx.db, actorId, projectId);
   const rows = await projectDatasetsWithFacts(ctx.db, projectId, actorId, ctx.clock.now());
   const datasets: { dataset: DatasetsTable; level: Level }[] = [];
   for (const row of rows) {

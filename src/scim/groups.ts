@@ -2,7 +2,6 @@ import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { NotFound } from '../errors.js';
 import { requireName } from '../orgs/orgs.js';
-import { newId } from '../secrets.js';
 import type { Db } from '../store/database.js';
 import { membersAmongIds } from '../store/memberships.js';
 import { listOrgTeams, teamMembersOf } from '../store/scim.js';
@@ -96,7 +95,7 @@ async function changeMembers(
 ): Promise<void> {
   const at = ctx.clock.now();
   if (op === 'remove') {
-    for (const userId of userIds) await leaveTeam(tx, team, userId, directory.tokenId, at);
+    for (const userId of userIds) await leaveTeam(tx, ctx.random, team, userId, directory.tokenId, at);
     return;
   }
   const known = userIds.length ? await membersAmongIds(tx, directory.orgId, userIds) : [];
@@ -104,19 +103,22 @@ async function changeMembers(
   if (missing.length > 0) throw new ScimInvalid('invalidValue', `Not active users of this organization: ${missing.join(', ')}.`);
   if (op === 'set') {
     const current = await teamMembersOf(tx, [team.id]);
-    for (const m of current) if (!userIds.includes(m.userId)) await leaveTeam(tx, team, m.userId, directory.tokenId, at);
+    for (const m of current) if (!userIds.includes(m.userId)) await leaveTeam(tx, ctx.random, team, m.userId, directory.tokenId, at);
   }
-  for (const userId of userIds) await joinTeam(tx, team, userId, directory.tokenId, at);
+  for (const userId of userIds) await joinTeam(tx, ctx.random, team, userId, directory.tokenId, at);
 }
 
 export async function createScimGroup(ctx: Context, directory: Directory, body: unknown): Promise<GroupResource> {
-  const team: Team = { id: newId('team'), orgId: directory.orgId, name: displayNameOf(body) };
+  const team: Team = { id: ctx.random.id('team'), orgId: directory.orgId, name: displayNameOf(body) };
   const members = memberIds((body as { members?: unknown }).members);
-  await nameRace(ctx, directory.orgId, team.name, undefined, () =>
-    inTransaction(ctx, async (tx) => {
-      await insertTeam(tx, team, directory.tokenId, ctx.clock.now());
-      await changeMembers(ctx, tx, directory, team, 'set', members);
-    }),
+  await nameRace(
+    ctx,
+    () => team,
+    () =>
+      inTransaction(ctx, async (tx) => {
+        await insertTeam(tx, ctx.random, team, directory.tokenId, ctx.clock.now());
+        await changeMembers(ctx, tx, directory, team, 'set', members);
+      }),
   );
   return getScimGroup(ctx, directory, team.id);
 }
@@ -124,12 +126,15 @@ export async function createScimGroup(ctx: Context, directory: Directory, body: 
 export async function replaceScimGroup(ctx: Context, directory: Directory, teamId: string, body: unknown): Promise<GroupResource> {
   const name = displayNameOf(body);
   const members = (body as { members?: unknown }).members;
-  await nameRace(ctx, directory.orgId, name, teamId, () =>
-    inTransaction(ctx, async (tx) => {
-      const team = await requireTeam(tx, directory, teamId);
-      await renameTeamIn(tx, team, name, directory.tokenId, ctx.clock.now());
-      if (members !== undefined) await changeMembers(ctx, tx, directory, team, 'set', memberIds(members));
-    }),
+  await nameRace(
+    ctx,
+    () => ({ id: teamId, orgId: directory.orgId, name }),
+    () =>
+      inTransaction(ctx, async (tx) => {
+        const team = await requireTeam(tx, directory, teamId);
+        await renameTeamIn(tx, ctx.random, team, name, directory.tokenId, ctx.clock.now());
+        if (members !== undefined) await changeMembers(ctx, tx, directory, team, 'set', memberIds(members));
+      }),
   );
   return getScimGroup(ctx, directory, teamId);
 }
@@ -153,7 +158,7 @@ export async function patchScimGroup(ctx: Context, directory: Directory, teamId:
           await changeMembers(ctx, tx, directory, team, op === 'replace' ? 'set' : op, ids);
         } else if (attribute.toLowerCase() === 'displayname' && op !== 'remove') {
           const name = requireName(stringOf(attributeValue, 'displayName'), 'group');
-          await renameTeamIn(tx, team, name, directory.tokenId, ctx.clock.now());
+          await renameTeamIn(tx, ctx.random, team, name, directory.tokenId, ctx.clock.now());
           team.name = name;
         } else if (!['id', 'externalid'].includes(attribute.toLowerCase())) {
           throw new ScimInvalid('invalidPath', `Groups support displayName and members; not "${attribute}".`);
@@ -165,5 +170,7 @@ export async function patchScimGroup(ctx: Context, directory: Directory, teamId:
 }
 
 export async function deleteScimGroup(ctx: Context, directory: Directory, teamId: string): Promise<void> {
-  await inTransaction(ctx, async (tx) => dropTeam(tx, await requireTeam(tx, directory, teamId), directory.tokenId, ctx.clock.now()));
+  await inTransaction(ctx, async (tx) =>
+    dropTeam(tx, ctx.random, await requireTeam(tx, directory, teamId), directory.tokenId, ctx.clock.now()),
+  );
 }

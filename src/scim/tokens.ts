@@ -22,17 +22,24 @@ export async function createScimToken(
   orgId: string,
   rawName: string,
 ): Promise<ScimToken & { token: string }> {
-  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.manageProvisioning');
-  const name = rawName.trim();
-  if (!name) throw new InvalidRequest('Give the token a name, e.g. the directory it is for.', { field: 'name' });
-  const token = `${SCIM_TOKEN_PREFIX}${ctx.random.secret()}`;
-  const at = ctx.clock.now();
-  const row = { id: ctx.random.id('sct'), orgId, name, createdAt: at, lastUsedAt: null };
-  await inTransaction(ctx, async (tx) => {
+  return inTransaction(ctx, async (tx) => {
+    await authorizeOrgAction(tx, actorId, orgId, 'org.manageProvisioning');
+    const name = rawName.trim();
+    if (!name) throw new InvalidRequest('Give the token a name, e.g. the directory it is for.', { field: 'name' });
+    const token = `${SCIM_TOKEN_PREFIX}${ctx.random.secret()}`;
+    const at = ctx.clock.now();
+    const row = { id: ctx.random.id('sct'), orgId, name, createdAt: at, lastUsedAt: null };
     await insertScimToken(tx, { id: row.id, orgId, name, tokenHash: hashSecret(token), createdBy: actorId, at });
-    await recordEvent(tx, { orgId, at, actorId, action: 'scim_token.created', subject: `scim_token:${row.id}`, after: { name } });
+    await recordEvent(tx, ctx.random, {
+      orgId,
+      at,
+      actorId,
+      action: 'scim_token.created',
+      subject: `scim_token:${row.id}`,
+      after: { name },
+    });
+    return { ...row, token };
   });
-  return { ...row, token };
 }
 
 export async function listScimTokens(ctx: Context, actorId: string, orgId: string): Promise<ScimToken[]> {
@@ -42,12 +49,12 @@ export async function listScimTokens(ctx: Context, actorId: string, orgId: strin
 
 /** A revoked token is refused on its next request: every request looks the token up. */
 export async function revokeScimToken(ctx: Context, actorId: string, orgId: string, tokenId: string): Promise<void> {
-  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.manageProvisioning');
   await inTransaction(ctx, async (tx) => {
+    await authorizeOrgAction(tx, actorId, orgId, 'org.manageProvisioning');
     const at = ctx.clock.now();
     const revoked = await revokeScimTokenRow(tx, orgId, tokenId, at);
     if (!revoked) throw new NotFound('Token');
-    await recordEvent(tx, {
+    await recordEvent(tx, ctx.random, {
       orgId,
       at,
       actorId,

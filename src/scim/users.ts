@@ -5,7 +5,7 @@ import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { DomainError, NotFound } from '../errors.js';
 import { takeOutOfOrg } from '../orgs/orgs.js';
-import { hashPassword, newId, newSecret } from '../secrets.js';
+import { hashPassword } from '../secrets.js';
 import type { Db } from '../store/database.js';
 import { addMembership } from '../store/memberships.js';
 import {
@@ -69,7 +69,7 @@ export async function createScimUser(ctx: Context, directory: Directory, body: u
   const change = changeOfResource(body);
   if (change.email === undefined) throw new ScimInvalid('invalidValue', 'A user needs a userName or an e-mail address.');
   const email = change.email;
-  const unusablePassword = await hashPassword(newSecret());
+  const unusablePassword = await hashPassword(ctx.random.secret());
   const userId = await inTransaction(ctx, async (tx) => {
     const at = ctx.clock.now();
     const existing = await findUserByEmail(tx, email);
@@ -94,7 +94,7 @@ export async function createScimUser(ctx: Context, directory: Directory, body: u
       });
       return existing.id;
     }
-    const id = newId('usr');
+    const id = ctx.random.id('usr');
     const name = resolvedName('', change) || email;
     await insertUser(tx, { id, email, name, password_hash: unusablePassword, created_at: at, email_verified: 1 });
     await recordProvisioned(tx, { orgId: directory.orgId, userId: id, externalId: change.externalId ?? null, createdAccount: true, at });
@@ -152,7 +152,7 @@ async function applyChange(ctx: Context, tx: Db, directory: Directory, user: Dir
  */
 async function deprovision(ctx: Context, tx: Db, directory: Directory, userId: string): Promise<void> {
   const signedOut = (await organizationCount(tx, userId)) === 1;
-  await takeOutOfOrg(tx, {
+  await takeOutOfOrg(tx, ctx.random, {
     orgId: directory.orgId,
     userId,
     actorId: directory.tokenId,
@@ -170,7 +170,7 @@ async function deprovision(ctx: Context, tx: Db, directory: Directory, userId: s
 async function reactivate(ctx: Context, tx: Db, directory: Directory, userId: string): Promise<void> {
   const at = ctx.clock.now();
   await addMembership(tx, directory.orgId, userId, 'member', at);
-  await recordEvent(tx, {
+  await recordEvent(tx, ctx.random, {
     orgId: directory.orgId,
     at,
     actorId: directory.tokenId,

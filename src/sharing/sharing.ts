@@ -110,7 +110,7 @@ export async function setUserGrant(
     const notify = userId !== actorId && (!live || previous.level !== level);
     if (notify) await assertWithinSendLimit(tx, actorId, 1, now);
     await putUserGrant(tx, { datasetId, userId, level, expiresAt, grantedBy: actorId, at: now });
-    await recordEvent(tx, {
+    await recordEvent(tx, ctx.random, {
       orgId: dataset.org_id,
       at: now,
       actorId,
@@ -143,7 +143,7 @@ export async function revokeUserGrant(ctx: Context, actorId: string, datasetId: 
     const { dataset } = await authorizeDatasetAction(tx, actorId, datasetId, 'dataset.share', now);
     const removed = await deleteUserGrant(tx, datasetId, userId);
     if (!removed) return;
-    await recordEvent(tx, {
+    await recordEvent(tx, ctx.random, {
       orgId: dataset.org_id,
       at: now,
       actorId,
@@ -171,7 +171,7 @@ export async function setTeamGrant(
     if (!team) throw new NotFound('Team');
     const previous = await findTeamGrant(tx, datasetId, teamId);
     await putTeamGrant(tx, { datasetId, teamId, level, expiresAt, grantedBy: actorId, at: now });
-    await recordEvent(tx, {
+    await recordEvent(tx, ctx.random, {
       orgId: dataset.org_id,
       at: now,
       actorId,
@@ -192,7 +192,7 @@ export async function revokeTeamGrant(ctx: Context, actorId: string, datasetId: 
     const { dataset } = await authorizeDatasetAction(tx, actorId, datasetId, 'dataset.share', now);
     const removed = await deleteTeamGrant(tx, datasetId, teamId);
     if (!removed) return;
-    await recordEvent(tx, {
+    await recordEvent(tx, ctx.random, {
       orgId: dataset.org_id,
       at: now,
       actorId,

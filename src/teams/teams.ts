@@ -3,8 +3,9 @@ import { levelOf } from '../access/levels.js';
 import { recordEvent, recordEvents } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
-import { Conflict, NotFound } from '../errors.js';
+import { Conflict, DomainError, NotFound } from '../errors.js';
 import { requireName } from '../orgs/orgs.js';
+import type { Random } from '../secrets.js';
 import type { Db } from '../store/database.js';
 import { deleteGrantsOfTeam } from '../store/grants.js';
 import { findMembership } from '../store/memberships.js';
@@ -25,51 +26,64 @@ import { type User, userOf } from '../store/users.js';
 export type Team = TeamRecord;
 
 /** A team is visible to members of its org only; anyone else gets 404. */
-async function visibleTeam(ctx: Context, actorId: string, teamId: string): Promise<Team> {
-  const team = await findTeam(ctx.db, teamId);
+async function visibleTeam(db: Db, actorId: string, teamId: string): Promise<Team> {
+  const team = await findTeam(db, teamId);
   if (!team) throw new NotFound('Team');
-  await authorizeOrgAction(ctx.db, actorId, team.orgId, 'org.read').catch(() => {
+  await authorizeOrgAction(db, actorId, team.orgId, 'org.read').catch(() => {
     throw new NotFound('Team');
   });
   return team;
 }
 
-async function administeredTeam(ctx: Context, actorId: string, teamId: string): Promise<Team> {
-  const team = await visibleTeam(ctx, actorId, teamId);
-  await authorizeOrgAction(ctx.db, actorId, team.orgId, 'org.manageTeams');
+async function administeredTeam(tx: Db, actorId: string, teamId: string): Promise<Team> {
+  const team = await visibleTeam(tx, actorId, teamId);
+  await authorizeOrgAction(tx, actorId, team.orgId, 'org.manageTeams');
   return team;
 }
 
 const TAKEN = () => new Conflict('team_name_taken', 'The organization already has a team with this name.');
 
 export async function createTeam(ctx: Context, actorId: string, orgId: string, rawName: string): Promise<Team> {
-  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.manageTeams');
-  const team = { id: ctx.random.id('team'), orgId, name: requireName(rawName, 'team') };
-  await nameRace(ctx, orgId, team.name, undefined, () => inTransaction(ctx, (tx) => insertTeam(tx, team, actorId, ctx.clock.now())));
-  return team;
+  let team: Team | undefined;
+  await nameRace(
+    ctx,
+    () => team,
+    () =>
+      inTransaction(ctx, async (tx) => {
+        await authorizeOrgAction(tx, actorId, orgId, 'org.manageTeams');
+        team = { id: ctx.random.id('team'), orgId, name: requireName(rawName, 'team') };
+        await insertTeam(tx, ctx.random, team, actorId, ctx.clock.now());
+      }),
+  );
+  return team!;
 }
 
-/** Two racing creates or renames: the unique constraint decides, and the loser hears the same answer. */
-export async function nameRace<T>(
-  ctx: Context,
-  orgId: string,
-  name: string,
-  exceptId: string | undefined,
-  work: () => Promise<T>,
-): Promise<T> {
+/**
+ * Two racing creates or renames: the unique constraint decides, and the loser hears the same
+ * answer. `named` is the team as it was to be named, once the change got that far.
+ */
+export async function nameRace<T>(ctx: Context, named: () => Team | undefined, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (!(error instanceof Conflict) && (await teamNameTaken(ctx.db, orgId, name, exceptId))) throw TAKEN();
+    const team = named();
+    if (!(error instanceof DomainError) && team && (await teamNameTaken(ctx.db, team.orgId, team.name, team.id))) throw TAKEN();
     throw error;
   }
 }
 
 /** Creates the team in the caller's transaction; the actor is a user, or a SCIM token's id. */
-export async function insertTeam(tx: Db, team: Team, actorId: string | null, at: number): Promise<void> {
+export async function insertTeam(tx: Db, random: Random, team: Team, actorId: string | null, at: number): Promise<void> {
   if (await teamNameTaken(tx, team.orgId, team.name)) throw TAKEN();
   await insertTeamRow(tx, team, at);
-  await recordEvent(tx, { orgId: team.orgId, at, actorId, action: 'team.created', subject: `team:${team.id}`, after: { name: team.name } });
+  await recordEvent(tx, random, {
+    orgId: team.orgId,
+    at,
+    actorId,
+    action: 'team.created',
+    subject: `team:${team.id}`,
+    after: { name: team.name },
+  });
 }
 
 export async function listTeams(ctx: Context, actorId: string, orgId: string) {
@@ -79,23 +93,31 @@ export async function listTeams(ctx: Context, actorId: string, orgId: string) {
 }
 
 export async function getTeam(ctx: Context, actorId: string, teamId: string): Promise<Team & { members: User[] }> {
-  const team = await visibleTeam(ctx, actorId, teamId);
+  const team = await visibleTeam(ctx.db, actorId, teamId);
   const rows = await membersOfTeam(ctx.db, teamId);
   return { ...team, members: rows.map(userOf) };
 }
 
 export async function renameTeam(ctx: Context, actorId: string, teamId: string, rawName: string): Promise<Team> {
-  const team = await administeredTeam(ctx, actorId, teamId);
-  const name = requireName(rawName, 'team');
-  await nameRace(ctx, team.orgId, name, teamId, () => inTransaction(ctx, (tx) => renameTeamIn(tx, team, name, actorId, ctx.clock.now())));
-  return { ...team, name };
+  let renamed: Team | undefined;
+  await nameRace(
+    ctx,
+    () => renamed,
+    () =>
+      inTransaction(ctx, async (tx) => {
+        const team = await administeredTeam(tx, actorId, teamId);
+        renamed = { ...team, name: requireName(rawName, 'team') };
+        await renameTeamIn(tx, ctx.random, team, renamed.name, actorId, ctx.clock.now());
+      }),
+  );
+  return renamed!;
 }
 
-export async function renameTeamIn(tx: Db, team: Team, name: string, actorId: string | null, at: number): Promise<void> {
+export async function renameTeamIn(tx: Db, random: Random, team: Team, name: string, actorId: string | null, at: number): Promise<void> {
   if (name === team.name) return;
   if (await teamNameTaken(tx, team.orgId, name, team.id)) throw TAKEN();
   await renameTeamRow(tx, team.id, name);
-  await recordEvent(tx, {
+  await recordEvent(tx, random, {
     orgId: team.orgId,
     at,
     actorId,
@@ -108,17 +130,17 @@ export async function renameTeamIn(tx: Db, team: Team, name: string, actorId: st
 
 /** Deleting a team drops its memberships and every grant it held. */
 export async function deleteTeam(ctx: Context, actorId: string, teamId: string): Promise<void> {
-  const team = await administeredTeam(ctx, actorId, teamId);
-  await inTransaction(ctx, (tx) => dropTeam(tx, team, actorId, ctx.clock.now()));
+  await inTransaction(ctx, async (tx) => dropTeam(tx, ctx.random, await administeredTeam(tx, actorId, teamId), actorId, ctx.clock.now()));
 }
 
-export async function dropTeam(tx: Db, team: Team, actorId: string | null, at: number): Promise<void> {
+export async function dropTeam(tx: Db, random: Random, team: Team, actorId: string | null, at: number): Promise<void> {
   const teamId = team.id;
   const grants = await deleteGrantsOfTeam(tx, teamId);
   await deleteTeamRow(tx, teamId);
   // Each dataset's history shows the team's access ending, as a revoke would.
   await recordEvents(
     tx,
+    random,
     grants.map((g) => ({
       orgId: team.orgId,
       at,
@@ -130,7 +152,7 @@ export async function dropTeam(tx: Db, team: Team, actorId: string | null, at: n
       after: { teamDeleted: true },
     })),
   );
-  await recordEvent(tx, {
+  await recordEvent(tx, random, {
     orgId: team.orgId,
     at,
     actorId,
@@ -141,30 +163,39 @@ export async function dropTeam(tx: Db, team: Team, actorId: string | null, at: n
 }
 
 export async function addTeamMember(ctx: Context, actorId: string, teamId: string, userId: string): Promise<void> {
-  const team = await administeredTeam(ctx, actorId, teamId);
-  await inTransaction(ctx, (tx) => joinTeam(tx, team, userId, actorId, ctx.clock.now()));
+  await inTransaction(ctx, async (tx) =>
+    joinTeam(tx, ctx.random, await administeredTeam(tx, actorId, teamId), userId, actorId, ctx.clock.now()),
+  );
 }
 
 /** Adds an org member to the team (nothing is recorded if they were in it already). */
-export async function joinTeam(tx: Db, team: Team, userId: string, actorId: string | null, at: number): Promise<void> {
+export async function joinTeam(tx: Db, random: Random, team: Team, userId: string, actorId: string | null, at: number): Promise<void> {
   const teamId = team.id;
   const member = await findMembership(tx, team.orgId, userId);
   if (!member) throw new Conflict('not_a_member', 'Only members of the organization can join its teams.');
   if (await addTeamMembership(tx, teamId, userId, at)) {
-    await recordEvent(tx, { orgId: team.orgId, at, actorId, action: 'team.member_added', subject: `user:${userId}`, after: { teamId } });
+    await recordEvent(tx, random, {
+      orgId: team.orgId,
+      at,
+      actorId,
+      action: 'team.member_added',
+      subject: `user:${userId}`,
+      after: { teamId },
+    });
   }
 }
 
 /** Takes a user out of a team: 204 whether or not they were in it (nothing is recorded if not). */
 export async function removeTeamMember(ctx: Context, actorId: string, teamId: string, userId: string): Promise<void> {
-  const team = await administeredTeam(ctx, actorId, teamId);
-  await inTransaction(ctx, (tx) => leaveTeam(tx, team, userId, actorId, ctx.clock.now()));
+  await inTransaction(ctx, async (tx) =>
+    leaveTeam(tx, ctx.random, await administeredTeam(tx, actorId, teamId), userId, actorId, ctx.clock.now()),
+  );
 }
 
-export async function leaveTeam(tx: Db, team: Team, userId: string, actorId: string | null, at: number): Promise<void> {
+export async function leaveTeam(tx: Db, random: Random, team: Team, userId: string, actorId: string | null, at: number): Promise<void> {
   // Like revoking a grant: removing someone who is not in the team is done already, and changes nothing.
   if (!(await deleteTeamMembership(tx, team.id, userId))) return;
-  await recordEvent(tx, {
+  await recordEvent(tx, random, {
     orgId: team.orgId,
     at,
     actorId,

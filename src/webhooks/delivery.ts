@@ -70,6 +70,7 @@ export class WebhookDelivery {
     this.disableAfterMs = options.disableAfterMs ?? DAY;
     this.worker = new OutboxWorker(ctx.store, {
       kind: 'webhook',
+      instanceId: ctx.random.id('inst'),
       channel: WEBHOOK_CHANNEL,
       clock: this.clock,
       logger: ctx.logger,
@@ -151,7 +152,7 @@ export class WebhookDelivery {
   private async disable(tx: Parameters<Parameters<typeof inTransaction>[1]>[0], webhook: WebhookRow, now: number): Promise<void> {
     if (!(await disableWebhook(tx, webhook.id, now))) return;
     await failWaitingDeliveries(tx, webhook.id, 'the webhook is disabled', now);
-    await recordEvent(tx, {
+    await recordEvent(tx, this.ctx.random, {
       orgId: webhook.org_id,
       at: now,
       actorId: null,

@@ -1,6 +1,6 @@
 import { PostgresAdapter, sql } from 'kysely';
 import { iso } from '../clock.js';
-import { newId } from '../secrets.js';
+import type { Random } from '../secrets.js';
 import type { Db } from '../store/database.js';
 import { insertOutboxMessage } from '../store/outbox.js';
 import { enabledWebhooksOf, userNames, type WebhookRow } from '../store/webhooks.js';
@@ -59,8 +59,8 @@ export async function announceWebhooks(tx: Db): Promise<void> {
 }
 
 /** Queues one delivery (an outbox row of kind `webhook`) in the caller's transaction. */
-export async function queueDelivery(tx: Db, webhook: WebhookRow, type: string, body: string, now: number): Promise<string> {
-  const id = newId('whd');
+export async function queueDelivery(tx: Db, random: Random, webhook: WebhookRow, type: string, body: string, now: number): Promise<string> {
+  const id = random.id('whd');
   await insertOutboxMessage(tx, {
     id,
     kind: 'webhook',
@@ -78,7 +78,7 @@ export async function queueDelivery(tx: Db, webhook: WebhookRow, type: string, b
  * In the transaction that records audit events: one delivery per event and enabled webhook of
  * its organization subscribed to its type. Committed with the events, or not at all.
  */
-export async function enqueueWebhookDeliveries(tx: Db, events: StoredEvent[]): Promise<void> {
+export async function enqueueWebhookDeliveries(tx: Db, random: Random, events: StoredEvent[]): Promise<void> {
   if (events.length === 0) return;
   const webhooks = await enabledWebhooksOf(tx, [...new Set(events.map((e) => e.org_id))]);
   if (webhooks.length === 0) return;
@@ -90,6 +90,7 @@ export async function enqueueWebhookDeliveries(tx: Db, events: StoredEvent[]): P
   for (const { event, webhook } of wanted) {
     await queueDelivery(
       tx,
+      random,
       webhook,
       event.action,
       eventBody(event, event.actor_id === null ? null : (names.get(event.actor_id) ?? null)),

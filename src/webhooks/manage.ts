@@ -3,6 +3,7 @@ import { recordEvent } from '../audit/record.js';
 import { DAY, iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { NotFound } from '../errors.js';
+import type { Db } from '../store/database.js';
 import {
   deleteWebhook,
   deliveriesOf,
@@ -50,11 +51,11 @@ function viewOf(row: WebhookRow): WebhookView {
 }
 
 /** A webhook of an organization the caller may manage; one of another organization does not exist for them. */
-async function manageable(ctx: Context, actorId: string, webhookId: string): Promise<WebhookRow> {
-  const webhook = await findWebhook(ctx.db, webhookId);
+async function manageable(db: Db, actorId: string, webhookId: string): Promise<WebhookRow> {
+  const webhook = await findWebhook(db, webhookId);
   if (!webhook) throw new NotFound('Webhook');
   try {
-    await authorizeOrgAction(ctx.db, actorId, webhook.org_id, 'org.manageWebhooks');
+    await authorizeOrgAction(db, actorId, webhook.org_id, 'org.manageWebhooks');
   } catch (error) {
     if (error instanceof NotFound) throw new NotFound('Webhook');
     throw error;
@@ -69,6 +70,7 @@ export async function createWebhook(
   orgId: string,
   input: { url: string; events: string[] },
 ): Promise<WebhookView & { secret: string }> {
+  // Only a caller who may manage webhooks has the address checked; it resolves names, so outside the transaction.
   await authorizeOrgAction(ctx.db, actorId, orgId, 'org.manageWebhooks');
   const url = await checkWebhookUrl(input.url, ctx.webhooks);
   const events = input.events.includes('*') ? ['*'] : [...new Set(input.events)];
@@ -88,8 +90,10 @@ export async function createWebhook(
     created_at: now,
   };
   await inTransaction(ctx, async (tx) => {
+    // And again with the row it guards.
+    await authorizeOrgAction(tx, actorId, orgId, 'org.manageWebhooks');
     await insertWebhook(tx, row);
-    await recordEvent(tx, {
+    await recordEvent(tx, ctx.random, {
       orgId,
       at: now,
       actorId,
@@ -107,10 +111,10 @@ export async function listWebhooks(ctx: Context, actorId: string, orgId: string)
 }
 
 export async function removeWebhook(ctx: Context, actorId: string, webhookId: string): Promise<void> {
-  const webhook = await manageable(ctx, actorId, webhookId);
   await inTransaction(ctx, async (tx) => {
+    const webhook = await manageable(tx, actorId, webhookId);
     await deleteWebhook(tx, webhook.id);
-    await recordEvent(tx, {
+    await recordEvent(tx, ctx.random, {
       orgId: webhook.org_id,
       at: ctx.clock.now(),
       actorId,
@@ -123,20 +127,20 @@ export async function removeWebhook(ctx: Context, actorId: string, webhookId: st
 
 /** Queues a `ping` event to this webhook alone (even a disabled one gets none: it is not sent to). */
 export async function pingWebhook(ctx: Context, actorId: string, webhookId: string): Promise<{ deliveryId: string }> {
-  const webhook = await manageable(ctx, actorId, webhookId);
-  const now = ctx.clock.now();
-  const body = JSON.stringify({
-    id: ctx.random.id('evt'),
-    type: 'ping',
-    at: iso(now),
-    orgId: webhook.org_id,
-    actor: null,
-    subject: `webhook:${webhook.id}`,
-    before: null,
-    after: null,
-  });
   const deliveryId = await inTransaction(ctx, async (tx) => {
-    const id = await queueDelivery(tx, webhook, 'ping', body, now);
+    const webhook = await manageable(tx, actorId, webhookId);
+    const now = ctx.clock.now();
+    const body = JSON.stringify({
+      id: ctx.random.id('evt'),
+      type: 'ping',
+      at: iso(now),
+      orgId: webhook.org_id,
+      actor: null,
+      subject: `webhook:${webhook.id}`,
+      before: null,
+      after: null,
+    });
+    const id = await queueDelivery(tx, ctx.random, webhook, 'ping', body, now);
     await announceWebhooks(tx);
     return id;
   });
@@ -144,7 +148,7 @@ export async function pingWebhook(ctx: Context, actorId: string, webhookId: stri
 }
 
 export async function listDeliveries(ctx: Context, actorId: string, webhookId: string): Promise<DeliveryView[]> {
-  const webhook = await manageable(ctx, actorId, webhookId);
+  const webhook = await manageable(ctx.db, actorId, webhookId);
   return (await deliveriesOf(ctx.db, webhook.id, 200)).map((row) => ({
     id: row.id,
     event: row.event_type ?? 'unknown',
@@ -158,12 +162,12 @@ export async function listDeliveries(ctx: Context, actorId: string, webhookId: s
 
 /** A new secret, shown once; the previous one keeps signing (a second v1) for a day. */
 export async function rotateSecret(ctx: Context, actorId: string, webhookId: string): Promise<{ secret: string }> {
-  const webhook = await manageable(ctx, actorId, webhookId);
   const secret = `whsec_${ctx.random.secret()}`;
   const now = ctx.clock.now();
   await inTransaction(ctx, async (tx) => {
+    const webhook = await manageable(tx, actorId, webhookId);
     await rotateWebhookSecret(tx, webhook.id, secret, webhook.secret, now + ROTATION_GRACE_MS);
-    await recordEvent(tx, {
+    await recordEvent(tx, ctx.random, {
       orgId: webhook.org_id,
       at: now,
       actorId,

@@ -154,4 +154,38 @@ describe.each(DATABASES)('organizations, members and teams (%s)', (db) => {
     expect((await admin.get(`${url}/sharing`)).body.teams).toEqual([]);
     expect((await admin.get(`/api/v1/teams/${teamId}`)).status).toBe(404);
   });
+
+  it('writes nothing for a team change refused to a member, even one that would also clash', async () => {
+    const w = await world(server).org('acme').member('ann').member('bob').build();
+    const admin = w.orgs.acme!.admin;
+    const orgId = w.orgs.acme!.id;
+    const ann = w.users.ann!;
+    const labelers = (await admin.post(`/api/v1/orgs/${orgId}/teams`, { name: 'Labelers' })).body.id;
+    const reviewers = (await admin.post(`/api/v1/orgs/${orgId}/teams`, { name: 'Reviewers' })).body.id;
+    await admin.put(`/api/v1/teams/${labelers}/members/${ann.id}`);
+    const written = async () => ({
+      teams: await server.ctx.db.selectFrom('teams').selectAll().where('org_id', '=', orgId).orderBy('id').execute(),
+      members: await server.ctx.db
+        .selectFrom('team_members')
+        .select(['team_id', 'user_id'])
+        .where('team_id', 'in', [labelers, reviewers])
+        .orderBy('user_id')
+        .execute(),
+      events: await server.ctx.db.selectFrom('audit_events').select('id').where('org_id', '=', orgId).orderBy('id').execute(),
+    });
+    const before = await written();
+
+    const refused = [
+      await ann.post(`/api/v1/orgs/${orgId}/teams`, { name: 'Mine' }),
+      // The name is taken too: the refusal comes first, as it did before the name was looked at.
+      await ann.post(`/api/v1/orgs/${orgId}/teams`, { name: 'Labelers' }),
+      await ann.patch(`/api/v1/teams/${reviewers}`, { name: 'Labelers' }),
+      await ann.patch(`/api/v1/teams/${reviewers}`, { name: 'Renamed' }),
+      await ann.put(`/api/v1/teams/${reviewers}/members/${w.users.bob!.id}`),
+      await ann.delete(`/api/v1/teams/${labelers}/members/${ann.id}`),
+      await ann.delete(`/api/v1/teams/${labelers}`),
+    ];
+    expect(refused.map((r) => [r.status, r.body.error.code])).toEqual(refused.map(() => [403, 'forbidden']));
+    expect(await written()).toEqual(before);
+  });
 });

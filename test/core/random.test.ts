@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDataset } from '../../src/datasets/datasets.js';
-import { Random, type RandomSource } from '../../src/secrets.js';
+import { inviteToOrg } from '../../src/invitations/send.js';
+import { createOrg } from '../../src/orgs/orgs.js';
+import { hashSecret, Random, type RandomSource } from '../../src/secrets.js';
 import { DATABASES } from '../helpers/databases.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { world } from '../helpers/world.js';
@@ -42,5 +44,30 @@ describe.each(DATABASES)('the random source on the context (%s)', (db) => {
     const { dataset } = await createDataset(ctx, admin.id, w.orgs.acme!.id, { name: 'known' });
     expect(dataset.id).toBe(`ds_${Buffer.alloc(12, 7).toString('base64url')}`);
     expect((await admin.get(`/api/v1/datasets/${dataset.id}`)).body.name).toBe('known');
+  });
+
+  it('makes an organization id, its audit events and an invitation secret from the injected source', async () => {
+    const w = await world(server).org('acme').build();
+    const admin = w.orgs.acme!.admin;
+    const ctx = { ...server.ctx, random: new Random(constant(5)) };
+    const org = await createOrg(ctx, admin.id, 'Known Co');
+    expect(org.id).toBe(`org_${Buffer.alloc(12, 5).toString('base64url')}`);
+
+    const [invitation] = await inviteToOrg(ctx, admin.id, org.id, { emails: ['known@example.com'], role: 'member' });
+    const secret = Buffer.alloc(32, 5).toString('base64url');
+    const stored = await server.ctx.db
+      .selectFrom('invitations')
+      .select('token_hash')
+      .where('id', '=', invitation!.id)
+      .executeTakeFirstOrThrow();
+    expect(stored.token_hash).toBe(hashSecret(secret));
+    const mail = await server.ctx.db.selectFrom('outbox').select(['id', 'payload']).where('recipient', '=', 'known@example.com').execute();
+    expect(mail.map((m) => m.id)).toEqual([`msg_${Buffer.alloc(12, 5).toString('base64url')}`]);
+    expect(mail[0]!.payload).toContain(secret);
+
+    // Sortable event ids end in the source's bytes, after the time and the instance's counter.
+    const events = await server.ctx.db.selectFrom('audit_events').select(['id', 'action']).where('org_id', '=', org.id).execute();
+    expect(events.map((e) => e.action).sort()).toEqual(['invitation.created', 'member.added']);
+    for (const event of events) expect(event.id).toMatch(new RegExp(`^evt_[0-9a-z]{13}${Buffer.alloc(5, 5).toString('hex')}$`));
   });
 });
