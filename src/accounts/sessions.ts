@@ -1,14 +1,11 @@
-import { checkColumnsSql, rememberCheck, splitCallerRow } from '../access/check.js';
 import { DAY } from '../clock.js';
 import type { Context } from '../context.js';
 import { NotFound } from '../errors.js';
 import { hashSecret } from '../secrets.js';
 import type { Db } from '../store/database.js';
-import { dialectOf, Parameters, readSql } from '../store/reader.js';
 import { deleteSessionByHash, deleteSessionOfUser, deleteSessionsOf, insertSession, liveSessionsOf } from '../store/sessions.js';
+import { callerOfCredential } from './caller.js';
 import { type User, userOf } from './users.js';
-
-type UserRow = { id: string; email: string; name: string; email_verified: number };
 
 export const SESSION_LIFETIME_MS = 30 * DAY;
 
@@ -65,30 +62,8 @@ export async function listSessions(ctx: Context, userId: string): Promise<Sessio
   return rows.map((r) => ({ id: r.id ?? '', createdAt: r.created_at, lastUsedAt: r.last_used_at, userAgent: r.user_agent }));
 }
 
-/**
- * Every API request resolves its caller, so the lookup is a statement prepared once (see
- * store/reader.ts) and never cached: a logout or an ended session holds for the next request.
- * Last use is kept to the minute and written in batches (access/usage.ts), never by the request. With
- * `checking`, the same statement also reads the caller's access to that dataset (see
- * userOfAccessToken).
- */
+/** The user behind a live session (see callerOfCredential), with the session's public id. */
 export async function userOfSession(ctx: Context, token: string, checking?: string): Promise<{ user: User; sessionId: string } | null> {
-  const tokenHash = hashSecret(token);
-  const now = ctx.clock.now();
-  const dialect = dialectOf(ctx.db);
-  const p = new Parameters(dialect);
-  // Parameters in the order they appear: SQLite numbers them by place.
-  const check = checking === undefined ? '' : `, ${checkColumnsSql('u.id', () => p.add(now), dialect === 'sqlite')}`;
-  const dataset = checking === undefined ? '' : ` left join datasets d on d.id = ${p.add(checking)}`;
-  const text = `select u.id as caller_id, u.email as caller_email, u.name as caller_name, u.email_verified as caller_email_verified,
-      s.id as caller_session_id, s.last_used_at as caller_last_used_at${check}
-    from sessions s join users u on u.id = s.user_id${dataset}
-    where s.token_hash = ${p.add(tokenHash)} and s.expires_at > ${p.add(now)}`;
-  const started = performance.now();
-  const [row] = await readSql<Record<string, unknown>>(ctx.db, text, p.values, { prepare: true });
-  if (!row) return null;
-  const { caller, check: access } = splitCallerRow<UserRow & { session_id: string | null; last_used_at: number | null }>(row);
-  if (checking !== undefined) rememberCheck(ctx.db, caller.id, checking, now, access, (performance.now() - started) / 1000);
-  ctx.usage.touch('sessions', tokenHash, caller.last_used_at === null ? null : Number(caller.last_used_at), now);
-  return { user: userOf(caller), sessionId: caller.session_id ?? '' };
+  const caller = await callerOfCredential<{ session_id: string | null }>(ctx, 'sessions', hashSecret(token), checking);
+  return caller ? { user: userOf(caller), sessionId: caller.session_id ?? '' } : null;
 }

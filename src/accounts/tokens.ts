@@ -1,12 +1,11 @@
-import { checkColumnsSql, rememberCheck, splitCallerRow } from '../access/check.js';
 import type { TokenScope } from '../access/scope.js';
 import { DAY } from '../clock.js';
 import type { Context } from '../context.js';
 import { Forbidden, InvalidRequest, NotFound } from '../errors.js';
 import { hashSecret } from '../secrets.js';
 import type { Db } from '../store/database.js';
-import { dialectOf, Parameters, readSql } from '../store/reader.js';
 import { accessTokensOf, deleteAccessTokenOfUser, deleteAccessTokensOfUser, insertAccessToken } from '../store/tokens.js';
+import { callerOfCredential } from './caller.js';
 import { type User, userOf } from './users.js';
 
 export const TOKEN_PREFIX = 'tsr_';
@@ -80,38 +79,9 @@ export async function deleteAccessTokensOf(db: Db, userId: string): Promise<void
   await deleteAccessTokensOfUser(db, userId);
 }
 
-/**
- * The user and the scope of a live token. Prepared once, never cached, so a revoked token is
- * refused on the next request; last use is kept to the minute and written in batches
- * (access/usage.ts), never by the request. With `checking`, the same statement also reads the caller's access to that
- * dataset, which the request's own check then takes (access/check.ts): one statement, one
- * snapshot, for the caller and the check.
- */
+/** The user and the scope behind a live access token (see callerOfCredential). */
 export async function userOfAccessToken(ctx: Context, token: string, checking?: string): Promise<{ user: User; scope: TokenScope } | null> {
   if (!token.startsWith(TOKEN_PREFIX)) return null;
-  const tokenHash = hashSecret(token);
-  const now = ctx.clock.now();
-  const dialect = dialectOf(ctx.db);
-  const p = new Parameters(dialect);
-  // Parameters in the order they appear: SQLite numbers them by place.
-  const check = checking === undefined ? '' : `, ${checkColumnsSql('u.id', () => p.add(now), dialect === 'sqlite')}`;
-  const dataset = checking === undefined ? '' : ` left join datasets d on d.id = ${p.add(checking)}`;
-  const text = `select u.id as caller_id, u.email as caller_email, u.name as caller_name, u.email_verified as caller_email_verified,
-      t.scope as caller_scope, t.last_used_at as caller_last_used_at${check}
-    from access_tokens t join users u on u.id = t.user_id${dataset}
-    where t.token_hash = ${p.add(tokenHash)} and (t.expires_at is null or t.expires_at > ${p.add(now)})`;
-  const started = performance.now();
-  const [row] = await readSql<Record<string, unknown>>(ctx.db, text, p.values, { prepare: true });
-  if (!row) return null;
-  const { caller, check: access } = splitCallerRow<{
-    id: string;
-    email: string;
-    name: string;
-    email_verified: number;
-    scope: TokenScope;
-    last_used_at: number | null;
-  }>(row);
-  if (checking !== undefined) rememberCheck(ctx.db, caller.id, checking, now, access, (performance.now() - started) / 1000);
-  ctx.usage.touch('access_tokens', tokenHash, caller.last_used_at === null ? null : Number(caller.last_used_at), now);
-  return { user: userOf(caller), scope: caller.scope };
+  const caller = await callerOfCredential<{ scope: TokenScope }>(ctx, 'access_tokens', hashSecret(token), checking);
+  return caller ? { user: userOf(caller), scope: caller.scope } : null;
 }

@@ -1,0 +1,54 @@
+import { checkColumnsSql, rememberCheck, splitCallerRow } from '../access/check.js';
+import type { Context } from '../context.js';
+import { dialectOf, Parameters, readSql } from '../store/reader.js';
+
+/**
+ * What a request proves itself with: a session or an access token, each a row found by the hash
+ * of its secret. `extra` is what the row adds to the caller; `live` says the row is in force at
+ * the parameter `now`.
+ */
+const CREDENTIALS = {
+  sessions: { extra: 'c.id as caller_session_id', live: (now: string) => `c.expires_at > ${now}` },
+  access_tokens: { extra: 'c.scope as caller_scope', live: (now: string) => `(c.expires_at is null or c.expires_at > ${now})` },
+} as const;
+
+export interface CallerRow {
+  id: string;
+  email: string;
+  name: string;
+  email_verified: number;
+  last_used_at: number | null;
+}
+
+/**
+ * The user behind a live session or token, in one statement prepared once (store/reader.ts) and
+ * never cached: a logout or a revoked token holds for the next request. Last use is kept to the
+ * minute and written in batches (access/usage.ts), never by the request. With `checking`, the
+ * same statement also reads the caller's access to that dataset, which the request's own check
+ * then takes (access/check.ts): one statement, one snapshot, for the caller and the check.
+ */
+export async function callerOfCredential<Extra>(
+  ctx: Context,
+  table: keyof typeof CREDENTIALS,
+  tokenHash: string,
+  checking: string | undefined,
+): Promise<(CallerRow & Extra) | null> {
+  const { extra, live } = CREDENTIALS[table];
+  const now = ctx.clock.now();
+  const dialect = dialectOf(ctx.db);
+  const p = new Parameters(dialect);
+  // Parameters in the order they appear: SQLite numbers them by place.
+  const check = checking === undefined ? '' : `, ${checkColumnsSql('u.id', () => p.add(now), dialect === 'sqlite')}`;
+  const dataset = checking === undefined ? '' : ` left join datasets d on d.id = ${p.add(checking)}`;
+  const text = `select u.id as caller_id, u.email as caller_email, u.name as caller_name, u.email_verified as caller_email_verified,
+      ${extra}, c.last_used_at as caller_last_used_at${check}
+    from ${table} c join users u on u.id = c.user_id${dataset}
+    where c.token_hash = ${p.add(tokenHash)} and ${live(p.add(now))}`;
+  const started = performance.now();
+  const [row] = await readSql<Record<string, unknown>>(ctx.db, text, p.values, { prepare: true });
+  if (!row) return null;
+  const { caller, check: access } = splitCallerRow<CallerRow & Extra>(row);
+  if (checking !== undefined) rememberCheck(ctx.db, caller.id, checking, now, access, (performance.now() - started) / 1000);
+  ctx.usage.touch(table, tokenHash, caller.last_used_at === null ? null : Number(caller.last_used_at), now);
+  return caller;
+}
