@@ -2,12 +2,22 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { load, startServerProcess } from './http.js';
+import type { DatabaseConfig } from '../src/config.js';
+import { type LoadRequest, load, startServerProcess } from './http.js';
 import { startInstance } from './instance.js';
 import { inventoryPage, loadFixtures, measureMixed, readDataset } from './load.js';
 import { step } from './progress.js';
 import { isScaleName, scaleOf } from './scale.js';
-import { createBenchDatabase, seedWorld } from './seed.js';
+import { type BenchDatabase, createBenchDatabase, seedWorld } from './seed.js';
+import type { WorldFacts } from './world.js';
+
+/** A seeded world kept for later runs (`--save`, `--world`). */
+interface SavedWorld {
+  config: DatabaseConfig;
+  dataDir: string;
+  facts: WorldFacts;
+}
+
 import { randomSource } from './shape.js';
 import { round } from './stats.js';
 
@@ -18,6 +28,10 @@ import { round } from './stats.js';
  * CPU profile of it in DIR/<measurement>/.
  *
  *   npx tsx bench/edge.ts --db sqlite --scale medium --seconds 8 --profile /tmp/prof
+ *
+ * `--save FILE` keeps the seeded world and writes where it is to FILE; `--world FILE` measures
+ * that world again instead of seeding one (and keeps it); `--only authorized,bare` picks the
+ * measurements.
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -28,18 +42,34 @@ async function main(): Promise<void> {
       rate: { type: 'string', default: '5000' },
       profile: { type: 'string' },
       out: { type: 'string' },
+      save: { type: 'string' },
+      world: { type: 'string' },
+      only: { type: 'string', default: 'authorized,inventory,bare,mixed' },
     },
   });
+  const only = new Set(values.only.split(','));
   if (values.db !== 'sqlite' && values.db !== 'postgres') throw new Error('--db must be sqlite or postgres');
   if (!isScaleName(values.scale)) throw new Error('--scale must be small, medium or full');
   const seconds = Number(values.seconds);
-  const database = await createBenchDatabase(values.db, scaleOf(values.scale));
+  const saved: SavedWorld | undefined = values.world ? JSON.parse(fs.readFileSync(values.world, 'utf8')) : undefined;
+  const database: BenchDatabase = saved
+    ? { kind: saved.config.kind, config: saved.config, dataDir: saved.dataDir, drop: async () => {} }
+    : await createBenchDatabase(values.db, scaleOf(values.scale));
   const loadBefore = os.loadavg();
   try {
-    const { facts } = await seedWorld(database, scaleOf(values.scale));
+    const facts = saved ? saved.facts : (await seedWorld(database, scaleOf(values.scale))).facts;
+    if (values.save) {
+      const world: SavedWorld = { config: database.config, dataDir: database.dataDir, facts };
+      fs.writeFileSync(values.save, JSON.stringify(world));
+      database.drop = async () => {};
+    }
     const instance = await startInstance(database);
     const fixtures = await loadFixtures(instance.ctx.db, facts);
-    const serve = async <T>(name: string, work: (server: Awaited<ReturnType<typeof startServerProcess>>) => Promise<T>) => {
+    const serve = async <T>(
+      name: string,
+      work: (server: Awaited<ReturnType<typeof startServerProcess>>) => Promise<T>,
+      warm?: () => LoadRequest,
+    ) => {
       if (values.profile) {
         const dir = path.join(values.profile, name);
         fs.mkdirSync(dir, { recursive: true });
@@ -48,28 +78,40 @@ async function main(): Promise<void> {
       step(name);
       const server = await startServerProcess(database);
       try {
-        return await work(server);
+        if (warm) await load(server.url, warm, { seconds: 1 });
+        const cpuBefore = await server.cpuMicros();
+        const result = await work(server);
+        const cpu = (await server.cpuMicros()) - cpuBefore;
+        // The server's own CPU time per request: what the load generator beside it cannot blur.
+        if (result && typeof result === 'object' && 'requests' in result) {
+          Object.assign(result, { server_cpu_us_per_request: round(cpu / Number(result.requests), 1) });
+        }
+        return result;
       } finally {
         await server.stop();
       }
     };
     const random = randomSource(5);
-    const authorized = await serve('authorized', async (server) => {
-      await load(server.url, () => readDataset(fixtures, random), { seconds: 1 });
-      return load(server.url, () => readDataset(fixtures, random), { seconds });
-    });
-    const inventory = await serve('inventory', (server) =>
-      load(server.url, () => inventoryPage(fixtures, fixtures.typicalUser), { seconds }),
+    const measure = <T>(
+      name: string,
+      work: (server: Awaited<ReturnType<typeof startServerProcess>>) => Promise<T>,
+      warm?: () => LoadRequest,
+    ) => (only.has(name) ? serve(name, work, warm) : Promise.resolve(undefined));
+    const read = () => readDataset(fixtures, random);
+    const page = () => inventoryPage(fixtures, fixtures.typicalUser);
+    const authorized = await measure('authorized', (server) => load(server.url, read, { seconds }), read);
+    const inventory = await measure('inventory', (server) => load(server.url, page, { seconds }), page);
+    const bare = await measure('bare', (server) =>
+      load(server.bareUrl, () => ({ method: 'GET', path: '/bare', headers: {} }), { seconds }),
     );
-    const bare = await serve('bare', (server) => load(server.bareUrl, () => ({ method: 'GET', path: '/bare', headers: {} }), { seconds }));
-    const mixed = await serve('mixed', (server) => measureMixed(server, fixtures, [Number(values.rate)], seconds));
+    const mixed = await measure('mixed', (server) => measureMixed(server, fixtures, [Number(values.rate)], seconds));
     await instance.stop(1_000);
     const result = {
       db: values.db,
       scale: values.scale,
       load_before: loadBefore,
       load_after: os.loadavg(),
-      http: { authorized, inventory, bare, ratio: round(authorized.rps / bare.rps, 3) },
+      http: { authorized, inventory, bare, ratio: authorized && bare ? round(authorized.rps / bare.rps, 3) : null },
       mixed,
     };
     const text = JSON.stringify(result, null, 2);

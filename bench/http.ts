@@ -16,6 +16,8 @@ export interface ServerProcess extends ServerReady {
   url: string;
   bareUrl: string;
   memory(): Promise<ServerMemory>;
+  /** CPU time the server process has used so far, in µs (one process: WORKERS=1). */
+  cpuMicros(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -51,6 +53,12 @@ export async function startServerProcess(database: BenchDatabase, smtpUrl?: stri
     ...ready,
     url: `http://127.0.0.1:${ready.port}`,
     bareUrl: `http://127.0.0.1:${ready.barePort}`,
+    async cpuMicros() {
+      const reply = next<{ cpu: NodeJS.CpuUsage }>('cpu');
+      child.send({ type: 'cpu' });
+      const { cpu } = await reply;
+      return cpu.user + cpu.system;
+    },
     async memory() {
       const reply = next<{ memory: ServerMemory }>('memory');
       child.send({ type: 'memory' });

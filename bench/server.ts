@@ -73,6 +73,7 @@ async function main(start: ServerStart): Promise<void> {
 
   process.on('message', async (message: { type: string }) => {
     if (message.type === 'memory') process.send?.({ type: 'memory', memory: memory() });
+    if (message.type === 'cpu') process.send?.({ type: 'cpu', cpu: process.cpuUsage() });
     if (message.type === 'stop') {
       await bare.close();
       await tessera.stop();

@@ -1,8 +1,7 @@
 import type { Db } from '../store/database.js';
 import { membershipsOfUser } from '../store/memberships.js';
-import type { DatasetsTable } from '../store/schema.js';
 import { type AuthorizedDataset, authorizeDataset } from './check.js';
-import type { Level, OrgRole, Visibility } from './levels.js';
+import type { Level, Visibility } from './levels.js';
 import { type Membership, membershipOf } from './org.js';
 import {
   allowedDatasetActions,
@@ -32,12 +31,6 @@ export async function capabilitiesOf(db: Db, userId: string): Promise<Map<string
   );
 }
 
-/** A member's capability needs their membership row; admins always have it, non-members never. */
-async function processCapability(db: Db, userId: string, orgId: string, orgRole: OrgRole | null): Promise<boolean> {
-  if (orgRole !== 'member') return orgRole === 'admin';
-  return (await membershipOf(db, userId, orgId))?.processDatasets ?? false;
-}
-
 export function datasetFactsOf(userId: string, facts: AccessFacts, processDatasets: boolean): DatasetFacts {
   return {
     level: effectiveLevel(facts),
@@ -62,23 +55,12 @@ export async function authorizeDatasetAction(
 ): Promise<AuthorizedDataset> {
   const rule: DatasetRule = POLICY[action];
   const access = await authorizeDataset(db, userId, datasetId, rule.level, now);
-  // Only processing looks at the capability: other actions spare the probe.
-  const processDatasets =
-    rule.processDatasets === undefined
-      ? access.facts.orgRole === 'admin'
-      : await processCapability(db, userId, access.dataset.org_id, access.facts.orgRole);
-  authorize(action, datasetFactsOf(userId, access.facts, processDatasets));
+  authorize(action, datasetFactsOf(userId, access.facts, access.processDatasets));
   return access;
 }
 
-/** The actions a caller may take on a dataset they already hold the facts of. */
-export async function datasetActionsOf(
-  db: Db,
-  userId: string,
-  dataset: Pick<DatasetsTable, 'org_id'>,
-  facts: AccessFacts,
-): Promise<DatasetAction[]> {
-  const processDatasets = await processCapability(db, userId, dataset.org_id, facts.orgRole);
+/** The actions a caller may take on a dataset they already hold the facts of (the check reads them all). */
+export function datasetActionsOf(userId: string, facts: AccessFacts, processDatasets: boolean): DatasetAction[] {
   return allowedDatasetActions(datasetFactsOf(userId, facts, processDatasets));
 }
 

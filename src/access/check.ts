@@ -50,6 +50,8 @@ export interface FactRow {
   org_role: OrgRole | null;
   team_rank: number | null;
   direct_rank: number | null;
+  /** A member's capability to process datasets (1), read by the check's statements only. */
+  process_datasets?: number | null;
 }
 
 export function factsOf(row: FactRow): AccessFacts {
@@ -66,6 +68,8 @@ export interface AuthorizedDataset {
   dataset: DatasetRow;
   level: Level;
   facts: AccessFacts;
+  /** Whether the caller may process datasets of its organization (admins always, members by capability). */
+  processDatasets: boolean;
 }
 
 /**
@@ -74,13 +78,20 @@ export interface AuthorizedDataset {
  * by team_grants_check each probing team_members' primary key, the direct grant by
  * user_grants_check (migration 004). On SQLite the indexes are named, so the planner cannot
  * prefer the primary key and then read the table. `user` and `now` give a parameter each time
- * they are called.
+ * they are called. With `capability`, also the member's capability to process datasets, from
+ * the same index (migration 014), for the dataset's `allowedActions`.
  */
-export function factColumnsSql(user: () => string, now: () => string, sqlite: boolean): string {
+export function factColumnsSql(user: () => string, now: () => string, sqlite: boolean, capability = false): string {
   const hint = (index: string) => (sqlite ? ` indexed by ${index}` : '');
+  const membership = (column: string) => `(select m.${column} from org_members m${hint('org_members_user')}
+      where m.user_id = ${user()} and m.org_id = d.org_id) as ${column === 'role' ? 'org_role' : column}`;
   return `
-    (select m.role from org_members m${hint('org_members_user')}
-      where m.user_id = ${user()} and m.org_id = d.org_id) as org_role,
+    ${membership('role')},${
+      capability
+        ? `
+    ${membership('process_datasets')},`
+        : ''
+    }
     (select max(tg.level) from team_grants tg${hint('team_grants_check')}
        join team_members tm on tm.team_id = tg.team_id and tm.user_id = ${user()}
       where tg.dataset_id = d.id and (tg.expires_at is null or tg.expires_at > ${now()})) as team_rank,
@@ -93,6 +104,7 @@ const CHECK_ON_READER = `select d.*, ${factColumnsSql(
   () => '@user',
   () => '@now',
   true,
+  true,
 )} from datasets d where d.id = @dataset`;
 
 /**
@@ -101,7 +113,7 @@ const CHECK_ON_READER = `select d.*, ${factColumnsSql(
  * facts of the user whose id is the SQL expression `user`.
  */
 export function checkColumnsSql(user: string, now: () => string, sqlite: boolean): string {
-  return `d.*, ${factColumnsSql(() => user, now, sqlite)}`;
+  return `d.*, ${factColumnsSql(() => user, now, sqlite, true)}`;
 }
 
 /** A row of caller columns (named `caller_…`) and check columns, split in two. */
@@ -183,6 +195,7 @@ async function readFacts(db: Db, userId: string, datasetId: string, now: number)
     () => p.add(userId),
     () => p.add(now),
     dialect === 'sqlite',
+    true,
   );
   const rows = await readSql<DatasetRow & FactRow>(db, `select d.*, ${facts} from datasets d where d.id = ${p.add(datasetId)}`, p.values, {
     prepare: true,
@@ -197,10 +210,12 @@ async function readFacts(db: Db, userId: string, datasetId: string, now: number)
 export async function checkAccess(db: Db, userId: string, datasetId: string, now: number): Promise<AuthorizedDataset | null> {
   const row = await datasetWithFacts(db, userId, datasetId, now);
   if (!row) return null;
-  const { org_role: _role, team_rank: _team, direct_rank: _direct, ...dataset } = row;
+  const { org_role: _role, team_rank: _team, direct_rank: _direct, process_datasets: capability, ...dataset } = row;
   const facts = factsOf(row);
   const level = effectiveLevel(facts);
-  return level ? { dataset, level: cappedLevel(userId, level), facts } : null;
+  if (!level) return null;
+  const processDatasets = facts.orgRole === 'admin' || (facts.orgRole === 'member' && Number(capability) === 1);
+  return { dataset, level: cappedLevel(userId, level), facts, processDatasets };
 }
 
 /**

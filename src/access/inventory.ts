@@ -41,6 +41,8 @@ export interface InventoryEntry {
   level: Level;
   /** What the level was decided from, as the check reads it (for what the user may do with the dataset). */
   facts: AccessFacts;
+  /** Whether the user may process datasets of its organization (admins always, members by capability). */
+  processDatasets: boolean;
   teams: InventoryTeam[];
 }
 
@@ -61,16 +63,18 @@ interface Memberships {
   /** The user's role in each of their organizations, and every team of theirs: the per-row facts. */
   roles: Map<string, 'admin' | 'member'>;
   allTeams: Set<string>;
+  /** The organizations where the user may process datasets. */
+  processing: Set<string>;
 }
 
-type MembershipRow = { org_id: string; role: 'admin' | 'member' | null; team_id: string | null };
+type MembershipRow = { org_id: string; role: 'admin' | 'member' | null; process_datasets: number | null; team_id: string | null };
 
 /** The user's organizations and teams, in one statement (org_members_user, team_members_user). */
 function membershipsSql(dialect: SqlDialect, userId: string): { text: string; values: unknown[] } {
   const p = new Parameters(dialect);
-  const text = `select org_id, role, null as team_id from org_members where user_id = ${p.add(userId)}
+  const text = `select org_id, role, process_datasets, null as team_id from org_members where user_id = ${p.add(userId)}
      union all
-     select t.org_id, null, tm.team_id from team_members tm join teams t on t.id = tm.team_id where tm.user_id = ${p.add(userId)}`;
+     select t.org_id, null, null, tm.team_id from team_members tm join teams t on t.id = tm.team_id where tm.user_id = ${p.add(userId)}`;
   return { text, values: p.values };
 }
 
@@ -79,8 +83,10 @@ function membershipsOf(rows: MembershipRow[], orgId: string | undefined): Member
   const adminOrgs = inScope.filter((r) => r.role === 'admin').map((r) => r.org_id);
   const roles = new Map<string, 'admin' | 'member'>();
   const allTeams = new Set<string>();
+  const processing = new Set<string>();
   for (const r of rows) {
     if (r.role !== null) roles.set(r.org_id, r.role);
+    if (r.role === 'admin' || Number(r.process_datasets) === 1) processing.add(r.org_id);
     if (r.team_id !== null) allTeams.add(r.team_id);
   }
   return {
@@ -89,6 +95,7 @@ function membershipsOf(rows: MembershipRow[], orgId: string | undefined): Member
     teams: inScope.flatMap((r) => (r.team_id !== null && !adminOrgs.includes(r.org_id) ? [r.team_id] : [])),
     roles,
     allTeams,
+    processing,
   };
 }
 
@@ -240,7 +247,10 @@ export async function listInventory(
   } else {
     return postgresPage(store, query, candidatesOf);
   }
-  return pageOf(rows, query, (row) => factsFromMemberships(row, memberships));
+  return pageOf(rows, query, (row) => ({
+    facts: factsFromMemberships(row, memberships),
+    processDatasets: memberships.processing.has(row.org_id),
+  }));
 }
 
 /** What a search term asks of the index: the lower-cased term, when the index can serve it. */
@@ -306,10 +316,11 @@ async function postgresPage(
     () => p.add(query.userId),
     () => p.add(query.now),
     false,
+    true,
   );
   const teamsJson = teamsJsonSql('postgres', p.add(query.now));
   // The branches read the memberships from `mem` and `tms`, not from these lists.
-  const none: Memberships = { adminOrgs: [], memberOrgs: [], teams: [], roles: new Map(), allTeams: new Set() };
+  const none: Memberships = { adminOrgs: [], memberOrgs: [], teams: [], roles: new Map(), allTeams: new Set(), processing: new Set() };
   const candidateQuery = candidatesOf(none);
   const matches = await postgresMatches(store, query);
   const candidates =
@@ -333,8 +344,9 @@ async function postgresPage(
     { prepare: true },
   );
   return pageOf(rows, query, (row) => {
-    const { org_role, team_rank, direct_rank, visibility } = row as PageRow & FactRow;
-    return factsOf({ org_role, team_rank, direct_rank, visibility });
+    const { org_role, team_rank, direct_rank, process_datasets, visibility } = row as PageRow & FactRow;
+    const facts = factsOf({ org_role, team_rank, direct_rank, visibility });
+    return { facts, processDatasets: org_role === 'admin' || (org_role === 'member' && Number(process_datasets) === 1) };
   });
 }
 
@@ -362,23 +374,24 @@ async function postgresMatches(store: Store, query: InventoryQuery): Promise<str
 function pageOf(
   rows: PageRow[],
   query: InventoryQuery,
-  factsOfRow: (row: PageRow) => AccessFacts,
+  factsOfRow: (row: PageRow) => { facts: AccessFacts; processDatasets: boolean },
 ): { entries: InventoryEntry[]; nextCursor: string | null } {
   const { limit } = query;
   const entries: InventoryEntry[] = [];
   for (const row of rows.slice(0, limit)) {
-    const facts = factsOfRow(row);
+    const { facts, processDatasets } = factsOfRow(row);
     const level = effectiveLevel(facts);
     // Every candidate came from a path that grants ≥ minLevel; the check agrees by construction.
     if (!level || !atLeast(level, query.minLevel)) continue;
     const grants = teamsOf(row);
     const { direct_rank: _d, teams: _t, org_name, ...rest } = row as PageRow & Partial<FactRow>;
-    const { org_role: _r, team_rank: _k, ...dataset } = rest;
+    const { org_role: _r, team_rank: _k, process_datasets: _p, ...dataset } = rest;
     entries.push({
       dataset,
       orgName: org_name,
       level,
       facts,
+      processDatasets,
       teams: grants.map((t) => ({ id: t.id, name: t.name, level: levelOf(Number(t.level)) ?? 'read' })),
     });
   }

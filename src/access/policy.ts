@@ -173,36 +173,55 @@ function fullScope(scope: TokenScope | null): boolean {
   return scope === null || scope === 'admin';
 }
 
-function datasetRefusal(rule: DatasetRule, facts: DatasetFacts): DomainError | null {
+/**
+ * A refusal, as the function that builds its error: `can` and `allowedActions` only ask whether
+ * there is one, and an error (with its stack) is built only for the request that gets it.
+ */
+type Refusal = () => DomainError;
+
+const datasetNotFound: Refusal = () => new NotFound('Dataset');
+const forbidden =
+  (message: string): Refusal =>
+  () =>
+    new Forbidden(message);
+const scopeRefusal =
+  (scope: TokenScope): Refusal =>
+  () =>
+    tokenScopeRefusal(scope);
+
+function datasetRefusal(rule: DatasetRule, facts: DatasetFacts): Refusal | null {
   const acting = actingLevel(facts.level, facts.scope);
-  if (acting === null) return new NotFound('Dataset');
+  if (acting === null) return datasetNotFound;
   if (!atLeast(acting, rule.level)) {
-    if (rule.refusal !== undefined) return new Forbidden(rule.refusal);
-    if (facts.scope !== null && atLeast(facts.level, rule.level)) return tokenScopeRefusal(facts.scope);
-    return new Forbidden(`This needs ${rule.level} access to the dataset; you have ${acting}.`);
+    if (rule.refusal !== undefined) return forbidden(rule.refusal);
+    if (facts.scope !== null && atLeast(facts.level, rule.level)) return scopeRefusal(facts.scope);
+    return forbidden(`This needs ${rule.level} access to the dataset; you have ${acting}.`);
   }
-  if (rule.orgAdmin !== undefined && facts.orgRole !== 'admin') return new Forbidden(rule.orgAdmin);
-  if (rule.processDatasets !== undefined && !facts.processDatasets) return new Forbidden(rule.processDatasets);
-  if (rule.fullScope && facts.scope !== null && !fullScope(facts.scope)) return tokenScopeRefusal(facts.scope);
+  if (rule.orgAdmin !== undefined && facts.orgRole !== 'admin') return forbidden(rule.orgAdmin);
+  if (rule.processDatasets !== undefined && !facts.processDatasets) return forbidden(rule.processDatasets);
+  if (rule.fullScope && facts.scope !== null && !fullScope(facts.scope)) return scopeRefusal(facts.scope);
   return null;
 }
 
-function orgRefusal(rule: OrgRule, facts: OrgFacts): DomainError | null {
-  if (facts.role === null) return new NotFound('Organization');
+const orgNotFound: Refusal = () => new NotFound('Organization');
+
+function orgRefusal(rule: OrgRule, facts: OrgFacts): Refusal | null {
+  if (facts.role === null) return orgNotFound;
   const roleFits = rule.role === 'member' || facts.role === 'admin' || (rule.self === true && facts.self);
-  if (!roleFits) return new Forbidden(rule.refusal ?? ONLY_ORG_ADMINS);
+  if (!roleFits) return forbidden(rule.refusal ?? ONLY_ORG_ADMINS);
   if (facts.scope !== null && ((rule.fullScope && !fullScope(facts.scope)) || (rule.changes && facts.scope === 'read'))) {
-    return tokenScopeRefusal(facts.scope);
+    return scopeRefusal(facts.scope);
   }
   return null;
 }
 
-function jobRefusal(facts: JobFacts): DomainError | null {
-  return facts.starter || facts.orgRole === 'admin' ? null : new NotFound('Job');
+const jobNotFound: Refusal = () => new NotFound('Job');
+
+function jobRefusal(facts: JobFacts): Refusal | null {
+  return facts.starter || facts.orgRole === 'admin' ? null : jobNotFound;
 }
 
-/** The answer a caller with `facts` gets when asking for `action`: null when allowed. Pure. */
-export function refusal<A extends Action>(action: A, facts: FactsFor<A>): DomainError | null {
+function refusalOf(action: Action, facts: FactsFor<Action>): Refusal | null {
   const rule: Rule = POLICY[action];
   switch (rule.on) {
     case 'dataset':
@@ -214,14 +233,19 @@ export function refusal<A extends Action>(action: A, facts: FactsFor<A>): Domain
   }
 }
 
+/** The answer a caller with `facts` gets when asking for `action`: null when allowed. Pure. */
+export function refusal<A extends Action>(action: A, facts: FactsFor<A>): DomainError | null {
+  return refusalOf(action, facts)?.() ?? null;
+}
+
 export function can<A extends Action>(action: A, facts: FactsFor<A>): boolean {
-  return refusal(action, facts) === null;
+  return refusalOf(action, facts) === null;
 }
 
 /** Throws the refusal of `action` unless `facts` allow it. */
 export function authorize<A extends Action>(action: A, facts: FactsFor<A>): void {
-  const refused = refusal(action, facts);
-  if (refused) throw refused;
+  const refused = refusalOf(action, facts);
+  if (refused) throw refused();
 }
 
 /** The actions on a dataset the facts allow, in table order: a response's `allowedActions`. */

@@ -1,4 +1,4 @@
-import { authorizeDatasetAction, datasetActionsOf, datasetActionsOfMany, datasetFactsOf, orgFactsOf } from '../access/authorize.js';
+import { authorizeDatasetAction, datasetActionsOf, datasetFactsOf, orgFactsOf } from '../access/authorize.js';
 import { datasetNameKey, type InventoryEntry, listInventory } from '../access/inventory.js';
 import { type Level, rankOf, type Visibility } from '../access/levels.js';
 import { membershipOf } from '../access/org.js';
@@ -68,7 +68,7 @@ export async function createDataset(
   });
   // The creator holds a direct admin grant, and is a member: the rule's facts follow.
   const access = { orgRole: membership!.role, visibility, teamRank: null, directRank: rankOf('admin') };
-  const allowedActions = await datasetActionsOf(ctx.db, actorId, dataset, access);
+  const allowedActions = datasetActionsOf(actorId, access, membership!.processDatasets);
   return { dataset, level: 'admin', allowedActions };
 }
 
@@ -78,8 +78,14 @@ export async function grantCreatorAdmin(tx: Db, datasetId: string, creatorId: st
 }
 
 export async function getDataset(ctx: Context, actorId: string, datasetId: string): Promise<DatasetView> {
-  const { dataset, level, facts } = await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.read', ctx.clock.now());
-  return { dataset, level, allowedActions: await datasetActionsOf(ctx.db, actorId, dataset, facts) };
+  const { dataset, level, facts, processDatasets } = await authorizeDatasetAction(
+    ctx.db,
+    actorId,
+    datasetId,
+    'dataset.read',
+    ctx.clock.now(),
+  );
+  return { dataset, level, allowedActions: datasetActionsOf(actorId, facts, processDatasets) };
 }
 
 export async function inventory(
@@ -96,12 +102,8 @@ export async function inventory(
     cursor: query.cursor,
     now: ctx.clock.now(),
   });
-  const actions = await datasetActionsOfMany(
-    ctx.db,
-    actorId,
-    entries.map((e) => ({ orgId: e.dataset.org_id, level: e.level, visibility: e.dataset.visibility })),
-  );
-  return { items: entries.map((e, i) => ({ ...e, allowedActions: actions[i]! })), nextCursor };
+  // The page read each entry's facts and the user's capabilities with it: no further read.
+  return { items: entries.map((e) => ({ ...e, allowedActions: datasetActionsOf(actorId, e.facts, e.processDatasets) })), nextCursor };
 }
 
 export async function updateDataset(
@@ -151,7 +153,7 @@ export async function updateDataset(
     return { access, before, after };
   });
   if (after.visibility === before.visibility) {
-    return { dataset: after, level: access.level, allowedActions: await datasetActionsOf(ctx.db, actorId, after, access.facts) };
+    return { dataset: after, level: access.level, allowedActions: datasetActionsOf(actorId, access.facts, access.processDatasets) };
   }
   return { ...(await getDataset(ctx, actorId, datasetId)), dataset: after };
 }

@@ -3,13 +3,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import compress from '@fastify/compress';
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import helmet from 'helmet';
 import { sql } from 'kysely';
 import type { Context } from '../context.js';
 import { InvalidRequest } from '../errors.js';
@@ -135,12 +135,14 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
     }
   });
 
-  app.addHook('onRequest', async (request) => {
-    if (/%00/.test(request.url)) throw new InvalidRequest('The URL must not contain NUL characters.');
+  app.addHook('onRequest', (request, _reply, done) => {
+    done(request.url.includes('%00') ? new InvalidRequest('The URL must not contain NUL characters.') : undefined);
   });
 
   const https = ctx.publicUrl.protocol === 'https:';
-  await app.register(helmet, {
+  // Helmet's middleware, built once: @fastify/helmet builds it anew on every request, which cost
+  // more than the access check (docs/performance.md).
+  const securityHeaders = helmet({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: { ...CSP_DIRECTIVES, ...(https ? { upgradeInsecureRequests: [] } : {}) },
@@ -150,6 +152,9 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
     frameguard: { action: 'deny' },
     referrerPolicy: { policy: 'no-referrer' },
   });
+  app.addHook('onRequest', (request, reply, done) =>
+    securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined)),
+  );
   await app.register(cookie);
   // Files stream straight to the blob store; the size limit is enforced there, per file.
   await app.register(multipart, { limits: { fileSize: ctx.maxUploadBytes + 1, files: MAX_FILES_PER_UPLOAD, fields: 10 } });
@@ -187,8 +192,9 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
   installErrorHandler(app);
   installAuth(app, ctx);
 
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     if (request.url.startsWith('/api/')) reply.header('Cache-Control', 'no-store');
+    done(null, payload);
   });
 
   app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {

@@ -62,7 +62,8 @@ export function datasetRoutes(app: TypedApp, ctx: Context): void {
       const { limit, ...query } = request.query;
       const page = await inventory(ctx, user.id, { ...query, limit: limit ?? 50 });
       return {
-        items: page.items.map((e) => ({ ...datasetJson(e.dataset, e.level, e.allowedActions), orgName: e.orgName, teams: e.teams })),
+        // Each item is the dataset's own JSON with two fields added, not a copy of it (a page holds many).
+        items: page.items.map((e) => Object.assign(datasetJson(e.dataset, e.level, e.allowedActions), { orgName: e.orgName, teams: e.teams })),
         nextCursor: page.nextCursor,
       };
     },

@@ -33,10 +33,11 @@ function authorizeMetrics(request: FastifyRequest, token: string | undefined): v
 }
 
 export function operationsRoutes(app: FastifyInstance, ctx: Context, options: OperationsOptions): void {
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
     httpRequests.inc(labels);
     httpDuration.observe(labels, reply.elapsedTime / 1000);
+    done();
   });
 
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {

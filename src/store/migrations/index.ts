@@ -11,6 +11,7 @@ import * as webhooks from './010-webhooks.js';
 import * as oidc from './011-oidc.js';
 import * as scim from './012-scim.js';
 import * as nameSearch from './013-name-search.js';
+import * as memberCapability from './014-member-capability.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -36,6 +37,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '011-oidc': oidc,
   '012-scim': scim,
   '013-name-search': nameSearch,
+  '014-member-capability': memberCapability,
 };
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
