@@ -1,6 +1,6 @@
 import { checkColumnsSql, rememberCheck, splitCallerRow } from '../access/check.js';
 import type { Context } from '../context.js';
-import { dialectOf, Parameters, readSql } from '../store/reader.js';
+import { dialectOf, Parameters, readSql, type SqlDialect } from '../store/reader.js';
 
 /**
  * What a request proves itself with: a session or an access token, each a row found by the hash
@@ -20,6 +20,36 @@ export interface CallerRow {
   last_used_at: number | null;
 }
 
+type CallerParameter = 'now' | 'dataset' | 'token';
+
+/** A statement's text, and which value each of its parameters takes, in order. */
+interface CallerStatement {
+  text: string;
+  parameters: CallerParameter[];
+}
+
+const statements = new Map<string, CallerStatement>();
+
+/** The statement, written once per credential, dialect and shape: a request only looks it up. */
+function callerStatement(table: keyof typeof CREDENTIALS, dialect: SqlDialect, checking: boolean): CallerStatement {
+  const key = `${table} ${dialect} ${checking}`;
+  let statement = statements.get(key);
+  if (statement === undefined) {
+    const { extra, live } = CREDENTIALS[table];
+    // The values are the names of what each parameter takes; SQLite numbers them by place.
+    const p = new Parameters(dialect);
+    const check = checking ? `, ${checkColumnsSql('u.id', () => p.add('now'), dialect === 'sqlite')}` : '';
+    const dataset = checking ? ` left join datasets d on d.id = ${p.add('dataset')}` : '';
+    const text = `select u.id as caller_id, u.email as caller_email, u.name as caller_name, u.email_verified as caller_email_verified,
+      ${extra}, c.last_used_at as caller_last_used_at${check}
+    from ${table} c join users u on u.id = c.user_id${dataset}
+    where c.token_hash = ${p.add('token')} and ${live(p.add('now'))}`;
+    statement = { text, parameters: p.values as CallerParameter[] };
+    statements.set(key, statement);
+  }
+  return statement;
+}
+
 /**
  * The user behind a live session or token, in one statement prepared once (store/reader.ts) and
  * never cached: a logout or a revoked token holds for the next request. Last use is kept to the
@@ -33,19 +63,13 @@ export async function callerOfCredential<Extra>(
   tokenHash: string,
   checking: string | undefined,
 ): Promise<(CallerRow & Extra) | null> {
-  const { extra, live } = CREDENTIALS[table];
   const now = ctx.clock.now();
   const dialect = dialectOf(ctx.db);
-  const p = new Parameters(dialect);
-  // Parameters in the order they appear: SQLite numbers them by place.
-  const check = checking === undefined ? '' : `, ${checkColumnsSql('u.id', () => p.add(now), dialect === 'sqlite')}`;
-  const dataset = checking === undefined ? '' : ` left join datasets d on d.id = ${p.add(checking)}`;
-  const text = `select u.id as caller_id, u.email as caller_email, u.name as caller_name, u.email_verified as caller_email_verified,
-      ${extra}, c.last_used_at as caller_last_used_at${check}
-    from ${table} c join users u on u.id = c.user_id${dataset}
-    where c.token_hash = ${p.add(tokenHash)} and ${live(p.add(now))}`;
+  const { text, parameters } = callerStatement(table, dialect, checking !== undefined);
+  const given = { now, dataset: checking, token: tokenHash };
+  const values = parameters.map((name) => given[name]);
   const started = performance.now();
-  const [row] = await readSql<Record<string, unknown>>(ctx.db, text, p.values, { prepare: true });
+  const [row] = await readSql<Record<string, unknown>>(ctx.db, text, values, { prepare: true });
   if (!row) return null;
   const { caller, check: access } = splitCallerRow<CallerRow & Extra>(row);
   if (checking !== undefined) rememberCheck(ctx.db, caller.id, checking, now, access, (performance.now() - started) / 1000);

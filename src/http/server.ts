@@ -135,10 +135,6 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
     }
   });
 
-  app.addHook('onRequest', (request, _reply, done) => {
-    done(request.url.includes('%00') ? new InvalidRequest('The URL must not contain NUL characters.') : undefined);
-  });
-
   const https = ctx.publicUrl.protocol === 'https:';
   // Helmet's middleware, built once: @fastify/helmet builds it anew on every request, which cost
   // more than the access check (docs/performance.md).
@@ -152,9 +148,13 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
     frameguard: { action: 'deny' },
     referrerPolicy: { policy: 'no-referrer' },
   });
-  app.addHook('onRequest', (request, reply, done) =>
-    securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined)),
-  );
+  // Every request's own headers in one hook: a URL with NUL is refused, API answers are never
+  // cached, and helmet's headers go on everything.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.url.includes('%00')) return done(new InvalidRequest('The URL must not contain NUL characters.'));
+    if (request.url.startsWith('/api/')) reply.header('Cache-Control', 'no-store');
+    securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));
+  });
   await app.register(cookie);
   // Files stream straight to the blob store; the size limit is enforced there, per file.
   await app.register(multipart, { limits: { fileSize: ctx.maxUploadBytes + 1, files: MAX_FILES_PER_UPLOAD, fields: 10 } });
@@ -191,11 +191,6 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
   installValidation(app);
   installErrorHandler(app);
   installAuth(app, ctx);
-
-  app.addHook('onSend', (request, reply, payload, done) => {
-    if (request.url.startsWith('/api/')) reply.header('Cache-Control', 'no-store');
-    done(null, payload);
-  });
 
   app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {
     await sql`select 1`.execute(ctx.db);
