@@ -63,7 +63,9 @@ export function datasetRoutes(app: TypedApp, ctx: Context): void {
       const page = await inventory(ctx, user.id, { ...query, limit: limit ?? 50 });
       return {
         // Each item is the dataset's own JSON with two fields added, not a copy of it (a page holds many).
-        items: page.items.map((e) => Object.assign(datasetJson(e.dataset, e.level, e.allowedActions), { orgName: e.orgName, teams: e.teams })),
+        items: page.items.map((e) =>
+          Object.assign(datasetJson(e.dataset, e.level, e.allowedActions), { orgName: e.orgName, teams: e.teams }),
+        ),
         nextCursor: page.nextCursor,
       };
     },
