@@ -138,15 +138,21 @@ function pageSql(
   return { text, values: [...p.values, ...values] };
 }
 
+/** Surrogates (halves of code points above U+FFFF) rank after U+E000–U+FFFF. */
+const codePointRank = (unit: number) => (unit < 0xd800 ? unit : unit <= 0xdfff ? unit + 0x2000 : unit - 0x800);
+/** Where UTF-16 order and code point order can differ: a unit from U+D800 up. */
+const HIGH_UNITS = /[\ud800-\uffff]/;
+
 /** SQLite's BINARY order is that of UTF-8 bytes, which is code point order; JavaScript's `<` compares UTF-16 units. */
 function compareText(a: string, b: string): number {
-  // Surrogates (halves of code points above U+FFFF) rank after U+E000–U+FFFF.
-  const rank = (unit: number) => (unit < 0xd800 ? unit : unit <= 0xdfff ? unit + 0x2000 : unit - 0x800);
+  if (a === b) return 0;
+  // Below U+D800 the two orders agree, and the native comparison is exact.
+  if (!HIGH_UNITS.test(a) && !HIGH_UNITS.test(b)) return a < b ? -1 : 1;
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i += 1) {
     const x = a.charCodeAt(i);
     const y = b.charCodeAt(i);
-    if (x !== y) return rank(x) - rank(y);
+    if (x !== y) return codePointRank(x) - codePointRank(y);
   }
   return a.length - b.length;
 }
@@ -157,24 +163,35 @@ const compareKeys = (a: Key, b: Key) => compareText(a.name_key, b.name_key) || c
 /**
  * The first `take` distinct keys of the branches, merged in keyset order as the read connection
  * steps through them side by side: a page costs about `take` rows plus one per branch, where a
- * UNION would read `take` rows of every branch and sort them all.
+ * UNION would read `take` rows of every branch and sort them all. The branches' current rows are
+ * kept in key order, so each step costs a binary search among them, not a comparison with each.
  */
 function mergeInKeysetOrder(reader: Reader, branches: SqliteBranch[], take: number): string[] {
   const streams = branches.map((b, slot) => reader.iterate<Key>(b.text, b.values, slot));
   try {
-    const heads = streams.map((s) => s.next());
+    const heads: { key: Key; stream: IterableIterator<Key> }[] = [];
+    const advance = (stream: IterableIterator<Key>) => {
+      const next = stream.next();
+      if (next.done) return;
+      const key = next.value;
+      let low = 0;
+      let high = heads.length;
+      while (low < high) {
+        const middle = (low + high) >> 1;
+        if (compareKeys(heads[middle]!.key, key) <= 0) low = middle + 1;
+        else high = middle;
+      }
+      heads.splice(low, 0, { key, stream });
+    };
+    for (const stream of streams) advance(stream);
     const ids: string[] = [];
     let last: Key | undefined;
-    while (ids.length < take) {
-      let best = -1;
-      heads.forEach((head, i) => {
-        if (!head.done && (best < 0 || compareKeys(head.value, heads[best]!.value as Key) < 0)) best = i;
-      });
-      if (best < 0) break;
-      const key = heads[best]!.value as Key;
+    while (ids.length < take && heads.length > 0) {
+      const { key, stream } = heads.shift()!;
+      // A dataset reached by several paths comes from each of their branches, one after another.
       if (!last || compareKeys(key, last) !== 0) ids.push(key.id);
       last = key;
-      heads[best] = streams[best]!.next();
+      advance(stream);
     }
     return ids;
   } finally {

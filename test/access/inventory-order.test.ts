@@ -57,4 +57,22 @@ describe.each(DATABASES)('the inventory keeps name order through renames (%s)', 
     expect((await admin.put(`/api/v1/datasets/${w.datasets.two}/sharing/teams/${w.teams.review}`, { level: 'read' })).status).toBe(200);
     expect(await pagedNames(w.users.carol!)).toEqual(['three', 'two']);
   });
+
+  it('merges its access paths in code point order, as the database sorts, names beyond U+FFFF included', async () => {
+    // The merge picks which datasets make a page: compared in UTF-16 order, the emoji (surrogate
+    // pairs, from U+D83D) of the direct grants would come before the team's U+E000 and U+FFFD,
+    // and a page of one after "å ring" would skip both.
+    const direct = ['z plain', '😀 smile', '😃 grin'];
+    const team = ['Å ring', '\ue000 private', '\ufffd mark'];
+    let build = world(server).org('initech').member('dave').team('pickers', ['dave']);
+    for (const name of [...direct, ...team]) build = build.dataset(name);
+    for (const name of direct) build = build.grant(name, 'dave', 'read');
+    for (const name of team) build = build.teamGrant(name, 'pickers', 'read');
+    const w = await build.build();
+    const dave = w.users.dave!;
+    const inOrder = ['z plain', 'Å ring', '\ue000 private', '\ufffd mark', '😀 smile', '😃 grin'];
+    expect(await pagedNames(dave)).toEqual(inOrder);
+    const page = await dave.get('/api/v1/datasets?limit=50');
+    expect(page.body.items.map((d: { name: string }) => d.name)).toEqual(inOrder);
+  });
 });
