@@ -160,10 +160,12 @@ export interface DirectGrantInOrg {
 
 /** The user's direct grants in force on the organization's datasets, by dataset name. */
 export async function directGrantsInOrg(db: Db, orgId: string, userId: string, now: number): Promise<DirectGrantInOrg[]> {
-  // user_grants_user (user_id, dataset_id) finds the user's grants; the dataset's org filters them.
+  // user_grants_user (user_id, dataset_id) finds the user's grants; the dataset's org filters them
+  // (the CROSS JOIN keeps SQLite to that order: see revokeUserGrantsInOrg).
   const rows = await db
     .selectFrom('user_grants as g')
-    .innerJoin('datasets as d', 'd.id', 'g.dataset_id')
+    .crossJoin('datasets as d')
+    .whereRef('d.id', '=', 'g.dataset_id')
     .select(['d.id', 'd.name', 'g.level', 'g.expires_at'])
     .where('g.user_id', '=', userId)
     .where('d.org_id', '=', orgId)
@@ -174,22 +176,42 @@ export async function directGrantsInOrg(db: Db, orgId: string, userId: string, n
   return rows.map((r) => ({ datasetId: r.id, datasetName: r.name, level: levelOf(r.level) ?? 'read', expiresAt: r.expires_at }));
 }
 
+/** Ids a statement names at most (SQLite allows 32 766 parameters, PostgreSQL 65 535). */
+const DELETE_BATCH = 500;
+
 /** Deletes every direct grant of the user on the organization's datasets, expired ones included, and returns those in force. */
 export async function revokeUserGrantsInOrg(tx: Db, orgId: string, userId: string, now: number): Promise<DirectGrantInOrg[]> {
   const live = await directGrantsInOrg(tx, orgId, userId, now);
-  await tx
-    .deleteFrom('user_grants')
-    .where('user_id', '=', userId)
-    .where('dataset_id', 'in', (eb) => eb.selectFrom('datasets').select('id').where('org_id', '=', orgId))
+  // From the user's grants to their datasets' organization, never the other way: a large
+  // organization holds hundreds of thousands of datasets, and a delete with `dataset_id in (the
+  // organization's datasets)` read them all (0.6 s at full scale in the benchmark).
+  // A CROSS JOIN keeps SQLite's planner to that order (it would start from the organization).
+  const held = await tx
+    .selectFrom('user_grants as g')
+    .crossJoin('datasets as d')
+    .whereRef('d.id', '=', 'g.dataset_id')
+    .select('g.dataset_id')
+    .where('g.user_id', '=', userId)
+    .where('d.org_id', '=', orgId)
     .execute();
+  const ids = held.map((r) => r.dataset_id);
+  for (let start = 0; start < ids.length; start += DELETE_BATCH) {
+    await tx
+      .deleteFrom('user_grants')
+      .where('user_id', '=', userId)
+      .where('dataset_id', 'in', ids.slice(start, start + DELETE_BATCH))
+      .execute();
+  }
   return live;
 }
 
 /** Whether the user holds a direct grant (in force or not) on any of the organization's datasets. */
 export async function holdsGrantInOrg(db: Db, orgId: string, userId: string): Promise<boolean> {
+  // From the user's grants, as in revokeUserGrantsInOrg (the CROSS JOIN keeps SQLite to that order).
   const row = await db
     .selectFrom('user_grants as g')
-    .innerJoin('datasets as d', 'd.id', 'g.dataset_id')
+    .crossJoin('datasets as d')
+    .whereRef('d.id', '=', 'g.dataset_id')
     .select('g.dataset_id')
     .where('g.user_id', '=', userId)
     .where('d.org_id', '=', orgId)
