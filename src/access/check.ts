@@ -85,13 +85,11 @@ export function factColumnsSql(user: () => string, now: () => string, sqlite: bo
   const hint = (index: string) => (sqlite ? ` indexed by ${index}` : '');
   const membership = (column: string) => `(select m.${column} from org_members m${hint('org_members_user')}
       where m.user_id = ${user()} and m.org_id = d.org_id) as ${column === 'role' ? 'org_role' : column}`;
+  // Written in the order they appear: SQLite numbers its parameters by place.
+  const roleColumn = membership('role');
+  const capabilityColumn = capability ? `\n    ${membership('process_datasets')},` : '';
   return `
-    ${membership('role')},${
-      capability
-        ? `
-    ${membership('process_datasets')},`
-        : ''
-    }
+    ${roleColumn},${capabilityColumn}
     (select max(tg.level) from team_grants tg${hint('team_grants_check')}
        join team_members tm on tm.team_id = tg.team_id and tm.user_id = ${user()}
       where tg.dataset_id = d.id and (tg.expires_at is null or tg.expires_at > ${now()})) as team_rank,

@@ -137,7 +137,7 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
 
   const https = ctx.publicUrl.protocol === 'https:';
   // Helmet's middleware, built once: @fastify/helmet builds it anew on every request, which cost
-  // more than the access check (docs/performance.md).
+  // 25 µs a request under load (docs/performance.md).
   const securityHeaders = helmet({
     contentSecurityPolicy: {
       useDefaults: false,
