@@ -2,7 +2,7 @@ import type { Db } from '../store/database.js';
 import { membershipsOfUser } from '../store/memberships.js';
 import { type AuthorizedDataset, authorizeDataset } from './check.js';
 import type { Level, Visibility } from './levels.js';
-import { type Membership, membershipOf } from './org.js';
+import { type Membership, mayProcessDatasets, membershipOf } from './org.js';
 import {
   allowedDatasetActions,
   allowedOrgActions,
@@ -27,7 +27,7 @@ import { scopeOf } from './scope.js';
 export async function capabilitiesOf(db: Db, userId: string): Promise<Map<string, Membership>> {
   const rows = await membershipsOfUser(db, userId);
   return new Map(
-    rows.map((r) => [r.org_id, { orgId: r.org_id, role: r.role, processDatasets: r.role === 'admin' || r.process_datasets === 1 }]),
+    rows.map((r) => [r.org_id, { orgId: r.org_id, role: r.role, processDatasets: mayProcessDatasets(r.role, r.process_datasets) }]),
   );
 }
 

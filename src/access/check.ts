@@ -8,6 +8,7 @@ import { dialectOf, Parameters, readerOf, readSql } from '../store/reader.js';
 import type { Database, DatasetsTable } from '../store/schema.js';
 import type { Level, OrgRole } from './levels.js';
 import { atLeast } from './levels.js';
+import { mayProcessDatasets } from './org.js';
 import { type AccessFacts, effectiveLevel } from './rule.js';
 import { cappedLevel, currentCaller, scopeOf, tokenScopeRefusal } from './scope.js';
 import { recordGrantUse } from './usage.js';
@@ -212,8 +213,7 @@ export async function checkAccess(db: Db, userId: string, datasetId: string, now
   const facts = factsOf(row);
   const level = effectiveLevel(facts);
   if (!level) return null;
-  const processDatasets = facts.orgRole === 'admin' || (facts.orgRole === 'member' && Number(capability) === 1);
-  return { dataset, level: cappedLevel(userId, level), facts, processDatasets };
+  return { dataset, level: cappedLevel(userId, level), facts, processDatasets: mayProcessDatasets(facts.orgRole, capability) };
 }
 
 /**

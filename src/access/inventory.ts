@@ -15,6 +15,7 @@ import {
   sqlitePaths,
 } from './inventory-search.js';
 import { atLeast, type Level, levelOf, rankOf } from './levels.js';
+import { mayProcessDatasets } from './org.js';
 import { type AccessFacts, effectiveLevel } from './rule.js';
 
 export interface InventoryQuery {
@@ -86,7 +87,7 @@ function membershipsOf(rows: MembershipRow[], orgId: string | undefined): Member
   const processing = new Set<string>();
   for (const r of rows) {
     if (r.role !== null) roles.set(r.org_id, r.role);
-    if (r.role === 'admin' || Number(r.process_datasets) === 1) processing.add(r.org_id);
+    if (mayProcessDatasets(r.role, r.process_datasets)) processing.add(r.org_id);
     if (r.team_id !== null) allTeams.add(r.team_id);
   }
   return {
@@ -363,7 +364,7 @@ async function postgresPage(
   return pageOf(rows, query, (row) => {
     const { org_role, team_rank, direct_rank, process_datasets, visibility } = row as PageRow & FactRow;
     const facts = factsOf({ org_role, team_rank, direct_rank, visibility });
-    return { facts, processDatasets: org_role === 'admin' || (org_role === 'member' && Number(process_datasets) === 1) };
+    return { facts, processDatasets: mayProcessDatasets(org_role, process_datasets) };
   });
 }
 

@@ -7,6 +7,11 @@ export interface Membership {
   processDatasets: boolean;
 }
 
+/** Admins of an organization may process its datasets; a member, when given the capability (`process_datasets` = 1). */
+export function mayProcessDatasets(role: OrgRole | null, capability: number | null | undefined): boolean {
+  return role === 'admin' || (role === 'member' && Number(capability) === 1);
+}
+
 export async function membershipOf(db: Db, userId: string, orgId: string): Promise<Membership | null> {
   const row = await db
     .selectFrom('org_members')
@@ -14,5 +19,5 @@ export async function membershipOf(db: Db, userId: string, orgId: string): Promi
     .where('org_id', '=', orgId)
     .where('user_id', '=', userId)
     .executeTakeFirst();
-  return row ? { orgId, role: row.role, processDatasets: row.role === 'admin' || row.process_datasets === 1 } : null;
+  return row ? { orgId, role: row.role, processDatasets: mayProcessDatasets(row.role, row.process_datasets) } : null;
 }

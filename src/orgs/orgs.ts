@@ -1,6 +1,6 @@
 import { authorizeOrgAction, orgActionsOf } from '../access/authorize.js';
 import type { Level, OrgRole } from '../access/levels.js';
-import { membershipOf } from '../access/org.js';
+import { mayProcessDatasets, membershipOf } from '../access/org.js';
 import type { OrgAction } from '../access/policy.js';
 import { recordEvent, recordEvents } from '../audit/record.js';
 import { iso } from '../clock.js';
@@ -74,7 +74,7 @@ export async function getOrg(ctx: Context, actorId: string, orgId: string): Prom
 export async function listMyOrgs(ctx: Context, userId: string) {
   const rows = await orgsOfUser(ctx.db, userId);
   return rows.map((r) => {
-    const membership = { role: r.role, processDatasets: r.role === 'admin' || r.process_datasets === 1 };
+    const membership = { role: r.role, processDatasets: mayProcessDatasets(r.role, r.process_datasets) };
     return { id: r.id, name: r.name, ...membership, allowedActions: orgActionsOf(userId, membership) };
   });
 }
@@ -83,7 +83,7 @@ function memberOf(row: MemberRecord): Member {
   return {
     user: userOf(row),
     role: row.role,
-    processDatasets: row.role === 'admin' || row.process_datasets === 1,
+    processDatasets: mayProcessDatasets(row.role, row.process_datasets),
     joinedAt: row.created_at,
   };
 }

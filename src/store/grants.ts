@@ -174,15 +174,17 @@ function userGrantsInOrgFrom(db: Db, orgId: string, userId: string) {
     .where('d.org_id', '=', orgId);
 }
 
-/** The user's direct grants in force on the organization's datasets, by dataset name. */
-export async function directGrantsInOrg(db: Db, orgId: string, userId: string, now: number): Promise<DirectGrantInOrg[]> {
-  const rows = await userGrantsInOrgFrom(db, orgId, userId)
-    .select(['d.id', 'd.name', 'g.level', 'g.expires_at'])
-    .where(inForce('g.expires_at', now))
-    .orderBy('d.name')
-    .orderBy('d.id')
-    .execute();
+/** The user's direct grants on the organization's datasets, by dataset name; `now` keeps those in force. */
+async function grantsInOrg(db: Db, orgId: string, userId: string, now?: number) {
+  let query = userGrantsInOrgFrom(db, orgId, userId).select(['d.id', 'd.name', 'g.level', 'g.expires_at']);
+  if (now !== undefined) query = query.where(inForce('g.expires_at', now));
+  const rows = await query.orderBy('d.name').orderBy('d.id').execute();
   return rows.map((r) => ({ datasetId: r.id, datasetName: r.name, level: levelOf(r.level) ?? 'read', expiresAt: r.expires_at }));
+}
+
+/** The user's direct grants in force on the organization's datasets, by dataset name. */
+export function directGrantsInOrg(db: Db, orgId: string, userId: string, now: number): Promise<DirectGrantInOrg[]> {
+  return grantsInOrg(db, orgId, userId, now);
 }
 
 /** Ids a statement names at most (SQLite allows 32 766 parameters, PostgreSQL 65 535). */
@@ -190,9 +192,9 @@ const DELETE_BATCH = 500;
 
 /** Deletes every direct grant of the user on the organization's datasets, expired ones included, and returns those in force. */
 export async function revokeUserGrantsInOrg(tx: Db, orgId: string, userId: string, now: number): Promise<DirectGrantInOrg[]> {
-  const live = await directGrantsInOrg(tx, orgId, userId, now);
-  const held = await userGrantsInOrgFrom(tx, orgId, userId).select('g.dataset_id').execute();
-  const ids = held.map((r) => r.dataset_id);
+  // One read of them all: the ids to delete, and among them those in force to report.
+  const held = await grantsInOrg(tx, orgId, userId);
+  const ids = held.map((g) => g.datasetId);
   for (let start = 0; start < ids.length; start += DELETE_BATCH) {
     await tx
       .deleteFrom('user_grants')
@@ -200,7 +202,7 @@ export async function revokeUserGrantsInOrg(tx: Db, orgId: string, userId: strin
       .where('dataset_id', 'in', ids.slice(start, start + DELETE_BATCH))
       .execute();
   }
-  return live;
+  return held.filter((g) => isInForce(g.expiresAt, now));
 }
 
 /** Whether the user holds a direct grant (in force or not) on any of the organization's datasets. */
