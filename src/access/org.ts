@@ -1,4 +1,5 @@
 import type { Db } from '../store/database.js';
+import { findMembership } from '../store/memberships.js';
 import type { OrgRole } from './levels.js';
 
 export interface Membership {
@@ -13,11 +14,6 @@ export function mayProcessDatasets(role: OrgRole | null, capability: number | nu
 }
 
 export async function membershipOf(db: Db, userId: string, orgId: string): Promise<Membership | null> {
-  const row = await db
-    .selectFrom('org_members')
-    .select(['role', 'process_datasets'])
-    .where('org_id', '=', orgId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
+  const row = await findMembership(db, orgId, userId);
   return row ? { orgId, role: row.role, processDatasets: mayProcessDatasets(row.role, row.process_datasets) } : null;
 }

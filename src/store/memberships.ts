@@ -19,9 +19,18 @@ export async function addMembership(tx: Db, orgId: string, userId: string, role:
   await tx.insertInto('org_members').values({ org_id: orgId, user_id: userId, role, process_datasets: 0, created_at: at }).execute();
 }
 
-/** The user's role in the organization; undefined when not a member. */
-export async function findMembership(db: Db, orgId: string, userId: string): Promise<{ role: OrgRole } | undefined> {
-  return db.selectFrom('org_members').select('role').where('org_id', '=', orgId).where('user_id', '=', userId).executeTakeFirst();
+/** The user's role in the organization and their capability to process its datasets; undefined when not a member. */
+export async function findMembership(
+  db: Db,
+  orgId: string,
+  userId: string,
+): Promise<{ role: OrgRole; process_datasets: number } | undefined> {
+  return db
+    .selectFrom('org_members')
+    .select(['role', 'process_datasets'])
+    .where('org_id', '=', orgId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
 }
 
 /** Every membership of the user, in any organization (one statement). */
