@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import type { DatabaseConfig } from '../src/config.js';
 import { type LoadRequest, load, startServerProcess } from './http.js';
 import { startInstance } from './instance.js';
+import { measureInventory } from './inventory.js';
 import { inventoryPage, loadFixtures, measureMixed, readDataset } from './load.js';
 import { step } from './progress.js';
 import { isScaleName, scaleOf } from './scale.js';
@@ -31,7 +32,7 @@ import { round } from './stats.js';
  *
  * `--save FILE` keeps the seeded world and writes where it is to FILE; `--world FILE` measures
  * that world again instead of seeding one (and keeps it); `--only authorized,bare` picks the
- * measurements.
+ * measurements; `pages` adds the inventory query in process, as the full benchmark measures it.
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
       save: { type: 'string' },
       world: { type: 'string' },
       only: { type: 'string', default: 'authorized,inventory,bare,mixed' },
+      pages: { type: 'string', default: '300' },
     },
   });
   const only = new Set(values.only.split(','));
@@ -105,6 +107,12 @@ async function main(): Promise<void> {
       load(server.bareUrl, () => ({ method: 'GET', path: '/bare', headers: {} }), { seconds }),
     );
     const mixed = await measure('mixed', (server) => measureMixed(server, fixtures, [Number(values.rate)], seconds));
+    // The inventory query in this process, as the full benchmark measures it (`--only pages`).
+    let pages: Awaited<ReturnType<typeof measureInventory>> | undefined;
+    if (only.has('pages')) {
+      step('pages');
+      pages = await measureInventory(instance.store, facts, Number(values.pages));
+    }
     await instance.stop(1_000);
     const result = {
       db: values.db,
@@ -113,6 +121,7 @@ async function main(): Promise<void> {
       load_after: os.loadavg(),
       http: { authorized, inventory, bare, ratio: authorized && bare ? round(authorized.rps / bare.rps, 3) : null },
       mixed,
+      inventory: pages,
     };
     const text = JSON.stringify(result, null, 2);
     if (values.out) fs.writeFileSync(values.out, `${text}\n`);

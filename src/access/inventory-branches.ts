@@ -106,10 +106,21 @@ function sqliteCandidates(p: Parameters, q: CandidateQuery): string {
 }
 
 /**
+ * How many of the user's organizations and teams get a branch of their own in the PostgreSQL
+ * statement: one scan each, which a Merge Append reads side by side and stops once the page is
+ * full. Memberships beyond these share one branch per kind that reads up to a page of each and
+ * sorts them; for most users it is empty.
+ */
+export const POSTGRES_SLOTS = { admin: 2, member: 4, team: 8 } as const;
+
+/**
  * PostgreSQL: the same branches in one statement with the user's memberships, so a page is one
  * round trip. `mem` and `tms` (common table expressions the caller puts in front, see
- * `postgresMembershipsSql`) are the user's organizations and teams; each branch is a LATERAL
- * scan per organization, tier or team. The text depends only on whether there is a cursor and
+ * `postgresMembershipsSql`) are the user's organizations and teams. The first few of each kind
+ * (`POSTGRES_SLOTS`, in id order) have a branch of their own, an index scan in keyset order on
+ * the id in that place: a Merge Append then reads about one page in all, not a page of every
+ * branch. An empty place compares with null and reads nothing. The rest of each kind is a
+ * LATERAL scan over the remaining ids. The text depends only on whether there is a cursor and
  * a search: a handful of statements, each planned once per connection.
  */
 function postgresCandidates(p: Parameters, q: CandidateQuery): string {
@@ -122,22 +133,34 @@ function postgresCandidates(p: Parameters, q: CandidateQuery): string {
   const minRank = p.add(q.minRank);
   const now = p.add(q.now);
   const orgId = p.add(q.orgId ?? null);
-  return `select id, name_key from (
-      select x.id, x.name_key from (select org_id from mem where role = 'admin') a cross join lateral (
-        select d.id, d.name_key from datasets d where d.org_id = a.org_id${pageBy('d.name_key', 'd.id')}) x
-      union all
-      select x.id, x.name_key from (select org_id from mem where role = 'member' and ${minRank} <= 1) m
-        cross join unnest(${p.add(TIERS)}::text[]) v(tier)
-        cross join lateral (
-          select d.id, d.name_key from datasets d where d.org_id = m.org_id and d.visibility = v.tier${pageBy('d.name_key', 'd.id')}) x
-      union all
-      select x.id, x.name_key from tms t cross join lateral (
-        select tg.dataset_id as id, tg.name_key from team_grants tg
-         where tg.team_id = t.team_id and tg.level >= ${minRank} and (tg.expires_at is null or tg.expires_at > ${now})
-         ${pageBy('tg.name_key', 'tg.dataset_id')}) x
-      union all
-      select id, name_key from (${directBranch(user, minRank, now, user, `and (${orgId}::text is null or d.org_id = ${orgId})`, pageBy('g.name_key', 'g.dataset_id'))}) g
-    ) u group by name_key, id order by name_key, id limit ${take}`;
+  const tiers = TIERS.map((tier) => p.add(tier));
+  const adminScan = (org: string) => `select d.id, d.name_key from datasets d where d.org_id = ${org}${pageBy('d.name_key', 'd.id')}`;
+  const tierScan = (org: string, tier: string) =>
+    `select d.id, d.name_key from datasets d where d.org_id = ${org} and d.visibility = ${tier}${pageBy('d.name_key', 'd.id')}`;
+  const teamScan = (team: string) =>
+    `select tg.dataset_id as id, tg.name_key from team_grants tg
+      where tg.team_id = ${team} and tg.level >= ${minRank} and (tg.expires_at is null or tg.expires_at > ${now})
+      ${pageBy('tg.name_key', 'tg.dataset_id')}`;
+  // PostgreSQL arrays count from 1, and a place past the end is null.
+  const place = (kind: string, i: number) => `(select ${kind}[${i + 1}] from places)`;
+  const rest = (kind: string, from: number) => `unnest((select ${kind}[${from + 1}:] from places))`;
+  const branches = [
+    ...Array.from({ length: POSTGRES_SLOTS.admin }, (_, i) => adminScan(place('admins', i))),
+    `select x.id, x.name_key from ${rest('admins', POSTGRES_SLOTS.admin)} a(org_id) cross join lateral (${adminScan('a.org_id')}) x`,
+    ...Array.from({ length: POSTGRES_SLOTS.member }, (_, i) => tiers.map((tier) => tierScan(place('members', i), tier))).flat(),
+    `select x.id, x.name_key from ${rest('members', POSTGRES_SLOTS.member)} m(org_id)
+       cross join unnest(array[${tiers.join(', ')}]) v(tier)
+       cross join lateral (${tierScan('m.org_id', 'v.tier')}) x`,
+    ...Array.from({ length: POSTGRES_SLOTS.team }, (_, i) => teamScan(place('teams', i))),
+    `select x.id, x.name_key from ${rest('teams', POSTGRES_SLOTS.team)} t(team_id) cross join lateral (${teamScan('t.team_id')}) x`,
+    directBranch(user, minRank, now, user, `and (${orgId}::text is null or d.org_id = ${orgId})`, pageBy('g.name_key', 'g.dataset_id')),
+  ];
+  return `with places as (
+      select array(select org_id from mem where role = 'admin' order by org_id) as admins,
+             array(select org_id from mem where role = 'member' and ${minRank} <= 1 order by org_id) as members,
+             array(select team_id from tms order by team_id) as teams)
+    select id, name_key from (${branches.map((b) => `(${b})`).join('\n      union all\n      ')}) u
+     group by name_key, id order by name_key, id limit ${take}`;
 }
 
 /**

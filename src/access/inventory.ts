@@ -2,7 +2,7 @@ import type { Store } from '../store/database.js';
 import { decodeCursor, encodeCursor } from '../store/pagination.js';
 import { Parameters, type Reader, readerOf, readSql, type SqlDialect } from '../store/reader.js';
 import type { DatasetsTable } from '../store/schema.js';
-import { type FactRow, factColumnsSql, factsOf } from './check.js';
+import type { FactRow } from './check.js';
 import { type CandidateQuery, candidatesSql, postgresMembershipsSql, type SqliteBranch, sqliteBranches } from './inventory-branches.js';
 import {
   hasTrigramIndex,
@@ -71,12 +71,10 @@ interface Memberships {
 type MembershipRow = { org_id: string; role: 'admin' | 'member' | null; process_datasets: number | null; team_id: string | null };
 
 /** The user's organizations and teams, in one statement (org_members_user, team_members_user). */
-function membershipsSql(dialect: SqlDialect, userId: string): { text: string; values: unknown[] } {
-  const p = new Parameters(dialect);
-  const text = `select org_id, role, process_datasets, null as team_id from org_members where user_id = ${p.add(userId)}
+function membershipsSql(p: Parameters, userId: string): string {
+  return `select org_id, role, process_datasets, null as team_id from org_members where user_id = ${p.add(userId)}
      union all
      select t.org_id, null, null, tm.team_id from team_members tm join teams t on t.id = tm.team_id where tm.user_id = ${p.add(userId)}`;
-  return { text, values: p.values };
 }
 
 function membershipsOf(rows: MembershipRow[], orgId: string | undefined): Memberships {
@@ -118,14 +116,9 @@ type PageRow = DatasetsTable & { direct_rank: number | null; org_name: string; t
  * memberships and those team grants, read in the same snapshot, so each row costs two probes
  * instead of four.
  */
-function pageSql(
-  dialect: SqlDialect,
-  query: InventoryQuery,
-  source: (p: Parameters) => string,
-  values: unknown[] = [],
-): { text: string; values: unknown[] } {
+function pageSql(p: Parameters, query: InventoryQuery, source: (p: Parameters) => string): { text: string; values: unknown[] } {
   // SQLite numbers its parameters by their place in the text: add them in that order.
-  const p = new Parameters(dialect);
+  const dialect = p.dialect;
   const hint = dialect === 'sqlite' ? ' indexed by user_grants_check' : '';
   const direct = `(select g.level from user_grants g${hint}
       where g.dataset_id = d.id and g.user_id = ${p.add(query.userId)} and (g.expires_at is null or g.expires_at > ${p.add(query.now)})) as direct_rank`;
@@ -136,7 +129,7 @@ function pageSql(
        join datasets d on d.id = c.id
        join orgs o on o.id = d.org_id
       order by d.name_key, d.id`;
-  return { text, values: [...p.values, ...values] };
+  return { text, values: p.values };
 }
 
 /** Surrogates (halves of code points above U+FFFF) rank after U+E000–U+FFFF. */
@@ -240,14 +233,14 @@ export async function listInventory(
     // One read transaction: the memberships, the branches and the page see one snapshot, and
     // the statements pay for opening a read transaction once instead of each.
     ({ memberships, rows } = reader.snapshot(() => {
-      const m = membershipsSql('sqlite', userId);
-      const memberships = membershipsOf(reader.all<MembershipRow>(m.text, m.values), query.orgId);
+      const p = new Parameters('sqlite');
+      const memberships = membershipsOf(reader.all<MembershipRow>(membershipsSql(p, userId), p.values), query.orgId);
       const candidates = candidatesOf(memberships);
       const search = sqliteSearch(query, candidates, memberships);
       const matched = search?.page(reader.all<{ id: string }>(search.matches.text, search.matches.values));
       const page = matched
-        ? pageSql('sqlite', query, matched)
-        : pageSql('sqlite', query, (p) => {
+        ? pageSql(new Parameters('sqlite'), query, matched)
+        : pageSql(new Parameters('sqlite'), query, (p) => {
             const ids = mergeInKeysetOrder(reader, sqliteBranches(candidates), candidates.take);
             return `(select value as id from json_each(${p.add(JSON.stringify(ids))}))`;
           });
@@ -255,12 +248,12 @@ export async function listInventory(
     }));
   } else if (store.dialect === 'sqlite') {
     // An in-memory database: the same statements, one at a time.
-    const m = membershipsSql('sqlite', userId);
-    memberships = membershipsOf(await readSql<MembershipRow>(store.db, m.text, m.values), query.orgId);
+    const p = new Parameters('sqlite');
+    memberships = membershipsOf(await readSql<MembershipRow>(store.db, membershipsSql(p, userId), p.values), query.orgId);
     const candidates = candidatesOf(memberships);
     const search = sqliteSearch(query, candidates, memberships);
     const matched = search?.page(await readSql<{ id: string }>(store.db, search.matches.text, search.matches.values));
-    const page = pageSql('sqlite', query, matched || ((p) => `(${candidatesSql('sqlite', p, candidates)})`));
+    const page = pageSql(new Parameters('sqlite'), query, matched || ((p) => `(${candidatesSql('sqlite', p, candidates)})`));
     rows = await readSql<PageRow>(store.db, page.text, page.values);
   } else {
     return postgresPage(store, query, candidatesOf);
@@ -320,52 +313,45 @@ function teamsOf(row: PageRow): { id: string; name: string; level: number }[] {
 }
 
 /**
- * PostgreSQL: the memberships, the branches and the page in one statement, one round trip.
- * The memberships are not read back, so each row's facts are read by the check's own subqueries.
+ * PostgreSQL: the memberships, the branches and the page in one statement, one round trip. The
+ * user's memberships come back with the page (on its first row, or alone when the page is
+ * empty), and each row's facts follow from them and its team grants, as on SQLite: a row costs
+ * two probes instead of five.
  */
 async function postgresPage(
   store: Store,
   query: InventoryQuery,
   candidatesOf: (memberships: Memberships) => CandidateQuery,
 ): Promise<{ entries: InventoryEntry[]; nextCursor: string | null }> {
-  const p = new Parameters('postgres');
-  const mem = postgresMembershipsSql(p, query.userId, query.orgId);
-  const facts = factColumnsSql(
-    () => p.add(query.userId),
-    () => p.add(query.now),
-    false,
-    true,
-  );
-  const teamsJson = teamsJsonSql('postgres', p.add(query.now));
   // The branches read the memberships from `mem` and `tms`, not from these lists.
   const none: Memberships = { adminOrgs: [], memberOrgs: [], teams: [], roles: new Map(), allTeams: new Set(), processing: new Set() };
   const candidateQuery = candidatesOf(none);
   const matches = await postgresMatches(store, query);
-  const candidates =
+  // PostgreSQL numbers its parameters: the common table expressions may take theirs first.
+  const p = new Parameters('postgres');
+  const ctes = `${postgresMembershipsSql(p, query.userId, query.orgId)},
+      mine as (${membershipsSql(p, query.userId)})`;
+  const page = pageSql(p, query, (p) =>
     matches === undefined
-      ? candidatesSql('postgres', p, candidateQuery)
-      : matchPageSql(
-          p,
-          matchAccess(query, candidateQuery),
-          `select unnest(${p.add(matches)}::text[])`,
-          postgresPaths(matchAccess(query, candidateQuery)),
-        );
-  const rows = await readSql<PageRow & FactRow>(
+      ? `(${candidatesSql('postgres', p, candidateQuery)})`
+      : `(${matchPageSql(p, matchAccess(query, candidateQuery), `select unnest(${p.add(matches)}::text[])`, postgresPaths(matchAccess(query, candidateQuery)))})`,
+  );
+  const rows = await readSql<PageRow & { memberships_json: string }>(
     store.db,
-    `with ${mem}
-     select d.*, ${facts}, o.name as org_name, ${teamsJson} as teams
-       from (${candidates}) c
-       join datasets d on d.id = c.id
-       join orgs o on o.id = d.org_id
-      order by d.name_key, d.id`,
-    p.values,
+    `with ${ctes}
+     select k.memberships_json, r.*
+       from (select coalesce(json_agg(mine), '[]')::text as memberships_json from mine) k
+       left join (${page.text}) r on true
+      order by r.name_key, r.id`,
+    page.values,
     { prepare: true },
   );
-  return pageOf(rows, query, (row) => {
-    const { org_role, team_rank, direct_rank, process_datasets, visibility } = row as PageRow & FactRow;
-    const facts = factsOf({ org_role, team_rank, direct_rank, visibility });
-    return { facts, processDatasets: mayProcessDatasets(org_role, process_datasets) };
-  });
+  const memberships = membershipsOf(JSON.parse(rows[0]!.memberships_json) as MembershipRow[], query.orgId);
+  const pageRows = rows[0]!.id === null ? [] : rows.map(({ memberships_json: _, ...row }) => row);
+  return pageOf(pageRows, query, (row) => ({
+    facts: factsFromMemberships(row, memberships),
+    processDatasets: memberships.processing.has(row.org_id),
+  }));
 }
 
 /**

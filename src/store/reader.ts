@@ -123,7 +123,7 @@ export function dialectOf(db: Db): SqlDialect {
 /** Positional parameters as each dialect writes them: `?` on SQLite, `$1`, `$2`… on PostgreSQL. */
 export class Parameters {
   readonly values: unknown[] = [];
-  constructor(private readonly dialect: SqlDialect) {}
+  constructor(readonly dialect: SqlDialect) {}
 
   add(value: unknown): string {
     this.values.push(value);

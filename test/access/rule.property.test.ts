@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkAccess } from '../../src/access/check.js';
 import { explainAccess } from '../../src/access/explain.js';
 import { listInventory } from '../../src/access/inventory.js';
+import { POSTGRES_SLOTS } from '../../src/access/inventory-branches.js';
 import { rankOf } from '../../src/access/levels.js';
 import { previewSharingChange } from '../../src/access/preview.js';
 import { migrate, openStore, type Store } from '../../src/store/database.js';
@@ -29,6 +30,22 @@ const worldArbitrary = fc.record({
   teamGrants: fc.array(fc.record({ dataset: fc.nat(11), team: fc.nat(3), level, expiresAt: expiry }), { maxLength: 8 }),
 });
 
+/**
+ * A world of users with more organizations and teams than the PostgreSQL inventory statement
+ * has branches of their own for (POSTGRES_SLOTS): 8 orgs, 3 users who are mostly members, up to
+ * 24 teams. The rest of each kind is read by the statement's LATERAL branches.
+ */
+const crowdedWorldArbitrary = fc.record({
+  roles: fc.array(fc.array(fc.constantFrom(null, 'member', 'member', 'admin'), { minLength: 3, maxLength: 3 }), {
+    minLength: 8,
+    maxLength: 8,
+  }),
+  teams: fc.array(fc.record({ org: fc.nat(7), members: fc.array(fc.nat(2), { minLength: 1, maxLength: 3 }) }), { maxLength: 24 }),
+  datasets: fc.array(fc.record({ org: fc.nat(7), name, tier }), { minLength: 1, maxLength: 30 }),
+  userGrants: fc.array(fc.record({ dataset: fc.nat(29), user: fc.nat(2), level, expiresAt: expiry }), { maxLength: 12 }),
+  teamGrants: fc.array(fc.record({ dataset: fc.nat(29), team: fc.nat(23), level, expiresAt: expiry }), { maxLength: 40 }),
+});
+
 let worldCounter = 0;
 
 type RawWorld = typeof worldArbitrary extends fc.Arbitrary<infer T> ? T : never;
@@ -36,10 +53,10 @@ type RawWorld = typeof worldArbitrary extends fc.Arbitrary<infer T> ? T : never;
 function buildWorld(raw: RawWorld): RefWorld & { auditor: string } {
   worldCounter += 1;
   const p = `w${process.pid}_${worldCounter}_`;
-  const users = Array.from({ length: 6 }, (_, i) => `${p}u${i}`);
-  const orgs = [`${p}o0`, `${p}o1`];
+  const users = Array.from({ length: raw.roles[0]!.length }, (_, i) => `${p}u${i}`);
+  const orgs = raw.roles.map((_, o) => `${p}o${o}`);
   const members: RefWorld['members'] = [];
-  // Admin of both orgs, never one of `users`: the one who asks for explanations.
+  // Admin of every org, never one of `users`: the one who asks for explanations.
   const auditor = `${p}auditor`;
   raw.roles.forEach((row, o) => {
     row.forEach((role, u) => {
@@ -235,6 +252,33 @@ describe.each(DATABASES)('the access module agrees with the rule of PRODUCT.md (
       ),
       { numRuns: 40 },
     );
+  });
+
+  it('inventory: users in more organizations and teams than the statement has branches for, paged, equal the reference', async () => {
+    let beyond = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        crowdedWorldArbitrary,
+        fc.constantFrom<Level>('read', 'write'),
+        fc.integer({ min: 1, max: 5 }),
+        async (raw, minLevel, limit) => {
+          const w = buildWorld(raw);
+          await seed(store, w);
+          for (const user of w.users) {
+            const roles = w.members.filter((m) => m.user === user);
+            const admin = new Set(roles.filter((m) => m.role === 'admin').map((m) => m.org));
+            const teams = w.teams.filter((t) => t.members.includes(user) && !admin.has(t.org)).length;
+            if (admin.size > POSTGRES_SLOTS.admin || roles.length - admin.size > POSTGRES_SLOTS.member || teams > POSTGRES_SLOTS.team)
+              beyond += 1;
+            const actual = await pagedInventory(store, user, { minLevel }, limit);
+            expect(actual, `${user} ${minLevel}`).toEqual(referenceInventory(w, user, { minLevel }));
+          }
+        },
+      ),
+      { numRuns: 25 },
+    );
+    // The worlds do reach past the places: the test is about those users.
+    expect(beyond).toBeGreaterThan(10);
   });
 
   it('explain: the level equals the check and the reference, and is the highest of its paths', async () => {
