@@ -2,7 +2,6 @@ import type { Store } from '../store/database.js';
 import { decodeCursor, encodeCursor } from '../store/pagination.js';
 import { Parameters, type Reader, readerOf, readSql, type SqlDialect } from '../store/reader.js';
 import type { DatasetsTable } from '../store/schema.js';
-import type { FactRow } from './check.js';
 import { type CandidateQuery, candidatesSql, postgresMembershipsSql, type SqliteBranch, sqliteBranches } from './inventory-branches.js';
 import {
   hasTrigramIndex,
@@ -258,10 +257,7 @@ export async function listInventory(
   } else {
     return postgresPage(store, query, candidatesOf);
   }
-  return pageOf(rows, query, (row) => ({
-    facts: factsFromMemberships(row, memberships),
-    processDatasets: memberships.processing.has(row.org_id),
-  }));
+  return pageOf(rows, query, memberships);
 }
 
 /** What a search term asks of the index: the lower-cased term, when the index can serve it. */
@@ -348,10 +344,7 @@ async function postgresPage(
   );
   const memberships = membershipsOf(JSON.parse(rows[0]!.memberships_json) as MembershipRow[], query.orgId);
   const pageRows = rows[0]!.id === null ? [] : rows.map(({ memberships_json: _, ...row }) => row);
-  return pageOf(pageRows, query, (row) => ({
-    facts: factsFromMemberships(row, memberships),
-    processDatasets: memberships.processing.has(row.org_id),
-  }));
+  return pageOf(pageRows, query, memberships);
 }
 
 /**
@@ -374,29 +367,42 @@ async function postgresMatches(store: Store, query: InventoryQuery): Promise<str
   return rows.length > cap ? undefined : rows.map((r) => r.id);
 }
 
+/** The dataset's own columns of a page row, without the facts and names read beside them. */
+function datasetOf(row: PageRow): DatasetsTable {
+  return {
+    id: row.id,
+    org_id: row.org_id,
+    name: row.name,
+    name_key: row.name_key,
+    description: row.description,
+    visibility: row.visibility,
+    predecessor_id: row.predecessor_id,
+    item_count: row.item_count,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
 /** The page's entries, each with the level the check would give, and the cursor after it. */
 function pageOf(
   rows: PageRow[],
   query: InventoryQuery,
-  factsOfRow: (row: PageRow) => { facts: AccessFacts; processDatasets: boolean },
+  memberships: Memberships,
 ): { entries: InventoryEntry[]; nextCursor: string | null } {
   const { limit } = query;
   const entries: InventoryEntry[] = [];
   for (const row of rows.slice(0, limit)) {
-    const { facts, processDatasets } = factsOfRow(row);
+    const facts = factsFromMemberships(row, memberships);
     const level = effectiveLevel(facts);
     // Every candidate came from a path that grants ≥ minLevel; the check agrees by construction.
     if (!level || !atLeast(level, query.minLevel)) continue;
-    const grants = teamsOf(row);
-    const { direct_rank: _d, teams: _t, org_name, ...rest } = row as PageRow & Partial<FactRow>;
-    const { org_role: _r, team_rank: _k, process_datasets: _p, ...dataset } = rest;
     entries.push({
-      dataset,
-      orgName: org_name,
+      dataset: datasetOf(row),
+      orgName: row.org_name,
       level,
       facts,
-      processDatasets,
-      teams: grants.map((t) => ({ id: t.id, name: t.name, level: levelOf(Number(t.level)) ?? 'read' })),
+      processDatasets: memberships.processing.has(row.org_id),
+      teams: teamsOf(row).map((t) => ({ id: t.id, name: t.name, level: levelOf(Number(t.level)) ?? 'read' })),
     });
   }
   const last = rows.length > limit ? rows[limit - 1] : undefined;
