@@ -67,6 +67,16 @@ interface Memberships {
   processing: Set<string>;
 }
 
+/** No memberships: what the PostgreSQL branches are built from (they read their own), and an empty page. Never written. */
+const NO_MEMBERSHIPS: Memberships = {
+  adminOrgs: [],
+  memberOrgs: [],
+  teams: [],
+  roles: new Map(),
+  allTeams: new Set(),
+  processing: new Set(),
+};
+
 type MembershipRow = { org_id: string; role: 'admin' | 'member' | null; process_datasets: number | null; team_id: string | null };
 
 /** The user's organizations and teams, in one statement (org_members_user, team_members_user). */
@@ -310,9 +320,8 @@ function teamsOf(row: PageRow): { id: string; name: string; level: number }[] {
 
 /**
  * PostgreSQL: the memberships, the branches and the page in one statement, one round trip. The
- * user's memberships come back with the page (on its first row, or alone when the page is
- * empty), and each row's facts follow from them and its team grants, as on SQLite: a row costs
- * two probes instead of five.
+ * user's memberships come back once with the page, and each row's facts follow from them and its
+ * team grants, as on SQLite: a row costs two probes instead of five.
  */
 async function postgresPage(
   store: Store,
@@ -320,8 +329,7 @@ async function postgresPage(
   candidatesOf: (memberships: Memberships) => CandidateQuery,
 ): Promise<{ entries: InventoryEntry[]; nextCursor: string | null }> {
   // The branches read the memberships from `mem` and `tms`, not from these lists.
-  const none: Memberships = { adminOrgs: [], memberOrgs: [], teams: [], roles: new Map(), allTeams: new Set(), processing: new Set() };
-  const candidateQuery = candidatesOf(none);
+  const candidateQuery = candidatesOf(NO_MEMBERSHIPS);
   const matches = await postgresMatches(store, query);
   // PostgreSQL numbers its parameters: the common table expressions may take theirs first.
   const p = new Parameters('postgres');
@@ -332,18 +340,21 @@ async function postgresPage(
       ? `(${candidatesSql('postgres', p, candidateQuery)})`
       : `(${matchPageSql(p, matchAccess(query, candidateQuery), `select unnest(${p.add(matches)}::text[])`, postgresPaths(matchAccess(query, candidateQuery)))})`,
   );
-  const rows = await readSql<PageRow & { memberships_json: string }>(
+  // The memberships ride on one row of the page (the scalar subquery runs once); an empty page
+  // needs none.
+  const rows = await readSql<PageRow & { memberships_json: string | null }>(
     store.db,
     `with ${ctes}
-     select k.memberships_json, r.*
-       from (select coalesce(json_agg(mine), '[]')::text as memberships_json from mine) k
-       left join (${page.text}) r on true
+     select case when row_number() over () = 1 then (select coalesce(json_agg(mine), '[]')::text from mine) end as memberships_json, r.*
+       from (${page.text}) r
       order by r.name_key, r.id`,
     page.values,
     { prepare: true },
   );
-  const memberships = membershipsOf(JSON.parse(rows[0]!.memberships_json) as MembershipRow[], query.orgId);
-  const pageRows = rows[0]!.id === null ? [] : rows.map(({ memberships_json: _, ...row }) => row);
+  const carrier = rows.find((row) => row.memberships_json !== null);
+  if (!carrier) return pageOf([], query, NO_MEMBERSHIPS);
+  const memberships = membershipsOf(JSON.parse(carrier.memberships_json!) as MembershipRow[], query.orgId);
+  const pageRows = rows.map(({ memberships_json: _, ...row }) => row);
   return pageOf(pageRows, query, memberships);
 }
 

@@ -103,7 +103,10 @@ export async function inventory(
     now: ctx.clock.now(),
   });
   // The page read each entry's facts and the user's capabilities with it: no further read.
-  return { items: entries.map((e) => Object.assign(e, { allowedActions: datasetActionsOf(actorId, e.facts, e.processDatasets) })), nextCursor };
+  return {
+    items: entries.map((e) => Object.assign(e, { allowedActions: datasetActionsOf(actorId, e.facts, e.processDatasets) })),
+    nextCursor,
+  };
 }
 
 export async function updateDataset(
