@@ -79,18 +79,19 @@ export interface AuthorizedDataset {
  * by team_grants_check each probing team_members' primary key, the direct grant by
  * user_grants_check (migration 004). On SQLite the indexes are named, so the planner cannot
  * prefer the primary key and then read the table. `user` and `now` give a parameter each time
- * they are called. With `capability`, also the member's capability to process datasets, from
- * the same index (migration 014), for the dataset's `allowedActions`.
+ * they are called. The member's capability to process datasets comes from the same index
+ * (migration 014), for the dataset's `allowedActions`.
  */
-export function factColumnsSql(user: () => string, now: () => string, sqlite: boolean, capability = false): string {
+export function factColumnsSql(user: () => string, now: () => string, sqlite: boolean): string {
   const hint = (index: string) => (sqlite ? ` indexed by ${index}` : '');
   const membership = (column: string) => `(select m.${column} from org_members m${hint('org_members_user')}
       where m.user_id = ${user()} and m.org_id = d.org_id) as ${column === 'role' ? 'org_role' : column}`;
   // Written in the order they appear: SQLite numbers its parameters by place.
   const roleColumn = membership('role');
-  const capabilityColumn = capability ? `\n    ${membership('process_datasets')},` : '';
+  const capabilityColumn = membership('process_datasets');
   return `
-    ${roleColumn},${capabilityColumn}
+    ${roleColumn},
+    ${capabilityColumn},
     (select max(tg.level) from team_grants tg${hint('team_grants_check')}
        join team_members tm on tm.team_id = tg.team_id and tm.user_id = ${user()}
       where tg.dataset_id = d.id and (tg.expires_at is null or tg.expires_at > ${now()})) as team_rank,
@@ -103,7 +104,6 @@ const CHECK_ON_READER = `select d.*, ${factColumnsSql(
   () => '@user',
   () => '@now',
   true,
-  true,
 )} from datasets d where d.id = @dataset`;
 
 /**
@@ -112,7 +112,7 @@ const CHECK_ON_READER = `select d.*, ${factColumnsSql(
  * facts of the user whose id is the SQL expression `user`.
  */
 export function checkColumnsSql(user: string, now: () => string, sqlite: boolean): string {
-  return `d.*, ${factColumnsSql(() => user, now, sqlite, true)}`;
+  return `d.*, ${factColumnsSql(() => user, now, sqlite)}`;
 }
 
 /** A row of caller columns (named `caller_…`) and check columns, split in two. */
@@ -194,7 +194,6 @@ async function readFacts(db: Db, userId: string, datasetId: string, now: number)
     () => p.add(userId),
     () => p.add(now),
     dialect === 'sqlite',
-    true,
   );
   const rows = await readSql<DatasetRow & FactRow>(db, `select d.*, ${facts} from datasets d where d.id = ${p.add(datasetId)}`, p.values, {
     prepare: true,

@@ -335,11 +335,11 @@ async function postgresPage(
   const p = new Parameters('postgres');
   const ctes = `${postgresMembershipsSql(p, query.userId, query.orgId)},
       mine as (${membershipsSql(p, query.userId)})`;
-  const page = pageSql(p, query, (p) =>
-    matches === undefined
-      ? `(${candidatesSql('postgres', p, candidateQuery)})`
-      : `(${matchPageSql(p, matchAccess(query, candidateQuery), `select unnest(${p.add(matches)}::text[])`, postgresPaths(matchAccess(query, candidateQuery)))})`,
-  );
+  const page = pageSql(p, query, (p) => {
+    if (matches === undefined) return `(${candidatesSql('postgres', p, candidateQuery)})`;
+    const access = matchAccess(query, candidateQuery);
+    return `(${matchPageSql(p, access, `select unnest(${p.add(matches)}::text[])`, postgresPaths(access))})`;
+  });
   // The memberships ride on one row of the page (the scalar subquery runs once); an empty page
   // needs none.
   const rows = await readSql<PageRow & { memberships_json: string | null }>(
