@@ -1,6 +1,7 @@
-import { checkColumnsSql, rememberCheck, splitCallerRow } from '../access/check.js';
+import { checkColumnsSql, type DatasetRow, type FactRow, rememberCheck, splitCallerRow } from '../access/check.js';
 import type { Context } from '../context.js';
 import { dialectOf, Parameters, readSql, type SqlDialect } from '../store/reader.js';
+import { readUnchanged } from '../store/unchanged.js';
 
 /**
  * What a request proves itself with: a session or an access token, each a row found by the hash
@@ -18,6 +19,14 @@ export interface CallerRow {
   name: string;
   email_verified: number;
   last_used_at: number | null;
+  /** When the session or token stops being valid; null for a token without expiry. */
+  expires_at: number | null;
+}
+
+/** The caller (null for no live credential) and, when a dataset was named, the check read with it. */
+interface CallerRead<C> {
+  caller: C | null;
+  check: (DatasetRow & FactRow) | undefined;
 }
 
 type CallerParameter = 'now' | 'dataset' | 'token';
@@ -41,7 +50,8 @@ function callerStatement(table: keyof typeof CREDENTIALS, dialect: SqlDialect, c
     const check = checking ? `, ${checkColumnsSql('u.id', () => p.add('now'), dialect === 'sqlite')}` : '';
     const dataset = checking ? ` left join datasets d on d.id = ${p.add('dataset')}` : '';
     const text = `select u.id as caller_id, u.email as caller_email, u.name as caller_name, u.email_verified as caller_email_verified,
-      ${extra}, c.last_used_at as caller_last_used_at${check}
+      ${extra}, c.last_used_at as caller_last_used_at,
+      c.expires_at as caller_expires_at${check}
     from ${table} c join users u on u.id = c.user_id${dataset}
     where c.token_hash = ${p.add('token')} and ${live(p.add('now'))}`;
     statement = { text, parameters: p.values as CallerParameter[] };
@@ -51,8 +61,9 @@ function callerStatement(table: keyof typeof CREDENTIALS, dialect: SqlDialect, c
 }
 
 /**
- * The user behind a live session or token, in one statement prepared once (store/reader.ts) and
- * never cached: a logout or a revoked token holds for the next request. Last use is kept to the
+ * The user behind a live session or token, in one statement prepared once (store/reader.ts).
+ * On SQLite the answer is remembered only while the database is unchanged (store/unchanged.ts),
+ * so a logout or a revoked token holds for the next request on every instance. Last use is kept to the
  * minute and written in batches (access/usage.ts), never by the request. With `checking`, the
  * same statement also reads the caller's access to that dataset, which the request's own check
  * then takes (access/check.ts): one statement, one snapshot, for the caller and the check.
@@ -69,10 +80,22 @@ export async function callerOfCredential<Extra>(
   const given = { now, dataset: checking, token: tokenHash };
   const values = parameters.map((name) => given[name]);
   const started = performance.now();
-  const [row] = await readSql<Record<string, unknown>>(ctx.db, text, values, { prepare: true });
-  if (!row) return null;
-  const { caller, check: access } = splitCallerRow<CallerRow & Extra>(row);
-  if (checking !== undefined) rememberCheck(ctx.db, caller.id, checking, now, access, (performance.now() - started) / 1000);
+  const read = await readUnchanged<CallerRead<CallerRow & Extra>>(
+    ctx.db,
+    `${table}\u0000${tokenHash}\u0000${checking ?? ''}`,
+    now,
+    async () => {
+      const [row] = await readSql<Record<string, unknown>>(ctx.db, text, values, { prepare: true });
+      if (!row) return { caller: null, check: undefined };
+      const { caller, check } = splitCallerRow<CallerRow & Extra>(row);
+      return { caller: Object.freeze(caller), check: Object.freeze(check) };
+    },
+    // A refusal is not remembered (it holds no longer than now); a caller until the credential expires.
+    ({ caller }) => (caller === null ? now : caller.expires_at === null ? Number.POSITIVE_INFINITY : Number(caller.expires_at)),
+  );
+  const { caller, check } = read;
+  if (caller === null) return null;
+  if (checking !== undefined) rememberCheck(ctx.db, caller.id, checking, now, check, (performance.now() - started) / 1000);
   ctx.usage.touch(table, tokenHash, caller.last_used_at === null ? null : Number(caller.last_used_at), now);
   return caller;
 }

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { type Level, levelOf } from '../access/levels.js';
 import type { Db } from './database.js';
+import type { Reader } from './reader.js';
 import type { TeamGrantsTable, UserGrantsTable } from './schema.js';
 
 /**
@@ -290,3 +291,17 @@ export async function insertUserGrant(tx: Db, row: UserGrantsTable): Promise<voi
 export async function insertTeamGrant(tx: Db, row: TeamGrantsTable): Promise<void> {
   await tx.insertInto('team_grants').values(row).execute();
 }
+
+/**
+ * The next moment after `now` when a grant, direct or to a team, leaves force: null when none
+ * will. Two probes of the expiry indexes (migration 015), on the read connection.
+ */
+export function nextGrantExpiry(reader: Reader, now: number): number | null {
+  const row = reader.get<{ next: number | null }>(NEXT_GRANT_EXPIRY, [now, now]);
+  return row?.next ?? null;
+}
+
+const NEXT_GRANT_EXPIRY = `select min(next) as next from (
+    select min(expires_at) as next from user_grants where expires_at is not null and expires_at > ?
+    union all
+    select min(expires_at) from team_grants where expires_at is not null and expires_at > ?)`;

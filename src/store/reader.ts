@@ -25,6 +25,11 @@ export interface Reader {
    * transaction never outlives it and the next read sees every commit since.
    */
   snapshot<T>(work: () => T): T;
+  /**
+   * SQLite's `data_version` of this connection: it changes whenever any other connection, of
+   * this process or another, commits to the database, and it is read afresh each time.
+   */
+  version(): number;
 }
 
 const MAX_STATEMENTS = 500;
@@ -67,6 +72,7 @@ async function openReader(db: Db): Promise<Reader | null> {
     await destroy();
   };
   const statements = new Map<string, Prepared>();
+  const dataVersion = connection.prepare('pragma data_version').pluck();
   const prepared = (text: string, slot = 0) => {
     const key = slot === 0 ? text : `${slot}\u0000${text}`;
     let statement = statements.get(key);
@@ -93,6 +99,7 @@ async function openReader(db: Db): Promise<Reader | null> {
       for (const values of raw.iterate(parameters) as IterableIterator<unknown[]>) yield rowOf<T>(columns, values);
     },
     snapshot: <T>(work: () => T) => connection.transaction(work).deferred() as T,
+    version: () => dataVersion.get() as number,
   };
 }
 

@@ -12,6 +12,7 @@ import * as oidc from './011-oidc.js';
 import * as scim from './012-scim.js';
 import * as nameSearch from './013-name-search.js';
 import * as memberCapability from './014-member-capability.js';
+import * as grantExpiry from './015-grant-expiry.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -38,6 +39,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '012-scim': scim,
   '013-name-search': nameSearch,
   '014-member-capability': memberCapability,
+  '015-grant-expiry': grantExpiry,
 };
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
