@@ -1,4 +1,4 @@
-import { Parameters, type SqlDialect } from '../store/reader.js';
+import { limitSql, Parameters, type SqlDialect } from '../store/reader.js';
 
 /** What decides which datasets may appear on one inventory page, and where the page starts. */
 export interface CandidateQuery {
@@ -60,7 +60,7 @@ export function sqliteBranches(q: CandidateQuery): SqliteBranch[] {
     const pageBy = (name: string, id: string) => {
       const search = q.pattern === undefined ? '' : ` and ${name} like ${p.add(q.pattern)} escape '\\'`;
       const after = q.cursor ? ` and (${name}, ${id}) > (${p.add(q.cursor[0])}, ${p.add(q.cursor[1])})` : '';
-      return `${search}${after} order by ${name}, ${id} limit ${p.add(q.take)}`;
+      return `${search}${after} order by ${name}, ${id} limit ${limitSql(q.take)}`;
     };
     branches.push({ text: write(p, pageBy), values: p.values });
   };
@@ -102,7 +102,7 @@ function sqliteCandidates(p: Parameters, q: CandidateQuery): string {
   const branches = sqliteBranches(q);
   for (const branch of branches) for (const value of branch.values) p.add(value);
   const union = branches.map((branch, i) => `select id, name_key from (${branch.text}) b${i}`).join('\n union all ');
-  return `select id, name_key from (${union}) u group by name_key, id order by name_key, id limit ${p.add(q.take)}`;
+  return `select id, name_key from (${union}) u group by name_key, id order by name_key, id limit ${limitSql(q.take)}`;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../store/database.js';
-import type { Parameters, SqlDialect } from '../store/reader.js';
+import { limitSql, type Parameters, type SqlDialect } from '../store/reader.js';
 
 /**
  * A name search finds the matching datasets through the trigram index first when they are few.
@@ -30,7 +30,7 @@ export function ftsPhrase(nameKey: string): string {
 /** SQLite: up to `cap` ids of datasets whose name contains the term (a superset: the LIKE decides). */
 export function sqliteMatchesSql(p: Parameters, nameKey: string, cap: number): string {
   return `select r.dataset_id as id from dataset_names join dataset_name_rows r on r.row = dataset_names.rowid
-     where dataset_names match ${p.add(ftsPhrase(nameKey))} limit ${p.add(cap)}`;
+     where dataset_names match ${p.add(ftsPhrase(nameKey))} limit ${limitSql(cap)}`;
 }
 
 /** What decides which of the matches the user may see at the level asked. */
@@ -73,7 +73,7 @@ export function matchPageSql(
                         where g.dataset_id = d.id and g.user_id = ${user} and g.level >= ${minRank} and (g.expires_at is null or g.expires_at > ${now})
                           and (d.visibility = 'external'
                                or exists (select 1 from org_members om where om.org_id = d.org_id and om.user_id = ${member}))))
-     order by d.name_key, d.id limit ${p.add(q.take)}`;
+     order by d.name_key, d.id limit ${limitSql(q.take)}`;
 }
 
 /** The access paths of SQLite, from the user's memberships read beforehand. */

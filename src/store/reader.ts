@@ -138,6 +138,17 @@ export class Parameters {
   }
 }
 
+/**
+ * A LIMIT written into the statement's text. SQLite plans with the value bound to a LIMIT
+ * parameter and so prepares a statement with `limit ?` again at every execution (each binding
+ * expires it), which costs more than running a short one: a literal keeps it prepared once per
+ * page size. Only ever a count the caller computed, never text from a request.
+ */
+export function limitSql(rows: number): string {
+  if (!Number.isSafeInteger(rows) || rows < 0) throw new RangeError(`Not a row count: ${rows}`);
+  return String(rows);
+}
+
 const statementNames = new Map<string, string>();
 
 /**
