@@ -5,7 +5,7 @@ import { accessCheckDuration, registry } from '../metrics.js';
 import type { Db } from '../store/database.js';
 import { inForce } from '../store/grants.js';
 import { dialectOf, Parameters, readerOf, readSql } from '../store/reader.js';
-import type { Database, DatasetsTable } from '../store/schema.js';
+import { type Database, type DatasetsTable, datasetColumnsSql } from '../store/schema.js';
 import type { Level, OrgRole } from './levels.js';
 import { atLeast } from './levels.js';
 import { mayProcessDatasets } from './org.js';
@@ -100,7 +100,7 @@ export function factColumnsSql(user: () => string, now: () => string, sqlite: bo
 }
 
 /** The check on the SQLite read connection: one statement, prepared once, with named parameters. */
-const CHECK_ON_READER = `select d.*, ${factColumnsSql(
+const CHECK_ON_READER = `select ${datasetColumnsSql('d')}, ${factColumnsSql(
   () => '@user',
   () => '@now',
   true,
@@ -112,7 +112,7 @@ const CHECK_ON_READER = `select d.*, ${factColumnsSql(
  * facts of the user whose id is the SQL expression `user`.
  */
 export function checkColumnsSql(user: string, now: () => string, sqlite: boolean): string {
-  return `d.*, ${factColumnsSql(() => user, now, sqlite)}`;
+  return `${datasetColumnsSql('d')}, ${factColumnsSql(() => user, now, sqlite)}`;
 }
 
 /** A row of caller columns (named `caller_…`) and check columns, split in two. */
@@ -195,9 +195,14 @@ async function readFacts(db: Db, userId: string, datasetId: string, now: number)
     () => p.add(now),
     dialect === 'sqlite',
   );
-  const rows = await readSql<DatasetRow & FactRow>(db, `select d.*, ${facts} from datasets d where d.id = ${p.add(datasetId)}`, p.values, {
-    prepare: true,
-  });
+  const rows = await readSql<DatasetRow & FactRow>(
+    db,
+    `select ${datasetColumnsSql('d')}, ${facts} from datasets d where d.id = ${p.add(datasetId)}`,
+    p.values,
+    {
+      prepare: true,
+    },
+  );
   return rows[0];
 }
 

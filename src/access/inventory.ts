@@ -1,7 +1,7 @@
 import type { Store } from '../store/database.js';
 import { decodeCursor, encodeCursor } from '../store/pagination.js';
 import { Parameters, type Reader, readerOf, readSql, type SqlDialect } from '../store/reader.js';
-import type { DatasetsTable } from '../store/schema.js';
+import { type DatasetsTable, datasetColumnsSql } from '../store/schema.js';
 import { type CandidateQuery, candidatesSql, postgresMembershipsSql, type SqliteBranch, sqliteBranches } from './inventory-branches.js';
 import {
   hasTrigramIndex,
@@ -133,7 +133,7 @@ function pageSql(p: Parameters, query: InventoryQuery, source: (p: Parameters) =
       where g.dataset_id = d.id and g.user_id = ${p.add(query.userId)} and (g.expires_at is null or g.expires_at > ${p.add(query.now)})) as direct_rank`;
   const teamsJson = teamsJsonSql(dialect, p.add(query.now));
   const candidates = source(p);
-  const text = `select d.*, ${direct}, o.name as org_name, ${teamsJson} as teams
+  const text = `select ${datasetColumnsSql('d')}, ${direct}, o.name as org_name, ${teamsJson} as teams
        from ${candidates} c
        join datasets d on d.id = c.id
        join orgs o on o.id = d.org_id

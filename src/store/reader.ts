@@ -45,7 +45,16 @@ interface Prepared {
   columns: string[];
 }
 
-function rowOf<T>(columns: string[], values: unknown[]): T {
+/**
+ * A row as an object. After a schema change (another instance's migration) SQLite prepares a
+ * statement again by itself, and a `*` in it then answers other columns than the names read
+ * once: a row of another width has its names read again, so no value is ever read under
+ * another column's name. The statements here name their columns (`datasetColumnsSql`), so a new
+ * column cannot move them.
+ */
+function rowOf<T>(statement: Prepared, values: unknown[]): T {
+  if (values.length !== statement.columns.length) statement.columns = statement.raw.columns().map((c) => c.name);
+  const { columns } = statement;
   const row: Record<string, unknown> = {};
   for (let i = 0; i < columns.length; i += 1) row[columns[i]!] = values[i];
   return row as T;
@@ -86,17 +95,17 @@ async function openReader(db: Db): Promise<Reader | null> {
   };
   return {
     get: <T>(text: string, parameters: unknown[] | Record<string, unknown>) => {
-      const { raw, columns } = prepared(text);
-      const values = raw.get(parameters) as unknown[] | undefined;
-      return values === undefined ? undefined : rowOf<T>(columns, values);
+      const statement = prepared(text);
+      const values = statement.raw.get(parameters) as unknown[] | undefined;
+      return values === undefined ? undefined : rowOf<T>(statement, values);
     },
     all: <T>(text: string, parameters: unknown[] | Record<string, unknown>) => {
-      const { raw, columns } = prepared(text);
-      return (raw.all(parameters) as unknown[][]).map((values) => rowOf<T>(columns, values));
+      const statement = prepared(text);
+      return (statement.raw.all(parameters) as unknown[][]).map((values) => rowOf<T>(statement, values));
     },
     iterate: function* <T>(text: string, parameters: unknown[], slot: number) {
-      const { raw, columns } = prepared(text, slot);
-      for (const values of raw.iterate(parameters) as IterableIterator<unknown[]>) yield rowOf<T>(columns, values);
+      const statement = prepared(text, slot);
+      for (const values of statement.raw.iterate(parameters) as IterableIterator<unknown[]>) yield rowOf<T>(statement, values);
     },
     snapshot: <T>(work: () => T) => connection.transaction(work).deferred() as T,
     version: () => dataVersion.get() as number,

@@ -80,6 +80,31 @@ export interface DatasetsTable {
   updated_at: number;
 }
 
+/** Every column of `datasets`, in table order; the compiler holds it to `DatasetsTable`. */
+const DATASET_COLUMNS = [
+  'id',
+  'org_id',
+  'name',
+  'name_key',
+  'description',
+  'visibility',
+  'predecessor_id',
+  'item_count',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof DatasetsTable)[];
+const everyDatasetColumn: Exclude<keyof DatasetsTable, (typeof DATASET_COLUMNS)[number]> extends never ? true : never = true;
+void everyDatasetColumn;
+
+/**
+ * A dataset's columns, named one by one, for the SQL written out by hand. `d.*` would take
+ * whatever the table has when the statement runs: a column another instance's migration adds
+ * would then shift every column after it.
+ */
+export function datasetColumnsSql(alias: string): string {
+  return DATASET_COLUMNS.map((column) => `${alias}.${column}`).join(', ');
+}
+
 export interface UserGrantsTable {
   dataset_id: string;
   user_id: string;
