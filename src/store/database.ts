@@ -5,13 +5,18 @@ import SQLite from 'better-sqlite3';
 import {
   CompiledQuery,
   type DatabaseConnection,
+  type DatabaseIntrospector,
+  type DatabaseMetadata,
   type Driver,
   Kysely,
   Migrator,
   PostgresDialect,
+  type SchemaMetadata,
   SqliteDialect,
   type SqliteDialectConfig,
   SqliteDriver,
+  sql,
+  type TableMetadata,
   type Transaction,
 } from 'kysely';
 import pg from 'pg';
@@ -103,7 +108,43 @@ function openPostgres(url: string, schema: string | undefined): Db {
   // client) and the next one reconnects. pg-pool only listens on idle clients, so listen on all.
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Database>({ dialect: schema ? new SchemaPostgresDialect({ pool }, schema) : new PostgresDialect({ pool }) });
+}
+
+/**
+ * PostgreSQL for Tessera in a schema of its own, with an introspector that reads that schema
+ * only. Kysely's migrator asks the introspector whether its bookkeeping tables exist, and the
+ * stock one lists the tables of every schema, resolving each schema by its name as it goes: a
+ * schema dropped meanwhile on the same database (another deployment's, a test's) then failed the
+ * migration with "schema … does not exist".
+ */
+class SchemaPostgresDialect extends PostgresDialect {
+  readonly #schema: string;
+  constructor(config: ConstructorParameters<typeof PostgresDialect>[0], schema: string) {
+    super(config);
+    this.#schema = schema;
+  }
+  override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+    const schema = this.#schema;
+    const getTables = async (): Promise<TableMetadata[]> => {
+      const { rows } = await sql<{ name: string; view: boolean }>`select c.relname as name, c.relkind = 'v' as view
+        from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = ${schema} and c.relkind in ('r', 'p', 'v')`.execute(db);
+      return rows.map((r) => ({ name: r.name, schema, isView: r.view, columns: [] }));
+    };
+    return {
+      async getSchemas(): Promise<SchemaMetadata[]> {
+        const { rows } = await sql<{ name: string }>`select nspname as name from pg_catalog.pg_namespace where nspname = ${schema}`.execute(
+          db,
+        );
+        return rows;
+      },
+      getTables,
+      async getMetadata(): Promise<DatabaseMetadata> {
+        return { tables: await getTables() };
+      },
+    };
+  }
 }
 
 function postgresListener(url: string) {

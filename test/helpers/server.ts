@@ -68,7 +68,7 @@ export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 
 /** A real Tessera server (HTTP through fastify.inject) on a fresh database of its own. */
 export async function startTestServer(options: TestServerOptions) {
-  let database = options.database ?? (await createTestDatabase(options.db));
+  const database = options.database ?? (await createTestDatabase(options.db));
   const clock = options.clock ?? new TestClock();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-data-'));
   const logLines: string[] = [];
@@ -111,18 +111,7 @@ export async function startTestServer(options: TestServerOptions) {
     ...(options.usage ? { usage: options.usage } : {}),
   };
   const ownsDatabase = options.database === undefined;
-  let tessera: Awaited<ReturnType<typeof startTessera>>;
-  try {
-    tessera = await startTessera(config, logger, overrides);
-  } catch (error) {
-    // Seen a few times in full parallel runs on PostgreSQL: a fresh test schema is reported missing,
-    // or a migration meets a table without its columns, while the schema's creation has been
-    // committed. The cause is not found yet; a schema of our own is made again, once.
-    if (!ownsDatabase || options.db !== 'postgres' || !/does not exist/.test(String(error))) throw error;
-    await database.drop().catch(() => {});
-    database = await createTestDatabase(options.db);
-    tessera = await startTessera({ ...config, database: database.config }, logger, overrides);
-  }
+  const tessera = await startTessera(config, logger, overrides);
   await tessera.app.ready();
   holdToContract(tessera.app);
   const server = {
