@@ -99,21 +99,22 @@ export function factColumnsSql(user: () => string, now: () => string, sqlite: bo
       where g.dataset_id = d.id and g.user_id = ${user()} and (g.expires_at is null or g.expires_at > ${now()})) as direct_rank`;
 }
 
+/**
+ * The check's columns: the dataset `d` and the facts of the user whose id `user` gives (as in
+ * `factColumnsSql`, a parameter or an SQL expression each time it is called). Read alone below,
+ * or in the same statement as the caller (accounts/caller.ts), where `d` is left-joined on its
+ * id and so all null when there is none.
+ */
+export function checkColumnsSql(user: () => string, now: () => string, sqlite: boolean): string {
+  return `${datasetColumnsSql('d')}, ${factColumnsSql(user, now, sqlite)}`;
+}
+
 /** The check on the SQLite read connection: one statement, prepared once, with named parameters. */
-const CHECK_ON_READER = `select ${datasetColumnsSql('d')}, ${factColumnsSql(
+const CHECK_ON_READER = `select ${checkColumnsSql(
   () => '@user',
   () => '@now',
   true,
 )} from datasets d where d.id = @dataset`;
-
-/**
- * The check's columns, to be read in the same statement as the caller (accounts/sessions.ts,
- * tokens.ts): the dataset `d` (left-joined on its id, so all null when there is none) and the
- * facts of the user whose id is the SQL expression `user`.
- */
-export function checkColumnsSql(user: string, now: () => string, sqlite: boolean): string {
-  return `${datasetColumnsSql('d')}, ${factColumnsSql(() => user, now, sqlite)}`;
-}
 
 /** A row of caller columns (named `caller_…`) and check columns, split in two. */
 export function splitCallerRow<C>(row: Record<string, unknown>): { caller: C; check: DatasetRow & FactRow } {
@@ -190,19 +191,14 @@ async function readFacts(db: Db, userId: string, datasetId: string, now: number)
   if (reader) return reader.get(CHECK_ON_READER, { user: userId, now, dataset: datasetId });
   const dialect = dialectOf(db);
   const p = new Parameters(dialect);
-  const facts = factColumnsSql(
+  const columns = checkColumnsSql(
     () => p.add(userId),
     () => p.add(now),
     dialect === 'sqlite',
   );
-  const rows = await readSql<DatasetRow & FactRow>(
-    db,
-    `select ${datasetColumnsSql('d')}, ${facts} from datasets d where d.id = ${p.add(datasetId)}`,
-    p.values,
-    {
-      prepare: true,
-    },
-  );
+  const rows = await readSql<DatasetRow & FactRow>(db, `select ${columns} from datasets d where d.id = ${p.add(datasetId)}`, p.values, {
+    prepare: true,
+  });
   return rows[0];
 }
 

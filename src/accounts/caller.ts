@@ -47,7 +47,13 @@ function callerStatement(table: keyof typeof CREDENTIALS, dialect: SqlDialect, c
     const { extra, live } = CREDENTIALS[table];
     // The values are the names of what each parameter takes; SQLite numbers them by place.
     const p = new Parameters(dialect);
-    const check = checking ? `, ${checkColumnsSql('u.id', () => p.add('now'), dialect === 'sqlite')}` : '';
+    const check = checking
+      ? `, ${checkColumnsSql(
+          () => 'u.id',
+          () => p.add('now'),
+          dialect === 'sqlite',
+        )}`
+      : '';
     const dataset = checking ? ` left join datasets d on d.id = ${p.add('dataset')}` : '';
     const text = `select u.id as caller_id, u.email as caller_email, u.name as caller_name, u.email_verified as caller_email_verified,
       ${extra}, c.last_used_at as caller_last_used_at,
