@@ -1,5 +1,6 @@
 import { checkColumnsSql, type DatasetRow, type FactRow, rememberCheck, splitCallerRow } from '../access/check.js';
 import type { Context } from '../context.js';
+import { readBatched } from '../store/batch.js';
 import { dialectOf, Parameters, readSql, type SqlDialect } from '../store/reader.js';
 import { readUnchanged } from '../store/unchanged.js';
 
@@ -44,26 +45,56 @@ function callerStatement(table: keyof typeof CREDENTIALS, dialect: SqlDialect, c
   const key = `${table} ${dialect} ${checking}`;
   let statement = statements.get(key);
   if (statement === undefined) {
-    const { extra, live } = CREDENTIALS[table];
-    // The values are the names of what each parameter takes; SQLite numbers them by place.
-    const p = new Parameters(dialect);
-    const check = checking
-      ? `, ${checkColumnsSql(
-          () => 'u.id',
-          () => p.add('now'),
-          dialect === 'sqlite',
-        )}`
-      : '';
-    const dataset = checking ? ` left join datasets d on d.id = ${p.add('dataset')}` : '';
-    const text = `select u.id as caller_id, u.email as caller_email, u.name as caller_name, u.email_verified as caller_email_verified,
-      ${extra}, c.last_used_at as caller_last_used_at,
-      c.expires_at as caller_expires_at${check}
-    from ${table} c join users u on u.id = c.user_id${dataset}
-    where c.token_hash = ${p.add('token')} and ${live(p.add('now'))}`;
-    statement = { text, parameters: p.values as CallerParameter[] };
+    statement = dialect === 'sqlite' ? sqliteCallerStatement(table, checking) : postgresCallerStatement(table, checking);
     statements.set(key, statement);
   }
   return statement;
+}
+
+const callerColumns = (table: keyof typeof CREDENTIALS) => `u.id as caller_id, u.email as caller_email, u.name as caller_name,
+      u.email_verified as caller_email_verified, ${CREDENTIALS[table].extra}, c.last_used_at as caller_last_used_at,
+      c.expires_at as caller_expires_at`;
+
+function sqliteCallerStatement(table: keyof typeof CREDENTIALS, checking: boolean): CallerStatement {
+  // The values are the names of what each parameter takes; SQLite numbers them by place.
+  const p = new Parameters('sqlite');
+  const check = checking
+    ? `, ${checkColumnsSql(
+        () => 'u.id',
+        () => p.add('now'),
+        true,
+      )}`
+    : '';
+  const dataset = checking ? ` left join datasets d on d.id = ${p.add('dataset')}` : '';
+  const text = `select ${callerColumns(table)}${check}
+    from ${table} c join users u on u.id = c.user_id${dataset}
+    where c.token_hash = ${p.add('token')} and ${CREDENTIALS[table].live(p.add('now'))}`;
+  return { text, parameters: p.values as CallerParameter[] };
+}
+
+/**
+ * PostgreSQL: the reads of many requests in one statement (store/batch.ts), one array parameter
+ * per value, each read's row carrying its place. Each read is decided at its own `now`. The
+ * `limit 1` keeps the credential a lookup of its unique index per read, whatever the plan.
+ */
+function postgresCallerStatement(table: keyof typeof CREDENTIALS, checking: boolean): CallerStatement {
+  const parameters: CallerParameter[] = checking ? ['token', 'now', 'dataset'] : ['token', 'now'];
+  const reads = checking
+    ? 'unnest($1::text[], $2::bigint[], $3::text[]) with ordinality as q(token, now, dataset, i)'
+    : 'unnest($1::text[], $2::bigint[]) with ordinality as q(token, now, i)';
+  const check = checking
+    ? `, ${checkColumnsSql(
+        () => 'u.id',
+        () => 'q.now',
+        false,
+      )}`
+    : '';
+  const dataset = checking ? ' left join datasets d on d.id = q.dataset' : '';
+  const text = `select q.i as batch_index, ${callerColumns(table)}${check}
+    from ${reads}
+    cross join lateral (select * from ${table} c where c.token_hash = q.token and ${CREDENTIALS[table].live('q.now')} limit 1) c
+    join users u on u.id = c.user_id${dataset}`;
+  return { text, parameters };
 }
 
 /**
@@ -91,7 +122,8 @@ export async function callerOfCredential<Extra>(
     `${table}\u0000${tokenHash}\u0000${checking ?? ''}`,
     now,
     async () => {
-      const [row] = await readSql<Record<string, unknown>>(ctx.db, text, values, { prepare: true });
+      const [row] =
+        dialect === 'postgres' ? await readBatched(ctx.db, text, values) : await readSql<Record<string, unknown>>(ctx.db, text, values);
       if (!row) return { caller: null, check: undefined };
       const { caller, check } = splitCallerRow<CallerRow & Extra>(row);
       return { caller: Object.freeze(caller), check: Object.freeze(check) };

@@ -6,6 +6,7 @@ import { userOfAccessToken } from '../accounts/tokens.js';
 import type { User } from '../accounts/users.js';
 import type { Context } from '../context.js';
 import { Forbidden, Unauthenticated } from '../errors.js';
+import { ID_PATTERN } from './schemas.js';
 
 export const SESSION_COOKIE = 'tessera_session';
 
@@ -121,7 +122,8 @@ export function installAuth(app: FastifyInstance, ctx: Context): void {
 function datasetReadBy(request: FastifyRequest): string | undefined {
   if (!READS.has(request.method) || !request.routeOptions.url?.startsWith('/api/v1/datasets/:id')) return undefined;
   const id = (request.params as { id?: unknown }).id;
-  return typeof id === 'string' ? id : undefined;
+  // Only what could be an id (the route's own schema refuses the rest with 400 after this hook).
+  return typeof id === 'string' && ID_PATTERN.test(id) ? id : undefined;
 }
 
 /**

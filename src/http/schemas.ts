@@ -6,6 +6,8 @@ import type { DatasetsTable } from '../store/schema.js';
 
 /** Shared request and response schemas: validation, types and the OpenAPI document at once. */
 
+/** What every id in a path looks like. */
+export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
 export const Time = Type.String({ format: 'date-time' });
 export const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
