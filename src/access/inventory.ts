@@ -116,22 +116,28 @@ function teamsJsonSql(dialect: SqlDialect, now: string): string {
     : `(select json_group_array(json_object('id', x.id, 'name', x.name, 'level', x.level)) from (${teams}) x)`;
 }
 
+type TeamGrant = { id: string; name: string; level: number };
 type PageRow = DatasetsTable & { direct_rank: number | null; org_name: string; teams: unknown };
 
 /**
  * Each row of a page of candidates (`source`, a subquery `c` of ids) with the user's direct
- * grant, the org name and the dataset's live team grants, in keyset order. The other facts of
- * the check (the user's role in the organization, their teams' best grant) follow from the
- * memberships and those team grants, read in the same snapshot, so each row costs two probes
- * instead of four.
+ * grant, the org name and, unless `teams` is false, the dataset's live team grants, in keyset
+ * order. The other facts of the check (the user's role in the organization, their teams' best
+ * grant) follow from the memberships and those team grants, read in the same snapshot, so each
+ * row costs two probes instead of four.
  */
-function pageSql(p: Parameters, query: InventoryQuery, source: (p: Parameters) => string): { text: string; values: unknown[] } {
+function pageSql(
+  p: Parameters,
+  query: InventoryQuery,
+  source: (p: Parameters) => string,
+  { teams = true } = {},
+): { text: string; values: unknown[] } {
   // SQLite numbers its parameters by their place in the text: add them in that order.
   const dialect = p.dialect;
   const hint = dialect === 'sqlite' ? ' indexed by user_grants_check' : '';
   const direct = `(select g.level from user_grants g${hint}
       where g.dataset_id = d.id and g.user_id = ${p.add(query.userId)} and (g.expires_at is null or g.expires_at > ${p.add(query.now)})) as direct_rank`;
-  const teamsJson = teamsJsonSql(dialect, p.add(query.now));
+  const teamsJson = teams ? teamsJsonSql(dialect, p.add(query.now)) : 'null';
   const candidates = source(p);
   const text = `select ${datasetColumnsSql('d')}, ${direct}, o.name as org_name, ${teamsJson} as teams
        from ${candidates} c
@@ -139,6 +145,32 @@ function pageSql(p: Parameters, query: InventoryQuery, source: (p: Parameters) =
        join orgs o on o.id = d.org_id
       order by d.name_key, d.id`;
   return { text, values: p.values };
+}
+
+/**
+ * SQLite's read connection: the live team grants of a page's datasets, read beside the page in
+ * its snapshot as plain rows. Built into each row as JSON, then parsed, they cost about a third
+ * of the page (docs/performance.md).
+ */
+const TEAM_GRANTS_SQL = `select tg.dataset_id, t.id, t.name, tg.level
+   from json_each(?) j
+   join team_grants tg indexed by team_grants_check on tg.dataset_id = j.value
+   join teams t on t.id = tg.team_id
+  where tg.expires_at is null or tg.expires_at > ?`;
+
+/** Each row's team grants, by team name then id (as the statement of the other paths orders them). */
+function attachTeams(reader: Reader, rows: PageRow[], now: number): void {
+  const grants = new Map<string, TeamGrant[]>();
+  for (const row of rows) {
+    row.teams = [];
+    grants.set(row.id, row.teams as TeamGrant[]);
+  }
+  if (rows.length === 0) return;
+  const ids = JSON.stringify(rows.map((r) => r.id));
+  for (const g of reader.all<TeamGrant & { dataset_id: string }>(TEAM_GRANTS_SQL, [ids, now])) {
+    grants.get(g.dataset_id)?.push({ id: g.id, name: g.name, level: g.level });
+  }
+  for (const list of grants.values()) if (list.length > 1) list.sort((a, b) => compareText(a.name, b.name) || compareText(a.id, b.id));
 }
 
 /** Surrogates (halves of code points above U+FFFF) rank after U+E000–U+FFFF. */
@@ -248,12 +280,20 @@ export async function listInventory(
       const search = sqliteSearch(query, candidates, memberships);
       const matched = search?.page(reader.all<{ id: string }>(search.matches.text, search.matches.values));
       const page = matched
-        ? pageSql(new Parameters('sqlite'), query, matched)
-        : pageSql(new Parameters('sqlite'), query, (p) => {
-            const ids = mergeInKeysetOrder(reader, sqliteBranches(candidates), candidates.take);
-            return `(select value as id from json_each(${p.add(JSON.stringify(ids))}))`;
-          });
-      return { memberships, rows: reader.all<PageRow>(page.text, page.values) };
+        ? pageSql(new Parameters('sqlite'), query, matched, { teams: false })
+        : pageSql(
+            new Parameters('sqlite'),
+            query,
+            (p) => {
+              const ids = mergeInKeysetOrder(reader, sqliteBranches(candidates), candidates.take);
+              return `(select value as id from json_each(${p.add(JSON.stringify(ids))}))`;
+            },
+            { teams: false },
+          );
+      const rows = reader.all<PageRow>(page.text, page.values);
+      // The row after the page only gives the cursor.
+      attachTeams(reader, rows.slice(0, limit), now);
+      return { memberships, rows };
     }));
   } else if (store.dialect === 'sqlite') {
     // An in-memory database: the same statements, one at a time.
@@ -313,9 +353,9 @@ function factsFromMemberships(row: PageRow, memberships: Memberships): AccessFac
   };
 }
 
-function teamsOf(row: PageRow): { id: string; name: string; level: number }[] {
+function teamsOf(row: PageRow): TeamGrant[] {
   if (typeof row.teams === 'string') row.teams = JSON.parse(row.teams);
-  return row.teams as { id: string; name: string; level: number }[];
+  return row.teams as TeamGrant[];
 }
 
 /**

@@ -174,4 +174,38 @@ describe.each(DATABASES)('the inventory over HTTP (%s)', (db) => {
     expect(rest.body.items.map((d: Entry) => d.name)).toEqual(['set 50']);
     expect(rest.body.nextCursor).toBeNull();
   });
+
+  it('lists the teams that reach a dataset by name then id, live grants only, on every kind of page', async () => {
+    const org = w.orgs.acme!;
+    const admin = org.admin;
+    const made = await admin.post(`/api/v1/orgs/${org.id}/datasets`, { name: 'zulu teams', visibility: 'admins' });
+    const dataset = made.body.id as string;
+    const team = async (name: string) => (await admin.post(`/api/v1/orgs/${org.id}/teams`, { name })).body.id as string;
+    // Code point order, as the database sorts: upper case first, then by id for equal names.
+    const teams = { beta: await team('beta'), Alpha: await team('Alpha'), alpha: await team('alpha'), gamma: await team('gamma') };
+    const share = (id: string, body: Record<string, unknown>) => admin.put(`/api/v1/datasets/${dataset}/sharing/teams/${id}`, body);
+    expect((await share(teams.beta, { level: 'write' })).status).toBe(200);
+    expect((await share(teams.Alpha, { level: 'read' })).status).toBe(200);
+    expect((await share(teams.alpha, { level: 'annotate' })).status).toBe(200);
+    const hour = 3_600_000;
+    expect((await share(teams.gamma, { level: 'admin', expiresAt: new Date(server.clock.now() + hour).toISOString() })).status).toBe(200);
+    expect((await share(w.teams.labelers!, { level: 'read' })).status).toBe(200);
+    const expected = (withGamma: boolean) => [
+      { id: teams.Alpha, name: 'Alpha', level: 'read' },
+      { id: teams.alpha, name: 'alpha', level: 'annotate' },
+      { id: teams.beta, name: 'beta', level: 'write' },
+      ...(withGamma ? [{ id: teams.gamma, name: 'gamma', level: 'admin' }] : []),
+      { id: w.teams.labelers!, name: 'labelers', level: 'read' },
+    ];
+    // The admin's plain page, ann's (through her team), a name search through the index, and the last row of a short page.
+    const pages = async () => [
+      (await list(admin)).find((d) => d.id === dataset)?.teams,
+      (await list(ann)).find((d) => d.id === dataset)?.teams,
+      (await list(ann, '?q=zulu')).find((d) => d.id === dataset)?.teams,
+      (await list(admin, '?q=zulu%20t&limit=1'))[0]?.teams,
+    ];
+    expect(await pages()).toEqual(Array(4).fill(expected(true)));
+    server.clock.advance(hour);
+    expect(await pages()).toEqual(Array(4).fill(expected(false)));
+  });
 });
