@@ -167,9 +167,7 @@ function attachTeams(reader: Reader, rows: PageRow[], now: number): void {
   }
   if (rows.length === 0) return;
   const ids = JSON.stringify(rows.map((r) => r.id));
-  for (const g of reader.all<TeamGrant & { dataset_id: string }>(TEAM_GRANTS_SQL, [ids, now])) {
-    grants.get(g.dataset_id)?.push({ id: g.id, name: g.name, level: g.level });
-  }
+  for (const g of reader.all<TeamGrant & { dataset_id: string }>(TEAM_GRANTS_SQL, [ids, now])) grants.get(g.dataset_id)?.push(g);
   for (const list of grants.values()) if (list.length > 1) list.sort((a, b) => compareText(a.name, b.name) || compareText(a.id, b.id));
 }
 
