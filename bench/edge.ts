@@ -32,7 +32,8 @@ import { round } from './stats.js';
  *
  * `--save FILE` keeps the seeded world and writes where it is to FILE; `--world FILE` measures
  * that world again instead of seeding one (and keeps it); `--only authorized,bare` picks the
- * measurements; `pages` adds the inventory query in process, as the full benchmark measures it.
+ * measurements (`mixed_workers`: the mixed load on two server processes); `pages` adds the
+ * inventory query in process, as the full benchmark measures it.
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
       name: string,
       work: (server: Awaited<ReturnType<typeof startServerProcess>>) => Promise<T>,
       warm?: () => LoadRequest,
+      workers = 1,
     ) => {
       if (values.profile) {
         const dir = path.join(values.profile, name);
@@ -78,7 +80,7 @@ async function main(): Promise<void> {
         process.env.BENCH_PROFILE_DIR = dir;
       }
       step(name);
-      const server = await startServerProcess(database);
+      const server = await startServerProcess(database, undefined, workers);
       try {
         if (warm) await load(server.url, warm, { seconds: 1 });
         const cpuBefore = await server.cpuMicros();
@@ -98,7 +100,8 @@ async function main(): Promise<void> {
       name: string,
       work: (server: Awaited<ReturnType<typeof startServerProcess>>) => Promise<T>,
       warm?: () => LoadRequest,
-    ) => (only.has(name) ? serve(name, work, warm) : Promise.resolve(undefined));
+      workers = 1,
+    ) => (only.has(name) ? serve(name, work, warm, workers) : Promise.resolve(undefined));
     const read = () => readDataset(fixtures, random);
     const page = () => inventoryPage(fixtures, fixtures.typicalUser);
     const authorized = await measure('authorized', (server) => load(server.url, read, { seconds }), read);
@@ -107,6 +110,13 @@ async function main(): Promise<void> {
       load(server.bareUrl, () => ({ method: 'GET', path: '/bare', headers: {} }), { seconds }),
     );
     const mixed = await measure('mixed', (server) => measureMixed(server, fixtures, [Number(values.rate)], seconds));
+    // The same on two server processes sharing the port (WORKERS=2).
+    const mixedWorkers = await measure(
+      'mixed_workers',
+      (server) => measureMixed(server, fixtures, [Number(values.rate)], seconds),
+      undefined,
+      2,
+    );
     // The inventory query in this process, as the full benchmark measures it (`--only pages`).
     let pages: Awaited<ReturnType<typeof measureInventory>> | undefined;
     if (only.has('pages')) {
@@ -121,6 +131,7 @@ async function main(): Promise<void> {
       load_after: os.loadavg(),
       http: { authorized, inventory, bare, ratio: authorized && bare ? round(authorized.rps / bare.rps, 3) : null },
       mixed,
+      mixed_workers: mixedWorkers,
       inventory: pages,
     };
     const text = JSON.stringify(result, null, 2);
