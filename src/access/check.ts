@@ -4,8 +4,8 @@ import { Forbidden, NotFound } from '../errors.js';
 import { accessCheckDuration, registry } from '../metrics.js';
 import type { Db } from '../store/database.js';
 import { inForce } from '../store/grants.js';
-import { dialectOf, Parameters, readerOf, readSql } from '../store/reader.js';
-import { type Database, type DatasetsTable, datasetColumnsSql } from '../store/schema.js';
+import { dialectOf, openedReader, Parameters, readerOf, readSql } from '../store/reader.js';
+import { type Database, type DatasetsTable, datasetColumnsSql, datasetOfRow } from '../store/schema.js';
 import type { Level, OrgRole } from './levels.js';
 import { atLeast } from './levels.js';
 import { mayProcessDatasets } from './org.js';
@@ -182,6 +182,14 @@ async function datasetWithFacts(db: Db, userId: string, datasetId: string, now: 
     checksWithCaller.inc();
     return remembered.row;
   }
+  const reader = openedReader(db);
+  if (reader) {
+    // The read connection answers at once: no promise, no timer object, for the hottest read there is.
+    const started = performance.now();
+    const row = reader.get<DatasetRow & FactRow>(CHECK_ON_READER, { user: userId, now, dataset: datasetId });
+    accessCheckDuration.observe((performance.now() - started) / 1000);
+    return row;
+  }
   const timer = accessCheckDuration.startTimer();
   return readFacts(db, userId, datasetId, now).finally(timer);
 }
@@ -209,11 +217,15 @@ async function readFacts(db: Db, userId: string, datasetId: string, now: number)
 export async function checkAccess(db: Db, userId: string, datasetId: string, now: number): Promise<AuthorizedDataset | null> {
   const row = await datasetWithFacts(db, userId, datasetId, now);
   if (!row) return null;
-  const { org_role: _role, team_rank: _team, direct_rank: _direct, process_datasets: capability, ...dataset } = row;
   const facts = factsOf(row);
   const level = effectiveLevel(facts);
   if (!level) return null;
-  return { dataset, level: cappedLevel(userId, level), facts, processDatasets: mayProcessDatasets(facts.orgRole, capability) };
+  return {
+    dataset: datasetOfRow(row),
+    level: cappedLevel(userId, level),
+    facts,
+    processDatasets: mayProcessDatasets(facts.orgRole, row.process_datasets),
+  };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Store } from '../store/database.js';
 import { decodeCursor, encodeCursor } from '../store/pagination.js';
 import { Parameters, type Reader, readerOf, readSql, type SqlDialect } from '../store/reader.js';
-import { type DatasetsTable, datasetColumnsSql } from '../store/schema.js';
+import { type DatasetsTable, datasetColumnsSql, datasetOfRow } from '../store/schema.js';
 import { type CandidateQuery, candidatesSql, postgresMembershipsSql, type SqliteBranch, sqliteBranches } from './inventory-branches.js';
 import {
   hasTrigramIndex,
@@ -416,22 +416,6 @@ async function postgresMatches(store: Store, query: InventoryQuery): Promise<str
   return rows.length > cap ? undefined : rows.map((r) => r.id);
 }
 
-/** The dataset's own columns of a page row, without the facts and names read beside them. */
-function datasetOf(row: PageRow): DatasetsTable {
-  return {
-    id: row.id,
-    org_id: row.org_id,
-    name: row.name,
-    name_key: row.name_key,
-    description: row.description,
-    visibility: row.visibility,
-    predecessor_id: row.predecessor_id,
-    item_count: row.item_count,
-    created_at: row.created_at,
-    updated_at: row.updated_at,
-  };
-}
-
 /** The page's entries, each with the level the check would give, and the cursor after it. */
 function pageOf(
   rows: PageRow[],
@@ -446,7 +430,7 @@ function pageOf(
     // Every candidate came from a path that grants ≥ minLevel; the check agrees by construction.
     if (!level || !atLeast(level, query.minLevel)) continue;
     entries.push({
-      dataset: datasetOf(row),
+      dataset: datasetOfRow(row),
       orgName: row.org_name,
       level,
       facts,

@@ -112,6 +112,11 @@ async function openReader(db: Db): Promise<Reader | null> {
   };
 }
 
+/** The read connection for `db` once `readerOf` has opened it (null where there is none), else undefined. */
+export function openedReader(db: Db): Reader | null | undefined {
+  return db.isTransaction ? null : opened.get(db);
+}
+
 /**
  * The read connection for `db`, or null on PostgreSQL, in a transaction, or for an in-memory
  * database. Should it fail to open, the reads simply go through `db`: same answers, slower.

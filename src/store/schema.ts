@@ -105,6 +105,22 @@ export function datasetColumnsSql(alias: string): string {
   return DATASET_COLUMNS.map((column) => `${alias}.${column}`).join(', ');
 }
 
+/** The dataset's own columns of a row that read others beside them (facts, names), as a dataset row of its own. */
+export function datasetOfRow(row: DatasetsTable): DatasetsTable {
+  return {
+    id: row.id,
+    org_id: row.org_id,
+    name: row.name,
+    name_key: row.name_key,
+    description: row.description,
+    visibility: row.visibility,
+    predecessor_id: row.predecessor_id,
+    item_count: row.item_count,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
 export interface UserGrantsTable {
   dataset_id: string;
   user_id: string;
