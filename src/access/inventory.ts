@@ -109,8 +109,10 @@ function membershipsOf(rows: MembershipRow[], orgId: string | undefined): Member
 
 /** A dataset's live team grants as a JSON array of {id, name, level}, by team name. */
 function teamsJsonSql(dialect: SqlDialect, now: string): string {
+  // Code point order on both databases, whatever PostgreSQL's default collation (SQLite's BINARY is that order).
+  const order = dialect === 'postgres' ? 'order by t.name collate "C", t.id collate "C"' : 'order by t.name, t.id';
   const teams = `select t.id, t.name, tg.level from team_grants tg join teams t on t.id = tg.team_id
-     where tg.dataset_id = d.id and (tg.expires_at is null or tg.expires_at > ${now}) order by t.name, t.id`;
+     where tg.dataset_id = d.id and (tg.expires_at is null or tg.expires_at > ${now}) ${order}`;
   return dialect === 'postgres'
     ? `(select coalesce(json_agg(x), '[]') from (${teams}) x)`
     : `(select json_group_array(json_object('id', x.id, 'name', x.name, 'level', x.level)) from (${teams}) x)`;
@@ -158,15 +160,17 @@ const TEAM_GRANTS_SQL = `select tg.dataset_id, t.id, t.name, tg.level
    join teams t on t.id = tg.team_id
   where tg.expires_at is null or tg.expires_at > ?`;
 
-/** Each row's team grants, by team name then id (as the statement of the other paths orders them). */
-function attachTeams(reader: Reader, rows: PageRow[], now: number): void {
+/**
+ * The team grants of a page's first `limit` rows, each by team name then id (as the statement of
+ * the other paths orders them); a row after those (it only gives the cursor) gets none.
+ */
+function attachTeams(reader: Reader, rows: PageRow[], limit: number, now: number): void {
   const grants = new Map<string, TeamGrant[]>();
-  for (const row of rows) {
-    row.teams = [];
-    grants.set(row.id, row.teams as TeamGrant[]);
-  }
-  if (rows.length === 0) return;
-  const ids = JSON.stringify(rows.map((r) => r.id));
+  for (const row of rows) row.teams = [];
+  const page = rows.slice(0, limit);
+  for (const row of page) grants.set(row.id, row.teams as TeamGrant[]);
+  if (page.length === 0) return;
+  const ids = JSON.stringify(page.map((r) => r.id));
   for (const g of reader.all<TeamGrant & { dataset_id: string }>(TEAM_GRANTS_SQL, [ids, now])) grants.get(g.dataset_id)?.push(g);
   for (const list of grants.values()) if (list.length > 1) list.sort((a, b) => compareText(a.name, b.name) || compareText(a.id, b.id));
 }
@@ -289,8 +293,7 @@ export async function listInventory(
             { teams: false },
           );
       const rows = reader.all<PageRow>(page.text, page.values);
-      // The row after the page only gives the cursor.
-      attachTeams(reader, rows.slice(0, limit), now);
+      attachTeams(reader, rows, limit, now);
       return { memberships, rows };
     }));
   } else if (store.dialect === 'sqlite') {

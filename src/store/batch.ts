@@ -1,4 +1,5 @@
 import { Counter } from 'prom-client';
+import { Unavailable } from '../errors.js';
 import { registry } from '../metrics.js';
 import type { Db } from './database.js';
 import { readSql } from './reader.js';
@@ -7,9 +8,12 @@ import { readSql } from './reader.js';
 const MAX_RUNNING = 2;
 /** Reads in one statement at most. */
 const MAX_READS = 128;
+/** How long a statement may take before its reads fail as unavailable (503) and its slot goes to the next. */
+const DEADLINE_MS = 10_000;
 
 interface Waiting {
   values: unknown[];
+  deadlineMs: number;
   resolve: (rows: Record<string, unknown>[]) => void;
   reject: (error: unknown) => void;
 }
@@ -45,10 +49,17 @@ export const readBatches = new Counter({
  * sees every commit made before it was asked for: a revocation holds for the next request, as if
  * each read had its statement alone. Reads asked for in the same turn of the event loop go
  * together; while `MAX_RUNNING` statements of the kind are out, the next waits for one to come
- * back, and carries what came meanwhile. Should a statement fail, each of its reads is made
- * again alone, so a read that cannot be made fails by itself.
+ * back, and carries what came meanwhile. Should a statement fail on a value (a data exception),
+ * each of its reads is made again alone, so a read that cannot be made fails by itself; should
+ * the database fail, they all fail with it. A statement that takes more than its deadline fails
+ * its reads as unavailable and leaves its place to the next.
  */
-export function readBatched(db: Db, text: string, values: unknown[]): Promise<Record<string, unknown>[]> {
+export function readBatched(
+  db: Db,
+  text: string,
+  values: unknown[],
+  { deadlineMs = DEADLINE_MS } = {},
+): Promise<Record<string, unknown>[]> {
   let kinds = batches.get(db);
   if (!kinds) {
     kinds = new Map();
@@ -61,7 +72,7 @@ export function readBatched(db: Db, text: string, values: unknown[]): Promise<Re
   }
   const waiting = batch;
   return new Promise((resolve, reject) => {
-    waiting.waiting.push({ values, resolve, reject });
+    waiting.waiting.push({ values, deadlineMs, resolve, reject });
     schedule(db, text, waiting);
   });
 }
@@ -74,13 +85,31 @@ function schedule(db: Db, text: string, batch: Batch): void {
     while (batch.running < MAX_RUNNING && batch.waiting.length > 0) {
       const reads = batch.waiting.splice(0, MAX_READS);
       batch.running += 1;
-      void send(db, text, reads).finally(() => {
+      // The slot is free again when the statement answers, fails or passes its deadline, whichever
+      // comes first: a statement that never answers (a connection gone silent) holds its reads
+      // no longer than the deadline, and the reads after it are sent.
+      let freed = false;
+      const free = () => {
+        if (freed) return;
+        freed = true;
+        clearTimeout(deadline);
         batch.running -= 1;
         schedule(db, text, batch);
-      });
+      };
+      const deadlineMs = reads[0]!.deadlineMs;
+      const deadline = setTimeout(() => {
+        const late = new Unavailable(new Error(`A batched read took more than ${deadlineMs} ms`));
+        for (const read of reads) read.reject(late);
+        free();
+      }, deadlineMs);
+      deadline.unref();
+      void send(db, text, reads).then(free, free);
     }
   });
 }
+
+/** SQLSTATE class 22, a data exception: a value one read brought, which the others did not. */
+const isDataException = (error: unknown) => String((error as { code?: unknown }).code ?? '').startsWith('22');
 
 async function send(db: Db, text: string, reads: Waiting[]): Promise<void> {
   const columns = reads[0]!.values.map((_, column) => reads.map((read) => read.values[column]));
@@ -88,11 +117,13 @@ async function send(db: Db, text: string, reads: Waiting[]): Promise<void> {
   try {
     rows = await readSql<Record<string, unknown>>(db, text, columns, { prepare: true });
   } catch (error) {
-    if (reads.length === 1) {
-      reads[0]!.reject(error);
-      return;
+    if (reads.length > 1 && isDataException(error)) {
+      // One read's value cannot be read: each again alone, one after another, so that read fails by itself.
+      for (const read of reads) await send(db, text, [read]);
+    } else {
+      // The database or the connection failed: every read of the statement would fail alike.
+      for (const read of reads) read.reject(error);
     }
-    await Promise.all(reads.map((read) => send(db, text, [read])));
     return;
   }
   readBatches.inc();
@@ -100,7 +131,13 @@ async function send(db: Db, text: string, reads: Waiting[]): Promise<void> {
   const answers: Record<string, unknown>[][] = reads.map(() => []);
   for (const row of rows) {
     const { batch_index: index, ...rest } = row;
-    answers[Number(index) - 1]?.push(rest);
+    const answer = answers[Number(index) - 1];
+    if (!answer) {
+      const error = new Error('A batched statement answered a row without its place (batch_index)');
+      for (const read of reads) read.reject(error);
+      return;
+    }
+    answer.push(rest);
   }
   for (const [i, read] of reads.entries()) read.resolve(answers[i]!);
 }

@@ -102,6 +102,10 @@ function openPostgres(url: string, schema: string | undefined): Db {
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
+    // TCP keepalive: a connection whose peer is gone (a failover, a dropped NAT entry) ends in an
+    // error instead of waiting for ever.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
   // A dropped connection must not take the process down: the query under way fails (503 to its

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Unavailable } from '../../src/errors.js';
 import { batchedReads, readBatched, readBatches } from '../../src/store/batch.js';
 import { DATABASES } from '../helpers/databases.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -97,7 +98,7 @@ describe.each(DATABASES)('reads of many requests at once (%s)', (db) => {
   });
 });
 
-describe('reads of many requests at once, one of them impossible (postgres)', () => {
+describe('a shared statement that fails or stalls (postgres)', () => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer({ db: 'postgres' });
@@ -117,5 +118,32 @@ describe('reads of many requests at once, one of them impossible (postgres)', ()
       [{ n: 4, tag: 'read 3' }],
       [{ n: 5, tag: 'read 4' }],
     ]);
+  });
+
+  it('a statement past its deadline fails its reads as unavailable, and the reads after it are still answered', async () => {
+    // Each statement whose reads include 'slow' sleeps 3 s; the deadline here is 0.5 s.
+    const text = `select q.i as batch_index, q.v, pg_sleep(case when q.v = 'slow' then 3 else 0 end)::text as slept
+      from unnest($1::text[]) with ordinality as q(v, i)`;
+    const read = (v: string) => readBatched(server.ctx.db, text, [v], { deadlineMs: 500 });
+    // Two statements out at once, each in a turn of its own: every place for this kind of read is taken.
+    const first = read('slow');
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = read('slow');
+    await new Promise((resolve) => setImmediate(resolve));
+    const third = read('quick');
+    const [a, b, c] = await Promise.allSettled([first, second, third]);
+    expect([a.status, b.status]).toEqual(['rejected', 'rejected']);
+    expect((a as PromiseRejectedResult).reason).toBeInstanceOf(Unavailable);
+    expect((b as PromiseRejectedResult).reason).toBeInstanceOf(Unavailable);
+    expect(c).toEqual({ status: 'fulfilled', value: [{ v: 'quick', slept: '' }] });
+  });
+
+  it('a failing database fails every read of the statement once, without making each again', async () => {
+    const text = `select q.i as batch_index, q.v from unnest($1::text[]) with ordinality as q(v, i) join no_such_table x on true`;
+    const before = await counted(readBatches);
+    const results = await Promise.allSettled(['a', 'b', 'c'].map((v) => readBatched(server.ctx.db, text, [v])));
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(new Set(results.map((r) => (r as PromiseRejectedResult).reason)).size).toBe(1);
+    expect(await counted(readBatches)).toBe(before);
   });
 });
