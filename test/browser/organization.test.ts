@@ -1,3 +1,4 @@
+import type { Route } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { browserSuite, eventually, newPage, PASSWORD, pageAs, screenshot, screenshotOf } from './browser.js';
 
@@ -163,5 +164,45 @@ describe('the web UI: a new user sets up an organization', () => {
     await eventually(() => members.getByLabel('Member 119 may process datasets').isChecked(), true);
     await eventually(rows, 122);
     expect(errors).toEqual([]);
+  });
+
+  it('keeps a change shown when a fetch of the list already under way answers after it', { timeout: 120_000 }, async () => {
+    const { server, browser, errors } = suite;
+    const ada = await server.person('Ada Lovelace', 'ada@race.test');
+    const org = (await ada.post('/api/v1/orgs', { name: 'Race Co' })).body;
+    const cy = await server.person('Cy Park', 'cy@race.test');
+    const dan = await server.person('Dan Moreau', 'dan@race.test');
+    await server.join(ada, org.id, cy);
+    await server.join(ada, org.id, dan);
+    const admin = await pageAs(browser, server, ada, errors);
+    await admin.goto(`${server.url}/orgs/${org.id}`);
+    const members = admin.getByRole('region', { name: 'Members' });
+    await members.getByRole('row', { name: /Dan Moreau/ }).waitFor();
+
+    // From here each answer with the member list arrives a second late, and Cy's change two.
+    const list = /\/api\/v1\/orgs\/[^/]+\/members(\?|$)/;
+    const late = (ms: number) => async (route: Route) => {
+      const answer = await route.fetch();
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      await route.fulfill({ response: answer });
+    };
+    await admin.route(list, late(1_000));
+    await admin.route(`**/api/v1/orgs/${org.id}/members/${cy.id}`, late(2_000));
+    // Changing Dan's role asks for the list again; while that answer is on its way, Cy gets the capability.
+    const asked = admin.waitForRequest(list);
+    const answered = admin.waitForResponse(list);
+    await members.getByLabel('Role of Dan Moreau').selectOption('admin');
+    await asked;
+    await members.getByLabel('Cy Park may process datasets').check();
+    await answered;
+    // That answer was read before Cy's change, which is still on its way: it must not undo what is shown.
+    await admin.waitForTimeout(300);
+    expect(await members.getByLabel('Cy Park may process datasets').isChecked()).toBe(true);
+    await eventually(async () => {
+      const listed = (await ada.get(`/api/v1/orgs/${org.id}/members`)).body.items as { user: { id: string }; processDatasets: boolean }[];
+      return listed.find((m) => m.user.id === cy.id)?.processDatasets;
+    }, true);
+    await admin.unrouteAll();
+    await admin.context().close();
   });
 });

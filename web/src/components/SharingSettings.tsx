@@ -24,16 +24,21 @@ function useSharingChanges(datasetId: string) {
   const changes = useChanges();
   const act = (run: () => Promise<unknown>, done: string | null = null) =>
     changes.act(run, done, () => queryClient.invalidateQueries({ queryKey: keys.dataset(datasetId) }));
-  /** Shows a level change at once; the answer that follows confirms or undoes it. */
+  /**
+   * Shows a level change at once; the answer that follows confirms or undoes it. A fetch of the
+   * sharing already under way is cancelled first: landing later, it would undo what is shown.
+   */
   function showLevel(subject: { userId?: string; teamId?: string }, level: Level) {
-    queryClient.setQueryData<Sharing>(
-      keys.sharing(datasetId),
-      (current) =>
-        current && {
-          ...current,
-          users: current.users.map((g) => (g.user.id === subject.userId ? { ...g, level } : g)),
-          teams: current.teams.map((t) => (t.team.id === subject.teamId ? { ...t, level } : t)),
-        },
+    void queryClient.cancelQueries({ queryKey: keys.sharing(datasetId) }).then(() =>
+      queryClient.setQueryData<Sharing>(
+        keys.sharing(datasetId),
+        (current) =>
+          current && {
+            ...current,
+            users: current.users.map((g) => (g.user.id === subject.userId ? { ...g, level } : g)),
+            teams: current.teams.map((t) => (t.team.id === subject.teamId ? { ...t, level } : t)),
+          },
+      ),
     );
   }
   return { ...changes, act, showLevel };

@@ -33,6 +33,8 @@ export function Members({ org, manage }: { org: OrgSummary; manage: boolean }) {
   // The control shows the change at once; the server's answer then confirms or undoes it.
   async function change(member: Member, update: { role?: Role; processDatasets?: boolean }) {
     setError(null);
+    // A fetch of the list already under way would land after this and undo what the control shows.
+    await queryClient.cancelQueries({ queryKey: keys.memberList(org.id) });
     queryClient.setQueryData<InfiniteData<Page<Member>>>(keys.memberList(org.id), (data) =>
       data
         ? {
