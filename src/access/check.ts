@@ -182,9 +182,9 @@ async function datasetWithFacts(db: Db, userId: string, datasetId: string, now: 
     checksWithCaller.inc();
     return remembered.row;
   }
-  const reader = openedReader(db);
+  // Open, the read connection answers at once (no await); only the first check waits for it to open.
+  const reader = openedReader(db) ?? (await readerOf(db));
   if (reader) {
-    // The read connection answers at once: no promise, no timer object, for the hottest read there is.
     const started = performance.now();
     const row = reader.get<DatasetRow & FactRow>(CHECK_ON_READER, { user: userId, now, dataset: datasetId });
     accessCheckDuration.observe((performance.now() - started) / 1000);
@@ -194,9 +194,8 @@ async function datasetWithFacts(db: Db, userId: string, datasetId: string, now: 
   return readFacts(db, userId, datasetId, now).finally(timer);
 }
 
+/** The check on `db` itself: PostgreSQL, a transaction's connection, an in-memory database. */
 async function readFacts(db: Db, userId: string, datasetId: string, now: number): Promise<(DatasetRow & FactRow) | undefined> {
-  const reader = await readerOf(db);
-  if (reader) return reader.get(CHECK_ON_READER, { user: userId, now, dataset: datasetId });
   const dialect = dialectOf(db);
   const p = new Parameters(dialect);
   const columns = checkColumnsSql(

@@ -281,17 +281,12 @@ export async function listInventory(
       const candidates = candidatesOf(memberships);
       const search = sqliteSearch(query, candidates, memberships);
       const matched = search?.page(reader.all<{ id: string }>(search.matches.text, search.matches.values));
-      const page = matched
-        ? pageSql(new Parameters('sqlite'), query, matched, { teams: false })
-        : pageSql(
-            new Parameters('sqlite'),
-            query,
-            (p) => {
-              const ids = mergeInKeysetOrder(reader, sqliteBranches(candidates), candidates.take);
-              return `(select value as id from json_each(${p.add(JSON.stringify(ids))}))`;
-            },
-            { teams: false },
-          );
+      const merged = (p: Parameters) => {
+        const ids = mergeInKeysetOrder(reader, sqliteBranches(candidates), candidates.take);
+        return `(select value as id from json_each(${p.add(JSON.stringify(ids))}))`;
+      };
+      // The team grants are read after the page, as rows (attachTeams).
+      const page = pageSql(new Parameters('sqlite'), query, matched || merged, { teams: false });
       const rows = reader.all<PageRow>(page.text, page.values);
       attachTeams(reader, rows, limit, now);
       return { memberships, rows };

@@ -6,7 +6,7 @@ import { userOfAccessToken } from '../accounts/tokens.js';
 import type { User } from '../accounts/users.js';
 import type { Context } from '../context.js';
 import { Forbidden, Unauthenticated } from '../errors.js';
-import { ID_PATTERN } from './schemas.js';
+import { isId } from './schemas.js';
 
 export const SESSION_COOKIE = 'tessera_session';
 
@@ -123,7 +123,7 @@ function datasetReadBy(request: FastifyRequest): string | undefined {
   if (!READS.has(request.method) || !request.routeOptions.url?.startsWith('/api/v1/datasets/:id')) return undefined;
   const id = (request.params as { id?: unknown }).id;
   // Only what could be an id (the route's own schema refuses the rest with 400 after this hook).
-  return typeof id === 'string' && ID_PATTERN.test(id) ? id : undefined;
+  return typeof id === 'string' && isId(id) ? id : undefined;
 }
 
 /**

@@ -6,9 +6,13 @@ import type { DatasetsTable } from '../store/schema.js';
 
 /** Shared request and response schemas: validation, types and the OpenAPI document at once. */
 
-/** What every id in a path looks like. */
-export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-export const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
+const ID_CHARACTERS = '^[A-Za-z0-9_-]+$';
+const ID_LENGTH = { minLength: 1, maxLength: 64 } as const;
+export const Id = Type.String({ ...ID_LENGTH, pattern: ID_CHARACTERS });
+const idCharacters = new RegExp(ID_CHARACTERS);
+/** Whether `value` is what `Id` accepts, for code that meets a path id before the route's validation. */
+export const isId = (value: string) =>
+  value.length >= ID_LENGTH.minLength && value.length <= ID_LENGTH.maxLength && idCharacters.test(value);
 export const Time = Type.String({ format: 'date-time' });
 export const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
 

@@ -122,9 +122,8 @@ export function openedReader(db: Db): Reader | null | undefined {
  * database. Should it fail to open, the reads simply go through `db`: same answers, slower.
  */
 export async function readerOf(db: Db): Promise<Reader | null> {
-  const ready = opened.get(db);
+  const ready = openedReader(db);
   if (ready !== undefined) return ready;
-  if (db.isTransaction) return null;
   let reader = opening.get(db);
   if (!reader) {
     reader = openReader(db).catch(() => null);

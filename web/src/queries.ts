@@ -43,6 +43,16 @@ export const keys = {
   sessions: ['me', 'sessions'] as const,
 };
 
+/**
+ * Shows a change under `key` at once, before the server answers; the refresh that follows the
+ * answer confirms or undoes it. A fetch of the key already under way is cancelled first: landing
+ * after the change, it would undo what is shown.
+ */
+export async function showAtOnce<T>(client: QueryClient, key: readonly unknown[], update: (current: T | undefined) => T | undefined) {
+  await client.cancelQueries({ queryKey: key });
+  client.setQueryData<T>(key, update);
+}
+
 /** One query of the API: its key, and the call, cancelled with the query. */
 const ask = <T>(queryKey: readonly unknown[], call: () => Promise<T>) =>
   queryOptions({ queryKey, queryFn: ({ signal }) => cancellable(signal, call) });

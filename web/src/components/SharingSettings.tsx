@@ -2,7 +2,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, type Dataset, type Level, type Sharing, TIER_HELP, TIER_LABEL } from '../api';
 import { levelLabel } from '../levels';
-import { keys, queries } from '../queries';
+import { keys, queries, showAtOnce } from '../queries';
 import { GrantRow } from './GrantRow';
 import { InvitationList } from './InvitationList';
 import { LinkList } from './LinkList';
@@ -24,21 +24,17 @@ function useSharingChanges(datasetId: string) {
   const changes = useChanges();
   const act = (run: () => Promise<unknown>, done: string | null = null) =>
     changes.act(run, done, () => queryClient.invalidateQueries({ queryKey: keys.dataset(datasetId) }));
-  /**
-   * Shows a level change at once; the answer that follows confirms or undoes it. A fetch of the
-   * sharing already under way is cancelled first: landing later, it would undo what is shown.
-   */
+  /** Shows a level change at once; the answer that follows confirms or undoes it. */
   function showLevel(subject: { userId?: string; teamId?: string }, level: Level) {
-    void queryClient.cancelQueries({ queryKey: keys.sharing(datasetId) }).then(() =>
-      queryClient.setQueryData<Sharing>(
-        keys.sharing(datasetId),
-        (current) =>
-          current && {
-            ...current,
-            users: current.users.map((g) => (g.user.id === subject.userId ? { ...g, level } : g)),
-            teams: current.teams.map((t) => (t.team.id === subject.teamId ? { ...t, level } : t)),
-          },
-      ),
+    void showAtOnce<Sharing>(
+      queryClient,
+      keys.sharing(datasetId),
+      (current) =>
+        current && {
+          ...current,
+          users: current.users.map((g) => (g.user.id === subject.userId ? { ...g, level } : g)),
+          teams: current.teams.map((t) => (t.team.id === subject.teamId ? { ...t, level } : t)),
+        },
     );
   }
   return { ...changes, act, showLevel };

@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { api, cancellable, type Member, type OrgSummary, type Page, type Role } from '../../api';
 import { RemoveMember } from '../../components/RemoveMember';
 import { ErrorNote, Spinner, TableHeader } from '../../components/ui';
-import { keys } from '../../queries';
+import { keys, showAtOnce } from '../../queries';
 import { useSession } from '../../session';
 import { InviteMembers } from './InviteMembers';
 
@@ -33,9 +33,7 @@ export function Members({ org, manage }: { org: OrgSummary; manage: boolean }) {
   // The control shows the change at once; the server's answer then confirms or undoes it.
   async function change(member: Member, update: { role?: Role; processDatasets?: boolean }) {
     setError(null);
-    // A fetch of the list already under way would land after this and undo what the control shows.
-    await queryClient.cancelQueries({ queryKey: keys.memberList(org.id) });
-    queryClient.setQueryData<InfiniteData<Page<Member>>>(keys.memberList(org.id), (data) =>
+    await showAtOnce<InfiniteData<Page<Member>>>(queryClient, keys.memberList(org.id), (data) =>
       data
         ? {
             ...data,
