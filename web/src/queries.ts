@@ -46,10 +46,12 @@ export const keys = {
 /**
  * Shows a change under `key` at once, before the server answers; the refresh that follows the
  * answer confirms or undoes it. A fetch of the key already under way is cancelled first: landing
- * after the change, it would undo what is shown.
+ * after the change, it would undo what is shown. Both happen in the caller's event: cancelling
+ * puts the key back as it was before that fetch there and then, and a change shown after an
+ * await would let the control show its old state until the next render.
  */
-export async function showAtOnce<T>(client: QueryClient, key: readonly unknown[], update: (current: T | undefined) => T | undefined) {
-  await client.cancelQueries({ queryKey: key });
+export function showAtOnce<T>(client: QueryClient, key: readonly unknown[], update: (current: T | undefined) => T | undefined): void {
+  void client.cancelQueries({ queryKey: key });
   client.setQueryData<T>(key, update);
 }
 

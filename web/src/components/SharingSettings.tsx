@@ -26,7 +26,7 @@ function useSharingChanges(datasetId: string) {
     changes.act(run, done, () => queryClient.invalidateQueries({ queryKey: keys.dataset(datasetId) }));
   /** Shows a level change at once; the answer that follows confirms or undoes it. */
   function showLevel(subject: { userId?: string; teamId?: string }, level: Level) {
-    void showAtOnce<Sharing>(
+    showAtOnce<Sharing>(
       queryClient,
       keys.sharing(datasetId),
       (current) =>

@@ -33,7 +33,7 @@ export function Members({ org, manage }: { org: OrgSummary; manage: boolean }) {
   // The control shows the change at once; the server's answer then confirms or undoes it.
   async function change(member: Member, update: { role?: Role; processDatasets?: boolean }) {
     setError(null);
-    await showAtOnce<InfiniteData<Page<Member>>>(queryClient, keys.memberList(org.id), (data) =>
+    showAtOnce<InfiniteData<Page<Member>>>(queryClient, keys.memberList(org.id), (data) =>
       data
         ? {
             ...data,
