@@ -130,6 +130,8 @@ export async function callerOfCredential<Extra>(
     },
     // A refusal is not remembered (it holds no longer than now); a caller until the credential expires.
     ({ caller }) => (caller === null ? now : caller.expires_at === null ? Number.POSITIVE_INFINITY : Number(caller.expires_at)),
+    // The credential and its user, and the dataset checked with them: a change to either forgets the read.
+    ({ caller }) => ({ userId: caller?.id ?? null, datasetId: checking ?? null }),
   );
   const { caller, check } = read;
   if (caller === null) return null;

@@ -13,6 +13,7 @@ import * as scim from './012-scim.js';
 import * as nameSearch from './013-name-search.js';
 import * as memberCapability from './014-member-capability.js';
 import * as grantExpiry from './015-grant-expiry.js';
+import * as accessChanges from './016-access-changes.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -40,6 +41,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '013-name-search': nameSearch,
   '014-member-capability': memberCapability,
   '015-grant-expiry': grantExpiry,
+  '016-access-changes': accessChanges,
 };
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
