@@ -10,8 +10,8 @@ import type { MigrationContext } from './index.js';
  * forget them. Update triggers note the row before and after; a row that names neither user nor
  * dataset never occurs (each table below names one).
  *
- * The log keeps its last 10 000 changes: each thousandth change removes the thousand before the
- * last 10 000. A reader that finds the change after the last one it read gone starts afresh.
+ * The log keeps its last 10 000 changes: each hundredth change removes the hundred before the
+ * last 10 000, a short delete in the transaction that makes it. A reader that finds the change after the last one it read gone starts afresh.
  *
  * SQLite only: PostgreSQL remembers nothing (it cannot learn that nothing changed without the
  * round trip the read costs), so it gets neither the table nor the triggers.
@@ -79,7 +79,7 @@ function triggersOf(watched: Watched): string[] {
 export const SQLITE_ACCESS_CHANGES = [
   // AUTOINCREMENT: a number is never given twice, even after the last rows are removed.
   `create table access_changes (seq integer primary key autoincrement, user_id text, dataset_id text)`,
-  `create trigger access_changes_prune after insert on access_changes when new.seq % 1000 = 0
+  `create trigger access_changes_prune after insert on access_changes when new.seq % 100 = 0
    begin
      delete from access_changes where seq <= new.seq - 10000;
    end`,
