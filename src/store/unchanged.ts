@@ -32,6 +32,8 @@ interface Generation {
   version: number;
   schema: number;
   seq: number;
+  /** Counts the times changes were read; a read begun before one of them may predate what it forgot. */
+  catchUps: number;
   since: number;
   until: number;
   entries: Map<string, Remembered>;
@@ -92,10 +94,13 @@ export async function readUnchanged<T extends object>(
     return remembered.value as T;
   }
   // Read after the version and the changes were: it saw this version or a later one, and the
-  // changes of a later one are read by the next request, which forgets this read if they concern it.
+  // changes of a later one are read by the next request, which forgets this read if they concern
+  // it. Should another request read those changes first, while this read was under way, this
+  // read may predate them: it is then given once and not remembered.
+  const catchUps = generation.catchUps;
   const value = Object.freeze(await read());
   const until = holdsUntil(value);
-  if (until > now && generations.get(db) === generation) {
+  if (until > now && generations.get(db) === generation && generation.catchUps === catchUps) {
     if (generation.entries.size >= MAX_ENTRIES) clear(generation);
     remember(generation, key, { value, at: now, until, ...dependsOn(value) });
   }
@@ -110,6 +115,7 @@ function generationAt(db: Db, reader: Reader, now: number): Generation {
     // The version is read before the changes: a commit after this read shows as another version next time.
     if (caughtUp(reader, current, now)) {
       current.version = version;
+      current.catchUps += 1;
       return current;
     }
   }
@@ -117,6 +123,7 @@ function generationAt(db: Db, reader: Reader, now: number): Generation {
     version,
     schema: schemaOf(reader),
     seq: lastChange(reader),
+    catchUps: 0,
     since: now,
     until: nextGrantExpiry(reader, now) ?? Number.POSITIVE_INFINITY,
     entries: new Map(),

@@ -2,7 +2,7 @@ import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR } from '../../src/clock.js';
-import { unchangedReads } from '../../src/store/unchanged.js';
+import { readUnchanged, unchangedReads } from '../../src/store/unchanged.js';
 import { Actor } from '../helpers/client.js';
 import { DATABASES } from '../helpers/databases.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -201,6 +201,35 @@ describe.each(DATABASES)('reads remembered while the database is unchanged (%s)'
       expect(Number(logged.rows[0]!.n)).toBeLessThanOrEqual(10_100);
       expect(Number(logged.rows[0]!.n)).toBeGreaterThanOrEqual(10_000);
     }
+  });
+
+  it('a read under way while another request reads a change it may predate is given once, not remembered', async () => {
+    const w = await world(a).org('acme').member('ann').build();
+    const ann = w.users.ann!.id;
+    const now = a.clock.now();
+    let reads = 0;
+    const holds = () => Number.POSITIVE_INFINITY;
+    const ofAnn = () => ({ userId: ann, datasetId: null });
+    // Ann's read runs before the change commits, and another request reads the change (and
+    // forgets what concerns Ann) before this read is kept: as two requests interleave at an await.
+    const readBeforeTheChange = async () => {
+      reads += 1;
+      const value = { name: 'before' };
+      await outside(`update users set name = 'after' where id = '${ann}'`);
+      await readUnchanged(
+        a.ctx.db,
+        `other ${reads}`,
+        now,
+        async () => ({}),
+        holds,
+        () => ({ userId: 'someone else', datasetId: null }),
+      );
+      return value;
+    };
+    expect(await readUnchanged(a.ctx.db, `ann ${ann}`, now, readBeforeTheChange, holds, ofAnn)).toEqual({ name: 'before' });
+    const again = await readUnchanged(a.ctx.db, `ann ${ann}`, now, async () => ({ name: 'read again' }), holds, ofAnn);
+    expect(again).toEqual({ name: 'read again' });
+    expect(reads).toBe(1);
   });
 
   it('a change to the schema forgets everything, whatever the change log says', async () => {
