@@ -2,12 +2,15 @@ import { Counter } from 'prom-client';
 import { registry } from '../metrics.js';
 import type { Db } from './database.js';
 import { nextGrantExpiry } from './grants.js';
+import { ACCESS_TRIGGERS } from './migrations/016-access-changes.js';
 import { type Reader, readerOf } from './reader.js';
 
 /** Kept per generation at most; a full generation starts afresh. */
 const MAX_ENTRIES = 10_000;
 /** Changes read at most after one commit; past this many, starting afresh costs less. */
 const MAX_CHANGES = 1_000;
+/** Characters of remembered values kept per generation at most (a dataset's description may be long). */
+const MAX_CHARACTERS = 16_000_000;
 
 /** What a remembered read depends on: a change to this user or this dataset forgets it. */
 export interface DependsOn {
@@ -17,6 +20,8 @@ export interface DependsOn {
 
 interface Remembered extends DependsOn {
   value: unknown;
+  /** The length of the value as JSON: what it holds in memory, roughly. */
+  characters: number;
   /** When it was read, and until when it holds by itself (a session's expiry, say). */
   at: number;
   until: number;
@@ -34,6 +39,9 @@ interface Generation {
   seq: number;
   /** Counts the times changes were read; a read begun before one of them may predate what it forgot. */
   catchUps: number;
+  /** False when a trigger of migration 016 is missing: changes may go unnoted, so nothing is remembered. */
+  noted: boolean;
+  characters: number;
   since: number;
   until: number;
   entries: Map<string, Remembered>;
@@ -88,6 +96,7 @@ export async function readUnchanged<T extends object>(
   const reader = await readerOf(db);
   if (!reader) return read();
   const generation = generationAt(db, reader, now);
+  if (!generation.noted) return read();
   const remembered = generation.entries.get(key);
   if (remembered !== undefined && remembered.at <= now && now < remembered.until) {
     unchangedReads.inc();
@@ -101,8 +110,9 @@ export async function readUnchanged<T extends object>(
   const value = Object.freeze(await read());
   const until = holdsUntil(value);
   if (until > now && generations.get(db) === generation && generation.catchUps === catchUps) {
-    if (generation.entries.size >= MAX_ENTRIES) clear(generation);
-    remember(generation, key, { value, at: now, until, ...dependsOn(value) });
+    const characters = JSON.stringify(value).length;
+    if (generation.entries.size >= MAX_ENTRIES || generation.characters + characters > MAX_CHARACTERS) clear(generation);
+    remember(generation, key, { value, characters, at: now, until, ...dependsOn(value) });
   }
   return value;
 }
@@ -113,17 +123,20 @@ function generationAt(db: Db, reader: Reader, now: number): Generation {
   if (current !== undefined && current.since <= now && now < current.until) {
     if (current.version === version) return current;
     // The version is read before the changes: a commit after this read shows as another version next time.
-    if (caughtUp(reader, current, now)) {
+    if (caughtUp(reader, current) && now < current.until) {
       current.version = version;
       current.catchUps += 1;
       return current;
     }
   }
+  const schema = schemaOf(reader);
   const fresh: Generation = {
     version,
-    schema: schemaOf(reader),
+    schema,
     seq: lastChange(reader),
     catchUps: 0,
+    noted: triggersPresent(reader, schema),
+    characters: 0,
     since: now,
     until: nextGrantExpiry(reader, now) ?? Number.POSITIVE_INFINITY,
     entries: new Map(),
@@ -149,7 +162,7 @@ interface Change {
  * False when they cannot all be read: the schema changed, the log was pruned past them or
  * holds another history (a restored file), or there are too many.
  */
-function caughtUp(reader: Reader, generation: Generation, now: number): boolean {
+function caughtUp(reader: Reader, generation: Generation): boolean {
   if (schemaOf(reader) !== generation.schema) return false;
   const changes = reader.all<Change>(CHANGES_SINCE, [generation.seq]);
   if (changes.length > MAX_CHANGES) return false;
@@ -164,9 +177,22 @@ function caughtUp(reader: Reader, generation: Generation, now: number): boolean 
     if (change.dataset_id !== null) forgetAll(generation, generation.byDataset.get(change.dataset_id));
     generation.seq = change.seq;
   }
-  // A grant given since may leave force before the generation would have ended.
-  generation.until = Math.min(generation.until, nextGrantExpiry(reader, now) ?? Number.POSITIVE_INFINITY);
+  // A grant given since may leave force before the generation would have ended: the first
+  // expiry after its start bounds every read in it, whatever its request's clock.
+  generation.until = Math.min(generation.until, nextGrantExpiry(reader, generation.since) ?? Number.POSITIVE_INFINITY);
   return true;
+}
+
+const TRIGGERS_PRESENT = `select count(*) as n from sqlite_master where type = 'trigger' and name in (select value from json_each(?))`;
+/** Whether every trigger of migration 016 exists, read once per schema version. */
+const triggersChecked = new WeakMap<Reader, { schema: number; present: boolean }>();
+
+function triggersPresent(reader: Reader, schema: number): boolean {
+  const checked = triggersChecked.get(reader);
+  if (checked?.schema === schema) return checked.present;
+  const present = reader.get<{ n: number }>(TRIGGERS_PRESENT, [JSON.stringify(ACCESS_TRIGGERS)])?.n === ACCESS_TRIGGERS.length;
+  triggersChecked.set(reader, { schema, present });
+  return present;
 }
 
 function schemaOf(reader: Reader): number {
@@ -180,6 +206,7 @@ function lastChange(reader: Reader): number {
 function remember(generation: Generation, key: string, entry: Remembered): void {
   forget(generation, key);
   generation.entries.set(key, entry);
+  generation.characters += entry.characters;
   if (entry.userId !== null) indexed(generation.byUser, entry.userId).add(key);
   if (entry.datasetId !== null) indexed(generation.byDataset, entry.datasetId).add(key);
 }
@@ -205,6 +232,7 @@ function forget(generation: Generation, key: string): void {
   const entry = generation.entries.get(key);
   if (entry === undefined) return;
   generation.entries.delete(key);
+  generation.characters -= entry.characters;
   unindex(generation.byUser, entry.userId, key);
   unindex(generation.byDataset, entry.datasetId, key);
 }
@@ -218,6 +246,7 @@ function unindex(index: Map<string, Set<string>>, id: string | null, key: string
 
 function clear(generation: Generation): void {
   generation.entries.clear();
+  generation.characters = 0;
   generation.byUser.clear();
   generation.byDataset.clear();
 }

@@ -232,6 +232,54 @@ describe.each(DATABASES)('reads remembered while the database is unchanged (%s)'
     expect(reads).toBe(1);
   });
 
+  it('a token taken over by another user through a replacing insert is read again', async () => {
+    const w = await world(a).org('acme').member('ann').member('bob').build();
+    const [ann, bob] = [w.users.ann!, w.users.bob!];
+    const token = await mintToken(a, ann);
+    const script = new Actor(a.app, { bearer: token });
+    const before = await remembered();
+    for (let i = 0; i < 3; i += 1) expect((await script.get('/api/v1/me')).body.user.id).toBe(ann.id);
+    await expectRemembered(before);
+    // SQLite's `insert or replace` deletes the row it collides with and fires no delete trigger for it.
+    await outside(
+      db === 'sqlite'
+        ? `insert or replace into access_tokens (id, user_id, name, token_hash, created_at, scope, expires_at)
+             select 'tok_taken_over', '${bob.id}', name, token_hash, created_at, scope, expires_at from access_tokens where user_id = '${ann.id}'`
+        : `update access_tokens set user_id = '${bob.id}' where user_id = '${ann.id}'`,
+    );
+    expect((await script.get('/api/v1/me')).body.user.id).toBe(bob.id);
+  });
+
+  it('with a trigger of the change log missing, nothing is remembered', async () => {
+    const w = await world(a)
+      .org('acme')
+      .member('ann')
+      .team('labelers', ['ann'])
+      .dataset('cams')
+      .teamGrant('cams', 'labelers', 'write')
+      .build();
+    const ann = w.users.ann!;
+    const url = `/api/v1/datasets/${w.datasets.cams}`;
+    const dropped = 'team_members_access_delete';
+    const [trigger] =
+      db === 'sqlite' ? (await sql<{ sql: string }>`select sql from sqlite_master where name = ${dropped}`.execute(a.ctx.db)).rows : [];
+    if (trigger) await outside(`drop trigger ${dropped}`);
+    try {
+      const before = await remembered();
+      for (let i = 0; i < 3; i += 1) expect((await ann.get(url)).body.myLevel).toBe('write');
+      expect(await remembered()).toBe(before);
+      // Noted by nothing now, and seen all the same.
+      await outside(`delete from team_members where user_id = '${ann.id}'`);
+      expect((await ann.get(url)).status).toBe(404);
+    } finally {
+      if (trigger) await outside(trigger.sql);
+    }
+    // With the trigger back, reads are remembered again.
+    const before = await remembered();
+    for (let i = 0; i < 3; i += 1) expect((await ann.get(url)).status).toBe(404);
+    await expectRemembered(before);
+  });
+
   it('a change to the schema forgets everything, whatever the change log says', async () => {
     const w = await world(a).org('acme').member('ann').dataset('cams').grant('cams', 'ann', 'read').build();
     const ann = w.users.ann!;

@@ -30,6 +30,12 @@ interface Watched {
   insert: boolean;
   /** The columns whose update matters; all when absent. */
   updateOf?: string[];
+  /**
+   * Each unique key other than the one the row is noted by, as a condition on `new`: an `insert
+   * or replace` from outside the app deletes the row it collides with without a delete trigger,
+   * so the user of that row is noted before the insert.
+   */
+  replaces?: string;
 }
 
 /** Every table the caller statement and the check read (accounts/caller.ts, access/check.ts). */
@@ -47,9 +53,14 @@ const WATCHED: Watched[] = [
   // Any column: a remembered check carries the whole dataset row, which the route answers with.
   { table: 'datasets', dataset: 'id', insert: true },
   // A user, session or token is remembered only once it exists.
-  { table: 'users', user: 'id', insert: false },
-  { table: 'sessions', user: 'user_id', insert: false },
-  { table: 'access_tokens', user: 'user_id', insert: false },
+  {
+    table: 'users',
+    user: 'id',
+    insert: false,
+    replaces: 'id = new.id or email = new.email or (oidc_issuer = new.oidc_issuer and oidc_subject = new.oidc_subject)',
+  },
+  { table: 'sessions', user: 'user_id', insert: false, replaces: 'token_hash = new.token_hash or id = new.id' },
+  { table: 'access_tokens', user: 'user_id', insert: false, replaces: 'token_hash = new.token_hash or id = new.id' },
 ];
 
 function noted(row: 'new' | 'old', { user, dataset }: Watched): string {
@@ -64,6 +75,14 @@ function triggersOf(watched: Watched): string[] {
     .map((c) => `new.${c} is not old.${c}`)
     .join(' or ');
   return [
+    ...(watched.replaces
+      ? [
+          `create trigger ${table}_access_replace before insert on ${table}
+           begin
+             ${into} select ${watched.user}, null from ${table} where ${watched.replaces};
+           end`,
+        ]
+      : []),
     ...(watched.insert
       ? [`create trigger ${table}_access_insert after insert on ${table} begin ${into} values (${noted('new', watched)}); end`]
       : []),
@@ -75,6 +94,21 @@ function triggersOf(watched: Watched): string[] {
     `create trigger ${table}_access_delete after delete on ${table} begin ${into} values (${noted('old', watched)}); end`,
   ];
 }
+
+/**
+ * The names of the triggers above: a remembered read is given only while all of them exist (a
+ * table rebuilt with its triggers set aside would change unnoted). A later migration that
+ * changes them changes what src/store/unchanged.ts expects.
+ */
+export const ACCESS_TRIGGERS = [
+  'access_changes_prune',
+  ...WATCHED.flatMap((w) => [
+    ...(w.replaces ? [`${w.table}_access_replace`] : []),
+    ...(w.insert ? [`${w.table}_access_insert`] : []),
+    `${w.table}_access_update`,
+    `${w.table}_access_delete`,
+  ]),
+];
 
 export const SQLITE_ACCESS_CHANGES = [
   // AUTOINCREMENT: a number is never given twice, even after the last rows are removed.
