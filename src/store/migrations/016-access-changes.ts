@@ -11,7 +11,8 @@ import type { MigrationContext } from './index.js';
  * dataset never occurs (each table below names one).
  *
  * The log keeps its last 10 000 changes: each hundredth change removes the hundred before the
- * last 10 000, a short delete in the transaction that makes it. A reader that finds the change after the last one it read gone starts afresh.
+ * last 10 000, a short delete in the transaction that makes it. A reader that finds the change
+ * after the last one it read gone starts afresh.
  *
  * SQLite only: PostgreSQL remembers nothing (it cannot learn that nothing changed without the
  * round trip the read costs), so it gets neither the table nor the triggers.
@@ -31,9 +32,9 @@ interface Watched {
   /** The columns whose update matters; all when absent. */
   updateOf?: string[];
   /**
-   * Each unique key other than the one the row is noted by, as a condition on `new`: an `insert
-   * or replace` from outside the app deletes the row it collides with without a delete trigger,
-   * so the user of that row is noted before the insert.
+   * The table's unique keys, as a condition on `new`: an `insert or replace` from outside the app
+   * deletes the row it collides with and fires no delete trigger for it, so the user of any such
+   * row is noted before the insert.
    */
   replaces?: string;
 }
