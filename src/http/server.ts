@@ -4,7 +4,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import compress from '@fastify/compress';
 import cookie from '@fastify/cookie';
-import multipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -20,7 +19,7 @@ import { documentRoute, finishDocument, TAGS } from './openapi.js';
 import { accessRoutes } from './routes/access.js';
 import { accountRoutes } from './routes/accounts.js';
 import { auditRoutes } from './routes/audit.js';
-import { contentRoutes, MAX_FILES_PER_UPLOAD } from './routes/content.js';
+import { contentRoutes } from './routes/content.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { invitationRoutes } from './routes/invitations.js';
 import { linkRoutes } from './routes/links.js';
@@ -181,8 +180,11 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
     done();
   });
   await app.register(cookie);
-  // Files stream straight to the blob store; the size limit is enforced there, per file.
-  await app.register(multipart, { limits: { fileSize: ctx.maxUploadBytes + 1, files: MAX_FILES_PER_UPLOAD, fields: 10 } });
+  // Only the upload route reads files (routes/content.ts gives it the multipart parser, and its
+  // hooks, alone); anywhere else a multipart body is the client's mistake, refused unread.
+  app.addContentTypeParser('multipart/form-data', (_request, _payload, done) =>
+    done(new InvalidRequest('Only uploads take multipart/form-data: send JSON.'), undefined),
+  );
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

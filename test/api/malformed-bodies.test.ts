@@ -78,6 +78,17 @@ describe.each(DATABASES)('malformed request bodies (%s)', (db) => {
     expect(server.logLines.filter((l) => l.includes('"level":50'))).toEqual([]);
   });
 
+  it('takes multipart only on the upload route: a route without a body refuses one unread', async () => {
+    const files = `${part('x.txt')}x\r\n--${b}--\r\n`;
+    const refused = await post('/api/v1/auth/logout', `multipart/form-data; boundary=${b}`, files);
+    expectError(refused, 400, 'invalid_request');
+    expect(refused.body.error.message).toMatch(/only uploads/i);
+    // The upload route, in its own scope, still reads the same body as files.
+    const uploaded = await post(`/api/v1/datasets/${datasetId}/items`, `multipart/form-data; boundary=${b}`, files);
+    expect(uploaded.status).toBe(201);
+    expect(uploaded.body.items.map((i: { name: string }) => i.name)).toEqual(['x.txt']);
+  });
+
   it('answers bad JSON, multipart and unknown content types on JSON routes with a 4xx', async () => {
     const teams = `/api/v1/orgs/${orgId}/teams`;
     const cases: [string, string, number][] = [

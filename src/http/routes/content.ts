@@ -1,4 +1,6 @@
 import type { Readable } from 'node:stream';
+import multipart from '@fastify/multipart';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import {
@@ -113,31 +115,13 @@ function uploadedFiles(request: FastifyRequest, maxUploadBytes: number) {
 }
 
 export function contentRoutes(app: TypedApp, ctx: Context): void {
-  app.post(
-    '/datasets/:id/items',
-    {
-      schema: {
-        operationId: 'uploadItems',
-        tags,
-        summary: 'Upload one or more files (multipart/form-data); needs write',
-        consumes: ['multipart/form-data'],
-        params: Type.Object({ id: Id }),
-        response: { 201: Type.Object({ items: Type.Array(ItemSchema) }), ...errors(400, 401, 403, 404, 413, 503) },
-      },
-      config: { acceptsUpload: true },
-    },
-    async (request, reply) => {
-      const user = requireUser(request);
-      if (!request.isMultipart()) throw new InvalidRequest('Upload files as multipart/form-data.');
-      const upload = uploadedFiles(request, ctx.maxUploadBytes);
-      try {
-        return reply.code(201).send({ items: await uploadItems(ctx, user.id, request.params.id, upload.files) });
-      } catch (error) {
-        if (upload.malformed() && !(error instanceof DomainError)) throw malformedBody();
-        throw error;
-      }
-    },
-  );
+  // The upload in a scope of its own: the multipart parser and its hooks run for it alone.
+  app.register(async (scope) => {
+    scope.removeContentTypeParser('multipart/form-data');
+    // Files stream straight to the blob store; the size limit is enforced there, per file.
+    await scope.register(multipart, { limits: { fileSize: ctx.maxUploadBytes + 1, files: MAX_FILES_PER_UPLOAD, fields: 10 } });
+    uploadRoute(scope.withTypeProvider<TypeBoxTypeProvider>(), ctx);
+  });
 
   app.get(
     '/datasets/:id/items',
@@ -282,6 +266,35 @@ export function contentRoutes(app: TypedApp, ctx: Context): void {
     async (request, reply) => {
       await deleteAnnotation(ctx, requireUser(request).id, request.params.id);
       return reply.code(204).send();
+    },
+  );
+}
+
+/** POST /datasets/:id/items: files as multipart/form-data, streamed to the blob store. */
+function uploadRoute(app: TypedApp, ctx: Context): void {
+  app.post(
+    '/datasets/:id/items',
+    {
+      schema: {
+        operationId: 'uploadItems',
+        tags,
+        summary: 'Upload one or more files (multipart/form-data); needs write',
+        consumes: ['multipart/form-data'],
+        params: Type.Object({ id: Id }),
+        response: { 201: Type.Object({ items: Type.Array(ItemSchema) }), ...errors(400, 401, 403, 404, 413, 503) },
+      },
+      config: { acceptsUpload: true },
+    },
+    async (request, reply) => {
+      const user = requireUser(request);
+      if (!request.isMultipart()) throw new InvalidRequest('Upload files as multipart/form-data.');
+      const upload = uploadedFiles(request, ctx.maxUploadBytes);
+      try {
+        return reply.code(201).send({ items: await uploadItems(ctx, user.id, request.params.id, upload.files) });
+      } catch (error) {
+        if (upload.malformed() && !(error instanceof DomainError)) throw malformedBody();
+        throw error;
+      }
     },
   );
 }
