@@ -280,6 +280,24 @@ describe.each(DATABASES)('reads remembered while the database is unchanged (%s)'
     await expectRemembered(before);
   });
 
+  it('a grant given during a generation bounds it from its start, whatever the clock of the request that read it', async () => {
+    const w = await world(a).org('acme').member('ann').dataset('cams').build();
+    const base = a.clock.now();
+    const holds = () => Number.POSITIVE_INFINITY;
+    const ofNobody = () => ({ userId: 'nobody', datasetId: null });
+    await readUnchanged(a.ctx.db, 'from base', base, async () => ({}), holds, ofNobody);
+    await outside(
+      `insert into user_grants (dataset_id, user_id, level, expires_at, created_at) values ('${w.datasets.cams}', '${w.users.ann!.id}', 1, ${base + 2_000}, ${base})`,
+    );
+    // A request whose clock is already past that grant's expiry reads the change first…
+    await readUnchanged(a.ctx.db, 'late', base + 3_000, async () => ({}), holds, ofNobody);
+    // …then one whose clock is before it reads while the grant is in force: its answer ends with the grant.
+    let reads = 0;
+    const read = async () => ({ reads: ++reads });
+    expect(await readUnchanged(a.ctx.db, 'early', base + 1_000, read, holds, ofNobody)).toEqual({ reads: 1 });
+    expect(await readUnchanged(a.ctx.db, 'early', base + 4_000, read, holds, ofNobody)).toEqual({ reads: 2 });
+  });
+
   it('a change to the schema forgets everything, whatever the change log says', async () => {
     const w = await world(a).org('acme').member('ann').dataset('cams').grant('cams', 'ann', 'read').build();
     const ann = w.users.ann!;
