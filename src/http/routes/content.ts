@@ -1,6 +1,5 @@
 import type { Readable } from 'node:stream';
 import multipart from '@fastify/multipart';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import {
@@ -120,7 +119,7 @@ export function contentRoutes(app: TypedApp, ctx: Context): void {
     scope.removeContentTypeParser('multipart/form-data');
     // Files stream straight to the blob store; the size limit is enforced there, per file.
     await scope.register(multipart, { limits: { fileSize: ctx.maxUploadBytes + 1, files: MAX_FILES_PER_UPLOAD, fields: 10 } });
-    uploadRoute(scope.withTypeProvider<TypeBoxTypeProvider>(), ctx);
+    uploadRoute(scope, ctx);
   });
 
   app.get(
