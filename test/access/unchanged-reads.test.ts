@@ -346,15 +346,8 @@ describe.each(DATABASES)('reads remembered while the database is unchanged (%s)'
     const before = await remembered();
     for (let i = 0; i < 3; i += 1) expect((await script.get(url)).body.myLevel).toBe('annotate');
     await expectRemembered(before);
-    const revoke = `delete from user_grants where dataset_id = '${w.datasets.cams}' and user_id = '${ann.id}'`;
-    if (a.database.config.kind === 'sqlite') {
-      // Its own connection, as the command line or an operator's sqlite3 shell would have.
-      const outside = new SQLite(a.database.config.file);
-      outside.exec(revoke);
-      outside.close();
-    } else {
-      await sql.raw(revoke).execute(a.ctx.db);
-    }
+    // Its own connection, as the command line or an operator's sqlite3 shell would have.
+    await outside(`delete from user_grants where dataset_id = '${w.datasets.cams}' and user_id = '${ann.id}'`);
     expect((await script.get(url)).status).toBe(404);
 
     // Deleting the token from outside ends it just as soon.
