@@ -181,10 +181,10 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
   });
   await app.register(cookie);
   // Only the upload route reads files (routes/content.ts gives it the multipart parser, and its
-  // hooks, alone); anywhere else a multipart body is the client's mistake, refused unread.
-  app.addContentTypeParser('multipart/form-data', (_request, _payload, done) =>
-    done(new InvalidRequest('Only uploads take multipart/form-data: send JSON.'), undefined),
-  );
+  // hooks, alone). Anywhere else a multipart body is left unread, as the parser left it before:
+  // a route that takes JSON refuses the missing body (400), one that takes none ignores it. A
+  // parser's error would close the connection under a client still sending (EPIPE, no answer).
+  app.addContentTypeParser('multipart/form-data', (_request, _payload, done) => done(null, undefined));
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
