@@ -2,8 +2,12 @@ import type { Store } from '../store/database.js';
 import { decodeCursor, encodeCursor } from '../store/pagination.js';
 import { Parameters, type Reader, readerOf, readSql, type SqlDialect } from '../store/reader.js';
 import { type DatasetsTable, datasetColumnsSql, datasetOfRow } from '../store/schema.js';
+import { trigramListPages } from '../store/trigram-lists.js';
 import { type CandidateQuery, candidatesSql, postgresMembershipsSql, type SqliteBranch, sqliteBranches } from './inventory-branches.js';
 import {
+  coverOf,
+  ftsAll,
+  ftsPhrase,
   hasTrigramIndex,
   INDEXED_MATCHES,
   indexableTerm,
@@ -12,6 +16,7 @@ import {
   postgresPaths,
   sqliteMatchesSql,
   sqlitePaths,
+  trigramsOf,
 } from './inventory-search.js';
 import { atLeast, type Level, levelOf, rankOf } from './levels.js';
 import { mayProcessDatasets } from './org.js';
@@ -280,7 +285,7 @@ export async function listInventory(
       const memberships = membershipsOf(reader.all<MembershipRow>(membershipsSql(p, userId), p.values), query.orgId);
       const candidates = candidatesOf(memberships);
       const search = sqliteSearch(query, candidates, memberships);
-      const matched = search?.page(reader.all<{ id: string }>(search.matches.text, search.matches.values));
+      const matched = search?.page(search.read(reader));
       const merged = (p: Parameters) => {
         const ids = mergeInKeysetOrder(reader, sqliteBranches(candidates), candidates.take);
         return `(select value as id from json_each(${p.add(JSON.stringify(ids))}))`;
@@ -326,15 +331,38 @@ function sqliteSearch(query: InventoryQuery, candidates: CandidateQuery, members
   const term = indexedTerm(query);
   if (term === undefined) return undefined;
   const cap = query.indexedMatches ?? INDEXED_MATCHES;
-  const p = new Parameters('sqlite');
-  const matches = { text: sqliteMatchesSql(p, term, cap + 1), values: p.values };
+  const statement = (fts: string) => {
+    const p = new Parameters('sqlite');
+    return { text: sqliteMatchesSql(p, fts, cap + 1), values: p.values };
+  };
+  const matches = statement(ftsPhrase(term));
+  // On the read connection: first through the shortest lists that cover the term, a superset of
+  // its matches (coverOf); through the whole phrase when those find more than the cap.
+  const read = (reader: Reader) => {
+    const trigrams = trigramsOf(term);
+    if (trigrams.length > 1) {
+      const cover = coverOf(
+        trigrams,
+        trigramListPages(
+          reader,
+          trigrams.map((t) => t.text),
+        ),
+      );
+      if (cover.length > 0) {
+        const superset = statement(ftsAll(cover));
+        const rows = reader.all<{ id: string }>(superset.text, superset.values);
+        if (rows.length <= cap) return rows;
+      }
+    }
+    return reader.all<{ id: string }>(matches.text, matches.values);
+  };
   const page = (rows: { id: string }[]) => {
     if (rows.length > cap) return undefined;
     const paths = sqlitePaths(matchAccess(query, candidates), { ...memberships, tierOrgs: candidates.tierOrgs });
     return (p: Parameters) =>
       `(${matchPageSql(p, matchAccess(query, candidates), `select value from json_each(${p.add(JSON.stringify(rows.map((r) => r.id)))})`, paths)})`;
   };
-  return { matches, page };
+  return { matches, read, page };
 }
 
 function factsFromMemberships(row: PageRow, memberships: Memberships): AccessFacts {

@@ -1,6 +1,10 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { datasetNameKey, listInventory } from '../../src/access/inventory.js';
+import { coverOf, trigramsOf } from '../../src/access/inventory-search.js';
 import { migrate, openStore, type Store } from '../../src/store/database.js';
+import { readerOf } from '../../src/store/reader.js';
+import { trigramListPages } from '../../src/store/trigram-lists.js';
 import { createTestDatabase, DATABASES, type TestDatabase } from '../helpers/databases.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
@@ -23,6 +27,12 @@ const NAMES = [
   'sonar 12',
   'radar',
   'Beta ray',
+  // Every trigram of "sonar 12" but never the phrase: the lists a search reads in place of the
+  // phrase (coverOf) find these too, and the LIKE must leave them out.
+  'son ar 12',
+  'lunar 12 sonic',
+  // A character beyond the BMP: two UTF-16 units, one character to FTS5.
+  'party 😀 party',
 ];
 
 // Terms of one and two characters (served by the keyset scan) and of three or more (the trigram index).
@@ -48,6 +58,11 @@ const TERMS = [
   'zzz',
   ' s',
   'a r',
+  'sonar 12',
+  'SONAR 1234',
+  'nar 12',
+  '😀 part',
+  'y 😀 ',
 ];
 
 describe.each(DATABASES)('the inventory name search equals a plain filter of what the user may see (%s)', (db) => {
@@ -165,5 +180,119 @@ describe.each(DATABASES)('the inventory name search equals a plain filter of wha
     expect(await ids('zeta')).toEqual(['search_d01_0']);
     expect(await ids('alphabet')).not.toContain('search_d01_0');
     expect(await ids('ünïcode')).toEqual(['search_new']);
+  });
+});
+
+describe('the lists a search reads in place of the phrase (coverOf)', () => {
+  const cover = (term: string, pages: number[]) => coverOf(trigramsOf(term), pages);
+
+  it('cuts a term into the trigrams FTS5 indexes, by character', () => {
+    expect(trigramsOf('sonar 1')).toEqual(['son', 'ona', 'nar', 'ar ', 'r 1'].map((text, at) => ({ text, at })));
+    expect(trigramsOf('é😀ab').map((t) => t.text)).toEqual(['é😀a', '😀ab']);
+    expect(trigramsOf('ab')).toEqual([]);
+  });
+
+  it('takes the shortest list, then the shortest that does not overlap it', () => {
+    // son ona nar "ar " "r 1" " 12" 123
+    expect(cover('sonar 123', [47, 47, 46, 141, 21, 9, 2])).toEqual(['123', 'nar']);
+    expect(cover('sonar 123', [1, 47, 46, 141, 21, 9, 2])).toEqual(['son', '123']);
+    // Equal estimates: by place.
+    expect(cover('sonar 123', [0, 0, 0, 0, 0, 0, 0])).toEqual(['son', 'ar ']);
+  });
+
+  it('reads the phrase when a cover would read as much or could only find more than the cap', () => {
+    // Three characters: the phrase is one list.
+    expect(cover('son', [0])).toEqual([]);
+    // Only overlapping trigrams, and the shortest fills a page: more names than the cap.
+    expect(cover('sonar', [47, 47, 46])).toEqual([]);
+    expect(cover('r 12', [21, 3])).toEqual([]);
+    // The same, short enough to be worth a look.
+    expect(cover('sonar', [47, 2, 46])).toEqual(['ona']);
+    // The cover would be all the phrase's own lists.
+    expect(cover('aaaaaa', [0, 0, 0, 0])).toEqual([]);
+    expect(cover('ababab', [0, 0, 0, 0])).toEqual([]);
+    // A trigram repeated is one list: the second is another trigram, or none.
+    expect(cover('abcabc', [0, 0, 0, 0])).toEqual(['abc']);
+    expect(cover('abcabcx', [0, 0, 0, 0, 0])).toEqual(['abc', 'bcx']);
+  });
+});
+
+describe("the length of a trigram list, from FTS5's b-tree of leaves (SQLite)", () => {
+  let database: TestDatabase;
+  let store: Store;
+  beforeAll(async () => {
+    database = await createTestDatabase('sqlite');
+    store = await openStore(database.config);
+    await migrate(store);
+    await store.db.insertInto('orgs').values({ id: 'lists_o', name: 'lists_o', created_at: 0 }).execute();
+    await store.db
+      .insertInto('users')
+      .values({ id: 'lists_u', email: 'lists_u@example.test', name: 'lists_u', password_hash: 'x', created_at: 0 })
+      .execute();
+    await store.db
+      .insertInto('org_members')
+      .values({ org_id: 'lists_o', user_id: 'lists_u', role: 'member', process_datasets: 0, created_at: 0 })
+      .execute();
+    // "qqq" in 8 000 names, "zzz" in 8, in one transaction and then a hundred more names one by one (more segments).
+    const dataset = (i: number, name: string) => ({
+      id: `lists_d${i}`,
+      org_id: 'lists_o',
+      name,
+      name_key: name,
+      visibility: 'organization' as const,
+      description: '',
+      predecessor_id: null,
+      item_count: 0,
+      created_at: 0,
+      updated_at: 0,
+    });
+    await store.db.transaction().execute(async (tx) => {
+      for (let from = 0; from < 8000; from += 500) {
+        const names = Array.from({ length: 500 }, (_, k) => from + k);
+        await tx
+          .insertInto('datasets')
+          .values(names.map((i) => dataset(i, `qqq ${i}${i % 1000 === 0 ? ' zzz' : ''}`)))
+          .execute();
+      }
+    });
+    for (let i = 8000; i < 8100; i += 1)
+      await store.db
+        .insertInto('datasets')
+        .values(dataset(i, `www ${i}`))
+        .execute();
+  });
+  afterAll(async () => {
+    await store.close();
+    await database.drop();
+  });
+
+  it('spans pages for a trigram in thousands of names, none for one in a few', async () => {
+    const reader = (await readerOf(store.db))!;
+    const spans = () => trigramListPages(reader, ['qqq', 'zzz', 'www', 'xyx']);
+    // Many segments: each adds a page or so to every list, however short.
+    const [common, rare] = spans();
+    expect(common).toBeGreaterThanOrEqual(3);
+    expect(rare).toBeLessThan(common!);
+    // One segment, as FTS5's merging keeps a table that changes: a page each for the short lists.
+    await sql`insert into dataset_names (dataset_names) values ('optimize')`.execute(store.db);
+    const [merged, alone, hundred, absent] = spans();
+    expect(merged).toBeGreaterThanOrEqual(3);
+    expect([alone, hundred]).toEqual([1, 1]);
+    // Between two terms: the distance to the next one keyed, an upper bound.
+    expect(absent).toBeGreaterThanOrEqual(1);
+    // The search then reads two short lists, not the phrase's ten, and finds the one name.
+    const term = 'qqq 2000 zzz';
+    const cover = coverOf(
+      trigramsOf(term),
+      trigramListPages(
+        reader,
+        trigramsOf(term).map((t) => t.text),
+      ),
+    );
+    expect(cover).toHaveLength(2);
+    expect(cover).not.toContain('qqq');
+    expect(cover).not.toContain('qq ');
+    const found = await listInventory(store, { userId: 'lists_u', minLevel: 'read', search: term, limit: 50, now: NOW });
+    expect(found.entries.map((e) => e.dataset.id)).toEqual(['lists_d2000']);
   });
 });
