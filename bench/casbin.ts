@@ -2,6 +2,7 @@ import { fork } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkAccess } from '../src/access/check.js';
+import { actingAs } from '../src/access/scope.js';
 import { type Db, openStore, type Store } from '../src/store/database.js';
 import { checkPairs, measureCheck } from './check.js';
 import { step } from './progress.js';
@@ -39,7 +40,7 @@ export async function casbinRequests(db: Db, facts: WorldFacts, count: number) {
   const requests: [string, string, string][] = [];
   const expected: boolean[] = [];
   for (const [user, dataset] of checkPairs(facts, count, 31)) {
-    const access = await checkAccess(db, user, dataset, now);
+    const access = await checkAccess(db, actingAs(user), dataset, now);
     const org =
       access?.dataset.org_id ?? (await db.selectFrom('datasets').select('org_id').where('id', '=', dataset).executeTakeFirst())?.org_id;
     if (!org) continue;

@@ -1,6 +1,7 @@
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { authorizeDataset, checkAccess } from '../src/access/check.js';
+import { actingAs } from '../src/access/scope.js';
 import type { DatabaseConfig } from '../src/config.js';
 import type { Db } from '../src/store/database.js';
 import { dialectOf } from '../src/store/reader.js';
@@ -46,7 +47,7 @@ async function cpuTimes(db: Db, pairs: Pair[], at: number): Promise<Samples> {
   const samples = new Samples();
   for (const [u, d] of pairs) {
     const t = processCpuNs();
-    await checkAccess(db, u, d, at);
+    await checkAccess(db, actingAs(u), d, at);
     samples.add(Math.max(0, processCpuNs() - t - clockCost));
   }
   return samples;
@@ -56,14 +57,14 @@ async function cpuTimes(db: Db, pairs: Pair[], at: number): Promise<Samples> {
 export async function measureCheck(db: Db, facts: WorldFacts, count: number): Promise<CheckFigures> {
   const pairs = checkPairs(facts, count);
   const at = Date.now();
-  for (const [u, d] of pairs.slice(0, Math.min(5_000, count))) await checkAccess(db, u, d, at);
+  for (const [u, d] of pairs.slice(0, Math.min(5_000, count))) await checkAccess(db, actingAs(u), d, at);
 
   let hits = 0;
   const samples = new Samples();
   const started = performance.now();
   for (const [u, d] of pairs) {
     const t = process.hrtime.bigint();
-    const access = await checkAccess(db, u, d, at);
+    const access = await checkAccess(db, actingAs(u), d, at);
     samples.add(Number(process.hrtime.bigint() - t));
     if (access) hits += 1;
   }
@@ -74,7 +75,7 @@ export async function measureCheck(db: Db, facts: WorldFacts, count: number): Pr
   const authorize = await sample(
     async (i) => {
       const [u, d] = pairs[i]!;
-      await authorizeDataset(db, u, d, 'read', at).catch(() => null);
+      await authorizeDataset(db, actingAs(u), d, 'read', at).catch(() => null);
     },
     { count: Math.min(count, 50_000), budgetMs: 20_000 },
   );

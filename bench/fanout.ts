@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { checkAccess } from '../src/access/check.js';
+import { actingAs } from '../src/access/scope.js';
 import { updateDataset } from '../src/datasets/datasets.js';
 import { acceptInvitation } from '../src/invitations/redeem.js';
 import { inviteToDataset } from '../src/invitations/send.js';
@@ -39,7 +40,7 @@ function backgroundChecks(instance: Instance, facts: WorldFacts) {
     for (let i = 0; running; i += 1) {
       const [u, d] = pairs[i % pairs.length]!;
       const t = process.hrtime.bigint();
-      await checkAccess(instance.ctx.db, u, d, Date.now());
+      await checkAccess(instance.ctx.db, actingAs(u), d, Date.now());
       samples.add(Number(process.hrtime.bigint() - t));
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -102,19 +103,19 @@ export async function measureFanOut(instance: Instance, facts: WorldFacts, sink:
   const addToTeam = await timeCase(
     instance,
     facts,
-    joiners.map((u) => () => addTeamMember(ctx, admin, facts.bigTeam, u)),
+    joiners.map((u) => () => addTeamMember(ctx, actingAs(admin), facts.bigTeam, u)),
   );
   const changeTier = await timeCase(
     instance,
     facts,
     bigOrgDatasets.map(
-      (d) => () => updateDataset(ctx, admin, d.dataset, { visibility: d.visibility === 'admins' ? 'organization' : 'admins' }),
+      (d) => () => updateDataset(ctx, actingAs(admin), d.dataset, { visibility: d.visibility === 'admins' ? 'organization' : 'admins' }),
     ),
   );
   const removeFromOrg = await timeCase(
     instance,
     facts,
-    leavers.map((u) => () => removeMember(ctx, admin, facts.bigOrg, u)),
+    leavers.map((u) => () => removeMember(ctx, actingAs(admin), facts.bigOrg, u)),
   );
 
   instance.mailer.deliverTo(sink.url);
@@ -123,7 +124,7 @@ export async function measureFanOut(instance: Instance, facts: WorldFacts, sink:
   for (const [i, user] of invited.entries()) {
     const { admin: inviter, dataset } = external[i % external.length]!;
     const email = `${user}@bench.tessera.test`;
-    await inviteToDataset(ctx, inviter, dataset, { emails: [email], level: 'annotate' });
+    await inviteToDataset(ctx, actingAs(inviter), dataset, { emails: [email], level: 'annotate' });
     await ctx.delivery.drain();
     // Not timed: a busy machine may take a while to deliver.
     tokens.push(linkToken(await sink.waitFor((m) => m.to.includes(email), 30_000)));

@@ -1,4 +1,5 @@
 import { checkAccess } from '../src/access/check.js';
+import { actingAs } from '../src/access/scope.js';
 import type { Db } from '../src/store/database.js';
 import { issueTokens, type LoadFigures, type LoadRequest, load, type ServerProcess } from './http.js';
 import { randomSource } from './shape.js';
@@ -20,12 +21,12 @@ export async function loadFixtures(db: Db, facts: WorldFacts, count = 2_000): Pr
   const readable: [string, string][] = [];
   for (const [u, d] of facts.grantPairs) {
     if (readable.length >= count) break;
-    if (await checkAccess(db, u, d, now)) readable.push([u, d]);
+    if (await checkAccess(db, actingAs(u), d, now)) readable.push([u, d]);
   }
   const writers: [string, string][] = [];
   for (const [u, d] of facts.creators) {
     if (writers.length >= 200) break;
-    const access = await checkAccess(db, u, d, now);
+    const access = await checkAccess(db, actingAs(u), d, now);
     if (access?.level === 'admin' && access.dataset.org_id === facts.bigOrg && u !== facts.heavyUser) writers.push([u, d]);
   }
   const users = new Set([...readable.map(([u]) => u), ...writers.map(([u]) => u), facts.heavyUser, facts.typicalUser]);

@@ -1,4 +1,5 @@
 import { checkAccess } from '../src/access/check.js';
+import { actingAs } from '../src/access/scope.js';
 import { inviteToDataset } from '../src/invitations/send.js';
 import { setUserGrant } from '../src/sharing/sharing.js';
 import type { SmtpSink } from '../test/helpers/smtp.js';
@@ -11,7 +12,7 @@ export async function datasetAdmins(instance: Instance, facts: WorldFacts) {
   const now = Date.now();
   const admins: { admin: string; dataset: string; org: string; visibility: string }[] = [];
   for (const [admin, dataset] of facts.creators) {
-    const access = await checkAccess(instance.ctx.db, admin, dataset, now);
+    const access = await checkAccess(instance.ctx.db, actingAs(admin), dataset, now);
     if (access?.level === 'admin') admins.push({ admin, dataset, org: access.dataset.org_id, visibility: access.dataset.visibility });
   }
   return admins;
@@ -43,7 +44,7 @@ export async function measureWrites(instance: Instance, facts: WorldFacts, sink:
     const { admin, dataset } = bigOrg[i % bigOrg.length]!;
     const level = Math.floor(i / bigOrg.length) % 2 === 0 ? 'write' : 'read';
     const t = process.hrtime.bigint();
-    await setUserGrant(ctx, admin, dataset, facts.heavyUser, { level });
+    await setUserGrant(ctx, actingAs(admin), dataset, facts.heavyUser, { level });
     grants.add(Number(process.hrtime.bigint() - t));
   }
   const grantSeconds = (performance.now() - grantStart) / 1000;
@@ -59,7 +60,7 @@ export async function measureWrites(instance: Instance, facts: WorldFacts, sink:
     const { admin, dataset } = external[Math.floor(i / 30) % external.length]!;
     const emails = Array.from({ length: 5 }, (_, k) => `partner-${Date.now()}-${i}-${k}@example.test`);
     const t = process.hrtime.bigint();
-    await inviteToDataset(ctx, admin, dataset, { emails, level: 'read' });
+    await inviteToDataset(ctx, actingAs(admin), dataset, { emails, level: 'read' });
     invitations.add(Number(process.hrtime.bigint() - t));
   }
   const inviteSeconds = (performance.now() - inviteStart) / 1000;

@@ -16,7 +16,7 @@ import {
   POLICY,
 } from './policy.js';
 import { type AccessFacts, effectiveLevel } from './rule.js';
-import { scopeOf } from './scope.js';
+import type { Actor } from './scope.js';
 
 /**
  * The policy (policy.ts) applied to facts read from the database. Every route's decision goes
@@ -31,10 +31,10 @@ export async function capabilitiesOf(db: Db, userId: string): Promise<Map<string
   );
 }
 
-export function datasetFactsOf(userId: string, facts: AccessFacts, processDatasets: boolean): DatasetFacts {
+export function datasetFactsOf(actor: Actor, facts: AccessFacts, processDatasets: boolean): DatasetFacts {
   return {
     level: effectiveLevel(facts),
-    scope: scopeOf(userId),
+    scope: actor.scope,
     orgRole: facts.orgRole,
     processDatasets,
     visibility: facts.visibility,
@@ -48,20 +48,20 @@ export function datasetFactsOf(userId: string, facts: AccessFacts, processDatase
  */
 export async function authorizeDatasetAction(
   db: Db,
-  userId: string,
+  actor: Actor,
   datasetId: string,
   action: DatasetAction,
   now: number,
 ): Promise<AuthorizedDataset> {
   const rule: DatasetRule = POLICY[action];
-  const access = await authorizeDataset(db, userId, datasetId, rule.level, now);
-  authorize(action, datasetFactsOf(userId, access.facts, access.processDatasets));
+  const access = await authorizeDataset(db, actor, datasetId, rule.level, now);
+  authorize(action, datasetFactsOf(actor, access.facts, access.processDatasets));
   return access;
 }
 
 /** The actions a caller may take on a dataset they already hold the facts of (the check reads them all). */
-export function datasetActionsOf(userId: string, facts: AccessFacts, processDatasets: boolean): DatasetAction[] {
-  return allowedDatasetActions(datasetFactsOf(userId, facts, processDatasets));
+export function datasetActionsOf(actor: Actor, facts: AccessFacts, processDatasets: boolean): DatasetAction[] {
+  return allowedDatasetActions(datasetFactsOf(actor, facts, processDatasets));
 }
 
 /**
@@ -70,12 +70,12 @@ export function datasetActionsOf(userId: string, facts: AccessFacts, processData
  */
 export async function datasetActionsOfMany(
   db: Db,
-  userId: string,
+  actor: Actor,
   datasets: { orgId: string; level: Level | null; visibility: Visibility }[],
 ): Promise<DatasetAction[][]> {
   if (datasets.length === 0) return [];
-  const memberships = await capabilitiesOf(db, userId);
-  const scope = scopeOf(userId);
+  const memberships = await capabilitiesOf(db, actor.id);
+  const scope = actor.scope;
   return datasets.map(({ orgId, level, visibility }) => {
     const membership = memberships.get(orgId);
     return allowedDatasetActions({
@@ -89,17 +89,17 @@ export async function datasetActionsOfMany(
 }
 
 /** The actions a member may take on their organization. */
-export function orgActionsOf(userId: string, membership: Pick<Membership, 'role' | 'processDatasets'>): OrgAction[] {
-  return allowedOrgActions({ role: membership.role, processDatasets: membership.processDatasets, scope: scopeOf(userId) });
+export function orgActionsOf(actor: Actor, membership: Pick<Membership, 'role' | 'processDatasets'>): OrgAction[] {
+  return allowedOrgActions({ role: membership.role, processDatasets: membership.processDatasets, scope: actor.scope });
 }
 
 /** The caller's facts about an organization; `subjectId` is the member an action on one member is about. */
-export function orgFactsOf(userId: string, membership: Membership | null, subjectId?: string): OrgFacts {
+export function orgFactsOf(actor: Actor, membership: Membership | null, subjectId?: string): OrgFacts {
   return {
     role: membership?.role ?? null,
-    scope: scopeOf(userId),
+    scope: actor.scope,
     processDatasets: membership?.processDatasets ?? false,
-    self: subjectId === userId,
+    self: subjectId === actor.id,
   };
 }
 
@@ -107,15 +107,9 @@ export function orgFactsOf(userId: string, membership: Membership | null, subjec
  * Authorizes `action` on an organization: to a non-member it does not exist (404); a member
  * without the role gets 403, a token without the scope 403 `token_scope`.
  */
-export async function authorizeOrgAction(
-  db: Db,
-  userId: string,
-  orgId: string,
-  action: OrgAction,
-  subjectId?: string,
-): Promise<Membership> {
-  const membership = await membershipOf(db, userId, orgId);
-  authorize(action, orgFactsOf(userId, membership, subjectId));
+export async function authorizeOrgAction(db: Db, actor: Actor, orgId: string, action: OrgAction, subjectId?: string): Promise<Membership> {
+  const membership = await membershipOf(db, actor.id, orgId);
+  authorize(action, orgFactsOf(actor, membership, subjectId));
   // Allowed, so a member: every organization action needs at least membership.
   return membership!;
 }

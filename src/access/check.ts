@@ -10,7 +10,7 @@ import type { Level, OrgRole } from './levels.js';
 import { atLeast } from './levels.js';
 import { mayProcessDatasets } from './org.js';
 import { type AccessFacts, effectiveLevel } from './rule.js';
-import { cappedLevel, currentCaller, scopeOf, tokenScopeRefusal } from './scope.js';
+import { type Actor, cappedLevel, tokenScopeRefusal } from './scope.js';
 import { recordGrantUse } from './usage.js';
 
 type DatasetScope = Database & { d: DatasetsTable };
@@ -127,6 +127,15 @@ export function splitCallerRow<C>(row: Record<string, unknown>): { caller: C; ch
   return { caller: caller as C, check: check as unknown as DatasetRow & FactRow };
 }
 
+/** A check read in the same statement as the caller (accounts/caller.ts), before the request's actor exists. */
+export interface CallerCheck {
+  datasetId: string;
+  now: number;
+  row: (DatasetRow & FactRow) | undefined;
+  /** How long the statement that read it took. */
+  seconds: number;
+}
+
 interface PrefetchedCheck {
   db: Db;
   userId: string;
@@ -137,7 +146,8 @@ interface PrefetchedCheck {
   seconds: number;
 }
 
-const prefetched = new WeakMap<object, PrefetchedCheck>();
+/** By the request's actor, which nothing outlives the request. */
+const prefetched = new WeakMap<Actor, PrefetchedCheck>();
 
 /** Access decisions read in the same statement as their caller (the rest read the check alone). */
 export const checksWithCaller = new Counter({
@@ -152,31 +162,23 @@ export const checksWithCaller = new Counter({
  * in the request reads the database again. Nothing outlives the request, so a revocation
  * committed before it began is always seen.
  */
-export function rememberCheck(
-  db: Db,
-  userId: string,
-  datasetId: string,
-  now: number,
-  row: (DatasetRow & FactRow) | undefined,
-  seconds: number,
-): void {
-  const caller = currentCaller();
-  if (caller) prefetched.set(caller, { db, userId, datasetId, now, row: row === undefined || row.id === null ? undefined : row, seconds });
+export function rememberCheck(actor: Actor, db: Db, check: CallerCheck): void {
+  const { datasetId, now, row, seconds } = check;
+  prefetched.set(actor, { db, userId: actor.id, datasetId, now, row: row === undefined || row.id === null ? undefined : row, seconds });
 }
 
-function takeRemembered(db: Db, userId: string, datasetId: string, now: number): PrefetchedCheck | undefined {
-  const caller = currentCaller();
-  const check = caller && prefetched.get(caller);
+function takeRemembered(db: Db, actor: Actor, datasetId: string, now: number): PrefetchedCheck | undefined {
+  const check = prefetched.get(actor);
   if (!check) return undefined;
-  prefetched.delete(caller);
+  prefetched.delete(actor);
   // Read at the start of this very request, with the same clock.
-  return check.db === db && check.userId === userId && check.datasetId === datasetId && check.now <= now && now - check.now < 1_000
+  return check.db === db && check.userId === actor.id && check.datasetId === datasetId && check.now <= now && now - check.now < 1_000
     ? check
     : undefined;
 }
 
-async function datasetWithFacts(db: Db, userId: string, datasetId: string, now: number): Promise<(DatasetRow & FactRow) | undefined> {
-  const remembered = takeRemembered(db, userId, datasetId, now);
+async function datasetWithFacts(db: Db, actor: Actor, datasetId: string, now: number): Promise<(DatasetRow & FactRow) | undefined> {
+  const remembered = takeRemembered(db, actor, datasetId, now);
   if (remembered) {
     accessCheckDuration.observe(remembered.seconds);
     checksWithCaller.inc();
@@ -186,12 +188,12 @@ async function datasetWithFacts(db: Db, userId: string, datasetId: string, now: 
   const reader = openedReader(db) ?? (await readerOf(db));
   if (reader) {
     const started = performance.now();
-    const row = reader.get<DatasetRow & FactRow>(CHECK_ON_READER, { user: userId, now, dataset: datasetId });
+    const row = reader.get<DatasetRow & FactRow>(CHECK_ON_READER, { user: actor.id, now, dataset: datasetId });
     accessCheckDuration.observe((performance.now() - started) / 1000);
     return row;
   }
   const timer = accessCheckDuration.startTimer();
-  return readFacts(db, userId, datasetId, now).finally(timer);
+  return readFacts(db, actor.id, datasetId, now).finally(timer);
 }
 
 /** The check on `db` itself: PostgreSQL, a transaction's connection, an in-memory database. */
@@ -213,15 +215,15 @@ async function readFacts(db: Db, userId: string, datasetId: string, now: number)
  * The effective level of a user on a dataset, in one round trip; null when none or no such
  * dataset. A caller acting through a scoped token gets at most the token's scope.
  */
-export async function checkAccess(db: Db, userId: string, datasetId: string, now: number): Promise<AuthorizedDataset | null> {
-  const row = await datasetWithFacts(db, userId, datasetId, now);
+export async function checkAccess(db: Db, actor: Actor, datasetId: string, now: number): Promise<AuthorizedDataset | null> {
+  const row = await datasetWithFacts(db, actor, datasetId, now);
   if (!row) return null;
   const facts = factsOf(row);
   const level = effectiveLevel(facts);
   if (!level) return null;
   return {
     dataset: datasetOfRow(row),
-    level: cappedLevel(userId, level),
+    level: cappedLevel(actor, level),
     facts,
     processDatasets: mayProcessDatasets(facts.orgRole, row.process_datasets),
   };
@@ -231,16 +233,16 @@ export async function checkAccess(db: Db, userId: string, datasetId: string, now
  * The gate every dataset route goes through: a dataset the user cannot read is not found,
  * one they can read but below `minimum` is forbidden.
  */
-export async function authorizeDataset(db: Db, userId: string, datasetId: string, minimum: Level, now: number): Promise<AuthorizedDataset> {
-  const access = await checkAccess(db, userId, datasetId, now);
+export async function authorizeDataset(db: Db, actor: Actor, datasetId: string, minimum: Level, now: number): Promise<AuthorizedDataset> {
+  const access = await checkAccess(db, actor, datasetId, now);
   if (!access) throw new NotFound('Dataset');
   if (!atLeast(access.level, minimum)) {
-    const scope = scopeOf(userId);
+    const scope = actor.scope;
     if (scope !== null && atLeast(effectiveLevel(access.facts), minimum)) throw tokenScopeRefusal(scope);
     throw new Forbidden(`This needs ${minimum} access to the dataset; you have ${access.level}.`);
   }
   // Every authorized use of a dataset counts for the access review, whatever the route. Noted
   // in memory and written in batches by the instance (usage.ts): the request never writes.
-  recordGrantUse(db, userId, datasetId, access.facts, now);
+  recordGrantUse(db, actor.id, datasetId, access.facts, now);
   return access;
 }

@@ -7,6 +7,7 @@ import { checkAccess } from './check.js';
 import { type Level, levelOf } from './levels.js';
 import { authorize } from './policy.js';
 import { accessPaths } from './rule.js';
+import { type Actor, actingAs } from './scope.js';
 
 export type ExplainedPath =
   | { kind: 'org_admin'; level: Level }
@@ -25,16 +26,17 @@ export interface Explanation {
  * Why `subjectId` has the level they have on a dataset: every path that grants something.
  * The level and the paths come from the same facts and rule as the check, so they cannot disagree.
  */
-export async function explainAccess(db: Db, actorId: string, datasetId: string, subjectId: string, now: number): Promise<Explanation> {
-  const actor = await checkAccess(db, actorId, datasetId, now);
-  if (!actor) throw new NotFound('Dataset');
-  if (actorId !== subjectId) authorize('dataset.explainAccess', datasetFactsOf(actorId, actor.facts, false));
+export async function explainAccess(db: Db, actor: Actor, datasetId: string, subjectId: string, now: number): Promise<Explanation> {
+  const actorId = actor.id;
+  const own = await checkAccess(db, actor, datasetId, now);
+  if (!own) throw new NotFound('Dataset');
+  if (actorId !== subjectId) authorize('dataset.explainAccess', datasetFactsOf(actor, own.facts, false));
 
   if (actorId !== subjectId) {
     const exists = await db.selectFrom('users').select('id').where('id', '=', subjectId).executeTakeFirst();
     if (!exists) throw new NotFound('User');
   }
-  const subject = actorId === subjectId ? actor : await checkAccess(db, subjectId, datasetId, now);
+  const subject = actorId === subjectId ? own : await checkAccess(db, actingAs(subjectId), datasetId, now);
   const teams = await db
     .selectFrom('team_grants as tg')
     .innerJoin('team_members as tm', 'tm.team_id', 'tg.team_id')

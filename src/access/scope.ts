@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { Forbidden } from '../errors.js';
 import { type Level, rankOf } from './levels.js';
 
@@ -6,41 +5,27 @@ import { type Level, rankOf } from './levels.js';
 export const TOKEN_SCOPES = ['read', 'write', 'admin'] as const;
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
 
-interface Caller {
-  userId: string | null;
-  /** null: a session, acting with the user's full level. */
-  scope: TokenScope | null;
-}
-
-const callers = new AsyncLocalStorage<Caller>();
-
 /**
- * Runs one request with its caller's scope. The access checks below read it, so every route
- * and use case honours a token's cap without passing it along.
+ * Who acts: the user, and the scope of the personal access token they call with (null: a
+ * session, or the user themselves outside any request: the command line, a job). Each request
+ * makes one (http/auth.ts) and passes it to what it asks of the policy, so every route and use
+ * case honours a token's cap. Passed, not kept in an async context: Node's AsyncLocalStorage
+ * hooks every promise of the process, which cost about a quarter of the server's CPU per
+ * request (docs/performance.md).
  */
-export function runAsCaller(work: () => void): void {
-  callers.run({ userId: null, scope: null }, work);
+export interface Actor {
+  readonly id: string;
+  readonly scope: TokenScope | null;
 }
 
-export function setCaller(userId: string, scope: TokenScope | null): void {
-  const caller = callers.getStore();
-  if (caller) Object.assign(caller, { userId, scope });
+/** A user acting with their full level: a session, the command line, a job, a test. */
+export function actingAs(userId: string): Actor {
+  return { id: userId, scope: null };
 }
 
-/** This request's caller, as an object to key request-scoped state by; undefined outside a request. */
-export function currentCaller(): object | undefined {
-  return callers.getStore();
-}
-
-/** The cap on what `userId` may do in this request: its token's scope, or none. */
-export function scopeOf(userId: string): TokenScope | null {
-  const caller = callers.getStore();
-  return caller && caller.userId === userId ? caller.scope : null;
-}
-
-/** The level `userId` acts with: their own, capped by the scope of the token they call with. */
-export function cappedLevel(userId: string, level: Level): Level {
-  const scope = scopeOf(userId);
+/** The level the actor acts with: their own, capped by the scope of the token they call with. */
+export function cappedLevel(actor: Actor, level: Level): Level {
+  const scope = actor.scope;
   return scope !== null && rankOf(scope) < rankOf(level) ? scope : level;
 }
 

@@ -1,4 +1,4 @@
-import { checkColumnsSql, type DatasetRow, type FactRow, rememberCheck, splitCallerRow } from '../access/check.js';
+import { type CallerCheck, checkColumnsSql, type DatasetRow, type FactRow, splitCallerRow } from '../access/check.js';
 import type { Context } from '../context.js';
 import { readBatched } from '../store/batch.js';
 import { dialectOf, Parameters, readSql, type SqlDialect } from '../store/reader.js';
@@ -102,15 +102,16 @@ function postgresCallerStatement(table: keyof typeof CREDENTIALS, checking: bool
  * On SQLite the answer is remembered only while the database is unchanged (store/unchanged.ts),
  * so a logout or a revoked token holds for the next request on every instance. Last use is kept to the
  * minute and written in batches (access/usage.ts), never by the request. With `checking`, the
- * same statement also reads the caller's access to that dataset, which the request's own check
- * then takes (access/check.ts): one statement, one snapshot, for the caller and the check.
+ * same statement also reads the caller's access to that dataset, which the request keeps for its
+ * actor and its own check then takes (access/check.ts): one statement, one snapshot, for the
+ * caller and the check.
  */
 export async function callerOfCredential<Extra>(
   ctx: Context,
   table: keyof typeof CREDENTIALS,
   tokenHash: string,
   checking: string | undefined,
-): Promise<(CallerRow & Extra) | null> {
+): Promise<{ caller: CallerRow & Extra; check: CallerCheck | undefined } | null> {
   const now = ctx.clock.now();
   const dialect = dialectOf(ctx.db);
   const { text, parameters } = callerStatement(table, dialect, checking !== undefined);
@@ -135,7 +136,9 @@ export async function callerOfCredential<Extra>(
   );
   const { caller, check } = read;
   if (caller === null) return null;
-  if (checking !== undefined) rememberCheck(ctx.db, caller.id, checking, now, check, (performance.now() - started) / 1000);
   ctx.usage.touch(table, tokenHash, caller.last_used_at === null ? null : Number(caller.last_used_at), now);
-  return caller;
+  return {
+    caller,
+    check: checking === undefined ? undefined : { datasetId: checking, now, row: check, seconds: (performance.now() - started) / 1000 },
+  };
 }

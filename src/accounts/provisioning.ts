@@ -1,3 +1,4 @@
+import { actingAs } from '../access/scope.js';
 import { recordEvent } from '../audit/record.js';
 import { DAY } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
@@ -65,7 +66,7 @@ export async function createVerifiedUser(
     });
     return { ...found, created: false };
   });
-  const created = orgName !== undefined && org === null ? await createOrg(ctx, user.id, orgName) : null;
+  const created = orgName !== undefined && org === null ? await createOrg(ctx, actingAs(user.id), orgName) : null;
   const { link, expiresAt } = await inTransaction(ctx, (tx) => issuePasswordReset(ctx, tx, user.id, OPERATOR_LINK_LIFETIME_MS));
   return { user, org: created ? { ...created, created: true } : org, link, expiresAt };
 }

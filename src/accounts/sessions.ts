@@ -1,3 +1,4 @@
+import type { CallerCheck } from '../access/check.js';
 import { DAY } from '../clock.js';
 import type { Context } from '../context.js';
 import { NotFound } from '../errors.js';
@@ -63,7 +64,11 @@ export async function listSessions(ctx: Context, userId: string): Promise<Sessio
 }
 
 /** The user behind a live session (see callerOfCredential), with the session's public id. */
-export async function userOfSession(ctx: Context, token: string, checking?: string): Promise<{ user: User; sessionId: string } | null> {
-  const caller = await callerOfCredential<{ session_id: string | null }>(ctx, 'sessions', hashSecret(token), checking);
-  return caller ? { user: userOf(caller), sessionId: caller.session_id ?? '' } : null;
+export async function userOfSession(
+  ctx: Context,
+  token: string,
+  checking?: string,
+): Promise<{ user: User; sessionId: string; check: CallerCheck | undefined } | null> {
+  const found = await callerOfCredential<{ session_id: string | null }>(ctx, 'sessions', hashSecret(token), checking);
+  return found ? { user: userOf(found.caller), sessionId: found.caller.session_id ?? '', check: found.check } : null;
 }

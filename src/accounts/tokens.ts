@@ -1,3 +1,4 @@
+import type { CallerCheck } from '../access/check.js';
 import type { TokenScope } from '../access/scope.js';
 import { DAY } from '../clock.js';
 import type { Context } from '../context.js';
@@ -80,8 +81,12 @@ export async function deleteAccessTokensOf(db: Db, userId: string): Promise<void
 }
 
 /** The user and the scope behind a live access token (see callerOfCredential). */
-export async function userOfAccessToken(ctx: Context, token: string, checking?: string): Promise<{ user: User; scope: TokenScope } | null> {
+export async function userOfAccessToken(
+  ctx: Context,
+  token: string,
+  checking?: string,
+): Promise<{ user: User; scope: TokenScope; check: CallerCheck | undefined } | null> {
   if (!token.startsWith(TOKEN_PREFIX)) return null;
-  const caller = await callerOfCredential<{ scope: TokenScope }>(ctx, 'access_tokens', hashSecret(token), checking);
-  return caller ? { user: userOf(caller), scope: caller.scope } : null;
+  const found = await callerOfCredential<{ scope: TokenScope }>(ctx, 'access_tokens', hashSecret(token), checking);
+  return found ? { user: userOf(found.caller), scope: found.caller.scope, check: found.check } : null;
 }

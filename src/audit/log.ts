@@ -2,6 +2,7 @@ import { authorizeDatasetAction, authorizeOrgAction, orgFactsOf } from '../acces
 import { type Level, levelOf } from '../access/levels.js';
 import { membershipOf } from '../access/org.js';
 import { authorize } from '../access/policy.js';
+import type { Actor } from '../access/scope.js';
 import { DAY, iso } from '../clock.js';
 import type { Context } from '../context.js';
 import { NotFound } from '../errors.js';
@@ -32,10 +33,11 @@ export interface AuditEntry {
 }
 
 /** Org admins read the whole log; a dataset admin reads the history of that dataset only. */
-async function authorizeAuditRead(ctx: Context, actorId: string, orgId: string, datasetId: string | undefined): Promise<void> {
-  const facts = orgFactsOf(actorId, await membershipOf(ctx.db, actorId, orgId));
+async function authorizeAuditRead(ctx: Context, actor: Actor, orgId: string, datasetId: string | undefined): Promise<void> {
+  const actorId = actor.id;
+  const facts = orgFactsOf(actor, await membershipOf(ctx.db, actorId, orgId));
   if (facts.role === 'admin' || datasetId === undefined) return authorize('org.readAudit', facts);
-  const { dataset } = await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.readAudit', ctx.clock.now());
+  const { dataset } = await authorizeDatasetAction(ctx.db, actor, datasetId, 'dataset.readAudit', ctx.clock.now());
   if (dataset.org_id !== orgId) throw new NotFound('Dataset');
 }
 
@@ -71,12 +73,12 @@ function entryOf(row: AuditEventRecord): AuditEntry {
 
 export async function listAuditEvents(
   ctx: Context,
-  actorId: string,
+  actor: Actor,
   orgId: string,
   filter: AuditFilter,
   page: { limit: number; cursor?: string | undefined },
 ): Promise<Page<AuditEntry>> {
-  await authorizeAuditRead(ctx, actorId, orgId, filter.datasetId);
+  await authorizeAuditRead(ctx, actor, orgId, filter.datasetId);
   const after = page.cursor === undefined ? undefined : (decodeCursor(page.cursor, ['number', 'string']) as [number, string]);
   const rows = await auditEvents(ctx.db, orgId, eventFilter(filter), { after, limit: page.limit + 1 });
   const result = pageOf(rows, page.limit, (r) => [Number(r.at), r.id], entryOf);
@@ -117,8 +119,8 @@ function csvField(value: unknown): string {
 }
 
 /** The org's log as CSV, newest first, produced page by page so a long log never sits in memory. */
-export async function* auditCsv(ctx: Context, actorId: string, orgId: string, filter: AuditFilter): AsyncGenerator<string> {
-  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.exportAudit');
+export async function* auditCsv(ctx: Context, actor: Actor, orgId: string, filter: AuditFilter): AsyncGenerator<string> {
+  await authorizeOrgAction(ctx.db, actor, orgId, 'org.exportAudit');
   yield 'id,at,actor_id,actor_name,action,dataset_id,subject,before,after\n';
   let cursor: [number, string] | undefined;
   for (;;) {
@@ -151,8 +153,8 @@ export interface ReviewItem {
  * Grants an org admin should look at: every grant to an external accessor, and every grant
  * not used to read the dataset for 90 days (or never, when older than that).
  */
-export async function accessReview(ctx: Context, actorId: string, orgId: string): Promise<ReviewItem[]> {
-  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.reviewAccess');
+export async function accessReview(ctx: Context, actor: Actor, orgId: string): Promise<ReviewItem[]> {
+  await authorizeOrgAction(ctx.db, actor, orgId, 'org.reviewAccess');
   // This instance's reads count at once; another instance's within its flush interval.
   await ctx.usage.flush();
   const now = ctx.clock.now();

@@ -1,5 +1,6 @@
 import { authorizeDatasetAction } from '../access/authorize.js';
 import type { DatasetAction } from '../access/policy.js';
+import type { Actor } from '../access/scope.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { Conflict, InvalidRequest, NotFound } from '../errors.js';
@@ -68,11 +69,11 @@ function requireBox(bbox: number[] | null | undefined): string | null {
 }
 
 /** A layer of a dataset the user may take `action` on; a layer they cannot see is not found. */
-async function authorizedLayer(ctx: Context, db: Db, actorId: string, layerId: string, action: DatasetAction): Promise<LayersTable> {
+async function authorizedLayer(ctx: Context, db: Db, actor: Actor, layerId: string, action: DatasetAction): Promise<LayersTable> {
   const layer = await findLayer(db, layerId);
   if (!layer) throw new NotFound('Layer');
   try {
-    await authorizeDatasetAction(db, actorId, layer.dataset_id, action, ctx.clock.now());
+    await authorizeDatasetAction(db, actor, layer.dataset_id, action, ctx.clock.now());
   } catch (error) {
     if (error instanceof NotFound) throw new NotFound('Layer');
     throw error;
@@ -80,9 +81,10 @@ async function authorizedLayer(ctx: Context, db: Db, actorId: string, layerId: s
   return layer;
 }
 
-export async function createLayer(ctx: Context, actorId: string, datasetId: string, rawName: string): Promise<LayerView> {
+export async function createLayer(ctx: Context, actor: Actor, datasetId: string, rawName: string): Promise<LayerView> {
+  const actorId = actor.id;
   return inTransaction(ctx, async (tx) => {
-    await authorizeDatasetAction(tx, actorId, datasetId, 'dataset.createLayer', ctx.clock.now());
+    await authorizeDatasetAction(tx, actor, datasetId, 'dataset.createLayer', ctx.clock.now());
     const name = rawName.trim();
     if (!name) throw new InvalidRequest('The layer name cannot be empty.', { field: 'name' });
     const row: LayersTable = { id: ctx.random.id('layer'), dataset_id: datasetId, name, created_by: actorId, created_at: ctx.clock.now() };
@@ -93,20 +95,21 @@ export async function createLayer(ctx: Context, actorId: string, datasetId: stri
   });
 }
 
-export async function listLayers(ctx: Context, actorId: string, datasetId: string): Promise<LayerView[]> {
-  await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.read', ctx.clock.now());
+export async function listLayers(ctx: Context, actor: Actor, datasetId: string): Promise<LayerView[]> {
+  await authorizeDatasetAction(ctx.db, actor, datasetId, 'dataset.read', ctx.clock.now());
   const rows = await layersOfDataset(ctx.db, datasetId);
   return rows.map((r) => ({ id: r.id, name: r.name, annotationCount: Number(r.annotation_count ?? 0), createdAt: iso(r.created_at) }));
 }
 
 export async function createAnnotation(
   ctx: Context,
-  actorId: string,
+  actor: Actor,
   layerId: string,
   input: { itemId: string; label: string; bbox?: number[] | null | undefined },
 ): Promise<AnnotationView> {
+  const actorId = actor.id;
   return inTransaction(ctx, async (tx) => {
-    const layer = await authorizedLayer(ctx, tx, actorId, layerId, 'dataset.annotate');
+    const layer = await authorizedLayer(ctx, tx, actor, layerId, 'dataset.annotate');
     const item = await findItem(tx, input.itemId);
     if (!item || item.dataset_id !== layer.dataset_id)
       throw new InvalidRequest('itemId must be an item of the same dataset as the layer.', { field: 'itemId' });
@@ -129,20 +132,20 @@ export async function createAnnotation(
 
 export async function listAnnotations(
   ctx: Context,
-  actorId: string,
+  actor: Actor,
   layerId: string,
   page: { limit: number; cursor?: string | undefined; itemId?: string | undefined },
 ): Promise<Page<AnnotationView>> {
-  await authorizedLayer(ctx, ctx.db, actorId, layerId, 'dataset.read');
+  await authorizedLayer(ctx, ctx.db, actor, layerId, 'dataset.read');
   const rows = await annotationPage(ctx.db, layerId, page);
   return pageOf(rows, page.limit, (r) => [r.id], annotationView);
 }
 
-async function authorizedAnnotation(ctx: Context, tx: Db, actorId: string, annotationId: string): Promise<AnnotationsTable> {
+async function authorizedAnnotation(ctx: Context, tx: Db, actor: Actor, annotationId: string): Promise<AnnotationsTable> {
   const row = await findAnnotation(tx, annotationId);
   if (!row) throw new NotFound('Annotation');
   try {
-    await authorizedLayer(ctx, tx, actorId, row.layer_id, 'dataset.annotate');
+    await authorizedLayer(ctx, tx, actor, row.layer_id, 'dataset.annotate');
   } catch (error) {
     if (error instanceof NotFound) throw new NotFound('Annotation');
     throw error;
@@ -152,12 +155,13 @@ async function authorizedAnnotation(ctx: Context, tx: Db, actorId: string, annot
 
 export async function updateAnnotation(
   ctx: Context,
-  actorId: string,
+  actor: Actor,
   annotationId: string,
   change: { label?: string | undefined; bbox?: number[] | null | undefined },
 ): Promise<AnnotationView> {
+  const actorId = actor.id;
   return inTransaction(ctx, async (tx) => {
-    const row = await authorizedAnnotation(ctx, tx, actorId, annotationId);
+    const row = await authorizedAnnotation(ctx, tx, actor, annotationId);
     const next: AnnotationsTable = {
       ...row,
       label: change.label === undefined ? row.label : requireLabel(change.label),
@@ -170,9 +174,9 @@ export async function updateAnnotation(
   });
 }
 
-export async function deleteAnnotation(ctx: Context, actorId: string, annotationId: string): Promise<void> {
+export async function deleteAnnotation(ctx: Context, actor: Actor, annotationId: string): Promise<void> {
   await inTransaction(ctx, async (tx) => {
-    await authorizedAnnotation(ctx, tx, actorId, annotationId);
+    await authorizedAnnotation(ctx, tx, actor, annotationId);
     await deleteAnnotationRow(tx, annotationId);
   });
 }

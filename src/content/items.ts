@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { authorizeDatasetAction } from '../access/authorize.js';
+import type { Actor } from '../access/scope.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
 import { InvalidRequest, NotFound } from '../errors.js';
@@ -49,10 +50,11 @@ type NamedBlob = StoredBlob & { name: string };
  * One transaction: every stored file of the request becomes an item, or none does. The upload
  * is authorized again inside it: a long upload must not outlive the access it started with.
  */
-async function recordItems(ctx: Context, actorId: string, datasetId: string, stored: NamedBlob[]): Promise<ItemsTable[]> {
+async function recordItems(ctx: Context, actor: Actor, datasetId: string, stored: NamedBlob[]): Promise<ItemsTable[]> {
+  const actorId = actor.id;
   return inTransaction(ctx, async (tx) => {
     const now = ctx.clock.now();
-    await authorizeDatasetAction(tx, actorId, datasetId, 'dataset.upload', now);
+    await authorizeDatasetAction(tx, actor, datasetId, 'dataset.upload', now);
     if (stored.length === 0) throw new InvalidRequest('Send at least one file (multipart/form-data).');
     const rows: ItemsTable[] = stored.map((s) => ({
       id: ctx.random.sortableId('item', now),
@@ -74,14 +76,9 @@ async function recordItems(ctx: Context, actorId: string, datasetId: string, sto
  * Stores every file of an upload, then records them all at once. Blobs are in place, and held,
  * before any row points to them; those of a refused upload go unless another item uses them.
  */
-export async function uploadItems(
-  ctx: Context,
-  actorId: string,
-  datasetId: string,
-  files: AsyncIterable<UploadedFile>,
-): Promise<ItemView[]> {
+export async function uploadItems(ctx: Context, actor: Actor, datasetId: string, files: AsyncIterable<UploadedFile>): Promise<ItemView[]> {
   // Checked before any file is streamed, and again in the transaction that records them.
-  await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.upload', ctx.clock.now());
+  await authorizeDatasetAction(ctx.db, actor, datasetId, 'dataset.upload', ctx.clock.now());
   const stored: NamedBlob[] = [];
   const release = async () => {
     for (const s of stored) await ctx.blobs.release(s.sha256);
@@ -91,7 +88,7 @@ export async function uploadItems(
     for await (const { filename, file } of files) {
       stored.push({ ...(await ctx.blobs.put(file, ctx.maxUploadBytes)), name: cleanName(filename) });
     }
-    rows = await recordItems(ctx, actorId, datasetId, stored);
+    rows = await recordItems(ctx, actor, datasetId, stored);
   } catch (error) {
     await release();
     await removeUnusedBlobs(
@@ -106,21 +103,21 @@ export async function uploadItems(
 
 export async function listItems(
   ctx: Context,
-  actorId: string,
+  actor: Actor,
   datasetId: string,
   page: { limit: number; cursor?: string | undefined },
 ): Promise<Page<ItemView>> {
-  await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.read', ctx.clock.now());
+  await authorizeDatasetAction(ctx.db, actor, datasetId, 'dataset.read', ctx.clock.now());
   const rows = await itemPage(ctx.db, datasetId, page);
   return pageOf(rows, page.limit, (r) => [r.id], itemView);
 }
 
 /** An item the user may read (read on its dataset); anything else is not found. */
-export async function readableItem(ctx: Context, actorId: string, itemId: string): Promise<ItemsTable> {
+export async function readableItem(ctx: Context, actor: Actor, itemId: string): Promise<ItemsTable> {
   const item = await findItem(ctx.db, itemId);
   if (!item) throw new NotFound('Item');
   try {
-    await authorizeDatasetAction(ctx.db, actorId, item.dataset_id, 'dataset.read', ctx.clock.now());
+    await authorizeDatasetAction(ctx.db, actor, item.dataset_id, 'dataset.read', ctx.clock.now());
   } catch (error) {
     if (error instanceof NotFound) throw new NotFound('Item');
     throw error;

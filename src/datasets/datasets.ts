@@ -3,6 +3,7 @@ import { datasetNameKey, type InventoryEntry, listInventory } from '../access/in
 import { type Level, rankOf, type Visibility } from '../access/levels.js';
 import { membershipOf } from '../access/org.js';
 import { authorize, type DatasetAction } from '../access/policy.js';
+import type { Actor } from '../access/scope.js';
 import { recordEvent } from '../audit/record.js';
 import { removeUnusedBlobs } from '../content/items.js';
 import { type Context, inTransaction } from '../context.js';
@@ -30,12 +31,13 @@ function requireDatasetName(raw: string): string {
 
 export async function createDataset(
   ctx: Context,
-  actorId: string,
+  actor: Actor,
   orgId: string,
   input: { name: string; description?: string | undefined; visibility?: Visibility | undefined },
 ): Promise<DatasetView> {
+  const actorId = actor.id;
   const membership = await membershipOf(ctx.db, actorId, orgId);
-  const facts = orgFactsOf(actorId, membership);
+  const facts = orgFactsOf(actor, membership);
   const visibility = input.visibility ?? 'admins';
   authorize('org.createDataset', facts);
   if (visibility !== 'admins') authorize('org.createSharedDataset', facts);
@@ -68,7 +70,7 @@ export async function createDataset(
   });
   // The creator holds a direct admin grant, and is a member: the rule's facts follow.
   const access = { orgRole: membership!.role, visibility, teamRank: null, directRank: rankOf('admin') };
-  const allowedActions = datasetActionsOf(actorId, access, membership!.processDatasets);
+  const allowedActions = datasetActionsOf(actor, access, membership!.processDatasets);
   return { dataset, level: 'admin', allowedActions };
 }
 
@@ -77,22 +79,23 @@ export async function grantCreatorAdmin(tx: Db, datasetId: string, creatorId: st
   await putUserGrant(tx, { datasetId, userId: creatorId, level: rankOf('admin'), expiresAt: null, grantedBy: creatorId, at: now });
 }
 
-export async function getDataset(ctx: Context, actorId: string, datasetId: string): Promise<DatasetView> {
+export async function getDataset(ctx: Context, actor: Actor, datasetId: string): Promise<DatasetView> {
   const { dataset, level, facts, processDatasets } = await authorizeDatasetAction(
     ctx.db,
-    actorId,
+    actor,
     datasetId,
     'dataset.read',
     ctx.clock.now(),
   );
-  return { dataset, level, allowedActions: datasetActionsOf(actorId, facts, processDatasets) };
+  return { dataset, level, allowedActions: datasetActionsOf(actor, facts, processDatasets) };
 }
 
 export async function inventory(
   ctx: Context,
-  actorId: string,
+  actor: Actor,
   query: { orgId?: string | undefined; q?: string | undefined; minLevel?: Level | undefined; limit: number; cursor?: string | undefined },
 ): Promise<{ items: (InventoryEntry & { allowedActions: DatasetAction[] })[]; nextCursor: string | null }> {
+  const actorId = actor.id;
   const { entries, nextCursor } = await listInventory(ctx.store, {
     userId: actorId,
     minLevel: query.minLevel ?? 'read',
@@ -104,24 +107,25 @@ export async function inventory(
   });
   // The page read each entry's facts and the user's capabilities with it: no further read.
   return {
-    items: entries.map((e) => Object.assign(e, { allowedActions: datasetActionsOf(actorId, e.facts, e.processDatasets) })),
+    items: entries.map((e) => Object.assign(e, { allowedActions: datasetActionsOf(actor, e.facts, e.processDatasets) })),
     nextCursor,
   };
 }
 
 export async function updateDataset(
   ctx: Context,
-  actorId: string,
+  actor: Actor,
   datasetId: string,
   change: { name?: string | undefined; description?: string | undefined; visibility?: Visibility | undefined },
 ): Promise<DatasetView> {
+  const actorId = actor.id;
   const now = ctx.clock.now();
   const edits = change.name !== undefined || change.description !== undefined;
   if (!edits && change.visibility === undefined) throw new InvalidRequest('Nothing to change: send name, description or visibility.');
   const { access, before, after } = await inTransaction(ctx, async (tx) => {
-    const access = await authorizeDatasetAction(tx, actorId, datasetId, edits ? 'dataset.edit' : 'dataset.read', now);
+    const access = await authorizeDatasetAction(tx, actor, datasetId, edits ? 'dataset.edit' : 'dataset.read', now);
     const before = access.dataset;
-    if (change.visibility !== undefined) authorize('dataset.setVisibility', datasetFactsOf(actorId, access.facts, false));
+    if (change.visibility !== undefined) authorize('dataset.setVisibility', datasetFactsOf(actor, access.facts, false));
     const after: DatasetRow = {
       ...before,
       name: change.name === undefined ? before.name : requireDatasetName(change.name),
@@ -156,19 +160,20 @@ export async function updateDataset(
     return { access, before, after };
   });
   if (after.visibility === before.visibility) {
-    return { dataset: after, level: access.level, allowedActions: datasetActionsOf(actorId, access.facts, access.processDatasets) };
+    return { dataset: after, level: access.level, allowedActions: datasetActionsOf(actor, access.facts, access.processDatasets) };
   }
-  return { ...(await getDataset(ctx, actorId, datasetId)), dataset: after };
+  return { ...(await getDataset(ctx, actor, datasetId)), dataset: after };
 }
 
 /**
  * Its grants, invitations, layers, annotations, items and project links go with it in one
  * transaction; its audit events stay. Files no other item uses are removed afterwards.
  */
-export async function deleteDataset(ctx: Context, actorId: string, datasetId: string): Promise<void> {
+export async function deleteDataset(ctx: Context, actor: Actor, datasetId: string): Promise<void> {
+  const actorId = actor.id;
   const now = ctx.clock.now();
   const blobs = await inTransaction(ctx, async (tx) => {
-    const { dataset } = await authorizeDatasetAction(tx, actorId, datasetId, 'dataset.delete', now);
+    const { dataset } = await authorizeDatasetAction(tx, actor, datasetId, 'dataset.delete', now);
     const blobs = await itemShas(tx, datasetId);
     await deleteDatasetWithContents(tx, datasetId);
     await recordEvent(tx, ctx.random, {

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { runAsCaller, setCaller, type TokenScope, tokenScopeRefusal } from '../access/scope.js';
+import { rememberCheck } from '../access/check.js';
+import { type Actor, tokenScopeRefusal } from '../access/scope.js';
 import type { Caller } from '../accounts/accounts.js';
 import { SESSION_LIFETIME_MS, userOfSession } from '../accounts/sessions.js';
 import { userOfAccessToken } from '../accounts/tokens.js';
@@ -25,8 +26,8 @@ declare module 'fastify' {
     sessionToken: string | null;
     /** The public id of the caller's session, when they call with the session cookie. */
     sessionId: string | null;
-    /** The scope of the caller's access token, when they call with one. */
-    tokenScope: TokenScope | null;
+    /** Who acts in this request, with their token's scope: what the policy is asked about. */
+    actor: Actor | null;
   }
   interface FastifyContextConfig {
     /** The route takes files as multipart/form-data (see the CSRF rule below). */
@@ -43,6 +44,12 @@ export function requireUser(request: FastifyRequest): User {
   return request.user;
 }
 
+/** Who acts in this request (the authenticated user, with their token's scope), or 401. */
+export function requireActor(request: FastifyRequest): Actor {
+  if (!request.actor) throw new Unauthenticated();
+  return request.actor;
+}
+
 /** The caller's network address and browser, for limits, the session list and the security log. */
 export function callerOf(request: FastifyRequest): Caller {
   const userAgent = request.headers['user-agent'];
@@ -52,7 +59,7 @@ export function callerOf(request: FastifyRequest): Caller {
 /** Tokens do not mint tokens nor change passwords: those need the session of a logged-in person. */
 export function requireSessionUser(request: FastifyRequest): User {
   const user = requireUser(request);
-  if (request.tokenScope !== null) throw new Forbidden('This needs a logged-in session, not an access token.');
+  if (request.actor?.scope != null) throw new Forbidden('This needs a logged-in session, not an access token.');
   return user;
 }
 
@@ -84,10 +91,7 @@ export function installAuth(app: FastifyInstance, ctx: Context): void {
   app.decorateRequest('user', null);
   app.decorateRequest('sessionToken', null);
   app.decorateRequest('sessionId', null);
-  app.decorateRequest('tokenScope', null);
-
-  // Callback style, so the rest of the request runs inside the caller's context.
-  app.addHook('onRequest', (_request, _reply, done) => runAsCaller(done));
+  app.decorateRequest('actor', null);
 
   app.addHook('onRequest', async (request) => {
     if (!request.url.startsWith('/api/')) return;
@@ -99,8 +103,8 @@ export function installAuth(app: FastifyInstance, ctx: Context): void {
       if (!caller) throw new Unauthenticated('The access token is not valid or has expired.');
       if (caller.scope === 'read' && !READS.has(request.method)) throw tokenScopeRefusal(caller.scope);
       request.user = caller.user;
-      request.tokenScope = caller.scope;
-      setCaller(caller.user.id, caller.scope);
+      request.actor = { id: caller.user.id, scope: caller.scope };
+      if (caller.check) rememberCheck(request.actor, ctx.db, caller.check);
       return;
     }
     const token = request.cookies[sessionCookieName(ctx.publicUrl)];
@@ -111,7 +115,8 @@ export function installAuth(app: FastifyInstance, ctx: Context): void {
     if (!session) return;
     request.user = session.user;
     request.sessionId = session.sessionId;
-    setCaller(session.user.id, null);
+    request.actor = { id: session.user.id, scope: null };
+    if (session.check) rememberCheck(request.actor, ctx.db, session.check);
   });
 }
 

@@ -1,4 +1,5 @@
 import { authorizeDatasetAction, authorizeOrgAction } from '../access/authorize.js';
+import type { Actor } from '../access/scope.js';
 import { type AuditAction, recordEvent } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
@@ -15,12 +16,12 @@ import { assertInvitable, assertWithinSendLimit, mailExtension, mailInvitations,
  * The invitation, if the actor administers what it offers: the dataset (dataset admins,
  * which includes org admins) or the org. Anyone else cannot tell it exists.
  */
-async function administeredInvitation(ctx: Context, tx: Db, actorId: string, invitationId: string): Promise<InvitationRow> {
+async function administeredInvitation(ctx: Context, tx: Db, actor: Actor, invitationId: string): Promise<InvitationRow> {
   const row = await findInvitation(tx, invitationId);
   if (!row) throw new NotFound('Invitation');
   try {
-    if (row.kind === 'dataset') await authorizeDatasetAction(tx, actorId, row.dataset_id!, 'dataset.share', ctx.clock.now());
-    else await authorizeOrgAction(tx, actorId, row.org_id, 'org.manageInvitations');
+    if (row.kind === 'dataset') await authorizeDatasetAction(tx, actor, row.dataset_id!, 'dataset.share', ctx.clock.now());
+    else await authorizeOrgAction(tx, actor, row.org_id, 'org.manageInvitations');
   } catch (error) {
     if (error instanceof NotFound) throw new NotFound('Invitation');
     throw error;
@@ -38,12 +39,13 @@ function requirePending(row: InvitationRow, now: number): void {
 async function recordInvitationEvent(
   ctx: Context,
   tx: Context['db'],
-  actorId: string,
+  actor: Actor,
   row: InvitationRow,
   action: AuditAction,
   before: unknown,
   after: unknown,
 ) {
+  const actorId = actor.id;
   await recordEvent(tx, ctx.random, {
     orgId: row.org_id,
     at: ctx.clock.now(),
@@ -60,8 +62,8 @@ async function recordInvitationEvent(
  * An organization's open invitations to join it (pending, expired and declined, newest first),
  * for its admins: what a dataset's sharing settings show for the dataset's invitations.
  */
-export async function listOrgInvitations(ctx: Context, actorId: string, orgId: string): Promise<InvitationView[]> {
-  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.manageInvitations');
+export async function listOrgInvitations(ctx: Context, actor: Actor, orgId: string): Promise<InvitationView[]> {
+  await authorizeOrgAction(ctx.db, actor, orgId, 'org.manageInvitations');
   const rows = await openInvitationsToOrg(ctx.db, orgId);
   const now = ctx.clock.now();
   return rows.map((row) => invitationView(row, now));
@@ -79,9 +81,10 @@ async function assertStillInvitable(tx: Db, row: InvitationRow): Promise<void> {
 }
 
 /** Same link, 72 hours from now; works on pending and expired invitations. */
-export async function extendInvitation(ctx: Context, actorId: string, invitationId: string): Promise<InvitationView> {
+export async function extendInvitation(ctx: Context, actor: Actor, invitationId: string): Promise<InvitationView> {
+  const actorId = actor.id;
   const id = await inTransaction(ctx, async (tx) => {
-    const row = await administeredInvitation(ctx, tx, actorId, invitationId);
+    const row = await administeredInvitation(ctx, tx, actor, invitationId);
     const now = ctx.clock.now();
     requirePending(row, now);
     const expiresAt = now + INVITATION_LIFETIME_MS;
@@ -91,7 +94,7 @@ export async function extendInvitation(ctx: Context, actorId: string, invitation
     await recordInvitationEvent(
       ctx,
       tx,
-      actorId,
+      actor,
       row,
       'invitation.extended',
       { expiresAt: iso(row.expires_at) },
@@ -104,9 +107,10 @@ export async function extendInvitation(ctx: Context, actorId: string, invitation
 }
 
 /** A new link with a fresh 72 hours; the old link dies with its hash. */
-export async function resendInvitation(ctx: Context, actorId: string, invitationId: string): Promise<InvitationView> {
+export async function resendInvitation(ctx: Context, actor: Actor, invitationId: string): Promise<InvitationView> {
+  const actorId = actor.id;
   const id = await inTransaction(ctx, async (tx) => {
-    const row = await administeredInvitation(ctx, tx, actorId, invitationId);
+    const row = await administeredInvitation(ctx, tx, actor, invitationId);
     const now = ctx.clock.now();
     requirePending(row, now);
     const token = ctx.random.secret();
@@ -126,7 +130,7 @@ export async function resendInvitation(ctx: Context, actorId: string, invitation
     await recordInvitationEvent(
       ctx,
       tx,
-      actorId,
+      actor,
       row,
       'invitation.resent',
       { expiresAt: iso(row.expires_at) },
@@ -139,14 +143,14 @@ export async function resendInvitation(ctx: Context, actorId: string, invitation
 }
 
 /** Kills a pending (or expired) invitation. An accepted one cannot be revoked: its grant can. */
-export async function revokeInvitation(ctx: Context, actorId: string, invitationId: string): Promise<void> {
+export async function revokeInvitation(ctx: Context, actor: Actor, invitationId: string): Promise<void> {
   await inTransaction(ctx, async (tx) => {
-    const row = await administeredInvitation(ctx, tx, actorId, invitationId);
+    const row = await administeredInvitation(ctx, tx, actor, invitationId);
     if (row.status === 'revoked') return;
     requirePending(row, ctx.clock.now());
     if (!(await updatePendingInvitation(tx, row.id, { status: 'revoked' })))
       throw new Conflict('invitation_not_pending', 'This invitation is no longer pending.');
-    await recordInvitationEvent(ctx, tx, actorId, row, 'invitation.revoked', { status: 'pending' }, { status: 'revoked' });
+    await recordInvitationEvent(ctx, tx, actor, row, 'invitation.revoked', { status: 'pending' }, { status: 'revoked' });
     await dropUndeliveredForInvitation(tx, row.id);
   });
 }

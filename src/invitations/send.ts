@@ -1,6 +1,7 @@
 import { authorizeDatasetAction, authorizeOrgAction } from '../access/authorize.js';
 import { type Level, levelOf, type OrgRole, rankOf, type Visibility } from '../access/levels.js';
 import { tierAdmitsDirectGrant } from '../access/policy.js';
+import type { Actor } from '../access/scope.js';
 import { isValidEmail, normalizeEmail } from '../accounts/validation.js';
 import { recordEvent } from '../audit/record.js';
 import { HOUR, iso } from '../clock.js';
@@ -175,18 +176,18 @@ export async function assertInvitable(tx: Db, dataset: { org_id: string; visibil
 
 export async function inviteToDataset(
   ctx: Context,
-  inviterId: string,
+  inviter: Actor,
   datasetId: string,
   input: { emails: string[]; level: Level },
 ): Promise<InvitationView[]> {
   const emails = normalizeAddresses(input.emails);
   const written = await inTransaction(ctx, async (tx) => {
-    const { dataset } = await authorizeDatasetAction(tx, inviterId, datasetId, 'dataset.share', ctx.clock.now());
+    const { dataset } = await authorizeDatasetAction(tx, inviter, datasetId, 'dataset.share', ctx.clock.now());
     await assertInvitable(tx, dataset, emails);
     const rows = await writeInvitations(
       ctx,
       tx,
-      inviterId,
+      inviter.id,
       { kind: 'dataset', orgId: dataset.org_id, datasetId, level: rankOf(input.level), role: null },
       emails,
     );
@@ -201,18 +202,24 @@ export async function inviteToDataset(
 
 export async function inviteToOrg(
   ctx: Context,
-  inviterId: string,
+  inviter: Actor,
   orgId: string,
   input: { emails: string[]; role: OrgRole },
 ): Promise<InvitationView[]> {
   const emails = normalizeAddresses(input.emails);
   const written = await inTransaction(ctx, async (tx) => {
-    await authorizeOrgAction(tx, inviterId, orgId, 'org.manageInvitations');
+    await authorizeOrgAction(tx, inviter, orgId, 'org.manageInvitations');
     const already = await memberEmailsAmong(tx, orgId, emails);
     if (already.length > 0) {
       throw new Conflict('already_member', `Already members of the organization: ${already.join(', ')}.`, { emails: already });
     }
-    const rows = await writeInvitations(ctx, tx, inviterId, { kind: 'org', orgId, datasetId: null, level: null, role: input.role }, emails);
+    const rows = await writeInvitations(
+      ctx,
+      tx,
+      inviter.id,
+      { kind: 'org', orgId, datasetId: null, level: null, role: input.role },
+      emails,
+    );
     await mailInvitations(ctx, tx, rows);
     return rows;
   });

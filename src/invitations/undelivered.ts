@@ -1,4 +1,5 @@
 import { authorizeOrgAction } from '../access/authorize.js';
+import type { Actor } from '../access/scope.js';
 import { iso } from '../clock.js';
 import type { Context } from '../context.js';
 import { NotFound } from '../errors.js';
@@ -38,14 +39,14 @@ function viewOf(row: Row): UndeliveredMailView {
 }
 
 /** The organization's invitation e-mails that have not left yet, for its admins. */
-export async function listUndeliveredMail(ctx: Context, actorId: string, orgId: string): Promise<UndeliveredMailView[]> {
-  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.manageInvitations');
+export async function listUndeliveredMail(ctx: Context, actor: Actor, orgId: string): Promise<UndeliveredMailView[]> {
+  await authorizeOrgAction(ctx.db, actor, orgId, 'org.manageInvitations');
   return (await undeliveredInvitationMail(ctx.db, orgId)).map(viewOf);
 }
 
 /** "Retry now": the message is due at once, with a fresh day of retries; one under way is left as it is. */
-export async function retryMailNow(ctx: Context, actorId: string, orgId: string, messageId: string): Promise<UndeliveredMailView> {
-  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.manageInvitations');
+export async function retryMailNow(ctx: Context, actor: Actor, orgId: string, messageId: string): Promise<UndeliveredMailView> {
+  await authorizeOrgAction(ctx.db, actor, orgId, 'org.manageInvitations');
   const message = await findOutboxMessage(ctx.db, messageId);
   if (!message || message.org_id !== orgId || message.invitation_id === null || message.status === 'sent') throw new NotFound('Message');
   await ctx.db.transaction().execute(async (tx) => {

@@ -1,5 +1,6 @@
 import { authorizeDatasetAction } from '../access/authorize.js';
 import { type Level, levelOf, rankOf } from '../access/levels.js';
+import type { Actor } from '../access/scope.js';
 import { recordEvent } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
@@ -40,12 +41,13 @@ function endOf(expiresAt: string, now: number): number {
 }
 
 /** Makes a link; its secret is in the returned url and nowhere else (only its hash is kept). */
-export async function createLink(ctx: Context, actorId: string, datasetId: string, input: NewLink): Promise<LinkView & { url: string }> {
+export async function createLink(ctx: Context, actor: Actor, datasetId: string, input: NewLink): Promise<LinkView & { url: string }> {
+  const actorId = actor.id;
   const now = ctx.clock.now();
   const token = ctx.random.secret();
   const id = ctx.random.id('lnk');
   await inTransaction(ctx, async (tx) => {
-    const { dataset } = await authorizeDatasetAction(tx, actorId, datasetId, 'dataset.share', now);
+    const { dataset } = await authorizeDatasetAction(tx, actor, datasetId, 'dataset.share', now);
     const expiresAt = endOf(input.expiresAt, now);
     const allowedDomains = normalizedDomains(input.allowedDomains ?? []);
     const row = {
@@ -86,12 +88,12 @@ export async function createLink(ctx: Context, actorId: string, datasetId: strin
 
 export async function listLinks(
   ctx: Context,
-  actorId: string,
+  actor: Actor,
   datasetId: string,
   page: { limit: number; cursor?: string | undefined },
 ): Promise<Page<LinkView>> {
   const now = ctx.clock.now();
-  await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.share', now);
+  await authorizeDatasetAction(ctx.db, actor, datasetId, 'dataset.share', now);
   const after = page.cursor === undefined ? undefined : (decodeCursor(page.cursor, ['number', 'string']) as [number, string]);
   const rows = await linksOfDataset(ctx.db, datasetId, { after, take: page.limit + 1 });
   const last = rows.length > page.limit ? rows[page.limit - 1] : undefined;
@@ -102,11 +104,11 @@ export async function listLinks(
 }
 
 /** The link, if the actor may manage its dataset's links; anyone who cannot read the dataset cannot tell it exists. */
-async function managedLink(ctx: Context, db: Db, actorId: string, linkId: string, datasetId?: string): Promise<ShareLinkWithCreator> {
+async function managedLink(ctx: Context, db: Db, actor: Actor, linkId: string, datasetId?: string): Promise<ShareLinkWithCreator> {
   const link = await findLink(db, linkId);
   if (!link || (datasetId !== undefined && link.dataset_id !== datasetId)) throw new NotFound('Link');
   try {
-    await authorizeDatasetAction(db, actorId, link.dataset_id, 'dataset.share', ctx.clock.now());
+    await authorizeDatasetAction(db, actor, link.dataset_id, 'dataset.share', ctx.clock.now());
   } catch (error) {
     if (error instanceof NotFound) throw new NotFound('Link');
     throw error;
@@ -115,9 +117,10 @@ async function managedLink(ctx: Context, db: Db, actorId: string, linkId: string
 }
 
 /** The link is dead for the very next redemption; grants already given stay (they are revoked as grants). */
-export async function revokeLink(ctx: Context, actorId: string, linkId: string): Promise<void> {
+export async function revokeLink(ctx: Context, actor: Actor, linkId: string): Promise<void> {
+  const actorId = actor.id;
   await inTransaction(ctx, async (tx) => {
-    const link = await managedLink(ctx, tx, actorId, linkId);
+    const link = await managedLink(ctx, tx, actor, linkId);
     const now = ctx.clock.now();
     if (!(await markLinkRevoked(tx, link.id, actorId, now))) return;
     await recordEvent(tx, ctx.random, {
@@ -142,12 +145,12 @@ export interface RedemptionView {
 /** Who redeemed a link and when, newest first. */
 export async function listRedemptions(
   ctx: Context,
-  actorId: string,
+  actor: Actor,
   datasetId: string,
   linkId: string,
   page: { limit: number; cursor?: string | undefined },
 ): Promise<Page<RedemptionView>> {
-  const link = await managedLink(ctx, ctx.db, actorId, linkId, datasetId);
+  const link = await managedLink(ctx, ctx.db, actor, linkId, datasetId);
   const after = page.cursor === undefined ? undefined : (decodeCursor(page.cursor, ['number', 'string']) as [number, string]);
   const rows = await redemptionsOf(ctx.db, link, { after, take: page.limit + 1 });
   const last = rows.length > page.limit ? rows[page.limit - 1] : undefined;

@@ -2,6 +2,7 @@ import { authorizeOrgAction, orgActionsOf } from '../access/authorize.js';
 import type { Level, OrgRole } from '../access/levels.js';
 import { mayProcessDatasets, membershipOf } from '../access/org.js';
 import type { OrgAction } from '../access/policy.js';
+import type { Actor } from '../access/scope.js';
 import { recordEvent, recordEvents } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
@@ -44,9 +45,10 @@ function requireName(raw: string, what: string): string {
 
 export async function createOrg(
   ctx: Pick<Context, 'db' | 'clock' | 'random'>,
-  actorId: string,
+  actor: Actor,
   rawName: string,
 ): Promise<Org & { allowedActions: OrgAction[] }> {
+  const actorId = actor.id;
   const org = { id: ctx.random.id('org'), name: requireName(rawName, 'organization') };
   const now = ctx.clock.now();
   await inTransaction(ctx, async (tx) => {
@@ -61,21 +63,21 @@ export async function createOrg(
       after: { role: 'admin' },
     });
   });
-  return { ...org, allowedActions: orgActionsOf(actorId, { role: 'admin', processDatasets: true }) };
+  return { ...org, allowedActions: orgActionsOf(actor, { role: 'admin', processDatasets: true }) };
 }
 
-export async function getOrg(ctx: Context, actorId: string, orgId: string): Promise<Org & { role: OrgRole; allowedActions: OrgAction[] }> {
-  const membership = await authorizeOrgAction(ctx.db, actorId, orgId, 'org.read');
+export async function getOrg(ctx: Context, actor: Actor, orgId: string): Promise<Org & { role: OrgRole; allowedActions: OrgAction[] }> {
+  const membership = await authorizeOrgAction(ctx.db, actor, orgId, 'org.read');
   const org = await findOrg(ctx.db, orgId);
   if (!org) throw new NotFound('Organization');
-  return { ...org, role: membership.role, allowedActions: orgActionsOf(actorId, membership) };
+  return { ...org, role: membership.role, allowedActions: orgActionsOf(actor, membership) };
 }
 
-export async function listMyOrgs(ctx: Context, userId: string) {
-  const rows = await orgsOfUser(ctx.db, userId);
+export async function listMyOrgs(ctx: Context, actor: Actor) {
+  const rows = await orgsOfUser(ctx.db, actor.id);
   return rows.map((r) => {
     const membership = { role: r.role, processDatasets: mayProcessDatasets(r.role, r.process_datasets) };
-    return { id: r.id, name: r.name, ...membership, allowedActions: orgActionsOf(userId, membership) };
+    return { id: r.id, name: r.name, ...membership, allowedActions: orgActionsOf(actor, membership) };
   });
 }
 
@@ -90,11 +92,11 @@ function memberOf(row: MemberRecord): Member {
 
 export async function listMembers(
   ctx: Context,
-  actorId: string,
+  actor: Actor,
   orgId: string,
   page: { limit: number; cursor?: string | undefined; q?: string | undefined },
 ): Promise<Page<Member>> {
-  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.read');
+  await authorizeOrgAction(ctx.db, actor, orgId, 'org.read');
   const rows = await memberPage(ctx.db, orgId, page);
   return pageOf(rows, page.limit, (r) => [r.name, r.id], memberOf);
 }
@@ -106,13 +108,14 @@ async function memberRow(db: Db, orgId: string, userId: string): Promise<Member 
 
 export async function updateMember(
   ctx: Context,
-  actorId: string,
+  actor: Actor,
   orgId: string,
   userId: string,
   change: { role?: OrgRole | undefined; processDatasets?: boolean | undefined },
 ): Promise<Member> {
+  const actorId = actor.id;
   return inTransaction(ctx, async (tx) => {
-    await authorizeOrgAction(tx, actorId, orgId, 'org.manageMembers');
+    await authorizeOrgAction(tx, actor, orgId, 'org.manageMembers');
     await lockOrg(tx, orgId);
     const before = await memberRow(tx, orgId, userId);
     if (!before) throw new NotFound('Member');
@@ -146,13 +149,14 @@ export async function updateMember(
  */
 export async function removeMember(
   ctx: Context,
-  actorId: string,
+  actor: Actor,
   orgId: string,
   userId: string,
   options: { keepGrants?: boolean | undefined } = {},
 ): Promise<void> {
+  const actorId = actor.id;
   await inTransaction(ctx, async (tx) => {
-    await authorizeOrgAction(tx, actorId, orgId, 'org.removeMember', userId);
+    await authorizeOrgAction(tx, actor, orgId, 'org.removeMember', userId);
     await takeOutOfOrg(tx, ctx.random, { orgId, userId, actorId, at: ctx.clock.now(), ...options });
   });
 }
@@ -220,8 +224,8 @@ export interface RemovalPreview {
 }
 
 /** What removing the member would take away: their direct grants in force on the org's datasets and their teams. */
-export async function previewMemberRemoval(ctx: Context, actorId: string, orgId: string, userId: string): Promise<RemovalPreview> {
-  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.removeMember', userId);
+export async function previewMemberRemoval(ctx: Context, actor: Actor, orgId: string, userId: string): Promise<RemovalPreview> {
+  await authorizeOrgAction(ctx.db, actor, orgId, 'org.removeMember', userId);
   if (!(await membershipOf(ctx.db, userId, orgId))) throw new NotFound('Member');
   const grants = await directGrantsInOrg(ctx.db, orgId, userId, ctx.clock.now());
   return {

@@ -2,6 +2,7 @@ import { authorizeDatasetAction, datasetActionsOfMany } from '../access/authoriz
 import { datasetNameKey } from '../access/inventory.js';
 import { levelOf, rankOf } from '../access/levels.js';
 import type { DatasetAction } from '../access/policy.js';
+import { type Actor, actingAs } from '../access/scope.js';
 import { recordEvent } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
@@ -34,11 +35,12 @@ interface DedupePlan {
  */
 export async function processDataset(
   ctx: Context,
-  actorId: string,
+  actor: Actor,
   datasetId: string,
   input: { pipeline: 'dedupe'; carrySharing?: boolean | undefined },
 ): Promise<ProcessOutcome> {
-  const { dataset: source } = await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.process', ctx.clock.now());
+  const actorId = actor.id;
+  const { dataset: source } = await authorizeDatasetAction(ctx.db, actor, datasetId, 'dataset.process', ctx.clock.now());
   const job = await queueJob(ctx, {
     kind: 'dedupe',
     orgId: source.org_id,
@@ -50,7 +52,7 @@ export async function processDataset(
   const outcome = await awaitSmallJob(ctx, job);
   if (outcome.kind === 'running') return outcome;
   // The starter holds a direct admin grant on the new dataset.
-  const [allowedActions] = await datasetActionsOfMany(ctx.db, actorId, [
+  const [allowedActions] = await datasetActionsOfMany(ctx.db, actor, [
     { orgId: outcome.dataset.org_id, level: 'admin', visibility: outcome.dataset.visibility },
   ]);
   return { kind: 'done', dataset: outcome.dataset, allowedActions: allowedActions! };
@@ -88,10 +90,10 @@ async function awaitSmallJob(
 export async function runDedupeJob(ctx: Context, job: JobsTable): Promise<DatasetsTable> {
   const source = await findDataset(ctx.db, job.source_dataset_id);
   if (!source) throw datasetDeleted();
-  return dedupe(ctx, job, source, job.started_by, job.carry_sharing === 1);
+  return dedupe(ctx, job, source, actingAs(job.started_by), job.carry_sharing === 1);
 }
 
-async function dedupe(ctx: Context, job: JobsTable, source: DatasetsTable, actorId: string, carrySharing: boolean): Promise<DatasetsTable> {
+async function dedupe(ctx: Context, job: JobsTable, source: DatasetsTable, actor: Actor, carrySharing: boolean): Promise<DatasetsTable> {
   const plan = await planDedupe(ctx, job, source);
   const held: string[] = [];
   try {
@@ -103,7 +105,7 @@ async function dedupe(ctx: Context, job: JobsTable, source: DatasetsTable, actor
       }
       held.push(item.sha256);
     }
-    return await writeCopy(ctx, job, source, actorId, carrySharing, plan);
+    return await writeCopy(ctx, job, source, actor, carrySharing, plan);
   } finally {
     for (const sha256 of held) await ctx.blobs.release(sha256);
   }
@@ -139,10 +141,11 @@ async function writeCopy(
   ctx: Context,
   job: JobsTable,
   source: DatasetsTable,
-  actorId: string,
+  actor: Actor,
   carrySharing: boolean,
   plan: DedupePlan,
 ): Promise<DatasetsTable> {
+  const actorId = actor.id;
   const now = ctx.clock.now();
   const name = `${source.name} (deduplicated)`;
   const dataset: DatasetsTable = {
@@ -169,8 +172,8 @@ async function writeCopy(
       action: 'dataset.created',
       after: { name, visibility: dataset.visibility, predecessorId: source.id },
     });
-    if (carrySharing) await carryGrants(tx, ctx.random, source.id, dataset.id, actorId, now, event);
-    await grantCreatorAdmin(tx, dataset.id, actorId, now);
+    if (carrySharing) await carryGrants(tx, ctx.random, source.id, dataset.id, actor, now, event);
+    await grantCreatorAdmin(tx, dataset.id, actor, now);
     await recordEvent(tx, ctx.random, {
       ...event,
       subject: `dataset:${dataset.id}`,
@@ -217,10 +220,11 @@ async function carryGrants(
   random: Random,
   sourceId: string,
   datasetId: string,
-  actorId: string,
+  actor: Actor,
   now: number,
   event: { orgId: string; at: number; actorId: string; datasetId: string },
 ): Promise<void> {
+  const actorId = actor.id;
   const live = (g: { expires_at: number | null }) => isInForce(g.expires_at, now);
   const carried = { carriedFrom: sourceId };
   const users = (await userGrantRowsOfDataset(tx, sourceId)).filter(
@@ -267,7 +271,8 @@ async function carryGrants(
 }
 
 /** As with any new dataset, the one who made it holds a direct admin grant (revocable like any other). */
-async function grantCreatorAdmin(tx: Db, datasetId: string, actorId: string, now: number): Promise<void> {
+async function grantCreatorAdmin(tx: Db, datasetId: string, actor: Actor, now: number): Promise<void> {
+  const actorId = actor.id;
   await insertUserGrant(tx, {
     dataset_id: datasetId,
     user_id: actorId,

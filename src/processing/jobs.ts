@@ -1,4 +1,5 @@
 import { authorizeJobAction } from '../access/authorize.js';
+import type { Actor } from '../access/scope.js';
 import { type Context, inTransaction } from '../context.js';
 import { Conflict, DomainError, NotFound } from '../errors.js';
 import type { Db } from '../store/database.js';
@@ -70,7 +71,8 @@ export async function failJob(ctx: Context, job: JobsTable, error: unknown): Pro
   );
 }
 
-async function visibleJob(db: Db, actorId: string, jobId: string): Promise<JobsTable> {
+async function visibleJob(db: Db, actor: Actor, jobId: string): Promise<JobsTable> {
+  const actorId = actor.id;
   const job = await findJob(db, jobId);
   if (!job) throw new NotFound('Job');
   await authorizeJobAction(db, actorId, job, 'job.read');
@@ -78,14 +80,15 @@ async function visibleJob(db: Db, actorId: string, jobId: string): Promise<JobsT
 }
 
 /** A job is visible to whoever started it and to the admins of its organization; to others it does not exist. */
-export async function getJob(ctx: Context, actorId: string, jobId: string): Promise<JobsTable> {
-  return visibleJob(ctx.db, actorId, jobId);
+export async function getJob(ctx: Context, actor: Actor, jobId: string): Promise<JobsTable> {
+  return visibleJob(ctx.db, actor, jobId);
 }
 
 /** Stops a queued or running job: it ends failed with the error `cancelled`, and nothing of it is committed. */
-export async function cancelJob(ctx: Context, actorId: string, jobId: string): Promise<JobsTable> {
+export async function cancelJob(ctx: Context, actor: Actor, jobId: string): Promise<JobsTable> {
+  const actorId = actor.id;
   return inTransaction(ctx, async (tx) => {
-    const job = await visibleJob(tx, actorId, jobId);
+    const job = await visibleJob(tx, actor, jobId);
     await authorizeJobAction(tx, actorId, job, 'job.cancel');
     if (!(await cancelJobRow(tx, jobId, ctx.clock.now()))) throw new Conflict('job_finished', 'This job has already finished.');
     return (await findJob(tx, jobId))!;

@@ -4,6 +4,7 @@ import type { Level } from '../access/levels.js';
 import { membershipOf } from '../access/org.js';
 import type { DatasetAction } from '../access/policy.js';
 import { type AccessFacts, effectiveLevel } from '../access/rule.js';
+import type { Actor } from '../access/scope.js';
 import { type Context, inTransaction } from '../context.js';
 import { InvalidRequest, NotFound } from '../errors.js';
 import type { Db } from '../store/database.js';
@@ -24,18 +25,19 @@ export interface ProjectSummary {
   name: string;
 }
 
-async function visibleProject(db: Db, actorId: string, projectId: string): Promise<ProjectsTable> {
+async function visibleProject(db: Db, actor: Actor, projectId: string): Promise<ProjectsTable> {
   const project = await findProject(db, projectId);
   if (!project) throw new NotFound('Project');
-  await authorizeOrgAction(db, actorId, project.org_id, 'org.read').catch(() => {
+  await authorizeOrgAction(db, actor, project.org_id, 'org.read').catch(() => {
     throw new NotFound('Project');
   });
   return project;
 }
 
-export async function createProject(ctx: Context, actorId: string, orgId: string, rawName: string): Promise<ProjectSummary> {
+export async function createProject(ctx: Context, actor: Actor, orgId: string, rawName: string): Promise<ProjectSummary> {
+  const actorId = actor.id;
   return inTransaction(ctx, async (tx) => {
-    await authorizeOrgAction(tx, actorId, orgId, 'org.manageProjects');
+    await authorizeOrgAction(tx, actor, orgId, 'org.manageProjects');
     const name = rawName.trim();
     if (!name) throw new InvalidRequest('The project name cannot be empty.', { field: 'name' });
     const row: ProjectsTable = { id: ctx.random.id('prj'), org_id: orgId, name, created_by: actorId, created_at: ctx.clock.now() };
@@ -44,26 +46,27 @@ export async function createProject(ctx: Context, actorId: string, orgId: string
   });
 }
 
-export async function listProjects(ctx: Context, actorId: string, orgId: string): Promise<ProjectSummary[]> {
-  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.read');
+export async function listProjects(ctx: Context, actor: Actor, orgId: string): Promise<ProjectSummary[]> {
+  await authorizeOrgAction(ctx.db, actor, orgId, 'org.read');
   const rows = await projectsOfOrg(ctx.db, orgId);
   return rows.map((r) => ({ id: r.id, orgId: r.org_id, name: r.name }));
 }
 
 /** Adding needs read on the dataset, and the dataset must belong to the project's organization. */
-export async function addDatasetToProject(ctx: Context, actorId: string, projectId: string, datasetId: string): Promise<void> {
+export async function addDatasetToProject(ctx: Context, actor: Actor, projectId: string, datasetId: string): Promise<void> {
+  const actorId = actor.id;
   await inTransaction(ctx, async (tx) => {
-    const project = await visibleProject(tx, actorId, projectId);
-    const { dataset } = await authorizeDatasetAction(tx, actorId, datasetId, 'dataset.read', ctx.clock.now());
+    const project = await visibleProject(tx, actor, projectId);
+    const { dataset } = await authorizeDatasetAction(tx, actor, datasetId, 'dataset.read', ctx.clock.now());
     if (dataset.org_id !== project.org_id) throw new NotFound('Dataset');
     await linkDataset(tx, { projectId, datasetId, addedBy: actorId, at: ctx.clock.now() });
   });
 }
 
-export async function removeDatasetFromProject(ctx: Context, actorId: string, projectId: string, datasetId: string): Promise<void> {
+export async function removeDatasetFromProject(ctx: Context, actor: Actor, projectId: string, datasetId: string): Promise<void> {
   await inTransaction(ctx, async (tx) => {
-    await visibleProject(tx, actorId, projectId);
-    await authorizeDatasetAction(tx, actorId, datasetId, 'dataset.read', ctx.clock.now());
+    await visibleProject(tx, actor, projectId);
+    await authorizeDatasetAction(tx, actor, datasetId, 'dataset.read', ctx.clock.now());
     await unlinkDataset(tx, projectId, datasetId);
   });
 }
@@ -74,10 +77,11 @@ export async function removeDatasetFromProject(ctx: Context, actorId: string, pr
  */
 export async function getProject(
   ctx: Context,
-  actorId: string,
+  actor: Actor,
   projectId: string,
 ): Promise<ProjectSummary & { datasets: { dataset: DatasetsTable; level: Level; allowedActions: DatasetAction[] }[] }> {
-  const project = await visibleProject(ctx.db, actorId, projectId);
+  const actorId = actor.id;
+  const project = await visibleProject(ctx.db, actor, projectId);
   const rows = await projectDatasetsWithFacts(ctx.db, projectId, actorId, ctx.clock.now());
   const datasets: { dataset: DatasetsTable; level: Level }[] = [];
   for (const row of rows) {
@@ -88,7 +92,7 @@ export async function getProject(
   }
   const actions = await datasetActionsOfMany(
     ctx.db,
-    actorId,
+    actor,
     datasets.map((d) => ({ orgId: d.dataset.org_id, level: d.level, visibility: d.dataset.visibility })),
   );
   return {
@@ -100,8 +104,9 @@ export async function getProject(
 }
 
 /** The projects of the dataset's organization that hold it, for a viewer who can read it. */
-export async function projectsOfDataset(ctx: Context, actorId: string, datasetId: string): Promise<ProjectSummary[]> {
-  const { dataset } = await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.read', ctx.clock.now());
+export async function projectsOfDataset(ctx: Context, actor: Actor, datasetId: string): Promise<ProjectSummary[]> {
+  const actorId = actor.id;
+  const { dataset } = await authorizeDatasetAction(ctx.db, actor, datasetId, 'dataset.read', ctx.clock.now());
   // An external accessor reads the dataset but not its organization's projects.
   if (!(await membershipOf(ctx.db, actorId, dataset.org_id))) return [];
   const rows = await projectsHolding(ctx.db, datasetId);

@@ -1,4 +1,5 @@
 import { authorizeOrgAction } from '../access/authorize.js';
+import type { Actor } from '../access/scope.js';
 import { recordEvent } from '../audit/record.js';
 import { type Context, inTransaction } from '../context.js';
 import { InvalidRequest, NotFound } from '../errors.js';
@@ -16,14 +17,10 @@ export const SCIM_TOKEN_PREFIX = 'tss_';
 
 export type ScimToken = ScimTokenRow;
 
-export async function createScimToken(
-  ctx: Context,
-  actorId: string,
-  orgId: string,
-  rawName: string,
-): Promise<ScimToken & { token: string }> {
+export async function createScimToken(ctx: Context, actor: Actor, orgId: string, rawName: string): Promise<ScimToken & { token: string }> {
+  const actorId = actor.id;
   return inTransaction(ctx, async (tx) => {
-    await authorizeOrgAction(tx, actorId, orgId, 'org.manageProvisioning');
+    await authorizeOrgAction(tx, actor, orgId, 'org.manageProvisioning');
     const name = rawName.trim();
     if (!name) throw new InvalidRequest('Give the token a name, e.g. the directory it is for.', { field: 'name' });
     const token = `${SCIM_TOKEN_PREFIX}${ctx.random.secret()}`;
@@ -42,15 +39,16 @@ export async function createScimToken(
   });
 }
 
-export async function listScimTokens(ctx: Context, actorId: string, orgId: string): Promise<ScimToken[]> {
-  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.manageProvisioning');
+export async function listScimTokens(ctx: Context, actor: Actor, orgId: string): Promise<ScimToken[]> {
+  await authorizeOrgAction(ctx.db, actor, orgId, 'org.manageProvisioning');
   return liveScimTokens(ctx.db, orgId);
 }
 
 /** A revoked token is refused on its next request: every request looks the token up. */
-export async function revokeScimToken(ctx: Context, actorId: string, orgId: string, tokenId: string): Promise<void> {
+export async function revokeScimToken(ctx: Context, actor: Actor, orgId: string, tokenId: string): Promise<void> {
+  const actorId = actor.id;
   await inTransaction(ctx, async (tx) => {
-    await authorizeOrgAction(tx, actorId, orgId, 'org.manageProvisioning');
+    await authorizeOrgAction(tx, actor, orgId, 'org.manageProvisioning');
     const at = ctx.clock.now();
     const revoked = await revokeScimTokenRow(tx, orgId, tokenId, at);
     if (!revoked) throw new NotFound('Token');

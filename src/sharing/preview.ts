@@ -2,17 +2,19 @@ import { authorizeDatasetAction, datasetFactsOf } from '../access/authorize.js';
 import { emailsVisibleTo } from '../access/email-visibility.js';
 import { authorize } from '../access/policy.js';
 import { type LevelChange, previewSharingChange, type SharingChange } from '../access/preview.js';
+import type { Actor } from '../access/scope.js';
 import type { Context } from '../context.js';
 import { InvalidRequest } from '../errors.js';
 
 /** What a tier change, a team removal or a user removal would do, changing nothing. */
-export async function previewSharing(ctx: Context, actorId: string, datasetId: string, change: SharingChange) {
+export async function previewSharing(ctx: Context, actor: Actor, datasetId: string, change: SharingChange) {
+  const actorId = actor.id;
   const now = ctx.clock.now();
-  const { dataset, facts } = await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.share', now);
+  const { dataset, facts } = await authorizeDatasetAction(ctx.db, actor, datasetId, 'dataset.share', now);
   if (change.visibility === undefined && change.removeTeamId === undefined && change.removeUserId === undefined) {
     throw new InvalidRequest('Say what would change: visibility, removeTeamId or removeUserId.');
   }
-  if (change.visibility !== undefined) authorize('dataset.setVisibility', datasetFactsOf(actorId, facts, false));
+  if (change.visibility !== undefined) authorize('dataset.setVisibility', datasetFactsOf(actor, facts, false));
   const { gains, losses } = await previewSharingChange(ctx.db, dataset, change, now);
   const visible = await emailsVisibleTo(
     ctx.db,

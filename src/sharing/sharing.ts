@@ -1,6 +1,7 @@
 import { authorizeDatasetAction } from '../access/authorize.js';
 import { type Level, levelOf, rankOf } from '../access/levels.js';
 import { tierAdmitsDirectGrant } from '../access/policy.js';
+import type { Actor } from '../access/scope.js';
 import { recordEvent } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { appLink, type Context, inTransaction } from '../context.js';
@@ -62,9 +63,9 @@ async function userGrantViews(ctx: Context, datasetId: string, only?: string): P
   });
 }
 
-export async function getSharing(ctx: Context, actorId: string, datasetId: string) {
+export async function getSharing(ctx: Context, actor: Actor, datasetId: string) {
   const now = ctx.clock.now();
-  const { dataset } = await authorizeDatasetAction(ctx.db, actorId, datasetId, 'dataset.share', now);
+  const { dataset } = await authorizeDatasetAction(ctx.db, actor, datasetId, 'dataset.share', now);
   const teams = await teamGrantsOnDataset(ctx.db, datasetId, now);
   const invitations = await openInvitationsToDataset(ctx.db, datasetId);
   return {
@@ -83,14 +84,15 @@ export async function getSharing(ctx: Context, actorId: string, datasetId: strin
 
 export async function setUserGrant(
   ctx: Context,
-  actorId: string,
+  actor: Actor,
   datasetId: string,
   userId: string,
   input: { level: Level; expiresAt?: string | undefined },
 ): Promise<UserGrantView> {
+  const actorId = actor.id;
   const now = ctx.clock.now();
   await inTransaction(ctx, async (tx) => {
-    const { dataset } = await authorizeDatasetAction(tx, actorId, datasetId, 'dataset.share', now);
+    const { dataset } = await authorizeDatasetAction(tx, actor, datasetId, 'dataset.share', now);
     const expiresAt = requireFuture(input.expiresAt, now);
     const grantee = await findUser(tx, userId);
     if (!grantee) throw new NotFound('User');
@@ -137,10 +139,11 @@ export async function setUserGrant(
   return (await userGrantViews(ctx, datasetId, userId))[0]!;
 }
 
-export async function revokeUserGrant(ctx: Context, actorId: string, datasetId: string, userId: string): Promise<void> {
+export async function revokeUserGrant(ctx: Context, actor: Actor, datasetId: string, userId: string): Promise<void> {
+  const actorId = actor.id;
   const now = ctx.clock.now();
   await inTransaction(ctx, async (tx) => {
-    const { dataset } = await authorizeDatasetAction(tx, actorId, datasetId, 'dataset.share', now);
+    const { dataset } = await authorizeDatasetAction(tx, actor, datasetId, 'dataset.share', now);
     const removed = await deleteUserGrant(tx, datasetId, userId);
     if (!removed) return;
     await recordEvent(tx, ctx.random, {
@@ -157,15 +160,16 @@ export async function revokeUserGrant(ctx: Context, actorId: string, datasetId: 
 
 export async function setTeamGrant(
   ctx: Context,
-  actorId: string,
+  actor: Actor,
   datasetId: string,
   teamId: string,
   input: { level: Level; expiresAt?: string | undefined },
 ) {
+  const actorId = actor.id;
   const now = ctx.clock.now();
   const level = rankOf(input.level);
   const { team, expiresAt } = await inTransaction(ctx, async (tx) => {
-    const { dataset } = await authorizeDatasetAction(tx, actorId, datasetId, 'dataset.share', now);
+    const { dataset } = await authorizeDatasetAction(tx, actor, datasetId, 'dataset.share', now);
     const expiresAt = requireFuture(input.expiresAt, now);
     const team = await findTeamInOrg(tx, teamId, dataset.org_id);
     if (!team) throw new NotFound('Team');
@@ -186,10 +190,11 @@ export async function setTeamGrant(
   return { team: { id: team.id, name: team.name }, level: input.level, expiresAt: iso(expiresAt) };
 }
 
-export async function revokeTeamGrant(ctx: Context, actorId: string, datasetId: string, teamId: string): Promise<void> {
+export async function revokeTeamGrant(ctx: Context, actor: Actor, datasetId: string, teamId: string): Promise<void> {
+  const actorId = actor.id;
   const now = ctx.clock.now();
   await inTransaction(ctx, async (tx) => {
-    const { dataset } = await authorizeDatasetAction(tx, actorId, datasetId, 'dataset.share', now);
+    const { dataset } = await authorizeDatasetAction(tx, actor, datasetId, 'dataset.share', now);
     const removed = await deleteTeamGrant(tx, datasetId, teamId);
     if (!removed) return;
     await recordEvent(tx, ctx.random, {

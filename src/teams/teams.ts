@@ -1,5 +1,6 @@
 import { authorizeOrgAction } from '../access/authorize.js';
 import { levelOf } from '../access/levels.js';
+import type { Actor } from '../access/scope.js';
 import { recordEvent, recordEvents } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
@@ -26,31 +27,32 @@ import { type User, userOf } from '../store/users.js';
 export type Team = TeamRecord;
 
 /** A team is visible to members of its org only; anyone else gets 404. */
-async function visibleTeam(db: Db, actorId: string, teamId: string): Promise<Team> {
+async function visibleTeam(db: Db, actor: Actor, teamId: string): Promise<Team> {
   const team = await findTeam(db, teamId);
   if (!team) throw new NotFound('Team');
-  await authorizeOrgAction(db, actorId, team.orgId, 'org.read').catch(() => {
+  await authorizeOrgAction(db, actor, team.orgId, 'org.read').catch(() => {
     throw new NotFound('Team');
   });
   return team;
 }
 
-async function administeredTeam(tx: Db, actorId: string, teamId: string): Promise<Team> {
-  const team = await visibleTeam(tx, actorId, teamId);
-  await authorizeOrgAction(tx, actorId, team.orgId, 'org.manageTeams');
+async function administeredTeam(tx: Db, actor: Actor, teamId: string): Promise<Team> {
+  const team = await visibleTeam(tx, actor, teamId);
+  await authorizeOrgAction(tx, actor, team.orgId, 'org.manageTeams');
   return team;
 }
 
 const TAKEN = () => new Conflict('team_name_taken', 'The organization already has a team with this name.');
 
-export async function createTeam(ctx: Context, actorId: string, orgId: string, rawName: string): Promise<Team> {
+export async function createTeam(ctx: Context, actor: Actor, orgId: string, rawName: string): Promise<Team> {
+  const actorId = actor.id;
   let team: Team | undefined;
   await nameRace(
     ctx,
     () => team,
     () =>
       inTransaction(ctx, async (tx) => {
-        await authorizeOrgAction(tx, actorId, orgId, 'org.manageTeams');
+        await authorizeOrgAction(tx, actor, orgId, 'org.manageTeams');
         team = { id: ctx.random.id('team'), orgId, name: requireName(rawName, 'team') };
         await insertTeam(tx, ctx.random, team, actorId, ctx.clock.now());
       }),
@@ -86,26 +88,27 @@ export async function insertTeam(tx: Db, random: Random, team: Team, actorId: st
   });
 }
 
-export async function listTeams(ctx: Context, actorId: string, orgId: string) {
-  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.read');
+export async function listTeams(ctx: Context, actor: Actor, orgId: string) {
+  await authorizeOrgAction(ctx.db, actor, orgId, 'org.read');
   const rows = await teamsOfOrg(ctx.db, orgId);
   return rows.map((r) => ({ id: r.id, name: r.name, memberCount: Number(r.member_count ?? 0) }));
 }
 
-export async function getTeam(ctx: Context, actorId: string, teamId: string): Promise<Team & { members: User[] }> {
-  const team = await visibleTeam(ctx.db, actorId, teamId);
+export async function getTeam(ctx: Context, actor: Actor, teamId: string): Promise<Team & { members: User[] }> {
+  const team = await visibleTeam(ctx.db, actor, teamId);
   const rows = await membersOfTeam(ctx.db, teamId);
   return { ...team, members: rows.map(userOf) };
 }
 
-export async function renameTeam(ctx: Context, actorId: string, teamId: string, rawName: string): Promise<Team> {
+export async function renameTeam(ctx: Context, actor: Actor, teamId: string, rawName: string): Promise<Team> {
+  const actorId = actor.id;
   let renamed: Team | undefined;
   await nameRace(
     ctx,
     () => renamed,
     () =>
       inTransaction(ctx, async (tx) => {
-        const team = await administeredTeam(tx, actorId, teamId);
+        const team = await administeredTeam(tx, actor, teamId);
         renamed = { ...team, name: requireName(rawName, 'team') };
         await renameTeamIn(tx, ctx.random, team, renamed.name, actorId, ctx.clock.now());
       }),
@@ -129,8 +132,9 @@ export async function renameTeamIn(tx: Db, random: Random, team: Team, name: str
 }
 
 /** Deleting a team drops its memberships and every grant it held. */
-export async function deleteTeam(ctx: Context, actorId: string, teamId: string): Promise<void> {
-  await inTransaction(ctx, async (tx) => dropTeam(tx, ctx.random, await administeredTeam(tx, actorId, teamId), actorId, ctx.clock.now()));
+export async function deleteTeam(ctx: Context, actor: Actor, teamId: string): Promise<void> {
+  const actorId = actor.id;
+  await inTransaction(ctx, async (tx) => dropTeam(tx, ctx.random, await administeredTeam(tx, actor, teamId), actorId, ctx.clock.now()));
 }
 
 export async function dropTeam(tx: Db, random: Random, team: Team, actorId: string | null, at: number): Promise<void> {
@@ -162,9 +166,10 @@ export async function dropTeam(tx: Db, random: Random, team: Team, actorId: stri
   });
 }
 
-export async function addTeamMember(ctx: Context, actorId: string, teamId: string, userId: string): Promise<void> {
+export async function addTeamMember(ctx: Context, actor: Actor, teamId: string, userId: string): Promise<void> {
+  const actorId = actor.id;
   await inTransaction(ctx, async (tx) =>
-    joinTeam(tx, ctx.random, await administeredTeam(tx, actorId, teamId), userId, actorId, ctx.clock.now()),
+    joinTeam(tx, ctx.random, await administeredTeam(tx, actor, teamId), userId, actorId, ctx.clock.now()),
   );
 }
 
@@ -186,9 +191,10 @@ export async function joinTeam(tx: Db, random: Random, team: Team, userId: strin
 }
 
 /** Takes a user out of a team: 204 whether or not they were in it (nothing is recorded if not). */
-export async function removeTeamMember(ctx: Context, actorId: string, teamId: string, userId: string): Promise<void> {
+export async function removeTeamMember(ctx: Context, actor: Actor, teamId: string, userId: string): Promise<void> {
+  const actorId = actor.id;
   await inTransaction(ctx, async (tx) =>
-    leaveTeam(tx, ctx.random, await administeredTeam(tx, actorId, teamId), userId, actorId, ctx.clock.now()),
+    leaveTeam(tx, ctx.random, await administeredTeam(tx, actor, teamId), userId, actorId, ctx.clock.now()),
   );
 }
 

@@ -1,4 +1,5 @@
 import { authorizeOrgAction } from '../access/authorize.js';
+import type { Actor } from '../access/scope.js';
 import { recordEvent } from '../audit/record.js';
 import { DAY, iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
@@ -51,11 +52,11 @@ function viewOf(row: WebhookRow): WebhookView {
 }
 
 /** A webhook of an organization the caller may manage; one of another organization does not exist for them. */
-async function manageable(db: Db, actorId: string, webhookId: string): Promise<WebhookRow> {
+async function manageable(db: Db, actor: Actor, webhookId: string): Promise<WebhookRow> {
   const webhook = await findWebhook(db, webhookId);
   if (!webhook) throw new NotFound('Webhook');
   try {
-    await authorizeOrgAction(db, actorId, webhook.org_id, 'org.manageWebhooks');
+    await authorizeOrgAction(db, actor, webhook.org_id, 'org.manageWebhooks');
   } catch (error) {
     if (error instanceof NotFound) throw new NotFound('Webhook');
     throw error;
@@ -66,12 +67,13 @@ async function manageable(db: Db, actorId: string, webhookId: string): Promise<W
 /** Registers an endpoint for some or all event types; the secret is in this answer only. */
 export async function createWebhook(
   ctx: Context,
-  actorId: string,
+  actor: Actor,
   orgId: string,
   input: { url: string; events: string[] },
 ): Promise<WebhookView & { secret: string }> {
+  const actorId = actor.id;
   // Only a caller who may manage webhooks has the address checked; it resolves names, so outside the transaction.
-  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.manageWebhooks');
+  await authorizeOrgAction(ctx.db, actor, orgId, 'org.manageWebhooks');
   const url = await checkWebhookUrl(input.url, ctx.webhooks);
   const events = input.events.includes('*') ? ['*'] : [...new Set(input.events)];
   const now = ctx.clock.now();
@@ -91,7 +93,7 @@ export async function createWebhook(
   };
   await inTransaction(ctx, async (tx) => {
     // And again with the row it guards.
-    await authorizeOrgAction(tx, actorId, orgId, 'org.manageWebhooks');
+    await authorizeOrgAction(tx, actor, orgId, 'org.manageWebhooks');
     await insertWebhook(tx, row);
     await recordEvent(tx, ctx.random, {
       orgId,
@@ -105,14 +107,15 @@ export async function createWebhook(
   return { ...viewOf(row), secret: row.secret };
 }
 
-export async function listWebhooks(ctx: Context, actorId: string, orgId: string): Promise<WebhookView[]> {
-  await authorizeOrgAction(ctx.db, actorId, orgId, 'org.manageWebhooks');
+export async function listWebhooks(ctx: Context, actor: Actor, orgId: string): Promise<WebhookView[]> {
+  await authorizeOrgAction(ctx.db, actor, orgId, 'org.manageWebhooks');
   return (await webhooksOfOrg(ctx.db, orgId)).map(viewOf);
 }
 
-export async function removeWebhook(ctx: Context, actorId: string, webhookId: string): Promise<void> {
+export async function removeWebhook(ctx: Context, actor: Actor, webhookId: string): Promise<void> {
+  const actorId = actor.id;
   await inTransaction(ctx, async (tx) => {
-    const webhook = await manageable(tx, actorId, webhookId);
+    const webhook = await manageable(tx, actor, webhookId);
     await deleteWebhook(tx, webhook.id);
     await recordEvent(tx, ctx.random, {
       orgId: webhook.org_id,
@@ -126,9 +129,9 @@ export async function removeWebhook(ctx: Context, actorId: string, webhookId: st
 }
 
 /** Queues a `ping` event to this webhook alone (even a disabled one gets none: it is not sent to). */
-export async function pingWebhook(ctx: Context, actorId: string, webhookId: string): Promise<{ deliveryId: string }> {
+export async function pingWebhook(ctx: Context, actor: Actor, webhookId: string): Promise<{ deliveryId: string }> {
   const deliveryId = await inTransaction(ctx, async (tx) => {
-    const webhook = await manageable(tx, actorId, webhookId);
+    const webhook = await manageable(tx, actor, webhookId);
     const now = ctx.clock.now();
     const body = JSON.stringify({
       id: ctx.random.id('evt'),
@@ -147,8 +150,8 @@ export async function pingWebhook(ctx: Context, actorId: string, webhookId: stri
   return { deliveryId };
 }
 
-export async function listDeliveries(ctx: Context, actorId: string, webhookId: string): Promise<DeliveryView[]> {
-  const webhook = await manageable(ctx.db, actorId, webhookId);
+export async function listDeliveries(ctx: Context, actor: Actor, webhookId: string): Promise<DeliveryView[]> {
+  const webhook = await manageable(ctx.db, actor, webhookId);
   return (await deliveriesOf(ctx.db, webhook.id, 200)).map((row) => ({
     id: row.id,
     event: row.event_type ?? 'unknown',
@@ -161,11 +164,12 @@ export async function listDeliveries(ctx: Context, actorId: string, webhookId: s
 }
 
 /** A new secret, shown once; the previous one keeps signing (a second v1) for a day. */
-export async function rotateSecret(ctx: Context, actorId: string, webhookId: string): Promise<{ secret: string }> {
+export async function rotateSecret(ctx: Context, actor: Actor, webhookId: string): Promise<{ secret: string }> {
+  const actorId = actor.id;
   const secret = `whsec_${ctx.random.secret()}`;
   const now = ctx.clock.now();
   await inTransaction(ctx, async (tx) => {
-    const webhook = await manageable(tx, actorId, webhookId);
+    const webhook = await manageable(tx, actor, webhookId);
     await rotateWebhookSecret(tx, webhook.id, secret, webhook.secret, now + ROTATION_GRACE_MS);
     await recordEvent(tx, ctx.random, {
       orgId: webhook.org_id,

@@ -6,6 +6,7 @@ import { listInventory } from '../../src/access/inventory.js';
 import { POSTGRES_SLOTS } from '../../src/access/inventory-branches.js';
 import { rankOf } from '../../src/access/levels.js';
 import { previewSharingChange } from '../../src/access/preview.js';
+import { actingAs } from '../../src/access/scope.js';
 import { migrate, openStore, type Store } from '../../src/store/database.js';
 import { createTestDatabase, DATABASES, type TestDatabase } from '../helpers/databases.js';
 import { LEVELS, type Level, type RefWorld, referenceInventory, referenceLevel, type Tier } from './reference.js';
@@ -236,7 +237,7 @@ describe.each(DATABASES)('the access module agrees with the rule of PRODUCT.md (
         await seed(store, w);
         for (const user of w.users) {
           for (const d of w.datasets) {
-            const access = await checkAccess(store.db, user, d.id, NOW);
+            const access = await checkAccess(store.db, actingAs(user), d.id, NOW);
             expect(access?.level ?? null, `${user} on ${d.id}`).toBe(referenceLevel(w, user, d.id));
           }
         }
@@ -316,8 +317,8 @@ describe.each(DATABASES)('the access module agrees with the rule of PRODUCT.md (
         await seed(store, w);
         for (const user of w.users) {
           for (const d of w.datasets) {
-            const explained = await explainAccess(store.db, w.auditor, d.id, user, NOW);
-            const checked = await checkAccess(store.db, user, d.id, NOW);
+            const explained = await explainAccess(store.db, actingAs(w.auditor), d.id, user, NOW);
+            const checked = await checkAccess(store.db, actingAs(user), d.id, NOW);
             expect(explained.level).toBe(checked?.level ?? null);
             expect(explained.level).toBe(referenceLevel(w, user, d.id));
             const best = Math.max(0, ...explained.paths.map((path) => rankOf(path.level)));

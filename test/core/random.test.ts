@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { actingAs } from '../../src/access/scope.js';
 import { createDataset } from '../../src/datasets/datasets.js';
 import { inviteToOrg } from '../../src/invitations/send.js';
 import { createOrg } from '../../src/orgs/orgs.js';
@@ -41,7 +42,7 @@ describe.each(DATABASES)('the random source on the context (%s)', (db) => {
     const w = await world(server).org('acme').build();
     const admin = w.orgs.acme!.admin;
     const ctx = { ...server.ctx, random: new Random(constant(7)) };
-    const { dataset } = await createDataset(ctx, admin.id, w.orgs.acme!.id, { name: 'known' });
+    const { dataset } = await createDataset(ctx, actingAs(admin.id), w.orgs.acme!.id, { name: 'known' });
     expect(dataset.id).toBe(`ds_${Buffer.alloc(12, 7).toString('base64url')}`);
     expect((await admin.get(`/api/v1/datasets/${dataset.id}`)).body.name).toBe('known');
   });
@@ -50,10 +51,10 @@ describe.each(DATABASES)('the random source on the context (%s)', (db) => {
     const w = await world(server).org('acme').build();
     const admin = w.orgs.acme!.admin;
     const ctx = { ...server.ctx, random: new Random(constant(5)) };
-    const org = await createOrg(ctx, admin.id, 'Known Co');
+    const org = await createOrg(ctx, actingAs(admin.id), 'Known Co');
     expect(org.id).toBe(`org_${Buffer.alloc(12, 5).toString('base64url')}`);
 
-    const [invitation] = await inviteToOrg(ctx, admin.id, org.id, { emails: ['known@example.com'], role: 'member' });
+    const [invitation] = await inviteToOrg(ctx, actingAs(admin.id), org.id, { emails: ['known@example.com'], role: 'member' });
     const secret = Buffer.alloc(32, 5).toString('base64url');
     const stored = await server.ctx.db
       .selectFrom('invitations')

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkAccess } from '../../src/access/check.js';
 import { rankOf } from '../../src/access/levels.js';
+import { actingAs } from '../../src/access/scope.js';
 import { migrate, openStore, type Store } from '../../src/store/database.js';
 import { insertDataset } from '../../src/store/datasets.js';
 import {
@@ -84,8 +85,8 @@ describe.each(DATABASES)('a grant in force, one definition for store, check and 
       expect(await holdsGrantInForce(store.db, 'ds_a', `usr_${name}`, NOW)).toBe(expected);
       expect((await findUserGrant(store.db, 'ds_a', `usr_${name}`))?.expires_at ?? null).toBe(expiresAt);
       // The check's reviewed SQL agrees with the store's definition.
-      expect((await checkAccess(store.db, `usr_${name}`, 'ds_a', NOW))?.level ?? null).toBe(expected ? 'write' : null);
-      expect((await checkAccess(store.db, `usr_t_${name}`, 'ds_a', NOW))?.level ?? null).toBe(expected ? 'write' : null);
+      expect((await checkAccess(store.db, actingAs(`usr_${name}`), 'ds_a', NOW))?.level ?? null).toBe(expected ? 'write' : null);
+      expect((await checkAccess(store.db, actingAs(`usr_t_${name}`), 'ds_a', NOW))?.level ?? null).toBe(expected ? 'write' : null);
     }
   });
 });

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { explainAccess } from '../../access/explain.js';
 import type { Context } from '../../context.js';
 import { previewSharing } from '../../sharing/preview.js';
-import { requireUser } from '../auth.js';
+import { requireActor } from '../auth.js';
 import { errors, Id, LevelSchema, Time, VisibilitySchema } from '../schemas.js';
 import type { TypedApp } from '../server.js';
 
@@ -51,7 +51,7 @@ export function accessRoutes(app: TypedApp, ctx: Context): void {
         },
       },
     },
-    async (request) => explainAccess(ctx.db, requireUser(request).id, request.params.id, request.params.userId, ctx.clock.now()),
+    async (request) => explainAccess(ctx.db, requireActor(request), request.params.id, request.params.userId, ctx.clock.now()),
   );
 
   app.post(
@@ -73,6 +73,6 @@ export function accessRoutes(app: TypedApp, ctx: Context): void {
         },
       },
     },
-    async (request) => previewSharing(ctx, requireUser(request).id, request.params.id, request.body),
+    async (request) => previewSharing(ctx, requireActor(request), request.params.id, request.body),
   );
 }

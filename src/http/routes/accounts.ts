@@ -13,7 +13,7 @@ import { resendVerification, verifyEmail } from '../../accounts/verification.js'
 import { iso } from '../../clock.js';
 import type { Context } from '../../context.js';
 import { listMyOrgs } from '../../orgs/orgs.js';
-import { callerOf, clearSessionCookie, requireSessionUser, requireUser, setSessionCookie } from '../auth.js';
+import { callerOf, clearSessionCookie, requireActor, requireSessionUser, requireUser, setSessionCookie } from '../auth.js';
 import { Email, errors, Id, Name, NewPassword, NoContent, OrgActionSchema, Password, RoleSchema, Time, UserSchema } from '../schemas.js';
 import type { TypedApp } from '../server.js';
 import { tokenRoutes } from './tokens.js';
@@ -180,7 +180,7 @@ export function accountRoutes(app: TypedApp, ctx: Context): void {
     },
     async (request) => {
       const user = requireUser(request);
-      return { user, organizations: await listMyOrgs(ctx, user.id) };
+      return { user, organizations: await listMyOrgs(ctx, requireActor(request)) };
     },
   );
 

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { Type } from 'typebox';
 import { accessReview, auditCsv, listAuditEvents } from '../../audit/log.js';
 import type { Context } from '../../context.js';
-import { requireUser } from '../auth.js';
+import { requireActor } from '../auth.js';
 import { CsvText, errors, Id, LevelSchema, PageQuery, pageOf, Time, UserSchema } from '../schemas.js';
 import type { TypedApp } from '../server.js';
 
@@ -64,7 +64,7 @@ export function auditRoutes(app: TypedApp, ctx: Context): void {
     },
     async (request) => {
       const { limit, cursor, ...filter } = request.query;
-      return listAuditEvents(ctx, requireUser(request).id, request.params.orgId, filter, { limit: limit ?? 50, cursor });
+      return listAuditEvents(ctx, requireActor(request), request.params.orgId, filter, { limit: limit ?? 50, cursor });
     },
   );
 
@@ -81,7 +81,7 @@ export function auditRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request, reply) => {
-      const rows = auditCsv(ctx, requireUser(request).id, request.params.orgId, request.query);
+      const rows = auditCsv(ctx, requireActor(request), request.params.orgId, request.query);
       // Pull the header first, so an authorization error is still a JSON error and not a broken download.
       const first = await rows.next();
       const body = Readable.from(
@@ -108,6 +108,6 @@ export function auditRoutes(app: TypedApp, ctx: Context): void {
         response: { 200: Type.Object({ items: Type.Array(ReviewSchema) }), ...errors(401, 403, 404) },
       },
     },
-    async (request) => ({ items: await accessReview(ctx, requireUser(request).id, request.params.orgId) }),
+    async (request) => ({ items: await accessReview(ctx, requireActor(request), request.params.orgId) }),
   );
 }

@@ -14,7 +14,7 @@ import { TooLarge } from '../../content/blobs.js';
 import { listItems, readableItem, type UploadedFile, uploadItems } from '../../content/items.js';
 import type { Context } from '../../context.js';
 import { DomainError, InvalidRequest, RangeNotSatisfiable } from '../../errors.js';
-import { requireUser } from '../auth.js';
+import { requireActor } from '../auth.js';
 import { errors, FileBytes, Id, Name, NoContent, PageQuery, PartialFileBytes, pageOf } from '../schemas.js';
 import type { TypedApp } from '../server.js';
 
@@ -135,7 +135,7 @@ export function contentRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request) =>
-      listItems(ctx, requireUser(request).id, request.params.id, { limit: request.query.limit ?? 50, cursor: request.query.cursor }),
+      listItems(ctx, requireActor(request), request.params.id, { limit: request.query.limit ?? 50, cursor: request.query.cursor }),
   );
 
   app.get(
@@ -154,7 +154,7 @@ export function contentRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request, reply) => {
-      const item = await readableItem(ctx, requireUser(request).id, request.params.id);
+      const item = await readableItem(ctx, requireActor(request), request.params.id);
       const size = Number(item.size);
       const range = parseRange(request.headers.range, size);
       const bytes = await ctx.blobs.open(item.sha256, range ?? undefined);
@@ -184,7 +184,7 @@ export function contentRoutes(app: TypedApp, ctx: Context): void {
         response: { 201: LayerSchema, ...errors(400, 401, 403, 404, 409) },
       },
     },
-    async (request, reply) => reply.code(201).send(await createLayer(ctx, requireUser(request).id, request.params.id, request.body.name)),
+    async (request, reply) => reply.code(201).send(await createLayer(ctx, requireActor(request), request.params.id, request.body.name)),
   );
 
   app.get(
@@ -198,7 +198,7 @@ export function contentRoutes(app: TypedApp, ctx: Context): void {
         response: { 200: Type.Object({ items: Type.Array(LayerSchema), nextCursor: Type.Null() }), ...errors(401, 404) },
       },
     },
-    async (request) => ({ items: await listLayers(ctx, requireUser(request).id, request.params.id), nextCursor: null }),
+    async (request) => ({ items: await listLayers(ctx, requireActor(request), request.params.id), nextCursor: null }),
   );
 
   app.post(
@@ -213,7 +213,7 @@ export function contentRoutes(app: TypedApp, ctx: Context): void {
         response: { 201: AnnotationSchema, ...errors(400, 401, 403, 404) },
       },
     },
-    async (request, reply) => reply.code(201).send(await createAnnotation(ctx, requireUser(request).id, request.params.id, request.body)),
+    async (request, reply) => reply.code(201).send(await createAnnotation(ctx, requireActor(request), request.params.id, request.body)),
   );
 
   app.get(
@@ -229,7 +229,7 @@ export function contentRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request) =>
-      listAnnotations(ctx, requireUser(request).id, request.params.id, {
+      listAnnotations(ctx, requireActor(request), request.params.id, {
         limit: request.query.limit ?? 50,
         cursor: request.query.cursor,
         itemId: request.query.itemId,
@@ -248,7 +248,7 @@ export function contentRoutes(app: TypedApp, ctx: Context): void {
         response: { 200: AnnotationSchema, ...errors(400, 401, 403, 404) },
       },
     },
-    async (request) => updateAnnotation(ctx, requireUser(request).id, request.params.id, request.body),
+    async (request) => updateAnnotation(ctx, requireActor(request), request.params.id, request.body),
   );
 
   app.delete(
@@ -263,7 +263,7 @@ export function contentRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request, reply) => {
-      await deleteAnnotation(ctx, requireUser(request).id, request.params.id);
+      await deleteAnnotation(ctx, requireActor(request), request.params.id);
       return reply.code(204).send();
     },
   );
@@ -285,11 +285,11 @@ function uploadRoute(app: TypedApp, ctx: Context): void {
       config: { acceptsUpload: true },
     },
     async (request, reply) => {
-      const user = requireUser(request);
+      const actor = requireActor(request);
       if (!request.isMultipart()) throw new InvalidRequest('Upload files as multipart/form-data.');
       const upload = uploadedFiles(request, ctx.maxUploadBytes);
       try {
-        return reply.code(201).send({ items: await uploadItems(ctx, user.id, request.params.id, upload.files) });
+        return reply.code(201).send({ items: await uploadItems(ctx, actor, request.params.id, upload.files) });
       } catch (error) {
         if (upload.malformed() && !(error instanceof DomainError)) throw malformedBody();
         throw error;

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import type { Context } from '../../context.js';
 import { createDataset, deleteDataset, getDataset, inventory, updateDataset } from '../../datasets/datasets.js';
-import { requireUser } from '../auth.js';
+import { requireActor } from '../auth.js';
 import { DatasetSchema, datasetJson, errors, Id, LevelSchema, Name, NoContent, PageQuery, Text, VisibilitySchema } from '../schemas.js';
 import type { TypedApp } from '../server.js';
 
@@ -33,7 +33,7 @@ export function datasetRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request, reply) => {
-      const { dataset, level, allowedActions } = await createDataset(ctx, requireUser(request).id, request.params.orgId, request.body);
+      const { dataset, level, allowedActions } = await createDataset(ctx, requireActor(request), request.params.orgId, request.body);
       return reply.code(201).send(datasetJson(dataset, level, allowedActions));
     },
   );
@@ -58,9 +58,9 @@ export function datasetRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request) => {
-      const user = requireUser(request);
+      const actor = requireActor(request);
       const { limit, ...query } = request.query;
-      const page = await inventory(ctx, user.id, { ...query, limit: limit ?? 50 });
+      const page = await inventory(ctx, actor, { ...query, limit: limit ?? 50 });
       return {
         // Each item is the dataset's own JSON with two fields added, not a copy of it (a page holds many).
         items: page.items.map((e) =>
@@ -83,7 +83,7 @@ export function datasetRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request) => {
-      const { dataset, level, allowedActions } = await getDataset(ctx, requireUser(request).id, request.params.id);
+      const { dataset, level, allowedActions } = await getDataset(ctx, requireActor(request), request.params.id);
       return datasetJson(dataset, level, allowedActions);
     },
   );
@@ -104,7 +104,7 @@ export function datasetRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request) => {
-      const { dataset, level, allowedActions } = await updateDataset(ctx, requireUser(request).id, request.params.id, request.body);
+      const { dataset, level, allowedActions } = await updateDataset(ctx, requireActor(request), request.params.id, request.body);
       return datasetJson(dataset, level, allowedActions);
     },
   );
@@ -121,7 +121,7 @@ export function datasetRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request, reply) => {
-      await deleteDataset(ctx, requireUser(request).id, request.params.id);
+      await deleteDataset(ctx, requireActor(request), request.params.id);
       return reply.code(204).send();
     },
   );

@@ -3,7 +3,7 @@ import type { Context } from '../../context.js';
 import { extendInvitation, resendInvitation, revokeInvitation } from '../../invitations/manage.js';
 import { acceptInvitation, declineInvitation, lookupInvitation } from '../../invitations/redeem.js';
 import { inviteToDataset } from '../../invitations/send.js';
-import { requireUser } from '../auth.js';
+import { requireActor, requireUser } from '../auth.js';
 import { Email, errors, Id, InvitationSchema, InvitationStatusSchema, LevelSchema, NoContent, RoleSchema, Time } from '../schemas.js';
 import type { TypedApp } from '../server.js';
 
@@ -24,7 +24,7 @@ export function invitationRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request, reply) => {
-      const items = await inviteToDataset(ctx, requireUser(request).id, request.params.id, request.body);
+      const items = await inviteToDataset(ctx, requireActor(request), request.params.id, request.body);
       return reply.code(201).send({ items });
     },
   );
@@ -36,7 +36,7 @@ export function invitationRoutes(app: TypedApp, ctx: Context): void {
     {
       schema: { operationId: 'extendInvitation', tags, summary: 'Expire 72 hours from now; the link stays the same', ...manage },
     },
-    async (request) => extendInvitation(ctx, requireUser(request).id, request.params.id),
+    async (request) => extendInvitation(ctx, requireActor(request), request.params.id),
   );
 
   app.post(
@@ -50,7 +50,7 @@ export function invitationRoutes(app: TypedApp, ctx: Context): void {
         response: { ...manage.response, ...errors(429) },
       },
     },
-    async (request) => resendInvitation(ctx, requireUser(request).id, request.params.id),
+    async (request) => resendInvitation(ctx, requireActor(request), request.params.id),
   );
 
   app.delete(
@@ -65,7 +65,7 @@ export function invitationRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request, reply) => {
-      await revokeInvitation(ctx, requireUser(request).id, request.params.id);
+      await revokeInvitation(ctx, requireActor(request), request.params.id);
       return reply.code(204).send();
     },
   );

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { Context } from '../../context.js';
 import { createLink, listLinks, listRedemptions, revokeLink } from '../../links/manage.js';
 import { lookupLink, redeemLink } from '../../links/redeem.js';
-import { requireUser } from '../auth.js';
+import { requireActor, requireUser } from '../auth.js';
 import { errors, Id, LevelSchema, Name, NoContent, PageQuery, PersonSchema, pageOf, Time } from '../schemas.js';
 import type { TypedApp } from '../server.js';
 
@@ -61,7 +61,7 @@ export function linkRoutes(app: TypedApp, ctx: Context): void {
         response: { 201: Type.Object({ ...LinkSchema.properties, url: Type.String() }), ...errors(400, 401, 403, 404) },
       },
     },
-    async (request, reply) => reply.code(201).send(await createLink(ctx, requireUser(request).id, request.params.id, request.body)),
+    async (request, reply) => reply.code(201).send(await createLink(ctx, requireActor(request), request.params.id, request.body)),
   );
 
   app.get(
@@ -77,7 +77,7 @@ export function linkRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request) =>
-      listLinks(ctx, requireUser(request).id, request.params.id, { limit: request.query.limit ?? 50, cursor: request.query.cursor }),
+      listLinks(ctx, requireActor(request), request.params.id, { limit: request.query.limit ?? 50, cursor: request.query.cursor }),
   );
 
   app.get(
@@ -93,7 +93,7 @@ export function linkRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request) =>
-      listRedemptions(ctx, requireUser(request).id, request.params.id, request.params.linkId, {
+      listRedemptions(ctx, requireActor(request), request.params.id, request.params.linkId, {
         limit: request.query.limit ?? 50,
         cursor: request.query.cursor,
       }),
@@ -111,7 +111,7 @@ export function linkRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request, reply) => {
-      await revokeLink(ctx, requireUser(request).id, request.params.id);
+      await revokeLink(ctx, requireActor(request), request.params.id);
       return reply.code(204).send();
     },
   );

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import type { Context } from '../../context.js';
 import { listUndeliveredMail, retryMailNow } from '../../invitations/undelivered.js';
-import { requireUser } from '../auth.js';
+import { requireActor } from '../auth.js';
 import { errors, Id, Nullable } from '../schemas.js';
 import type { TypedApp } from '../server.js';
 
@@ -35,7 +35,7 @@ export function mailRoutes(app: TypedApp, ctx: Context): void {
         response: { 200: Type.Object({ items: Type.Array(UndeliveredMailSchema) }), ...errors(401, 403, 404) },
       },
     },
-    async (request) => ({ items: await listUndeliveredMail(ctx, requireUser(request).id, request.params.orgId) }),
+    async (request) => ({ items: await listUndeliveredMail(ctx, requireActor(request), request.params.orgId) }),
   );
 
   app.post(
@@ -49,6 +49,6 @@ export function mailRoutes(app: TypedApp, ctx: Context): void {
         response: { 200: UndeliveredMailSchema, ...errors(401, 403, 404) },
       },
     },
-    async (request) => retryMailNow(ctx, requireUser(request).id, request.params.orgId, request.params.messageId),
+    async (request) => retryMailNow(ctx, requireActor(request), request.params.orgId, request.params.messageId),
   );
 }

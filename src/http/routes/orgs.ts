@@ -4,7 +4,7 @@ import type { Context } from '../../context.js';
 import { listOrgInvitations } from '../../invitations/manage.js';
 import { inviteToOrg } from '../../invitations/send.js';
 import { createOrg, getOrg, listMembers, previewMemberRemoval, removeMember, updateMember } from '../../orgs/orgs.js';
-import { requireUser } from '../auth.js';
+import { requireActor } from '../auth.js';
 import {
   Email,
   errors,
@@ -53,8 +53,8 @@ export function orgRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request, reply) => {
-      const user = requireUser(request);
-      return reply.code(201).send(await createOrg(ctx, user.id, request.body.name));
+      const actor = requireActor(request);
+      return reply.code(201).send(await createOrg(ctx, actor, request.body.name));
     },
   );
 
@@ -69,7 +69,7 @@ export function orgRoutes(app: TypedApp, ctx: Context): void {
         response: { 200: OrganizationSchema, ...errors(401, 404) },
       },
     },
-    async (request) => getOrg(ctx, requireUser(request).id, request.params.orgId),
+    async (request) => getOrg(ctx, requireActor(request), request.params.orgId),
   );
 
   app.get(
@@ -85,7 +85,7 @@ export function orgRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request) => {
-      const page = await listMembers(ctx, requireUser(request).id, request.params.orgId, {
+      const page = await listMembers(ctx, requireActor(request), request.params.orgId, {
         limit: request.query.limit ?? 50,
         cursor: request.query.cursor,
         q: request.query.q,
@@ -107,7 +107,7 @@ export function orgRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request, reply) => {
-      const items = await inviteToOrg(ctx, requireUser(request).id, request.params.orgId, request.body);
+      const items = await inviteToOrg(ctx, requireActor(request), request.params.orgId, request.body);
       return reply.code(201).send({ items });
     },
   );
@@ -123,7 +123,7 @@ export function orgRoutes(app: TypedApp, ctx: Context): void {
         response: { 200: Type.Object({ items: Type.Array(InvitationSchema) }), ...errors(401, 403, 404) },
       },
     },
-    async (request) => ({ items: await listOrgInvitations(ctx, requireUser(request).id, request.params.orgId) }),
+    async (request) => ({ items: await listOrgInvitations(ctx, requireActor(request), request.params.orgId) }),
   );
 
   app.patch(
@@ -139,7 +139,7 @@ export function orgRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request) =>
-      memberJson(await updateMember(ctx, requireUser(request).id, request.params.orgId, request.params.userId, request.body)),
+      memberJson(await updateMember(ctx, requireActor(request), request.params.orgId, request.params.userId, request.body)),
   );
 
   app.get(
@@ -153,7 +153,7 @@ export function orgRoutes(app: TypedApp, ctx: Context): void {
         response: { 200: RemovalPreviewSchema, ...errors(401, 403, 404) },
       },
     },
-    async (request) => previewMemberRemoval(ctx, requireUser(request).id, request.params.orgId, request.params.userId),
+    async (request) => previewMemberRemoval(ctx, requireActor(request), request.params.orgId, request.params.userId),
   );
 
   app.delete(
@@ -170,7 +170,7 @@ export function orgRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request, reply) => {
-      await removeMember(ctx, requireUser(request).id, request.params.orgId, request.params.userId, {
+      await removeMember(ctx, requireActor(request), request.params.orgId, request.params.userId, {
         keepGrants: request.query.keepGrants,
       });
       return reply.code(204).send();

@@ -5,7 +5,7 @@ import { processDataset } from '../../processing/dedupe.js';
 import { cancelJob, getJob } from '../../processing/jobs.js';
 import { lineageOf } from '../../processing/lineage.js';
 import type { JobsTable } from '../../store/schema.js';
-import { requireUser } from '../auth.js';
+import { requireActor } from '../auth.js';
 import { DatasetSchema, datasetJson, errors, Id } from '../schemas.js';
 import type { TypedApp } from '../server.js';
 
@@ -51,7 +51,7 @@ export function processingRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request, reply) => {
-      const outcome = await processDataset(ctx, requireUser(request).id, request.params.id, request.body);
+      const outcome = await processDataset(ctx, requireActor(request), request.params.id, request.body);
       if (outcome.kind === 'done') return reply.code(201).send(datasetJson(outcome.dataset, 'admin', outcome.allowedActions));
       return reply.code(202).send({ job: jobJson(outcome.job) });
     },
@@ -68,7 +68,7 @@ export function processingRoutes(app: TypedApp, ctx: Context): void {
         response: { 200: JobSchema, ...errors(401, 404) },
       },
     },
-    async (request) => jobJson(await getJob(ctx, requireUser(request).id, request.params.id)),
+    async (request) => jobJson(await getJob(ctx, requireActor(request), request.params.id)),
   );
 
   app.post(
@@ -82,7 +82,7 @@ export function processingRoutes(app: TypedApp, ctx: Context): void {
         response: { 200: JobSchema, ...errors(401, 404, 409) },
       },
     },
-    async (request) => jobJson(await cancelJob(ctx, requireUser(request).id, request.params.id)),
+    async (request) => jobJson(await cancelJob(ctx, requireActor(request), request.params.id)),
   );
 
   app.get(
@@ -100,7 +100,7 @@ export function processingRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request) => {
-      const lineage = await lineageOf(ctx, requireUser(request).id, request.params.id);
+      const lineage = await lineageOf(ctx, requireActor(request), request.params.id);
       return {
         predecessor: lineage.predecessor
           ? datasetJson(lineage.predecessor.dataset, lineage.predecessor.level, lineage.predecessor.allowedActions)

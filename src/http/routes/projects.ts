@@ -8,7 +8,7 @@ import {
   projectsOfDataset,
   removeDatasetFromProject,
 } from '../../projects/projects.js';
-import { requireUser } from '../auth.js';
+import { requireActor } from '../auth.js';
 import { DatasetSchema, datasetJson, errors, Id, Name, NoContent } from '../schemas.js';
 import type { TypedApp } from '../server.js';
 
@@ -28,7 +28,7 @@ export function projectRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request, reply) =>
-      reply.code(201).send(await createProject(ctx, requireUser(request).id, request.params.orgId, request.body.name)),
+      reply.code(201).send(await createProject(ctx, requireActor(request), request.params.orgId, request.body.name)),
   );
 
   app.get(
@@ -42,7 +42,7 @@ export function projectRoutes(app: TypedApp, ctx: Context): void {
         response: { 200: Type.Object({ items: Type.Array(ProjectSchema), nextCursor: Type.Null() }), ...errors(401, 404) },
       },
     },
-    async (request) => ({ items: await listProjects(ctx, requireUser(request).id, request.params.orgId), nextCursor: null }),
+    async (request) => ({ items: await listProjects(ctx, requireActor(request), request.params.orgId), nextCursor: null }),
   );
 
   app.get(
@@ -60,7 +60,7 @@ export function projectRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request) => {
-      const project = await getProject(ctx, requireUser(request).id, request.params.id);
+      const project = await getProject(ctx, requireActor(request), request.params.id);
       return { ...project, datasets: project.datasets.map((d) => datasetJson(d.dataset, d.level, d.allowedActions)) };
     },
   );
@@ -77,7 +77,7 @@ export function projectRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request, reply) => {
-      await addDatasetToProject(ctx, requireUser(request).id, request.params.id, request.params.datasetId);
+      await addDatasetToProject(ctx, requireActor(request), request.params.id, request.params.datasetId);
       return reply.code(204).send();
     },
   );
@@ -94,7 +94,7 @@ export function projectRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request, reply) => {
-      await removeDatasetFromProject(ctx, requireUser(request).id, request.params.id, request.params.datasetId);
+      await removeDatasetFromProject(ctx, requireActor(request), request.params.id, request.params.datasetId);
       return reply.code(204).send();
     },
   );
@@ -110,6 +110,6 @@ export function projectRoutes(app: TypedApp, ctx: Context): void {
         response: { 200: Type.Object({ items: Type.Array(ProjectSchema), nextCursor: Type.Null() }), ...errors(401, 404) },
       },
     },
-    async (request) => ({ items: await projectsOfDataset(ctx, requireUser(request).id, request.params.id), nextCursor: null }),
+    async (request) => ({ items: await projectsOfDataset(ctx, requireActor(request), request.params.id), nextCursor: null }),
   );
 }

@@ -8,7 +8,7 @@ import { createScimGroup, deleteScimGroup, getScimGroup, listScimGroups, patchSc
 import { listResponse, pagingOf } from '../../scim/protocol.js';
 import { createScimToken, listScimTokens, revokeScimToken } from '../../scim/tokens.js';
 import { createScimUser, deleteScimUser, getScimUser, listScimUsers, patchScimUser, replaceScimUser } from '../../scim/users.js';
-import { requireUser } from '../auth.js';
+import { requireActor } from '../auth.js';
 import { errors, Id, Name, NoContent, Time } from '../schemas.js';
 import { directoryOf, installScimProtocol } from '../scim-protocol.js';
 
@@ -46,7 +46,7 @@ function scimTokenRoutes(plain: FastifyInstance, ctx: Context): void {
       },
     },
     async (request) => {
-      const tokens = await listScimTokens(ctx, requireUser(request).id, request.params.orgId);
+      const tokens = await listScimTokens(ctx, requireActor(request), request.params.orgId);
       return {
         scimBaseUrl: baseUrl,
         items: tokens.map((t) => ({ id: t.id, name: t.name, createdAt: iso(t.createdAt)!, lastUsedAt: iso(t.lastUsedAt) })),
@@ -70,7 +70,7 @@ function scimTokenRoutes(plain: FastifyInstance, ctx: Context): void {
       },
     },
     async (request, reply) => {
-      const created = await createScimToken(ctx, requireUser(request).id, request.params.orgId, request.body.name);
+      const created = await createScimToken(ctx, requireActor(request), request.params.orgId, request.body.name);
       return reply
         .code(201)
         .send({ id: created.id, name: created.name, token: created.token, createdAt: iso(created.createdAt)!, scimBaseUrl: baseUrl });
@@ -89,7 +89,7 @@ function scimTokenRoutes(plain: FastifyInstance, ctx: Context): void {
       },
     },
     async (request, reply) => {
-      await revokeScimToken(ctx, requireUser(request).id, request.params.orgId, request.params.id);
+      await revokeScimToken(ctx, requireActor(request), request.params.orgId, request.params.id);
       return reply.code(204).send();
     },
   );

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import type { Context } from '../../context.js';
 import { getSharing, revokeTeamGrant, revokeUserGrant, setTeamGrant, setUserGrant } from '../../sharing/sharing.js';
-import { requireUser } from '../auth.js';
+import { requireActor } from '../auth.js';
 import { errors, Id, InvitationSchema, LevelSchema, NoContent, PersonSchema, Time, UserSchema, VisibilitySchema } from '../schemas.js';
 import type { TypedApp } from '../server.js';
 
@@ -55,7 +55,7 @@ export function sharingRoutes(app: TypedApp, ctx: Context): void {
         },
       },
     },
-    async (request) => getSharing(ctx, requireUser(request).id, request.params.id),
+    async (request) => getSharing(ctx, requireActor(request), request.params.id),
   );
 
   app.put(
@@ -72,7 +72,7 @@ export function sharingRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request) =>
-      setUserGrant(ctx, requireUser(request).id, request.params.id, request.params.userId, {
+      setUserGrant(ctx, requireActor(request), request.params.id, request.params.userId, {
         level: request.body.level,
         expiresAt: request.body.expiresAt ?? undefined,
       }),
@@ -90,7 +90,7 @@ export function sharingRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request, reply) => {
-      await revokeUserGrant(ctx, requireUser(request).id, request.params.id, request.params.userId);
+      await revokeUserGrant(ctx, requireActor(request), request.params.id, request.params.userId);
       return reply.code(204).send();
     },
   );
@@ -111,7 +111,7 @@ export function sharingRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request) =>
-      setTeamGrant(ctx, requireUser(request).id, request.params.id, request.params.teamId, {
+      setTeamGrant(ctx, requireActor(request), request.params.id, request.params.teamId, {
         level: request.body.level,
         expiresAt: request.body.expiresAt ?? undefined,
       }),
@@ -129,7 +129,7 @@ export function sharingRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request, reply) => {
-      await revokeTeamGrant(ctx, requireUser(request).id, request.params.id, request.params.teamId);
+      await revokeTeamGrant(ctx, requireActor(request), request.params.id, request.params.teamId);
       return reply.code(204).send();
     },
   );

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import type { Context } from '../../context.js';
 import { addTeamMember, createTeam, deleteTeam, getTeam, listTeams, removeTeamMember, renameTeam } from '../../teams/teams.js';
-import { requireUser } from '../auth.js';
+import { requireActor } from '../auth.js';
 import { errors, Id, Name, NoContent, UserSchema } from '../schemas.js';
 import type { TypedApp } from '../server.js';
 
@@ -22,7 +22,7 @@ export function teamRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request, reply) => {
-      const team = await createTeam(ctx, requireUser(request).id, request.params.orgId, request.body.name);
+      const team = await createTeam(ctx, requireActor(request), request.params.orgId, request.body.name);
       return reply.code(201).send({ id: team.id, name: team.name });
     },
   );
@@ -44,7 +44,7 @@ export function teamRoutes(app: TypedApp, ctx: Context): void {
         },
       },
     },
-    async (request) => ({ items: await listTeams(ctx, requireUser(request).id, request.params.orgId), nextCursor: null }),
+    async (request) => ({ items: await listTeams(ctx, requireActor(request), request.params.orgId), nextCursor: null }),
   );
 
   app.get(
@@ -61,7 +61,7 @@ export function teamRoutes(app: TypedApp, ctx: Context): void {
         },
       },
     },
-    async (request) => getTeam(ctx, requireUser(request).id, request.params.teamId),
+    async (request) => getTeam(ctx, requireActor(request), request.params.teamId),
   );
 
   app.patch(
@@ -77,7 +77,7 @@ export function teamRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request) => {
-      const team = await renameTeam(ctx, requireUser(request).id, request.params.teamId, request.body.name);
+      const team = await renameTeam(ctx, requireActor(request), request.params.teamId, request.body.name);
       return { id: team.id, name: team.name };
     },
   );
@@ -94,7 +94,7 @@ export function teamRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request, reply) => {
-      await deleteTeam(ctx, requireUser(request).id, request.params.teamId);
+      await deleteTeam(ctx, requireActor(request), request.params.teamId);
       return reply.code(204).send();
     },
   );
@@ -111,7 +111,7 @@ export function teamRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request, reply) => {
-      await addTeamMember(ctx, requireUser(request).id, request.params.teamId, request.params.userId);
+      await addTeamMember(ctx, requireActor(request), request.params.teamId, request.params.userId);
       return reply.code(204).send();
     },
   );
@@ -128,7 +128,7 @@ export function teamRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request, reply) => {
-      await removeTeamMember(ctx, requireUser(request).id, request.params.teamId, request.params.userId);
+      await removeTeamMember(ctx, requireActor(request), request.params.teamId, request.params.userId);
       return reply.code(204).send();
     },
   );

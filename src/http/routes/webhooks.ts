@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import type { Context } from '../../context.js';
 import { createWebhook, listDeliveries, listWebhooks, pingWebhook, removeWebhook, rotateSecret } from '../../webhooks/manage.js';
-import { requireUser } from '../auth.js';
+import { requireActor } from '../auth.js';
 import { errors, Id, NoContent, Nullable, Time } from '../schemas.js';
 import type { TypedApp } from '../server.js';
 
@@ -51,7 +51,7 @@ export function webhookRoutes(app: TypedApp, ctx: Context): void {
         response: { 201: Type.Object({ ...webhookFields, secret: Type.String() }), ...errors(400, 401, 403, 404) },
       },
     },
-    async (request, reply) => reply.code(201).send(await createWebhook(ctx, requireUser(request).id, request.params.orgId, request.body)),
+    async (request, reply) => reply.code(201).send(await createWebhook(ctx, requireActor(request), request.params.orgId, request.body)),
   );
 
   app.get(
@@ -65,7 +65,7 @@ export function webhookRoutes(app: TypedApp, ctx: Context): void {
         response: { 200: Type.Object({ items: Type.Array(WebhookSchema) }), ...errors(401, 403, 404) },
       },
     },
-    async (request) => ({ items: await listWebhooks(ctx, requireUser(request).id, request.params.orgId) }),
+    async (request) => ({ items: await listWebhooks(ctx, requireActor(request), request.params.orgId) }),
   );
 
   app.delete(
@@ -80,7 +80,7 @@ export function webhookRoutes(app: TypedApp, ctx: Context): void {
       },
     },
     async (request, reply) => {
-      await removeWebhook(ctx, requireUser(request).id, request.params.id);
+      await removeWebhook(ctx, requireActor(request), request.params.id);
       return reply.code(204).send();
     },
   );
@@ -96,7 +96,7 @@ export function webhookRoutes(app: TypedApp, ctx: Context): void {
         response: { 202: Type.Object({ deliveryId: Type.String() }), ...errors(401, 403, 404) },
       },
     },
-    async (request, reply) => reply.code(202).send(await pingWebhook(ctx, requireUser(request).id, request.params.id)),
+    async (request, reply) => reply.code(202).send(await pingWebhook(ctx, requireActor(request), request.params.id)),
   );
 
   app.get(
@@ -110,7 +110,7 @@ export function webhookRoutes(app: TypedApp, ctx: Context): void {
         response: { 200: Type.Object({ items: Type.Array(WebhookDeliverySchema) }), ...errors(401, 403, 404) },
       },
     },
-    async (request) => ({ items: await listDeliveries(ctx, requireUser(request).id, request.params.id) }),
+    async (request) => ({ items: await listDeliveries(ctx, requireActor(request), request.params.id) }),
   );
 
   app.post(
@@ -124,6 +124,6 @@ export function webhookRoutes(app: TypedApp, ctx: Context): void {
         response: { 200: Type.Object({ secret: Type.String() }), ...errors(401, 403, 404) },
       },
     },
-    async (request) => rotateSecret(ctx, requireUser(request).id, request.params.id),
+    async (request) => rotateSecret(ctx, requireActor(request), request.params.id),
   );
 }
