@@ -9,9 +9,9 @@ export type TokenScope = (typeof TOKEN_SCOPES)[number];
  * Who acts: the user, and the scope of the personal access token they call with (null: a
  * session, or the user themselves outside any request: the command line, a job). Each request
  * makes one (http/auth.ts) and passes it to what it asks of the policy, so every route and use
- * case honours a token's cap. Passed, not kept in an async context: Node's AsyncLocalStorage
- * hooks every promise of the process, which cost about a quarter of the server's CPU per
- * request (docs/performance.md).
+ * case honours a token's cap. Passed, not kept in an async context: on Node 20 an
+ * AsyncLocalStorage hooks every promise of the process, which cost about a fifth of the
+ * server's CPU on an authorized read (docs/performance.md, seventh round).
  */
 export interface Actor {
   readonly id: string;

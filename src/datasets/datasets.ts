@@ -3,7 +3,7 @@ import { datasetNameKey, type InventoryEntry, listInventory } from '../access/in
 import { type Level, rankOf, type Visibility } from '../access/levels.js';
 import { membershipOf } from '../access/org.js';
 import { authorize, type DatasetAction } from '../access/policy.js';
-import type { Actor } from '../access/scope.js';
+import { type Actor, cappedLevel } from '../access/scope.js';
 import { recordEvent } from '../audit/record.js';
 import { removeUnusedBlobs } from '../content/items.js';
 import { type Context, inTransaction } from '../context.js';
@@ -95,10 +95,13 @@ export async function inventory(
   actor: Actor,
   query: { orgId?: string | undefined; q?: string | undefined; minLevel?: Level | undefined; limit: number; cursor?: string | undefined },
 ): Promise<{ items: (InventoryEntry & { allowedActions: DatasetAction[] })[]; nextCursor: string | null }> {
-  const actorId = actor.id;
+  const minLevel = query.minLevel ?? 'read';
+  // A token's scope caps the level it acts at (API.md): nothing qualifies above it, and each
+  // dataset shows at most it, as the dataset itself does (checkAccess).
+  if (cappedLevel(actor, minLevel) !== minLevel) return { items: [], nextCursor: null };
   const { entries, nextCursor } = await listInventory(ctx.store, {
-    userId: actorId,
-    minLevel: query.minLevel ?? 'read',
+    userId: actor.id,
+    minLevel,
     orgId: query.orgId,
     search: query.q,
     limit: query.limit,
@@ -107,7 +110,9 @@ export async function inventory(
   });
   // The page read each entry's facts and the user's capabilities with it: no further read.
   return {
-    items: entries.map((e) => Object.assign(e, { allowedActions: datasetActionsOf(actor, e.facts, e.processDatasets) })),
+    items: entries.map((e) =>
+      Object.assign(e, { level: cappedLevel(actor, e.level), allowedActions: datasetActionsOf(actor, e.facts, e.processDatasets) }),
+    ),
     nextCursor,
   };
 }

@@ -2,7 +2,7 @@ import { authorizeDatasetAction, datasetActionsOfMany } from '../access/authoriz
 import { datasetNameKey } from '../access/inventory.js';
 import { levelOf, rankOf } from '../access/levels.js';
 import type { DatasetAction } from '../access/policy.js';
-import { type Actor, actingAs } from '../access/scope.js';
+import type { Actor } from '../access/scope.js';
 import { recordEvent } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
@@ -90,10 +90,10 @@ async function awaitSmallJob(
 export async function runDedupeJob(ctx: Context, job: JobsTable): Promise<DatasetsTable> {
   const source = await findDataset(ctx.db, job.source_dataset_id);
   if (!source) throw datasetDeleted();
-  return dedupe(ctx, job, source, actingAs(job.started_by), job.carry_sharing === 1);
+  return dedupe(ctx, job, source, job.started_by, job.carry_sharing === 1);
 }
 
-async function dedupe(ctx: Context, job: JobsTable, source: DatasetsTable, actor: Actor, carrySharing: boolean): Promise<DatasetsTable> {
+async function dedupe(ctx: Context, job: JobsTable, source: DatasetsTable, actorId: string, carrySharing: boolean): Promise<DatasetsTable> {
   const plan = await planDedupe(ctx, job, source);
   const held: string[] = [];
   try {
@@ -105,7 +105,7 @@ async function dedupe(ctx: Context, job: JobsTable, source: DatasetsTable, actor
       }
       held.push(item.sha256);
     }
-    return await writeCopy(ctx, job, source, actor, carrySharing, plan);
+    return await writeCopy(ctx, job, source, actorId, carrySharing, plan);
   } finally {
     for (const sha256 of held) await ctx.blobs.release(sha256);
   }
@@ -141,11 +141,10 @@ async function writeCopy(
   ctx: Context,
   job: JobsTable,
   source: DatasetsTable,
-  actor: Actor,
+  actorId: string,
   carrySharing: boolean,
   plan: DedupePlan,
 ): Promise<DatasetsTable> {
-  const actorId = actor.id;
   const now = ctx.clock.now();
   const name = `${source.name} (deduplicated)`;
   const dataset: DatasetsTable = {
@@ -172,8 +171,8 @@ async function writeCopy(
       action: 'dataset.created',
       after: { name, visibility: dataset.visibility, predecessorId: source.id },
     });
-    if (carrySharing) await carryGrants(tx, ctx.random, source.id, dataset.id, actor, now, event);
-    await grantCreatorAdmin(tx, dataset.id, actor, now);
+    if (carrySharing) await carryGrants(tx, ctx.random, source.id, dataset.id, actorId, now, event);
+    await grantCreatorAdmin(tx, dataset.id, actorId, now);
     await recordEvent(tx, ctx.random, {
       ...event,
       subject: `dataset:${dataset.id}`,
@@ -220,11 +219,10 @@ async function carryGrants(
   random: Random,
   sourceId: string,
   datasetId: string,
-  actor: Actor,
+  actorId: string,
   now: number,
   event: { orgId: string; at: number; actorId: string; datasetId: string },
 ): Promise<void> {
-  const actorId = actor.id;
   const live = (g: { expires_at: number | null }) => isInForce(g.expires_at, now);
   const carried = { carriedFrom: sourceId };
   const users = (await userGrantRowsOfDataset(tx, sourceId)).filter(
@@ -271,8 +269,7 @@ async function carryGrants(
 }
 
 /** As with any new dataset, the one who made it holds a direct admin grant (revocable like any other). */
-async function grantCreatorAdmin(tx: Db, datasetId: string, actor: Actor, now: number): Promise<void> {
-  const actorId = actor.id;
+async function grantCreatorAdmin(tx: Db, datasetId: string, actorId: string, now: number): Promise<void> {
   await insertUserGrant(tx, {
     dataset_id: datasetId,
     user_id: actorId,

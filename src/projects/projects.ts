@@ -4,7 +4,7 @@ import type { Level } from '../access/levels.js';
 import { membershipOf } from '../access/org.js';
 import type { DatasetAction } from '../access/policy.js';
 import { type AccessFacts, effectiveLevel } from '../access/rule.js';
-import type { Actor } from '../access/scope.js';
+import { type Actor, cappedLevel } from '../access/scope.js';
 import { type Context, inTransaction } from '../context.js';
 import { InvalidRequest, NotFound } from '../errors.js';
 import type { Db } from '../store/database.js';
@@ -90,6 +90,7 @@ export async function getProject(
     const level = effectiveLevel(facts);
     if (level) datasets.push({ dataset, level });
   }
+  // The actions from the rule's level (the policy applies the token's cap); the level shown capped, as everywhere.
   const actions = await datasetActionsOfMany(
     ctx.db,
     actor,
@@ -99,7 +100,7 @@ export async function getProject(
     id: project.id,
     orgId: project.org_id,
     name: project.name,
-    datasets: datasets.map((d, i) => ({ ...d, allowedActions: actions[i]! })),
+    datasets: datasets.map((d, i) => ({ ...d, level: cappedLevel(actor, d.level), allowedActions: actions[i]! })),
   };
 }
 

@@ -31,6 +31,24 @@ describe.each(DATABASES)('tokens, sessions and passwords over HTTP (%s)', (db) =
     expect((await read.get(ds)).body.myLevel).toBe('read');
     expect((await write.get(ds)).body.myLevel).toBe('write');
     expect((await admin.get(ds)).body.myLevel).toBe('admin');
+    // Every view of the dataset shows the capped level: the inventory (which lists nothing above
+    // the cap) and a project.
+    const project = (await admin.post(`/api/v1/orgs/${orgId}/projects`, { name: 'cameras' })).body;
+    expect((await admin.put(`/api/v1/projects/${project.id}/datasets/${w.datasets.cams}`, {})).status).toBe(204);
+    for (const [token, level] of [
+      [read, 'read'],
+      [write, 'write'],
+      [admin, 'admin'],
+    ] as const) {
+      const listed = (await token.get('/api/v1/datasets')).body.items.find((d: { id: string }) => d.id === w.datasets.cams);
+      expect(listed.myLevel).toBe(level);
+      const inProject = (await token.get(`/api/v1/projects/${project.id}`)).body.datasets.find(
+        (d: { id: string }) => d.id === w.datasets.cams,
+      );
+      expect(inProject.myLevel).toBe(level);
+      const atWrite = (await token.get('/api/v1/datasets?minLevel=write')).body.items.map((d: { id: string }) => d.id);
+      expect(atWrite.includes(w.datasets.cams)).toBe(level !== 'read');
+    }
     expect((await read.get(`${ds}/items`)).status).toBe(200);
     expectError(await read.post(`${ds}/layers`, { name: 'boxes' }), 403, 'token_scope');
     expect(await upload(read, w.datasets.cams!, [{ name: 'a.txt', content: Buffer.from('a') }])).toMatchObject({
