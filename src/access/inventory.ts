@@ -341,13 +341,11 @@ function sqliteSearch(query: InventoryQuery, candidates: CandidateQuery, members
   const read = (reader: Reader) => {
     const trigrams = trigramsOf(term);
     if (trigrams.length > 1) {
-      const cover = coverOf(
-        trigrams,
-        trigramListPages(
-          reader,
-          trigrams.map((t) => t.text),
-        ),
+      const pages = trigramListPages(
+        reader,
+        trigrams.map((t) => t.text),
       );
+      const cover = coverOf(trigrams, pages);
       if (cover.length > 0) {
         const superset = statement(ftsAll(cover));
         const rows = reader.all<{ id: string }>(superset.text, superset.values);

@@ -9,9 +9,9 @@ import type { Reader } from './reader.js';
  * at or before it and the first keyed after it, or else the segment's last leaf: the leaves are
  * the rows of `dataset_names_data` numbered from the segment's number shifted left by 37 (FTS5's
  * `FTS5_SEGMENT_ROWID`). That distance bounds the list from above: a few names share a page, a
- * trigram in one name in sixteen spans dozens at a million names. A list that fills the pages
- * between its first and its last, three or more, holds several hundred names at least. The format is SQLite's file
- * format, which SQLite keeps readable by every later version.
+ * trigram in one name in sixteen spans dozens at a million names. A list that spans three pages
+ * or more fills the one between its first and its last: several hundred names at least. The
+ * format is SQLite's file format, which SQLite keeps readable by every later version.
  *
  * Two or three seeks per trigram and segment (segments are few: FTS5 merges them), skipping
  * from segment to segment through the primary key. Only an estimate, used to choose which lists
