@@ -45,6 +45,8 @@ export function datasetRoutes(app: TypedApp, ctx: Context): void {
         operationId: 'listDatasets',
         tags,
         summary: 'The inventory: datasets where my level is at least minLevel, by name',
+        description:
+          "With a personal access token, the token's scope caps the level: each item's myLevel is at most the scope, and a minLevel above it lists nothing.",
         querystring: Type.Object({
           ...PageQuery,
           orgId: Type.Optional(Id),

@@ -147,7 +147,10 @@ export interface paths {
     post: operations['createDataset'];
   };
   '/api/v1/datasets': {
-    /** The inventory: datasets where my level is at least minLevel, by name */
+    /**
+     * The inventory: datasets where my level is at least minLevel, by name
+     * @description With a personal access token, the token's scope caps the level: each item's myLevel is at most the scope, and a minLevel above it lists nothing.
+     */
     get: operations['listDatasets'];
   };
   '/api/v1/datasets/{id}': {
@@ -1734,7 +1737,10 @@ export interface operations {
       503: components['responses']['ServiceUnavailable'];
     };
   };
-  /** The inventory: datasets where my level is at least minLevel, by name */
+  /**
+   * The inventory: datasets where my level is at least minLevel, by name
+   * @description With a personal access token, the token's scope caps the level: each item's myLevel is at most the scope, and a minLevel above it lists nothing.
+   */
   listDatasets: {
     parameters: {
       query?: {
