@@ -1,6 +1,10 @@
 /**
  * Domain errors thrown by use cases. The HTTP layer maps them to the API's error shape
  * in one place (src/http/errors.ts); nothing else writes an error status.
+ *
+ * They are answers, not faults: nothing logs or shows where one was thrown (a 503 logs the
+ * fault it carries), so they capture no stack. Capturing one cost about 5 µs, paid by every
+ * 404 and 403 and by every refused check (docs/performance.md, seventh round).
  */
 export class DomainError extends Error {
   constructor(
@@ -19,7 +23,10 @@ export class DomainError extends Error {
     message: string,
     readonly details?: unknown,
   ) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
   }
 }
 
