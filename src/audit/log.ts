@@ -34,8 +34,7 @@ export interface AuditEntry {
 
 /** Org admins read the whole log; a dataset admin reads the history of that dataset only. */
 async function authorizeAuditRead(ctx: Context, actor: Actor, orgId: string, datasetId: string | undefined): Promise<void> {
-  const actorId = actor.id;
-  const facts = orgFactsOf(actor, await membershipOf(ctx.db, actorId, orgId));
+  const facts = orgFactsOf(actor, await membershipOf(ctx.db, actor.id, orgId));
   if (facts.role === 'admin' || datasetId === undefined) return authorize('org.readAudit', facts);
   const { dataset } = await authorizeDatasetAction(ctx.db, actor, datasetId, 'dataset.readAudit', ctx.clock.now());
   if (dataset.org_id !== orgId) throw new NotFound('Dataset');

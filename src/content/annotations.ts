@@ -82,12 +82,11 @@ async function authorizedLayer(ctx: Context, db: Db, actor: Actor, layerId: stri
 }
 
 export async function createLayer(ctx: Context, actor: Actor, datasetId: string, rawName: string): Promise<LayerView> {
-  const actorId = actor.id;
   return inTransaction(ctx, async (tx) => {
     await authorizeDatasetAction(tx, actor, datasetId, 'dataset.createLayer', ctx.clock.now());
     const name = rawName.trim();
     if (!name) throw new InvalidRequest('The layer name cannot be empty.', { field: 'name' });
-    const row: LayersTable = { id: ctx.random.id('layer'), dataset_id: datasetId, name, created_by: actorId, created_at: ctx.clock.now() };
+    const row: LayersTable = { id: ctx.random.id('layer'), dataset_id: datasetId, name, created_by: actor.id, created_at: ctx.clock.now() };
     if (!(await insertLayer(tx, row))) {
       throw new Conflict('layer_name_taken', 'The dataset already has a layer with this name.');
     }

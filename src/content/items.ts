@@ -51,7 +51,6 @@ type NamedBlob = StoredBlob & { name: string };
  * is authorized again inside it: a long upload must not outlive the access it started with.
  */
 async function recordItems(ctx: Context, actor: Actor, datasetId: string, stored: NamedBlob[]): Promise<ItemsTable[]> {
-  const actorId = actor.id;
   return inTransaction(ctx, async (tx) => {
     const now = ctx.clock.now();
     await authorizeDatasetAction(tx, actor, datasetId, 'dataset.upload', now);
@@ -63,7 +62,7 @@ async function recordItems(ctx: Context, actor: Actor, datasetId: string, stored
       size: s.size,
       content_type: sniffContentType(s.head, s.name),
       sha256: s.sha256,
-      created_by: actorId,
+      created_by: actor.id,
       created_at: now,
     }));
     await insertItems(tx, rows);

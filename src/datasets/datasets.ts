@@ -123,7 +123,6 @@ export async function updateDataset(
   datasetId: string,
   change: { name?: string | undefined; description?: string | undefined; visibility?: Visibility | undefined },
 ): Promise<DatasetView> {
-  const actorId = actor.id;
   const now = ctx.clock.now();
   const edits = change.name !== undefined || change.description !== undefined;
   if (!edits && change.visibility === undefined) throw new InvalidRequest('Nothing to change: send name, description or visibility.');
@@ -145,7 +144,7 @@ export async function updateDataset(
       visibility: after.visibility,
       updated_at: now,
     });
-    const event = { orgId: before.org_id, at: now, actorId, datasetId, subject: `dataset:${datasetId}` };
+    const event = { orgId: before.org_id, at: now, actorId: actor.id, datasetId, subject: `dataset:${datasetId}` };
     if (after.name !== before.name) {
       await recordEvent(tx, ctx.random, {
         ...event,
@@ -175,7 +174,6 @@ export async function updateDataset(
  * transaction; its audit events stay. Files no other item uses are removed afterwards.
  */
 export async function deleteDataset(ctx: Context, actor: Actor, datasetId: string): Promise<void> {
-  const actorId = actor.id;
   const now = ctx.clock.now();
   const blobs = await inTransaction(ctx, async (tx) => {
     const { dataset } = await authorizeDatasetAction(tx, actor, datasetId, 'dataset.delete', now);
@@ -184,7 +182,7 @@ export async function deleteDataset(ctx: Context, actor: Actor, datasetId: strin
     await recordEvent(tx, ctx.random, {
       orgId: dataset.org_id,
       at: now,
-      actorId,
+      actorId: actor.id,
       action: 'dataset.deleted',
       datasetId,
       subject: `dataset:${datasetId}`,

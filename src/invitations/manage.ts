@@ -45,11 +45,10 @@ async function recordInvitationEvent(
   before: unknown,
   after: unknown,
 ) {
-  const actorId = actor.id;
   await recordEvent(tx, ctx.random, {
     orgId: row.org_id,
     at: ctx.clock.now(),
-    actorId,
+    actorId: actor.id,
     action,
     datasetId: row.dataset_id,
     subject: `invitation:${row.id}`,
@@ -82,7 +81,6 @@ async function assertStillInvitable(tx: Db, row: InvitationRow): Promise<void> {
 
 /** Same link, 72 hours from now; works on pending and expired invitations. */
 export async function extendInvitation(ctx: Context, actor: Actor, invitationId: string): Promise<InvitationView> {
-  const actorId = actor.id;
   const id = await inTransaction(ctx, async (tx) => {
     const row = await administeredInvitation(ctx, tx, actor, invitationId);
     const now = ctx.clock.now();
@@ -100,7 +98,7 @@ export async function extendInvitation(ctx: Context, actor: Actor, invitationId:
       { expiresAt: iso(row.expires_at) },
       { expiresAt: iso(expiresAt) },
     );
-    await mailExtension(ctx, tx, row, actorId, expiresAt);
+    await mailExtension(ctx, tx, row, actor.id, expiresAt);
     return row.id;
   });
   return (await viewsOf(ctx, [id]))[0]!;
@@ -108,7 +106,6 @@ export async function extendInvitation(ctx: Context, actor: Actor, invitationId:
 
 /** A new link with a fresh 72 hours; the old link dies with its hash. */
 export async function resendInvitation(ctx: Context, actor: Actor, invitationId: string): Promise<InvitationView> {
-  const actorId = actor.id;
   const id = await inTransaction(ctx, async (tx) => {
     const row = await administeredInvitation(ctx, tx, actor, invitationId);
     const now = ctx.clock.now();
@@ -122,7 +119,7 @@ export async function resendInvitation(ctx: Context, actor: Actor, invitationId:
       last_error: null,
     };
     // A resend mails a link like a new invitation: the same send limit and the same tier rule.
-    await assertWithinSendLimit(tx, actorId, 1, now);
+    await assertWithinSendLimit(tx, actor.id, 1, now);
     await assertStillInvitable(tx, row);
     const renewed = { token_hash: next.token_hash, expires_at: next.expires_at, delivery: 'queued' as const, last_error: null };
     if (!(await updatePendingInvitation(tx, row.id, renewed)))

@@ -113,7 +113,6 @@ export async function updateMember(
   userId: string,
   change: { role?: OrgRole | undefined; processDatasets?: boolean | undefined },
 ): Promise<Member> {
-  const actorId = actor.id;
   return inTransaction(ctx, async (tx) => {
     await authorizeOrgAction(tx, actor, orgId, 'org.manageMembers');
     await lockOrg(tx, orgId);
@@ -132,7 +131,7 @@ export async function updateMember(
     await recordEvent(tx, ctx.random, {
       orgId,
       at: ctx.clock.now(),
-      actorId,
+      actorId: actor.id,
       action: 'member.updated',
       subject: `user:${userId}`,
       before: { role: before.role, processDatasets: before.processDatasets },
@@ -154,10 +153,9 @@ export async function removeMember(
   userId: string,
   options: { keepGrants?: boolean | undefined } = {},
 ): Promise<void> {
-  const actorId = actor.id;
   await inTransaction(ctx, async (tx) => {
     await authorizeOrgAction(tx, actor, orgId, 'org.removeMember', userId);
-    await takeOutOfOrg(tx, ctx.random, { orgId, userId, actorId, at: ctx.clock.now(), ...options });
+    await takeOutOfOrg(tx, ctx.random, { orgId, userId, actorId: actor.id, at: ctx.clock.now(), ...options });
   });
 }
 

@@ -39,13 +39,12 @@ export async function processDataset(
   datasetId: string,
   input: { pipeline: 'dedupe'; carrySharing?: boolean | undefined },
 ): Promise<ProcessOutcome> {
-  const actorId = actor.id;
   const { dataset: source } = await authorizeDatasetAction(ctx.db, actor, datasetId, 'dataset.process', ctx.clock.now());
   const job = await queueJob(ctx, {
     kind: 'dedupe',
     orgId: source.org_id,
     sourceDatasetId: datasetId,
-    startedBy: actorId,
+    startedBy: actor.id,
     total: await itemCount(ctx.db, datasetId),
     carrySharing: input.carrySharing === true,
   });

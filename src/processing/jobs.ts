@@ -72,10 +72,9 @@ export async function failJob(ctx: Context, job: JobsTable, error: unknown): Pro
 }
 
 async function visibleJob(db: Db, actor: Actor, jobId: string): Promise<JobsTable> {
-  const actorId = actor.id;
   const job = await findJob(db, jobId);
   if (!job) throw new NotFound('Job');
-  await authorizeJobAction(db, actorId, job, 'job.read');
+  await authorizeJobAction(db, actor.id, job, 'job.read');
   return job;
 }
 
@@ -86,10 +85,9 @@ export async function getJob(ctx: Context, actor: Actor, jobId: string): Promise
 
 /** Stops a queued or running job: it ends failed with the error `cancelled`, and nothing of it is committed. */
 export async function cancelJob(ctx: Context, actor: Actor, jobId: string): Promise<JobsTable> {
-  const actorId = actor.id;
   return inTransaction(ctx, async (tx) => {
     const job = await visibleJob(tx, actor, jobId);
-    await authorizeJobAction(tx, actorId, job, 'job.cancel');
+    await authorizeJobAction(tx, actor.id, job, 'job.cancel');
     if (!(await cancelJobRow(tx, jobId, ctx.clock.now()))) throw new Conflict('job_finished', 'This job has already finished.');
     return (await findJob(tx, jobId))!;
   });

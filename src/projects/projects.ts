@@ -35,12 +35,11 @@ async function visibleProject(db: Db, actor: Actor, projectId: string): Promise<
 }
 
 export async function createProject(ctx: Context, actor: Actor, orgId: string, rawName: string): Promise<ProjectSummary> {
-  const actorId = actor.id;
   return inTransaction(ctx, async (tx) => {
     await authorizeOrgAction(tx, actor, orgId, 'org.manageProjects');
     const name = rawName.trim();
     if (!name) throw new InvalidRequest('The project name cannot be empty.', { field: 'name' });
-    const row: ProjectsTable = { id: ctx.random.id('prj'), org_id: orgId, name, created_by: actorId, created_at: ctx.clock.now() };
+    const row: ProjectsTable = { id: ctx.random.id('prj'), org_id: orgId, name, created_by: actor.id, created_at: ctx.clock.now() };
     await insertProject(tx, row);
     return { id: row.id, orgId, name };
   });
@@ -54,12 +53,11 @@ export async function listProjects(ctx: Context, actor: Actor, orgId: string): P
 
 /** Adding needs read on the dataset, and the dataset must belong to the project's organization. */
 export async function addDatasetToProject(ctx: Context, actor: Actor, projectId: string, datasetId: string): Promise<void> {
-  const actorId = actor.id;
   await inTransaction(ctx, async (tx) => {
     const project = await visibleProject(tx, actor, projectId);
     const { dataset } = await authorizeDatasetAction(tx, actor, datasetId, 'dataset.read', ctx.clock.now());
     if (dataset.org_id !== project.org_id) throw new NotFound('Dataset');
-    await linkDataset(tx, { projectId, datasetId, addedBy: actorId, at: ctx.clock.now() });
+    await linkDataset(tx, { projectId, datasetId, addedBy: actor.id, at: ctx.clock.now() });
   });
 }
 
@@ -80,9 +78,8 @@ export async function getProject(
   actor: Actor,
   projectId: string,
 ): Promise<ProjectSummary & { datasets: { dataset: DatasetsTable; level: Level; allowedActions: DatasetAction[] }[] }> {
-  const actorId = actor.id;
   const project = await visibleProject(ctx.db, actor, projectId);
-  const rows = await projectDatasetsWithFacts(ctx.db, projectId, actorId, ctx.clock.now());
+  const rows = await projectDatasetsWithFacts(ctx.db, projectId, actor.id, ctx.clock.now());
   const datasets: { dataset: DatasetsTable; level: Level }[] = [];
   for (const row of rows) {
     const { org_role: _r, team_rank: _t, direct_rank: _d, ...dataset } = row;
@@ -106,10 +103,9 @@ export async function getProject(
 
 /** The projects of the dataset's organization that hold it, for a viewer who can read it. */
 export async function projectsOfDataset(ctx: Context, actor: Actor, datasetId: string): Promise<ProjectSummary[]> {
-  const actorId = actor.id;
   const { dataset } = await authorizeDatasetAction(ctx.db, actor, datasetId, 'dataset.read', ctx.clock.now());
   // An external accessor reads the dataset but not its organization's projects.
-  if (!(await membershipOf(ctx.db, actorId, dataset.org_id))) return [];
+  if (!(await membershipOf(ctx.db, actor.id, dataset.org_id))) return [];
   const rows = await projectsHolding(ctx.db, datasetId);
   return rows.map((r) => ({ id: r.id, orgId: r.org_id, name: r.name }));
 }

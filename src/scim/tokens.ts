@@ -46,7 +46,6 @@ export async function listScimTokens(ctx: Context, actor: Actor, orgId: string):
 
 /** A revoked token is refused on its next request: every request looks the token up. */
 export async function revokeScimToken(ctx: Context, actor: Actor, orgId: string, tokenId: string): Promise<void> {
-  const actorId = actor.id;
   await inTransaction(ctx, async (tx) => {
     await authorizeOrgAction(tx, actor, orgId, 'org.manageProvisioning');
     const at = ctx.clock.now();
@@ -55,7 +54,7 @@ export async function revokeScimToken(ctx: Context, actor: Actor, orgId: string,
     await recordEvent(tx, ctx.random, {
       orgId,
       at,
-      actorId,
+      actorId: actor.id,
       action: 'scim_token.revoked',
       subject: `scim_token:${tokenId}`,
       before: { name: revoked.name },

@@ -8,7 +8,6 @@ import { InvalidRequest } from '../errors.js';
 
 /** What a tier change, a team removal or a user removal would do, changing nothing. */
 export async function previewSharing(ctx: Context, actor: Actor, datasetId: string, change: SharingChange) {
-  const actorId = actor.id;
   const now = ctx.clock.now();
   const { dataset, facts } = await authorizeDatasetAction(ctx.db, actor, datasetId, 'dataset.share', now);
   if (change.visibility === undefined && change.removeTeamId === undefined && change.removeUserId === undefined) {
@@ -18,7 +17,7 @@ export async function previewSharing(ctx: Context, actor: Actor, datasetId: stri
   const { gains, losses } = await previewSharingChange(ctx.db, dataset, change, now);
   const visible = await emailsVisibleTo(
     ctx.db,
-    actorId,
+    actor.id,
     [...gains, ...losses].map((c) => c.user.id),
     datasetId,
   );

@@ -140,7 +140,6 @@ export async function setUserGrant(
 }
 
 export async function revokeUserGrant(ctx: Context, actor: Actor, datasetId: string, userId: string): Promise<void> {
-  const actorId = actor.id;
   const now = ctx.clock.now();
   await inTransaction(ctx, async (tx) => {
     const { dataset } = await authorizeDatasetAction(tx, actor, datasetId, 'dataset.share', now);
@@ -149,7 +148,7 @@ export async function revokeUserGrant(ctx: Context, actor: Actor, datasetId: str
     await recordEvent(tx, ctx.random, {
       orgId: dataset.org_id,
       at: now,
-      actorId,
+      actorId: actor.id,
       action: 'grant.revoked',
       datasetId,
       subject: `user:${userId}`,
@@ -191,7 +190,6 @@ export async function setTeamGrant(
 }
 
 export async function revokeTeamGrant(ctx: Context, actor: Actor, datasetId: string, teamId: string): Promise<void> {
-  const actorId = actor.id;
   const now = ctx.clock.now();
   await inTransaction(ctx, async (tx) => {
     const { dataset } = await authorizeDatasetAction(tx, actor, datasetId, 'dataset.share', now);
@@ -200,7 +198,7 @@ export async function revokeTeamGrant(ctx: Context, actor: Actor, datasetId: str
     await recordEvent(tx, ctx.random, {
       orgId: dataset.org_id,
       at: now,
-      actorId,
+      actorId: actor.id,
       action: 'team_grant.revoked',
       datasetId,
       subject: `team:${teamId}`,

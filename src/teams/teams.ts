@@ -45,7 +45,6 @@ async function administeredTeam(tx: Db, actor: Actor, teamId: string): Promise<T
 const TAKEN = () => new Conflict('team_name_taken', 'The organization already has a team with this name.');
 
 export async function createTeam(ctx: Context, actor: Actor, orgId: string, rawName: string): Promise<Team> {
-  const actorId = actor.id;
   let team: Team | undefined;
   await nameRace(
     ctx,
@@ -54,7 +53,7 @@ export async function createTeam(ctx: Context, actor: Actor, orgId: string, rawN
       inTransaction(ctx, async (tx) => {
         await authorizeOrgAction(tx, actor, orgId, 'org.manageTeams');
         team = { id: ctx.random.id('team'), orgId, name: requireName(rawName, 'team') };
-        await insertTeam(tx, ctx.random, team, actorId, ctx.clock.now());
+        await insertTeam(tx, ctx.random, team, actor.id, ctx.clock.now());
       }),
   );
   return team!;
@@ -101,7 +100,6 @@ export async function getTeam(ctx: Context, actor: Actor, teamId: string): Promi
 }
 
 export async function renameTeam(ctx: Context, actor: Actor, teamId: string, rawName: string): Promise<Team> {
-  const actorId = actor.id;
   let renamed: Team | undefined;
   await nameRace(
     ctx,
@@ -110,7 +108,7 @@ export async function renameTeam(ctx: Context, actor: Actor, teamId: string, raw
       inTransaction(ctx, async (tx) => {
         const team = await administeredTeam(tx, actor, teamId);
         renamed = { ...team, name: requireName(rawName, 'team') };
-        await renameTeamIn(tx, ctx.random, team, renamed.name, actorId, ctx.clock.now());
+        await renameTeamIn(tx, ctx.random, team, renamed.name, actor.id, ctx.clock.now());
       }),
   );
   return renamed!;
@@ -133,8 +131,7 @@ export async function renameTeamIn(tx: Db, random: Random, team: Team, name: str
 
 /** Deleting a team drops its memberships and every grant it held. */
 export async function deleteTeam(ctx: Context, actor: Actor, teamId: string): Promise<void> {
-  const actorId = actor.id;
-  await inTransaction(ctx, async (tx) => dropTeam(tx, ctx.random, await administeredTeam(tx, actor, teamId), actorId, ctx.clock.now()));
+  await inTransaction(ctx, async (tx) => dropTeam(tx, ctx.random, await administeredTeam(tx, actor, teamId), actor.id, ctx.clock.now()));
 }
 
 export async function dropTeam(tx: Db, random: Random, team: Team, actorId: string | null, at: number): Promise<void> {
@@ -167,9 +164,8 @@ export async function dropTeam(tx: Db, random: Random, team: Team, actorId: stri
 }
 
 export async function addTeamMember(ctx: Context, actor: Actor, teamId: string, userId: string): Promise<void> {
-  const actorId = actor.id;
   await inTransaction(ctx, async (tx) =>
-    joinTeam(tx, ctx.random, await administeredTeam(tx, actor, teamId), userId, actorId, ctx.clock.now()),
+    joinTeam(tx, ctx.random, await administeredTeam(tx, actor, teamId), userId, actor.id, ctx.clock.now()),
   );
 }
 
@@ -192,9 +188,8 @@ export async function joinTeam(tx: Db, random: Random, team: Team, userId: strin
 
 /** Takes a user out of a team: 204 whether or not they were in it (nothing is recorded if not). */
 export async function removeTeamMember(ctx: Context, actor: Actor, teamId: string, userId: string): Promise<void> {
-  const actorId = actor.id;
   await inTransaction(ctx, async (tx) =>
-    leaveTeam(tx, ctx.random, await administeredTeam(tx, actor, teamId), userId, actorId, ctx.clock.now()),
+    leaveTeam(tx, ctx.random, await administeredTeam(tx, actor, teamId), userId, actor.id, ctx.clock.now()),
   );
 }
 

@@ -113,14 +113,13 @@ export async function listWebhooks(ctx: Context, actor: Actor, orgId: string): P
 }
 
 export async function removeWebhook(ctx: Context, actor: Actor, webhookId: string): Promise<void> {
-  const actorId = actor.id;
   await inTransaction(ctx, async (tx) => {
     const webhook = await manageable(tx, actor, webhookId);
     await deleteWebhook(tx, webhook.id);
     await recordEvent(tx, ctx.random, {
       orgId: webhook.org_id,
       at: ctx.clock.now(),
-      actorId,
+      actorId: actor.id,
       action: 'webhook.deleted',
       subject: `webhook:${webhook.id}`,
       before: { url: webhook.url, events: JSON.parse(webhook.events) },
@@ -165,7 +164,6 @@ export async function listDeliveries(ctx: Context, actor: Actor, webhookId: stri
 
 /** A new secret, shown once; the previous one keeps signing (a second v1) for a day. */
 export async function rotateSecret(ctx: Context, actor: Actor, webhookId: string): Promise<{ secret: string }> {
-  const actorId = actor.id;
   const secret = `whsec_${ctx.random.secret()}`;
   const now = ctx.clock.now();
   await inTransaction(ctx, async (tx) => {
@@ -174,7 +172,7 @@ export async function rotateSecret(ctx: Context, actor: Actor, webhookId: string
     await recordEvent(tx, ctx.random, {
       orgId: webhook.org_id,
       at: now,
-      actorId,
+      actorId: actor.id,
       action: 'webhook.secret_rotated',
       subject: `webhook:${webhook.id}`,
       after: { previousSecretValidUntil: iso(now + ROTATION_GRACE_MS) },
