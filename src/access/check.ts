@@ -136,13 +136,9 @@ export interface CallerCheck {
   seconds: number;
 }
 
-interface PrefetchedCheck {
+/** A check read with the caller, as the request's actor keeps it. */
+interface PrefetchedCheck extends CallerCheck {
   db: Db;
-  datasetId: string;
-  now: number;
-  row: (DatasetRow & FactRow) | undefined;
-  /** How long the statement that read it took. */
-  seconds: number;
 }
 
 /** By the request's actor, which nothing outlives the request. */
@@ -162,8 +158,8 @@ export const checksWithCaller = new Counter({
  * committed before it began is always seen.
  */
 export function rememberCheck(actor: Actor, db: Db, check: CallerCheck): void {
-  const { datasetId, now, row, seconds } = check;
-  prefetched.set(actor, { db, datasetId, now, row: row === undefined || row.id === null ? undefined : row, seconds });
+  const { row } = check;
+  prefetched.set(actor, { ...check, db, row: row === undefined || row.id === null ? undefined : row });
 }
 
 function takeRemembered(db: Db, actor: Actor, datasetId: string, now: number): PrefetchedCheck | undefined {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { rememberCheck } from '../access/check.js';
-import { type Actor, tokenScopeRefusal } from '../access/scope.js';
+import { type Actor, actingAs, tokenScopeRefusal } from '../access/scope.js';
 import type { Caller } from '../accounts/accounts.js';
 import { SESSION_LIFETIME_MS, userOfSession } from '../accounts/sessions.js';
 import { userOfAccessToken } from '../accounts/tokens.js';
@@ -115,7 +115,7 @@ export function installAuth(app: FastifyInstance, ctx: Context): void {
     if (!session) return;
     request.user = session.user;
     request.sessionId = session.sessionId;
-    request.actor = { id: session.user.id, scope: null };
+    request.actor = actingAs(session.user.id);
     if (session.check) rememberCheck(request.actor, ctx.db, session.check);
   });
 }
