@@ -65,6 +65,22 @@ const TERMS = [
   'y 😀 ',
 ];
 
+/** A datasets row of `name` in `orgId`, sorted and searched by its lower-cased name. */
+function datasetRow(id: string, orgId: string, name: string, visibility: 'organization' | 'admins' | 'external') {
+  return {
+    id,
+    org_id: orgId,
+    name,
+    name_key: datasetNameKey(name),
+    visibility,
+    description: '',
+    predecessor_id: null,
+    item_count: 0,
+    created_at: 0,
+    updated_at: 0,
+  };
+}
+
 describe.each(DATABASES)('the inventory name search equals a plain filter of what the user may see (%s)', (db) => {
   let database: TestDatabase;
   let store: Store;
@@ -91,13 +107,10 @@ describe.each(DATABASES)('the inventory name search equals a plain filter of wha
       const rows = NAMES.flatMap((name, i) =>
         (['search_o1:organization', 'search_o1:admins', 'search_o2:external'] as const).map((place, k) => {
           const [org, visibility] = place.split(':') as [string, 'organization' | 'admins' | 'external'];
-          return { id: `search_d${String(i).padStart(2, '0')}_${k}`, org_id: org, name, name_key: datasetNameKey(name), visibility };
+          return datasetRow(`search_d${String(i).padStart(2, '0')}_${k}`, org, name, visibility);
         }),
       );
-      await tx
-        .insertInto('datasets')
-        .values(rows.map((r) => ({ ...r, description: '', predecessor_id: null, item_count: 0, created_at: 0, updated_at: 0 })))
-        .execute();
+      await tx.insertInto('datasets').values(rows).execute();
       const granted = rows.filter((r, i) => r.org_id === 'search_o2' && i % 2 === 0);
       await tx
         .insertInto('user_grants')
@@ -162,18 +175,7 @@ describe.each(DATABASES)('the inventory name search equals a plain filter of wha
     await store.db.deleteFrom('datasets').where('id', 'in', ['search_d07_0', 'search_d07_2']).execute();
     await store.db
       .insertInto('datasets')
-      .values({
-        id: 'search_new',
-        org_id: 'search_o1',
-        name: 'Ünïcode again',
-        name_key: datasetNameKey('Ünïcode again'),
-        visibility: 'organization',
-        description: '',
-        predecessor_id: null,
-        item_count: 0,
-        created_at: 0,
-        updated_at: 0,
-      })
+      .values(datasetRow('search_new', 'search_o1', 'Ünïcode again', 'organization'))
       .execute();
     await expectSearchesMatchTheFilter();
     const ids = async (term: string) => (await paged(term, 50)).map((d) => d.id);
@@ -234,18 +236,7 @@ describe("the length of a trigram list, from FTS5's b-tree of leaves (SQLite)", 
       .values({ org_id: 'lists_o', user_id: 'lists_u', role: 'member', process_datasets: 0, created_at: 0 })
       .execute();
     // "qqq" in 8 000 names, "zzz" in 8, in one transaction and then a hundred more names one by one (more segments).
-    const dataset = (i: number, name: string) => ({
-      id: `lists_d${i}`,
-      org_id: 'lists_o',
-      name,
-      name_key: name,
-      visibility: 'organization' as const,
-      description: '',
-      predecessor_id: null,
-      item_count: 0,
-      created_at: 0,
-      updated_at: 0,
-    });
+    const dataset = (i: number, name: string) => datasetRow(`lists_d${i}`, 'lists_o', name, 'organization');
     await store.db.transaction().execute(async (tx) => {
       for (let from = 0; from < 8000; from += 500) {
         const names = Array.from({ length: 500 }, (_, k) => from + k);
