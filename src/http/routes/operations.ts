@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Context } from '../../context.js';
 import { Forbidden, NotFound } from '../../errors.js';
-import { httpDuration, httpRequests, refreshQueueGauges, registry } from '../../metrics.js';
+import { metricsText, refreshQueueGauges, registry, requestMetrics } from '../../metrics.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
@@ -34,9 +34,7 @@ function authorizeMetrics(request: FastifyRequest, token: string | undefined): v
 
 export function operationsRoutes(app: FastifyInstance, ctx: Context, options: OperationsOptions): void {
   app.addHook('onResponse', (request, reply, done) => {
-    const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
-    httpRequests.inc(labels);
-    httpDuration.observe(labels, reply.elapsedTime / 1000);
+    requestMetrics.observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
 
@@ -48,6 +46,6 @@ export function operationsRoutes(app: FastifyInstance, ctx: Context, options: Op
   app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
     authorizeMetrics(request, options.metricsToken);
     await refreshQueueGauges(ctx.db, ctx.delivery.now());
-    return reply.type(registry.contentType).send(await registry.metrics());
+    return reply.type(registry.contentType).send(await metricsText());
   });
 }
