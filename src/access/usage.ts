@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { CompiledQuery } from 'kysely';
 import type { Logger } from 'pino';
 import { HOUR } from '../clock.js';
@@ -29,8 +30,8 @@ export interface UsageRecorderOptions {
 
 /**
  * Which grants were used to read which dataset, for the access review. A read only notes the
- * use in memory; a flush every few seconds writes every pending use in one transaction, a
- * statement per batch, and stopping the instance flushes what is left. The request that read
+ * use in memory; a flush every few seconds writes every pending use, a transaction per batch
+ * with requests served between them, and stopping the instance flushes what is left. The request that read
  * the dataset never writes. Never decides access, and a failed flush never fails a read.
  */
 export class UsageRecorder {
@@ -103,38 +104,48 @@ export class UsageRecorder {
     const touched = [...this.touched.values()].sort((a, b) => order(a.table, b.table) || order(a.tokenHash, b.tokenHash));
     this.pending = new Map();
     this.touched = new Map();
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        await this.writeOnce(uses, touched);
-        return;
-      } catch (error) {
-        if (attempt < 3 && isTransient(error)) continue;
-        // Usage is advisory: these uses are lost, the next ones are written as usual.
-        for (const use of uses) this.noted.delete(`${use.userId}\u0000${use.datasetId}`);
-        this.logger.warn({ err: error, uses: uses.length }, 'grant usage could not be written');
-        return;
-      }
+    // A transaction per batch, and a turn of the event loop before each: on SQLite a statement
+    // holds the process while it runs, and 10 000 uses written in one go held it for 0.2 s,
+    // every request waiting (docs/performance.md). A batch holds it for a few milliseconds.
+    for (let i = 0; i < touched.length; i += BATCH) {
+      const batch = touched.slice(i, i + BATCH);
+      await this.writeBatch(batch.length, async (tx) => {
+        for (const t of batch) {
+          await tx
+            .updateTable(t.table)
+            .set({ last_used_at: t.at })
+            .where('token_hash', '=', t.tokenHash)
+            .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', t.at)]))
+            .execute();
+        }
+      });
+    }
+    for (let i = 0; i < uses.length; i += BATCH) {
+      const batch = uses.slice(i, i + BATCH);
+      const direct = batch.filter((u) => u.direct);
+      const team = batch.filter((u) => u.team);
+      const written = await this.writeBatch(batch.length, async (tx) => {
+        if (direct.length > 0) await tx.executeQuery(usageUpdate(tx, 'user_grants', direct));
+        if (team.length > 0) await tx.executeQuery(usageUpdate(tx, 'team_grants', team));
+      });
+      // Usage is advisory: uses not written are lost, and noted again by their next read.
+      if (!written) for (const use of batch) this.noted.delete(`${use.userId}\u0000${use.datasetId}`);
     }
   }
 
-  private async writeOnce(uses: Use[], touched: { table: 'sessions' | 'access_tokens'; tokenHash: string; at: number }[]): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
-      for (const t of touched) {
-        await tx
-          .updateTable(t.table)
-          .set({ last_used_at: t.at })
-          .where('token_hash', '=', t.tokenHash)
-          .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', t.at)]))
-          .execute();
+  /** One batch in a transaction of its own, tried again on a deadlock or a busy database; false when it could not be written. */
+  private async writeBatch(size: number, write: (tx: Db) => Promise<void>): Promise<boolean> {
+    for (let attempt = 1; ; attempt += 1) {
+      await nextTurn();
+      try {
+        await this.db.transaction().execute(write);
+        return true;
+      } catch (error) {
+        if (attempt < 3 && isTransient(error)) continue;
+        this.logger.warn({ err: error, uses: size }, 'grant usage could not be written');
+        return false;
       }
-      for (let i = 0; i < uses.length; i += BATCH) {
-        const batch = uses.slice(i, i + BATCH);
-        const direct = batch.filter((u) => u.direct);
-        const team = batch.filter((u) => u.team);
-        if (direct.length > 0) await tx.executeQuery(usageUpdate(tx, 'user_grants', direct));
-        if (team.length > 0) await tx.executeQuery(usageUpdate(tx, 'team_grants', team));
-      }
-    });
+    }
   }
 }
 
