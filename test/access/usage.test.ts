@@ -1,12 +1,10 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessFacts } from '../../src/access/rule.js';
 import { UsageRecorder } from '../../src/access/usage.js';
-import { createLogger } from '../../src/logging.js';
 import { migrate, openStore } from '../../src/store/database.js';
 import type { Actor } from '../helpers/client.js';
 import { createTestDatabase, DATABASES } from '../helpers/databases.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { memoryLogger, startTestServer, type TestServer } from '../helpers/server.js';
 import { mintToken, world } from '../helpers/world.js';
 
 const HOUR = 3_600_000;
@@ -193,16 +191,7 @@ describe.each(DATABASES)('grant usage on shutdown (%s)', (db) => {
 describe.each(DATABASES)('grant usage when the database is gone (%s)', (db) => {
   it('gives up the flush at the first batch that fails, says so once, and notes the lost uses again on their next read', async () => {
     const database = await createTestDatabase(db);
-    const lines: string[] = [];
-    const logger = createLogger(
-      'info',
-      new Writable({
-        write(chunk, _encoding, done) {
-          lines.push(String(chunk));
-          done();
-        },
-      }),
-    );
+    const { logger, lines } = memoryLogger();
     const store = await openStore(database.config);
     try {
       await migrate(store);

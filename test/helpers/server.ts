@@ -64,6 +64,21 @@ const noDns = async (hostname: string) => {
   throw Object.assign(new Error(`${hostname} is not resolved in tests`), { code: 'ENOTFOUND' });
 };
 
+/** The production logger (redaction and request serializers included), writing its lines to memory. */
+export function memoryLogger() {
+  const lines: string[] = [];
+  const logger = createLogger(
+    'info',
+    new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    }),
+  );
+  return { logger, lines };
+}
+
 export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 
 /** A real Tessera server (HTTP through fastify.inject) on a fresh database of its own. */
@@ -71,17 +86,7 @@ export async function startTestServer(options: TestServerOptions) {
   const database = options.database ?? (await createTestDatabase(options.db));
   const clock = options.clock ?? new TestClock();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-data-'));
-  const logLines: string[] = [];
-  // The production logger (redaction and request serializers included), writing to memory.
-  const logger = createLogger(
-    'info',
-    new Writable({
-      write(chunk, _encoding, done) {
-        logLines.push(String(chunk));
-        done();
-      },
-    }),
-  );
+  const { logger, lines: logLines } = memoryLogger();
   const config: Config = {
     port: 0,
     host: '127.0.0.1',
