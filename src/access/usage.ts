@@ -31,8 +31,9 @@ export interface UsageRecorderOptions {
 /**
  * Which grants were used to read which dataset, for the access review. A read only notes the
  * use in memory; a flush every few seconds writes every pending use, a transaction per batch
- * with requests served between them, and stopping the instance flushes what is left. The request that read
- * the dataset never writes. Never decides access, and a failed flush never fails a read.
+ * with requests served between them, and stopping the instance flushes what is left. The
+ * request that read the dataset never writes. Never decides access, and a failed flush never
+ * fails a read.
  */
 export class UsageRecorder {
   private pending = new Map<string, Use>();
