@@ -59,7 +59,7 @@ export class UsageRecorder {
   /** Notes that the user read the dataset through their grants at `now`; no I/O. */
   record(userId: string, datasetId: string, facts: AccessFacts, now: number): void {
     if (facts.directRank === null && facts.teamRank === null) return;
-    const key = `${userId}\u0000${datasetId}`;
+    const key = usedKey(userId, datasetId);
     const last = this.noted.get(key);
     if (last !== undefined && last > now - RESOLUTION_MS) return;
     if (this.pending.size >= 2 * FLUSH_AT) return;
@@ -108,36 +108,44 @@ export class UsageRecorder {
     // A transaction per batch, and a turn of the event loop before each: on SQLite a statement
     // holds the process while it runs, and 10 000 uses written in one go held it for 58 ms,
     // every request waiting (docs/performance.md). A batch holds it for a few milliseconds.
-    // After a batch fails for good the rest are not tried: the database is most likely gone.
-    let failure: unknown;
-    for (let i = 0; i < touched.length && failure === undefined; i += BATCH) {
+    const batches: { uses: Use[]; write: (tx: Db) => Promise<void> }[] = [];
+    for (let i = 0; i < touched.length; i += BATCH) {
       const batch = touched.slice(i, i + BATCH);
-      failure = await this.writeBatch(async (tx) => {
-        for (const t of batch) {
-          await tx
-            .updateTable(t.table)
-            .set({ last_used_at: t.at })
-            .where('token_hash', '=', t.tokenHash)
-            .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', t.at)]))
-            .execute();
-        }
+      batches.push({
+        uses: [],
+        write: async (tx) => {
+          for (const t of batch) {
+            await tx
+              .updateTable(t.table)
+              .set({ last_used_at: t.at })
+              .where('token_hash', '=', t.tokenHash)
+              .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', t.at)]))
+              .execute();
+          }
+        },
       });
     }
-    let lost = 0;
     for (let i = 0; i < uses.length; i += BATCH) {
       const batch = uses.slice(i, i + BATCH);
-      if (failure === undefined) {
-        const direct = batch.filter((u) => u.direct);
-        const team = batch.filter((u) => u.team);
-        failure = await this.writeBatch(async (tx) => {
+      const direct = batch.filter((u) => u.direct);
+      const team = batch.filter((u) => u.team);
+      batches.push({
+        uses: batch,
+        write: async (tx) => {
           if (direct.length > 0) await tx.executeQuery(usageUpdate(tx, 'user_grants', direct));
           if (team.length > 0) await tx.executeQuery(usageUpdate(tx, 'team_grants', team));
-        });
-        if (failure === undefined) continue;
-      }
+        },
+      });
+    }
+    // After a batch fails for good the rest are not tried: the database is most likely gone.
+    let failure: unknown;
+    let lost = 0;
+    for (const batch of batches) {
+      failure ??= await this.writeBatch(batch.write);
+      if (failure === undefined) continue;
       // Usage is advisory: uses not written are lost, and noted again by their next read.
-      lost += batch.length;
-      for (const use of batch) this.noted.delete(`${use.userId}\u0000${use.datasetId}`);
+      lost += batch.uses.length;
+      for (const use of batch.uses) this.noted.delete(usedKey(use.userId, use.datasetId));
     }
     if (failure !== undefined) this.logger.warn({ err: failure, uses: lost }, 'grant usage could not be written');
   }
@@ -155,6 +163,9 @@ export class UsageRecorder {
     }
   }
 }
+
+/** The key a use of `userId`'s grants on `datasetId` is noted and kept pending under. */
+const usedKey = (userId: string, datasetId: string) => `${userId}\u0000${datasetId}`;
 
 const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
