@@ -142,6 +142,29 @@ export function postgresPaths(q: MatchAccess): { org: (p: Parameters) => string;
   };
 }
 
+/**
+ * PostgreSQL: the common table expression `found`, up to the cap plus one of the ids of the
+ * datasets whose name matches (migration 017: planned for the term at hand on each call).
+ */
+export function postgresFoundSql(p: Parameters, q: MatchAccess, cap: number): string {
+  return `found as materialized (select dataset_name_matches(${p.add(q.pattern)}, ${p.add(cap + 1)}) as ids)`;
+}
+
+/**
+ * PostgreSQL: the candidates of a search page, in the page's own statement. The matches in
+ * `found` that the user may see serve the page when they are no more than the cap; the keyset
+ * scan with the LIKE as a filter (`scan`) when there are more. Each arm is gated by a condition
+ * that PostgreSQL evaluates once, before it reads anything of that arm, so a page reads one.
+ */
+export function postgresSearchSql(p: Parameters, q: MatchAccess, cap: number, scan: string): string {
+  const matches = `(${matchPageSql(p, q, 'select unnest(f.ids) from found f', postgresPaths(q))})`;
+  const within = p.add(cap);
+  const count = '(select cardinality(f.ids) from found f)';
+  return `select id, name_key from ${matches} indexed where ${count} <= ${within}
+     union all
+     select id, name_key from (${scan}) scanned where ${count} > ${within}`;
+}
+
 const trigramIndexes = new WeakMap<object, Promise<boolean>>();
 
 /** Whether the database has the name search index (PostgreSQL without `pg_trgm` has none); asked once per store. */

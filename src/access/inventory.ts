@@ -13,7 +13,8 @@ import {
   indexableTerm,
   type MatchAccess,
   matchPageSql,
-  postgresPaths,
+  postgresFoundSql,
+  postgresSearchSql,
   sqliteMatchesSql,
   sqlitePaths,
   trigramsOf,
@@ -383,7 +384,8 @@ function teamsOf(row: PageRow): TeamGrant[] {
 /**
  * PostgreSQL: the memberships, the branches and the page in one statement, one round trip. The
  * user's memberships come back once with the page, and each row's facts follow from them and its
- * team grants, as on SQLite: a row costs two probes instead of five.
+ * team grants, as on SQLite: a row costs two probes instead of five. A search of three characters
+ * or more reads its matches through the trigram index in the same statement (postgresSearchSql).
  */
 async function postgresPage(
   store: Store,
@@ -392,15 +394,16 @@ async function postgresPage(
 ): Promise<{ entries: InventoryEntry[]; nextCursor: string | null }> {
   // The branches read the memberships from `mem` and `tms`, not from these lists.
   const candidateQuery = candidatesOf(NO_MEMBERSHIPS);
-  const matches = await postgresMatches(store, query);
+  const access = matchAccess(query, candidateQuery);
+  const cap = query.indexedMatches ?? INDEXED_MATCHES;
+  const indexed = indexedTerm(query) !== undefined && (await hasTrigramIndex(store.db, 'postgres'));
   // PostgreSQL numbers its parameters: the common table expressions may take theirs first.
   const p = new Parameters('postgres');
   const ctes = `${postgresMembershipsSql(p, query.userId, query.orgId)},
-      mine as (${membershipsSql(p, query.userId)})`;
+      mine as (${membershipsSql(p, query.userId)})${indexed ? `,\n      ${postgresFoundSql(p, access, cap)}` : ''}`;
   const page = pageSql(p, query, (p) => {
-    if (matches === undefined) return `(${candidatesSql('postgres', p, candidateQuery)})`;
-    const access = matchAccess(query, candidateQuery);
-    return `(${matchPageSql(p, access, `select unnest(${p.add(matches)}::text[])`, postgresPaths(access))})`;
+    const scan = candidatesSql('postgres', p, candidateQuery);
+    return indexed ? `(${postgresSearchSql(p, access, cap, scan)})` : `(${scan})`;
   });
   // The memberships ride on one row of the page (the scalar subquery runs once); an empty page
   // needs none.
@@ -418,26 +421,6 @@ async function postgresPage(
   const memberships = membershipsOf(JSON.parse(carrier.memberships_json!) as MembershipRow[], query.orgId);
   const pageRows = rows.map(({ memberships_json: _, ...row }) => row);
   return pageOf(pageRows, query, memberships);
-}
-
-/**
- * PostgreSQL, a search of three characters or more: up to the cap of matching ids through the
- * GIN index, or undefined when there are more (the keyset scan serves the page) or no index.
- *
- * A statement of its own, not prepared: PostgreSQL then plans it for the term at hand, reading
- * the index for a rare term and the table for a common one, where LIMIT stops it early. A plan
- * prepared for any term cannot know which, and scans the whole table for a rare one. It costs
- * a second round trip, to searches only; the page itself stays one prepared statement.
- */
-async function postgresMatches(store: Store, query: InventoryQuery): Promise<string[] | undefined> {
-  const term = indexedTerm(query);
-  if (term === undefined || !(await hasTrigramIndex(store.db, 'postgres'))) return undefined;
-  const cap = query.indexedMatches ?? INDEXED_MATCHES;
-  const rows = await readSql<{ id: string }>(store.db, `select id from datasets where name_key like $1 escape '\\' limit $2`, [
-    likePattern(query.search ?? ''),
-    cap + 1,
-  ]);
-  return rows.length > cap ? undefined : rows.map((r) => r.id);
 }
 
 /** The page's entries, each with the level the check would give, and the cursor after it. */

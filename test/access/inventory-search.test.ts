@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { datasetNameKey, listInventory } from '../../src/access/inventory.js';
 import { coverOf, trigramsOf } from '../../src/access/inventory-search.js';
 import { migrate, openStore, type Store } from '../../src/store/database.js';
@@ -167,6 +167,31 @@ describe.each(DATABASES)('the inventory name search equals a plain filter of wha
     expect(everything.length).toBeGreaterThan(NAMES.length);
     const alp = (await paged('ALP', 50)).map((d) => d.name);
     expect(new Set(alp)).toEqual(new Set(['Alpha', 'ALPHA two', 'alphabet soup']));
+  });
+
+  it('in as many statements as a plain page: on PostgreSQL one, the matches read inside it', async () => {
+    // Whether the database has the index is asked once per store, before.
+    await paged('sonar', 50);
+    const executed = vi.spyOn(store.db, 'executeQuery');
+    try {
+      await listInventory(store, { userId: user, minLevel: 'read', limit: 50, now: NOW });
+      const plain = executed.mock.calls.length;
+      // Through the index (a rare term), the keyset scan (more matches than the cap), and both with a cursor.
+      const rare = await listInventory(store, { userId: user, minLevel: 'read', limit: 1, now: NOW, search: 'sonar 12' });
+      const common = await listInventory(store, { userId: user, minLevel: 'read', limit: 1, now: NOW, search: 'alp', indexedMatches: 1 });
+      for (const [search, first, indexedMatches] of [
+        ['sonar 12', rare, undefined],
+        ['alp', common, 1],
+      ] as const) {
+        const cursor = first.nextCursor ?? undefined;
+        expect(cursor).toBeDefined();
+        await listInventory(store, { userId: user, minLevel: 'read', limit: 1, now: NOW, search, cursor, indexedMatches });
+      }
+      expect(executed.mock.calls.length).toBe(plain * 5);
+      expect(plain).toBe(db === 'postgres' ? 1 : 0);
+    } finally {
+      executed.mockRestore();
+    }
   });
 
   it('after a rename, a deletion and a new dataset (the index follows the datasets)', async () => {

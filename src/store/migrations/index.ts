@@ -14,6 +14,7 @@ import * as nameSearch from './013-name-search.js';
 import * as memberCapability from './014-member-capability.js';
 import * as grantExpiry from './015-grant-expiry.js';
 import * as accessChanges from './016-access-changes.js';
+import * as nameMatches from './017-name-matches.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -42,6 +43,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '014-member-capability': memberCapability,
   '015-grant-expiry': grantExpiry,
   '016-access-changes': accessChanges,
+  '017-name-matches': nameMatches,
 };
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
