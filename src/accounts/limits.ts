@@ -1,7 +1,7 @@
 import { HOUR } from '../clock.js';
 import type { Context } from '../context.js';
 import { RateLimited } from '../errors.js';
-import { countRateHit, deleteRateCounter, findRateCounter } from '../store/rate-limits.js';
+import { countRateHit, deleteRateCounter, deleteRateCountersOpenedBy, findRateCounter } from '../store/rate-limits.js';
 import { authEvent } from './events.js';
 
 export interface Limit {
@@ -32,13 +32,23 @@ export const FAILED_LOGINS_OF_ACCOUNT: Limit = { name: 'failed logins', max: 50,
 /** Each account may ask for a few verification mails an hour, from any address. */
 export const VERIFICATION_MAILS_OF_ACCOUNT: Limit = { name: 'verification e-mails', max: 5, windowMs: HOUR };
 
+/** No limit counts over a longer window: a counter whose window opened longer ago has closed, whatever its limit. */
+export const LONGEST_WINDOW_MS = HOUR;
+
 /**
  * Counters live in the database, so a limit holds across every instance. A window opens at
  * the first hit and closes `windowMs` later; the increment is one upsert, so racing requests
- * on several instances all count.
+ * on several instances all count. Each window that opens removes the counters whose windows
+ * have all closed (an index finds them), so the table holds the callers of the last hour, not
+ * every address that ever called: a closed counter limits nothing, and the next hit on its key
+ * would open a window afresh anyway.
  */
 export async function countHit(ctx: Context, key: string, limit: Limit): Promise<number> {
-  return countRateHit(ctx.db, key, ctx.clock.now(), limit.windowMs);
+  if (limit.windowMs > LONGEST_WINDOW_MS) throw new Error(`The limit on ${limit.name} counts over more than LONGEST_WINDOW_MS.`);
+  const now = ctx.clock.now();
+  const hits = await countRateHit(ctx.db, key, now, limit.windowMs);
+  if (hits === 1) await deleteRateCountersOpenedBy(ctx.db, now - LONGEST_WINDOW_MS);
+  return hits;
 }
 
 /** Refuses with 429 while the counter is at its limit, without counting. */

@@ -27,6 +27,11 @@ export async function countRateHit(db: Db, key: string, now: number, windowMs: n
   return Number(row.hits);
 }
 
+/** Removes the counters whose window opened at or before `openedBy`. */
+export async function deleteRateCountersOpenedBy(db: Db, openedBy: number): Promise<void> {
+  await db.deleteFrom('rate_limits').where('window_start', '<=', openedBy).execute();
+}
+
 export async function findRateCounter(db: Db, key: string): Promise<RateLimitsTable | undefined> {
   return db.selectFrom('rate_limits').selectAll().where('key', '=', key).executeTakeFirst();
 }

@@ -226,6 +226,32 @@ describe.each(DATABASES)('limits per account and caller address (%s)', (db) => {
     expect(resends.slice(0, 5)).toEqual(Array(5).fill(202));
     expect(resends.at(-1)).toBe(429);
   });
+
+  it('keeps the counters of the last hour only: each window that opens removes the closed ones', async () => {
+    const counters = async () =>
+      (await server.ctx.db.selectFrom('rate_limits').select(['key', 'hits']).orderBy('key').execute()).map((c) => [c.key, Number(c.hits)]);
+    const resetFrom = (address: string) =>
+      new Actor(server.app).from(address).post('/api/v1/auth/password-reset', { email: uniqueEmail('r') });
+    expect((await resetFrom('192.0.2.97')).status).toBe(202);
+    server.clock.advance(30 * 60 * 1000);
+    expect((await resetFrom('192.0.2.98')).status).toBe(202);
+    expect(await counters()).toEqual(
+      expect.arrayContaining([
+        ['ip:passwordReset:192.0.2.97', 1],
+        ['ip:passwordReset:192.0.2.98', 1],
+      ]),
+    );
+    // An hour after the first opened: it has closed, with every counter before it, and the next window removes them.
+    server.clock.advance(30 * 60 * 1000);
+    expect((await resetFrom('192.0.2.99')).status).toBe(202);
+    expect(await counters()).toEqual([
+      ['ip:passwordReset:192.0.2.98', 1],
+      ['ip:passwordReset:192.0.2.99', 1],
+    ]);
+    // What still counts keeps counting.
+    expect((await resetFrom('192.0.2.98')).status).toBe(202);
+    expect(await counters()).toContainEqual(['ip:passwordReset:192.0.2.98', 2]);
+  });
 });
 
 describe.each(DATABASES)('sign-up modes (%s)', (db) => {

@@ -15,6 +15,7 @@ import * as memberCapability from './014-member-capability.js';
 import * as grantExpiry from './015-grant-expiry.js';
 import * as accessChanges from './016-access-changes.js';
 import * as nameMatches from './017-name-matches.js';
+import * as rateLimitWindows from './018-rate-limit-windows.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -44,6 +45,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '015-grant-expiry': grantExpiry,
   '016-access-changes': accessChanges,
   '017-name-matches': nameMatches,
+  '018-rate-limit-windows': rateLimitWindows,
 };
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
