@@ -170,8 +170,10 @@ function postgresCandidates(p: Parameters, q: CandidateQuery): string {
 export function postgresMembershipsSql(p: Parameters, userId: string, orgId: string | undefined): string {
   const user = p.add(userId);
   const org = p.add(orgId ?? null);
+  // Each team's organization is a probe of its primary key, never a join that a generic plan may hash over every team.
   return `mem as (select org_id, role from org_members where user_id = ${user} and (${org}::text is null or org_id = ${org})),
-    tms as (select tm.team_id from team_members tm join teams t on t.id = tm.team_id
-             where tm.user_id = ${user} and (${org}::text is null or t.org_id = ${org})
+    tms as (select t.team_id from (select tm.team_id, (select x.org_id from teams x where x.id = tm.team_id) as org_id
+                                     from team_members tm where tm.user_id = ${user}) t
+             where (${org}::text is null or t.org_id = ${org})
                and not exists (select 1 from mem a where a.org_id = t.org_id and a.role = 'admin'))`;
 }

@@ -85,11 +85,15 @@ const NO_MEMBERSHIPS: Memberships = {
 
 type MembershipRow = { org_id: string; role: 'admin' | 'member' | null; process_datasets: number | null; team_id: string | null };
 
-/** The user's organizations and teams, in one statement (org_members_user, team_members_user). */
+/**
+ * The user's organizations and teams, in one statement (org_members_user, team_members_user).
+ * Each team's organization is a probe of its primary key: PostgreSQL's generic plan of a join
+ * hashed every team of the database instead (a sequential scan, 0.2 ms of a 1.4 ms page at medium scale).
+ */
 function membershipsSql(p: Parameters, userId: string): string {
   return `select org_id, role, process_datasets, null as team_id from org_members where user_id = ${p.add(userId)}
      union all
-     select t.org_id, null, null, tm.team_id from team_members tm join teams t on t.id = tm.team_id where tm.user_id = ${p.add(userId)}`;
+     select (select t.org_id from teams t where t.id = tm.team_id), null, null, tm.team_id from team_members tm where tm.user_id = ${p.add(userId)}`;
 }
 
 function membershipsOf(rows: MembershipRow[], orgId: string | undefined): Memberships {
