@@ -159,7 +159,7 @@ export function postgresFoundSql(p: Parameters, q: MatchAccess, cap: number): st
 export function postgresSearchSql(p: Parameters, q: MatchAccess, cap: number, scan: string): string {
   const matches = `(${matchPageSql(p, q, 'select unnest(f.ids) from found f', postgresPaths(q))})`;
   const within = p.add(cap);
-  const count = '(select cardinality(f.ids) from found f)';
+  const count = '(select coalesce(cardinality(f.ids), 0) from found f)';
   return `select id, name_key from ${matches} indexed where ${count} <= ${within}
      union all
      select id, name_key from (${scan}) scanned where ${count} > ${within}`;

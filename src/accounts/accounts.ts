@@ -15,6 +15,7 @@ import {
   countHit,
   FAILED_LOGINS_FROM_ADDRESS,
   FAILED_LOGINS_OF_ACCOUNT,
+  limitOf,
   spendForAddress,
 } from './limits.js';
 import { requireStrongPassword } from './passwords.js';
@@ -178,7 +179,7 @@ export async function changePassword(
 }
 
 const RESET_LIFETIME_MS = HOUR;
-const RESETS_PER_HOUR = { name: 'password reset e-mails', max: 5, windowMs: HOUR };
+const RESETS_PER_HOUR = limitOf('password reset e-mails', 5, HOUR);
 
 /**
  * A new one-time link `PUBLIC_URL/reset#token=…` that sets the account's password, valid for

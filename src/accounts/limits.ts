@@ -13,42 +13,62 @@ export interface Limit {
 
 const MINUTE = 60_000;
 
+/** No limit counts over a longer window: a counter whose window opened longer ago has closed, whatever its limit. */
+export const LONGEST_WINDOW_MS = HOUR;
+
+/** At most `max` in each window of `windowMs`, which may not be longer than LONGEST_WINDOW_MS (checked as the module loads). */
+export function limitOf(name: string, max: number, windowMs: number): Limit {
+  if (windowMs > LONGEST_WINDOW_MS) throw new Error(`The limit on ${name} counts over more than LONGEST_WINDOW_MS.`);
+  return { name, max, windowMs };
+}
+
 /** Per caller address: requests of any outcome (off with IP_LIMITS=off). */
 export const ADDRESS_LIMITS = {
-  signup: { name: 'sign-ups', max: 20, windowMs: HOUR },
-  login: { name: 'log-in attempts', max: 60, windowMs: 15 * MINUTE },
-  passwordReset: { name: 'password reset requests', max: 10, windowMs: HOUR },
-  verificationResend: { name: 'verification e-mails', max: 10, windowMs: HOUR },
-} satisfies Record<string, Limit>;
+  signup: limitOf('sign-ups', 20, HOUR),
+  login: limitOf('log-in attempts', 60, 15 * MINUTE),
+  passwordReset: limitOf('password reset requests', 10, HOUR),
+  verificationResend: limitOf('verification e-mails', 10, HOUR),
+};
 
 /**
  * Failed logins, whatever IP_LIMITS says: 5 per account and caller address, so a stranger
  * guessing from one address never locks the owner out of another; and a higher cap per
  * account, so guessing from many addresses is slowed too.
  */
-export const FAILED_LOGINS_FROM_ADDRESS: Limit = { name: 'failed logins', max: 5, windowMs: 15 * MINUTE };
-export const FAILED_LOGINS_OF_ACCOUNT: Limit = { name: 'failed logins', max: 50, windowMs: 15 * MINUTE };
+export const FAILED_LOGINS_FROM_ADDRESS = limitOf('failed logins', 5, 15 * MINUTE);
+export const FAILED_LOGINS_OF_ACCOUNT = limitOf('failed logins', 50, 15 * MINUTE);
 
 /** Each account may ask for a few verification mails an hour, from any address. */
-export const VERIFICATION_MAILS_OF_ACCOUNT: Limit = { name: 'verification e-mails', max: 5, windowMs: HOUR };
+export const VERIFICATION_MAILS_OF_ACCOUNT = limitOf('verification e-mails', 5, HOUR);
 
-/** No limit counts over a longer window: a counter whose window opened longer ago has closed, whatever its limit. */
-export const LONGEST_WINDOW_MS = HOUR;
+/**
+ * A counter is removed a minute after even the longest window has closed, so that an instance
+ * whose clock runs a little ahead removes none that another instance still counts.
+ */
+const REMOVED_AFTER_MS = LONGEST_WINDOW_MS + MINUTE;
 
 /**
  * Counters live in the database, so a limit holds across every instance. A window opens at
  * the first hit and closes `windowMs` later; the increment is one upsert, so racing requests
- * on several instances all count. Each window that opens removes the counters whose windows
- * have all closed (an index finds them), so the table holds the callers of the last hour, not
- * every address that ever called: a closed counter limits nothing, and the next hit on its key
- * would open a window afresh anyway.
+ * on several instances all count. Each window that opens removes counters whose windows have
+ * all closed, so the table holds the callers of the last hour, not every address that ever
+ * called: a closed counter limits nothing, and the next hit on its key would open a window
+ * afresh anyway.
  */
 export async function countHit(ctx: Context, key: string, limit: Limit): Promise<number> {
-  if (limit.windowMs > LONGEST_WINDOW_MS) throw new Error(`The limit on ${limit.name} counts over more than LONGEST_WINDOW_MS.`);
   const now = ctx.clock.now();
   const hits = await countRateHit(ctx.db, key, now, limit.windowMs);
-  if (hits === 1) await deleteRateCountersOpenedBy(ctx.db, now - LONGEST_WINDOW_MS);
+  if (hits === 1) await removeClosedCounters(ctx, now);
   return hits;
+}
+
+/** A few hundred at a time, and a failure is only logged: the hit has counted, and the next window tries again. */
+async function removeClosedCounters(ctx: Context, now: number): Promise<void> {
+  try {
+    await deleteRateCountersOpenedBy(ctx.db, now - REMOVED_AFTER_MS, 500);
+  } catch (error) {
+    ctx.logger.warn({ err: error }, 'closed rate limit counters could not be removed');
+  }
 }
 
 /** Refuses with 429 while the counter is at its limit, without counting. */

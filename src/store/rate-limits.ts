@@ -27,9 +27,12 @@ export async function countRateHit(db: Db, key: string, now: number, windowMs: n
   return Number(row.hits);
 }
 
-/** Removes the counters whose window opened at or before `openedBy`. */
-export async function deleteRateCountersOpenedBy(db: Db, openedBy: number): Promise<void> {
-  await db.deleteFrom('rate_limits').where('window_start', '<=', openedBy).execute();
+/** Removes up to `most` of the counters whose window opened at or before `openedBy`, found through rate_limits_window. */
+export async function deleteRateCountersOpenedBy(db: Db, openedBy: number, most: number): Promise<void> {
+  await db
+    .deleteFrom('rate_limits')
+    .where('key', 'in', (eb) => eb.selectFrom('rate_limits').select('key').where('window_start', '<=', openedBy).limit(most))
+    .execute();
 }
 
 export async function findRateCounter(db: Db, key: string): Promise<RateLimitsTable | undefined> {

@@ -9,22 +9,23 @@ import type { MigrationContext } from './index.js';
  * Its statement is run by EXECUTE and so planned for the pattern at hand on every call: through
  * the trigram index (migration 013) for a rare term, a scan that the LIMIT stops early for a
  * common one. Written in the page's statement, it would be planned once for any term (a generic
- * plan), which scans the whole table for a rare one. `datasets` is the one of the caller's search
- * path, as for every other statement.
+ * plan), which scans the whole table for a rare one. Its search path is the one it was created
+ * with, like the triggers' functions of migration 004: `datasets` is the table of that schema.
  *
  * SQLite reads the matches through its FTS5 table on the read connection and needs nothing here.
  */
 export async function up(db: Kysely<unknown>, { dialect }: MigrationContext): Promise<void> {
   if (dialect !== 'postgres') return;
+  // The statement is dollar-quoted within the body, so its escape character is written as in the page's own LIKE.
   await sql
     .raw(
       `create function dataset_name_matches(pattern text, cap integer) returns text[]
-         language plpgsql stable
+         language plpgsql stable parallel safe set search_path from current
        as $body$
        declare
          found text[];
        begin
-         execute 'select array(select id from datasets where name_key like $1 escape ''\\'' limit $2)'
+         execute $statement$select array(select id from datasets where name_key like $1 escape '\\' limit $2)$statement$
            into found using pattern, cap;
          return found;
        end
