@@ -1,6 +1,7 @@
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { browserSuite, pageAs, screenshot } from './browser.js';
+import { expectUsable } from './page-checks.js';
 
 /** A small landscape-like PNG (sky over ground, a sun at `sun`), so thumbnails look like frames. */
 function framePng(sky: [number, number, number], ground: [number, number, number], sun: number): Buffer {
@@ -81,6 +82,8 @@ describe('the web UI: items, annotations, processing and lineage', () => {
     await page.getByLabel('Label').fill('car');
     await page.getByRole('button', { name: 'Add annotation' }).click();
     await page.getByText('Vehicles (1 annotation)').waitFor();
+    // Image and file tiles, an item open, a layer with an annotation.
+    await expectUsable(page, 'a dataset with items');
     await screenshot(page, 'dataset-content');
 
     await page.getByRole('button', { name: 'Process' }).click();

@@ -23,7 +23,9 @@ export async function expectAccessible(page: Page, where: string): Promise<void>
   // Evaluated rather than added as a <script>: the app's CSP rightly refuses inline scripts.
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axe.source);
   const violations = await page.evaluate(async () => {
-    const result = await (window as unknown as { axe: typeof axe }).axe.run(document);
+    const result = await (window as unknown as { axe: typeof axe }).axe.run(document, {
+      rules: { 'label-content-name-mismatch': { enabled: true } },
+    });
     return result.violations
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')
       .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
