@@ -84,6 +84,10 @@ describe('the web UI: items, annotations, processing and lineage', () => {
     await page.getByText('Vehicles (1 annotation)').waitFor();
     // Image and file tiles, an item open, a layer with an annotation.
     await expectUsable(page, 'a dataset with items');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole('button', { name: 'Open notes.txt' }).waitFor();
+    await expectUsable(page, 'a dataset with items, at phone width');
+    await page.setViewportSize({ width: 1280, height: 900 });
     await screenshot(page, 'dataset-content');
 
     await page.getByRole('button', { name: 'Process' }).click();
