@@ -181,11 +181,7 @@ export function Items({ dataset, onChange }: { dataset: Dataset; onChange(): voi
         <ul className="grid">
           {items.map((item) => (
             <li key={item.id}>
-              <button
-                type="button"
-                className={`tile ${selected?.id === item.id ? 'selected' : ''}`}
-                onClick={() => setSelected(item)}
-              >
+              <button type="button" className={`tile ${selected?.id === item.id ? 'selected' : ''}`} onClick={() => setSelected(item)}>
                 {/* Named by its content, "Open <file name>": the file type shown on a tile without a picture is not read. */}
                 <span className="sr-only">Open </span>
                 {isImage(item) ? (
