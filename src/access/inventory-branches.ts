@@ -166,14 +166,13 @@ function postgresCandidates(p: Parameters, q: CandidateQuery): string {
 /**
  * The user's organizations (`mem`, within `orgId` when given) and their teams outside the
  * organizations they administer (`tms`), as common table expressions for `postgresCandidates`.
+ * Both come from `mine` (inventory.ts), which the caller puts in front: the user's memberships
+ * with each team's organization, read once for the page's branches and its rows alike.
  */
-export function postgresMembershipsSql(p: Parameters, userId: string, orgId: string | undefined): string {
-  const user = p.add(userId);
+export function postgresMembershipsSql(p: Parameters, orgId: string | undefined): string {
   const org = p.add(orgId ?? null);
-  // Each team's organization is a probe of its primary key, never a join that a generic plan may hash over every team.
-  return `mem as (select org_id, role from org_members where user_id = ${user} and (${org}::text is null or org_id = ${org})),
-    tms as (select t.team_id from (select tm.team_id, (select x.org_id from teams x where x.id = tm.team_id) as org_id
-                                     from team_members tm where tm.user_id = ${user}) t
-             where (${org}::text is null or t.org_id = ${org})
+  return `mem as (select org_id, role from mine where role is not null and (${org}::text is null or org_id = ${org})),
+    tms as (select t.team_id from mine t
+             where t.team_id is not null and (${org}::text is null or t.org_id = ${org})
                and not exists (select 1 from mem a where a.org_id = t.org_id and a.role = 'admin'))`;
 }

@@ -403,8 +403,8 @@ async function postgresPage(
   const indexed = indexedTerm(query) !== undefined && (await hasTrigramIndex(store.db, 'postgres'));
   // PostgreSQL numbers its parameters: the common table expressions may take theirs first.
   const p = new Parameters('postgres');
-  const ctes = `${postgresMembershipsSql(p, query.userId, query.orgId)},
-      mine as (${membershipsSql(p, query.userId)})${indexed ? `,\n      ${postgresFoundSql(p, access, cap)}` : ''}`;
+  const ctes = `mine as (${membershipsSql(p, query.userId)}),
+      ${postgresMembershipsSql(p, query.orgId)}${indexed ? `,\n      ${postgresFoundSql(p, access, cap)}` : ''}`;
   const page = pageSql(p, query, (p) => {
     const scan = candidatesSql('postgres', p, candidateQuery);
     return indexed ? `(${postgresSearchSql(p, access, cap, scan)})` : `(${scan})`;
