@@ -27,10 +27,18 @@ export function ftsPhrase(nameKey: string): string {
   return `"${nameKey.replaceAll('"', '""')}"`;
 }
 
-/** SQLite: up to `cap` ids of datasets whose name matches the FTS5 query `fts` (a superset: the LIKE decides). */
+/**
+ * SQLite: up to `cap` rows of the trigram table whose name matches the FTS5 query `fts` (a
+ * superset: the LIKE decides). Their row numbers only, which the index holds: the dataset of
+ * each is read for the page, once the matches are known to be few enough.
+ */
 export function sqliteMatchesSql(p: Parameters, fts: string, cap: number): string {
-  return `select r.dataset_id as id from dataset_names join dataset_name_rows r on r.row = dataset_names.rowid
-     where dataset_names match ${p.add(fts)} limit ${limitSql(cap)}`;
+  return `select rowid as row from dataset_names where dataset_names match ${p.add(fts)} limit ${limitSql(cap)}`;
+}
+
+/** SQLite: the ids of the datasets of trigram table rows (`rows`, a JSON array parameter). */
+export function sqliteMatchIdsSql(rows: string): string {
+  return `select r.dataset_id from json_each(${rows}) j join dataset_name_rows r on r.row = j.value`;
 }
 
 /** A lower-cased term's trigrams (of characters, as FTS5's trigram tokenizer cuts them), each with where it begins. */

@@ -15,6 +15,7 @@ import {
   matchPageSql,
   postgresFoundSql,
   postgresSearchSql,
+  sqliteMatchIdsSql,
   sqliteMatchesSql,
   sqlitePaths,
   trigramsOf,
@@ -307,7 +308,7 @@ export async function listInventory(
     memberships = membershipsOf(await readSql<MembershipRow>(store.db, membershipsSql(p, userId), p.values), query.orgId);
     const candidates = candidatesOf(memberships);
     const search = sqliteSearch(query, candidates, memberships);
-    const matched = search?.page(await readSql<{ id: string }>(store.db, search.matches.text, search.matches.values));
+    const matched = search?.page(await readSql<MatchRow>(store.db, search.matches.text, search.matches.values));
     const page = pageSql(new Parameters('sqlite'), query, matched || ((p) => `(${candidatesSql('sqlite', p, candidates)})`));
     rows = await readSql<PageRow>(store.db, page.text, page.values);
   } else {
@@ -315,6 +316,9 @@ export async function listInventory(
   }
   return pageOf(rows, query, memberships);
 }
+
+/** A row of the trigram table that matched a search (inventory-search.ts). */
+type MatchRow = { row: number };
 
 /** What a search term asks of the index: the lower-cased term, when the index can serve it. */
 function indexedTerm(query: InventoryQuery): string | undefined {
@@ -353,17 +357,17 @@ function sqliteSearch(query: InventoryQuery, candidates: CandidateQuery, members
       const cover = coverOf(trigrams, pages);
       if (cover.length > 0) {
         const superset = statement(ftsAll(cover));
-        const rows = reader.all<{ id: string }>(superset.text, superset.values);
+        const rows = reader.all<MatchRow>(superset.text, superset.values);
         if (rows.length <= cap) return rows;
       }
     }
-    return reader.all<{ id: string }>(matches.text, matches.values);
+    return reader.all<MatchRow>(matches.text, matches.values);
   };
-  const page = (rows: { id: string }[]) => {
+  const page = (rows: MatchRow[]) => {
     if (rows.length > cap) return undefined;
     const paths = sqlitePaths(matchAccess(query, candidates), { ...memberships, tierOrgs: candidates.tierOrgs });
     return (p: Parameters) =>
-      `(${matchPageSql(p, matchAccess(query, candidates), `select value from json_each(${p.add(JSON.stringify(rows.map((r) => r.id)))})`, paths)})`;
+      `(${matchPageSql(p, matchAccess(query, candidates), sqliteMatchIdsSql(p.add(JSON.stringify(rows.map((r) => r.row)))), paths)})`;
   };
   return { matches, read, page };
 }
