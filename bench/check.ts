@@ -30,6 +30,12 @@ export interface CheckFigures {
   /** The same calls timed by the process's time on a CPU (less the clock's own cost): what waiting for a CPU leaves out. */
   cpu_p50_us: number;
   cpu_p99_us: number;
+  /**
+   * Each of some pairs checked five times and its fastest taken: the work itself, without what
+   * the machine does meanwhile (another process, the hypervisor, a page mapped again).
+   */
+  best_of_5_p50_us: number;
+  best_of_5_p99_us: number;
   ops_per_s: number;
   hit_share: number;
   samples: number;
@@ -62,6 +68,21 @@ async function cpuTimes(db: Db, pairs: Pair[], at: number): Promise<Samples> {
   return samples;
 }
 
+/** Each pair's fastest of five checks. */
+async function bestOfFive(db: Db, pairs: Pair[], at: number): Promise<Samples> {
+  const best = pairs.map(() => Number.POSITIVE_INFINITY);
+  for (let round = 0; round < 5; round += 1) {
+    for (const [i, [u, d]] of pairs.entries()) {
+      const t = process.hrtime.bigint();
+      await checkAccess(db, actingAs(u), d, at);
+      best[i] = Math.min(best[i]!, Number(process.hrtime.bigint() - t));
+    }
+  }
+  const samples = new Samples();
+  for (const ns of best) samples.add(ns);
+  return samples;
+}
+
 /** The effective level of random (user, dataset) pairs through exactly the function the routes use. */
 export async function measureCheck(db: Db, facts: WorldFacts, count: number): Promise<CheckFigures> {
   const pairs = checkPairs(facts, count);
@@ -80,6 +101,7 @@ export async function measureCheck(db: Db, facts: WorldFacts, count: number): Pr
   const seconds = (performance.now() - started) / 1000;
   // Time on this process's CPU says what the check costs only where the database runs in the process.
   const cpu = dialectOf(db) === 'sqlite' ? await cpuTimes(db, pairs.slice(0, 20_000), at) : null;
+  const best = (await bestOfFive(db, pairs.slice(0, dialectOf(db) === 'sqlite' ? 20_000 : 4_000), at)).micros();
 
   // The gate against the check, alternating two samples by two, each on pairs of its own: what
   // the machine does meanwhile falls on both alike. (The pairs alternate between a grant and a
@@ -102,6 +124,8 @@ export async function measureCheck(db: Db, facts: WorldFacts, count: number): Pr
     p999_us: round(samples.quantile(0.999) / 1e3),
     cpu_p50_us: cpu ? round(cpu.quantile(0.5) / 1e3) : Number.NaN,
     cpu_p99_us: cpu ? round(cpu.quantile(0.99) / 1e3) : Number.NaN,
+    best_of_5_p50_us: best.p50_us,
+    best_of_5_p99_us: best.p99_us,
     ops_per_s: Math.round(count / seconds),
     hit_share: round(hits / count, 3),
     samples: count,
