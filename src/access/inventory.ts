@@ -15,10 +15,11 @@ import {
   matchPageSql,
   postgresFoundSql,
   postgresSearchSql,
-  sqliteMatchIdsSql,
   sqliteMatchesSql,
+  sqliteMatchIdsSql,
   sqlitePaths,
   trigramsOf,
+  widerCoverOf,
 } from './inventory-search.js';
 import { atLeast, type Level, levelOf, rankOf } from './levels.js';
 import { mayProcessDatasets } from './org.js';
@@ -333,8 +334,9 @@ function matchAccess(query: InventoryQuery, candidates: CandidateQuery): MatchAc
 
 /**
  * SQLite, a search of three characters or more: the statement that reads up to the cap (plus
- * one) of matching ids from the trigram table, and the page of those the user may see, when
- * they are no more than the cap (otherwise undefined: the keyset scan serves the page).
+ * one) of matching rows of the trigram table (their numbers), and the page of their datasets
+ * the user may see, when they are no more than the cap (otherwise undefined: the keyset scan
+ * serves the page).
  */
 function sqliteSearch(query: InventoryQuery, candidates: CandidateQuery, memberships: Memberships) {
   const term = indexedTerm(query);
@@ -346,7 +348,8 @@ function sqliteSearch(query: InventoryQuery, candidates: CandidateQuery, members
   };
   const matches = statement(ftsPhrase(term));
   // On the read connection: first through the shortest lists that cover the term, a superset of
-  // its matches (coverOf); through the whole phrase when those find more than the cap.
+  // its matches (coverOf), then through those and a third (widerCoverOf); through the whole
+  // phrase when those find more than the cap.
   const read = (reader: Reader) => {
     const trigrams = trigramsOf(term);
     if (trigrams.length > 1) {
@@ -355,8 +358,9 @@ function sqliteSearch(query: InventoryQuery, candidates: CandidateQuery, members
         trigrams.map((t) => t.text),
       );
       const cover = coverOf(trigrams, pages);
-      if (cover.length > 0) {
-        const superset = statement(ftsAll(cover));
+      for (const lists of [cover, widerCoverOf(trigrams, pages, cover)]) {
+        if (lists.length === 0) break;
+        const superset = statement(ftsAll(lists));
         const rows = reader.all<MatchRow>(superset.text, superset.values);
         if (rows.length <= cap) return rows;
       }

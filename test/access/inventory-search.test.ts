@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { datasetNameKey, listInventory } from '../../src/access/inventory.js';
-import { coverOf, trigramsOf } from '../../src/access/inventory-search.js';
+import { coverOf, ftsAll, ftsPhrase, trigramsOf, widerCoverOf } from '../../src/access/inventory-search.js';
 import { migrate, openStore, type Store } from '../../src/store/database.js';
 import { readerOf } from '../../src/store/reader.js';
 import { trigramListPages } from '../../src/store/trigram-lists.js';
@@ -244,6 +244,21 @@ describe('the lists a search reads in place of the phrase (coverOf)', () => {
     expect(cover('abcabc', [0, 0, 0, 0])).toEqual(['abc']);
     expect(cover('abcabcx', [0, 0, 0, 0, 0])).toEqual(['abc', 'bcx']);
   });
+
+  it('adds the shortest list apart from both when the two find more than the cap', () => {
+    // "al " "l s" " so" son ona nar "ar " "r 1" " 12"
+    const pages = [40, 30, 45, 47, 47, 46, 141, 21, 9];
+    const trigrams = trigramsOf('al sonar 12');
+    expect(coverOf(trigrams, pages)).toEqual([' 12', 'l s']);
+    // Apart from "l s" (1–3) and " 12" (8–10): "ona" or "nar"; "nar" is the shorter.
+    expect(widerCoverOf(trigrams, pages, [' 12', 'l s'])).toEqual([' 12', 'l s', 'nar']);
+    // None apart from both: "123" (6–8) and "nar" (2–4) leave no room in "sonar 123".
+    expect(widerCoverOf(trigramsOf('sonar 123'), [47, 47, 46, 141, 21, 9, 2], ['123', 'nar'])).toEqual([]);
+    // One list is not a cover to widen; three that are all the phrase's lists are the phrase.
+    expect(widerCoverOf(trigramsOf('sonar'), [47, 2, 46], ['ona'])).toEqual([]);
+    expect(widerCoverOf(trigramsOf('abcdefghi'), [0, 0, 0, 0, 0, 0, 0], ['abc', 'def'])).toEqual(['abc', 'def', 'ghi']);
+    expect(widerCoverOf(trigramsOf('abcxabcyabc'), [0, 0, 0, 0, 0, 0, 0, 0, 0], ['abc', 'bcx'])).toEqual([]);
+  });
 });
 
 describe("the length of a trigram list, from FTS5's b-tree of leaves (SQLite)", () => {
@@ -312,5 +327,46 @@ describe("the length of a trigram list, from FTS5's b-tree of leaves (SQLite)", 
     expect(cover).not.toContain('qq ');
     const found = await listInventory(store, { userId: 'lists_u', minLevel: 'read', search: term, limit: 50, now: NOW });
     expect(found.entries.map((e) => e.dataset.id)).toEqual(['lists_d2000']);
+  });
+
+  it('reads three lists, not the phrase, when two find more names than the cap and three few enough', async () => {
+    // Five names hold "abc" and " de" but not "f g"; one holds the term.
+    const names = ['abc def ghi', ...Array.from({ length: 5 }, (_, i) => `abc dex ${i}`)];
+    await store.db
+      .insertInto('datasets')
+      .values(names.map((name, i) => datasetRow(`lists_w${i}`, 'lists_o', name, 'organization')))
+      .execute();
+    await sql`insert into dataset_names (dataset_names) values ('optimize')`.execute(store.db);
+    const reader = (await readerOf(store.db))!;
+    const term = 'abc def ghi';
+    const trigrams = trigramsOf(term);
+    const pages = trigramListPages(
+      reader,
+      trigrams.map((t) => t.text),
+    );
+    // Short lists, a page each: taken by place.
+    const cover = coverOf(trigrams, pages);
+    const wider = widerCoverOf(trigrams, pages, cover);
+    expect([cover, wider]).toEqual([
+      ['abc', ' de'],
+      ['abc', ' de', 'f g'],
+    ]);
+    const read = vi.spyOn(reader, 'all');
+    try {
+      const found = await listInventory(store, {
+        userId: 'lists_u',
+        minLevel: 'read',
+        search: term,
+        limit: 50,
+        now: NOW,
+        indexedMatches: 3,
+      });
+      expect(found.entries.map((e) => e.dataset.name)).toEqual(['abc def ghi']);
+      const queries = read.mock.calls.flatMap(([text, values]) => (text.includes('dataset_names match') ? [(values as unknown[])[0]] : []));
+      expect(queries).toEqual([ftsAll(cover), ftsAll(wider)]);
+      expect(queries).not.toContain(ftsPhrase(term));
+    } finally {
+      read.mockRestore();
+    }
   });
 });
