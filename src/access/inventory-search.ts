@@ -80,9 +80,9 @@ export function coverOf(trigrams: { text: string; at: number }[], pages: number[
  * the phrase's own lists. A long term whose rarest trigrams are common still has few names
  * holding all three, and an AND stops after the cap when it finds more, so the third list costs
  * little either way; the phrase reads every list whole. At a million names, "al sonar 12" (171
- * names): " 12" AND "l s" found more than the cap in 0.6 ms, with "ona" 171 in 1.6 ms, where
+ * names): " 12" AND "l s" found more than the cap in 0.6 ms, with "nar" 171 in 1.8 ms, where
  * the phrase's nine lists took 6.3; "aerial sonar 1" (430) found more than the cap with three
- * as with two and cost 1.4 ms more before the phrase.
+ * as with two and cost 2 ms more before the phrase.
  */
 export function widerCoverOf(trigrams: { text: string; at: number }[], pages: number[], cover: string[]): string[] {
   if (cover.length !== 2) return [];

@@ -246,18 +246,24 @@ describe('the lists a search reads in place of the phrase (coverOf)', () => {
   });
 
   it('adds the shortest list apart from both when the two find more than the cap', () => {
-    // "al " "l s" " so" son ona nar "ar " "r 1" " 12"
-    const pages = [40, 30, 45, 47, 47, 46, 141, 21, 9];
+    // "al " "l s" " so" son ona nar "ar " "r 1" " 12": the estimates at a million names.
+    const pages = [186, 35, 46, 47, 47, 46, 141, 21, 9];
     const trigrams = trigramsOf('al sonar 12');
     expect(coverOf(trigrams, pages)).toEqual([' 12', 'l s']);
     // Apart from "l s" (1–3) and " 12" (8–10): "ona" or "nar"; "nar" is the shorter.
     expect(widerCoverOf(trigrams, pages, [' 12', 'l s'])).toEqual([' 12', 'l s', 'nar']);
     // None apart from both: "123" (6–8) and "nar" (2–4) leave no room in "sonar 123".
     expect(widerCoverOf(trigramsOf('sonar 123'), [47, 47, 46, 141, 21, 9, 2], ['123', 'nar'])).toEqual([]);
-    // One list is not a cover to widen; three that are all the phrase's lists are the phrase.
+    // One list is not a cover to widen.
     expect(widerCoverOf(trigramsOf('sonar'), [47, 2, 46], ['ona'])).toEqual([]);
     expect(widerCoverOf(trigramsOf('abcdefghi'), [0, 0, 0, 0, 0, 0, 0], ['abc', 'def'])).toEqual(['abc', 'def', 'ghi']);
+    // Apart from every place a trigram of the cover holds: none here.
     expect(widerCoverOf(trigramsOf('abcxabcyabc'), [0, 0, 0, 0, 0, 0, 0, 0, 0], ['abc', 'bcx'])).toEqual([]);
+    // Three that are all the phrase's own lists: the phrase reads as much.
+    const repeated = trigramsOf('xcccccccx');
+    const rareEnds = [0, 5, 5, 5, 5, 5, 0];
+    expect(coverOf(repeated, rareEnds)).toEqual(['xcc', 'ccx']);
+    expect(widerCoverOf(repeated, rareEnds, ['xcc', 'ccx'])).toEqual([]);
   });
 });
 
