@@ -78,7 +78,7 @@ export function coverOf(trigrams: { text: string; at: number }[], pages: number[
  * When `cover` (two trigrams, `coverOf`) finds more names than the cap: the same and the shortest
  * trigram that overlaps neither, or none when there is no such trigram or the three would be all
  * the phrase's own lists. A long term whose rarest trigrams are common still has few names
- * holding all three, and an AND stops after the cap when it finds more, so the third list costs
+ * holding all three, and an AND stops one past the cap when it finds more, so the third list costs
  * little either way; the phrase reads every list whole. At a million names, "al sonar 12" (171
  * names): " 12" AND "l s" found more than the cap in 0.6 ms, with "nar" 171 in 1.8 ms, where
  * the phrase's nine lists took 6.3; "aerial sonar 1" (430) found more than the cap with three
