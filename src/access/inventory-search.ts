@@ -41,10 +41,13 @@ export function sqliteMatchIdsSql(rows: string): string {
   return `select r.dataset_id from json_each(${rows}) j join dataset_name_rows r on r.row = j.value`;
 }
 
+/** A trigram of a term and where in the term it begins (in characters). */
+type Trigram = { text: string; at: number };
+
 /** A lower-cased term's trigrams (of characters, as FTS5's trigram tokenizer cuts them), each with where it begins. */
-export function trigramsOf(nameKey: string): { text: string; at: number }[] {
+export function trigramsOf(nameKey: string): Trigram[] {
   const characters = [...nameKey];
-  const trigrams: { text: string; at: number }[] = [];
+  const trigrams: Trigram[] = [];
   for (let at = 0; at + 3 <= characters.length; at += 1) trigrams.push({ text: characters.slice(at, at + 3).join(''), at });
   return trigrams;
 }
@@ -64,14 +67,28 @@ export function trigramsOf(nameKey: string): { text: string; at: number }[] {
  * whose list spans three pages or more fills the one between: it holds more names than the cap
  * (a full page holds several hundred), and reading it would only come back to the phrase.
  */
-export function coverOf(trigrams: { text: string; at: number }[], pages: number[]): string[] {
-  const order = trigrams.map((trigram, i) => ({ ...trigram, pages: pages[i] ?? 0 })).sort((a, b) => a.pages - b.pages || a.at - b.at);
+export function coverOf(trigrams: Trigram[], pages: number[]): string[] {
+  const order = byListLength(trigrams, pages);
   const first = order[0];
   if (first === undefined) return [];
-  const second = order.find((t) => t.text !== first.text && (t.at >= first.at + 3 || first.at >= t.at + 3));
+  const second = order.find((t) => apart(t, first));
   if (second === undefined && first.pages >= 3) return [];
-  const cover = second === undefined ? [first.text] : [first.text, second.text];
-  return cover.length < new Set(trigrams.map((t) => t.text)).size ? cover : [];
+  return fewerThanThePhrase(second === undefined ? [first.text] : [first.text, second.text], trigrams);
+}
+
+/** The trigrams with their lists' estimated pages, the shortest first, then by place. */
+function byListLength(trigrams: Trigram[], pages: number[]): (Trigram & { pages: number })[] {
+  return trigrams.map((trigram, i) => ({ ...trigram, pages: pages[i] ?? 0 })).sort((a, b) => a.pages - b.pages || a.at - b.at);
+}
+
+/** Whether two trigrams differ and cover no place of the term in common. */
+function apart(a: Trigram, b: Trigram): boolean {
+  return a.text !== b.text && (a.at >= b.at + 3 || b.at >= a.at + 3);
+}
+
+/** The lists, or none when they are all the phrase's own (the phrase then reads as much). */
+function fewerThanThePhrase(lists: string[], trigrams: Trigram[]): string[] {
+  return lists.length < new Set(trigrams.map((t) => t.text)).size ? lists : [];
 }
 
 /**
@@ -84,17 +101,11 @@ export function coverOf(trigrams: { text: string; at: number }[], pages: number[
  * the phrase's nine lists took 6.3; "aerial sonar 1" (430) found more than the cap with three
  * as with two and cost 2 ms more before the phrase.
  */
-export function widerCoverOf(trigrams: { text: string; at: number }[], pages: number[], cover: string[]): string[] {
+export function widerCoverOf(trigrams: Trigram[], pages: number[], cover: string[]): string[] {
   if (cover.length !== 2) return [];
   const chosen = trigrams.filter((t) => cover.includes(t.text));
-  const apart = (t: { text: string; at: number }) => chosen.every((c) => t.text !== c.text && (t.at >= c.at + 3 || c.at >= t.at + 3));
-  const third = trigrams
-    .map((trigram, i) => ({ ...trigram, pages: pages[i] ?? 0 }))
-    .sort((a, b) => a.pages - b.pages || a.at - b.at)
-    .find(apart);
-  if (third === undefined) return [];
-  const wider = [...cover, third.text];
-  return wider.length < new Set(trigrams.map((t) => t.text)).size ? wider : [];
+  const third = byListLength(trigrams, pages).find((t) => chosen.every((c) => apart(t, c)));
+  return third === undefined ? [] : fewerThanThePhrase([...cover, third.text], trigrams);
 }
 
 /** The FTS5 query that finds names holding every one of `trigrams`. */
