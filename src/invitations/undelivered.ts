@@ -4,7 +4,7 @@ import { iso } from '../clock.js';
 import type { Context } from '../context.js';
 import { NotFound } from '../errors.js';
 import { markInvitationQueued } from '../store/invitations.js';
-import { findOutboxMessage, makeDueNow, undeliveredInvitationMail } from '../store/outbox.js';
+import { findOutboxMessage, makeDueNow, undeliveredInvitationMail, undeliveredInvitationMessage } from '../store/outbox.js';
 
 export interface UndeliveredMailView {
   id: string;
@@ -49,13 +49,14 @@ export async function retryMailNow(ctx: Context, actor: Actor, orgId: string, me
   await authorizeOrgAction(ctx.db, actor, orgId, 'org.manageInvitations');
   const message = await findOutboxMessage(ctx.db, messageId);
   if (!message || message.org_id !== orgId || message.invitation_id === null || message.status === 'sent') throw new NotFound('Message');
-  await ctx.db.transaction().execute(async (tx) => {
+  // Read before the commit: once it commits, any instance may send it at once and it leaves this list.
+  const row = await ctx.db.transaction().execute(async (tx) => {
     if (await makeDueNow(tx, messageId, ctx.delivery.now())) {
       await markInvitationQueued(tx, message.invitation_id!);
       await ctx.delivery.announce(tx);
     }
+    return undeliveredInvitationMessage(tx, orgId, messageId);
   });
-  const row = (await undeliveredInvitationMail(ctx.db, orgId)).find((r) => r.id === messageId);
   if (!row) throw new NotFound('Message');
   return viewOf(row);
 }

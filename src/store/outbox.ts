@@ -176,7 +176,7 @@ export async function outboxStats(db: Db): Promise<{ kind: string; pending: numb
 }
 
 /** Undelivered mail of an organization's invitations, newest first. */
-export async function undeliveredInvitationMail(db: Db, orgId: string) {
+function undeliveredQuery(db: Db, orgId: string) {
   return db
     .selectFrom('outbox as o')
     .innerJoin('invitations as i', 'i.id', 'o.invitation_id')
@@ -193,10 +193,16 @@ export async function undeliveredInvitationMail(db: Db, orgId: string) {
       'i.dataset_id',
     ])
     .where('o.org_id', '=', orgId)
-    .where('o.status', 'in', ['queued', 'sending', 'failed'])
-    .orderBy('o.created_at', 'desc')
-    .limit(500)
-    .execute();
+    .where('o.status', 'in', ['queued', 'sending', 'failed']);
+}
+
+export async function undeliveredInvitationMail(db: Db, orgId: string) {
+  return undeliveredQuery(db, orgId).orderBy('o.created_at', 'desc').limit(500).execute();
+}
+
+/** One of the organization's undelivered invitation e-mails, as `undeliveredInvitationMail` lists it. */
+export async function undeliveredInvitationMessage(db: Db, orgId: string, id: string) {
+  return undeliveredQuery(db, orgId).where('o.id', '=', id).executeTakeFirst();
 }
 
 export async function findOutboxMessage(db: Db, id: string): Promise<OutboxRow | undefined> {
