@@ -66,7 +66,8 @@ export async function startWebServer(options: { port?: number; oidc?: OidcConfig
       oidc: options.oidc ?? null,
     },
     pino({ level: 'warn' }, new Writable({ write: (_c, _e, done) => done() })),
-    { clock, mailer, webRoot },
+    // The outbox keeps the same time, so a test that moves the clock moves its retries too.
+    { clock, mailer, webRoot, delivery: { clock } },
   );
   await tessera.app.listen({ port, host: '127.0.0.1' });
   // The shape the API-level world helpers read (app, ctx, mailer), for seeding over the same server.
