@@ -36,14 +36,7 @@ describe('the web UI: webhooks on the organization page', () => {
       const [ping] = await receiver.waitFor('/ui', 1);
       expect(ping!.headers['tessera-event']).toBe('ping');
       expect(documentedVerifier()(ping!.body, String(ping!.headers['tessera-signature']), secret)).toBe(true);
-      // The log shows it delivered (reopened until the delivery is recorded).
-      for (let i = 0; i < 50; i++) {
-        await row.getByRole('button', { name: 'Deliveries' }).click();
-        const text = (await row.textContent()) ?? '';
-        if (/delivered \(200\)/.test(text)) break;
-        await row.getByRole('button', { name: 'Deliveries' }).click();
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      // The ping opens the log, which shows the delivery pending and then, looked at again, delivered.
       await row.getByRole('table', { name: 'Deliveries' }).getByText('delivered (200)').waitFor();
       expect(await page.content()).not.toContain(secret);
       await expectAccessible(page, 'the webhooks panel with its deliveries');

@@ -205,11 +205,12 @@ function stateOf(d: WebhookDelivery): string {
   return d.status === 'failed' ? `failed: ${why}` : d.attempts === 0 ? 'waiting' : `retrying: ${why}`;
 }
 
-/** The latest deliveries of one webhook. */
+/** The latest deliveries of one webhook, looked at again every few seconds while one is pending. */
 function Deliveries({ id }: { id: string }) {
   const answer = useQuery({
     queryKey: ['webhook', id, 'deliveries'],
     queryFn: ({ signal }) => cancellable(signal, () => webhookApi.deliveries(id)),
+    refetchInterval: (query) => (query.state.data?.items.some((d) => d.status === 'pending') ? 3_000 : false),
   });
   const items: WebhookDelivery[] | null = answer.data?.items ?? null;
   const error = answer.error;
