@@ -111,16 +111,26 @@ async function smtpDown(): Promise<void> {
     await new Promise((r) => setTimeout(r, 500));
     sink = await SmtpSink.start(port);
     const mail = await sink.waitFor((m) => m.to.includes('partner@faults.test'), 30_000).catch(() => null);
-    await new Promise((r) => setTimeout(r, 300));
-    const sharing = await call(server!.url, seeded.adminToken, 'GET', `${ds}/sharing`);
-    checks.check(
-      mail !== null && sharing.body.invitations[0]?.delivery === 'sent',
-      'SMTP down: delivered once the server is back, and shown as sent',
-    );
+    const deliveries = await settledDeliveries(server!.url, seeded.adminToken, ds, 1);
+    checks.check(mail !== null && deliveries[0] === 'sent', 'SMTP down: delivered once the server is back, and shown as sent');
   } finally {
     await stopServers([server!]);
     await sink?.close();
     await env.cleanup();
+  }
+}
+
+/**
+ * The dataset's invitations' delivery states once `count` of them show as sent, or as they are
+ * after 15 s: the sink has the message before the server has its reply and records it.
+ */
+async function settledDeliveries(url: string, token: string, ds: string, count: number): Promise<string[]> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const sharing = await call(url, token, 'GET', `${ds}/sharing`);
+    const deliveries = ((sharing.body.invitations ?? []) as { delivery: string }[]).map((i) => i.delivery);
+    if ((deliveries.length === count && deliveries.every((d) => d === 'sent')) || Date.now() > deadline) return deliveries;
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
@@ -140,9 +150,7 @@ async function killWithMailQueued(kind: 'sqlite' | 'postgres'): Promise<void> {
     sink = await SmtpSink.start(port);
     [server] = await startServers(env.env, 1);
     const arrived = await Promise.all(emails.map((e) => sink!.waitFor((m) => m.to.includes(e), 60_000).catch(() => null)));
-    await new Promise((r) => setTimeout(r, 500));
-    const sharing = await call(server!.url, seeded.adminToken, 'GET', `${ds}/sharing`);
-    const deliveries = (sharing.body.invitations as { delivery: string }[]).map((i) => i.delivery);
+    const deliveries = await settledDeliveries(server!.url, seeded.adminToken, ds, emails.length);
     checks.check(
       arrived.every((m) => m !== null) && deliveries.length === emails.length && deliveries.every((d) => d === 'sent'),
       `kill -9 with mail queued (${kind}): every message arrives after the restart and shows as sent (${deliveries.join(', ')})`,

@@ -78,8 +78,9 @@ describe.each(DATABASES)('nothing lost across crashes and restarts (%s)', (kind)
     // The admin's own verification mail goes through the same sink: let it leave first, then count the invitations only.
     await sink.waitFor((m) => /Confirm your e-mail/.test(m.subject), 30_000);
     const invitationMail = () => sink.messages.filter((m) => emails.some((email) => m.to.includes(email)));
+    const started = sink.dataStarted;
     expect((await call(server.url, 'POST', `/api/v1/orgs/${orgId}/invitations`, token, { emails, role: 'member' })).status).toBe(201);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await eventually(async () => sink.dataStarted > started, 15_000, 'a conversation is under way');
     expect(invitationMail()).toHaveLength(0);
     server.child.kill('SIGTERM');
     expect(await waitForExit(server.child)).toBe(0);

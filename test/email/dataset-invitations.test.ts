@@ -302,15 +302,16 @@ describe.each(DATABASES)('sharing a dataset by e-mail, through a real SMTP serve
 
   it('never fails the inviter when SMTP fails: retries, shows the outcome, and delivers once SMTP is back', async () => {
     const { admin, url } = await sharedDataset();
-    sink.failing = true;
+    // The first attempt is refused: a retry delivers it.
+    sink.refuseNext = 1;
     const partner = uniqueEmail('flaky');
     const [invitation] = await invite(admin, url, [partner], 'read');
-    await new Promise((r) => setTimeout(r, 40));
-    sink.failing = false;
     await sink.waitFor((m) => m.to.includes(partner));
     await server.ctx.delivery.drain();
     let listed = (await admin.get(`${url}/sharing`)).body.invitations.find((i: { id: string }) => i.id === invitation.id);
     expect(listed.delivery).toBe('sent');
+    const sent = await server.ctx.db.selectFrom('outbox').select('attempts').where('recipient', '=', partner).executeTakeFirstOrThrow();
+    expect(Number(sent.attempts)).toBe(2);
 
     sink.failing = true;
     const doomed = uniqueEmail('doomed');

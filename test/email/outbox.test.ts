@@ -108,7 +108,12 @@ describe.each(DATABASES)('the mail outbox (%s)', (kind) => {
     const alive = new Delivery(store, mailer, silent, { clock, leaseMs: 60_000 });
     await queue(clock, 'msg_orphan');
     void dead.deliverDue();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await expect
+      .poll(
+        async () =>
+          (await store.db.selectFrom('outbox').select('claimed_by').where('id', '=', 'msg_orphan').executeTakeFirst())?.claimed_by,
+      )
+      .toBe(dead.instanceId);
     expect(await alive.deliverDue()).toBe(0);
     clock.advance(60_001);
     expect(await alive.deliverDue()).toBe(1);

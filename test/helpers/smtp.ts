@@ -16,8 +16,12 @@ export class SmtpSink {
   readonly messages: ReceivedMail[] = [];
   /** While true, every message is refused with a temporary failure. */
   failing = false;
+  /** How many of the next messages are refused with a temporary failure. */
+  refuseNext = 0;
   /** How long the server takes to answer each message's DATA: a slow conversation. */
   delayMs = 0;
+  /** How many messages' DATA has begun: conversations under way or done. */
+  dataStarted = 0;
   private waiters: (() => void)[] = [];
   private constructor(
     private readonly server: SMTPServer,
@@ -31,11 +35,13 @@ export class SmtpSink {
       disabledCommands: ['STARTTLS'],
       logger: false,
       onData(stream, _session, callback) {
+        sink.dataStarted += 1;
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', async () => {
           if (sink.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, sink.delayMs));
-          if (sink.failing) {
+          if (sink.failing || sink.refuseNext > 0) {
+            sink.refuseNext = Math.max(0, sink.refuseNext - 1);
             callback(Object.assign(new Error('Mailbox temporarily unavailable'), { responseCode: 451 }));
             return;
           }
