@@ -1,14 +1,24 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { cancellable, request } from '../api';
+import { ApiError, cancellable, request } from '../api';
 import type { components } from '../generated/api';
 import { keys } from '../queries';
-import { ErrorNote, formatDate, isMissing, Notice, plural, TableHeader, useChanges } from './ui';
+import { ErrorNote, formatDate, Notice, plural, TableHeader, useChanges } from './ui';
 
 /** GET /orgs/:orgId/undelivered: an invitation e-mail that has not left yet, as the document names it. */
 type UndeliveredMailItem = components['schemas']['UndeliveredMail'];
 
 const undeliveredMail = (orgId: string) => request<{ items: UndeliveredMailItem[] }>('GET', `/orgs/${orgId}/undelivered`);
 const retryMail = (orgId: string, id: string) => request<UndeliveredMailItem>('POST', `/orgs/${orgId}/undelivered/${id}/retry`);
+
+/**
+ * "Retry now", or null when the message is no longer waiting: it left (or its invitation was
+ * withdrawn) since the list was shown, which is no error of the admin's.
+ */
+const retryIfWaiting = (orgId: string, id: string) =>
+  retryMail(orgId, id).catch((error: unknown) => {
+    if (error instanceof ApiError && error.status === 404) return null;
+    throw error;
+  });
 
 function stateOf(item: UndeliveredMailItem): string {
   if (item.status === 'sending') return 'being sent';
@@ -25,7 +35,7 @@ export function UndeliveredMail({ orgId }: { orgId: string }) {
   const { notice } = changes;
   const error = changes.error ?? list.error;
   const load = () => queryClient.invalidateQueries({ queryKey: keys.org(orgId) });
-  if (items === null || (items.length === 0 && !notice) || isMissing(error)) return null;
+  if (items === null || (items.length === 0 && !notice)) return null;
   return (
     <section className="card" aria-labelledby="undelivered-title">
       <h2 id="undelivered-title">Undelivered e-mail</h2>
@@ -45,7 +55,14 @@ export function UndeliveredMail({ orgId }: { orgId: string }) {
                   <button
                     type="button"
                     disabled={item.status === 'sending'}
-                    onClick={() => void changes.act(() => retryMail(orgId, item.id), `Sending to ${item.email} again.`, load)}
+                    onClick={() =>
+                      void changes.act(
+                        () => retryIfWaiting(orgId, item.id),
+                        (retried) =>
+                          retried ? `Sending to ${item.email} again.` : `The e-mail to ${item.email} is no longer waiting to be sent.`,
+                        load,
+                      )
+                    }
                   >
                     Retry now
                   </button>

@@ -265,17 +265,18 @@ export function NotFoundPage({ title, children }: { title: string; children: Rea
 
 /**
  * A panel's changes: `act` runs one, then shows that it is done (or why it was refused), and
- * reloads what it changed either way, so the panel shows what the server now holds.
+ * reloads what it changed either way, so the panel shows what the server now holds. `done` is
+ * the notice, or makes it from what `run` answered.
  */
 export function useChanges() {
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
-  async function act(run: () => Promise<unknown>, done: string | null, reload: () => Promise<unknown>) {
+  async function act<T>(run: () => Promise<T>, done: string | null | ((answer: T) => string | null), reload: () => Promise<unknown>) {
     setError(null);
     setNotice(null);
     try {
-      await run();
-      setNotice(done);
+      const answer = await run();
+      setNotice(typeof done === 'function' ? done(answer) : done);
     } catch (caught) {
       setError(caught);
     }
