@@ -175,7 +175,7 @@ export async function outboxStats(db: Db): Promise<{ kind: string; pending: numb
   }));
 }
 
-/** Undelivered mail of an organization's invitations, newest first. */
+/** Undelivered mail of an organization's invitations. */
 function undeliveredQuery(db: Db, orgId: string) {
   return db
     .selectFrom('outbox as o')
@@ -196,6 +196,7 @@ function undeliveredQuery(db: Db, orgId: string) {
     .where('o.status', 'in', ['queued', 'sending', 'failed']);
 }
 
+/** Undelivered mail of an organization's invitations, newest first. */
 export async function undeliveredInvitationMail(db: Db, orgId: string) {
   return undeliveredQuery(db, orgId).orderBy('o.created_at', 'desc').limit(500).execute();
 }
