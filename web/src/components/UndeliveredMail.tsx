@@ -12,13 +12,18 @@ const retryMail = (orgId: string, id: string) => request<UndeliveredMailItem>('P
 
 /**
  * "Retry now", or null when the message is no longer waiting: it left (or its invitation was
- * withdrawn) since the list was shown, which is no error of the admin's.
+ * withdrawn) since the list was shown, which is no error of the admin's. A refusal of the admin
+ * (the list refused too) stays an error.
  */
-const retryIfWaiting = (orgId: string, id: string) =>
-  retryMail(orgId, id).catch((error: unknown) => {
-    if (error instanceof ApiError && error.status === 404) return null;
+async function retryIfWaiting(orgId: string, id: string): Promise<UndeliveredMailItem | null> {
+  try {
+    return await retryMail(orgId, id);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404 && !(await undeliveredMail(orgId)).items.some((item) => item.id === id))
+      return null;
     throw error;
-  });
+  }
+}
 
 function stateOf(item: UndeliveredMailItem): string {
   if (item.status === 'sending') return 'being sent';
