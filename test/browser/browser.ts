@@ -39,7 +39,14 @@ class RunningClock implements Clock {
 export type WebServer = Awaited<ReturnType<typeof startWebServer>>;
 
 /** The real server on a real port, serving the built web app, with PUBLIC_URL its own address. */
-export async function startWebServer(options: { port?: number; oidc?: OidcConfig } = {}) {
+type WebServerOptions = {
+  port?: number;
+  oidc?: OidcConfig;
+  /** The waits between a webhook's attempts, instead of the product's back-off with jitter. */
+  webhookRetryMs?: number[];
+};
+
+export async function startWebServer(options: WebServerOptions = {}) {
   const webRoot = path.join(ROOT, 'dist', 'web');
   if (!fs.existsSync(path.join(webRoot, 'index.html'))) throw new Error('The web app is not built: run npm run build:web');
   const port = options.port ?? (await freePort());
@@ -67,7 +74,13 @@ export async function startWebServer(options: { port?: number; oidc?: OidcConfig
     },
     pino({ level: 'warn' }, new Writable({ write: (_c, _e, done) => done() })),
     // The outbox keeps the same time, so a test that moves the clock moves its retries too.
-    { clock, mailer, webRoot, delivery: { clock } },
+    {
+      clock,
+      mailer,
+      webRoot,
+      delivery: { clock },
+      ...(options.webhookRetryMs ? { webhooks: { retry: { delaysMs: options.webhookRetryMs } } } : {}),
+    },
   );
   await tessera.app.listen({ port, host: '127.0.0.1' });
   // The shape the API-level world helpers read (app, ctx, mailer), for seeding over the same server.
@@ -112,11 +125,11 @@ export async function launchBrowser(): Promise<Browser> {
  * The web server and the browser a test file shares, started before its tests and closed after
  * them, and the uncaught page errors its tests collect (to assert there were none).
  */
-export function browserSuite(): { readonly server: WebServer; readonly browser: Browser; errors: string[] } {
+export function browserSuite(options: WebServerOptions = {}): { readonly server: WebServer; readonly browser: Browser; errors: string[] } {
   let server: WebServer | undefined;
   let browser: Browser | undefined;
   beforeAll(async () => {
-    server = await startWebServer();
+    server = await startWebServer(options);
     browser = await launchBrowser();
   });
   afterAll(async () => {

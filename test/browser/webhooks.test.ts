@@ -4,7 +4,8 @@ import { browserSuite, pageAs } from './browser.js';
 import { expectAccessible } from './page-checks.js';
 
 describe('the web UI: webhooks on the organization page', () => {
-  const suite = browserSuite();
+  // A refused delivery is tried again 8 s later: the open log, looked at every 3 s, shows it retrying first.
+  const suite = browserSuite({ webhookRetryMs: [8_000] });
 
   it('adds a webhook, shows its secret once, pings it, lists its deliveries and deletes it', { timeout: 90_000 }, async () => {
     const { server, browser, errors } = suite;
@@ -32,12 +33,16 @@ describe('the web UI: webhooks on the organization page', () => {
       const row = panel.getByRole('listitem').filter({ hasText: url });
       await row.getByText('grant.set').waitFor();
 
+      // The receiver refuses the first attempt: the open log shows it retrying, then, looked at again, delivered.
+      receiver.script('/ui', { status: 503 });
       await row.getByRole('button', { name: `Ping ${url}` }).click();
       const [ping] = await receiver.waitFor('/ui', 1);
       expect(ping!.headers['tessera-event']).toBe('ping');
       expect(documentedVerifier()(ping!.body, String(ping!.headers['tessera-signature']), secret)).toBe(true);
-      // The ping opens the log, which shows the delivery pending and then, looked at again, delivered.
-      await row.getByRole('table', { name: 'Deliveries' }).getByText('delivered (200)').waitFor();
+      const deliveries = row.getByRole('table', { name: 'Deliveries' });
+      await deliveries.getByText('retrying: answered 503').waitFor();
+      await deliveries.getByText('delivered (200)').waitFor();
+      expect(await deliveries.getByRole('row').count()).toBe(2);
       expect(await page.content()).not.toContain(secret);
       await expectAccessible(page, 'the webhooks panel with its deliveries');
 

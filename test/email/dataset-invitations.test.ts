@@ -23,6 +23,7 @@ describe.each(DATABASES)('sharing a dataset by e-mail, through a real SMTP serve
   });
   afterEach(() => {
     sink.failing = false;
+    sink.refuseNext = 0;
   });
 
   async function sharedDataset(tier: 'external' | 'organization' | 'admins' = 'external') {

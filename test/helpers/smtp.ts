@@ -16,7 +16,7 @@ export class SmtpSink {
   readonly messages: ReceivedMail[] = [];
   /** While true, every message is refused with a temporary failure. */
   failing = false;
-  /** How many of the next messages are refused with a temporary failure. */
+  /** How many of the next messages are refused with a temporary failure (while `failing` is false). */
   refuseNext = 0;
   /** How long the server takes to answer each message's DATA: a slow conversation. */
   delayMs = 0;
@@ -41,7 +41,7 @@ export class SmtpSink {
         stream.on('end', async () => {
           if (sink.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, sink.delayMs));
           if (sink.failing || sink.refuseNext > 0) {
-            sink.refuseNext = Math.max(0, sink.refuseNext - 1);
+            if (!sink.failing) sink.refuseNext -= 1;
             callback(Object.assign(new Error('Mailbox temporarily unavailable'), { responseCode: 451 }));
             return;
           }
