@@ -44,6 +44,8 @@ type WebServerOptions = {
   oidc?: OidcConfig;
   /** The waits between a webhook's attempts, instead of the product's back-off with jitter. */
   webhookRetryMs?: number[];
+  /** The waits between an e-mail's attempts, likewise. */
+  mailRetryMs?: number[];
 };
 
 export async function startWebServer(options: WebServerOptions = {}) {
@@ -78,7 +80,7 @@ export async function startWebServer(options: WebServerOptions = {}) {
       clock,
       mailer,
       webRoot,
-      delivery: { clock },
+      delivery: { clock, ...(options.mailRetryMs ? { retry: { delaysMs: options.mailRetryMs } } : {}) },
       ...(options.webhookRetryMs ? { webhooks: { retry: { delaysMs: options.webhookRetryMs } } } : {}),
     },
   );

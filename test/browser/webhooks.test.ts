@@ -33,13 +33,17 @@ describe('the web UI: webhooks on the organization page', () => {
       const row = panel.getByRole('listitem').filter({ hasText: url });
       await row.getByText('grant.set').waitFor();
 
-      // The receiver refuses the first attempt: the open log shows it retrying, then, looked at again, delivered.
-      receiver.script('/ui', { status: 503 });
+      // The receiver holds its answer to the first attempt, then refuses it: the open log shows it
+      // being sent, retrying, then, looked at again, delivered.
+      let answer = () => {};
+      receiver.script('/ui', { status: 503, after: new Promise<void>((resolve) => (answer = resolve)) });
       await row.getByRole('button', { name: `Ping ${url}` }).click();
       const [ping] = await receiver.waitFor('/ui', 1);
       expect(ping!.headers['tessera-event']).toBe('ping');
       expect(documentedVerifier()(ping!.body, String(ping!.headers['tessera-signature']), secret)).toBe(true);
       const deliveries = row.getByRole('table', { name: 'Deliveries' });
+      await deliveries.getByText('being sent').waitFor();
+      answer();
       await deliveries.getByText('retrying: answered 503').waitFor();
       await deliveries.getByText('delivered (200)').waitFor();
       expect(await deliveries.getByRole('row').count()).toBe(2);

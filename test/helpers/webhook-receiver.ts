@@ -10,10 +10,11 @@ export interface ReceivedHook {
   body: string;
 }
 
-/** An answer the receiver gives: a status, and headers (a Location for a redirect). */
+/** An answer the receiver gives: a status, and headers (a Location for a redirect), once `after` settles if given. */
 export interface Answer {
   status: number;
   headers?: Record<string, string>;
+  after?: Promise<unknown>;
 }
 
 /**
@@ -40,8 +41,10 @@ export class WebhookReceiver {
         const p = req.url ?? '/';
         this.received.push({ path: p, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
         const answer = this.scripts.get(p)?.shift() ?? this.always.get(p) ?? { status: 200 };
-        res.writeHead(answer.status, answer.headers ?? {});
-        res.end('ok');
+        void Promise.resolve(answer.after).then(() => {
+          res.writeHead(answer.status, answer.headers ?? {});
+          res.end('ok');
+        });
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));

@@ -25,6 +25,10 @@ async function retryIfWaiting(orgId: string, id: string): Promise<UndeliveredMai
   }
 }
 
+/** Being sent, or due within the minute: the list is looked at again every few seconds until it has left or failed. */
+const underWay = (item: UndeliveredMailItem) =>
+  item.status === 'sending' || (item.nextAttemptAt !== null && Date.parse(item.nextAttemptAt) - Date.now() < 60_000);
+
 function stateOf(item: UndeliveredMailItem): string {
   if (item.status === 'sending') return 'being sent';
   if (item.status === 'failed') return `given up after ${plural(item.attempts, 'attempt')}`;
@@ -34,7 +38,11 @@ function stateOf(item: UndeliveredMailItem): string {
 /** Invitation e-mails of the organization that did not leave, why, and "Retry now" (org admins). Shown only when there are some. */
 export function UndeliveredMail({ orgId }: { orgId: string }) {
   const queryClient = useQueryClient();
-  const list = useQuery({ queryKey: keys.undelivered(orgId), queryFn: ({ signal }) => cancellable(signal, () => undeliveredMail(orgId)) });
+  const list = useQuery({
+    queryKey: keys.undelivered(orgId),
+    queryFn: ({ signal }) => cancellable(signal, () => undeliveredMail(orgId)),
+    refetchInterval: (query) => (query.state.data?.items.some(underWay) ? 2_000 : false),
+  });
   const items = list.data?.items ?? null;
   const changes = useChanges();
   const { notice } = changes;

@@ -201,8 +201,10 @@ function AddWebhook({ orgId, onCreated }: { orgId: string; onCreated(hook: NewWe
 
 function stateOf(d: WebhookDelivery): string {
   if (d.status === 'delivered') return `delivered (${d.responseStatus ?? '—'})`;
-  const why = d.error ?? (d.responseStatus === null ? 'not tried yet' : `answered ${d.responseStatus}`);
-  return d.status === 'failed' ? `failed: ${why}` : d.attempts === 0 ? 'waiting' : `retrying: ${why}`;
+  const tried = d.error !== null || d.responseStatus !== null;
+  if (d.status === 'pending' && !tried) return d.attempts === 0 ? 'waiting' : 'being sent';
+  const why = d.error ?? (d.responseStatus === null ? 'not tried' : `answered ${d.responseStatus}`);
+  return d.status === 'failed' ? `failed: ${why}` : `retrying: ${why}`;
 }
 
 /** The latest deliveries of one webhook, looked at again every few seconds while one is pending. */
