@@ -204,8 +204,6 @@ describe('the web UI: identity you can trust', () => {
       await dialog.getByRole('button', { name: 'Delete token' }).click();
       await tokens.getByRole('status').getByText('The token “nightly export” is deleted.').waitFor();
       await tokens.getByText('No tokens yet.').waitFor();
-      // The row and its button are gone: the focus is on what the panel says.
-      await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('The token “nightly export” is deleted.');
       expect((await script.get('/api/v1/me')).status).toBe(401);
 
       expect(errors).toEqual([]);

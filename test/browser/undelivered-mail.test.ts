@@ -46,10 +46,6 @@ describe('the web UI: undelivered e-mail on the organization page', () => {
     await panel.getByRole('status').getByText('The e-mail to gone@partner.test is no longer waiting to be sent.').waitFor();
     await expect.poll(() => row('gone@partner.test').count()).toBe(0);
     expect(await panel.getByRole('alert').count()).toBe(0);
-    // Its button went with the row: the focus is on what the panel says, not lost to the page.
-    await expect
-      .poll(() => page.evaluate(() => document.activeElement?.textContent))
-      .toBe('The e-mail to gone@partner.test is no longer waiting to be sent.');
 
     // "Retry now": the row shows it being sent, and goes once it has left, without reloading the page.
     let release = () => {};

@@ -264,21 +264,6 @@ export function NotFoundPage({ title, children }: { title: string; children: Rea
 }
 
 /**
- * When what had the focus is gone once the panel shows a change (the row of a revoked token, a
- * message that left), the focus moves to what the panel says of it, or else its heading, so a
- * keyboard carries on from the panel rather than from the top of the page.
- */
-function keepFocusIn(panel: HTMLElement): void {
-  requestAnimationFrame(() => {
-    if ((document.activeElement && document.activeElement !== document.body) || !panel.isConnected) return;
-    const target = panel.querySelector<HTMLElement>('[role="alert"], [role="status"]') ?? panel.querySelector<HTMLElement>('h2');
-    if (!target) return;
-    target.tabIndex = -1;
-    target.focus();
-  });
-}
-
-/**
  * A panel's changes: `act` runs one, then shows that it is done (or why it was refused), and
  * reloads what it changed either way, so the panel shows what the server now holds. `done` is
  * the notice, or makes it from what `run` answered.
@@ -287,7 +272,6 @@ export function useChanges() {
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   async function act<T>(run: () => Promise<T>, done: string | null | ((answer: T) => string | null), reload: () => Promise<unknown>) {
-    const panel = document.activeElement instanceof HTMLElement ? document.activeElement.closest<HTMLElement>('section') : null;
     setError(null);
     setNotice(null);
     try {
@@ -297,7 +281,6 @@ export function useChanges() {
       setError(caught);
     }
     await reload();
-    if (panel) keepFocusIn(panel);
   }
   return { notice, error, setError, act };
 }
