@@ -81,7 +81,8 @@ export async function startWebServer(options: WebServerOptions = {}) {
       mailer,
       webRoot,
       delivery: { clock, ...(options.mailRetryMs ? { retry: { delaysMs: options.mailRetryMs } } : {}) },
-      ...(options.webhookRetryMs ? { webhooks: { retry: { delaysMs: options.webhookRetryMs } } } : {}),
+      // A receiver that holds its answer is waited for as long as a test may take.
+      ...(options.webhookRetryMs ? { webhooks: { retry: { delaysMs: options.webhookRetryMs }, timeoutMs: 60_000 } } : {}),
     },
   );
   await tessera.app.listen({ port, host: '127.0.0.1' });

@@ -41,7 +41,7 @@ export class WebhookReceiver {
         const p = req.url ?? '/';
         this.received.push({ path: p, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
         const answer = this.scripts.get(p)?.shift() ?? this.always.get(p) ?? { status: 200 };
-        void Promise.resolve(answer.after).then(() => {
+        void Promise.resolve(answer.after).finally(() => {
           res.writeHead(answer.status, answer.headers ?? {});
           res.end('ok');
         });

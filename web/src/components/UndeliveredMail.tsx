@@ -25,9 +25,13 @@ async function retryIfWaiting(orgId: string, id: string): Promise<UndeliveredMai
   }
 }
 
-/** Being sent, or due within the minute: the list is looked at again every few seconds until it has left or failed. */
+/**
+ * Being sent, or due within a minute either way (a retried one is due at once): the list is
+ * looked at again every few seconds until it has left or failed. Not one long overdue, which
+ * would keep a page with a clock far from the server's asking for good.
+ */
 const underWay = (item: UndeliveredMailItem) =>
-  item.status === 'sending' || (item.nextAttemptAt !== null && Date.parse(item.nextAttemptAt) - Date.now() < 60_000);
+  item.status === 'sending' || (item.nextAttemptAt !== null && Math.abs(Date.parse(item.nextAttemptAt) - Date.now()) < 60_000);
 
 function stateOf(item: UndeliveredMailItem): string {
   if (item.status === 'sending') return 'being sent';
