@@ -38,7 +38,6 @@ class RunningClock implements Clock {
 
 export type WebServer = Awaited<ReturnType<typeof startWebServer>>;
 
-/** The real server on a real port, serving the built web app, with PUBLIC_URL its own address. */
 type WebServerOptions = {
   port?: number;
   oidc?: OidcConfig;
@@ -48,6 +47,7 @@ type WebServerOptions = {
   mailRetryMs?: number[];
 };
 
+/** The real server on a real port, serving the built web app, with PUBLIC_URL its own address. */
 export async function startWebServer(options: WebServerOptions = {}) {
   const webRoot = path.join(ROOT, 'dist', 'web');
   if (!fs.existsSync(path.join(webRoot, 'index.html'))) throw new Error('The web app is not built: run npm run build:web');
@@ -75,11 +75,11 @@ export async function startWebServer(options: WebServerOptions = {}) {
       oidc: options.oidc ?? null,
     },
     pino({ level: 'warn' }, new Writable({ write: (_c, _e, done) => done() })),
-    // The outbox keeps the same time, so a test that moves the clock moves its retries too.
     {
       clock,
       mailer,
       webRoot,
+      // The outbox keeps the same time, so a test that moves the clock moves its retries too.
       delivery: { clock, ...(options.mailRetryMs ? { retry: { delaysMs: options.mailRetryMs } } : {}) },
       // A receiver that holds its answer is waited for as long as a test may take.
       ...(options.webhookRetryMs ? { webhooks: { retry: { delaysMs: options.webhookRetryMs }, timeoutMs: 60_000 } } : {}),
