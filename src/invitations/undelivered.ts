@@ -4,7 +4,7 @@ import { iso } from '../clock.js';
 import type { Context } from '../context.js';
 import { NotFound } from '../errors.js';
 import { markInvitationQueued } from '../store/invitations.js';
-import { findOutboxMessage, makeDueNow, undeliveredInvitationMail, undeliveredInvitationMessage } from '../store/outbox.js';
+import { makeDueNow, undeliveredInvitationMail, undeliveredInvitationMessage } from '../store/outbox.js';
 
 export interface UndeliveredMailView {
   id: string;
@@ -47,12 +47,12 @@ export async function listUndeliveredMail(ctx: Context, actor: Actor, orgId: str
 /** "Retry now": the message is due at once, with a fresh day of retries; one under way is left as it is. */
 export async function retryMailNow(ctx: Context, actor: Actor, orgId: string, messageId: string): Promise<UndeliveredMailView> {
   await authorizeOrgAction(ctx.db, actor, orgId, 'org.manageInvitations');
-  const message = await findOutboxMessage(ctx.db, messageId);
-  if (!message || message.org_id !== orgId || message.invitation_id === null || message.status === 'sent') throw new NotFound('Message');
   // Read before the commit: once it commits, any instance may send it at once and it leaves this list.
   const row = await ctx.db.transaction().execute(async (tx) => {
+    const message = await undeliveredInvitationMessage(tx, orgId, messageId);
+    if (!message) return undefined;
     if (await makeDueNow(tx, messageId, ctx.delivery.now())) {
-      await markInvitationQueued(tx, message.invitation_id!);
+      await markInvitationQueued(tx, message.invitation_id);
       await ctx.delivery.announce(tx);
     }
     return undeliveredInvitationMessage(tx, orgId, messageId);

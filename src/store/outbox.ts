@@ -206,10 +206,6 @@ export async function undeliveredInvitationMessage(db: Db, orgId: string, id: st
   return undeliveredQuery(db, orgId).where('o.id', '=', id).executeTakeFirst();
 }
 
-export async function findOutboxMessage(db: Db, id: string): Promise<OutboxRow | undefined> {
-  return db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
 /**
  * Takes the invitation's row lock before touching its message: use cases change the invitation
  * first and its messages second, and the same order here keeps the two from deadlocking.
