@@ -369,9 +369,9 @@ function sqliteSearch(query: InventoryQuery, candidates: CandidateQuery, members
   };
   const page = (rows: MatchRow[]) => {
     if (rows.length > cap) return undefined;
-    const paths = sqlitePaths(matchAccess(query, candidates), { ...memberships, tierOrgs: candidates.tierOrgs });
-    return (p: Parameters) =>
-      `(${matchPageSql(p, matchAccess(query, candidates), sqliteMatchIdsSql(p.add(JSON.stringify(rows.map((r) => r.row)))), paths)})`;
+    const access = matchAccess(query, candidates);
+    const paths = sqlitePaths(access, { ...memberships, tierOrgs: candidates.tierOrgs });
+    return (p: Parameters) => `(${matchPageSql(p, access, sqliteMatchIdsSql(p.add(JSON.stringify(rows.map((r) => r.row)))), paths)})`;
   };
   return { matches, read, page };
 }
