@@ -19,7 +19,7 @@ describe.each(DATABASES)('undelivered mail for org admins (%s)', (db) => {
   });
 
   it('lists what did not leave with the reason in words, and "Retry now" sends it', async () => {
-    const w = await world(server).org('acme', 'Ada').member('ann').build();
+    const w = await world(server).org('acme', 'Ada').member('ann').org('globex', 'Gil').build();
     const admin = w.orgs.acme!.admin;
     const orgId = w.orgs.acme!.id;
     sink.failing = true;
@@ -46,6 +46,13 @@ describe.each(DATABASES)('undelivered mail for org admins (%s)', (db) => {
       (i: { id: string }) => i.id === invited.body.items[0].id,
     );
     expect(invitation).toMatchObject({ delivery: 'failed', lastError: 'the mail server refused the message' });
+    // Not another organization's admin through their own organization, nor a member: the message stays as it is.
+    const messageId = listed.body.items[0].id;
+    const otherAdmin = w.orgs.globex!.admin;
+    expect((await otherAdmin.post(`/api/v1/orgs/${w.orgs.globex!.id}/undelivered/${messageId}/retry`)).status).toBe(404);
+    expect((await otherAdmin.post(`/api/v1/orgs/${orgId}/undelivered/${messageId}/retry`)).status).toBe(404);
+    expect((await w.users.ann!.post(`/api/v1/orgs/${orgId}/undelivered/${messageId}/retry`)).status).toBe(403);
+    expect((await admin.get(`/api/v1/orgs/${orgId}/undelivered`)).body.items).toEqual(listed.body.items);
 
     sink.failing = false;
     // Another instance sends it the moment the retry commits: the answer is still the message as made due.
