@@ -170,11 +170,14 @@ const TEAM_GRANTS_SQL = `select tg.dataset_id, t.id, t.name, tg.level
    from json_each(?) j
    join team_grants tg indexed by team_grants_check on tg.dataset_id = j.value
    join teams t on t.id = tg.team_id
-  where tg.expires_at is null or tg.expires_at > ?`;
+  where tg.expires_at is null or tg.expires_at > ?
+  order by t.name, t.id`;
 
 /**
  * The team grants of a page's first `limit` rows, each by team name then id (as the statement of
- * the other paths orders them); a row after those (it only gives the cursor) gets none.
+ * the other paths orders them: SQLite sorts the few rows, where sorting each row's list in
+ * JavaScript cost a sort's working arrays per list); a row after those (it only gives the
+ * cursor) gets none.
  */
 function attachTeams(reader: Reader, rows: PageRow[], limit: number, now: number): void {
   const grants = new Map<string, TeamGrant[]>();
@@ -184,7 +187,6 @@ function attachTeams(reader: Reader, rows: PageRow[], limit: number, now: number
   if (page.length === 0) return;
   const ids = JSON.stringify(page.map((r) => r.id));
   for (const g of reader.all<TeamGrant & { dataset_id: string }>(TEAM_GRANTS_SQL, [ids, now])) grants.get(g.dataset_id)?.push(g);
-  for (const list of grants.values()) if (list.length > 1) list.sort((a, b) => compareText(a.name, b.name) || compareText(a.id, b.id));
 }
 
 /** Surrogates (halves of code points above U+FFFF) rank after U+E000–U+FFFF. */
@@ -206,8 +208,9 @@ function compareText(a: string, b: string): number {
   return a.length - b.length;
 }
 
-type Key = { id: string; name_key: string };
-const compareKeys = (a: Key, b: Key) => compareText(a.name_key, b.name_key) || compareText(a.id, b.id);
+/** A branch's row: the dataset's id and name key, as the branches name their columns. */
+type Key = [id: string, nameKey: string];
+const compareKeys = (a: Key, b: Key) => compareText(a[1], b[1]) || compareText(a[0], b[0]);
 
 /**
  * The first `take` distinct keys of the branches, merged in keyset order as the read connection
@@ -216,7 +219,7 @@ const compareKeys = (a: Key, b: Key) => compareText(a.name_key, b.name_key) || c
  * kept in key order, so each step costs a binary search among them, not a comparison with each.
  */
 function mergeInKeysetOrder(reader: Reader, branches: SqliteBranch[], take: number): string[] {
-  const streams = branches.map((b, slot) => reader.iterate<Key>(b.text, b.values, slot));
+  const streams = branches.map((b, slot) => reader.iterateValues<Key>(b.text, b.values, slot));
   try {
     const heads: { key: Key; stream: IterableIterator<Key> }[] = [];
     const advance = (stream: IterableIterator<Key>) => {
@@ -238,7 +241,7 @@ function mergeInKeysetOrder(reader: Reader, branches: SqliteBranch[], take: numb
     while (ids.length < take && heads.length > 0) {
       const { key, stream } = heads.shift()!;
       // A dataset reached by several paths comes from each of their branches, one after another.
-      if (!last || compareKeys(key, last) !== 0) ids.push(key.id);
+      if (!last || compareKeys(key, last) !== 0) ids.push(key[0]);
       last = key;
       advance(stream);
     }
