@@ -7,7 +7,7 @@ import { Forbidden, NotFound } from '../src/errors.js';
 import type { Db } from '../src/store/database.js';
 import { dialectOf } from '../src/store/reader.js';
 import { datasetId, randomSource, userId } from './shape.js';
-import { processCpuNs, round, Samples } from './stats.js';
+import { collectGarbage, processCpuNs, round, Samples } from './stats.js';
 import type { WorldFacts } from './world.js';
 
 export type Pair = [string, string];
@@ -90,6 +90,7 @@ export async function measureCheck(db: Db, facts: WorldFacts, count: number): Pr
   for (const [u, d] of pairs.slice(0, Math.min(5_000, count))) await checkAccess(db, actingAs(u), d, at);
 
   let hits = 0;
+  collectGarbage();
   const samples = new Samples();
   const started = performance.now();
   for (const [u, d] of pairs) {

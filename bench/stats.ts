@@ -50,11 +50,23 @@ export function since(start: bigint): number {
   return Number(process.hrtime.bigint() - start);
 }
 
-/** Times `work` until `count` samples or `budgetMs` have passed, whichever comes first (at least `minimum`). */
+/**
+ * Collects this process's garbage before a measurement in it (`npm run bench` runs Node with
+ * `--expose-gc`). Seeding leaves hundreds of megabytes of dead rows in the old generation, and
+ * until a full collection finds them dead, every young-generation collection also walks their
+ * pointers: 2–3 ms each instead of under 1, one page in a hundred, which then decided the
+ * inventory's p99 (docs/performance.md, eleventh round). A server carries no seeder's garbage.
+ */
+export function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+/** Times `work` until `count` samples or `budgetMs` have passed, whichever comes first (at least `minimum`), the garbage collected first. */
 export async function sample(
   work: (i: number) => Promise<unknown>,
   { count, budgetMs, minimum = 1 }: { count: number; budgetMs: number; minimum?: number },
 ): Promise<Samples> {
+  collectGarbage();
   const samples = new Samples();
   const deadline = Date.now() + budgetMs;
   for (let i = 0; i < count && (i < minimum || Date.now() < deadline); i += 1) {
