@@ -61,12 +61,17 @@ export function collectGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
 
-/** Times `work` until `count` samples or `budgetMs` have passed, whichever comes first (at least `minimum`), the garbage collected first. */
+/**
+ * Times `work` until `count` samples or `budgetMs` have passed, whichever comes first (at least
+ * `minimum`). The garbage is collected first and `warmUp` runs untimed after that, so the
+ * collector's sweeping after a full collection is over before the first sample.
+ */
 export async function sample(
   work: (i: number) => Promise<unknown>,
-  { count, budgetMs, minimum = 1 }: { count: number; budgetMs: number; minimum?: number },
+  { count, budgetMs, minimum = 1, warmUp = 0 }: { count: number; budgetMs: number; minimum?: number; warmUp?: number },
 ): Promise<Samples> {
   collectGarbage();
+  for (let i = 0; i < warmUp; i += 1) await work(i);
   const samples = new Samples();
   const deadline = Date.now() + budgetMs;
   for (let i = 0; i < count && (i < minimum || Date.now() < deadline); i += 1) {
