@@ -312,7 +312,7 @@ export async function listInventory(
     memberships = membershipsOf(await readSql<MembershipRow>(store.db, membershipsSql(p, userId), p.values), query.orgId);
     const candidates = candidatesOf(memberships);
     const search = sqliteSearch(query, candidates, memberships);
-    const matched = search?.page(await readSql<MatchRow>(store.db, search.matches.text, search.matches.values));
+    const matched = search?.page((await readSql<MatchRow>(store.db, search.matches.text, search.matches.values)).map((m) => m.row));
     const page = pageSql(new Parameters('sqlite'), query, matched || ((p) => `(${candidatesSql('sqlite', p, candidates)})`));
     rows = await readSql<PageRow>(store.db, page.text, page.values);
   } else {
@@ -364,17 +364,17 @@ function sqliteSearch(query: InventoryQuery, candidates: CandidateQuery, members
       for (const lists of [cover, widerCoverOf(trigrams, pages, cover)]) {
         if (lists.length === 0) break;
         const superset = statement(ftsAll(lists));
-        const rows = reader.all<MatchRow>(superset.text, superset.values);
+        const rows = reader.column<number>(superset.text, superset.values);
         if (rows.length <= cap) return rows;
       }
     }
-    return reader.all<MatchRow>(matches.text, matches.values);
+    return reader.column<number>(matches.text, matches.values);
   };
-  const page = (rows: MatchRow[]) => {
+  const page = (rows: number[]) => {
     if (rows.length > cap) return undefined;
     const access = matchAccess(query, candidates);
     const paths = sqlitePaths(access, { ...memberships, tierOrgs: candidates.tierOrgs });
-    return (p: Parameters) => `(${matchPageSql(p, access, sqliteMatchIdsSql(p.add(JSON.stringify(rows.map((r) => r.row)))), paths)})`;
+    return (p: Parameters) => `(${matchPageSql(p, access, sqliteMatchIdsSql(p.add(JSON.stringify(rows))), paths)})`;
   };
   return { matches, read, page };
 }

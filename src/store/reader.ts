@@ -14,6 +14,8 @@ import type { Db } from './database.js';
 export interface Reader {
   get<T>(text: string, parameters: unknown[] | Record<string, unknown>): T | undefined;
   all<T>(text: string, parameters: unknown[] | Record<string, unknown>): T[];
+  /** The first column of every row, as plain values (no array or object per row). */
+  column<T>(text: string, parameters: unknown[]): T[];
   /**
    * Rows one at a time, each the array of its values in the order the statement names its
    * columns (no object per row: the inventory's merge steps through a hundred of them a page).
@@ -83,6 +85,7 @@ async function openReader(db: Db): Promise<Reader | null> {
     await destroy();
   };
   const statements = new Map<string, Prepared>();
+  const columnStatements = new Map<string, SQLite.Statement>();
   const dataVersion = connection.prepare('pragma data_version').pluck();
   const prepared = (text: string, slot = 0) => {
     const key = slot === 0 ? text : `${slot}\u0000${text}`;
@@ -104,6 +107,15 @@ async function openReader(db: Db): Promise<Reader | null> {
     all: <T>(text: string, parameters: unknown[] | Record<string, unknown>) => {
       const statement = prepared(text);
       return (statement.raw.all(parameters) as unknown[][]).map((values) => rowOf<T>(statement, values));
+    },
+    column: <T>(text: string, parameters: unknown[]) => {
+      let statement = columnStatements.get(text);
+      if (!statement) {
+        if (columnStatements.size >= MAX_STATEMENTS) columnStatements.clear();
+        statement = connection.prepare(text).pluck(true);
+        columnStatements.set(text, statement);
+      }
+      return statement.all(parameters) as T[];
     },
     iterateValues: <T extends unknown[]>(text: string, parameters: unknown[], slot: number) =>
       prepared(text, slot).raw.iterate(parameters) as IterableIterator<T>,

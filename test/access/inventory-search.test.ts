@@ -357,7 +357,7 @@ describe("the length of a trigram list, from FTS5's b-tree of leaves (SQLite)", 
       ['abc', ' de'],
       ['abc', ' de', 'f g'],
     ]);
-    const read = vi.spyOn(reader, 'all');
+    const read = vi.spyOn(reader, 'column');
     try {
       const found = await listInventory(store, {
         userId: 'lists_u',
