@@ -87,17 +87,22 @@ async function openReader(db: Db): Promise<Reader | null> {
   const statements = new Map<string, Prepared>();
   const columnStatements = new Map<string, SQLite.Statement>();
   const dataVersion = connection.prepare('pragma data_version').pluck();
-  const prepared = (text: string, slot = 0) => {
-    const key = slot === 0 ? text : `${slot}\u0000${text}`;
-    let statement = statements.get(key);
-    if (!statement) {
-      if (statements.size >= MAX_STATEMENTS) statements.clear();
-      const raw = connection.prepare(text).raw(true);
-      statement = { raw, columns: raw.columns().map((c) => c.name) };
-      statements.set(key, statement);
+  // Made once, so a lookup allocates nothing.
+  const prepareRows = (text: string): Prepared => {
+    const raw = connection.prepare(text).raw(true);
+    return { raw, columns: raw.columns().map((c) => c.name) };
+  };
+  const prepareColumn = (text: string) => connection.prepare(text).pluck(true);
+  const cached = <S>(cache: Map<string, S>, key: string, text: string, prepare: (text: string) => S): S => {
+    let statement = cache.get(key);
+    if (statement === undefined) {
+      if (cache.size >= MAX_STATEMENTS) cache.clear();
+      statement = prepare(text);
+      cache.set(key, statement);
     }
     return statement;
   };
+  const prepared = (text: string, slot = 0) => cached(statements, slot === 0 ? text : `${slot}\u0000${text}`, text, prepareRows);
   return {
     get: <T>(text: string, parameters: unknown[] | Record<string, unknown>) => {
       const statement = prepared(text);
@@ -108,15 +113,7 @@ async function openReader(db: Db): Promise<Reader | null> {
       const statement = prepared(text);
       return (statement.raw.all(parameters) as unknown[][]).map((values) => rowOf<T>(statement, values));
     },
-    column: <T>(text: string, parameters: unknown[]) => {
-      let statement = columnStatements.get(text);
-      if (!statement) {
-        if (columnStatements.size >= MAX_STATEMENTS) columnStatements.clear();
-        statement = connection.prepare(text).pluck(true);
-        columnStatements.set(text, statement);
-      }
-      return statement.all(parameters) as T[];
-    },
+    column: <T>(text: string, parameters: unknown[]) => cached(columnStatements, text, text, prepareColumn).all(parameters) as T[],
     iterateValues: <T extends unknown[]>(text: string, parameters: unknown[], slot: number) =>
       prepared(text, slot).raw.iterate(parameters) as IterableIterator<T>,
     snapshot: <T>(work: () => T) => connection.transaction(work).deferred() as T,
