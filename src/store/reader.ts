@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import SQLite from 'better-sqlite3';
 import { CompiledQuery, PostgresAdapter, SqliteAdapter, sql } from 'kysely';
+import type pg from 'pg';
 import type { Db } from './database.js';
 
 /**
@@ -180,22 +181,38 @@ const statementNames = new Map<string, string>();
  * `{name, text}` config in its place. The name follows the text, so a changed text is a new statement.
  */
 function named(text: string, values: unknown[]): CompiledQuery {
+  return { ...CompiledQuery.raw(text, values), sql: { name: statementName(text), text } as unknown as string };
+}
+
+function statementName(text: string): string {
   let name = statementNames.get(text);
   if (!name) {
     if (statementNames.size >= MAX_STATEMENTS) statementNames.clear();
     name = `tessera_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
     statementNames.set(text, name);
   }
-  return { ...CompiledQuery.raw(text, values), sql: { name, text } as unknown as string };
+  return name;
+}
+
+/** The pool behind each PostgreSQL `Db` (database.ts registers it). */
+const pools = new WeakMap<Db, pg.Pool>();
+
+export function registerPool(db: Db, pool: pg.Pool): void {
+  pools.set(db, pool);
 }
 
 /**
  * Runs SQL text: prepared once on the SQLite read connection; on PostgreSQL prepared once per
  * connection when `prepare` is set (only for texts of which there are few), else planned each time.
+ * Outside a transaction PostgreSQL reads go to the pool's own `query`: through a connection taken
+ * and given back around a promise (Kysely's way), the rows of a read outlived it, and a young
+ * collection copied megabytes of them (docs/performance.md, eleventh round).
  */
 export async function readSql<R>(db: Db, text: string, values: unknown[], { prepare = false } = {}): Promise<R[]> {
   const reader = await readerOf(db);
   if (reader) return reader.all<R>(text, values);
+  const pool = pools.get(db);
+  if (pool) return (await pool.query(prepare ? { name: statementName(text), text, values } : { text, values })).rows as R[];
   const query = prepare && dialectOf(db) === 'postgres' ? named(text, values) : CompiledQuery.raw(text, values);
   return (await db.executeQuery(query)).rows as R[];
 }

@@ -1,0 +1,47 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore, type Store } from '../../src/store/database.js';
+import { readSql } from '../../src/store/reader.js';
+import { createTestDatabase, DATABASES, type TestDatabase } from '../helpers/databases.js';
+
+/**
+ * The hot reads (`readSql`) leave Kysely's connection handling: on SQLite for the read
+ * connection, on PostgreSQL for the pool's own `query`. Inside a transaction they must still
+ * read on its connection, and outside one only what is committed.
+ */
+describe.each(DATABASES)('reads of SQL text (%s)', (kind) => {
+  let database: TestDatabase;
+  let store: Store;
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    store = await openStore(database.config);
+    await sql`create table probe (n integer not null)`.execute(store.db);
+  });
+  afterAll(async () => {
+    await store.close();
+    await database.drop();
+  });
+
+  const numbers = async (db: Store['db'], prepare: boolean) =>
+    (await readSql<{ n: number }>(db, 'select n from probe order by n', [], { prepare })).map((r) => Number(r.n));
+
+  it('reads in a transaction see its writes; reads outside it see only what it committed', async () => {
+    expect(await numbers(store.db, true)).toEqual([]);
+    await store.db.transaction().execute(async (tx) => {
+      await sql`insert into probe (n) values (1)`.execute(tx);
+      for (const prepare of [true, false]) {
+        expect(await numbers(tx, prepare)).toEqual([1]);
+        expect(await numbers(store.db, prepare)).toEqual([]);
+      }
+    });
+    for (const prepare of [true, false]) expect(await numbers(store.db, prepare)).toEqual([1]);
+  });
+
+  it('a read the database refuses fails with its error, and the reads after it go on', async () => {
+    const failed = readSql(store.db, 'select n from no_such_table', [], { prepare: true });
+    await expect(failed).rejects.toThrow(/no_such_table/);
+    // Many reads at once, more than the pool holds connections, each on a prepared statement.
+    const reads = await Promise.all(Array.from({ length: 24 }, () => numbers(store.db, true)));
+    expect(reads).toEqual(Array(24).fill([1]));
+  });
+});
