@@ -219,8 +219,11 @@ const compareKeys = (a: Key, b: Key) => compareText(a[1], b[1]) || compareText(a
  * kept in key order, so each step costs a binary search among them, not a comparison with each.
  */
 function mergeInKeysetOrder(reader: Reader, branches: SqliteBranch[], take: number): string[] {
-  const streams = branches.map((b, slot) => reader.iterateValues<Key>(b.text, b.values, slot));
+  // Each statement runs from the moment it is iterated: every one opened is closed, even when a
+  // later one fails to start (an open statement would keep the read transaction from ending).
+  const streams: IterableIterator<Key>[] = [];
   try {
+    for (const [slot, b] of branches.entries()) streams.push(reader.iterateValues<Key>(b.text, b.values, slot));
     const heads: { key: Key; stream: IterableIterator<Key> }[] = [];
     const advance = (stream: IterableIterator<Key>) => {
       const next = stream.next();

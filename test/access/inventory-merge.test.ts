@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { datasetNameKey, listInventory } from '../../src/access/inventory.js';
+import { migrate, openStore, type Store } from '../../src/store/database.js';
+import { readerOf } from '../../src/store/reader.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
+
+const NOW = Date.parse('2026-03-01T12:00:00Z');
+
+function datasetRow(id: string, name: string) {
+  return {
+    id,
+    org_id: 'merge_o',
+    name,
+    name_key: datasetNameKey(name),
+    visibility: 'organization' as const,
+    description: '',
+    predecessor_id: null,
+    item_count: 0,
+    created_at: 0,
+    updated_at: 0,
+  };
+}
+
+/**
+ * SQLite's page merges one statement per access path, all open at once in one read transaction.
+ * Should one of them fail to start (another instance's migration dropped an index it names,
+ * say), those already open must be closed: an open statement keeps the read transaction from
+ * ending, and the read connection would go on answering from that snapshot.
+ */
+describe('the merge of access paths on SQLite', () => {
+  let database: TestDatabase;
+  let store: Store;
+  beforeAll(async () => {
+    database = await createTestDatabase('sqlite');
+    store = await openStore(database.config);
+    await migrate(store);
+    await store.db.insertInto('orgs').values({ id: 'merge_o', name: 'merge_o', created_at: 0 }).execute();
+    await store.db
+      .insertInto('users')
+      .values({ id: 'merge_u', email: 'merge_u@example.test', name: 'merge_u', password_hash: 'x', created_at: 0 })
+      .execute();
+    // A plain member: a branch for each tier of the organization, and one for direct grants.
+    await store.db
+      .insertInto('org_members')
+      .values({ org_id: 'merge_o', user_id: 'merge_u', role: 'member', process_datasets: 0, created_at: 0 })
+      .execute();
+    await store.db.insertInto('datasets').values(datasetRow('merge_a', 'alpha')).execute();
+  });
+  afterAll(async () => {
+    await store.close();
+    await database.drop();
+  });
+
+  const names = async () =>
+    (await listInventory(store, { userId: 'merge_u', minLevel: 'read', limit: 50, now: NOW })).entries.map((e) => e.dataset.name);
+
+  it('closes the statements it opened when a later one fails to start, and the next page sees later commits', async () => {
+    expect(await names()).toEqual(['alpha']);
+    const reader = (await readerOf(store.db))!;
+    const iterate = reader.iterateValues.bind(reader);
+    const spy = vi.spyOn(reader, 'iterateValues').mockImplementation((text, values, slot) => {
+      if (slot === 1) throw new Error('no such index');
+      return iterate(text, values, slot);
+    });
+    try {
+      await expect(names()).rejects.toThrow('no such index');
+      expect(spy.mock.calls.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      spy.mockRestore();
+    }
+    await store.db.insertInto('datasets').values(datasetRow('merge_b', 'bravo')).execute();
+    expect(await names()).toEqual(['alpha', 'bravo']);
+  });
+});
