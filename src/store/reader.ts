@@ -88,7 +88,7 @@ async function openReader(db: Db): Promise<Reader | null> {
   const statements = new Map<string, Prepared>();
   const columnStatements = new Map<string, SQLite.Statement>();
   const dataVersion = connection.prepare('pragma data_version').pluck();
-  // Made once, so a lookup allocates nothing.
+  // Made once: a lookup makes no closure.
   const prepareRows = (text: string): Prepared => {
     const raw = connection.prepare(text).raw(true);
     return { raw, columns: raw.columns().map((c) => c.name) };
@@ -177,42 +177,67 @@ const statementNames = new Map<string, string>();
 /**
  * A named statement for node-postgres, which prepares it once per connection: PostgreSQL then
  * plans it once instead of on every call, and planning the check costs several times more than
- * running it. Kysely hands `sql` to `pg.Client#query` untouched, and that accepts a
- * `{name, text}` config in its place. The name follows the text, so a changed text is a new statement.
+ * running it. `pg.Client#query` takes a `{name, text}` config, and Kysely hands its `sql` to it
+ * untouched. The name follows the text, so a changed text is a new statement.
  */
-function named(text: string, values: unknown[]): CompiledQuery {
-  return { ...CompiledQuery.raw(text, values), sql: { name: statementName(text), text } as unknown as string };
-}
-
-function statementName(text: string): string {
+function namedText(text: string): { name: string; text: string } {
   let name = statementNames.get(text);
   if (!name) {
     if (statementNames.size >= MAX_STATEMENTS) statementNames.clear();
     name = `tessera_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
     statementNames.set(text, name);
   }
-  return name;
+  return { name, text };
 }
 
-/** The pool behind each PostgreSQL `Db` (database.ts registers it). */
+/** The pool behind each PostgreSQL `Db` that `openStore` opened; never a transaction's. */
 const pools = new WeakMap<Db, pg.Pool>();
 
+/**
+ * Lets `readSql` read through `pool` for `db`, and ends the pool with `db`: Kysely ends it only
+ * when it ran a query itself, and a process may have read through `readSql` alone.
+ */
 export function registerPool(db: Db, pool: pg.Pool): void {
   pools.set(db, pool);
+  const destroy = db.destroy.bind(db);
+  db.destroy = async () => {
+    pools.delete(db);
+    await destroy();
+    if (!pool.ending) await pool.end();
+  };
+}
+
+/**
+ * One read on a connection of the pool, answered by callback. Answered by a promise, as Kysely
+ * asks, node-postgres kept each read's rows alive past the next young collection, which then
+ * copied megabytes of them (3–5 ms pauses: docs/performance.md, eleventh round). The connection
+ * goes back to the pool whatever the answer, as Kysely gives it back: a refused statement leaves
+ * it usable, and the pool drops one that can no longer be queried by itself.
+ */
+function poolRead<R>(pool: pg.Pool, config: pg.QueryConfig): Promise<R[]> {
+  return new Promise((resolve, reject) => {
+    pool.connect((connectError, client, release) => {
+      if (connectError || !client) return reject(connectError);
+      client.query(config, (error: Error | null, result: pg.QueryResult) => {
+        release();
+        if (error) reject(error);
+        else resolve(result.rows as R[]);
+      });
+    });
+  });
 }
 
 /**
  * Runs SQL text: prepared once on the SQLite read connection; on PostgreSQL prepared once per
- * connection when `prepare` is set (only for texts of which there are few), else planned each time.
- * Outside a transaction PostgreSQL reads go to the pool's own `query`: through a connection taken
- * and given back around a promise (Kysely's way), the rows of a read outlived it, and a young
- * collection copied megabytes of them (docs/performance.md, eleventh round).
+ * connection when `prepare` is set (only for texts of which there are few), else planned each
+ * time, through the pool (`poolRead`) or, in a transaction, on its connection.
  */
 export async function readSql<R>(db: Db, text: string, values: unknown[], { prepare = false } = {}): Promise<R[]> {
   const reader = await readerOf(db);
   if (reader) return reader.all<R>(text, values);
   const pool = pools.get(db);
-  if (pool) return (await pool.query(prepare ? { name: statementName(text), text, values } : { text, values })).rows as R[];
-  const query = prepare && dialectOf(db) === 'postgres' ? named(text, values) : CompiledQuery.raw(text, values);
-  return (await db.executeQuery(query)).rows as R[];
+  if (pool) return poolRead<R>(pool, prepare ? { ...namedText(text), values } : { text, values });
+  const query = CompiledQuery.raw(text, values);
+  const sql = prepare && dialectOf(db) === 'postgres' ? (namedText(text) as unknown as string) : query.sql;
+  return (await db.executeQuery({ ...query, sql })).rows as R[];
 }

@@ -45,3 +45,38 @@ describe.each(DATABASES)('reads of SQL text (%s)', (kind) => {
     expect(reads).toEqual(Array(24).fill([1]));
   });
 });
+
+describe('reads of SQL text on PostgreSQL', () => {
+  let database: TestDatabase;
+  let store: Store;
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres');
+    store = await openStore(database.config);
+  });
+  afterAll(async () => {
+    await store.close();
+    await database.drop();
+  });
+
+  const backend = async () => (await readSql<{ pid: number }>(store.db, 'select pg_backend_pid() as pid', [], { prepare: true }))[0]!.pid;
+
+  it('keep the connection of a statement the database refused: it loses neither its session nor its prepared statements', async () => {
+    // One read at a time takes the connection given back last.
+    const before = await backend();
+    await expect(readSql(store.db, 'select 1 / 0', [], { prepare: true })).rejects.toThrow(/division by zero/);
+    await expect(readSql(store.db, "select 'x'::integer", [])).rejects.toThrow(/invalid input syntax/);
+    expect(await backend()).toBe(before);
+  });
+
+  it('end the pool with the store, whether or not anything but them read through it', async () => {
+    const other = await createTestDatabase('postgres');
+    const alone = await openStore(other.config);
+    try {
+      expect(await readSql<{ x: number }>(alone.db, 'select 1 as x', [])).toEqual([{ x: 1 }]);
+      await alone.close();
+      await expect(readSql(alone.db, 'select 1 as x', [])).rejects.toThrow();
+    } finally {
+      await other.drop();
+    }
+  });
+});
