@@ -33,7 +33,8 @@ import { round } from './stats.js';
  * `--save FILE` keeps the seeded world and writes where it is to FILE; `--world FILE` measures
  * that world again instead of seeding one (and keeps it); `--only authorized,bare` picks the
  * measurements (`mixed_workers`: the mixed load on two server processes); `pages` adds the
- * inventory query in process, as the full benchmark measures it.
+ * inventory query in process, as the full benchmark measures it (run with
+ * `node --expose-gc --import tsx bench/edge.ts …` for it to collect the garbage first).
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({

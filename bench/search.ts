@@ -9,8 +9,8 @@ import { sample } from './stats.js';
  * The name search over a kept bench database (`npm run bench -- --keep`), for terms from common
  * to absent, with the trigram index and without it (the keyset scan with the LIKE as a filter):
  *
- *   npx tsx bench/search.ts --file /tmp/…/tessera.db
- *   npx tsx bench/search.ts --schema bench_… (PostgreSQL, at BENCH_DATABASE_URL or TEST_DATABASE_URL)
+ *   node --expose-gc --import tsx bench/search.ts --file /tmp/…/tessera.db
+ *   node --expose-gc --import tsx bench/search.ts --schema bench_… (PostgreSQL, at BENCH_DATABASE_URL or TEST_DATABASE_URL)
  */
 const TERMS = ['a', 'so', 'Sonar', 'sonar 1', 'r 12', 'sonar 12', 'Sonar 123', 'sonar 1234', 'xq7'];
 

@@ -50,6 +50,8 @@ export function since(start: bigint): number {
   return Number(process.hrtime.bigint() - start);
 }
 
+let warned = false;
+
 /**
  * Collects this process's garbage before a measurement in it (`npm run bench` runs Node with
  * `--expose-gc`). Seeding leaves hundreds of megabytes of dead rows in the old generation, and
@@ -58,7 +60,12 @@ export function since(start: bigint): number {
  * inventory's p99 (docs/performance.md, eleventh round). A server carries no seeder's garbage.
  */
 export function collectGarbage(): void {
-  (globalThis as { gc?: () => void }).gc?.();
+  const { gc } = globalThis as { gc?: () => void };
+  if (gc) gc();
+  else if (!warned) {
+    warned = true;
+    process.stderr.write('note: run Node with --expose-gc to collect the garbage before each measurement (npm run bench does)\n');
+  }
 }
 
 /**
