@@ -22,6 +22,7 @@ import {
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import { type Dialect, migrationProvider } from './migrations/index.js';
+import { callbackPool } from './postgres-pool.js';
 import { registerPool } from './reader.js';
 import type { Database } from './schema.js';
 
@@ -113,8 +114,11 @@ function openPostgres(url: string, schema: string | undefined): Db {
   // client) and the next one reconnects. pg-pool only listens on idle clients, so listen on all.
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
-  const db = new Kysely<Database>({ dialect: schema ? new SchemaPostgresDialect({ pool }, schema) : new PostgresDialect({ pool }) });
-  registerPool(db, pool);
+  const reading = callbackPool(pool);
+  const db = new Kysely<Database>({
+    dialect: schema ? new SchemaPostgresDialect({ pool: reading }, schema) : new PostgresDialect({ pool: reading }),
+  });
+  registerPool(db, reading);
   return db;
 }
 

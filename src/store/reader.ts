@@ -3,6 +3,7 @@ import SQLite from 'better-sqlite3';
 import { CompiledQuery, PostgresAdapter, SqliteAdapter, sql } from 'kysely';
 import type pg from 'pg';
 import type { Db } from './database.js';
+import type { CallbackPool } from './postgres-pool.js';
 
 /**
  * On SQLite the hot reads (the check, the inventory) go through a connection of their own
@@ -191,13 +192,13 @@ function namedText(text: string): { name: string; text: string } {
 }
 
 /** The pool behind each PostgreSQL `Db` that `openStore` opened; never a transaction's. */
-const pools = new WeakMap<Db, pg.Pool>();
+const pools = new WeakMap<Db, CallbackPool>();
 
 /**
  * Lets `readSql` read through `pool` for `db`, and ends the pool with `db`: Kysely ends it only
  * when it ran a query itself, and a process may have read through `readSql` alone.
  */
-export function registerPool(db: Db, pool: pg.Pool): void {
+export function registerPool(db: Db, pool: CallbackPool): void {
   pools.set(db, pool);
   const destroy = db.destroy.bind(db);
   db.destroy = async () => {
@@ -207,30 +208,20 @@ export function registerPool(db: Db, pool: pg.Pool): void {
   };
 }
 
-/**
- * One read on a connection of the pool, answered by callback. Answered by a promise, as Kysely
- * asks, node-postgres kept each read's rows alive past the next young collection, which then
- * copied megabytes of them (3–5 ms pauses: docs/performance.md, eleventh round). The connection
- * goes back to the pool whatever the answer, as Kysely gives it back: a refused statement leaves
- * it usable, and the pool drops one that can no longer be queried by itself.
- */
-function poolRead<R>(pool: pg.Pool, config: pg.QueryConfig): Promise<R[]> {
-  return new Promise((resolve, reject) => {
-    pool.connect((connectError, client, release) => {
-      if (connectError || !client) return reject(connectError);
-      client.query(config, (error: Error | null, result: pg.QueryResult) => {
-        release();
-        if (error) reject(error);
-        else resolve(result.rows as R[]);
-      });
-    });
-  });
+/** One read on a connection of the pool (answered by callback: postgres-pool.ts), without Kysely around it. */
+async function poolRead<R>(pool: CallbackPool, config: pg.QueryConfig): Promise<R[]> {
+  const client = await pool.connect();
+  try {
+    return (await client.query(config)).rows as R[];
+  } finally {
+    client.release();
+  }
 }
 
 /**
  * Runs SQL text: prepared once on the SQLite read connection; on PostgreSQL prepared once per
  * connection when `prepare` is set (only for texts of which there are few), else planned each
- * time, through the pool (`poolRead`) or, in a transaction, on its connection.
+ * time, through the pool (`poolRead`) or, in a transaction, on its connection (through Kysely).
  */
 export async function readSql<R>(db: Db, text: string, values: unknown[], { prepare = false } = {}): Promise<R[]> {
   const reader = await readerOf(db);
