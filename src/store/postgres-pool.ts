@@ -19,8 +19,8 @@ class CallbackClient implements PostgresPoolClient {
     // A cursor (Kysely's streaming, which nothing here uses) is submitted as it is.
     if (typeof statement === 'object' && 'read' in statement) return this.client.query(statement as never) as PostgresCursor<R>;
     // Kysely passes a named statement's `{name, text}` where it would pass text (reader.ts).
-    const config: pg.QueryConfig = typeof statement === 'string' ? { text: statement } : { ...statement };
-    if (parameters !== undefined) config.values = [...parameters];
+    const base: pg.QueryConfig = typeof statement === 'string' ? { text: statement } : statement;
+    const config: pg.QueryConfig = parameters === undefined ? base : { ...base, values: parameters as unknown[] };
     return new Promise((resolve, reject) => {
       this.client.query(config, (error: Error | null, result: pg.QueryResult) => {
         if (error) reject(error);
