@@ -1,25 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { datasetNameKey, listInventory } from '../../src/access/inventory.js';
+import { listInventory } from '../../src/access/inventory.js';
 import { migrate, openStore, type Store } from '../../src/store/database.js';
 import { readerOf } from '../../src/store/reader.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
+import { datasetRow, memberRows } from '../helpers/rows.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
-
-function datasetRow(id: string, name: string) {
-  return {
-    id,
-    org_id: 'merge_o',
-    name,
-    name_key: datasetNameKey(name),
-    visibility: 'organization' as const,
-    description: '',
-    predecessor_id: null,
-    item_count: 0,
-    created_at: 0,
-    updated_at: 0,
-  };
-}
+/** A dataset the member sees at the organization's tier. */
+const visible = (id: string, name: string) => datasetRow(id, 'merge_o', name, 'organization');
 
 /**
  * SQLite's page merges one statement per access path, all open at once in one read transaction.
@@ -34,17 +22,9 @@ describe('the merge of access paths on SQLite', () => {
     database = await createTestDatabase('sqlite');
     store = await openStore(database.config);
     await migrate(store);
-    await store.db.insertInto('orgs').values({ id: 'merge_o', name: 'merge_o', created_at: 0 }).execute();
-    await store.db
-      .insertInto('users')
-      .values({ id: 'merge_u', email: 'merge_u@example.test', name: 'merge_u', password_hash: 'x', created_at: 0 })
-      .execute();
     // A plain member: a branch for each tier of the organization, and one for direct grants.
-    await store.db
-      .insertInto('org_members')
-      .values({ org_id: 'merge_o', user_id: 'merge_u', role: 'member', process_datasets: 0, created_at: 0 })
-      .execute();
-    await store.db.insertInto('datasets').values(datasetRow('merge_a', 'alpha')).execute();
+    await memberRows(store.db, 'merge_o', 'merge_u');
+    await store.db.insertInto('datasets').values(visible('merge_a', 'alpha')).execute();
   });
   afterAll(async () => {
     await store.close();
@@ -68,7 +48,7 @@ describe('the merge of access paths on SQLite', () => {
     } finally {
       spy.mockRestore();
     }
-    await store.db.insertInto('datasets').values(datasetRow('merge_b', 'bravo')).execute();
+    await store.db.insertInto('datasets').values(visible('merge_b', 'bravo')).execute();
     expect(await names()).toEqual(['alpha', 'bravo']);
   });
 });

@@ -7,6 +7,7 @@ import { migrate, openStore, type Store } from '../../src/store/database.js';
 import { readerOf } from '../../src/store/reader.js';
 import { trigramListPages } from '../../src/store/trigram-lists.js';
 import { createTestDatabase, DATABASES, type TestDatabase } from '../helpers/databases.js';
+import { datasetRow, memberRows } from '../helpers/rows.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 
@@ -65,22 +66,6 @@ const TERMS = [
   '😀 part',
   'y 😀 ',
 ];
-
-/** A datasets row of `name` in `orgId`, sorted and searched by its lower-cased name. */
-function datasetRow(id: string, orgId: string, name: string, visibility: 'organization' | 'admins' | 'external') {
-  return {
-    id,
-    org_id: orgId,
-    name,
-    name_key: datasetNameKey(name),
-    visibility,
-    description: '',
-    predecessor_id: null,
-    item_count: 0,
-    created_at: 0,
-    updated_at: 0,
-  };
-}
 
 describe.each(DATABASES)('the inventory name search equals a plain filter of what the user may see (%s)', (db) => {
   let database: TestDatabase;
@@ -274,15 +259,7 @@ describe("the length of a trigram list, from FTS5's b-tree of leaves (SQLite)", 
     database = await createTestDatabase('sqlite');
     store = await openStore(database.config);
     await migrate(store);
-    await store.db.insertInto('orgs').values({ id: 'lists_o', name: 'lists_o', created_at: 0 }).execute();
-    await store.db
-      .insertInto('users')
-      .values({ id: 'lists_u', email: 'lists_u@example.test', name: 'lists_u', password_hash: 'x', created_at: 0 })
-      .execute();
-    await store.db
-      .insertInto('org_members')
-      .values({ org_id: 'lists_o', user_id: 'lists_u', role: 'member', process_datasets: 0, created_at: 0 })
-      .execute();
+    await memberRows(store.db, 'lists_o', 'lists_u');
     // "qqq" in 8 000 names, "zzz" in 8, in one transaction and then a hundred more names one by one (more segments).
     const dataset = (i: number, name: string) => datasetRow(`lists_d${i}`, 'lists_o', name, 'organization');
     await store.db.transaction().execute(async (tx) => {

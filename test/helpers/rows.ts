@@ -1,0 +1,33 @@
+import { datasetNameKey } from '../../src/access/inventory.js';
+import type { Db } from '../../src/store/database.js';
+
+type Visibility = 'organization' | 'admins' | 'external';
+
+/** A datasets row of `name` in `orgId`, sorted and searched by its lower-cased name. */
+export function datasetRow(id: string, orgId: string, name: string, visibility: Visibility) {
+  return {
+    id,
+    org_id: orgId,
+    name,
+    name_key: datasetNameKey(name),
+    visibility,
+    description: '',
+    predecessor_id: null,
+    item_count: 0,
+    created_at: 0,
+    updated_at: 0,
+  };
+}
+
+/** An organization, a user and their plain membership of it, written as rows: what a test of the store's reads starts from. */
+export async function memberRows(db: Db, orgId: string, userId: string): Promise<void> {
+  await db.insertInto('orgs').values({ id: orgId, name: orgId, created_at: 0 }).execute();
+  await db
+    .insertInto('users')
+    .values({ id: userId, email: `${userId}@example.test`, name: userId, password_hash: 'x', created_at: 0 })
+    .execute();
+  await db
+    .insertInto('org_members')
+    .values({ org_id: orgId, user_id: userId, role: 'member', process_datasets: 0, created_at: 0 })
+    .execute();
+}
