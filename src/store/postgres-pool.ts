@@ -16,10 +16,11 @@ class CallbackClient implements PostgresPoolClient {
     statement: string | pg.QueryConfig | PostgresCursor<R>,
     parameters?: ReadonlyArray<unknown>,
   ): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
-    // A cursor (Kysely's streaming, which nothing here uses) is submitted as it is.
-    if (typeof statement === 'object' && 'read' in statement) return this.client.query(statement as never) as PostgresCursor<R>;
+    // A cursor (Kysely's streaming, which nothing here uses) is submitted as it is, as pg tells one.
+    if (typeof statement === 'object' && 'submit' in statement) return this.client.query(statement as never) as PostgresCursor<R>;
     // Kysely passes a named statement's `{name, text}` where it would pass text (reader.ts).
-    const base: pg.QueryConfig = typeof statement === 'string' ? { text: statement } : statement;
+    const sql = statement as string | pg.QueryConfig;
+    const base: pg.QueryConfig = typeof sql === 'string' ? { text: sql } : sql;
     const config: pg.QueryConfig = parameters === undefined ? base : { ...base, values: parameters as unknown[] };
     return new Promise((resolve, reject) => {
       this.client.query(config, (error: Error | null, result: pg.QueryResult) => {
