@@ -1,5 +1,10 @@
-import { QueryClient, queryOptions } from '@tanstack/react-query';
+import { notifyManager, QueryClient, queryOptions } from '@tanstack/react-query';
 import { api, cancellable, linkApi, ssoApi, type Visibility } from './api';
+
+// The cache tells the pages of a change before the browser paints or handles anything else (by
+// default it tells them in a later task). A controlled checkbox or select that changes the cache
+// in its handler (showAtOnce) would otherwise show its old state again until that task ran.
+notifyManager.setScheduler(queueMicrotask);
 
 /**
  * What the pages read from the server, each under one key: a page asks by key, answers are shared
