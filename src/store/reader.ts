@@ -176,19 +176,19 @@ export function limitSql(rows: number): string {
 const statementNames = new Map<string, string>();
 
 /**
- * A named statement for node-postgres, which prepares it once per connection: PostgreSQL then
+ * The name of a statement for node-postgres, which prepares a named one once per connection: PostgreSQL then
  * plans it once instead of on every call, and planning the check costs several times more than
  * running it. `pg.Client#query` takes a `{name, text}` config, and Kysely hands its `sql` to it
  * untouched. The name follows the text, so a changed text is a new statement.
  */
-function namedText(text: string): { name: string; text: string } {
+function statementName(text: string): string {
   let name = statementNames.get(text);
   if (!name) {
     if (statementNames.size >= MAX_STATEMENTS) statementNames.clear();
     name = `tessera_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
     statementNames.set(text, name);
   }
-  return { name, text };
+  return name;
 }
 
 /** The pool behind each PostgreSQL `Db` that `openStore` opened; never a transaction's. */
@@ -227,8 +227,8 @@ export async function readSql<R>(db: Db, text: string, values: unknown[], { prep
   const reader = await readerOf(db);
   if (reader) return reader.all<R>(text, values);
   const pool = pools.get(db);
-  if (pool) return poolRead<R>(pool, prepare ? { ...namedText(text), values } : { text, values });
+  if (pool) return poolRead<R>(pool, prepare ? { name: statementName(text), text, values } : { text, values });
   const query = CompiledQuery.raw(text, values);
-  const sql = prepare && dialectOf(db) === 'postgres' ? (namedText(text) as unknown as string) : query.sql;
+  const sql = prepare && dialectOf(db) === 'postgres' ? ({ name: statementName(text), text } as unknown as string) : query.sql;
   return (await db.executeQuery({ ...query, sql })).rows as R[];
 }
