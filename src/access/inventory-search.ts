@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../store/database.js';
 import { limitSql, type Parameters, type SqlDialect } from '../store/reader.js';
+import type { TrigramFrequencies } from '../store/trigram-statistics.js';
 
 /**
  * A name search finds the matching datasets through the trigram index first when they are few.
@@ -184,12 +185,47 @@ export function postgresPaths(q: MatchAccess): { org: (p: Parameters) => string;
   };
 }
 
+/** How many names, per name the cap lets through the index, a cover may hold by its estimate. */
+export const SUPERSET_PER_CAP = 4;
+
+/**
+ * PostgreSQL: the LIKE patterns of the rarest of a term's trigrams that together hold an
+ * estimated few times the cap of names (`SUPERSET_PER_CAP`), or none: then the whole pattern is
+ * searched, planned for the term (migration 017). `frequencies` are ANALYZE's (migration 019);
+ * a trigram it does not list is rarer than any it does.
+ *
+ * pg_trgm cuts names into words of letters and digits, so only a trigram of three such
+ * characters is, in a pattern `%abc%`, the one trigram the index looks up. The shortest list
+ * first, then the shortest of those that do not overlap the ones taken, up to three, until the
+ * estimate (independent trigrams) is small enough. The trigrams of a common term are all
+ * common: it keeps the whole pattern, which PostgreSQL reads by a scan that stops at the cap.
+ */
+export function postgresCoverOf(nameKey: string, frequencies: TrigramFrequencies | undefined, cap: number): string[] {
+  if (!frequencies) return [];
+  const share = (t: Trigram) => frequencies.frequencies.get(t.text) ?? frequencies.rarest / 2;
+  const order = trigramsOf(nameKey)
+    .filter((t) => /^[a-z0-9]{3}$/.test(t.text))
+    .map((t) => ({ ...t, share: share(t) }))
+    .sort((a, b) => a.share - b.share || a.at - b.at);
+  const chosen: Trigram[] = [];
+  let estimate = frequencies.names;
+  for (const t of order) {
+    if (chosen.length === 3 || (chosen.length > 0 && estimate <= SUPERSET_PER_CAP * cap)) break;
+    if (chosen.every((c) => apart(t, c))) {
+      chosen.push(t);
+      estimate *= t.share;
+    }
+  }
+  return chosen.length > 0 && estimate <= SUPERSET_PER_CAP * cap ? chosen.map((t) => `%${t.text}%`) : [];
+}
+
 /**
  * PostgreSQL: the common table expression `found`, up to the cap plus one of the ids of the
- * datasets whose name matches (migration 017: planned for the term at hand on each call).
+ * datasets whose name holds `nameKey`: through the lists of `postgresCoverOf`, or through the
+ * whole pattern when there are none (migration 019).
  */
-export function postgresFoundSql(p: Parameters, q: MatchAccess, cap: number): string {
-  return `found as materialized (select dataset_name_matches(${p.add(q.pattern)}, ${p.add(cap + 1)}) as ids)`;
+export function postgresFoundSql(p: Parameters, q: MatchAccess, cap: number, nameKey: string, lists: string[]): string {
+  return `found as materialized (select dataset_name_matches_within(${p.add(lists)}::text[], ${p.add(nameKey)}, ${p.add(q.pattern)}, ${p.add(cap + 1)}) as ids)`;
 }
 
 /**

@@ -3,6 +3,7 @@ import { decodeCursor, encodeCursor } from '../store/pagination.js';
 import { Parameters, type Reader, readerOf, readSql, type SqlDialect } from '../store/reader.js';
 import { type DatasetsTable, datasetColumnsSql, datasetOfRow } from '../store/schema.js';
 import { trigramListPages } from '../store/trigram-lists.js';
+import { trigramFrequencies } from '../store/trigram-statistics.js';
 import { type CandidateQuery, candidatesSql, postgresMembershipsSql, type SqliteBranch, sqliteBranches } from './inventory-branches.js';
 import {
   coverOf,
@@ -13,6 +14,7 @@ import {
   indexableTerm,
   type MatchAccess,
   matchPageSql,
+  postgresCoverOf,
   postgresFoundSql,
   postgresSearchSql,
   sqliteMatchesSql,
@@ -414,11 +416,13 @@ async function postgresPage(
   const candidateQuery = candidatesOf(NO_MEMBERSHIPS);
   const access = matchAccess(query, candidateQuery);
   const cap = query.indexedMatches ?? INDEXED_MATCHES;
-  const indexed = indexedTerm(query) !== undefined && (await hasTrigramIndex(store.db, 'postgres'));
+  const term = indexedTerm(query);
+  const indexed = term !== undefined && (await hasTrigramIndex(store.db, 'postgres'));
+  const lists = indexed ? postgresCoverOf(term, await trigramFrequencies(store.db), cap) : [];
   // PostgreSQL numbers its parameters: the common table expressions may take theirs first.
   const p = new Parameters('postgres');
   const ctes = `mine as (${membershipsSql(p, query.userId)}),
-      ${postgresMembershipsSql(p, query.orgId)}${indexed ? `,\n      ${postgresFoundSql(p, access, cap)}` : ''}`;
+      ${postgresMembershipsSql(p, query.orgId)}${indexed ? `,\n      ${postgresFoundSql(p, access, cap, term, lists)}` : ''}`;
   const page = pageSql(p, query, (p) => {
     const scan = candidatesSql('postgres', p, candidateQuery);
     return indexed ? `(${postgresSearchSql(p, access, cap, scan)})` : `(${scan})`;

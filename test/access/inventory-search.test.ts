@@ -2,10 +2,11 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { datasetNameKey, listInventory } from '../../src/access/inventory.js';
-import { coverOf, ftsAll, ftsPhrase, trigramsOf, widerCoverOf } from '../../src/access/inventory-search.js';
+import { coverOf, ftsAll, ftsPhrase, postgresCoverOf, SUPERSET_PER_CAP, trigramsOf, widerCoverOf } from '../../src/access/inventory-search.js';
 import { migrate, openStore, type Store } from '../../src/store/database.js';
 import { readerOf } from '../../src/store/reader.js';
 import { trigramListPages } from '../../src/store/trigram-lists.js';
+import { type TrigramFrequencies, trigramFrequencies } from '../../src/store/trigram-statistics.js';
 import { createTestDatabase, DATABASES, type TestDatabase } from '../helpers/databases.js';
 import { datasetRow, memberRows } from '../helpers/rows.js';
 
@@ -113,6 +114,8 @@ describe.each(DATABASES)('the inventory name search equals a plain filter of wha
         )
         .execute();
     });
+    // PostgreSQL's trigram frequencies (migration 019): the search then reads the rarest trigrams' lists.
+    if (db === 'postgres') await sql`analyze datasets`.execute(store.db);
   });
   afterAll(async () => {
     await store.close();
@@ -149,6 +152,8 @@ describe.each(DATABASES)('the inventory name search equals a plain filter of wha
   }
 
   it('for terms of every length, with special characters, cases and letters beyond ASCII, paged', async () => {
+    // On PostgreSQL, the terms with trigrams of letters and digits are read through the rarest of them.
+    if (db === 'postgres') expect(postgresCoverOf('sonar 1234', await trigramFrequencies(store.db), 250)).not.toEqual([]);
     const everything = await expectSearchesMatchTheFilter();
     expect(everything.length).toBeGreaterThan(NAMES.length);
     const alp = (await paged('ALP', 50)).map((d) => d.name);
@@ -351,5 +356,106 @@ describe("the length of a trigram list, from FTS5's b-tree of leaves (SQLite)", 
     } finally {
       read.mockRestore();
     }
+  });
+});
+
+describe("the rarest trigrams PostgreSQL reads in place of the pattern (postgresCoverOf)", () => {
+  // A million names; "son", "ona" and "nar" in one in sixteen, the rest rarer than "  1".
+  const frequencies: TrigramFrequencies = {
+    names: 1_000_000,
+    frequencies: new Map([
+      ['son', 0.063],
+      ['ona', 0.064],
+      ['nar', 0.063],
+      ['123', 0.002],
+      ['234', 0.0019],
+      ['aer', 0.05],
+      ['eri', 0.05],
+      ['ria', 0.05],
+      ['ial', 0.05],
+    ]),
+    rarest: 0.0018,
+  };
+
+  it('takes the rarest trigram of letters and digits, then the rarest apart from it, until few names hold them all', () => {
+    // " 12" and "ar " hold a space: pg_trgm cuts words at it, and would not look them up as written.
+    expect(postgresCoverOf('sonar 123', frequencies, 250)).toEqual(['%123%', '%son%']);
+    // Unlisted: rarer than every listed trigram.
+    expect(postgresCoverOf('sonar 1234 qqq', frequencies, 250)).toEqual(['%qqq%']);
+    // Three when two still hold too many: 1 000 000 × 0.05 × 0.05 > 4 × 250.
+    expect(postgresCoverOf('aerial sonar', frequencies, 250)).toEqual(['%aer%', '%ial%', '%son%']);
+  });
+
+  it('keeps the whole pattern for a common term, without figures, or without a trigram of letters and digits', () => {
+    // Only overlapping trigrams, each in 63 000 names.
+    expect(postgresCoverOf('sonar', frequencies, 250)).toEqual([]);
+    expect(postgresCoverOf('sonar 1', frequencies, 250)).toEqual([]);
+    expect(postgresCoverOf('sonar 123', undefined, 250)).toEqual([]);
+    expect(postgresCoverOf('r 12', frequencies, 250)).toEqual([]);
+    expect(postgresCoverOf('é12', frequencies, 250)).toEqual([]);
+    // No cap, no names through the index: its matches would only ever be more than it.
+    expect(postgresCoverOf('sonar 123', frequencies, 0)).toEqual([]);
+    // The bound: an estimate of just more than it keeps the pattern.
+    const bound = SUPERSET_PER_CAP * 250;
+    const edge: TrigramFrequencies = { names: 1_000_000, frequencies: new Map([['abc', bound / 1_000_000]]), rarest: 0.5 };
+    expect(postgresCoverOf('abc', edge, 250)).toEqual(['%abc%']);
+    expect(postgresCoverOf('abc', { ...edge, names: 1_000_001 }, 250)).toEqual([]);
+  });
+});
+
+describe("ANALYZE's trigram frequencies and the search through them (PostgreSQL)", () => {
+  let database: TestDatabase;
+  let store: Store;
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres');
+    store = await openStore(database.config);
+    await migrate(store);
+    await memberRows(store.db, 'freq_o', 'freq_u');
+    // "qqq" in every name, "zzz" in 4 of 2 000: once before "qqq", three times after it.
+    const names = Array.from({ length: 2000 }, (_, i) => (i === 0 ? 'zzz qqq 0' : i % 500 === 0 ? `qqq zzz ${i}` : `qqq ${i}`));
+    await store.db
+      .insertInto('datasets')
+      .values(names.map((name, i) => datasetRow(`freq_d${i}`, 'freq_o', name, 'organization')))
+      .execute();
+    await sql`analyze datasets`.execute(store.db);
+  });
+  afterAll(async () => {
+    await store.close();
+    await database.drop();
+  });
+
+  it('reads the frequencies once analyzed, and the search reads the rare list with the term as its filter', async () => {
+    const figures = await trigramFrequencies(store.db);
+    expect(figures?.names).toBe(2000);
+    expect(figures?.frequencies.get('qqq')).toBe(1);
+    expect(figures?.frequencies.get('zzz') ?? figures?.rarest).toBeLessThan(0.01);
+    expect(postgresCoverOf('qqq zzz', figures, 250)).toEqual(['%zzz%']);
+    const statements = vi.spyOn(pg.Client.prototype, 'query');
+    try {
+      const found = await listInventory(store, { userId: 'freq_u', minLevel: 'read', search: 'QQQ ZZZ', limit: 50, now: NOW });
+      // "zzz qqq 0" holds both trigrams but not the term.
+      expect(found.entries.map((e) => e.dataset.name)).toEqual(['qqq zzz 1000', 'qqq zzz 1500', 'qqq zzz 500']);
+      const lists = statements.mock.calls.flatMap(([query]) => {
+        const values = (query as unknown as { values?: unknown[] }).values ?? [];
+        return values.filter((v) => Array.isArray(v));
+      });
+      expect(lists).toEqual([['%zzz%']]);
+    } finally {
+      statements.mockRestore();
+    }
+  });
+
+  it('finds exactly the names holding the term through the lists, up to the cap', async () => {
+    const within = async (lists: string[], term: string, cap: number) =>
+      (
+        await sql<{ ids: string[] }>`select dataset_name_matches_within(${lists}::text[], ${term}, ${`%${term}%`}, ${cap}) as ids`.execute(
+          store.db,
+        )
+      ).rows[0]!.ids.sort();
+    expect(await within(['%zzz%'], 'qqq zzz 1000', 10)).toEqual(['freq_d1000']);
+    expect(await within(['%zzz%', '%qqq%'], 'zzz qqq', 10)).toEqual(['freq_d0']);
+    expect(await within(['%qqq%'], 'qqq 1', 10)).toHaveLength(10);
+    // No lists: the whole pattern, as before.
+    expect(await within([], 'qqq 150', 100)).toEqual(['freq_d150', ...Array.from({ length: 9 }, (_, i) => `freq_d${1501 + i}`)].sort());
   });
 });

@@ -16,6 +16,7 @@ import * as grantExpiry from './015-grant-expiry.js';
 import * as accessChanges from './016-access-changes.js';
 import * as nameMatches from './017-name-matches.js';
 import * as rateLimitWindows from './018-rate-limit-windows.js';
+import * as nameTrigramStatistics from './019-name-trigram-statistics.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -46,6 +47,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '016-access-changes': accessChanges,
   '017-name-matches': nameMatches,
   '018-rate-limit-windows': rateLimitWindows,
+  '019-name-trigram-statistics': nameTrigramStatistics,
 };
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
