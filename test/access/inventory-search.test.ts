@@ -6,7 +6,7 @@ import { coverOf, ftsAll, ftsPhrase, postgresCoverOf, SUPERSET_PER_CAP, trigrams
 import { migrate, openStore, type Store } from '../../src/store/database.js';
 import { readerOf } from '../../src/store/reader.js';
 import { trigramListPages } from '../../src/store/trigram-lists.js';
-import { type TrigramFrequencies, trigramFrequencies } from '../../src/store/trigram-statistics.js';
+import { TRIGRAM_FREQUENCIES_AGE_MS, type TrigramFrequencies, trigramFrequencies } from '../../src/store/trigram-statistics.js';
 import { createTestDatabase, DATABASES, type TestDatabase } from '../helpers/databases.js';
 import { datasetRow, memberRows } from '../helpers/rows.js';
 
@@ -442,6 +442,29 @@ describe("ANALYZE's trigram frequencies and the search through them (PostgreSQL)
       expect(lists).toEqual([['%zzz%']]);
     } finally {
       statements.mockRestore();
+    }
+  });
+
+  it('reads the frequencies again in the background once they are old, serving the old ones until then', async () => {
+    // A store of its own, whose clock starts here.
+    const other = await openStore(database.config);
+    try {
+      const first = await trigramFrequencies(other.db, 0);
+      expect(first?.names).toBe(2000);
+      // The names change and are analyzed again: "yyy" in half of them.
+      await store.db
+        .insertInto('datasets')
+        .values(Array.from({ length: 2000 }, (_, i) => datasetRow(`freq_y${i}`, 'freq_o', `yyy ${i}`, 'organization')))
+        .execute();
+      await sql`analyze datasets`.execute(store.db);
+      expect(await trigramFrequencies(other.db, TRIGRAM_FREQUENCIES_AGE_MS - 1)).toBe(first);
+      // Old: the old figures still serve this page, and the new ones a later one.
+      expect(await trigramFrequencies(other.db, TRIGRAM_FREQUENCIES_AGE_MS)).toBe(first);
+      await vi.waitFor(async () => expect((await trigramFrequencies(other.db, TRIGRAM_FREQUENCIES_AGE_MS + 1))?.names).toBe(4000));
+      const fresh = await trigramFrequencies(other.db, TRIGRAM_FREQUENCIES_AGE_MS + 1);
+      expect(fresh?.frequencies.get('yyy')).toBeCloseTo(0.5, 1);
+    } finally {
+      await other.close();
     }
   });
 
