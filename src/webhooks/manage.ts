@@ -37,6 +37,8 @@ export interface DeliveryView {
   responseStatus: number | null;
   /** Why the last attempt failed, in words (no hosts or addresses); null when it did not. */
   error: string | null;
+  /** When one waiting is tried again; null while it is being sent, and once delivered or failed. */
+  nextAttemptAt: string | null;
   createdAt: string;
 }
 
@@ -158,6 +160,7 @@ export async function listDeliveries(ctx: Context, actor: Actor, webhookId: stri
     attempts: Number(row.attempts),
     responseStatus: row.response_status === null ? null : Number(row.response_status),
     error: row.status === 'sent' ? null : row.last_error,
+    nextAttemptAt: row.status === 'queued' ? iso(Number(row.next_attempt_at)) : null,
     createdAt: iso(Number(row.created_at)),
   }));
 }

@@ -2,7 +2,15 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { datasetNameKey, listInventory } from '../../src/access/inventory.js';
-import { coverOf, ftsAll, ftsPhrase, postgresCoverOf, SUPERSET_PER_CAP, trigramsOf, widerCoverOf } from '../../src/access/inventory-search.js';
+import {
+  coverOf,
+  ftsAll,
+  ftsPhrase,
+  postgresCoverOf,
+  SUPERSET_PER_CAP,
+  trigramsOf,
+  widerCoverOf,
+} from '../../src/access/inventory-search.js';
 import { migrate, openStore, type Store } from '../../src/store/database.js';
 import { readerOf } from '../../src/store/reader.js';
 import { trigramListPages } from '../../src/store/trigram-lists.js';
@@ -359,7 +367,7 @@ describe("the length of a trigram list, from FTS5's b-tree of leaves (SQLite)", 
   });
 });
 
-describe("the rarest trigrams PostgreSQL reads in place of the pattern (postgresCoverOf)", () => {
+describe('the rarest trigrams PostgreSQL reads in place of the pattern (postgresCoverOf)', () => {
   // A million names; "son", "ona" and "nar" in one in sixteen, the rest rarer than "  1".
   const frequencies: TrigramFrequencies = {
     names: 1_000_000,

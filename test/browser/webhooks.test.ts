@@ -44,7 +44,8 @@ describe('the web UI: webhooks on the organization page', () => {
       const deliveries = row.getByRole('table', { name: 'Deliveries' });
       await deliveries.getByText('being sent').waitFor();
       answer();
-      await deliveries.getByText('retrying: answered 503').waitFor();
+      // When it is tried again, in the page's zone.
+      await deliveries.getByText(/^retrying: answered 503, next attempt \w{3} \d{1,2}, \d{4}, \d{2}:\d{2} UTC$/).waitFor();
       await deliveries.getByText('delivered (200)').waitFor();
       expect(await deliveries.getByRole('row').count()).toBe(2);
       expect(await page.content()).not.toContain(secret);

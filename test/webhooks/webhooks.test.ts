@@ -102,6 +102,7 @@ describe.each(DATABASES)('signed webhooks of every access change (%s)', (db) => 
         attempts: 1,
         responseStatus: 200,
         error: null,
+        nextAttemptAt: null,
         createdAt: expect.any(String),
       },
     ]);
@@ -123,6 +124,10 @@ describe.each(DATABASES)('signed webhooks of every access change (%s)', (db) => 
     await expect
       .poll(async () => (await deliveries(admin, webhook.id))[0])
       .toMatchObject({ status: 'pending', attempts: 1, responseStatus: 500 });
+    // Waiting: the log says when it is tried again, after the failed attempt and within the hour.
+    const due = Date.parse((await deliveries(admin, webhook.id))[0].nextAttemptAt);
+    expect(due).toBeGreaterThan(server.clock.now());
+    expect(due).toBeLessThanOrEqual(server.clock.now() + HOUR);
 
     advance(HOUR);
     const [, second] = await receiver.waitFor(path, 2);
@@ -220,7 +225,12 @@ describe.each(DATABASES)('signed webhooks of every access change (%s)', (db) => 
         enabled: false,
         disabledAt: new Date(server.clock.now()).toISOString(),
       });
-    expect((await deliveries(admin, webhook.id))[0]).toMatchObject({ status: 'failed', attempts: 3, responseStatus: 503 });
+    expect((await deliveries(admin, webhook.id))[0]).toMatchObject({
+      status: 'failed',
+      attempts: 3,
+      responseStatus: 503,
+      nextAttemptAt: null,
+    });
 
     // No more deliveries to it.
     await admin.put(`/api/v1/datasets/${datasetId}/sharing/users/${mia.id}`, { level: 'write' });

@@ -48,3 +48,31 @@ export function until(iso: string, now = Date.now()): string {
   const left = timeLeft(iso, now);
   return left === 'expired' ? `ended ${formatDate(iso)}` : `until ${formatDate(iso)} · ${left}`;
 }
+
+/** Something on its way out (an e-mail, a webhook delivery): being sent now, or due at a time. */
+export interface Outgoing {
+  sending: boolean;
+  dueAt: string | null;
+}
+
+/** The longest wait a timer takes (about 24 days). */
+const LONGEST_WAIT_MS = 2_147_483_647;
+
+/**
+ * When a list of things on their way out is looked at again, in milliseconds, or never: every
+ * `everyMs` while one is being sent or is due within a minute either way (a retried one is due
+ * at once), else half a minute before the next one is due, so that a long back-off is not
+ * watched. Never for one long overdue, which would keep a page with a clock far from the
+ * server's asking for good.
+ */
+export function lookAgainIn(items: Outgoing[], everyMs: number, now = Date.now()): number | false {
+  let next = Number.POSITIVE_INFINITY;
+  for (const item of items) {
+    if (item.sending) return everyMs;
+    if (item.dueAt === null) continue;
+    const until = Date.parse(item.dueAt) - now;
+    if (Math.abs(until) < 60_000) return everyMs;
+    if (until > 0) next = Math.min(next, until - 30_000);
+  }
+  return next === Number.POSITIVE_INFINITY ? false : Math.min(next, LONGEST_WAIT_MS);
+}

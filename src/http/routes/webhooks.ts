@@ -30,6 +30,8 @@ export const WebhookDeliverySchema = Type.Object(
     attempts: Type.Integer(),
     responseStatus: Type.Union([Type.Integer(), Type.Null()]),
     error: Nullable(Type.String()),
+    /** When a delivery waiting after a failed attempt is tried again; null while it is being sent, and once it is over. */
+    nextAttemptAt: Nullable(Time),
     createdAt: Time,
   },
   { title: 'WebhookDelivery' },

@@ -2,6 +2,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { ApiError, cancellable, request } from '../api';
 import type { components } from '../generated/api';
 import { keys } from '../queries';
+import { lookAgainIn } from '../time';
 import { ErrorNote, formatDate, Notice, plural, TableHeader, useChanges } from './ui';
 
 /** GET /orgs/:orgId/undelivered: an invitation e-mail that has not left yet, as the document names it. */
@@ -25,13 +26,8 @@ async function retryIfWaiting(orgId: string, id: string): Promise<UndeliveredMai
   }
 }
 
-/**
- * Being sent, or due within a minute either way (a retried one is due at once): the list is
- * looked at again every few seconds until it has left or failed. Not one long overdue, which
- * would keep a page with a clock far from the server's asking for good.
- */
-const underWay = (item: UndeliveredMailItem) =>
-  item.status === 'sending' || (item.nextAttemptAt !== null && Math.abs(Date.parse(item.nextAttemptAt) - Date.now()) < 60_000);
+/** An undelivered e-mail as something on its way out (lookAgainIn). */
+const outgoing = (item: UndeliveredMailItem) => ({ sending: item.status === 'sending', dueAt: item.nextAttemptAt });
 
 function stateOf(item: UndeliveredMailItem): string {
   if (item.status === 'sending') return 'being sent';
@@ -45,7 +41,7 @@ export function UndeliveredMail({ orgId }: { orgId: string }) {
   const list = useQuery({
     queryKey: keys.undelivered(orgId),
     queryFn: ({ signal }) => cancellable(signal, () => undeliveredMail(orgId)),
-    refetchInterval: (query) => (query.state.data?.items.some(underWay) ? 2_000 : false),
+    refetchInterval: (query) => lookAgainIn((query.state.data?.items ?? []).map(outgoing), 2_000),
   });
   const items = list.data?.items ?? null;
   const changes = useChanges();

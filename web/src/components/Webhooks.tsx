@@ -2,6 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { cancellable, type NewWebhook, type Webhook, type WebhookDelivery, webhookApi } from '../api';
 import { keys } from '../queries';
+import { lookAgainIn } from '../time';
 import { SecretOnce } from './SecretOnce';
 import { Confirm, ErrorNote, Field, formatDate, isMissing, Notice, plural, Spinner, TableHeader, useChanges } from './ui';
 
@@ -204,15 +205,19 @@ function stateOf(d: WebhookDelivery): string {
   const tried = d.error !== null || d.responseStatus !== null;
   if (d.status === 'pending' && !tried) return d.attempts === 0 ? 'waiting' : 'being sent';
   const why = d.error ?? (d.responseStatus === null ? 'not tried' : `answered ${d.responseStatus}`);
-  return d.status === 'failed' ? `failed: ${why}` : `retrying: ${why}`;
+  if (d.status === 'failed') return `failed: ${why}`;
+  return d.nextAttemptAt ? `retrying: ${why}, next attempt ${formatDate(d.nextAttemptAt)}` : `retrying: ${why}`;
 }
 
-/** The latest deliveries of one webhook, looked at again every few seconds while one is pending. */
+/** A delivery as something on its way out (lookAgainIn): one waiting has a time it is due. */
+const outgoing = (d: WebhookDelivery) => ({ sending: d.status === 'pending' && d.nextAttemptAt === null, dueAt: d.nextAttemptAt });
+
+/** The latest deliveries of one webhook, looked at again every few seconds while one is being sent or is due. */
 function Deliveries({ id }: { id: string }) {
   const answer = useQuery({
     queryKey: ['webhook', id, 'deliveries'],
     queryFn: ({ signal }) => cancellable(signal, () => webhookApi.deliveries(id)),
-    refetchInterval: (query) => (query.state.data?.items.some((d) => d.status === 'pending') ? 3_000 : false),
+    refetchInterval: (query) => lookAgainIn((query.state.data?.items ?? []).map(outgoing), 3_000),
   });
   const items: WebhookDelivery[] | null = answer.data?.items ?? null;
   const error = answer.error;

@@ -722,6 +722,7 @@ export interface components {
       attempts: number;
       responseStatus: number | null;
       error: string | null;
+      nextAttemptAt: string | null;
       /** Format: date-time */
       createdAt: string;
     };
