@@ -47,15 +47,17 @@ export async function listUndeliveredMail(ctx: Context, actor: Actor, orgId: str
 /** "Retry now": the message is due at once, with a fresh day of retries; one under way is left as it is. */
 export async function retryMailNow(ctx: Context, actor: Actor, orgId: string, messageId: string): Promise<UndeliveredMailView> {
   await authorizeOrgAction(ctx.db, actor, orgId, 'org.manageInvitations');
-  // Read before the commit: once it commits, any instance may send it at once and it leaves this list.
+  // Answered from what the transaction read and wrote: once it commits, any instance may send the
+  // message at once, and it leaves this list.
   const row = await ctx.db.transaction().execute(async (tx) => {
     const message = await undeliveredInvitationMessage(tx, orgId, messageId);
     if (!message) return undefined;
-    if (await makeDueNow(tx, messageId, ctx.delivery.now())) {
-      await markInvitationQueued(tx, message.invitation_id);
-      await ctx.delivery.announce(tx);
-    }
-    return undeliveredInvitationMessage(tx, orgId, messageId);
+    const now = ctx.delivery.now();
+    // Being sent (claimed since it was read, perhaps): as it is.
+    if (!(await makeDueNow(tx, messageId, now))) return undeliveredInvitationMessage(tx, orgId, messageId);
+    await markInvitationQueued(tx, message.invitation_id);
+    await ctx.delivery.announce(tx);
+    return { ...message, status: 'queued' as const, next_attempt_at: now, created_at: now };
   });
   if (!row) throw new NotFound('Message');
   return viewOf(row);

@@ -72,7 +72,10 @@ describe.each(DATABASES)('undelivered mail for org admins (%s)', (db) => {
     const retried = await admin.post(`/api/v1/orgs/${orgId}/undelivered/${listed.body.items[0].id}/retry`);
     expect(db.transaction).toBe(transaction);
     expect(retried.status).toBe(200);
-    expect(retried.body).toMatchObject({ email: 'late@example.test', status: 'queued' });
+    expect(retried.body).toMatchObject({ email: 'late@example.test', status: 'queued', attempts: listed.body.items[0].attempts });
+    // Due at once, queued anew (its day of retries starts again).
+    expect(retried.body.nextAttemptAt).toBe(retried.body.queuedAt);
+    expect(Date.parse(retried.body.queuedAt)).toBeGreaterThanOrEqual(Date.parse(listed.body.items[0].queuedAt));
     expect(sink.messages.some((m) => m.to.includes('late@example.test'))).toBe(true);
     const mail = await sink.waitFor((m) => m.to.includes('late@example.test'));
     expect(mail.raw).toContain(`Message-ID: <${listed.body.items[0].id}@tessera.test>`);

@@ -10,7 +10,16 @@ describe('when the web UI looks again at things on their way out (lookAgainIn)',
     expect(lookAgainIn([{ sending: false, dueAt: at(59_000) }], 3_000, NOW)).toBe(3_000);
     // A retried one is due at once, or was due a little while ago on the server's clock.
     expect(lookAgainIn([{ sending: false, dueAt: at(-59_000) }], 2_000, NOW)).toBe(2_000);
-    expect(lookAgainIn([{ sending: false, dueAt: at(5 * 60_000) }, { sending: true, dueAt: null }], 3_000, NOW)).toBe(3_000);
+    expect(
+      lookAgainIn(
+        [
+          { sending: false, dueAt: at(5 * 60_000) },
+          { sending: true, dueAt: null },
+        ],
+        3_000,
+        NOW,
+      ),
+    ).toBe(3_000);
   });
 
   it('half a minute before the next one is due, through a long back-off', () => {
