@@ -1,6 +1,4 @@
-import { sql } from 'kysely';
-import type { Db } from '../store/database.js';
-import { limitSql, type Parameters, type SqlDialect } from '../store/reader.js';
+import { limitSql, type Parameters } from '../store/reader.js';
 import type { TrigramFrequencies } from '../store/trigram-statistics.js';
 
 /**
@@ -241,20 +239,4 @@ export function postgresSearchSql(p: Parameters, q: MatchAccess, cap: number, sc
   return `select id, name_key from ${matches} indexed where ${count} <= ${within}
      union all
      select id, name_key from (${scan}) scanned where ${count} > ${within}`;
-}
-
-const trigramIndexes = new WeakMap<object, Promise<boolean>>();
-
-/** Whether the database has the name search index (PostgreSQL without `pg_trgm` has none); asked once per store. */
-export function hasTrigramIndex(db: Db, dialect: SqlDialect): Promise<boolean> {
-  if (dialect === 'sqlite') return Promise.resolve(true);
-  let known = trigramIndexes.get(db);
-  if (!known) {
-    known = sql<{ found: boolean }>`select exists (select 1 from pg_indexes
-        where schemaname = current_schema() and indexname = 'datasets_name_trgm') as found`
-      .execute(db)
-      .then((r) => r.rows[0]?.found === true);
-    trigramIndexes.set(db, known);
-  }
-  return known;
 }

@@ -3,13 +3,12 @@ import { decodeCursor, encodeCursor } from '../store/pagination.js';
 import { Parameters, type Reader, readerOf, readSql, type SqlDialect } from '../store/reader.js';
 import { type DatasetsTable, datasetColumnsSql, datasetOfRow } from '../store/schema.js';
 import { trigramListPages } from '../store/trigram-lists.js';
-import { trigramFrequencies } from '../store/trigram-statistics.js';
+import { nameSearchSupport, trigramFrequencies } from '../store/trigram-statistics.js';
 import { type CandidateQuery, candidatesSql, postgresMembershipsSql, type SqliteBranch, sqliteBranches } from './inventory-branches.js';
 import {
   coverOf,
   ftsAll,
   ftsPhrase,
-  hasTrigramIndex,
   INDEXED_MATCHES,
   indexableTerm,
   type MatchAccess,
@@ -417,8 +416,9 @@ async function postgresPage(
   const access = matchAccess(query, candidateQuery);
   const cap = query.indexedMatches ?? INDEXED_MATCHES;
   const term = indexedTerm(query);
-  const indexed = term !== undefined && (await hasTrigramIndex(store.db, 'postgres'));
-  const lists = indexed ? postgresCoverOf(term, await trigramFrequencies(store.db), cap) : [];
+  const support = term === undefined ? undefined : await nameSearchSupport(store.db);
+  const indexed = term !== undefined && support?.index === true;
+  const lists = indexed && support?.statistics ? postgresCoverOf(term, await trigramFrequencies(store.db), cap) : [];
   // PostgreSQL numbers its parameters: the common table expressions may take theirs first.
   const p = new Parameters('postgres');
   const ctes = `mine as (${membershipsSql(p, query.userId)}),

@@ -14,7 +14,12 @@ import {
 import { migrate, openStore, type Store } from '../../src/store/database.js';
 import { readerOf } from '../../src/store/reader.js';
 import { trigramListPages } from '../../src/store/trigram-lists.js';
-import { TRIGRAM_FREQUENCIES_AGE_MS, type TrigramFrequencies, trigramFrequencies } from '../../src/store/trigram-statistics.js';
+import {
+  nameSearchSupport,
+  TRIGRAM_FREQUENCIES_AGE_MS,
+  type TrigramFrequencies,
+  trigramFrequencies,
+} from '../../src/store/trigram-statistics.js';
 import { createTestDatabase, DATABASES, type TestDatabase } from '../helpers/databases.js';
 import { datasetRow, memberRows } from '../helpers/rows.js';
 
@@ -486,7 +491,31 @@ describe("ANALYZE's trigram frequencies and the search through them (PostgreSQL)
     expect(await within(['%zzz%'], 'qqq zzz 1000', 10)).toEqual(['freq_d1000']);
     expect(await within(['%zzz%', '%qqq%'], 'zzz qqq', 10)).toEqual(['freq_d0']);
     expect(await within(['%qqq%'], 'qqq 1', 10)).toHaveLength(10);
+    // The lists decide which names are read: "zzz" is not in the term, and only its names come back.
+    expect(await within(['%zzz%'], 'qqq', 10)).toEqual(['freq_d0', 'freq_d1000', 'freq_d1500', 'freq_d500']);
     // No lists: the whole pattern, as before.
     expect(await within([], 'qqq 150', 100)).toEqual(['freq_d150', ...Array.from({ length: 9 }, (_, i) => `freq_d${1501 + i}`)].sort());
+  });
+
+  it('without the statistics, searches through the whole pattern and reads no frequencies', async () => {
+    expect(await nameSearchSupport(store.db)).toEqual({ index: true, statistics: true });
+    await sql`drop statistics datasets_name_trigrams`.execute(store.db);
+    // A store of its own asks again.
+    const other = await openStore(database.config);
+    const statements = vi.spyOn(pg.Client.prototype, 'query');
+    try {
+      expect(await nameSearchSupport(other.db)).toEqual({ index: true, statistics: false });
+      const found = await listInventory(other, { userId: 'freq_u', minLevel: 'read', search: 'QQQ ZZZ', limit: 50, now: NOW });
+      expect(found.entries.map((e) => e.dataset.name)).toEqual(['qqq zzz 1000', 'qqq zzz 1500', 'qqq zzz 500']);
+      const texts = statements.mock.calls.map(([query]) => String((query as unknown as { text?: string }).text ?? query));
+      expect(texts.some((text) => text.includes('pg_stats_ext_exprs'))).toBe(false);
+      const lists = statements.mock.calls.flatMap(([query]) =>
+        ((query as unknown as { values?: unknown[] }).values ?? []).filter(Array.isArray),
+      );
+      expect(lists).toEqual([[]]);
+    } finally {
+      statements.mockRestore();
+      await other.close();
+    }
   });
 });

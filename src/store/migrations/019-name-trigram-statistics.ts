@@ -16,18 +16,15 @@ import type { MigrationContext } from './index.js';
  *
  * `dataset_name_matches_within` reads the names holding every one of up to three LIKE patterns of
  * one trigram each (`lists`, chosen by the caller from those statistics) and keeps those that
- * contain `term`, up to `cap`. Its statement is written in the function, so it is planned once
- * per connection: a bitmap scan of the index for those lists. With no lists, it is
- * `dataset_name_matches` (migration 017), planned for the pattern at hand.
+ * contain `term`, up to `cap`. Its statement is written in the function, so after its first few
+ * calls on a connection it runs a plan kept for it: a bitmap scan of the index for those lists.
+ * With no lists, it is `dataset_name_matches` (migration 017), planned for the pattern at hand.
+ * Like that one, it is created whether or not the database has pg_trgm: the trigram index may be
+ * created later (migration 013), and the search then calls it. The statistics need pg_trgm's
+ * `show_trgm`: without them the search keeps the whole pattern.
  */
 export async function up(db: Kysely<unknown>, { dialect }: MigrationContext): Promise<void> {
   if (dialect !== 'postgres') return;
-  const installed = await sql<{ schema: string; version: number }>`
-    select n.nspname as schema, current_setting('server_version_num')::int as version
-      from pg_extension e join pg_namespace n on n.oid = e.extnamespace where e.extname = 'pg_trgm'`.execute(db);
-  const trgm = installed.rows[0];
-  // Without pg_trgm there is no trigram index (migration 013), and the search never asks.
-  if (trgm === undefined) return;
   await sql
     .raw(
       `create function dataset_name_matches_within(lists text[], term text, pattern text, cap integer) returns text[]
@@ -45,7 +42,12 @@ export async function up(db: Kysely<unknown>, { dialect }: MigrationContext): Pr
        $body$`,
     )
     .execute(db);
-  if (trgm.version < 140000) return;
+  const installed = await sql<{ schema: string; version: number }>`
+    select n.nspname as schema, current_setting('server_version_num')::int as version
+      from pg_extension e join pg_namespace n on n.oid = e.extnamespace where e.extname = 'pg_trgm'`.execute(db);
+  const trgm = installed.rows[0];
+  // Statistics on expressions came with PostgreSQL 14.
+  if (trgm === undefined || trgm.version < 140000) return;
   await sql`create statistics datasets_name_trigrams on (${sql.id(trgm.schema)}.show_trgm(name_key)) from datasets`.execute(db);
   await sql`analyze datasets`.execute(db);
 }
