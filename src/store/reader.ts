@@ -213,6 +213,11 @@ async function poolRead<R>(pool: CallbackPool, config: pg.QueryConfig): Promise<
   const client = await pool.connect();
   try {
     return (await client.query(config)).rows as R[];
+  } catch (error) {
+    // The driver's error carries the stack of the socket that read the answer; the log needs the
+    // read's callers, which the stack taken here holds (V8 follows the awaits).
+    if (error instanceof Error) Error.captureStackTrace(error);
+    throw error;
   } finally {
     client.release();
   }

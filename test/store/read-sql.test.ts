@@ -38,8 +38,13 @@ describe.each(DATABASES)('reads of SQL text (%s)', (kind) => {
   });
 
   it('a read the database refuses fails with its error, and the reads after it go on', async () => {
-    const failed = readSql(store.db, 'select n from no_such_table', [], { prepare: true });
+    async function theReadersCaller() {
+      return await readSql(store.db, 'select n from no_such_table', [], { prepare: true });
+    }
+    const failed = theReadersCaller();
     await expect(failed).rejects.toThrow(/no_such_table/);
+    // Its stack names who read, for the log, not only the driver's socket.
+    await expect(failed).rejects.toSatisfy((error: Error) => String(error.stack).includes('theReadersCaller'));
     // Many reads at once, more than the pool holds connections, each on a prepared statement.
     const reads = await Promise.all(Array.from({ length: 24 }, () => numbers(store.db, true)));
     expect(reads).toEqual(Array(24).fill([1]));
