@@ -190,7 +190,7 @@ export const SUPERSET_PER_CAP = 4;
  * PostgreSQL: the LIKE patterns of the rarest of a term's trigrams that together hold an
  * estimated few times the cap of names (`SUPERSET_PER_CAP`), or none: then the whole pattern is
  * searched, planned for the term (migration 017). `frequencies` are ANALYZE's (migration 019);
- * a trigram it does not list is rarer than any it does.
+ * a trigram they do not list is taken for half as common as the rarest they do.
  *
  * pg_trgm cuts names into words of letters and digits, so only a trigram of three such
  * characters is, in a pattern `%abc%`, the one trigram the index looks up. The shortest list

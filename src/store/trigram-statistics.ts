@@ -19,6 +19,7 @@ const SUPPORT_SQL = `
 
 const supports = new WeakMap<object, Promise<NameSearchSupport>>();
 
+/** What this store's name search may use (PostgreSQL), read on its first search. */
 export function nameSearchSupport(db: Db): Promise<NameSearchSupport> {
   let known = supports.get(db);
   if (!known) {
