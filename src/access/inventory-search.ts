@@ -71,13 +71,16 @@ export function coverOf(trigrams: Trigram[], pages: number[]): string[] {
   const first = order[0];
   if (first === undefined) return [];
   const second = order.find((t) => apart(t, first));
-  if (second === undefined && first.pages >= 3) return [];
+  if (second === undefined && first.size >= 3) return [];
   return fewerThanThePhrase(second === undefined ? [first.text] : [first.text, second.text], trigrams);
 }
 
-/** The trigrams with their lists' estimated pages, the shortest first, then by place. */
-function byListLength(trigrams: Trigram[], pages: number[]): (Trigram & { pages: number })[] {
-  return trigrams.map((trigram, i) => ({ ...trigram, pages: pages[i] ?? 0 })).sort((a, b) => a.pages - b.pages || a.at - b.at);
+/**
+ * The trigrams with their lists' estimated sizes (`sizes`, in their order: leaf pages on SQLite,
+ * shares of names on PostgreSQL), the shortest first, then by place.
+ */
+function byListLength(trigrams: Trigram[], sizes: number[]): (Trigram & { size: number })[] {
+  return trigrams.map((trigram, i) => ({ ...trigram, size: sizes[i] ?? 0 })).sort((a, b) => a.size - b.size || a.at - b.at);
 }
 
 /** Whether two trigrams differ and cover no place of the term in common. */
@@ -200,18 +203,15 @@ export const SUPERSET_PER_CAP = 4;
  */
 export function postgresCoverOf(nameKey: string, frequencies: TrigramFrequencies | undefined, cap: number): string[] {
   if (!frequencies) return [];
-  const share = (t: Trigram) => frequencies.frequencies.get(t.text) ?? frequencies.rarest / 2;
-  const order = trigramsOf(nameKey)
-    .filter((t) => /^[a-z0-9]{3}$/.test(t.text))
-    .map((t) => ({ ...t, share: share(t) }))
-    .sort((a, b) => a.share - b.share || a.at - b.at);
+  const trigrams = trigramsOf(nameKey).filter((t) => /^[a-z0-9]{3}$/.test(t.text));
+  const shares = trigrams.map((t) => frequencies.frequencies.get(t.text) ?? frequencies.rarest / 2);
   const chosen: Trigram[] = [];
   let estimate = frequencies.names;
-  for (const t of order) {
+  for (const t of byListLength(trigrams, shares)) {
     if (chosen.length === 3 || (chosen.length > 0 && estimate <= SUPERSET_PER_CAP * cap)) break;
     if (chosen.every((c) => apart(t, c))) {
       chosen.push(t);
-      estimate *= t.share;
+      estimate *= t.size;
     }
   }
   return chosen.length > 0 && estimate <= SUPERSET_PER_CAP * cap ? chosen.map((t) => `%${t.text}%`) : [];
