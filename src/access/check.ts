@@ -74,47 +74,44 @@ export interface AuthorizedDataset {
 }
 
 /**
- * `accessFactColumns` as SQL text, for the hot paths that skip the query builder. Each fact is
- * one probe of a covering index: the membership by org_members_user, the dataset's team grants
- * by team_grants_check each probing team_members' primary key, the direct grant by
- * user_grants_check (migration 004). On SQLite the indexes are named, so the planner cannot
- * prefer the primary key and then read the table. `user` and `now` give a parameter each time
- * they are called. The member's capability to process datasets comes from the same index
- * (migration 014), for the dataset's `allowedActions`.
+ * The check as SQL text, for the hot paths that skip the query builder: the dataset `d`'s
+ * columns with the facts of the user whose id `user` gives (`accessFactColumns`), and the join
+ * that follows `d` in the statement's `from`. Read alone below, or in the same statement as the
+ * caller (accounts/caller.ts), where `d` is left-joined on its id and so all null when there is
+ * none. Each fact is one probe of a covering index: the membership by org_members_user (one
+ * probe, joined, for the role and the member's capability to process datasets, migration 014,
+ * which the dataset's `allowedActions` need), the dataset's team grants by team_grants_check
+ * each probing team_members' primary key, the direct grant by user_grants_check (migration 004).
+ * On SQLite the indexes are named, so the planner cannot prefer the primary key and then read
+ * the table. `user` and `now` give a parameter (or an SQL expression) each time they are called;
+ * SQLite numbers its parameters by place, so a statement calls `columns` before `join`, in the
+ * order of its text.
  */
-export function factColumnsSql(user: () => string, now: () => string, sqlite: boolean): string {
+export function checkSql(user: () => string, now: () => string, sqlite: boolean): { columns: () => string; join: () => string } {
   const hint = (index: string) => (sqlite ? ` indexed by ${index}` : '');
-  const membership = (column: string) => `(select m.${column} from org_members m${hint('org_members_user')}
-      where m.user_id = ${user()} and m.org_id = d.org_id) as ${column === 'role' ? 'org_role' : column}`;
-  // Written in the order they appear: SQLite numbers its parameters by place.
-  const roleColumn = membership('role');
-  const capabilityColumn = membership('process_datasets');
-  return `
-    ${roleColumn},
-    ${capabilityColumn},
+  return {
+    columns: () => `${datasetColumnsSql('d')},
+    m.role as org_role,
+    m.process_datasets,
     (select max(tg.level) from team_grants tg${hint('team_grants_check')}
        join team_members tm on tm.team_id = tg.team_id and tm.user_id = ${user()}
       where tg.dataset_id = d.id and (tg.expires_at is null or tg.expires_at > ${now()})) as team_rank,
     (select g.level from user_grants g${hint('user_grants_check')}
-      where g.dataset_id = d.id and g.user_id = ${user()} and (g.expires_at is null or g.expires_at > ${now()})) as direct_rank`;
-}
-
-/**
- * The check's columns: the dataset `d` and the facts of the user whose id `user` gives (as in
- * `factColumnsSql`, a parameter or an SQL expression each time it is called). Read alone below,
- * or in the same statement as the caller (accounts/caller.ts), where `d` is left-joined on its
- * id and so all null when there is none.
- */
-export function checkColumnsSql(user: () => string, now: () => string, sqlite: boolean): string {
-  return `${datasetColumnsSql('d')}, ${factColumnsSql(user, now, sqlite)}`;
+      where g.dataset_id = d.id and g.user_id = ${user()} and (g.expires_at is null or g.expires_at > ${now()})) as direct_rank`,
+    // The membership's primary key is (org_id, user_id): at most one row.
+    join: () => ` left join org_members m${hint('org_members_user')} on m.user_id = ${user()} and m.org_id = d.org_id`,
+  };
 }
 
 /** The check on the SQLite read connection: one statement, prepared once, with named parameters. */
-const CHECK_ON_READER = `select ${checkColumnsSql(
-  () => '@user',
-  () => '@now',
-  true,
-)} from datasets d where d.id = @dataset`;
+const CHECK_ON_READER = (() => {
+  const check = checkSql(
+    () => '@user',
+    () => '@now',
+    true,
+  );
+  return `select ${check.columns()} from datasets d${check.join()} where d.id = @dataset`;
+})();
 
 /** A row of caller columns (named `caller_…`) and check columns, split in two. */
 export function splitCallerRow<C>(row: Record<string, unknown>): { caller: C; check: DatasetRow & FactRow } {
@@ -193,12 +190,15 @@ async function datasetWithFacts(db: Db, actor: Actor, datasetId: string, now: nu
 async function readFacts(db: Db, userId: string, datasetId: string, now: number): Promise<(DatasetRow & FactRow) | undefined> {
   const dialect = dialectOf(db);
   const p = new Parameters(dialect);
-  const columns = checkColumnsSql(
+  const check = checkSql(
     () => p.add(userId),
     () => p.add(now),
     dialect === 'sqlite',
   );
-  const rows = await readSql<DatasetRow & FactRow>(db, `select ${columns} from datasets d where d.id = ${p.add(datasetId)}`, p.values, {
+  const columns = check.columns();
+  const join = check.join();
+  const where = `d.id = ${p.add(datasetId)}`;
+  const rows = await readSql<DatasetRow & FactRow>(db, `select ${columns} from datasets d${join} where ${where}`, p.values, {
     prepare: true,
   });
   return rows[0];

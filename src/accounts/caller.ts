@@ -1,4 +1,4 @@
-import { type CallerCheck, checkColumnsSql, type DatasetRow, type FactRow, splitCallerRow } from '../access/check.js';
+import { type CallerCheck, checkSql, type DatasetRow, type FactRow, splitCallerRow } from '../access/check.js';
 import type { Context } from '../context.js';
 import { readBatched } from '../store/batch.js';
 import { dialectOf, Parameters, readSql, type SqlDialect } from '../store/reader.js';
@@ -58,15 +58,15 @@ const callerColumns = (table: keyof typeof CREDENTIALS) => `u.id as caller_id, u
 function sqliteCallerStatement(table: keyof typeof CREDENTIALS, checking: boolean): CallerStatement {
   // The values are the names of what each parameter takes; SQLite numbers them by place.
   const p = new Parameters('sqlite');
-  const check = checking
-    ? `, ${checkColumnsSql(
-        () => 'u.id',
-        () => p.add('now'),
-        true,
-      )}`
-    : '';
-  const dataset = checking ? ` left join datasets d on d.id = ${p.add('dataset')}` : '';
-  const text = `select ${callerColumns(table)}${check}
+  const check = checkSql(
+    () => 'u.id',
+    () => p.add('now'),
+    true,
+  );
+  // In the order of the text: the columns, the dataset, its join.
+  const columns = checking ? `, ${check.columns()}` : '';
+  const dataset = checking ? ` left join datasets d on d.id = ${p.add('dataset')}${check.join()}` : '';
+  const text = `select ${callerColumns(table)}${columns}
     from ${table} c join users u on u.id = c.user_id${dataset}
     where c.token_hash = ${p.add('token')} and ${CREDENTIALS[table].live(p.add('now'))}`;
   return { text, parameters: p.values as CallerParameter[] };
@@ -82,15 +82,14 @@ function postgresCallerStatement(table: keyof typeof CREDENTIALS, checking: bool
   const reads = checking
     ? 'unnest($1::text[], $2::bigint[], $3::text[]) with ordinality as q(token, now, dataset, i)'
     : 'unnest($1::text[], $2::bigint[]) with ordinality as q(token, now, i)';
-  const check = checking
-    ? `, ${checkColumnsSql(
-        () => 'u.id',
-        () => 'q.now',
-        false,
-      )}`
-    : '';
-  const dataset = checking ? ' left join datasets d on d.id = q.dataset' : '';
-  const text = `select q.i as batch_index, ${callerColumns(table)}${check}
+  const check = checkSql(
+    () => 'u.id',
+    () => 'q.now',
+    false,
+  );
+  const columns = checking ? `, ${check.columns()}` : '';
+  const dataset = checking ? ` left join datasets d on d.id = q.dataset${check.join()}` : '';
+  const text = `select q.i as batch_index, ${callerColumns(table)}${columns}
     from ${reads}
     cross join lateral (select * from ${table} c where c.token_hash = q.token and ${CREDENTIALS[table].live('q.now')} limit 1) c
     join users u on u.id = c.user_id${dataset}`;
