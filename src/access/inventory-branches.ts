@@ -1,4 +1,5 @@
 import { limitSql, Parameters, type SqlDialect } from '../store/reader.js';
+import { nameLikeSql } from './inventory-search.js';
 
 /** What decides which datasets may appear on one inventory page, and where the page starts. */
 export interface CandidateQuery {
@@ -58,7 +59,7 @@ export function sqliteBranches(q: CandidateQuery): SqliteBranch[] {
   const branch = (write: (p: Parameters, pageBy: (name: string, id: string) => string) => string) => {
     const p = new Parameters('sqlite');
     const pageBy = (name: string, id: string) => {
-      const search = q.pattern === undefined ? '' : ` and ${name} like ${p.add(q.pattern)} escape '\\'`;
+      const search = q.pattern === undefined ? '' : ` and ${nameLikeSql('sqlite', name, p.add(q.pattern))}`;
       const after = q.cursor ? ` and (${name}, ${id}) > (${p.add(q.cursor[0])}, ${p.add(q.cursor[1])})` : '';
       return `${search}${after} order by ${name}, ${id} limit ${limitSql(q.take)}`;
     };
@@ -128,7 +129,7 @@ function postgresCandidates(p: Parameters, q: CandidateQuery): string {
   const pattern = q.pattern === undefined ? undefined : p.add(q.pattern);
   const cursor = q.cursor ? [p.add(q.cursor[0]), p.add(q.cursor[1])] : undefined;
   const pageBy = (name: string, id: string) =>
-    `${pattern ? ` and ${name} like ${pattern} escape '\\'` : ''}${cursor ? ` and (${name}, ${id}) > (${cursor[0]}, ${cursor[1]})` : ''} order by ${name}, ${id} limit ${take}`;
+    `${pattern ? ` and ${nameLikeSql('postgres', name, pattern)}` : ''}${cursor ? ` and (${name}, ${id}) > (${cursor[0]}, ${cursor[1]})` : ''} order by ${name}, ${id} limit ${take}`;
   const user = p.add(q.userId);
   const minRank = p.add(q.minRank);
   const now = p.add(q.now);

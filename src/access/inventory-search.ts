@@ -1,4 +1,4 @@
-import { limitSql, type Parameters } from '../store/reader.js';
+import { limitSql, type Parameters, type SqlDialect } from '../store/reader.js';
 import type { TrigramFrequencies } from '../store/trigram-statistics.js';
 
 /**
@@ -148,7 +148,7 @@ export function matchPageSql(
   const now = p.add(q.now);
   const member = p.add(q.userId);
   return `select d.id, d.name_key from datasets d
-     where d.id in (${matches}) and d.name_key like ${pattern} escape '\\'${after}${orgId}
+     where d.id in (${matches}) and ${nameLikeSql(p.dialect, 'd.name_key', pattern)}${after}${orgId}
        and (${org}
             or ${team}
             or exists (select 1 from user_grants g
@@ -156,6 +156,17 @@ export function matchPageSql(
                           and (d.visibility = 'external'
                                or exists (select 1 from org_members om where om.org_id = d.org_id and om.user_id = ${member}))))
      order by d.name_key, d.id limit ${limitSql(q.take)}`;
+}
+
+/**
+ * `column` LIKE the `pattern` parameter, whose `%`, `_` and `\` are escaped with a backslash
+ * (`likePattern` in inventory.ts). That is PostgreSQL's own escape character; SQLite has none
+ * unless told. Told on PostgreSQL (`escape '\'`), a statement planned once for any pattern
+ * calls `like_escape` on the pattern again for every row it filters: for the heavy user's
+ * "Sonar", 12 755 index entries in one branch, 3.2 ms where the same branch takes 1.9.
+ */
+export function nameLikeSql(dialect: SqlDialect, column: string, pattern: string): string {
+  return dialect === 'sqlite' ? `${column} like ${pattern} escape '\\'` : `${column} like ${pattern}`;
 }
 
 /** The access paths of SQLite, from the user's memberships read beforehand. */
