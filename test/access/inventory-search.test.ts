@@ -49,6 +49,9 @@ const NAMES = [
   'lunar 12 sonic',
   // A character beyond the BMP: two UTF-16 units, one character to FTS5.
   'party 😀 party',
+  // The backslash, LIKE's escape character.
+  'a\\b',
+  'back\\slash 50%',
 ];
 
 // Terms of one and two characters (served by the keyset scan) and of three or more (the trigram index).
@@ -64,6 +67,11 @@ const TERMS = [
   'a%b',
   'a_b',
   '%b',
+  '\\',
+  'a\\b',
+  'k\\sla',
+  '\\s',
+  'h 50%',
   'ünï',
   'ÜNÏCODE',
   'éco',
