@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { listInventory } from '../../src/access/inventory.js';
-import { migrate, openStore, type Store } from '../../src/store/database.js';
+import type { Store } from '../../src/store/database.js';
 import { readerOf } from '../../src/store/reader.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
+import { openTestStore } from '../helpers/databases.js';
 import { datasetRow, memberRows } from '../helpers/rows.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
@@ -16,20 +16,15 @@ const visible = (id: string, name: string) => datasetRow(id, 'merge_o', name, 'o
  * ending, and the read connection would go on answering from that snapshot.
  */
 describe('the merge of access paths on SQLite', () => {
-  let database: TestDatabase;
   let store: Store;
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    database = await createTestDatabase('sqlite');
-    store = await openStore(database.config);
-    await migrate(store);
+    ({ store, close } = await openTestStore('sqlite'));
     // A plain member: a branch for each tier of the organization, and one for direct grants.
     await memberRows(store.db, 'merge_o', 'merge_u');
     await store.db.insertInto('datasets').values(visible('merge_a', 'alpha')).execute();
   });
-  afterAll(async () => {
-    await store.close();
-    await database.drop();
-  });
+  afterAll(() => close());
 
   const names = async () =>
     (await listInventory(store, { userId: 'merge_u', minLevel: 'read', limit: 50, now: NOW })).entries.map((e) => e.dataset.name);

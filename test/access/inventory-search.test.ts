@@ -11,7 +11,7 @@ import {
   trigramsOf,
   widerCoverOf,
 } from '../../src/access/inventory-search.js';
-import { migrate, openStore, type Store } from '../../src/store/database.js';
+import { openStore, type Store } from '../../src/store/database.js';
 import { readerOf } from '../../src/store/reader.js';
 import { trigramListPages } from '../../src/store/trigram-lists.js';
 import {
@@ -20,7 +20,7 @@ import {
   type TrigramFrequencies,
   trigramFrequencies,
 } from '../../src/store/trigram-statistics.js';
-import { createTestDatabase, DATABASES, type TestDatabase } from '../helpers/databases.js';
+import { DATABASES, openTestStore, type TestDatabase } from '../helpers/databases.js';
 import { datasetRow, memberRows } from '../helpers/rows.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
@@ -90,13 +90,11 @@ const TERMS = [
 ];
 
 describe.each(DATABASES)('the inventory name search equals a plain filter of what the user may see (%s)', (db) => {
-  let database: TestDatabase;
   let store: Store;
+  let close: () => Promise<void>;
   const user = 'search_u';
   beforeAll(async () => {
-    database = await createTestDatabase(db);
-    store = await openStore(database.config);
-    await migrate(store);
+    ({ store, close } = await openTestStore(db));
     await store.db.transaction().execute(async (tx) => {
       await tx
         .insertInto('users')
@@ -138,10 +136,7 @@ describe.each(DATABASES)('the inventory name search equals a plain filter of wha
     // PostgreSQL's trigram frequencies (migration 019): the search then reads the rarest trigrams' lists.
     if (db === 'postgres') await sql`analyze datasets`.execute(store.db);
   });
-  afterAll(async () => {
-    await store.close();
-    await database.drop();
-  });
+  afterAll(() => close());
 
   async function paged(search: string | undefined, limit: number, indexedMatches?: number) {
     const seen: { id: string; name: string }[] = [];
@@ -279,12 +274,10 @@ describe('the lists a search reads in place of the phrase (coverOf)', () => {
 });
 
 describe("the length of a trigram list, from FTS5's b-tree of leaves (SQLite)", () => {
-  let database: TestDatabase;
   let store: Store;
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    database = await createTestDatabase('sqlite');
-    store = await openStore(database.config);
-    await migrate(store);
+    ({ store, close } = await openTestStore('sqlite'));
     await memberRows(store.db, 'lists_o', 'lists_u');
     // "qqq" in 8 000 names, "zzz" in 8, in one transaction and then a hundred more names one by one (more segments).
     const dataset = (i: number, name: string) => datasetRow(`lists_d${i}`, 'lists_o', name, 'organization');
@@ -303,10 +296,7 @@ describe("the length of a trigram list, from FTS5's b-tree of leaves (SQLite)", 
         .values(dataset(i, `www ${i}`))
         .execute();
   });
-  afterAll(async () => {
-    await store.close();
-    await database.drop();
-  });
+  afterAll(() => close());
 
   it('spans pages for a trigram in thousands of names, none for one in a few', async () => {
     const reader = (await readerOf(store.db))!;
@@ -425,12 +415,11 @@ describe('the rarest trigrams PostgreSQL reads in place of the pattern (postgres
 });
 
 describe("ANALYZE's trigram frequencies and the search through them (PostgreSQL)", () => {
-  let database: TestDatabase;
   let store: Store;
+  let database: TestDatabase;
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    database = await createTestDatabase('postgres');
-    store = await openStore(database.config);
-    await migrate(store);
+    ({ store, database, close } = await openTestStore('postgres'));
     await memberRows(store.db, 'freq_o', 'freq_u');
     // "qqq" in every name, "zzz" in 4 of 2 000: once before "qqq", three times after it.
     const names = Array.from({ length: 2000 }, (_, i) => (i === 0 ? 'zzz qqq 0' : i % 500 === 0 ? `qqq zzz ${i}` : `qqq ${i}`));
@@ -440,10 +429,7 @@ describe("ANALYZE's trigram frequencies and the search through them (PostgreSQL)
       .execute();
     await sql`analyze datasets`.execute(store.db);
   });
-  afterAll(async () => {
-    await store.close();
-    await database.drop();
-  });
+  afterAll(() => close());
 
   it('reads the frequencies once analyzed, and the search reads the rare list with the term as its filter', async () => {
     const figures = await trigramFrequencies(store.db);

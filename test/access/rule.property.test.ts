@@ -7,8 +7,8 @@ import { POSTGRES_SLOTS } from '../../src/access/inventory-branches.js';
 import { rankOf } from '../../src/access/levels.js';
 import { previewSharingChange } from '../../src/access/preview.js';
 import { actingAs } from '../../src/access/scope.js';
-import { migrate, openStore, type Store } from '../../src/store/database.js';
-import { createTestDatabase, DATABASES, type TestDatabase } from '../helpers/databases.js';
+import type { Store } from '../../src/store/database.js';
+import { DATABASES, openTestStore } from '../helpers/databases.js';
 import { LEVELS, type Level, type RefWorld, referenceInventory, referenceLevel, type Tier } from './reference.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
@@ -218,17 +218,12 @@ async function pagedInventory(
 }
 
 describe.each(DATABASES)('the access module agrees with the rule of PRODUCT.md (%s)', (db) => {
-  let database: TestDatabase;
   let store: Store;
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    database = await createTestDatabase(db);
-    store = await openStore(database.config);
-    await migrate(store);
+    ({ store, close } = await openTestStore(db));
   });
-  afterAll(async () => {
-    await store.close();
-    await database.drop();
-  });
+  afterAll(() => close());
 
   it('check: the effective level of every (user, dataset) pair equals the reference', async () => {
     await fc.assert(

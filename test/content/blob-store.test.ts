@@ -7,8 +7,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { DatabaseBlobGuard, ProcessBlobGuard } from '../../src/content/blob-guard.js';
 import { type BlobStore, FilesystemBlobStore } from '../../src/content/blobs.js';
 import { openS3BlobStore } from '../../src/content/s3-blobs.js';
-import { migrate, openStore, type Store } from '../../src/store/database.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
+import type { Store } from '../../src/store/database.js';
+import { openTestStore } from '../helpers/databases.js';
 import { type S3Server, startS3 } from '../helpers/s3.js';
 
 /** A store with a way to look at what it keeps, behind its back. */
@@ -211,17 +211,12 @@ describe('the S3 blob store, beyond what both stores share', () => {
 
 /** Two instances (two stores, each with its own process state) on one bucket and one PostgreSQL database. */
 describe('holds shared through PostgreSQL by instances on one bucket', () => {
-  let database: TestDatabase;
   let store: Store;
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    database = await createTestDatabase('postgres');
-    store = await openStore(database.config);
-    await migrate(store);
+    ({ store, close } = await openTestStore('postgres'));
   });
-  afterAll(async () => {
-    await store.close();
-    await database.drop();
-  });
+  afterAll(() => close());
 
   const instances = async (prefix: string) => {
     const open = () => openS3BlobStore(s3.config(prefix), new DatabaseBlobGuard(store.db, () => Date.now()));

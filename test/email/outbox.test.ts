@@ -4,10 +4,10 @@ import { DAY, HOUR } from '../../src/clock.js';
 import { Delivery } from '../../src/mail/delivery.js';
 import type { Mailer, MailMessage } from '../../src/mail/mailer.js';
 import { DEFAULT_RETRY_POLICY } from '../../src/mail/retry.js';
-import { migrate, openStore, type Store } from '../../src/store/database.js';
+import type { Store } from '../../src/store/database.js';
 import { insertOutboxMessage } from '../../src/store/outbox.js';
 import { TestClock } from '../helpers/clock.js';
-import { createTestDatabase, DATABASES, type TestDatabase } from '../helpers/databases.js';
+import { DATABASES, openTestStore } from '../helpers/databases.js';
 
 /** Refuses every message while `refusing`, like a mail server answering 451. */
 class ScriptedMailer implements Mailer {
@@ -25,17 +25,12 @@ class ScriptedMailer implements Mailer {
 const silent = pino({ level: 'silent' });
 
 describe.each(DATABASES)('the mail outbox (%s)', (kind) => {
-  let database: TestDatabase;
   let store: Store;
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    database = await createTestDatabase(kind);
-    store = await openStore(database.config);
-    await migrate(store);
+    ({ store, close } = await openTestStore(kind));
   });
-  afterAll(async () => {
-    await store.close();
-    await database.drop();
-  });
+  afterAll(() => close());
 
   async function queue(clock: TestClock, id: string, text = 'your link: http://tessera.test/reset#token=SECRET') {
     await insertOutboxMessage(store.db, {

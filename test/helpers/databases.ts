@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type { DatabaseConfig } from '../../src/config.js';
+import { migrate, openStore, type Store } from '../../src/store/database.js';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
 
@@ -40,4 +41,27 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
       await c.end();
     },
   };
+}
+
+export interface TestStore {
+  store: Store;
+  database: TestDatabase;
+  /** Closes the store and drops its database. */
+  close(): Promise<void>;
+}
+
+/** A store on a fresh database of its own (`createTestDatabase`), migrated unless told otherwise. */
+export async function openTestStore(kind: DatabaseKind, { migrated = true } = {}): Promise<TestStore> {
+  const database = await createTestDatabase(kind);
+  const store = await openStore(database.config);
+  const close = async () => {
+    await store.close();
+    await database.drop();
+  };
+  if (migrated)
+    await migrate(store).catch(async (error: unknown) => {
+      await close();
+      throw error;
+    });
+  return { store, database, close };
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkAccess } from '../../src/access/check.js';
 import { rankOf } from '../../src/access/levels.js';
 import { actingAs } from '../../src/access/scope.js';
-import { migrate, openStore, type Store } from '../../src/store/database.js';
+import type { Store } from '../../src/store/database.js';
 import { insertDataset } from '../../src/store/datasets.js';
 import {
   findUserGrant,
@@ -17,19 +17,17 @@ import { addMembership } from '../../src/store/memberships.js';
 import { insertOrg } from '../../src/store/orgs.js';
 import { addTeamMembership, insertTeamRow } from '../../src/store/teams.js';
 import { insertUser } from '../../src/store/users.js';
-import { createTestDatabase, DATABASES, type TestDatabase } from '../helpers/databases.js';
+import { DATABASES, openTestStore } from '../helpers/databases.js';
 
 const NOW = 1_700_000_000_000;
 /** A grant ending before now, at now, after now, and one without an end. */
 const ENDS = { before: NOW - 1, at: NOW, after: NOW + 1, never: null } as const;
 
 describe.each(DATABASES)('a grant in force, one definition for store, check and reads (%s)', (db) => {
-  let database: TestDatabase;
   let store: Store;
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    database = await createTestDatabase(db);
-    store = await openStore(database.config);
-    await migrate(store);
+    ({ store, close } = await openTestStore(db));
     const tx = store.db;
     await insertOrg(tx, { id: 'org_a', name: 'A' }, 0);
     await insertDataset(tx, {
@@ -69,10 +67,7 @@ describe.each(DATABASES)('a grant in force, one definition for store, check and 
       });
     }
   });
-  afterAll(async () => {
-    await store.close();
-    await database.drop();
-  });
+  afterAll(() => close());
 
   it('counts a grant until its instant and not at it, in SQL and in memory alike', async () => {
     const direct = (await userGrantsOnDataset(store.db, 'ds_a', NOW)).map((g) => g.name).sort();

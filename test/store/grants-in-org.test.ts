@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rankOf } from '../../src/access/levels.js';
-import { migrate, openStore, type Store } from '../../src/store/database.js';
+import type { Store } from '../../src/store/database.js';
 import { insertDataset } from '../../src/store/datasets.js';
 import { findUserGrant, holdsGrantInOrg, putUserGrant, revokeUserGrantsInOrg } from '../../src/store/grants.js';
 import { insertOrg } from '../../src/store/orgs.js';
 import { insertUser } from '../../src/store/users.js';
-import { createTestDatabase, DATABASES, type TestDatabase } from '../helpers/databases.js';
+import { DATABASES, openTestStore } from '../helpers/databases.js';
 
 const NOW = 1_700_000_000_000;
 /** More grants in the organization than one delete statement names. */
@@ -27,12 +27,10 @@ function dataset(id: string, orgId: string) {
 }
 
 describe.each(DATABASES)("a user's grants in one organization (%s)", (db) => {
-  let database: TestDatabase;
   let store: Store;
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    database = await createTestDatabase(db);
-    store = await openStore(database.config);
-    await migrate(store);
+    ({ store, close } = await openTestStore(db));
     await store.db.transaction().execute(async (tx) => {
       await insertOrg(tx, { id: 'org_big', name: 'Big' }, 0);
       await insertOrg(tx, { id: 'org_other', name: 'Other' }, 0);
@@ -65,10 +63,7 @@ describe.each(DATABASES)("a user's grants in one organization (%s)", (db) => {
       });
     });
   });
-  afterAll(async () => {
-    await store.close();
-    await database.drop();
-  });
+  afterAll(() => close());
 
   it('revokes every grant of the user in the organization, expired ones too, and no other', async () => {
     expect(await holdsGrantInOrg(store.db, 'org_big', 'usr_leaver')).toBe(true);

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/database.js';
 import { readSql } from '../../src/store/reader.js';
-import { createTestDatabase, DATABASES, type TestDatabase } from '../helpers/databases.js';
+import { createTestDatabase, DATABASES, openTestStore } from '../helpers/databases.js';
 
 /**
  * The hot reads (`readSql`) leave Kysely's connection handling: on SQLite for the read
@@ -10,17 +10,13 @@ import { createTestDatabase, DATABASES, type TestDatabase } from '../helpers/dat
  * read on its connection, and outside one only what is committed.
  */
 describe.each(DATABASES)('reads of SQL text (%s)', (kind) => {
-  let database: TestDatabase;
   let store: Store;
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    database = await createTestDatabase(kind);
-    store = await openStore(database.config);
+    ({ store, close } = await openTestStore(kind, { migrated: false }));
     await sql`create table probe (n integer not null)`.execute(store.db);
   });
-  afterAll(async () => {
-    await store.close();
-    await database.drop();
-  });
+  afterAll(() => close());
 
   const numbers = async (db: Store['db'], prepare: boolean) =>
     (await readSql<{ n: number }>(db, 'select n from probe order by n', [], { prepare })).map((r) => Number(r.n));
@@ -52,16 +48,12 @@ describe.each(DATABASES)('reads of SQL text (%s)', (kind) => {
 });
 
 describe('reads of SQL text on PostgreSQL', () => {
-  let database: TestDatabase;
   let store: Store;
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    database = await createTestDatabase('postgres');
-    store = await openStore(database.config);
+    ({ store, close } = await openTestStore('postgres', { migrated: false }));
   });
-  afterAll(async () => {
-    await store.close();
-    await database.drop();
-  });
+  afterAll(() => close());
 
   const backend = async () => (await readSql<{ pid: number }>(store.db, 'select pg_backend_pid() as pid', [], { prepare: true }))[0]!.pid;
 
