@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessFacts } from '../../src/access/rule.js';
 import { UsageRecorder } from '../../src/access/usage.js';
@@ -184,6 +185,7 @@ describe.each(DATABASES)('grant usage on shutdown (%s)', (db) => {
       }
     } finally {
       await server.database.drop();
+      fs.rmSync(server.dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { Actor, logIn, signUp } from '../helpers/client.js';
 import { DATABASES } from '../helpers/databases.js';
 import { type CommandRun, type ProcessDatabase, processDatabase, runTessera } from '../helpers/process.js';
@@ -116,6 +116,7 @@ describe.each(DATABASES)('the tessera command (%s)', (kind) => {
 describe('the tessera command line', () => {
   it('answers bad arguments and configuration with exit code 2 and the usage, touching nothing', { timeout: 120_000 }, async () => {
     const env = { DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-cli-')) };
+    onTestFinished(() => fs.rmSync(env.DATA_DIR, { recursive: true, force: true }));
     for (const args of [
       [],
       ['frobnicate'],
