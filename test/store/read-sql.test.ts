@@ -47,6 +47,34 @@ describe.each(DATABASES)('reads of SQL text (%s)', (kind) => {
   });
 });
 
+describe('rows of the SQLite read connection', () => {
+  let store: Store;
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    ({ store, close } = await openTestStore('sqlite', { migrated: false }));
+  });
+  afterAll(() => close());
+
+  it('carry every column under its own name, whatever the name, as plain objects', async () => {
+    // The row objects are made by a function written from the column names (reader.ts).
+    const text = `select 1 as n, 'a' as "quote""d", 'b' as "back\\slash", 'c' as "line
+break", 'd' as "\u2028", 'e' as "__proto__", 'f' as "constructor", 'g' as "n"`;
+    const [row] = await readSql<Record<string, unknown>>(store.db, text, []);
+    expect(Object.getPrototypeOf(row)).toBe(Object.prototype);
+    expect(Object.entries(row!)).toEqual([
+      // A name given twice keeps its last value, at its first place, as any object literal.
+      ['n', 'g'],
+      ['quote"d', 'a'],
+      ['back\\slash', 'b'],
+      ['line\nbreak', 'c'],
+      ['\u2028', 'd'],
+      ['__proto__', 'e'],
+      ['constructor', 'f'],
+    ]);
+    expect(Object.hasOwn(row!, '__proto__')).toBe(true);
+  });
+});
+
 describe('reads of SQL text on PostgreSQL', () => {
   let store: Store;
   let close: () => Promise<void>;
