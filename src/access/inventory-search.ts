@@ -228,6 +228,32 @@ export function postgresCoverOf(nameKey: string, frequencies: TrigramFrequencies
   return chosen.length > 0 && estimate <= SUPERSET_PER_CAP * cap ? chosen.map((t) => `%${t.text}%`) : [];
 }
 
+/** How many names, per name the cap lets through the index, make a term common (`isCommonTerm`). */
+export const COMMON_PER_CAP = 10;
+
+/** How many of the histogram's bounds must hold a term before their share of it is believed. */
+const COMMON_BOUNDS = 3;
+
+/**
+ * PostgreSQL: whether ANALYZE's sample of the names (`TrigramFrequencies.sample`) puts `nameKey`
+ * in more than `COMMON_PER_CAP` times the cap of names. The index would then find more than the
+ * cap (a term's trigrams are read whole, up to the cap) and the page take the keyset scan
+ * anyway: such a page skips the index. The share is PostgreSQL's own estimate of a LIKE: the
+ * common names that hold the term, plus the histogram's bounds that hold it as a share of the
+ * other names; a term in fewer than `COMMON_BOUNDS` bounds is not estimated from them. A wrong
+ * guess costs time, never a different page: both ways find the same datasets.
+ */
+export function isCommonTerm(nameKey: string, frequencies: TrigramFrequencies | undefined, cap: number): boolean {
+  if (!frequencies) return false;
+  const { common, bounds, boundsShare } = frequencies.sample;
+  let share = 0;
+  for (const [name, nameShare] of common) if (name.includes(nameKey)) share += nameShare;
+  let holding = 0;
+  for (const bound of bounds) if (bound.includes(nameKey)) holding += 1;
+  if (holding >= COMMON_BOUNDS) share += (holding / bounds.length) * boundsShare;
+  return share * frequencies.names > COMMON_PER_CAP * cap;
+}
+
 /**
  * PostgreSQL: the common table expression `found`, up to the cap plus one of the ids of the
  * datasets whose name holds `nameKey`: through the lists of `postgresCoverOf`, or through the

@@ -11,6 +11,7 @@ import {
   ftsPhrase,
   INDEXED_MATCHES,
   indexableTerm,
+  isCommonTerm,
   type MatchAccess,
   matchPageSql,
   postgresCoverOf,
@@ -417,8 +418,10 @@ async function postgresPage(
   const cap = query.indexedMatches ?? INDEXED_MATCHES;
   const term = indexedTerm(query);
   const support = term === undefined ? undefined : await nameSearchSupport(store.db);
-  const indexed = term !== undefined && support?.index === true;
-  const lists = indexed && support?.statistics ? postgresCoverOf(term, await trigramFrequencies(store.db), cap) : [];
+  const frequencies = support?.index && support.statistics ? await trigramFrequencies(store.db) : undefined;
+  // A term in many names goes to the keyset scan at once: the index would find more than the cap.
+  const indexed = term !== undefined && support?.index === true && !isCommonTerm(term, frequencies, cap);
+  const lists = indexed ? postgresCoverOf(term, frequencies, cap) : [];
   // PostgreSQL numbers its parameters: the common table expressions may take theirs first.
   const p = new Parameters('postgres');
   const ctes = `mine as (${membershipsSql(p, query.userId)}),

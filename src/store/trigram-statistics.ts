@@ -47,15 +47,34 @@ export interface TrigramFrequencies {
   names: number;
   frequencies: Map<string, number>;
   rarest: number;
+  /**
+   * ANALYZE's sample of the names themselves (`pg_stats` of `datasets.name_key`), as PostgreSQL's
+   * planner reads it to estimate a LIKE: the most common names, each with its share, and the
+   * histogram's bounds, which cut the other names (`boundsShare` of them) into equal parts.
+   */
+  sample: { common: Map<string, number>; bounds: string[]; boundsShare: number };
 }
 
 // The frequencies end with three more figures: the lowest and highest of them, and the share of
-// null elements. The view shows the statistics of tables the role owns (as it does the store's).
+// null elements. The views show the statistics of tables the role owns (as it does the store's).
 const FREQUENCIES_SQL = `
   select e.most_common_elems::text::text[] as trigrams, e.most_common_elem_freqs as frequencies,
-         (select c.reltuples from pg_class c where c.oid = 'datasets'::regclass) as names
+         (select c.reltuples from pg_class c where c.oid = 'datasets'::regclass) as names,
+         s.most_common_vals::text::text[] as common_names, s.most_common_freqs as common_shares,
+         s.histogram_bounds::text::text[] as bounds, s.null_frac
     from pg_stats_ext_exprs e
+    left join pg_stats s on s.schemaname = current_schema() and s.tablename = 'datasets' and s.attname = 'name_key'
    where e.statistics_schemaname = current_schema() and e.statistics_name = 'datasets_name_trigrams'`;
+
+interface FrequenciesRow {
+  trigrams: string[] | null;
+  frequencies: number[] | null;
+  names: number | null;
+  common_names: string[] | null;
+  common_shares: number[] | null;
+  bounds: string[] | null;
+  null_frac: number | null;
+}
 
 /** How long the frequencies read are used before they are read again (in the background). */
 export const TRIGRAM_FREQUENCIES_AGE_MS = 10 * 60_000;
@@ -89,10 +108,18 @@ export function trigramFrequencies(db: Db, now = performance.now()): Promise<Tri
 }
 
 async function readTrigramFrequencies(db: Db): Promise<TrigramFrequencies | undefined> {
-  const rows = await readSql<{ trigrams: string[] | null; frequencies: number[] | null; names: number | null }>(db, FREQUENCIES_SQL, []);
+  const rows = await readSql<FrequenciesRow>(db, FREQUENCIES_SQL, []);
   const row = rows[0];
   if (!row?.trigrams || !row.frequencies || row.names === null || row.names <= 0) return undefined;
   const shares = row.frequencies;
   const frequencies = new Map(row.trigrams.map((trigram, i) => [trigram, Number(shares[i])]));
-  return { names: Number(row.names), frequencies, rarest: Number(shares[row.trigrams.length]) };
+  const commonShares = row.common_shares ?? [];
+  const common = new Map((row.common_names ?? []).map((name, i) => [name, Number(commonShares[i] ?? 0)]));
+  const boundsShare = Math.max(0, 1 - Number(row.null_frac ?? 0) - commonShares.reduce((sum, share) => sum + Number(share), 0));
+  return {
+    names: Number(row.names),
+    frequencies,
+    rarest: Number(shares[row.trigrams.length]),
+    sample: { common, bounds: row.bounds ?? [], boundsShare },
+  };
 }

@@ -6,6 +6,7 @@ import {
   coverOf,
   ftsAll,
   ftsPhrase,
+  isCommonTerm,
   postgresCoverOf,
   SUPERSET_PER_CAP,
   trigramsOf,
@@ -386,6 +387,7 @@ describe('the rarest trigrams PostgreSQL reads in place of the pattern (postgres
       ['ial', 0.05],
     ]),
     rarest: 0.0018,
+    sample: { common: new Map(), bounds: [], boundsShare: 1 },
   };
 
   it('takes the rarest trigram of letters and digits, then the rarest apart from it, until few names hold them all', () => {
@@ -408,9 +410,48 @@ describe('the rarest trigrams PostgreSQL reads in place of the pattern (postgres
     expect(postgresCoverOf('sonar 123', frequencies, 0)).toEqual([]);
     // The bound: an estimate of just more than it keeps the pattern.
     const bound = SUPERSET_PER_CAP * 250;
-    const edge: TrigramFrequencies = { names: 1_000_000, frequencies: new Map([['abc', bound / 1_000_000]]), rarest: 0.5 };
+    const edge: TrigramFrequencies = {
+      names: 1_000_000,
+      frequencies: new Map([['abc', bound / 1_000_000]]),
+      rarest: 0.5,
+      sample: { common: new Map(), bounds: [], boundsShare: 1 },
+    };
     expect(postgresCoverOf('abc', edge, 250)).toEqual(['%abc%']);
     expect(postgresCoverOf('abc', { ...edge, names: 1_000_001 }, 250)).toEqual([]);
+  });
+});
+
+describe("a common term, by ANALYZE's sample of the names (isCommonTerm)", () => {
+  // A million names; the histogram's 101 bounds cut the 990 000 that are not among the common names.
+  const bounds = Array.from({ length: 101 }, (_, i) => (i % 20 === 0 ? `aerial sonar ${i}` : `coastal lidar ${i}`));
+  const frequencies: TrigramFrequencies = {
+    names: 1_000_000,
+    frequencies: new Map(),
+    rarest: 0.001,
+    sample: { common: new Map([['untitled', 0.01]]), bounds, boundsShare: 0.99 },
+  };
+
+  it('is a term in enough of the bounds that its names are more than ten times the cap', () => {
+    // 6 of 101 bounds: 58 812 names.
+    expect(isCommonTerm('sonar', frequencies, 250)).toBe(true);
+    expect(isCommonTerm('lidar', frequencies, 250)).toBe(true);
+    // In one bound, or none: not estimated from them.
+    expect(isCommonTerm('sonar 100', frequencies, 250)).toBe(false);
+    expect(isCommonTerm('xq7', frequencies, 250)).toBe(false);
+    // Ten times the cap: 58 812 names are not more than 10 × 10 000.
+    expect(isCommonTerm('sonar', frequencies, 5_000)).toBe(true);
+    expect(isCommonTerm('sonar', frequencies, 10_000)).toBe(false);
+    // Without the figures, nothing is common.
+    expect(isCommonTerm('sonar', undefined, 250)).toBe(false);
+  });
+
+  it('counts the common names that hold the term, and only those', () => {
+    // 10 000 names are "untitled": more than ten times a cap of 250, not of 1 000.
+    expect(isCommonTerm('titl', frequencies, 250)).toBe(true);
+    expect(isCommonTerm('titl', frequencies, 1_000)).toBe(false);
+    expect(isCommonTerm('untitled 2', frequencies, 250)).toBe(false);
+    // Few names in all: the same shares are few names.
+    expect(isCommonTerm('sonar', { ...frequencies, names: 2_000 }, 250)).toBe(false);
   });
 });
 
@@ -489,6 +530,33 @@ describe("ANALYZE's trigram frequencies and the search through them (PostgreSQL)
     expect(await within(['%zzz%'], 'qqq', 10)).toEqual(['freq_d0', 'freq_d1000', 'freq_d1500', 'freq_d500']);
     // No lists: the whole pattern, as before.
     expect(await within([], 'qqq 150', 100)).toEqual(['freq_d150', ...Array.from({ length: 9 }, (_, i) => `freq_d${1501 + i}`)].sort());
+  });
+
+  it('takes a term in most names to the keyset scan without reading the index', async () => {
+    // "qqq" is in every name, and "qqq 1" in 1 111 of them (in the histogram's bounds too): more
+    // than ten times a cap of 10.
+    const figures = await trigramFrequencies(store.db);
+    expect(figures?.sample.bounds.length).toBeGreaterThan(50);
+    expect(isCommonTerm('qqq 1', figures, 10)).toBe(true);
+    expect(isCommonTerm('qqq zzz', figures, 10)).toBe(false);
+    const statements = vi.spyOn(pg.Client.prototype, 'query');
+    try {
+      const page = async (search: string, indexedMatches: number) => {
+        statements.mockClear();
+        const found = await listInventory(store, { userId: 'freq_u', minLevel: 'read', search, limit: 3, now: NOW, indexedMatches });
+        const texts = statements.mock.calls.map(([query]) => String((query as unknown as { text?: string }).text ?? query));
+        return {
+          names: found.entries.map((e) => e.dataset.name),
+          readsIndex: texts.some((t) => t.includes('dataset_name_matches_within')),
+        };
+      };
+      // The same page either way: the scan finds what the index would.
+      expect(await page('QQQ 1', 10)).toEqual({ names: ['qqq 1', 'qqq 10', 'qqq 100'], readsIndex: false });
+      expect(await page('QQQ 1', 250)).toEqual({ names: ['qqq 1', 'qqq 10', 'qqq 100'], readsIndex: true });
+      expect(await page('QQQ ZZZ', 10)).toEqual({ names: ['qqq zzz 1000', 'qqq zzz 1500', 'qqq zzz 500'], readsIndex: true });
+    } finally {
+      statements.mockRestore();
+    }
   });
 
   it('without the statistics, searches through the whole pattern and reads no frequencies', async () => {
