@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { migrate, openStore } from '../../src/store/database.js';
-import { createTestDatabase, DATABASES, POSTGRES_URL } from '../helpers/databases.js';
+import { DATABASES, openTestStore, POSTGRES_URL } from '../helpers/databases.js';
 
 /**
  * Several deployments (or test runs) may share one PostgreSQL database, each in a schema of its
@@ -13,10 +12,8 @@ describe.each(DATABASES)('migrating beside other schemas (%s)', (db) => {
     const others = db === 'postgres' ? churn() : null;
     try {
       for (let round = 0; round < 4; round += 1) {
-        const database = await createTestDatabase(db);
-        const store = await openStore(database.config);
+        const { store, close } = await openTestStore(db);
         try {
-          await migrate(store);
           const names = (await store.db.introspection.getTables()).map((t) => t.name);
           expect(names).toContain('datasets');
           expect(names.filter((n) => n.startsWith('zz_'))).toEqual([]);
@@ -24,8 +21,7 @@ describe.each(DATABASES)('migrating beside other schemas (%s)', (db) => {
             expect(new Set((await store.db.introspection.getTables()).map((t) => t.schema))).toEqual(new Set([store.schema]));
           }
         } finally {
-          await store.close();
-          await database.drop();
+          await close();
         }
       }
     } finally {

@@ -1,18 +1,17 @@
 import { Migrator } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { migrate, openStore } from '../../src/store/database.js';
+import { migrate } from '../../src/store/database.js';
 import { migrationProvider } from '../../src/store/migrations/index.js';
-import { createTestDatabase, DATABASES, type TestDatabase } from '../helpers/databases.js';
+import { DATABASES, openTestStore } from '../helpers/databases.js';
 
 describe.each(DATABASES)('upgrading a database with data in it (%s)', (db) => {
-  let database: TestDatabase;
-  afterAll(async () => {
-    await database?.drop();
-  });
+  let close: (() => Promise<void>) | undefined;
+  afterAll(() => close?.());
 
   it('migrates from the first schema to the latest without losing a row', async () => {
-    database = await createTestDatabase(db);
-    const store = await openStore(database.config);
+    const opened = await openTestStore(db, { migrated: false });
+    const { store } = opened;
+    close = opened.close;
     const migrator = new Migrator({
       db: store.db,
       provider: migrationProvider(store.dialect),
@@ -93,6 +92,5 @@ describe.each(DATABASES)('upgrading a database with data in it (%s)', (db) => {
     expect(await store.db.selectFrom('items').selectAll().execute()).toEqual([]);
     // Migrating again is a no-op.
     await migrate(store);
-    await store.close();
   });
 });
