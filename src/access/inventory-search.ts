@@ -237,11 +237,12 @@ const COMMON_BOUNDS = 3;
 /**
  * PostgreSQL: whether ANALYZE's sample of the names (`TrigramFrequencies.sample`) puts `nameKey`
  * in more than `COMMON_PER_CAP` times the cap of names. The index would then find more than the
- * cap (a term's trigrams are read whole, up to the cap) and the page take the keyset scan
- * anyway: such a page skips the index. The share is PostgreSQL's own estimate of a LIKE: the
- * common names that hold the term, plus the histogram's bounds that hold it as a share of the
- * other names; a term in fewer than `COMMON_BOUNDS` bounds is not estimated from them. A wrong
- * guess costs time, never a different page: both ways find the same datasets.
+ * cap, after reading the lists of the term's trigrams whole (a bitmap of them), and the page
+ * take the keyset scan anyway: such a page skips the index. The share is PostgreSQL's own
+ * estimate of a LIKE: the common names that hold the term, plus the histogram's bounds that hold
+ * it as a share of the other names; a term in fewer than `COMMON_BOUNDS` bounds is not
+ * estimated from them. A wrong guess costs time, never a different page: both ways find the
+ * same datasets.
  */
 export function isCommonTerm(nameKey: string, frequencies: TrigramFrequencies | undefined, cap: number): boolean {
   if (!frequencies) return false;
