@@ -1,4 +1,5 @@
 import { authorizeOrgAction } from '../access/authorize.js';
+import { assertMayMakeProvisioningToken } from '../access/provisioning.js';
 import type { Actor } from '../access/scope.js';
 import { recordEvent } from '../audit/record.js';
 import { type Context, inTransaction } from '../context.js';
@@ -17,10 +18,17 @@ export const SCIM_TOKEN_PREFIX = 'tss_';
 
 export type ScimToken = ScimTokenRow;
 
-export async function createScimToken(ctx: Context, actor: Actor, orgId: string, rawName: string): Promise<ScimToken & { token: string }> {
+export async function createScimToken(
+  ctx: Context,
+  actor: Actor,
+  user: { emailVerified: boolean },
+  orgId: string,
+  rawName: string,
+): Promise<ScimToken & { token: string }> {
   const actorId = actor.id;
   return inTransaction(ctx, async (tx) => {
     await authorizeOrgAction(tx, actor, orgId, 'org.manageProvisioning');
+    assertMayMakeProvisioningToken(user);
     const name = rawName.trim();
     if (!name) throw new InvalidRequest('Give the token a name, e.g. the directory it is for.', { field: 'name' });
     const token = `${SCIM_TOKEN_PREFIX}${ctx.random.secret()}`;

@@ -1,3 +1,4 @@
+import { directoryMayTake } from '../access/provisioning.js';
 import { endSessionsOf } from '../accounts/sessions.js';
 import { deleteAccessTokensOf } from '../accounts/tokens.js';
 import { recordEvent } from '../audit/record.js';
@@ -60,10 +61,11 @@ export async function listScimUsers(ctx: Context, directory: Directory, filter: 
 }
 
 /**
- * The directory vouches for the address: a new account is created verified (its owner sets a
- * password by reset, or signs in with SSO); an existing verified account joins as it is. An
- * existing unverified account may be a squatter's, so it is taken back for the address's owner:
- * its sessions and tokens end and its password is cleared before it joins.
+ * The directory vouches for an address that has no account: a new account is created verified
+ * (its owner sets a password by reset, or signs in with SSO). An existing account is taken only
+ * when its owner is already a member of the organization (`directoryMayTake`), as it is; anyone
+ * else is invited, and a squatter's unproved account is then ended by the invitation, which
+ * proves the mailbox.
  */
 export async function createScimUser(ctx: Context, directory: Directory, body: unknown): Promise<UserResource> {
   const change = changeOfResource(body);
@@ -76,10 +78,11 @@ export async function createScimUser(ctx: Context, directory: Directory, body: u
     if (existing) {
       const known = await directoryUser(tx, directory.orgId, existing.id);
       if (known?.provisioned) throw new ScimInvalid('uniqueness', 'The organization already has a user with this userName.');
-      if (!existing.emailVerified) {
-        await endSessionsOf(tx, existing.id);
-        await deleteAccessTokensOf(tx, existing.id);
-        await updateUser(tx, existing.id, { password_hash: unusablePassword, email_verified: 1 });
+      if (!directoryMayTake(known)) {
+        throw new ScimInvalid(
+          'uniqueness',
+          'An account with this address exists and is not a member of the organization: invite the person to join it first.',
+        );
       }
       await recordProvisioned(tx, {
         orgId: directory.orgId,

@@ -357,29 +357,43 @@ describe.each(DATABASES)('SCIM provisioning (%s)', (db) => {
     ).toBe(false);
   });
 
-  it('never offboards the last admin, and takes an unverified account back for the address’s owner', async () => {
-    const w = await world(server).org('acme').org('beta').member('vera').build();
+  it('never offboards the last admin, and takes an existing account only when its owner is a member', async () => {
+    const w = await world(server).org('acme').member('mia').org('beta').member('vera').build();
     const { admin, id: orgId } = w.orgs.acme!;
     const { directory } = await connect(admin, orgId);
     expectScimError(await directory.patch(`/Users/${admin.id}`, [{ op: 'replace', path: 'active', value: false }]), 409);
     expectScimError(await directory.delete(`/Users/${admin.id}`), 409);
     expect((await admin.get('/api/v1/me')).status).toBe(200);
 
-    // Someone signed up with the address without proving it: their session ends, the account joins verified.
+    // Accounts of people outside the organization, proved or not, are invited, never taken: they
+    // stay signed in, outside the organization, and out of the directory's reach.
     const squatter = await signUp(server.app, 'squatter');
-    const taken = await directory.post('/Users', oktaUser(squatter.user.email, 'Sam'));
-    expect(taken).toMatchObject({ status: 201, body: { id: squatter.id, active: true } });
-    expectError(await squatter.get('/api/v1/me'), 401, 'unauthenticated');
-    const members = (await admin.get(`/api/v1/orgs/${orgId}/members`)).body.items as { user: { id: string; emailVerified: boolean } }[];
-    expect(members.find((m) => m.user.id === squatter.id)?.user.emailVerified).toBe(true);
-
-    // A verified account of another organization joins as it is, still signed in.
     const vera = w.users.vera!;
-    expect((await directory.post('/Users', oktaUser(vera.user.email, 'Vera'))).body).toMatchObject({
-      id: vera.id,
-      displayName: vera.user.name,
+    for (const person of [squatter, vera]) {
+      expectScimError(await directory.post('/Users', oktaUser(person.user.email, 'Sam')), 409, 'uniqueness');
+      expect((await person.get('/api/v1/me')).body.organizations.map((o: { id: string }) => o.id)).not.toContain(orgId);
+      expectScimError(await directory.patch(`/Users/${person.id}`, [{ op: 'replace', path: 'active', value: false }]), 404);
+    }
+    expect((await directory.get(`/Users?filter=${encodeURIComponent(`userName eq "${vera.user.email}"`)}`)).body.totalResults).toBe(0);
+    expect(await server.ctx.db.selectFrom('users').select('email_verified').where('id', '=', squatter.id).executeTakeFirstOrThrow()).toEqual({
+      email_verified: 0,
     });
-    expect((await vera.get('/api/v1/me')).status).toBe(200);
+
+    // A member joins the directory as they are, and the directory may then offboard them.
+    const mia = w.users.mia!;
+    const linked = await directory.post('/Users', oktaUser(mia.user.email, 'Mia'));
+    expect(linked).toMatchObject({ status: 201, body: { id: mia.id, displayName: mia.user.name, active: true } });
+    expect((await mia.get('/api/v1/me')).status).toBe(200);
+    expect((await directory.patch(`/Users/${mia.id}`, [{ op: 'replace', path: 'active', value: false }])).status).toBe(200);
+    expectError(await mia.get('/api/v1/me'), 401, 'unauthenticated');
+  });
+
+  it('refuses a provisioning token to an admin whose own address is not proved', async () => {
+    const unproved = await signUp(server.app, 'founder');
+    const org = await unproved.post('/api/v1/orgs', { name: 'Founded' });
+    expect(org.status).toBe(201);
+    expectError(await unproved.post(`/api/v1/orgs/${org.body.id}/scim-tokens`, { name: 'Okta' }), 403, 'email_unverified');
+    expect(await server.ctx.db.selectFrom('scim_tokens').select('id').where('org_id', '=', org.body.id).execute()).toEqual([]);
   });
 
   it('keeps each organization’s directory to its own users and groups', async () => {

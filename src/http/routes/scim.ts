@@ -8,7 +8,7 @@ import { createScimGroup, deleteScimGroup, getScimGroup, listScimGroups, patchSc
 import { listResponse, pagingOf } from '../../scim/protocol.js';
 import { createScimToken, listScimTokens, revokeScimToken } from '../../scim/tokens.js';
 import { createScimUser, deleteScimUser, getScimUser, listScimUsers, patchScimUser, replaceScimUser } from '../../scim/users.js';
-import { requireActor } from '../auth.js';
+import { requireActor, requireUser } from '../auth.js';
 import { errors, Id, Name, NoContent, Time } from '../schemas.js';
 import { directoryOf, installScimProtocol } from '../scim-protocol.js';
 
@@ -61,6 +61,8 @@ function scimTokenRoutes(plain: FastifyInstance, ctx: Context): void {
         operationId: 'createScimToken',
         tags,
         summary: 'Create a SCIM provisioning token for the organization; the token is shown this once (org admins)',
+        description:
+          'The directory then creates accounts for addresses that have none (verified: the directory vouches for them) and manages the members of the organization; a person with an account who is not a member joins by invitation first (409 `uniqueness` from `POST /scim/v2/Users`). 403 `email_unverified` for an admin whose own address is not verified.',
         params: Type.Object({ orgId: Id }),
         body: Type.Object({ name: Name }),
         response: {
@@ -70,7 +72,7 @@ function scimTokenRoutes(plain: FastifyInstance, ctx: Context): void {
       },
     },
     async (request, reply) => {
-      const created = await createScimToken(ctx, requireActor(request), request.params.orgId, request.body.name);
+      const created = await createScimToken(ctx, requireActor(request), requireUser(request), request.params.orgId, request.body.name);
       return reply
         .code(201)
         .send({ id: created.id, name: created.name, token: created.token, createdAt: iso(created.createdAt)!, scimBaseUrl: baseUrl });
