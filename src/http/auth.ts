@@ -118,6 +118,16 @@ export function installAuth(app: FastifyInstance, ctx: Context): void {
     request.actor = actingAs(session.user.id);
     if (session.check) rememberCheck(request.actor, ctx.db, session.check);
   });
+
+  // Whether a change without Origin really carries JSON is known only once its body is read.
+  app.addHook('preValidation', (request, _reply, done) => {
+    const bodyless =
+      request.sessionToken !== null &&
+      CHANGES_STATE.has(request.method) &&
+      request.headers.origin === undefined &&
+      request.body === undefined;
+    done(bodyless ? csrfRefusal() : undefined);
+  });
 }
 
 /**
@@ -134,9 +144,11 @@ function datasetReadBy(request: FastifyRequest): string | undefined {
 /**
  * The CSRF rule of API.md. Browsers send Origin on every change, bodyless DELETE and POST
  * included, so the app's own Origin is proof enough; a foreign or `null` Origin is refused.
- * Without Origin only a JSON content type proves the request is not a cross-site form, which
- * browsers cannot send without asking first. Uploads are multipart, which any page could post,
- * so an upload needs the app's Origin, and only routes that take files accept multipart at all.
+ * Without Origin only a JSON body proves the request is not a cross-site form, which browsers
+ * cannot send without asking first: its content type is checked here, and that a body came with
+ * it once the body is read (a JSON label on nothing is no JSON body). Uploads are multipart, which
+ * any page could post, so an upload needs the app's Origin, and only routes that take files
+ * accept multipart at all.
  */
 function assertSameOrigin(ctx: Context, request: FastifyRequest): void {
   const contentType = request.headers['content-type'] ?? '';
@@ -145,5 +157,9 @@ function assertSameOrigin(ctx: Context, request: FastifyRequest): void {
   const json = /^application\/json\s*(;|$)/i.test(contentType);
   const accepted =
     origin === undefined ? json : origin === ctx.publicUrl.origin && (!multipart || request.routeOptions.config.acceptsUpload === true);
-  if (!accepted) throw new Forbidden('Cross-site request refused: send JSON from the Tessera web app.', 'csrf_rejected');
+  if (!accepted) throw csrfRefusal();
+}
+
+function csrfRefusal(): Forbidden {
+  return new Forbidden('Cross-site request refused: send JSON from the Tessera web app.', 'csrf_rejected');
 }

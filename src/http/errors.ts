@@ -1,4 +1,6 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, RangeNotSatisfiable, RateLimited, Unavailable } from '../errors.js';
 import { WELL_FORMED } from './schemas.js';
 
@@ -99,4 +101,31 @@ export function installErrorHandler(app: FastifyInstance): void {
 
 export function sendNotFound(request: FastifyRequest, reply: FastifyReply) {
   return send(reply, 404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`);
+}
+
+/** What Node's HTTP parser refuses before any route sees the request, by the parser's error code. */
+const UNPARSED_REQUESTS: Record<string, { status: number; code: string; message: string }> = {
+  HPE_HEADER_OVERFLOW: { status: 431, code: 'headers_too_large', message: 'The request line and headers are too large.' },
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: 'request_timeout', message: 'The request took too long to arrive.' },
+};
+const MALFORMED_REQUEST = { status: 400, code: 'invalid_request', message: 'The request is not well-formed HTTP.' };
+
+/**
+ * Answers a request the HTTP parser refused (an oversized header, a malformed Content-Length, a
+ * garbage request line) in the API's error shape; Fastify's own answer has another. The connection
+ * is closed after it, as Fastify does: nothing more read from it can be trusted.
+ */
+export function answerUnparsedRequest(logger: FastifyBaseLogger, error: Error & { code?: string }, socket: Duplex): void {
+  // A reset or closed connection has no one left to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const answer = (error.code === undefined ? undefined : UNPARSED_REQUESTS[error.code]) ?? MALFORMED_REQUEST;
+  logger.debug({ code: error.code }, 'request refused by the HTTP parser');
+  if (socket.writable) {
+    const body = JSON.stringify({ error: { code: answer.code, message: answer.message } });
+    socket.write(
+      `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status]}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }

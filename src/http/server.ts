@@ -14,7 +14,7 @@ import { sql } from 'kysely';
 import type { Context } from '../context.js';
 import { InvalidRequest } from '../errors.js';
 import { installAuth, sessionCookieName } from './auth.js';
-import { installErrorHandler, sendNotFound } from './errors.js';
+import { answerUnparsedRequest, installErrorHandler, sendNotFound } from './errors.js';
 import { documentRoute, finishDocument, TAGS } from './openapi.js';
 import { accessRoutes } from './routes/access.js';
 import { accountRoutes } from './routes/accounts.js';
@@ -142,6 +142,8 @@ export async function buildServer(ctx: Context, options: ServerOptions = {}): Pr
         .code(tooLong ? 414 : 400)
         .send({ error: { code: 'invalid_request', message: tooLong ? 'An id in the path is too long.' : 'The URL is malformed.' } });
     },
+    // What Node's HTTP parser refuses (an oversized header, a malformed request) gets the API's shape too.
+    clientErrorHandler: (error, socket) => answerUnparsedRequest(ctx.logger as FastifyBaseLogger, error, socket),
     loggerInstance: ctx.logger as FastifyBaseLogger,
   });
 

@@ -104,8 +104,11 @@ describe.each(DATABASES)('hardening of the core API (%s)', (db) => {
       expectError(await raw('POST', '/api/v1/auth/logout', headers), 403, 'csrf_rejected');
     }
     expect((await admin.get(`/api/v1/datasets/${scratch}`)).status).toBe(200);
-    // Without Origin, a JSON body is the proof: browsers do not send one cross-site without asking first.
-    expect((await raw('DELETE', `/api/v1/datasets/${scratch}`, { cookie: cookie(), 'content-type': 'application/json' })).status).toBe(204);
+    // Without Origin, a JSON body is the proof: browsers do not send one cross-site without asking
+    // first. A JSON content type on no body proves nothing.
+    const json = { cookie: cookie(), 'content-type': 'application/json' };
+    expectError(await raw('DELETE', `/api/v1/datasets/${scratch}`, json), 403, 'csrf_rejected');
+    expect((await raw('DELETE', `/api/v1/datasets/${scratch}`, json, '{}')).status).toBe(204);
     expect((await admin.get('/api/v1/me')).status).toBe(200);
   });
 

@@ -46,7 +46,8 @@ export class Actor {
         ...(this.auth.bearer ? { authorization: `Bearer ${this.auth.bearer}` } : {}),
         ...headers,
       },
-      ...(body !== undefined ? { payload: JSON.stringify(body) } : method !== 'GET' && method !== 'HEAD' ? { payload: '' } : {}),
+      // A change without a body sends `{}`, as the web app does: without Origin, a cookie needs a JSON body (API.md).
+      ...(body !== undefined ? { payload: JSON.stringify(body) } : method !== 'GET' && method !== 'HEAD' ? { payload: '{}' } : {}),
     });
     const text = res.body;
     let parsed: unknown = text;
