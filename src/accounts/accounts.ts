@@ -22,7 +22,7 @@ import { requireStrongPassword } from './passwords.js';
 import { endSessionsOf, type StartedSession, startSession } from './sessions.js';
 import { deleteAccessTokensOf } from './tokens.js';
 import { findUserByEmail, markEmailVerified, type User } from './users.js';
-import { normalizeEmail, requireEmail } from './validation.js';
+import { emailToFind, requireEmail } from './validation.js';
 import { sendVerification } from './verification.js';
 
 /** Who is calling: their network address (for limits and the security log) and browser. */
@@ -80,7 +80,7 @@ export async function signUpWithInvitation(
 ): Promise<SignedIn & { accepted: Accepted }> {
   assertSignupAllowed(ctx, true);
   // Refused before anything is spent or made: the address must be the invited one and the link good.
-  await assertRedeemableBy(ctx, token, normalizeEmail(input.email));
+  await assertRedeemableBy(ctx, token, emailToFind(input.email));
   let accepted: Accepted | undefined;
   const signedIn = await createAccount(ctx, { ...input, invited: true }, caller, async (tx, user) => {
     accepted = await acceptInvitationIn(ctx, tx, user, token);
@@ -132,7 +132,7 @@ const failuresOfAccount = (email: string) => `login-failures:${email}`;
 export async function logIn(ctx: Context, input: { email: string; password: string }, caller: Caller): Promise<SignedIn> {
   assertPasswordLoginAllowed(ctx);
   await spendForAddress(ctx, 'login', caller.ip);
-  const email = normalizeEmail(input.email);
+  const email = emailToFind(input.email);
   await assertUnderLimit(ctx, failuresFromAddress(email, caller.ip), FAILED_LOGINS_FROM_ADDRESS, caller.ip);
   await assertUnderLimit(ctx, failuresOfAccount(email), FAILED_LOGINS_OF_ACCOUNT, caller.ip);
   const found = await findUserByEmail(ctx.db, email);
@@ -201,7 +201,7 @@ export async function issuePasswordReset(
 /** Always quiet about whether the address has an account. A new link kills the older unused ones. */
 export async function requestPasswordReset(ctx: Context, rawEmail: string, caller: Caller): Promise<void> {
   await spendForAddress(ctx, 'passwordReset', caller.ip);
-  const user = await findUserByEmail(ctx.db, normalizeEmail(rawEmail));
+  const user = await findUserByEmail(ctx.db, emailToFind(rawEmail));
   if (!user) {
     authEvent(ctx, 'password_reset.requested', { outcome: 'unknown_email', ip: caller.ip });
     return;

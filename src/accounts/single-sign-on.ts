@@ -10,7 +10,7 @@ import { type OidcClient, type ProviderIdentity, type SignInChecks, SsoUnavailab
 import { startSession } from './sessions.js';
 import { linkAccountToProvider, registerFromProvider } from './sso-accounts.js';
 import { findUserByEmail, findUserByIdentity, providerLinkOf } from './users.js';
-import { normalizeEmail } from './validation.js';
+import { emailToFind } from './validation.js';
 
 /** Long enough to log in at the provider, short enough that a stale sign-in is useless. */
 export const SIGN_IN_LIFETIME_MS = 10 * 60_000;
@@ -132,7 +132,7 @@ export async function signInWithIdentity(ctx: Context, identity: ProviderIdentit
       ),
     );
   }
-  const email = normalizeEmail(identity.email);
+  const email = emailToFind(identity.email);
   const existing = await findUserByEmail(ctx.db, email);
   if (existing) {
     if ((await providerLinkOf(ctx.db, existing.id))?.subject != null) {

@@ -9,6 +9,7 @@ import { liveLinkOwner, replaceUnusedLink, useLink } from '../store/one-time-lin
 import { authEvent } from './events.js';
 import { spend, spendForAddress, VERIFICATION_MAILS_OF_ACCOUNT } from './limits.js';
 import { markEmailVerified, type User } from './users.js';
+import { isCanonicalEmail } from './validation.js';
 
 const VERIFICATION_LIFETIME_MS = DAY;
 
@@ -48,6 +49,12 @@ export async function verifyEmail(ctx: Context, user: User, token: string, calle
 export async function resendVerification(ctx: Context, user: User, callerAddress: string): Promise<void> {
   await spendForAddress(ctx, 'verificationResend', callerAddress);
   if (user.emailVerified) return;
+  // An address stored before addresses were normalized can look like another person's, and mail
+  // to it reaches that person: a stranger's account must not send them links.
+  if (!isCanonicalEmail(user.email)) {
+    authEvent(ctx, 'email.verification_sent', { userId: user.id, outcome: 'look_alike_address', ip: callerAddress });
+    return;
+  }
   await spend(ctx, `verification-mails:${user.id}`, VERIFICATION_MAILS_OF_ACCOUNT, callerAddress);
   await inTransaction(ctx, (tx) => sendVerification(ctx, tx, user));
   authEvent(ctx, 'email.verification_sent', { userId: user.id, outcome: 'mailed', ip: callerAddress });

@@ -2,7 +2,7 @@ import { authorizeDatasetAction, authorizeOrgAction } from '../access/authorize.
 import { type Level, levelOf, type OrgRole, rankOf, type Visibility } from '../access/levels.js';
 import { tierAdmitsDirectGrant } from '../access/policy.js';
 import type { Actor } from '../access/scope.js';
-import { isValidEmail, normalizeEmail } from '../accounts/validation.js';
+import { isValidEmail, normalizeEmail, showUnseen } from '../accounts/validation.js';
 import { recordEvent } from '../audit/record.js';
 import { HOUR, iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
@@ -23,12 +23,12 @@ import { INVITATION_LIFETIME_MS, type InvitationRow, type InvitationView, invita
 /** Addresses one inviter may send to per rolling hour, so Tessera cannot be used to spam. */
 export const INVITATIONS_PER_HOUR = 200;
 
-/** Trims, lower-cases and de-duplicates; one malformed address fails the whole request. */
+/** Normalizes and de-duplicates (a full-width address is the plain one); one malformed address fails the whole request. */
 export function normalizeAddresses(raw: string[]): string[] {
   const emails = [...new Set(raw.map(normalizeEmail))];
   const invalid = emails.filter((e) => !isValidEmail(e));
   if (invalid.length > 0) {
-    throw new InvalidRequest(`Not a valid e-mail address: ${invalid.join(', ')}.`, { invalidEmails: invalid });
+    throw new InvalidRequest(`Not a valid e-mail address: ${invalid.map(showUnseen).join(', ')}.`, { invalidEmails: invalid });
   }
   if (emails.length === 0) throw new InvalidRequest('Give at least one e-mail address.');
   return emails;

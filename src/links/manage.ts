@@ -1,6 +1,7 @@
 import { authorizeDatasetAction } from '../access/authorize.js';
 import { type Level, levelOf, rankOf } from '../access/levels.js';
 import type { Actor } from '../access/scope.js';
+import { normalizeDomain, showUnseen } from '../accounts/validation.js';
 import { recordEvent } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
@@ -24,10 +25,13 @@ const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](
 
 /** "@Partner.org " and "partner.org" are the same domain; anything that is not a domain is refused. */
 function normalizedDomains(domains: string[]): string[] {
-  const normalized = [...new Set(domains.map((d) => d.trim().toLowerCase().replace(/^@/, '')))];
+  const normalized = [...new Set(domains.map(normalizeDomain))];
   const invalid = normalized.filter((d) => !DOMAIN.test(d));
   if (invalid.length > 0) {
-    throw new InvalidRequest(`Not a domain: ${invalid.join(', ')}. Give domains like example.com.`, { field: 'allowedDomains', invalid });
+    throw new InvalidRequest(`Not a domain: ${invalid.map(showUnseen).join(', ')}. Give domains like example.com.`, {
+      field: 'allowedDomains',
+      invalid,
+    });
   }
   return normalized;
 }

@@ -1,6 +1,7 @@
 import { directoryMayTake } from '../access/provisioning.js';
 import { endSessionsOf } from '../accounts/sessions.js';
 import { deleteAccessTokensOf } from '../accounts/tokens.js';
+import { normalizeEmail } from '../accounts/validation.js';
 import { recordEvent } from '../audit/record.js';
 import { iso } from '../clock.js';
 import { type Context, inTransaction } from '../context.js';
@@ -50,8 +51,7 @@ export async function getScimUser(ctx: Context, directory: Directory, userId: st
 
 export async function listScimUsers(ctx: Context, directory: Directory, filter: string | undefined, paging: Paging) {
   const found = equalityFilter(filter, { username: 'email', 'emails.value': 'email', emails: 'email', externalid: 'externalId' });
-  const where =
-    found === null ? {} : found.attribute === 'email' ? { email: found.value.trim().toLowerCase() } : { externalId: found.value };
+  const where = found === null ? {} : found.attribute === 'email' ? { email: normalizeEmail(found.value) } : { externalId: found.value };
   const page = await listDirectoryUsers(ctx.db, directory.orgId, where, { offset: paging.startIndex - 1, limit: paging.count });
   return listResponse(
     page.total,
