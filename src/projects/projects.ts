@@ -1,8 +1,7 @@
-import { authorizeDatasetAction, authorizeOrgAction, datasetActionsOfMany } from '../access/authorize.js';
+import { authorizeDatasetAction, authorizeOrgAction, capabilitiesOf, datasetActionsOfMany, orgFactsOf } from '../access/authorize.js';
 import { factsOf } from '../access/check.js';
 import type { Level } from '../access/levels.js';
-import { membershipOf } from '../access/org.js';
-import type { DatasetAction } from '../access/policy.js';
+import { can, type DatasetAction } from '../access/policy.js';
 import { type AccessFacts, effectiveLevel } from '../access/rule.js';
 import { type Actor, cappedLevel } from '../access/scope.js';
 import { type Context, inTransaction } from '../context.js';
@@ -51,12 +50,15 @@ export async function listProjects(ctx: Context, actor: Actor, orgId: string): P
   return rows.map((r) => ({ id: r.id, orgId: r.org_id, name: r.name }));
 }
 
-/** Adding needs read on the dataset, and the dataset must belong to the project's organization. */
+/**
+ * Adding needs membership of the project's organization and read on the dataset, wherever the
+ * dataset lives: a partner's dataset shared with the caller belongs in their project too. The
+ * project shows it only to those who can read it.
+ */
 export async function addDatasetToProject(ctx: Context, actor: Actor, projectId: string, datasetId: string): Promise<void> {
   await inTransaction(ctx, async (tx) => {
-    const project = await visibleProject(tx, actor, projectId);
-    const { dataset } = await authorizeDatasetAction(tx, actor, datasetId, 'dataset.read', ctx.clock.now());
-    if (dataset.org_id !== project.org_id) throw new NotFound('Dataset');
+    await visibleProject(tx, actor, projectId);
+    await authorizeDatasetAction(tx, actor, datasetId, 'dataset.read', ctx.clock.now());
     await linkDataset(tx, { projectId, datasetId, addedBy: actor.id, at: ctx.clock.now() });
   });
 }
@@ -101,11 +103,13 @@ export async function getProject(
   };
 }
 
-/** The projects of the dataset's organization that hold it, for a viewer who can read it. */
+/** The projects that hold the dataset, for a viewer who can read it: those of the organizations they belong to. */
 export async function projectsOfDataset(ctx: Context, actor: Actor, datasetId: string): Promise<ProjectSummary[]> {
-  const { dataset } = await authorizeDatasetAction(ctx.db, actor, datasetId, 'dataset.read', ctx.clock.now());
-  // An external accessor reads the dataset but not its organization's projects.
-  if (!(await membershipOf(ctx.db, actor.id, dataset.org_id))) return [];
-  const rows = await projectsHolding(ctx.db, datasetId);
+  await authorizeDatasetAction(ctx.db, actor, datasetId, 'dataset.read', ctx.clock.now());
+  // A dataset can sit in projects of other organizations (shared with their members); those stay theirs.
+  const memberships = await capabilitiesOf(ctx.db, actor.id);
+  const rows = (await projectsHolding(ctx.db, datasetId)).filter((r) =>
+    can('org.read', orgFactsOf(actor, memberships.get(r.org_id) ?? null)),
+  );
   return rows.map((r) => ({ id: r.id, orgId: r.org_id, name: r.name }));
 }

@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Actor } from '../helpers/client.js';
+import { DATABASES } from '../helpers/databases.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { world } from '../helpers/world.js';
+import { expectError } from './errors.js';
+
+describe.each(DATABASES)('a dataset admin’s preview of a tier change (%s)', (db) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ db });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('answers a dataset admin who is not an org admin, changing nothing, while the change stays with org admins', async () => {
+    const w = await world(server)
+      .org('acme')
+      .member('ann')
+      .member('dana')
+      .outsider('pat')
+      .outsider('partner')
+      .dataset('cams', { tier: 'external' })
+      .grant('cams', 'dana', 'admin')
+      .invite('cams', 'pat', 'read')
+      .invite('cams', 'partner', 'admin')
+      .build();
+    const admin = w.orgs.acme!.admin;
+    const { ann, dana, pat, partner } = w.users as Record<string, Actor>;
+    const url = `/api/v1/datasets/${w.datasets.cams}`;
+    expect((await admin.patch(url, { visibility: 'organization' })).status).toBe(200);
+
+    const preview = await dana!.post(`${url}/sharing/preview`, { visibility: 'external' });
+    expect(preview.status).toBe(200);
+    expect(preview.body).toEqual({
+      gains: [
+        { user: partner!.user, from: null, to: 'admin' },
+        { user: pat!.user, from: null, to: 'read' },
+      ],
+      losses: [],
+    });
+    expect((await dana!.get(url)).body.visibility).toBe('organization');
+    expectError(await pat!.get(url), 404, 'not_found');
+    expectError(await dana!.patch(url, { visibility: 'external' }), 403, 'forbidden');
+    expectError(await ann!.post(`${url}/sharing/preview`, { visibility: 'external' }), 403, 'forbidden');
+  });
+
+  it('shows an outside dataset admin the addresses of the dataset’s grantees only', async () => {
+    const w = await world(server)
+      .org('acme')
+      .member('ann')
+      .outsider('pat')
+      .outsider('partner')
+      .dataset('cams', { tier: 'external' })
+      .invite('cams', 'pat', 'read')
+      .invite('cams', 'partner', 'admin')
+      .build();
+    const admin = w.orgs.acme!.admin;
+    const { ann, pat, partner } = w.users as Record<string, Actor>;
+    const url = `/api/v1/datasets/${w.datasets.cams}`;
+
+    const seenByPartner = await partner!.post(`${url}/sharing/preview`, { visibility: 'admins' });
+    expect(seenByPartner.status).toBe(200);
+    expect(seenByPartner.body).toEqual({
+      gains: [],
+      losses: [
+        { user: { id: ann!.id, name: 'ann' }, from: 'read', to: null },
+        { user: partner!.user, from: 'admin', to: null },
+        { user: pat!.user, from: 'read', to: null },
+      ],
+    });
+    expect(JSON.stringify(seenByPartner.body)).not.toContain(ann!.user.email);
+    const seenByAdmin = await admin.post(`${url}/sharing/preview`, { visibility: 'admins' });
+    expect(seenByAdmin.body.losses.map((c: { user: unknown }) => c.user)).toEqual([ann!.user, partner!.user, pat!.user]);
+  });
+});
