@@ -1,6 +1,7 @@
-import { authorizeDatasetAction, datasetActionsOfMany } from '../access/authorize.js';
+import { authorizeDatasetAction, datasetActionsOf } from '../access/authorize.js';
+import { checkAccess } from '../access/check.js';
 import { datasetNameKey } from '../access/inventory.js';
-import { levelOf, rankOf } from '../access/levels.js';
+import { type Level, levelOf, rankOf } from '../access/levels.js';
 import type { DatasetAction } from '../access/policy.js';
 import type { Actor } from '../access/scope.js';
 import { recordEvent } from '../audit/record.js';
@@ -15,11 +16,12 @@ import { insertTeamGrant, insertUserGrant, isInForce, teamGrantRowsOfDataset, us
 import { findJob } from '../store/jobs.js';
 import type { AnnotationsTable, DatasetsTable, ItemsTable, JobsTable, LayersTable } from '../store/schema.js';
 import { finishJob, queueJob, reportProgress } from './jobs.js';
+import { starterLevel, starterLevelAtCommit } from './starter.js';
 
 const PAGE = 500;
 
 export type ProcessOutcome =
-  | { kind: 'done'; dataset: DatasetsTable; allowedActions: DatasetAction[] }
+  | { kind: 'done'; dataset: DatasetsTable; level: Level; allowedActions: DatasetAction[] }
   | { kind: 'running'; job: JobsTable };
 
 /** What the deduplicated copy will hold: the first item of each distinct SHA-256, with its annotations. */
@@ -50,11 +52,16 @@ export async function processDataset(
   });
   const outcome = await awaitSmallJob(ctx, job);
   if (outcome.kind === 'running') return outcome;
-  // The starter holds a direct admin grant on the new dataset.
-  const [allowedActions] = await datasetActionsOfMany(ctx.db, actor, [
-    { orgId: outcome.dataset.org_id, level: 'admin', visibility: outcome.dataset.visibility },
-  ]);
-  return { kind: 'done', dataset: outcome.dataset, allowedActions: allowedActions! };
+  // The reply says what a read of the new dataset would: the level processing gave the starter, under their token's cap.
+  const made = await checkAccess(ctx.db, actor, outcome.dataset.id, ctx.clock.now());
+  // Taken away the moment it was made: the finished job is all there is to show.
+  if (!made) return { kind: 'running', job: (await findJob(ctx.db, job.id)) ?? job };
+  return {
+    kind: 'done',
+    dataset: made.dataset,
+    level: made.level,
+    allowedActions: datasetActionsOf(actor, made.facts, made.processDatasets),
+  };
 }
 
 /**
@@ -89,6 +96,8 @@ async function awaitSmallJob(
 export async function runDedupeJob(ctx: Context, job: JobsTable): Promise<DatasetsTable> {
   const source = await findDataset(ctx.db, job.source_dataset_id);
   if (!source) throw datasetDeleted();
+  // A job queued long ago, or run again after a crash, stops before reading anything for someone who may no longer process.
+  await starterLevel(ctx.db, job, ctx.clock.now());
   return dedupe(ctx, job, source, job.started_by, job.carry_sharing === 1);
 }
 
@@ -161,6 +170,7 @@ async function writeCopy(
   await inTransaction(ctx, async (tx) => {
     await finishJob(tx, job, dataset.id, now);
     if (!(await datasetExists(tx, source.id))) throw datasetDeleted();
+    const level = await starterLevelAtCommit(tx, job, now);
     await insertDataset(tx, dataset);
     await copyContent(ctx, tx, dataset.id, plan, now);
     const event = { orgId: source.org_id, at: now, actorId, datasetId: dataset.id };
@@ -171,7 +181,7 @@ async function writeCopy(
       after: { name, visibility: dataset.visibility, predecessorId: source.id },
     });
     if (carrySharing) await carryGrants(tx, ctx.random, source.id, dataset.id, actorId, now, event);
-    await grantCreatorAdmin(tx, dataset.id, actorId, now);
+    await grantStarter(tx, dataset.id, actorId, level, now);
     await recordEvent(tx, ctx.random, {
       ...event,
       subject: `dataset:${dataset.id}`,
@@ -225,7 +235,7 @@ async function carryGrants(
   const live = (g: { expires_at: number | null }) => isInForce(g.expires_at, now);
   const carried = { carriedFrom: sourceId };
   const users = (await userGrantRowsOfDataset(tx, sourceId)).filter(
-    // The caller becomes admin of the copy anyway.
+    // The starter's own grant on the copy is their level on the source, which is at least this grant's.
     (g) => live(g) && g.user_id !== actorId,
   );
   for (const g of users) {
@@ -267,12 +277,16 @@ async function carryGrants(
   }
 }
 
-/** As with any new dataset, the one who made it holds a direct admin grant (revocable like any other). */
-async function grantCreatorAdmin(tx: Db, datasetId: string, actorId: string, now: number): Promise<void> {
+/**
+ * The starter holds a direct grant on the copy at their level on the source, so they keep using
+ * what they made. Never admin for a writer: processing gives nobody more than the source did, or
+ * a writer could share with outsiders, through the copy, what only the source's admins may share.
+ */
+async function grantStarter(tx: Db, datasetId: string, actorId: string, level: Level, now: number): Promise<void> {
   await insertUserGrant(tx, {
     dataset_id: datasetId,
     user_id: actorId,
-    level: rankOf('admin'),
+    level: rankOf(level),
     expires_at: null,
     granted_by: actorId,
     created_at: now,

@@ -47,12 +47,12 @@ export function processingRoutes(app: TypedApp, ctx: Context): void {
         summary: 'Run a pipeline into a new dataset (write + processDatasets); 202 with a job when it runs in the background',
         params: Type.Object({ id: Id }),
         body: Type.Object({ pipeline: Type.Literal('dedupe'), carrySharing: Type.Optional(Type.Boolean()) }),
-        response: { 201: DatasetSchema, 202: Type.Object({ job: JobSchema }), ...errors(400, 401, 403, 404) },
+        response: { 201: DatasetSchema, 202: Type.Object({ job: JobSchema }), ...errors(400, 401, 403, 404, 409) },
       },
     },
     async (request, reply) => {
       const outcome = await processDataset(ctx, requireActor(request), request.params.id, request.body);
-      if (outcome.kind === 'done') return reply.code(201).send(datasetJson(outcome.dataset, 'admin', outcome.allowedActions));
+      if (outcome.kind === 'done') return reply.code(201).send(datasetJson(outcome.dataset, outcome.level, outcome.allowedActions));
       return reply.code(202).send({ job: jobJson(outcome.job) });
     },
   );

@@ -1,0 +1,231 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Actor } from '../helpers/client.js';
+import { TestClock } from '../helpers/clock.js';
+import { DATABASES } from '../helpers/databases.js';
+import { PUBLIC_URL, startTestServer, type TestServer } from '../helpers/server.js';
+import { upload } from '../helpers/upload.js';
+import { type World, world } from '../helpers/world.js';
+
+interface JobJson {
+  id: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  done: number;
+  total: number;
+  datasetId?: string;
+  error?: string;
+}
+
+async function until(actor: Actor, jobId: string, done: (job: JobJson) => boolean): Promise<JobJson> {
+  for (let i = 0; i < 400; i += 1) {
+    const res = await actor.get<JobJson>(`/api/v1/jobs/${jobId}`);
+    if (done(res.body)) return res.body;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`job ${jobId} never got there`);
+}
+
+const settled = (job: JobJson) => job.status === 'succeeded' || job.status === 'failed';
+
+/** Holds processing after it has read the source and before it writes anything, until the returned function is called. */
+function pauseProcessing(server: TestServer) {
+  const hold = server.ctx.blobs.hold.bind(server.ctx.blobs);
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  server.ctx.blobs.hold = async (sha256) => {
+    await gate;
+    return hold(sha256);
+  };
+  return () => {
+    server.ctx.blobs.hold = hold;
+    open();
+  };
+}
+
+/** The org admin removes `user` from the organization, from the web app (a bodyless change carries its Origin). */
+async function removeFromOrg(w: World, user: Actor): Promise<number> {
+  const org = w.orgs.acme!;
+  return (await org.admin.request('DELETE', `/api/v1/orgs/${org.id}/members/${user.id}`, undefined, { origin: PUBLIC_URL })).status;
+}
+
+/** Ways an org admin takes away what processing needs while a job of the writer's runs. */
+const REVOCATIONS: { what: string; ok: number; revoke: (w: World) => Promise<number> }[] = [
+  {
+    what: 'removed from the organization',
+    ok: 204,
+    revoke: (w) => removeFromOrg(w, w.users.writer!),
+  },
+  {
+    what: 'no longer allowed to process datasets',
+    ok: 200,
+    revoke: async (w) =>
+      (await w.orgs.acme!.admin.patch(`/api/v1/orgs/${w.orgs.acme!.id}/members/${w.users.writer!.id}`, { processDatasets: false })).status,
+  },
+  {
+    what: 'lowered to annotate on the source',
+    ok: 200,
+    revoke: async (w) =>
+      (await w.orgs.acme!.admin.put(`/api/v1/datasets/${w.datasets.frames}/sharing/users/${w.users.writer!.id}`, { level: 'annotate' }))
+        .status,
+  },
+];
+
+describe.each(DATABASES)('processing acts only with what its starter may still do (%s)', (db) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ db, clock: new TestClock(), processInlineLimit: 5 });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  /** An external-tier dataset of `files` items, a writer on it who may process, and a team with read. */
+  async function frames(files: number) {
+    const w = await world(server)
+      .org('acme')
+      .member('writer')
+      .member('viewer')
+      .team('viewers', ['viewer'])
+      .dataset('frames', { tier: 'external' })
+      .grant('frames', 'writer', 'write')
+      .teamGrant('frames', 'viewers', 'read')
+      .build();
+    const admin = w.orgs.acme!.admin;
+    await admin.patch(`/api/v1/orgs/${w.orgs.acme!.id}/members/${w.users.writer!.id}`, { processDatasets: true });
+    const source = w.datasets.frames!;
+    const content = Array.from({ length: files }, (_, i) => ({ name: `f${i}.txt`, content: Buffer.from(`${source} ${i % 3}`) }));
+    await upload(admin, source, content);
+    return { w, admin, writer: w.users.writer!, source };
+  }
+
+  const successors = async (source: string) =>
+    server.ctx.db.selectFrom('datasets').select('id').where('predecessor_id', '=', source).execute();
+
+  const orgActions = async (w: World) =>
+    (await w.orgs.acme!.admin.get(`/api/v1/orgs/${w.orgs.acme!.id}/audit`)).body.items.map((e: { action: string }) => e.action);
+
+  it.each(REVOCATIONS)('fails a background job, creating nothing, when its starter is $what while it runs', async ({ ok, revoke }) => {
+    const { w, admin, writer, source } = await frames(8);
+    const resume = pauseProcessing(server);
+    let jobId: string;
+    try {
+      const started = await writer.post(`/api/v1/datasets/${source}/process`, { pipeline: 'dedupe', carrySharing: true });
+      expect(started.status).toBe(202);
+      jobId = started.body.job.id;
+      await until(writer, jobId, (job) => job.done === 8);
+      expect(await revoke(w)).toBe(ok);
+    } finally {
+      resume();
+    }
+    const job = await until(admin, jobId, settled);
+    expect(job).toMatchObject({ status: 'failed', error: expect.stringContaining('may no longer process') });
+    expect(job.datasetId).toBeUndefined();
+    // The starter still sees how their job ended.
+    expect((await writer.get(`/api/v1/jobs/${jobId}`)).body).toMatchObject({ status: 'failed' });
+    expect(await successors(source)).toEqual([]);
+    expect((await admin.get(`/api/v1/datasets/${source}/lineage`)).body.successors).toEqual([]);
+    // Nothing in the log (nor, written with it, in any webhook) claims a copy was made.
+    const actions = await orgActions(w);
+    expect(actions).not.toContain('dataset.processed');
+    expect(actions.filter((a: string) => a === 'dataset.created')).toHaveLength(1);
+  });
+
+  it('answers the waiting request with a refusal, creating nothing, when the starter is removed before a small job commits', async () => {
+    const { w, writer, source } = await frames(3);
+    const resume = pauseProcessing(server);
+    let answer: Promise<{ status: number; body: { error: { message: string } } }>;
+    try {
+      answer = writer.post(`/api/v1/datasets/${source}/process`, { pipeline: 'dedupe', carrySharing: true });
+      const deadline = Date.now() + 10_000;
+      let job: { id: string; done: number } | undefined;
+      while (!(job && Number(job.done) === 3) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        job = await server.ctx.db.selectFrom('jobs').select(['id', 'done']).where('source_dataset_id', '=', source).executeTakeFirst();
+      }
+      expect(Number(job?.done)).toBe(3);
+      expect(await removeFromOrg(w, writer)).toBe(204);
+    } finally {
+      resume();
+    }
+    const res = await answer;
+    expect(res.status).toBe(403);
+    expect(res.body.error.message).toContain('may no longer process');
+    expect(await successors(source)).toEqual([]);
+    expect(await orgActions(w)).not.toContain('dataset.processed');
+  });
+
+  it('applies the same check to a queued job run later, as after a crash', async () => {
+    const { w, admin, writer, source } = await frames(8);
+    await server.ctx.jobs.stop(0);
+    let jobId: string;
+    try {
+      const started = await writer.post(`/api/v1/datasets/${source}/process`, { pipeline: 'dedupe', carrySharing: true });
+      expect(started.status).toBe(202);
+      expect(started.body.job.status).toBe('queued');
+      jobId = started.body.job.id;
+      expect(await removeFromOrg(w, writer)).toBe(204);
+    } finally {
+      await server.ctx.jobs.start(server.ctx);
+    }
+    expect(await until(admin, jobId, settled)).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining('may no longer process'),
+    });
+    expect(await successors(source)).toEqual([]);
+  });
+
+  it('gives a writer write on the copy, not admin: they use it but cannot share it beyond the source', async () => {
+    const { w, admin, writer, source } = await frames(3);
+    const made = await writer.post(`/api/v1/datasets/${source}/process`, { pipeline: 'dedupe', carrySharing: true });
+    expect(made.status).toBe(201);
+    expect(made.body).toMatchObject({ visibility: 'external', myLevel: 'write', predecessorId: source });
+    expect(made.body.allowedActions).toContain('dataset.upload');
+    expect(made.body.allowedActions).not.toContain('dataset.share');
+    const copy = made.body.id;
+    // What the reply said is what a read of the copy says.
+    const read = await writer.get(`/api/v1/datasets/${copy}`);
+    expect(read.body).toMatchObject({ myLevel: 'write', allowedActions: made.body.allowedActions });
+    expect((await writer.get(`/api/v1/datasets/${copy}/items`)).body.items).toHaveLength(3);
+    expect((await writer.patch(`/api/v1/datasets/${copy}`, { description: 'cleaned' })).status).toBe(200);
+
+    const expiresAt = new Date(server.clock.now() + 86_400_000).toISOString();
+    expect((await writer.post(`/api/v1/datasets/${copy}/links`, { name: 'partners', level: 'read', expiresAt })).status).toBe(403);
+    expect((await writer.post(`/api/v1/datasets/${copy}/invitations`, { emails: ['partner@elsewhere.test'], level: 'read' })).status).toBe(
+      403,
+    );
+    expect((await writer.put(`/api/v1/datasets/${copy}/sharing/users/${w.users.viewer!.id}`, { level: 'write' })).status).toBe(403);
+    expect((await writer.get(`/api/v1/datasets/${copy}/sharing`)).status).toBe(403);
+
+    // Carried grants come over as they were; the starter's own stays at their level on the source.
+    const sharing = (await admin.get(`/api/v1/datasets/${copy}/sharing`)).body;
+    const users = sharing.users.map((u: { user: { id: string }; level: string }) => [u.user.id, u.level]);
+    expect(users.sort()).toEqual(
+      [
+        [admin.id, 'admin'],
+        [writer.id, 'write'],
+      ].sort(),
+    );
+    expect(sharing.teams.map((t: { team: { id: string }; level: string }) => [t.team.id, t.level])).toEqual([[w.teams.viewers, 'read']]);
+    const inventory = (await writer.get(`/api/v1/datasets?orgId=${w.orgs.acme!.id}`)).body.items;
+    expect(inventory.find((d: { id: string }) => d.id === copy)).toMatchObject({ myLevel: 'write' });
+  });
+
+  it('gives a writer write on a private copy made in the background, and a dataset admin admin', async () => {
+    const { admin, writer, source } = await frames(8);
+    const started = await writer.post(`/api/v1/datasets/${source}/process`, { pipeline: 'dedupe' });
+    expect(started.status).toBe(202);
+    const job = await until(writer, started.body.job.id, settled);
+    expect(job.status).toBe('succeeded');
+    const copy = await writer.get(`/api/v1/datasets/${job.datasetId}`);
+    expect(copy.body).toMatchObject({ visibility: 'admins', myLevel: 'write' });
+    expect(copy.body.allowedActions).not.toContain('dataset.share');
+
+    await admin.put(`/api/v1/datasets/${source}/sharing/users/${writer.id}`, { level: 'admin' });
+    const asAdmin = await writer.post(`/api/v1/datasets/${source}/process`, { pipeline: 'dedupe' });
+    const adminJob = await until(writer, asAdmin.body.job.id, settled);
+    const adminCopy = await writer.get(`/api/v1/datasets/${adminJob.datasetId}`);
+    expect(adminCopy.body).toMatchObject({ myLevel: 'admin' });
+    expect(adminCopy.body.allowedActions).toContain('dataset.share');
+  });
+});
