@@ -63,6 +63,7 @@ interface OrgRule {
   self?: true;
   /** The refusal's words for a member without the role. */
   refusal?: string;
+  /** Needs the user's full level: a session or an admin-scoped token; not for a member acting on themself (`self`). */
   fullScope?: true;
   /** Changes something: a read-scoped token may not. */
   changes: boolean;
@@ -105,12 +106,13 @@ export const POLICY = {
     on: 'org',
     role: 'admin',
     refusal: 'Only organization admins can share a dataset with the whole organization.',
+    fullScope: true,
     changes: true,
   },
   'org.manageProjects': { on: 'org', role: 'member', changes: true },
   'org.manageMembers': { on: 'org', role: 'admin', refusal: ONLY_ORG_ADMINS, fullScope: true, changes: true },
   /** Removing a member, or seeing what it would take away: an admin for anyone, a member for themself. */
-  'org.removeMember': { on: 'org', role: 'admin', self: true, refusal: ONLY_ORG_ADMINS, changes: true },
+  'org.removeMember': { on: 'org', role: 'admin', self: true, refusal: ONLY_ORG_ADMINS, fullScope: true, changes: true },
   /** Inviting to the organization, its invitations and their undelivered mail. */
   'org.manageInvitations': { on: 'org', role: 'admin', refusal: ONLY_ORG_ADMINS, fullScope: true, changes: true },
   'org.manageTeams': { on: 'org', role: 'admin', refusal: ONLY_ORG_ADMINS, fullScope: true, changes: true },
@@ -209,7 +211,9 @@ function orgRefusal(rule: OrgRule, facts: OrgFacts): Refusal | null {
   if (facts.role === null) return orgNotFound;
   const roleFits = rule.role === 'member' || facts.role === 'admin' || (rule.self === true && facts.self);
   if (!roleFits) return forbidden(rule.refusal ?? ONLY_ORG_ADMINS);
-  if (facts.scope !== null && ((rule.fullScope && !fullScope(facts.scope)) || (rule.changes && facts.scope === 'read'))) {
+  // Leaving is the member's own affair, not administering the organization.
+  const administers = rule.fullScope === true && !(rule.self === true && facts.self);
+  if (facts.scope !== null && ((administers && !fullScope(facts.scope)) || (rule.changes && facts.scope === 'read'))) {
     return scopeRefusal(facts.scope);
   }
   return null;

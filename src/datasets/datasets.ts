@@ -40,7 +40,14 @@ export async function createDataset(
   const facts = orgFactsOf(actor, membership);
   const visibility = input.visibility ?? 'admins';
   authorize('org.createDataset', facts);
-  if (visibility !== 'admins') authorize('org.createSharedDataset', facts);
+  // The creator holds a direct admin grant, and is a member: the rule's facts follow.
+  const access = { orgRole: membership!.role, visibility, teamRank: null, directRank: rankOf('admin') };
+  if (visibility !== 'admins') {
+    authorize('org.createSharedDataset', facts);
+    // Picking a shared tier shares the dataset as changing it later would, so a token that may
+    // not change the tier may not pick one either.
+    authorize('dataset.setVisibility', datasetFactsOf(actor, access, membership!.processDatasets));
+  }
   const now = ctx.clock.now();
   const dataset: DatasetRow = {
     id: ctx.random.id('ds'),
@@ -68,10 +75,9 @@ export async function createDataset(
       after: { name: dataset.name, visibility },
     });
   });
-  // The creator holds a direct admin grant, and is a member: the rule's facts follow.
-  const access = { orgRole: membership!.role, visibility, teamRank: null, directRank: rankOf('admin') };
   const allowedActions = datasetActionsOf(actor, access, membership!.processDatasets);
-  return { dataset, level: 'admin', allowedActions };
+  // As every other view of the dataset, the level shown is at most the token's scope.
+  return { dataset, level: cappedLevel(actor, 'admin'), allowedActions };
 }
 
 /** The creator's admin grant is an ordinary direct grant: revocable like any other. */

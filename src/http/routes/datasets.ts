@@ -27,6 +27,8 @@ export function datasetRoutes(app: TypedApp, ctx: Context): void {
         operationId: 'createDataset',
         tags,
         summary: 'Create a dataset; the creator gets a direct admin grant',
+        description:
+          'Without visibility the dataset starts as `admins`. Only org admins pick another tier, and picking one shares the dataset: with an access token that needs the admin scope (403 `token_scope`).',
         params: Type.Object({ orgId: Id }),
         body: Type.Object({ name: Name, description: Type.Optional(Description), visibility: Type.Optional(VisibilitySchema) }),
         response: { 201: DatasetSchema, ...errors(400, 401, 403, 404) },

@@ -149,6 +149,8 @@ export function orgRoutes(app: TypedApp, ctx: Context): void {
         operationId: 'previewMemberRemoval',
         tags,
         summary: "What removing a member would take away: their direct grants on the organization's datasets and their teams",
+        description:
+          'Org admins about anyone, a member about themself. About someone else it is organization administration: 403 `token_scope` with an access token below the admin scope.',
         params: Type.Object({ orgId: Id, userId: Id }),
         response: { 200: RemovalPreviewSchema, ...errors(401, 403, 404) },
       },
@@ -164,6 +166,8 @@ export function orgRoutes(app: TypedApp, ctx: Context): void {
         tags,
         summary:
           "Remove a member (or leave); drops their team memberships and direct grants on the organization's datasets, unless keepGrants keeps the grants (external, dormant unless the tier is external)",
+        description:
+          'Removing someone else is organization administration: 403 `token_scope` with an access token below the admin scope. Leaving is not.',
         params: Type.Object({ orgId: Id, userId: Id }),
         querystring: Type.Object({ keepGrants: Type.Optional(Type.Boolean({ default: false })) }),
         response: { 204: NoContent, ...errors(400, 401, 403, 404, 409) },
