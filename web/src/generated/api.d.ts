@@ -51,7 +51,10 @@ export interface paths {
     get: operations['listSessions'];
   };
   '/api/v1/me/sessions/{id}': {
-    /** End one of my sessions; it is refused from its next request on */
+    /**
+     * End one of my sessions; it is refused from its next request on
+     * @description 403 `token_scope` with an access token below the admin scope: ending sessions administers the account.
+     */
     delete: operations['endSession'];
   };
   '/api/v1/me/tokens': {
@@ -64,7 +67,10 @@ export interface paths {
     post: operations['createToken'];
   };
   '/api/v1/me/tokens/{id}': {
-    /** Revoke a personal access token */
+    /**
+     * Revoke a personal access token
+     * @description 403 `token_scope` with an access token below the admin scope: revoking tokens administers the account.
+     */
     delete: operations['revokeToken'];
   };
   '/api/v1/auth/providers': {
@@ -113,13 +119,19 @@ export interface paths {
     post: operations['inviteToOrg'];
   };
   '/api/v1/orgs/{orgId}/members/{userId}': {
-    /** Remove a member (or leave); drops their team memberships and direct grants on the organization's datasets, unless keepGrants keeps the grants (external, dormant unless the tier is external) */
+    /**
+     * Remove a member (or leave); drops their team memberships and direct grants on the organization's datasets, unless keepGrants keeps the grants (external, dormant unless the tier is external)
+     * @description Removing someone else is organization administration: 403 `token_scope` with an access token below the admin scope. Leaving is not.
+     */
     delete: operations['removeMember'];
     /** Change a member's role or process-datasets capability */
     patch: operations['updateMember'];
   };
   '/api/v1/orgs/{orgId}/members/{userId}/removal-preview': {
-    /** What removing a member would take away: their direct grants on the organization's datasets and their teams */
+    /**
+     * What removing a member would take away: their direct grants on the organization's datasets and their teams
+     * @description Org admins about anyone, a member about themself. About someone else it is organization administration: 403 `token_scope` with an access token below the admin scope.
+     */
     get: operations['previewMemberRemoval'];
   };
   '/api/v1/orgs/{orgId}/teams': {
@@ -143,7 +155,10 @@ export interface paths {
     delete: operations['removeTeamMember'];
   };
   '/api/v1/orgs/{orgId}/datasets': {
-    /** Create a dataset; the creator gets a direct admin grant */
+    /**
+     * Create a dataset; the creator gets a direct admin grant
+     * @description Without visibility the dataset starts as `admins`. Only org admins pick another tier, and picking one shares the dataset: with an access token that needs the admin scope (403 `token_scope`).
+     */
     post: operations['createDataset'];
   };
   '/api/v1/datasets': {
@@ -350,7 +365,10 @@ export interface paths {
   '/api/v1/orgs/{orgId}/scim-tokens': {
     /** The organization's SCIM provisioning tokens (never their secrets) and the SCIM base URL (org admins) */
     get: operations['listScimTokens'];
-    /** Create a SCIM provisioning token for the organization; the token is shown this once (org admins) */
+    /**
+     * Create a SCIM provisioning token for the organization; the token is shown this once (org admins)
+     * @description The directory then creates accounts for addresses that have none (verified: the directory vouches for them) and manages the members of the organization; a person with an account who is not a member joins by invitation first (409 `uniqueness` from `POST /scim/v2/Users`). 403 `email_unverified` for an admin whose own address is not verified.
+     */
     post: operations['createScimToken'];
   };
   '/api/v1/orgs/{orgId}/scim-tokens/{id}': {
@@ -1069,7 +1087,10 @@ export interface operations {
       503: components['responses']['ServiceUnavailable'];
     };
   };
-  /** End one of my sessions; it is refused from its next request on */
+  /**
+   * End one of my sessions; it is refused from its next request on
+   * @description 403 `token_scope` with an access token below the admin scope: ending sessions administers the account.
+   */
   endSession: {
     parameters: {
       path: {
@@ -1148,7 +1169,10 @@ export interface operations {
       503: components['responses']['ServiceUnavailable'];
     };
   };
-  /** Revoke a personal access token */
+  /**
+   * Revoke a personal access token
+   * @description 403 `token_scope` with an access token below the admin scope: revoking tokens administers the account.
+   */
   revokeToken: {
     parameters: {
       path: {
@@ -1423,7 +1447,10 @@ export interface operations {
       503: components['responses']['ServiceUnavailable'];
     };
   };
-  /** Remove a member (or leave); drops their team memberships and direct grants on the organization's datasets, unless keepGrants keeps the grants (external, dormant unless the tier is external) */
+  /**
+   * Remove a member (or leave); drops their team memberships and direct grants on the organization's datasets, unless keepGrants keeps the grants (external, dormant unless the tier is external)
+   * @description Removing someone else is organization administration: 403 `token_scope` with an access token below the admin scope. Leaving is not.
+   */
   removeMember: {
     parameters: {
       query?: {
@@ -1486,7 +1513,10 @@ export interface operations {
       503: components['responses']['ServiceUnavailable'];
     };
   };
-  /** What removing a member would take away: their direct grants on the organization's datasets and their teams */
+  /**
+   * What removing a member would take away: their direct grants on the organization's datasets and their teams
+   * @description Org admins about anyone, a member about themself. About someone else it is organization administration: 403 `token_scope` with an access token below the admin scope.
+   */
   previewMemberRemoval: {
     parameters: {
       path: {
@@ -1704,7 +1734,10 @@ export interface operations {
       503: components['responses']['ServiceUnavailable'];
     };
   };
-  /** Create a dataset; the creator gets a direct admin grant */
+  /**
+   * Create a dataset; the creator gets a direct admin grant
+   * @description Without visibility the dataset starts as `admins`. Only org admins pick another tier, and picking one shares the dataset: with an access token that needs the admin scope (403 `token_scope`).
+   */
   createDataset: {
     parameters: {
       path: {
@@ -2833,6 +2866,7 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
       413: components['responses']['PayloadTooLarge'];
       414: components['responses']['URITooLong'];
       415: components['responses']['UnsupportedMediaType'];
@@ -3368,7 +3402,10 @@ export interface operations {
       503: components['responses']['ServiceUnavailable'];
     };
   };
-  /** Create a SCIM provisioning token for the organization; the token is shown this once (org admins) */
+  /**
+   * Create a SCIM provisioning token for the organization; the token is shown this once (org admins)
+   * @description The directory then creates accounts for addresses that have none (verified: the directory vouches for them) and manages the members of the organization; a person with an account who is not a member joins by invitation first (409 `uniqueness` from `POST /scim/v2/Users`). 403 `email_unverified` for an admin whose own address is not verified.
+   */
   createScimToken: {
     parameters: {
       path: {
