@@ -32,12 +32,3 @@ export function cappedLevel(actor: Actor, level: Level): Level {
 export function tokenScopeRefusal(scope: TokenScope): Forbidden {
   return new Forbidden(`This access token has the ${scope} scope, which does not allow that.`, 'token_scope');
 }
-
-/**
- * Ending the user's sessions and revoking their tokens administer the account, as minting a
- * token does: beyond what a token below the admin scope is for. A leaked write token must not
- * log its owner out or take away the tokens they hold.
- */
-export function authorizeAccountAdministration(actor: Actor): void {
-  if (actor.scope !== null && actor.scope !== 'admin') throw tokenScopeRefusal(actor.scope);
-}

@@ -57,10 +57,10 @@ export const MATRIX: Record<string, string> = {
   'POST /api/v1/me/tokens':                              '401  403  201  201  201  201  201  201  201  201  201  201  201  201  201  201  403  403',
   'POST /api/v1/me/password':                            '401  403  204  204  204  204  204  204  204  204  204  204  204  204  204  204  403  403',
   'GET /api/v1/me/sessions':                             '401  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200',
-  'DELETE /api/v1/me/sessions/{id}':                     '401  204  204  204  204  204  204  204  204  204  204  204  204  204  204  204  403  403',
+  'DELETE /api/v1/me/sessions/{id}':                     '401  204  204  204  204  204  204  204  204  204  204  204  204  204  204  204  403  204',
   'POST /api/v1/auth/verify-email':                      '401  403  204  204  204  204  204  204  204  204  204  204  204  204  204  204  403  403',
   'POST /api/v1/auth/verify-email/resend':               '401  202  202  202  202  202  202  202  202  202  202  202  202  202  202  202  403  202',
-  'DELETE /api/v1/me/tokens/{id}':                       '401  204  204  204  204  204  204  204  204  204  204  204  204  204  204  204  403  403',
+  'DELETE /api/v1/me/tokens/{id}':                       '401  204  204  204  204  204  204  204  204  204  204  204  204  204  204  204  403  204',
   // Single sign-on; the matrix server has no provider (OIDC_* unset), and no caller's account is linked.
   'GET /api/v1/auth/providers':                          '200  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200  200',
   'GET /api/v1/auth/oidc/start':                         '404  404  404  404  404  404  404  404  404  404  404  404  404  404  404  404  404  404',

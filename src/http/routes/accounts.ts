@@ -1,5 +1,4 @@
 import { Type } from 'typebox';
-import { authorizeAccountAdministration } from '../../access/scope.js';
 import {
   changePassword,
   confirmPasswordReset,
@@ -247,14 +246,12 @@ export function accountRoutes(app: TypedApp, ctx: Context): void {
         operationId: 'endSession',
         tags,
         summary: 'End one of my sessions; it is refused from its next request on',
-        description: '403 `token_scope` with an access token below the admin scope: ending sessions administers the account.',
         params: Type.Object({ id: Id }),
         response: { 204: NoContent, ...errors(401, 403, 404) },
       },
     },
     async (request, reply) => {
       const user = requireUser(request);
-      authorizeAccountAdministration(requireActor(request));
       await endSessionById(ctx, user.id, request.params.id);
       authEvent(ctx, 'session.ended', { userId: user.id, outcome: 'ok', ip: request.ip, sessionId: request.params.id });
       return reply.code(204).send();

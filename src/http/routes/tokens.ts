@@ -1,11 +1,10 @@
 import { Type } from 'typebox';
-import { authorizeAccountAdministration } from '../../access/scope.js';
 import { authEvent } from '../../accounts/events.js';
 import { createAccessToken, deleteAccessToken, listAccessTokens } from '../../accounts/tokens.js';
 import { iso } from '../../clock.js';
 import type { Context } from '../../context.js';
 import { InvalidRequest } from '../../errors.js';
-import { requireActor, requireSessionUser, requireUser } from '../auth.js';
+import { requireSessionUser, requireUser } from '../auth.js';
 import { errors, Id, Name, NoContent, Time, TokenScopeSchema } from '../schemas.js';
 import type { TypedApp } from '../server.js';
 
@@ -96,14 +95,12 @@ export function tokenRoutes(app: TypedApp, ctx: Context): void {
         operationId: 'revokeToken',
         tags,
         summary: 'Revoke a personal access token',
-        description: '403 `token_scope` with an access token below the admin scope: revoking tokens administers the account.',
         params: Type.Object({ id: Id }),
         response: { 204: NoContent, ...errors(401, 403, 404) },
       },
     },
     async (request, reply) => {
       const user = requireUser(request);
-      authorizeAccountAdministration(requireActor(request));
       await deleteAccessToken(ctx, user.id, request.params.id);
       authEvent(ctx, 'token.deleted', { userId: user.id, outcome: 'ok', ip: request.ip, tokenId: request.params.id });
       return reply.code(204).send();
