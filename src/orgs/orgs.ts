@@ -22,6 +22,7 @@ import {
 } from '../store/memberships.js';
 import { findOrg, insertOrg, lockOrg } from '../store/orgs.js';
 import { type Page, pageOf } from '../store/pagination.js';
+import { forgetProvisioned } from '../store/scim.js';
 import { leaveTeams, teamsOfUserInOrg } from '../store/teams.js';
 import { type User, userOf } from '../store/users.js';
 
@@ -156,6 +157,9 @@ export async function removeMember(
   await inTransaction(ctx, async (tx) => {
     await authorizeOrgAction(tx, actor, orgId, 'org.removeMember', userId);
     await takeOutOfOrg(tx, ctx.random, { orgId, userId, actorId: actor.id, at: ctx.clock.now(), ...options });
+    // Out of the directory's reach too: it may not bring back, and then offboard, someone who left
+    // or whom an admin removed (decision 7); they join again by invitation.
+    await forgetProvisioned(tx, orgId, userId);
   });
 }
 

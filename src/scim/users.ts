@@ -10,6 +10,7 @@ import { takeOutOfOrg } from '../orgs/orgs.js';
 import { hashPassword } from '../secrets.js';
 import type { Db } from '../store/database.js';
 import { addMembership } from '../store/memberships.js';
+import { lockOrg } from '../store/orgs.js';
 import {
   type DirectoryUserRow,
   directoryUser,
@@ -73,6 +74,9 @@ export async function createScimUser(ctx: Context, directory: Directory, body: u
   const email = change.email;
   const unusablePassword = await hashPassword(ctx.random.secret());
   const userId = await inTransaction(ctx, async (tx) => {
+    // Memberships change under the organization's lock: a person cannot leave between the
+    // question whether they are a member and their linking.
+    await lockOrg(tx, directory.orgId);
     const at = ctx.clock.now();
     const existing = await findUserByEmail(tx, email);
     if (existing) {
@@ -124,6 +128,7 @@ export async function patchScimUser(ctx: Context, directory: Directory, userId: 
 
 async function changeScimUser(ctx: Context, directory: Directory, userId: string, change: UserChange): Promise<UserResource> {
   await inTransaction(ctx, async (tx) => {
+    await lockOrg(tx, directory.orgId);
     const user = await requireDirectoryUser(tx, directory, userId);
     if (!user.provisioned) {
       await recordProvisioned(tx, { orgId: directory.orgId, userId, externalId: null, createdAccount: false, at: ctx.clock.now() });

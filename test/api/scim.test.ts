@@ -390,6 +390,31 @@ describe.each(DATABASES)('SCIM provisioning (%s)', (db) => {
     expectError(await mia.get('/api/v1/me'), 401, 'unauthenticated');
   });
 
+  it('loses its hold on a member who leaves or whom an admin removes: it cannot bring them back', async () => {
+    const w = await world(server).org('acme').member('lea').member('rob').org('beta').member('lea').build();
+    const { admin, id: orgId } = w.orgs.acme!;
+    const { directory } = await connect(admin, orgId);
+    const lea = w.users.lea!;
+    const rob = w.users.rob!;
+    for (const person of [lea, rob]) expect((await directory.post('/Users', oktaUser(person.user.email))).status).toBe(201);
+    // Lea leaves by herself; an admin removes Rob.
+    expect((await lea.delete(`/api/v1/orgs/${orgId}/members/${lea.id}`)).status).toBe(204);
+    expect((await admin.delete(`/api/v1/orgs/${orgId}/members/${rob.id}`)).status).toBe(204);
+    for (const person of [lea, rob]) {
+      for (const active of [true, false]) {
+        expectScimError(await directory.patch(`/Users/${person.id}`, [{ op: 'replace', path: 'active', value: active }]), 404);
+      }
+      expectScimError(await directory.put(`/Users/${person.id}`, { ...oktaUser(person.user.email), active: true }), 404);
+      expectScimError(await directory.post('/Users', oktaUser(person.user.email)), 409, 'uniqueness');
+    }
+    const members = (await admin.get(`/api/v1/orgs/${orgId}/members`)).body.items as { user: { id: string } }[];
+    expect(members.map((m) => m.user.id)).not.toContain(lea.id);
+    expect(members.map((m) => m.user.id)).not.toContain(rob.id);
+    // Neither was signed out: Rob's only organization was acme, but the directory never offboarded him.
+    expect((await lea.get('/api/v1/me')).status).toBe(200);
+    expect((await rob.get('/api/v1/me')).status).toBe(200);
+  });
+
   it('refuses a provisioning token to an admin whose own address is not proved', async () => {
     const unproved = await signUp(server.app, 'founder');
     const org = await unproved.post('/api/v1/orgs', { name: 'Founded' });
