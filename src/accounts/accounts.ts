@@ -22,7 +22,7 @@ import { requireStrongPassword } from './passwords.js';
 import { endSessionsOf, type StartedSession, startSession } from './sessions.js';
 import { deleteAccessTokensOf } from './tokens.js';
 import { findUserByEmail, markEmailVerified, type User } from './users.js';
-import { emailToFind, requireEmail } from './validation.js';
+import { emailToFind, emailToLookUp, normalizeEmail, requireEmail } from './validation.js';
 import { sendVerification } from './verification.js';
 
 /** Who is calling: their network address (for limits and the security log) and browser. */
@@ -132,10 +132,11 @@ const failuresOfAccount = (email: string) => `login-failures:${email}`;
 export async function logIn(ctx: Context, input: { email: string; password: string }, caller: Caller): Promise<SignedIn> {
   assertPasswordLoginAllowed(ctx);
   await spendForAddress(ctx, 'login', caller.ip);
-  const email = emailToFind(input.email);
+  const findable = emailToLookUp(input.email);
+  const email = findable ?? normalizeEmail(input.email);
   await assertUnderLimit(ctx, failuresFromAddress(email, caller.ip), FAILED_LOGINS_FROM_ADDRESS, caller.ip);
   await assertUnderLimit(ctx, failuresOfAccount(email), FAILED_LOGINS_OF_ACCOUNT, caller.ip);
-  const found = await findUserByEmail(ctx.db, email);
+  const found = findable === null ? undefined : await findUserByEmail(ctx.db, findable);
   // Unknown e-mail and wrong password take the same path and give the same answer.
   const ok = await verifyPassword(input.password, found?.passwordHash ?? DUMMY_HASH);
   if (!found || !ok) {
@@ -201,7 +202,8 @@ export async function issuePasswordReset(
 /** Always quiet about whether the address has an account. A new link kills the older unused ones. */
 export async function requestPasswordReset(ctx: Context, rawEmail: string, caller: Caller): Promise<void> {
   await spendForAddress(ctx, 'passwordReset', caller.ip);
-  const user = await findUserByEmail(ctx.db, emailToFind(rawEmail));
+  const email = emailToLookUp(rawEmail);
+  const user = email === null ? undefined : await findUserByEmail(ctx.db, email);
   if (!user) {
     authEvent(ctx, 'password_reset.requested', { outcome: 'unknown_email', ip: caller.ip });
     return;

@@ -40,7 +40,7 @@ export function showUnseen(text: string): string {
 }
 
 /**
- * The normalized address to find an account by (log-in, password reset, single sign-on). Refused
+ * The normalized address to find an account by (an invitation's sign-up, single sign-on). Refused
  * for an unseen character, which no address holds, but not for its shape, so an account whose
  * address came from an identity provider without a dot in its domain still gets in.
  */
@@ -53,6 +53,17 @@ export function emailToFind(raw: string): string {
     );
   }
   return email;
+}
+
+/**
+ * The normalized address to look an account up by where the answer must not say whether one
+ * exists (log-in: 401, password reset: 202, whatever the address): null for an address with an
+ * unseen character, which no account may be found by, so an account stored with such an address
+ * before addresses were checked cannot be logged into as its look-alike.
+ */
+export function emailToLookUp(raw: string): string | null {
+  const email = normalizeEmail(raw);
+  return UNSEEN.test(email) ? null : email;
 }
 
 /** The normalized address of a new account or invitation; 400 unless it is acceptable. */
