@@ -49,6 +49,8 @@ export interface DatasetRule {
   refusal?: string;
   /** Only the organization's admins, whatever their level on the dataset; the refusal's words. */
   orgAdmin?: string;
+  /** Only members of the dataset's organization, whatever their level on the dataset; the refusal's words. */
+  member?: string;
   /** Needs the process-datasets capability; the refusal's words. */
   processDatasets?: string;
   /** Needs the user's full level: a session or an admin-scoped token. */
@@ -93,6 +95,16 @@ export const POLICY = {
   /** Granting and revoking, invitations, share links and their redemptions, the sharing preview. */
   'dataset.share': { on: 'dataset', level: 'admin' },
   'dataset.setVisibility': { on: 'dataset', level: 'read', orgAdmin: ONLY_ORG_ADMINS_CHANGE_TIER, fullScope: true },
+  /**
+   * What a tier change would do, changing nothing: any dataset admin may ask an org admin for one
+   * and see its effect first, but the answer names the organization's members who would gain or
+   * lose, so an admin from outside the organization may not.
+   */
+  'dataset.previewVisibility': {
+    on: 'dataset',
+    level: 'admin',
+    member: "Only members of the dataset's organization can see what a tier change would do: it names the organization's members.",
+  },
   'dataset.delete': { on: 'dataset', level: 'admin' },
   /** The dataset's history in the audit log. */
   'dataset.readAudit': { on: 'dataset', level: 'admin' },
@@ -200,6 +212,7 @@ function datasetRefusal(rule: DatasetRule, facts: DatasetFacts): Refusal | null 
     return forbidden(`This needs ${rule.level} access to the dataset; you have ${acting}.`);
   }
   if (rule.orgAdmin !== undefined && facts.orgRole !== 'admin') return forbidden(rule.orgAdmin);
+  if (rule.member !== undefined && facts.orgRole === null) return forbidden(rule.member);
   if (rule.processDatasets !== undefined && !facts.processDatasets) return forbidden(rule.processDatasets);
   if (rule.fullScope && facts.scope !== null && !fullScope(facts.scope)) return scopeRefusal(facts.scope);
   return null;

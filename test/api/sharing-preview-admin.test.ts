@@ -46,7 +46,7 @@ describe.each(DATABASES)('a dataset admin’s preview of a tier change (%s)', (d
     expectError(await ann!.post(`${url}/sharing/preview`, { visibility: 'external' }), 403, 'forbidden');
   });
 
-  it('shows an outside dataset admin the addresses of the dataset’s grantees only', async () => {
+  it("refuses an outside dataset admin a tier change's preview, which names the organization's members", async () => {
     const w = await world(server)
       .org('acme')
       .member('ann')
@@ -60,18 +60,17 @@ describe.each(DATABASES)('a dataset admin’s preview of a tier change (%s)', (d
     const { ann, pat, partner } = w.users as Record<string, Actor>;
     const url = `/api/v1/datasets/${w.datasets.cams}`;
 
-    const seenByPartner = await partner!.post(`${url}/sharing/preview`, { visibility: 'admins' });
-    expect(seenByPartner.status).toBe(200);
-    expect(seenByPartner.body).toEqual({
-      gains: [],
-      losses: [
-        { user: { id: ann!.id, name: 'ann' }, from: 'read', to: null },
-        { user: partner!.user, from: 'admin', to: null },
-        { user: pat!.user, from: 'read', to: null },
-      ],
-    });
-    expect(JSON.stringify(seenByPartner.body)).not.toContain(ann!.user.email);
+    for (const visibility of ['admins', 'organization', 'external']) {
+      const seenByPartner = await partner!.post(`${url}/sharing/preview`, { visibility });
+      expectError(seenByPartner, 403, 'forbidden');
+      expect(JSON.stringify(seenByPartner.body)).not.toContain(ann!.id);
+    }
+    expect((await partner!.get(url)).body.allowedActions).not.toContain('dataset.previewVisibility');
+    // A grantee's removal concerns the dataset alone: the partner may preview it, seeing the grantee's address.
+    const removal = await partner!.post(`${url}/sharing/preview`, { removeUserId: pat!.id });
+    expect(removal).toMatchObject({ status: 200, body: { gains: [], losses: [{ user: pat!.user, from: 'read', to: null }] } });
     const seenByAdmin = await admin.post(`${url}/sharing/preview`, { visibility: 'admins' });
     expect(seenByAdmin.body.losses.map((c: { user: unknown }) => c.user)).toEqual([ann!.user, partner!.user, pat!.user]);
+    expect((await admin.get(url)).body.allowedActions).toContain('dataset.previewVisibility');
   });
 });

@@ -38,6 +38,7 @@ const DATASET_PROBES: Record<DatasetAction, Probe> = {
     const current = (await s.admin.get(`/api/v1/datasets/${s.datasetId}`)).body.visibility;
     return c.patch(`/api/v1/datasets/${s.datasetId}`, { visibility: current });
   },
+  'dataset.previewVisibility': (c, s) => c.post(`/api/v1/datasets/${s.datasetId}/sharing/preview`, { visibility: 'admins' }),
   'dataset.readAudit': (c, s) => c.get(`/api/v1/orgs/${s.orgId}/audit?datasetId=${s.datasetId}`),
   'dataset.explainAccess': (c, s) => c.get(`/api/v1/datasets/${s.datasetId}/access/${s.bystander.id}`),
   'dataset.delete': (c, s) => c.delete(`/api/v1/datasets/${s.datasetId}`),

@@ -51,10 +51,7 @@ export interface paths {
     get: operations['listSessions'];
   };
   '/api/v1/me/sessions/{id}': {
-    /**
-     * End one of my sessions; it is refused from its next request on
-     * @description 403 `token_scope` with an access token below the admin scope: ending sessions administers the account.
-     */
+    /** End one of my sessions; it is refused from its next request on */
     delete: operations['endSession'];
   };
   '/api/v1/me/tokens': {
@@ -67,10 +64,7 @@ export interface paths {
     post: operations['createToken'];
   };
   '/api/v1/me/tokens/{id}': {
-    /**
-     * Revoke a personal access token
-     * @description 403 `token_scope` with an access token below the admin scope: revoking tokens administers the account.
-     */
+    /** Revoke a personal access token */
     delete: operations['revokeToken'];
   };
   '/api/v1/auth/providers': {
@@ -484,6 +478,7 @@ export interface components {
       | 'dataset.process'
       | 'dataset.share'
       | 'dataset.setVisibility'
+      | 'dataset.previewVisibility'
       | 'dataset.delete'
       | 'dataset.readAudit'
       | 'dataset.explainAccess';
@@ -1087,10 +1082,7 @@ export interface operations {
       503: components['responses']['ServiceUnavailable'];
     };
   };
-  /**
-   * End one of my sessions; it is refused from its next request on
-   * @description 403 `token_scope` with an access token below the admin scope: ending sessions administers the account.
-   */
+  /** End one of my sessions; it is refused from its next request on */
   endSession: {
     parameters: {
       path: {
@@ -1169,10 +1161,7 @@ export interface operations {
       503: components['responses']['ServiceUnavailable'];
     };
   };
-  /**
-   * Revoke a personal access token
-   * @description 403 `token_scope` with an access token below the admin scope: revoking tokens administers the account.
-   */
+  /** Revoke a personal access token */
   revokeToken: {
     parameters: {
       path: {
