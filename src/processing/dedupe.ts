@@ -16,7 +16,7 @@ import { insertTeamGrant, insertUserGrant, isInForce, teamGrantRowsOfDataset, us
 import { findJob } from '../store/jobs.js';
 import type { AnnotationsTable, DatasetsTable, ItemsTable, JobsTable, LayersTable } from '../store/schema.js';
 import { finishJob, queueJob, reportProgress } from './jobs.js';
-import { starterLevel, starterLevelAtCommit } from './starter.js';
+import { type StarterGrant, starterGrantAtCommit, starterLevel } from './starter.js';
 
 const PAGE = 500;
 
@@ -170,7 +170,7 @@ async function writeCopy(
   await inTransaction(ctx, async (tx) => {
     await finishJob(tx, job, dataset.id, now);
     if (!(await datasetExists(tx, source.id))) throw datasetDeleted();
-    const level = await starterLevelAtCommit(tx, job, now);
+    const starter = await starterGrantAtCommit(tx, job, now);
     await insertDataset(tx, dataset);
     await copyContent(ctx, tx, dataset.id, plan, now);
     const event = { orgId: source.org_id, at: now, actorId, datasetId: dataset.id };
@@ -181,7 +181,7 @@ async function writeCopy(
       after: { name, visibility: dataset.visibility, predecessorId: source.id },
     });
     if (carrySharing) await carryGrants(tx, ctx.random, source.id, dataset.id, actorId, now, event);
-    await grantStarter(tx, dataset.id, actorId, level, now);
+    await grantStarter(tx, dataset.id, actorId, starter, now);
     await recordEvent(tx, ctx.random, {
       ...event,
       subject: `dataset:${dataset.id}`,
@@ -279,15 +279,16 @@ async function carryGrants(
 
 /**
  * The starter holds a direct grant on the copy at their level on the source, so they keep using
- * what they made. Never admin for a writer: processing gives nobody more than the source did, or
- * a writer could share with outsiders, through the copy, what only the source's admins may share.
+ * what they made, and until the last of the grants that give them that level ends, if they all
+ * do. Never admin for a writer: processing gives nobody more than the source did, or a writer
+ * could share with outsiders, through the copy, what only the source's admins may share.
  */
-async function grantStarter(tx: Db, datasetId: string, actorId: string, level: Level, now: number): Promise<void> {
+async function grantStarter(tx: Db, datasetId: string, actorId: string, grant: StarterGrant, now: number): Promise<void> {
   await insertUserGrant(tx, {
     dataset_id: datasetId,
     user_id: actorId,
-    level: rankOf(level),
-    expires_at: null,
+    level: rankOf(grant.level),
+    expires_at: grant.expiresAt,
     granted_by: actorId,
     created_at: now,
     last_used_at: null,

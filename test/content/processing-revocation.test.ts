@@ -211,6 +211,34 @@ describe.each(DATABASES)('processing acts only with what its starter may still d
     expect(inventory.find((d: { id: string }) => d.id === copy)).toMatchObject({ myLevel: 'write' });
   });
 
+  it('gives the starter their level on the copy for as long as their grants on the source give it', async () => {
+    const { w, admin, writer, source } = await frames(3);
+    const day = 86_400_000;
+    const iso = (at: number) => new Date(at).toISOString();
+    const now = server.clock.now();
+    // Write through a direct grant that ends in two days and a team grant that ends in five.
+    await admin.put(`/api/v1/datasets/${source}/sharing/users/${writer.id}`, { level: 'write', expiresAt: iso(now + 2 * day) });
+    const team = (await admin.post(`/api/v1/orgs/${w.orgs.acme!.id}/teams`, { name: 'curators' })).body.id;
+    expect((await admin.put(`/api/v1/teams/${team}/members/${writer.id}`, {})).status).toBe(204);
+    await admin.put(`/api/v1/datasets/${source}/sharing/teams/${team}`, { level: 'write', expiresAt: iso(now + 5 * day) });
+    const ends = async (copy: string) =>
+      (
+        await server.ctx.db
+          .selectFrom('user_grants')
+          .select('expires_at')
+          .where('dataset_id', '=', copy)
+          .where('user_id', '=', writer.id)
+          .executeTakeFirstOrThrow()
+      ).expires_at;
+    const made = await writer.post(`/api/v1/datasets/${source}/process`, { pipeline: 'dedupe' });
+    expect(made.body).toMatchObject({ myLevel: 'write' });
+    expect(Number(await ends(made.body.id))).toBe(now + 5 * day);
+    // Write that never ends (as the organization's admin grants it) gives write that never ends.
+    await admin.put(`/api/v1/datasets/${source}/sharing/users/${writer.id}`, { level: 'write' });
+    const lasting = await writer.post(`/api/v1/datasets/${source}/process`, { pipeline: 'dedupe' });
+    expect(await ends(lasting.body.id)).toBeNull();
+  });
+
   it('gives a writer write on a private copy made in the background, and a dataset admin admin', async () => {
     const { admin, writer, source } = await frames(8);
     const started = await writer.post(`/api/v1/datasets/${source}/process`, { pipeline: 'dedupe' });
