@@ -115,8 +115,8 @@ export async function authorizeOrgAction(db: Db, actor: Actor, orgId: string, ac
 }
 
 /** Authorizes `action` on a processing job; to anyone who may not, the job does not exist (404). */
-export async function authorizeJobAction(db: Db, userId: string, job: { started_by: string; org_id: string }, action: JobAction) {
-  const starter = job.started_by === userId;
-  const orgRole = starter ? null : ((await membershipOf(db, userId, job.org_id))?.role ?? null);
-  authorize(action, { starter, orgRole });
+export async function authorizeJobAction(db: Db, actor: Actor, job: { started_by: string; org_id: string }, action: JobAction) {
+  const starter = job.started_by === actor.id;
+  const orgRole = starter ? null : ((await membershipOf(db, actor.id, job.org_id))?.role ?? null);
+  authorize(action, { starter, orgRole, scope: actor.scope });
 }

@@ -39,6 +39,8 @@ export interface JobFacts {
   starter: boolean;
   /** The caller's role in the job's organization. */
   orgRole: OrgRole | null;
+  /** The scope of the caller's access token; null for a session. */
+  scope: TokenScope | null;
 }
 
 export interface DatasetRule {
@@ -73,6 +75,8 @@ interface OrgRule {
 
 interface JobRule {
   on: 'job';
+  /** Changes the job: on someone else's job, an org admin's administration, for the full scope only. */
+  changes?: true;
 }
 
 type Rule = DatasetRule | OrgRule | JobRule;
@@ -158,7 +162,7 @@ export const POLICY = {
 
   /** A job exists for its starter and its organization's admins only; whoever sees it may stop it. */
   'job.read': { on: 'job' },
-  'job.cancel': { on: 'job' },
+  'job.cancel': { on: 'job', changes: true },
 } as const satisfies Record<string, Rule>;
 
 export type Action = keyof typeof POLICY;
@@ -234,8 +238,12 @@ function orgRefusal(rule: OrgRule, facts: OrgFacts): Refusal | null {
 
 const jobNotFound: Refusal = () => new NotFound('Job');
 
-function jobRefusal(facts: JobFacts): Refusal | null {
-  return facts.starter || facts.orgRole === 'admin' ? null : jobNotFound;
+function jobRefusal(rule: JobRule, facts: JobFacts): Refusal | null {
+  if (!facts.starter && facts.orgRole !== 'admin') return jobNotFound;
+  if (facts.scope !== null && rule.changes && (facts.scope === 'read' || (!facts.starter && !fullScope(facts.scope)))) {
+    return scopeRefusal(facts.scope);
+  }
+  return null;
 }
 
 function refusalOf(action: Action, facts: FactsFor<Action>): Refusal | null {
@@ -246,7 +254,7 @@ function refusalOf(action: Action, facts: FactsFor<Action>): Refusal | null {
     case 'org':
       return orgRefusal(rule, facts as OrgFacts);
     case 'job':
-      return jobRefusal(facts as JobFacts);
+      return jobRefusal(rule, facts as JobFacts);
   }
 }
 

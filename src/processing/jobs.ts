@@ -74,7 +74,7 @@ export async function failJob(ctx: Context, job: JobsTable, error: unknown): Pro
 async function visibleJob(db: Db, actor: Actor, jobId: string): Promise<JobsTable> {
   const job = await findJob(db, jobId);
   if (!job) throw new NotFound('Job');
-  await authorizeJobAction(db, actor.id, job, 'job.read');
+  await authorizeJobAction(db, actor, job, 'job.read');
   return job;
 }
 
@@ -87,7 +87,7 @@ export async function getJob(ctx: Context, actor: Actor, jobId: string): Promise
 export async function cancelJob(ctx: Context, actor: Actor, jobId: string): Promise<JobsTable> {
   return inTransaction(ctx, async (tx) => {
     const job = await visibleJob(tx, actor, jobId);
-    await authorizeJobAction(tx, actor.id, job, 'job.cancel');
+    await authorizeJobAction(tx, actor, job, 'job.cancel');
     if (!(await cancelJobRow(tx, jobId, ctx.clock.now()))) throw new Conflict('job_finished', 'This job has already finished.');
     return (await findJob(tx, jobId))!;
   });

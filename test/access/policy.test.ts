@@ -165,11 +165,21 @@ describe('the policy table', () => {
 
   it('shows a job to its starter and its organization’s admins only; to anyone else it does not exist', () => {
     for (const action of ['job.read', 'job.cancel'] as const) {
-      expect(can(action, { starter: true, orgRole: null })).toBe(true);
-      expect(can(action, { starter: false, orgRole: 'admin' })).toBe(true);
-      expect(answer(refusal(action, { starter: false, orgRole: 'member' }))).toBe('not_found:not_found');
-      expect(answer(refusal(action, { starter: false, orgRole: null }))).toBe('not_found:not_found');
+      expect(can(action, { starter: true, orgRole: null, scope: null })).toBe(true);
+      expect(can(action, { starter: false, orgRole: 'admin', scope: null })).toBe(true);
+      expect(answer(refusal(action, { starter: false, orgRole: 'member', scope: null }))).toBe('not_found:not_found');
+      expect(answer(refusal(action, { starter: false, orgRole: null, scope: 'admin' }))).toBe('not_found:not_found');
     }
+  });
+
+  it("lets a token cancel its user's own job within its scope, and someone else's only with the full scope", () => {
+    expect(can('job.cancel', { starter: true, orgRole: null, scope: 'write' })).toBe(true);
+    expect(answer(refusal('job.cancel', { starter: true, orgRole: null, scope: 'read' }))).toBe('forbidden:token_scope');
+    // Cancelling a member's job administers the organization.
+    expect(can('job.cancel', { starter: false, orgRole: 'admin', scope: 'admin' })).toBe(true);
+    expect(answer(refusal('job.cancel', { starter: false, orgRole: 'admin', scope: 'write' }))).toBe('forbidden:token_scope');
+    // Reading it is not.
+    expect(can('job.read', { starter: false, orgRole: 'admin', scope: 'read' })).toBe(true);
   });
 
   it('admits a direct grant to an outsider only while the dataset is shared externally', () => {
