@@ -41,6 +41,7 @@ describe.each(DATABASES)('datasets over HTTP (%s)', (db) => {
         'dataset.upload',
         'dataset.createLayer',
         'dataset.share',
+        'dataset.previewVisibility',
         'dataset.delete',
         'dataset.readAudit',
         'dataset.explainAccess',
