@@ -1,46 +1,11 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobRunner } from '../../src/processing/runner.js';
-import type { Actor } from '../helpers/client.js';
 import { DATABASES } from '../helpers/databases.js';
+import { pauseProcessing, until } from '../helpers/jobs.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { upload } from '../helpers/upload.js';
 import { world } from '../helpers/world.js';
-
-interface JobJson {
-  id: string;
-  status: 'queued' | 'running' | 'succeeded' | 'failed';
-  done: number;
-  total: number;
-  datasetId?: string;
-  error?: string;
-}
-
-async function until(actor: Actor, jobId: string, done: (job: JobJson) => boolean): Promise<JobJson> {
-  for (let i = 0; i < 400; i += 1) {
-    const res = await actor.get<JobJson>(`/api/v1/jobs/${jobId}`);
-    if (done(res.body)) return res.body;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`job ${jobId} never got there`);
-}
-
-/** Holds processing before it writes anything, until the returned function is called. */
-function pauseProcessing(server: TestServer) {
-  const hold = server.ctx.blobs.hold.bind(server.ctx.blobs);
-  let open!: () => void;
-  const gate = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  server.ctx.blobs.hold = async (sha256) => {
-    await gate;
-    return hold(sha256);
-  };
-  return () => {
-    server.ctx.blobs.hold = hold;
-    open();
-  };
-}
 
 describe.each(DATABASES)('durable processing jobs (%s)', (db) => {
   let server: TestServer;

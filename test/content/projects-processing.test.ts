@@ -1,50 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Actor } from '../helpers/client.js';
 import { DATABASES } from '../helpers/databases.js';
+import { followJob, type JobJson, pauseProcessing, settled } from '../helpers/jobs.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { blobFiles, upload } from '../helpers/upload.js';
 import { world } from '../helpers/world.js';
-
-interface JobJson {
-  id: string;
-  status: 'queued' | 'running' | 'succeeded' | 'failed';
-  done: number;
-  total: number;
-  datasetId?: string;
-  error?: string;
-}
-
-/** Polls a job until `done` says so; every answer seen on the way is kept, to check progress never goes back. */
-async function followJob(actor: Actor, jobId: string, done: (job: JobJson) => boolean): Promise<JobJson[]> {
-  const seen: JobJson[] = [];
-  for (let i = 0; i < 400; i += 1) {
-    const res = await actor.get<JobJson>(`/api/v1/jobs/${jobId}`);
-    expect(res.status).toBe(200);
-    seen.push(res.body);
-    if (done(res.body)) return seen;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`job ${jobId} never got there: ${JSON.stringify(seen.at(-1))}`);
-}
-
-const settled = (job: JobJson) => job.status === 'succeeded' || job.status === 'failed';
-
-/** Stops processing before it writes anything (as it holds the first file) until `open` is called. */
-function pauseProcessing(server: TestServer) {
-  const hold = server.ctx.blobs.hold.bind(server.ctx.blobs);
-  let open!: () => void;
-  const gate = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  server.ctx.blobs.hold = async (sha256) => {
-    await gate;
-    return hold(sha256);
-  };
-  return () => {
-    server.ctx.blobs.hold = hold;
-    open();
-  };
-}
 
 describe.each(DATABASES)('projects and processing with lineage (%s)', (db) => {
   let server: TestServer;
