@@ -45,10 +45,10 @@ export function showUnseen(text: string): string {
  * address came from an identity provider without a dot in its domain still gets in.
  */
 export function emailToFind(raw: string): string {
-  const email = normalizeEmail(raw);
-  if (UNSEEN.test(email)) {
+  const email = emailToLookUp(raw);
+  if (email === null) {
     throw new InvalidRequest(
-      `"${showUnseen(email)}" is not a valid e-mail address: it holds a space, an invisible or a control character.`,
+      `"${showUnseen(normalizeEmail(raw))}" is not a valid e-mail address: it holds a space, an invisible or a control character.`,
       { email: raw },
     );
   }
