@@ -1,5 +1,5 @@
 import { limitSql, Parameters, type SqlDialect } from '../store/reader.js';
-import { nameLikeSql } from './inventory-search.js';
+import { type NameSearch, nameMatchSql } from './inventory-search.js';
 
 /** What decides which datasets may appear on one inventory page, and where the page starts. */
 export interface CandidateQuery {
@@ -13,8 +13,8 @@ export interface CandidateQuery {
   /** The user's teams outside the organizations they administer. */
   teams: string[];
   orgId: string | undefined;
-  /** The LIKE pattern of a name search. */
-  pattern: string | undefined;
+  /** A name search. */
+  search: NameSearch | undefined;
   cursor: [string, string] | undefined;
   take: number;
 }
@@ -50,51 +50,65 @@ export interface SqliteBranch {
   values: unknown[];
 }
 
+/** SQLite's branch texts, one per kind of branch and shape of page: a page writes none. */
+const sqliteBranchTexts = new Map<string, string>();
+
 /**
  * SQLite: a statement per organization, tier and team, and one for direct grants. The read
  * connection merges them in keyset order (inventory.ts); elsewhere `candidatesSql` unions them.
+ *
+ * SQLite numbers its parameters by place, so a branch's text depends only on its kind and the
+ * page's shape (a search, a cursor, a filter by organization, the page size): each is written
+ * once, and a page only lists the values, in the order of the text (the kind's own, then the
+ * search's term, then the cursor). Written anew for each page, the texts were a tenth of what a
+ * page allocated, and each was hashed again to find its prepared statement.
  */
 export function sqliteBranches(q: CandidateQuery): SqliteBranch[] {
+  const shape = `${q.search === undefined ? '-' : 's'}${q.cursor === undefined ? '-' : 'c'}${q.orgId === undefined ? '-' : 'o'}${q.take}`;
+  const tail: unknown[] = q.search === undefined ? [] : [q.search.term];
+  if (q.cursor) tail.push(q.cursor[0], q.cursor[1]);
+  const pageBy = (name: string, id: string) => {
+    const search = q.search === undefined ? '' : ` and ${nameMatchSql(new Parameters('sqlite'), name, q.search)}`;
+    const after = q.cursor ? ` and (${name}, ${id}) > (?, ?)` : '';
+    return `${search}${after} order by ${name}, ${id} limit ${limitSql(q.take)}`;
+  };
   const branches: SqliteBranch[] = [];
-  const branch = (write: (p: Parameters, pageBy: (name: string, id: string) => string) => string) => {
-    const p = new Parameters('sqlite');
-    const pageBy = (name: string, id: string) => {
-      const search = q.pattern === undefined ? '' : ` and ${nameLikeSql('sqlite', name, p.add(q.pattern))}`;
-      const after = q.cursor ? ` and (${name}, ${id}) > (${p.add(q.cursor[0])}, ${p.add(q.cursor[1])})` : '';
-      return `${search}${after} order by ${name}, ${id} limit ${limitSql(q.take)}`;
-    };
-    branches.push({ text: write(p, pageBy), values: p.values });
+  const branch = (kind: string, values: unknown[], write: () => string) => {
+    const key = `${kind} ${shape}`;
+    let text = sqliteBranchTexts.get(key);
+    if (text === undefined) {
+      text = write();
+      sqliteBranchTexts.set(key, text);
+    }
+    branches.push({ text, values: values.concat(tail) });
   };
   // datasets_org_name
   for (const org of q.adminOrgs) {
-    branch((p, pageBy) => `select d.id, d.name_key from datasets d where d.org_id = ${p.add(org)}${pageBy('d.name_key', 'd.id')}`);
+    branch('admin', [org], () => `select d.id, d.name_key from datasets d where d.org_id = ?${pageBy('d.name_key', 'd.id')}`);
   }
   // datasets_org_visibility_name
   for (const org of q.tierOrgs) {
     for (const tier of TIERS) {
       branch(
-        (p, pageBy) =>
-          `select d.id, d.name_key from datasets d where d.org_id = ${p.add(org)} and d.visibility = ${p.add(tier)}${pageBy('d.name_key', 'd.id')}`,
+        'tier',
+        [org, tier],
+        () => `select d.id, d.name_key from datasets d where d.org_id = ? and d.visibility = ?${pageBy('d.name_key', 'd.id')}`,
       );
     }
   }
   // team_grants_inventory
   for (const team of q.teams) {
     branch(
-      (p, pageBy) =>
-        `select tg.dataset_id as id, tg.name_key from team_grants tg
-          where tg.team_id = ${p.add(team)} and tg.level >= ${p.add(q.minRank)} and (tg.expires_at is null or tg.expires_at > ${p.add(q.now)})
+      'team',
+      [team, q.minRank, q.now],
+      () => `select tg.dataset_id as id, tg.name_key from team_grants tg
+          where tg.team_id = ? and tg.level >= ? and (tg.expires_at is null or tg.expires_at > ?)
           ${pageBy('tg.name_key', 'tg.dataset_id')}`,
     );
   }
-  branch((p, pageBy) => {
-    const user = p.add(q.userId);
-    const minRank = p.add(q.minRank);
-    const now = p.add(q.now);
-    const member = p.add(q.userId);
-    const orgId = q.orgId === undefined ? '' : `and d.org_id = ${p.add(q.orgId)}`;
-    return directBranch(user, minRank, now, member, orgId, pageBy('g.name_key', 'g.dataset_id'));
-  });
+  branch('direct', q.orgId === undefined ? [q.userId, q.minRank, q.now, q.userId] : [q.userId, q.minRank, q.now, q.userId, q.orgId], () =>
+    directBranch('?', '?', '?', '?', q.orgId === undefined ? '' : 'and d.org_id = ?', pageBy('g.name_key', 'g.dataset_id')),
+  );
   return branches;
 }
 
@@ -126,10 +140,11 @@ export const POSTGRES_SLOTS = { admin: 2, member: 4, team: 8 } as const;
  */
 function postgresCandidates(p: Parameters, q: CandidateQuery): string {
   const take = p.add(q.take);
-  const pattern = q.pattern === undefined ? undefined : p.add(q.pattern);
+  // The LIKE of nameMatchSql on PostgreSQL, its one parameter shared by every branch.
+  const pattern = q.search === undefined ? undefined : p.add(q.search.pattern);
   const cursor = q.cursor ? [p.add(q.cursor[0]), p.add(q.cursor[1])] : undefined;
   const pageBy = (name: string, id: string) =>
-    `${pattern ? ` and ${nameLikeSql('postgres', name, pattern)}` : ''}${cursor ? ` and (${name}, ${id}) > (${cursor[0]}, ${cursor[1]})` : ''} order by ${name}, ${id} limit ${take}`;
+    `${pattern ? ` and ${name} like ${pattern}` : ''}${cursor ? ` and (${name}, ${id}) > (${cursor[0]}, ${cursor[1]})` : ''} order by ${name}, ${id} limit ${take}`;
   const user = p.add(q.userId);
   const minRank = p.add(q.minRank);
   const now = p.add(q.now);

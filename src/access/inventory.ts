@@ -14,6 +14,7 @@ import {
   isCommonTerm,
   type MatchAccess,
   matchPageSql,
+  type NameSearch,
   postgresCoverOf,
   postgresFoundSql,
   postgresSearchSql,
@@ -61,8 +62,9 @@ export function datasetNameKey(name: string): string {
   return name.toLowerCase();
 }
 
-function likePattern(search: string): string {
-  return `%${datasetNameKey(search).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+function nameSearchOf(search: string): NameSearch {
+  const term = datasetNameKey(search);
+  return { term, pattern: `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%` };
 }
 
 interface Memberships {
@@ -285,7 +287,7 @@ export async function listInventory(
     tierOrgs: query.minLevel === 'read' ? memberships.memberOrgs : [],
     teams: memberships.teams,
     orgId: query.orgId,
-    pattern: query.search ? likePattern(query.search) : undefined,
+    search: query.search ? nameSearchOf(query.search) : undefined,
     cursor: query.cursor === undefined ? undefined : (decodeCursor(query.cursor, ['string', 'string']) as [string, string]),
     take: limit + 1,
   });
@@ -336,8 +338,8 @@ function indexedTerm(query: InventoryQuery): string | undefined {
 }
 
 function matchAccess(query: InventoryQuery, candidates: CandidateQuery): MatchAccess {
-  const { userId, now, minRank, orgId, pattern, cursor, take } = candidates;
-  return { userId, now, minRank, orgId, pattern: pattern ?? likePattern(query.search ?? ''), cursor, take };
+  const { userId, now, minRank, orgId, search, cursor, take } = candidates;
+  return { userId, now, minRank, orgId, search: search ?? nameSearchOf(query.search ?? ''), cursor, take };
 }
 
 /**
