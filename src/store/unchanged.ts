@@ -3,7 +3,8 @@ import { registry } from '../metrics.js';
 import type { Db } from './database.js';
 import { nextGrantExpiry } from './grants.js';
 import { ACCESS_TRIGGERS } from './migrations/016-access-changes.js';
-import { type Reader, readerOf } from './reader.js';
+import { POSTGRES_ACCESS_TRIGGERS } from './migrations/020-access-changes-postgres.js';
+import { dialectOf, type Reader, readerOf, readSql } from './reader.js';
 
 /** Kept per generation at most; a full generation starts afresh. */
 const MAX_ENTRIES = 10_000;
@@ -34,9 +35,12 @@ interface Remembered extends DependsOn {
  * commit announces.
  */
 interface Generation {
+  /** SQLite: `data_version`, `schema_version` and the last change read. */
   version: number;
   schema: number;
   seq: number;
+  /** PostgreSQL: the snapshot of the last look at the change log (`pg_current_snapshot()`). */
+  snapshot: string | undefined;
   /** Counts the times changes were read; a read begun before one of them may predate what it forgot. */
   catchUps: number;
   /** False when a trigger of migration 016 is missing: changes may go unnoted, so nothing is remembered. */
@@ -68,21 +72,24 @@ export const forgottenReads = new Counter({
  * Reads remembered while nothing they depend on has changed: the caller and the check that
  * every request makes. A remembered answer is given only while
  *
- * - every commit since it was read (SQLite's `data_version` on the read connection says when
- *   there was one: this instance, another instance on the same file, the command line) has
- *   been read from `access_changes`, and none concerned its user or its dataset. Those are
- *   noted by triggers on every table a caller or a check reads (migration 016); a commit whose
- *   changes cannot all be read (pruned, too many, another schema) forgets everything;
+ * - every commit since it was read has been read from `access_changes`, and none concerned its
+ *   user or its dataset. Those are noted by triggers on every table a caller or a check reads
+ *   (migration 016 on SQLite, 020 on PostgreSQL); a commit whose changes cannot all be read
+ *   (pruned, too many, another schema, a trigger missing) forgets everything. On SQLite the read
+ *   connection's `data_version` says when there was a commit: this instance, another instance
+ *   on the same file, the command line. On PostgreSQL each read waits for a look at the change
+ *   log that began after it was asked for (`lookedAfter`), one statement shared by the reads
+ *   that came meanwhile;
  * - no grant has left force since it was read;
  * - the answer itself still holds (`until` of the value, for a session's or token's expiry).
  *
  * So a revocation, a logout or a deleted token is in force for the very next request on every
- * instance, as if nothing were remembered. On PostgreSQL, in a transaction or for an in-memory
- * database nothing is remembered: there is no cheap way there to know nothing has changed.
+ * instance, as if nothing were remembered. In a transaction or for an in-memory database nothing
+ * is remembered.
  *
- * `read` must read through the read connection (store/reader.ts), and its answer must depend on
- * nothing but the database rows of the user and the dataset `dependsOn` names (those the tables
- * of migration 016 note), `key` and `now`. A remembered value is shared, so it is frozen; one
+ * `read` must read through the read connection on SQLite (store/reader.ts), and its answer must
+ * depend on nothing but the database rows of the user and the dataset `dependsOn` names (those
+ * the tables of migrations 016 and 020 note), `key` and `now`. A remembered value is shared, so it is frozen; one
  * that holds no longer than `now` (a refusal, say) is not remembered.
  */
 export async function readUnchanged<T extends object>(
@@ -94,9 +101,14 @@ export async function readUnchanged<T extends object>(
   dependsOn: (value: T) => DependsOn,
 ): Promise<T> {
   const reader = await readerOf(db);
-  if (!reader) return read();
-  const generation = generationAt(db, reader, now);
-  if (!generation.noted) return read();
+  let generation: Generation | undefined;
+  if (reader) {
+    generation = generationAt(db, reader, now);
+  } else if (!db.isTransaction && dialectOf(db) === 'postgres') {
+    // A look fails as the read would: the read then says so, with nothing remembered.
+    generation = await lookedAfter(db, now).catch(() => undefined);
+  }
+  if (generation === undefined || !generation.noted || now < generation.since || now >= generation.until) return read();
   const remembered = generation.entries.get(key);
   if (remembered !== undefined && remembered.at <= now && now < remembered.until) {
     unchangedReads.inc();
@@ -134,6 +146,7 @@ function generationAt(db: Db, reader: Reader, now: number): Generation {
     version,
     schema,
     seq: lastChange(reader),
+    snapshot: undefined,
     catchUps: 0,
     noted: triggersPresent(reader, schema),
     characters: 0,
@@ -180,6 +193,140 @@ function caughtUp(reader: Reader, generation: Generation): boolean {
   // A grant given since may leave force before the generation would have ended: the first
   // expiry after its start bounds every read in it, whatever its request's clock.
   generation.until = Math.min(generation.until, nextGrantExpiry(reader, generation.since) ?? Number.POSITIVE_INFINITY);
+  return true;
+}
+
+/**
+ * PostgreSQL: one look at the change log (migration 020), in one snapshot: that snapshot, the
+ * changes it sees that the last look's snapshot (`$1`, null for none) did not, the horizon below
+ * which changes were removed, the triggers that note them, and the first moment after `$2` a
+ * grant leaves force.
+ */
+const LOOK = `select pg_current_snapshot()::text as snapshot,
+    (select below from access_changes_horizon limit 1)::text as below,
+    (select count(*) from pg_trigger t
+      where t.tgrelid = any($3::regclass[]) and t.tgname = any($4::text[]) and t.tgenabled in ('O', 'A'))::int as triggers,
+    case when $1::text is null then null else
+      (select coalesce(json_agg(json_build_array(c.user_id, c.dataset_id)), '[]')::text
+         from (select user_id, dataset_id from access_changes
+                where xid >= pg_snapshot_xmin($1::text::pg_snapshot)::text::bigint
+                  and not pg_visible_in_snapshot(xid::text::xid8, $1::text::pg_snapshot)
+                limit ${MAX_CHANGES + 1}) c)
+    end as changes,
+    (select min(next) from (
+       select min(expires_at) as next from user_grants where expires_at is not null and expires_at > $2
+       union all
+       select min(expires_at) from team_grants where expires_at is not null and expires_at > $2) n) as next_expiry`;
+
+interface LookRow {
+  snapshot: string;
+  below: string;
+  triggers: number;
+  changes: string | null;
+  next_expiry: string | number | null;
+}
+
+/** PostgreSQL: the look that reads wait for, not sent yet, with their clocks; and the one under way. */
+interface Looks {
+  next: Promise<Generation> | null;
+  nows: number[];
+  running: Promise<unknown>;
+}
+
+const looks = new WeakMap<Db, Looks>();
+
+/**
+ * PostgreSQL: the generation after a look at the change log sent after this call, shared by every
+ * read that asks before it is sent. One look is under way at a time; the reads that come
+ * meanwhile wait for the next, so a busy instance looks once per round trip, not once per read.
+ * A read that joined a look sees every commit made before it asked, as if it had read alone.
+ */
+function lookedAfter(db: Db, now: number): Promise<Generation> {
+  let state = looks.get(db);
+  if (state === undefined) {
+    state = { next: null, nows: [], running: Promise.resolve() };
+    looks.set(db, state);
+  }
+  const current = state;
+  if (current.next === null) {
+    const nows: number[] = [];
+    const next: Promise<Generation> = current.running
+      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      .then(() => {
+        // Sent: a read that asks from now on waits for the next look.
+        current.next = null;
+        const sent = look(db, nows);
+        current.running = sent.catch(() => undefined);
+        return sent;
+      });
+    current.next = next;
+    current.nows = nows;
+  }
+  current.nows.push(now);
+  return current.next;
+}
+
+/**
+ * One look: the changes since the generation's snapshot forget what they concern, and the
+ * generation goes on from the new snapshot. A new generation starts instead when there is none,
+ * when a clock of the reads waiting is outside the generation's time, when a trigger is missing,
+ * or when the changes cannot all be read (too many, or removed past the last snapshot).
+ */
+async function look(db: Db, nows: number[]): Promise<Generation> {
+  const current = generations.get(db);
+  const earliest = Math.min(...nows);
+  const latest = Math.max(...nows);
+  const going = current?.snapshot !== undefined && current.since <= earliest && latest < current.until ? current : undefined;
+  const since = going ? going.since : earliest;
+  const [row] = await readSql<LookRow>(
+    db,
+    LOOK,
+    [going?.snapshot ?? null, since, POSTGRES_ACCESS_TRIGGERS.tables, POSTGRES_ACCESS_TRIGGERS.names],
+    { prepare: true },
+  );
+  if (!row) throw new Error('A look at the change log answered no row');
+  const noted = row.triggers === POSTGRES_ACCESS_TRIGGERS.names.length;
+  const nextExpiry = row.next_expiry === null ? Number.POSITIVE_INFINITY : Number(row.next_expiry);
+  if (going?.noted && noted && generations.get(db) === going && lookedOver(going, row)) {
+    going.snapshot = row.snapshot;
+    // A grant given since may leave force before the generation would have ended.
+    going.until = Math.min(going.until, nextExpiry);
+    return going;
+  }
+  const fresh: Generation = {
+    version: 0,
+    schema: 0,
+    seq: 0,
+    snapshot: row.snapshot,
+    catchUps: 0,
+    noted,
+    characters: 0,
+    since,
+    until: nextExpiry,
+    entries: new Map(),
+    byUser: new Map(),
+    byDataset: new Map(),
+  };
+  generations.set(db, fresh);
+  return fresh;
+}
+
+/** PostgreSQL: forgets what a look's changes concern; false when they cannot all be read. */
+function lookedOver(generation: Generation, row: LookRow): boolean {
+  if (row.changes === null || generation.snapshot === undefined) return false;
+  // A change removed from the log may be one the last snapshot did not see: its transaction id
+  // is at or above that snapshot's oldest one under way.
+  const oldest = BigInt(generation.snapshot.split(':')[0]!);
+  if (BigInt(row.below) >= oldest) return false;
+  const changes = JSON.parse(row.changes) as [string | null, string | null][];
+  if (changes.length > MAX_CHANGES) return false;
+  for (const [userId, datasetId] of changes) {
+    if (userId === null && datasetId === null) return false;
+    if (userId !== null) forgetAll(generation, generation.byUser.get(userId));
+    if (datasetId !== null) forgetAll(generation, generation.byDataset.get(datasetId));
+  }
+  // A read under way may predate what was forgotten: it is given once, not remembered.
+  if (changes.length > 0) generation.catchUps += 1;
   return true;
 }
 

@@ -17,6 +17,7 @@ import * as accessChanges from './016-access-changes.js';
 import * as nameMatches from './017-name-matches.js';
 import * as rateLimitWindows from './018-rate-limit-windows.js';
 import * as nameTrigramStatistics from './019-name-trigram-statistics.js';
+import * as accessChangesPostgres from './020-access-changes-postgres.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -48,6 +49,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '017-name-matches': nameMatches,
   '018-rate-limit-windows': rateLimitWindows,
   '019-name-trigram-statistics': nameTrigramStatistics,
+  '020-access-changes-postgres': accessChangesPostgres,
 };
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {

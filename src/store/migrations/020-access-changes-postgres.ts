@@ -1,0 +1,139 @@
+import { type Kysely, sql } from 'kysely';
+import type { MigrationContext } from './index.js';
+
+/**
+ * PostgreSQL: what each commit changed that a caller or a check depends on, as migration 016
+ * notes it on SQLite, so that reads remembered while nothing they depend on changed
+ * (src/store/unchanged.ts) hold on PostgreSQL too. Migration 016 left PostgreSQL out, since
+ * learning that nothing changed costs a round trip as a read does. But many requests share one
+ * such round trip (the changes since the last look, one statement for all the requests that came
+ * meanwhile), and it reads a few rows where the caller and the check read a dozen B-trees each.
+ *
+ * Every write to those tables notes the user and the dataset it concerns in `access_changes`,
+ * with the writing transaction's id, through row triggers: every connection that writes, this
+ * instance, another one, `psql` or a cascade of a foreign key. A reader keeps the snapshot of its
+ * last look (`pg_current_snapshot()`), and its next look reads the changes that snapshot did not
+ * see: those of transactions that committed since, whatever order their ids came in, and none of a
+ * transaction still under way (it is read once it has committed). TRUNCATE notes a change that
+ * names nothing, which makes every reader start afresh.
+ *
+ * The log keeps about ten minutes: one noted change in a hundred removes the changes older than
+ * that, and raises `access_changes_horizon.below` to the newest transaction id removed. A reader
+ * whose last snapshot may have needed a removed change (that id not below its snapshot's oldest
+ * transaction under way) starts afresh. Removing skips a horizon already held by another
+ * transaction's removal, so it never waits on one.
+ *
+ * The triggers fire in the origin and local replication roles (the default), not in `replica`:
+ * that role is for replaying changes another database has noted already (logical replication),
+ * and for loading a database with no instance reading it (the benchmark's seeding). A reader
+ * remembers nothing while a trigger is missing or disabled.
+ */
+export async function up(db: Kysely<unknown>, { dialect }: MigrationContext): Promise<void> {
+  if (dialect !== 'postgres') return;
+  for (const statement of POSTGRES_ACCESS_CHANGES) await sql.raw(statement).execute(db);
+}
+
+interface Watched {
+  table: string;
+  /** The column naming the user, or the dataset, a row concerns. */
+  user?: string;
+  dataset?: string;
+  /** A new row can change a remembered read (a grant, a membership), not only a changed one. */
+  insert: boolean;
+  /** The columns whose update matters; all when absent. */
+  updateOf?: string[];
+}
+
+/** Every table the caller statement and the check read (accounts/caller.ts, access/check.ts), as in migration 016. */
+const WATCHED: Watched[] = [
+  { table: 'user_grants', user: 'user_id', dataset: 'dataset_id', insert: true, updateOf: ['dataset_id', 'user_id', 'level', 'expires_at'] },
+  { table: 'team_grants', dataset: 'dataset_id', insert: true, updateOf: ['dataset_id', 'team_id', 'level', 'expires_at'] },
+  { table: 'team_members', user: 'user_id', insert: true },
+  { table: 'org_members', user: 'user_id', insert: true, updateOf: ['org_id', 'user_id', 'role', 'process_datasets'] },
+  // Any column: a remembered check carries the whole dataset row, which the route answers with.
+  { table: 'datasets', dataset: 'id', insert: true },
+  // A user, session or token is remembered only once it exists.
+  { table: 'users', user: 'id', insert: false },
+  { table: 'sessions', user: 'user_id', insert: false },
+  { table: 'access_tokens', user: 'user_id', insert: false },
+];
+
+function noted(row: 'new' | 'old', { user, dataset }: Watched): string {
+  return `${user ? `${row}.${user}` : 'null'}, ${dataset ? `${row}.${dataset}` : 'null'}`;
+}
+
+function triggersOf(watched: Watched): string[] {
+  const { table, updateOf } = watched;
+  const into = 'insert into access_changes (user_id, dataset_id)';
+  const columns = [watched.user, watched.dataset].filter((c): c is string => c !== undefined);
+  const moved = columns.map((c) => `new.${c} is distinct from old.${c}`).join(' or ');
+  const events = [...(watched.insert ? ['insert'] : []), `update${updateOf ? ` of ${updateOf.join(', ')}` : ''}`, 'delete'];
+  return [
+    `create function ${table}_access_note() returns trigger language plpgsql set search_path from current as $body$
+     begin
+       if tg_op <> 'INSERT' then
+         ${into} values (${noted('old', watched)});
+       end if;
+       if tg_op = 'INSERT' or (tg_op = 'UPDATE' and (${moved})) then
+         ${into} values (${noted('new', watched)});
+       end if;
+       return null;
+     end
+     $body$`,
+    `create trigger ${table}_access after ${events.join(' or ')} on ${table} for each row execute function ${table}_access_note()`,
+    `create trigger ${table}_access_truncate after truncate on ${table} for each statement execute function access_changes_everything()`,
+  ];
+}
+
+/**
+ * The names of the triggers above, and of the tables they are on: a remembered read is given only
+ * while all of them exist and are enabled.
+ */
+export const POSTGRES_ACCESS_TRIGGERS = {
+  tables: ['access_changes', ...WATCHED.map((w) => w.table)],
+  names: ['access_changes_prune', ...WATCHED.flatMap((w) => [`${w.table}_access`, `${w.table}_access_truncate`])],
+};
+
+export const POSTGRES_ACCESS_CHANGES = [
+  // A transaction's id as a number (pg_current_xact_id, 64 bits with its epoch: it never wraps).
+  `create table access_changes (
+     xid bigint not null default (pg_current_xact_id()::text::bigint),
+     user_id text,
+     dataset_id text,
+     noted_at timestamptz not null default clock_timestamp())`,
+  'create index access_changes_xid on access_changes (xid)',
+  'create index access_changes_noted_at on access_changes (noted_at)',
+  'create table access_changes_horizon (below bigint not null)',
+  'insert into access_changes_horizon (below) values (0)',
+  `create function access_changes_prune(older_than interval) returns void language plpgsql set search_path from current as $body$
+   declare
+     removed bigint;
+   begin
+     perform 1 from access_changes_horizon for update skip locked;
+     if not found then
+       return;
+     end if;
+     with gone as (delete from access_changes where noted_at < clock_timestamp() - older_than returning xid)
+     select max(xid) into removed from gone;
+     if removed is not null then
+       update access_changes_horizon set below = greatest(below, removed);
+     end if;
+   end
+   $body$`,
+  `create function access_changes_pruned() returns trigger language plpgsql set search_path from current as $body$
+   begin
+     if random() < 0.01 then
+       perform access_changes_prune(interval '10 minutes');
+     end if;
+     return null;
+   end
+   $body$`,
+  'create trigger access_changes_prune after insert on access_changes for each statement execute function access_changes_pruned()',
+  `create function access_changes_everything() returns trigger language plpgsql set search_path from current as $body$
+   begin
+     insert into access_changes (user_id, dataset_id) values (null, null);
+     return null;
+   end
+   $body$`,
+  ...WATCHED.flatMap(triggersOf),
+];
