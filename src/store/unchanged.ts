@@ -3,7 +3,7 @@ import { registry } from '../metrics.js';
 import type { Db } from './database.js';
 import { nextGrantExpiry } from './grants.js';
 import { ACCESS_TRIGGERS } from './migrations/016-access-changes.js';
-import { POSTGRES_ACCESS_TRIGGERS } from './migrations/020-access-changes-postgres.js';
+import { POSTGRES_ACCESS_TABLES, POSTGRES_ACCESS_TRIGGERS } from './migrations/020-access-changes-postgres.js';
 import { dialectOf, type Reader, readerOf, readSql } from './reader.js';
 
 /** Kept per generation at most; a full generation starts afresh. */
@@ -41,6 +41,8 @@ interface Generation {
   seq: number;
   /** PostgreSQL: the snapshot of the last look at the change log (`pg_current_snapshot()`). */
   snapshot: string | undefined;
+  /** PostgreSQL: the triggers and tables of the change log as the generation began (`LOOK`). */
+  catalog: string | undefined;
   /** Counts the times changes were read; a read begun before one of them may predate what it forgot. */
   catchUps: number;
   /** False when a trigger of migration 016 is missing: changes may go unnoted, so nothing is remembered. */
@@ -147,6 +149,7 @@ function generationAt(db: Db, reader: Reader, now: number): Generation {
     schema,
     seq: lastChange(reader),
     snapshot: undefined,
+    catalog: undefined,
     catchUps: 0,
     noted: triggersPresent(reader, schema),
     characters: 0,
@@ -197,19 +200,28 @@ function caughtUp(reader: Reader, generation: Generation): boolean {
 }
 
 /**
- * PostgreSQL: one look at the change log (migration 020), in one snapshot: that snapshot, the
- * changes it sees that the last look's snapshot (`$1`, null for none) did not, the horizon below
- * which changes were removed, the triggers that note them, and the first moment after `$2` a
- * grant leaves force.
+ * PostgreSQL: one look at the change log (migration 020), in one snapshot: that snapshot; the
+ * changes it sees that the last look's snapshot (`$1`, null for none) did not, of transactions
+ * that were under way then or began after; the horizon below which changes were removed; how
+ * many of the triggers that note them are there and enabled, and the triggers and tables as the
+ * catalog has them now (a trigger dropped and made again, a table rewritten, each since the last
+ * look, shows only there); and the first moment after `$2` a grant leaves force.
  */
-const LOOK = `select pg_current_snapshot()::text as snapshot,
+const LOOK = `with watched as (select w.tab::regclass as rel, w.name from unnest($3::text[], $4::text[]) as w(tab, name))
+  select pg_current_snapshot()::text as snapshot,
     (select below from access_changes_horizon limit 1)::text as below,
-    (select count(*) from pg_trigger t
-      where t.tgrelid = any($3::regclass[]) and t.tgname = any($4::text[]) and t.tgenabled in ('O', 'A'))::int as triggers,
+    (select count(*) from watched w join pg_trigger t on t.tgrelid = w.rel and t.tgname = w.name
+      where t.tgenabled in ('O', 'A'))::int as triggers,
+    (select string_agg(t.oid::text || ':' || t.xmin::text || ':' || t.tgenabled::text, ',' order by t.oid)
+       from watched w join pg_trigger t on t.tgrelid = w.rel and t.tgname = w.name)
+    || ' ' ||
+    (select string_agg(c.oid::text || ':' || c.relfilenode::text || ':' || c.xmin::text, ',' order by c.oid)
+       from pg_class c where c.oid = any($5::regclass[])) as catalog,
     case when $1::text is null then null else
       (select coalesce(json_agg(json_build_array(c.user_id, c.dataset_id)), '[]')::text
          from (select user_id, dataset_id from access_changes
-                where xid >= pg_snapshot_xmin($1::text::pg_snapshot)::text::bigint
+                where (xid >= pg_snapshot_xmax($1::text::pg_snapshot)::text::bigint
+                       or xid in (select x::text::bigint from pg_snapshot_xip($1::text::pg_snapshot) x))
                   and not pg_visible_in_snapshot(xid::text::xid8, $1::text::pg_snapshot)
                 limit ${MAX_CHANGES + 1}) c)
     end as changes,
@@ -218,19 +230,33 @@ const LOOK = `select pg_current_snapshot()::text as snapshot,
        union all
        select min(expires_at) from team_grants where expires_at is not null and expires_at > $2) n) as next_expiry`;
 
+const LOOK_TRIGGERS = [POSTGRES_ACCESS_TRIGGERS.map((t) => t.table), POSTGRES_ACCESS_TRIGGERS.map((t) => t.name), POSTGRES_ACCESS_TABLES];
+
+/**
+ * How long a look may take before the reads waiting for it read alone instead (nothing is
+ * remembered), and the next look is sent: a look held up by a lock on the change log must not
+ * hold up every request. A look that answers later changes nothing.
+ */
+const LOOK_DEADLINE_MS = 2_000;
+
 interface LookRow {
   snapshot: string;
   below: string;
   triggers: number;
+  catalog: string | null;
   changes: string | null;
   next_expiry: string | number | null;
 }
 
-/** PostgreSQL: the look that reads wait for, not sent yet, with their clocks; and the one under way. */
+/**
+ * PostgreSQL: the look that reads wait for, not sent yet, with their clocks; the one under way;
+ * and how many have been sent (a look answers only while it is the last one sent).
+ */
 interface Looks {
   next: Promise<Generation> | null;
   nows: number[];
   running: Promise<unknown>;
+  sent: number;
 }
 
 const looks = new WeakMap<Db, Looks>();
@@ -244,7 +270,7 @@ const looks = new WeakMap<Db, Looks>();
 function lookedAfter(db: Db, now: number): Promise<Generation> {
   let state = looks.get(db);
   if (state === undefined) {
-    state = { next: null, nows: [], running: Promise.resolve() };
+    state = { next: null, nows: [], running: Promise.resolve(), sent: 0 };
     looks.set(db, state);
   }
   const current = state;
@@ -255,7 +281,12 @@ function lookedAfter(db: Db, now: number): Promise<Generation> {
       .then(() => {
         // Sent: a read that asks from now on waits for the next look.
         current.next = null;
-        const sent = look(db, nows);
+        current.sent += 1;
+        const ticket = current.sent;
+        const sent = withDeadline(
+          look(db, nows, () => current.sent === ticket),
+          LOOK_DEADLINE_MS,
+        );
         current.running = sent.catch(() => undefined);
         return sent;
       });
@@ -266,28 +297,40 @@ function lookedAfter(db: Db, now: number): Promise<Generation> {
   return current.next;
 }
 
+/** `work`, or a failure once `ms` have passed without its answer. */
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`A look at the change log took more than ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
 /**
  * One look: the changes since the generation's snapshot forget what they concern, and the
  * generation goes on from the new snapshot. A new generation starts instead when there is none,
- * when a clock of the reads waiting is outside the generation's time, when a trigger is missing,
- * or when the changes cannot all be read (too many, or removed past the last snapshot).
+ * when a clock of the reads waiting is outside the generation's time, when a trigger is missing
+ * or the triggers or tables have changed, or when the changes cannot all be read (too many, or
+ * removed past the last snapshot). `last` says whether this is still the last look sent: one that
+ * answers after its deadline, once another was sent, changes nothing.
  */
-async function look(db: Db, nows: number[]): Promise<Generation> {
+async function look(db: Db, nows: number[], last: () => boolean): Promise<Generation> {
   const current = generations.get(db);
-  const earliest = Math.min(...nows);
-  const latest = Math.max(...nows);
+  let earliest = Number.POSITIVE_INFINITY;
+  let latest = Number.NEGATIVE_INFINITY;
+  for (const now of nows) {
+    earliest = Math.min(earliest, now);
+    latest = Math.max(latest, now);
+  }
   const going = current?.snapshot !== undefined && current.since <= earliest && latest < current.until ? current : undefined;
   const since = going ? going.since : earliest;
-  const [row] = await readSql<LookRow>(
-    db,
-    LOOK,
-    [going?.snapshot ?? null, since, POSTGRES_ACCESS_TRIGGERS.tables, POSTGRES_ACCESS_TRIGGERS.names],
-    { prepare: true },
-  );
+  const [row] = await readSql<LookRow>(db, LOOK, [going?.snapshot ?? null, since, ...LOOK_TRIGGERS], { prepare: true });
   if (!row) throw new Error('A look at the change log answered no row');
-  const noted = row.triggers === POSTGRES_ACCESS_TRIGGERS.names.length;
+  if (!last()) throw new Error('A look at the change log answered after its deadline');
+  const noted = row.triggers === POSTGRES_ACCESS_TRIGGERS.length && row.catalog !== null;
   const nextExpiry = row.next_expiry === null ? Number.POSITIVE_INFINITY : Number(row.next_expiry);
-  if (going?.noted && noted && generations.get(db) === going && lookedOver(going, row)) {
+  if (going?.noted && noted && going.catalog === row.catalog && generations.get(db) === going && lookedOver(going, row)) {
     going.snapshot = row.snapshot;
     // A grant given since may leave force before the generation would have ended.
     going.until = Math.min(going.until, nextExpiry);
@@ -298,6 +341,7 @@ async function look(db: Db, nows: number[]): Promise<Generation> {
     schema: 0,
     seq: 0,
     snapshot: row.snapshot,
+    catalog: row.catalog ?? undefined,
     catchUps: 0,
     noted,
     characters: 0,

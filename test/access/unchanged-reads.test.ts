@@ -317,7 +317,20 @@ describe.each(DATABASES)('reads remembered while the database is unchanged (%s)'
       ).rows;
       await outside('drop trigger user_grants_access_delete', revoke, trigger!.sql);
     } else {
-      await outside(revoke);
+      // The trigger dropped and made again, or disabled and enabled, in the revoke's own transaction.
+      const [trigger] = (
+        await sql<{ sql: string }>`select pg_get_triggerdef(t.oid) as sql from pg_trigger t
+           where t.tgname = 'user_grants_access' and t.tgrelid = 'user_grants'::regclass`.execute(a.ctx.db)
+      ).rows;
+      await outside('drop trigger user_grants_access on user_grants', revoke, trigger!.sql);
+      expect((await ann.get(url)).status).toBe(404);
+      expect((await w.orgs.acme!.admin.put(`${url}/sharing/users/${ann.id}`, { level: 'read' })).status).toBe(200);
+      for (let i = 0; i < 3; i += 1) expect((await ann.get(url)).body.myLevel).toBe('read');
+      await outside(
+        'alter table user_grants disable trigger user_grants_access',
+        revoke,
+        'alter table user_grants enable trigger user_grants_access',
+      );
     }
     expect((await ann.get(url)).status).toBe(404);
   });
@@ -460,7 +473,11 @@ describe.each(DATABASES)('reads remembered while the database is unchanged (%s)'
     }
   });
 
-  it('changes removed from the log before anyone read them forget everything', async () => {
+  const removals =
+    db === 'sqlite'
+      ? ['delete from access_changes']
+      : [`select access_changes_prune(interval '0 seconds')`, 'delete from access_changes', 'truncate access_changes'];
+  it.each(removals)('changes removed from the log before anyone read them forget everything (%s)', async (removal) => {
     const w = await world(a).org('acme').member('ann').dataset('cams').grant('cams', 'ann', 'read').build();
     const ann = w.users.ann!;
     const url = `/api/v1/datasets/${w.datasets.cams}`;
@@ -469,9 +486,35 @@ describe.each(DATABASES)('reads remembered while the database is unchanged (%s)'
     await expectRemembered(before);
     // The revoke is noted, then removed with every other change before any request reads it.
     await outside(`delete from user_grants where dataset_id = '${w.datasets.cams}' and user_id = '${ann.id}'`);
-    await outside(db === 'sqlite' ? 'delete from access_changes' : `select access_changes_prune(interval '0 seconds')`);
-    const left = await sql<{ n: number }>`select count(*) as n from access_changes`.execute(a.ctx.db);
+    await outside(removal);
+    const left = await sql<{ n: number }>`select count(*) as n from access_changes where user_id is not null`.execute(a.ctx.db);
     expect(Number(left.rows[0]!.n)).toBe(0);
     expect((await ann.get(url)).status).toBe(404);
+  });
+
+  it('a look at the change log held up by a lock leaves the requests to read alone', async () => {
+    const w = await world(a).org('acme').member('ann').dataset('cams').grant('cams', 'ann', 'read').build();
+    const ann = w.users.ann!;
+    const url = `/api/v1/datasets/${w.datasets.cams}`;
+    for (let i = 0; i < 3; i += 1) expect((await ann.get(url)).body.myLevel).toBe('read');
+    const locker = await openTransaction();
+    try {
+      // On PostgreSQL the look waits for the lock until its deadline; SQLite's read connection reads the log without waiting.
+      await locker.run(
+        db === 'sqlite' ? 'delete from access_changes where 0' : 'lock table access_changes_horizon in access exclusive mode',
+      );
+      const before = await remembered();
+      const started = performance.now();
+      expect((await ann.get(url)).body.myLevel).toBe('read');
+      expect(performance.now() - started).toBeLessThan(8_000);
+      if (db === 'postgres') expect(await remembered()).toBe(before);
+      await locker.commit();
+    } finally {
+      await locker.end().catch(() => undefined);
+    }
+    // The late look changes nothing; the next one remembers again.
+    const before = await remembered();
+    for (let i = 0; i < 3; i += 1) expect((await ann.get(url)).body.myLevel).toBe('read');
+    await expectRemembered(before);
   });
 });

@@ -18,19 +18,26 @@ import type { MigrationContext } from './index.js';
  * names nothing, which makes every reader start afresh.
  *
  * The log keeps about ten minutes: one noted change in a hundred removes the changes older than
- * that, and raises `access_changes_horizon.below` to the newest transaction id removed. A reader
- * whose last snapshot may have needed a removed change (that id not below its snapshot's oldest
- * transaction under way) starts afresh. Removing skips a horizon already held by another
- * transaction's removal, so it never waits on one.
+ * that (in READ COMMITTED, skipping a horizon another transaction's removal holds, so it never
+ * waits). Any removal, that one or an operator's DELETE, raises `access_changes_horizon.below`
+ * to the newest transaction id removed, and a TRUNCATE of the log notes a change that names
+ * nothing. A reader whose last snapshot may have needed a removed change (that id not below its
+ * snapshot's oldest transaction under way) starts afresh.
  *
- * The triggers fire in the origin and local replication roles (the default), not in `replica`:
- * that role is for replaying changes another database has noted already (logical replication),
- * and for loading a database with no instance reading it (the benchmark's seeding). A reader
- * remembers nothing while a trigger is missing or disabled.
+ * The triggers fire in the origin and local replication roles (the default), not in `replica`,
+ * which is for a database no server reads meanwhile: the benchmark's loading, say. A database
+ * that logical replication writes to is not one to serve from: the changes it replays carry no
+ * note of this database's transactions. A reader remembers nothing while a trigger is missing or
+ * disabled, and starts afresh when a trigger or one of the tables has changed since its
+ * generation began (a trigger dropped and made again in one transaction, a table rewritten).
  */
 export async function up(db: Kysely<unknown>, { dialect }: MigrationContext): Promise<void> {
   if (dialect !== 'postgres') return;
-  for (const statement of POSTGRES_ACCESS_CHANGES) await sql.raw(statement).execute(db);
+  // The functions name the schema they were made in, not the search path (`"$user", public`
+  // would find another schema's table for a role of that name).
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  const schema = `"${rows[0]!.schema.replaceAll('"', '""')}"`;
+  for (const statement of postgresAccessChanges(schema)) await sql.raw(statement).execute(db);
 }
 
 interface Watched {
@@ -46,7 +53,13 @@ interface Watched {
 
 /** Every table the caller statement and the check read (accounts/caller.ts, access/check.ts), as in migration 016. */
 const WATCHED: Watched[] = [
-  { table: 'user_grants', user: 'user_id', dataset: 'dataset_id', insert: true, updateOf: ['dataset_id', 'user_id', 'level', 'expires_at'] },
+  {
+    table: 'user_grants',
+    user: 'user_id',
+    dataset: 'dataset_id',
+    insert: true,
+    updateOf: ['dataset_id', 'user_id', 'level', 'expires_at'],
+  },
   { table: 'team_grants', dataset: 'dataset_id', insert: true, updateOf: ['dataset_id', 'team_id', 'level', 'expires_at'] },
   { table: 'team_members', user: 'user_id', insert: true },
   { table: 'org_members', user: 'user_id', insert: true, updateOf: ['org_id', 'user_id', 'role', 'process_datasets'] },
@@ -62,14 +75,14 @@ function noted(row: 'new' | 'old', { user, dataset }: Watched): string {
   return `${user ? `${row}.${user}` : 'null'}, ${dataset ? `${row}.${dataset}` : 'null'}`;
 }
 
-function triggersOf(watched: Watched): string[] {
+function triggersOf(watched: Watched, inSchema: string): string[] {
   const { table, updateOf } = watched;
   const into = 'insert into access_changes (user_id, dataset_id)';
   const columns = [watched.user, watched.dataset].filter((c): c is string => c !== undefined);
   const moved = columns.map((c) => `new.${c} is distinct from old.${c}`).join(' or ');
   const events = [...(watched.insert ? ['insert'] : []), `update${updateOf ? ` of ${updateOf.join(', ')}` : ''}`, 'delete'];
   return [
-    `create function ${table}_access_note() returns trigger language plpgsql set search_path from current as $body$
+    `create function ${table}_access_note() returns trigger language plpgsql ${inSchema} as $body$
      begin
        if tg_op <> 'INSERT' then
          ${into} values (${noted('old', watched)});
@@ -86,54 +99,72 @@ function triggersOf(watched: Watched): string[] {
 }
 
 /**
- * The names of the triggers above, and of the tables they are on: a remembered read is given only
- * while all of them exist and are enabled.
+ * The triggers above, each with its table: a remembered read is given only while all of them exist
+ * and are enabled, and while neither they nor the tables have changed since the generation began
+ * (src/store/unchanged.ts).
  */
-export const POSTGRES_ACCESS_TRIGGERS = {
-  tables: ['access_changes', ...WATCHED.map((w) => w.table)],
-  names: ['access_changes_prune', ...WATCHED.flatMap((w) => [`${w.table}_access`, `${w.table}_access_truncate`])],
-};
-
-export const POSTGRES_ACCESS_CHANGES = [
-  // A transaction's id as a number (pg_current_xact_id, 64 bits with its epoch: it never wraps).
-  `create table access_changes (
-     xid bigint not null default (pg_current_xact_id()::text::bigint),
-     user_id text,
-     dataset_id text,
-     noted_at timestamptz not null default clock_timestamp())`,
-  'create index access_changes_xid on access_changes (xid)',
-  'create index access_changes_noted_at on access_changes (noted_at)',
-  'create table access_changes_horizon (below bigint not null)',
-  'insert into access_changes_horizon (below) values (0)',
-  `create function access_changes_prune(older_than interval) returns void language plpgsql set search_path from current as $body$
-   declare
-     removed bigint;
-   begin
-     perform 1 from access_changes_horizon for update skip locked;
-     if not found then
-       return;
-     end if;
-     with gone as (delete from access_changes where noted_at < clock_timestamp() - older_than returning xid)
-     select max(xid) into removed from gone;
-     if removed is not null then
-       update access_changes_horizon set below = greatest(below, removed);
-     end if;
-   end
-   $body$`,
-  `create function access_changes_pruned() returns trigger language plpgsql set search_path from current as $body$
-   begin
-     if random() < 0.01 then
-       perform access_changes_prune(interval '10 minutes');
-     end if;
-     return null;
-   end
-   $body$`,
-  'create trigger access_changes_prune after insert on access_changes for each statement execute function access_changes_pruned()',
-  `create function access_changes_everything() returns trigger language plpgsql set search_path from current as $body$
-   begin
-     insert into access_changes (user_id, dataset_id) values (null, null);
-     return null;
-   end
-   $body$`,
-  ...WATCHED.flatMap(triggersOf),
+export const POSTGRES_ACCESS_TRIGGERS: { table: string; name: string }[] = [
+  { table: 'access_changes', name: 'access_changes_prune' },
+  { table: 'access_changes', name: 'access_changes_removed' },
+  { table: 'access_changes', name: 'access_changes_emptied' },
+  ...WATCHED.flatMap((w) => [
+    { table: w.table, name: `${w.table}_access` },
+    { table: w.table, name: `${w.table}_access_truncate` },
+  ]),
 ];
+
+/** The tables whose rewriting (a new file, a changed definition) makes every reader start afresh. */
+export const POSTGRES_ACCESS_TABLES = ['access_changes', 'access_changes_horizon', ...WATCHED.map((w) => w.table)];
+
+function postgresAccessChanges(schema: string): string[] {
+  const inSchema = `set search_path = ${schema}`;
+  return [
+    // A transaction's id as a number (pg_current_xact_id, 64 bits with its epoch: it never wraps).
+    `create table access_changes (
+       xid bigint not null default (pg_current_xact_id()::text::bigint),
+       user_id text,
+       dataset_id text,
+       noted_at timestamptz not null default clock_timestamp())`,
+    'create index access_changes_xid on access_changes (xid)',
+    'create index access_changes_noted_at on access_changes (noted_at)',
+    'create table access_changes_horizon (below bigint not null)',
+    'insert into access_changes_horizon (below) values (0)',
+    // A change that names nothing: every reader starts afresh.
+    `create function access_changes_everything() returns trigger language plpgsql ${inSchema} as $body$
+     begin
+       insert into access_changes (user_id, dataset_id) values (null, null);
+       return null;
+     end
+     $body$`,
+    // Whoever removes changes, the newest transaction id removed raises the horizon.
+    `create function access_changes_removed() returns trigger language plpgsql ${inSchema} as $body$
+     begin
+       update access_changes_horizon set below = greatest(below, (select max(xid) from gone));
+       return null;
+     end
+     $body$`,
+    `create trigger access_changes_removed after delete on access_changes referencing old table as gone
+       for each statement execute function access_changes_removed()`,
+    `create trigger access_changes_emptied after truncate on access_changes for each statement execute function access_changes_everything()`,
+    // Removes the changes older than \`older_than\`, unless another transaction is doing so.
+    `create function access_changes_prune(older_than interval) returns void language plpgsql ${inSchema} as $body$
+     begin
+       perform 1 from access_changes_horizon for update skip locked;
+       if found then
+         delete from access_changes where noted_at < clock_timestamp() - older_than;
+       end if;
+     end
+     $body$`,
+    // Only in READ COMMITTED, where taking the horizon never fails for a concurrent update.
+    `create function access_changes_pruned() returns trigger language plpgsql ${inSchema} as $body$
+     begin
+       if random() < 0.01 and current_setting('transaction_isolation') = 'read committed' then
+         perform access_changes_prune(interval '10 minutes');
+       end if;
+       return null;
+     end
+     $body$`,
+    'create trigger access_changes_prune after insert on access_changes for each statement execute function access_changes_pruned()',
+    ...WATCHED.flatMap((w) => triggersOf(w, inSchema)),
+  ];
+}
