@@ -105,7 +105,7 @@ export async function readUnchanged<T extends object>(
   const reader = await readerOf(db);
   let generation: Generation | undefined;
   if (reader) {
-    generation = generationAt(db, reader, now);
+    generation = generationAt(db, reader, now, await versionAfter(reader));
   } else if (!db.isTransaction && dialectOf(db) === 'postgres') {
     // A look fails as the read would: the read then says so, with nothing remembered.
     generation = await lookedAfter(db, now).catch(() => undefined);
@@ -131,8 +131,35 @@ export async function readUnchanged<T extends object>(
   return value;
 }
 
-function generationAt(db: Db, reader: Reader, now: number): Generation {
-  const version = reader.version();
+/** SQLite: the `data_version` that the reads asking now will share, read once they have all asked. */
+const versions = new WeakMap<Reader, Promise<number>>();
+
+/**
+ * SQLite: the read connection's `data_version`, read after this call, once for every read that
+ * asks before it is read (in the same turn of the event loop). It sees every commit made before
+ * any of them asked, as if each had read it alone. Reading it begins and ends a read transaction
+ * (two locks, each a system call): a fifth of a remembered request's time when each read it,
+ * the authorized GET 22 200–22 700 requests a second against 28 300–29 400 shared.
+ */
+function versionAfter(reader: Reader): Promise<number> {
+  let pending = versions.get(reader);
+  if (pending === undefined) {
+    pending = new Promise((resolve, reject) =>
+      setImmediate(() => {
+        versions.delete(reader);
+        try {
+          resolve(reader.version());
+        } catch (error) {
+          reject(error);
+        }
+      }),
+    );
+    versions.set(reader, pending);
+  }
+  return pending;
+}
+
+function generationAt(db: Db, reader: Reader, now: number, version: number): Generation {
   const current = generations.get(db);
   if (current !== undefined && current.since <= now && now < current.until) {
     if (current.version === version) return current;
