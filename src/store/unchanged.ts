@@ -43,6 +43,8 @@ interface Generation {
   snapshot: string | undefined;
   /** PostgreSQL: the triggers and tables of the change log as the generation began (`LOOK`). */
   catalog: string | undefined;
+  /** PostgreSQL: the log's horizon at the last look. */
+  below: string | undefined;
   /** Counts the times changes were read; a read begun before one of them may predate what it forgot. */
   catchUps: number;
   /** False when a trigger of migration 016 is missing: changes may go unnoted, so nothing is remembered. */
@@ -177,6 +179,7 @@ function generationAt(db: Db, reader: Reader, now: number, version: number): Gen
     seq: lastChange(reader),
     snapshot: undefined,
     catalog: undefined,
+    below: undefined,
     catchUps: 0,
     noted: triggersPresent(reader, schema),
     characters: 0,
@@ -229,21 +232,24 @@ function caughtUp(reader: Reader, generation: Generation): boolean {
 /**
  * PostgreSQL: one look at the change log (migration 020), in one snapshot: that snapshot; the
  * changes it sees that the last look's snapshot (`$1`, null for none) did not, of transactions
- * that were under way then or began after; the horizon below which changes were removed; how
- * many of the triggers that note them are there and enabled, and the triggers and tables as the
- * catalog has them now (a trigger dropped and made again, a table rewritten, each since the last
- * look, shows only there); and the first moment after `$2` a grant leaves force.
+ * that were under way then or began after; the horizon below which changes were removed (null
+ * unless it is one row); how many of the triggers that note them are there and enabled, and every
+ * trigger of those tables, its function and the tables as the catalog has them now (a trigger
+ * dropped and made again, a function replaced, a table rewritten, each since the last look, shows
+ * only there); and the first moment after `$2` a grant leaves force.
  */
-const LOOK = `with watched as (select w.tab::regclass as rel, w.name from unnest($3::text[], $4::text[]) as w(tab, name))
+const LOOK = `with watched as (select w.tab::regclass as rel, w.name from unnest($3::text[], $4::text[]) as w(tab, name)),
+       tables as (select c.oid, c.relfilenode, c.xmin from pg_class c where c.oid = any($5::regclass[])),
+       triggers as (select t.oid, t.xmin, t.tgenabled, t.tgfoid from pg_trigger t where t.tgrelid in (select oid from tables))
   select pg_current_snapshot()::text as snapshot,
-    (select below from access_changes_horizon limit 1)::text as below,
+    (select case when count(*) = 1 then min(below)::text end from access_changes_horizon) as below,
     (select count(*) from watched w join pg_trigger t on t.tgrelid = w.rel and t.tgname = w.name
       where t.tgenabled in ('O', 'A'))::int as triggers,
-    (select string_agg(t.oid::text || ':' || t.xmin::text || ':' || t.tgenabled::text, ',' order by t.oid)
-       from watched w join pg_trigger t on t.tgrelid = w.rel and t.tgname = w.name)
-    || ' ' ||
-    (select string_agg(c.oid::text || ':' || c.relfilenode::text || ':' || c.xmin::text, ',' order by c.oid)
-       from pg_class c where c.oid = any($5::regclass[])) as catalog,
+    (select string_agg(t.oid::text || ':' || t.xmin::text || ':' || t.tgenabled::text, ',' order by t.oid) from triggers t)
+    || ' ' || (select string_agg(p.oid::text || ':' || p.xmin::text, ',' order by p.oid) from pg_proc p
+                where p.oid in (select tgfoid from triggers))
+    || ' ' || (select string_agg(c.oid::text || ':' || c.relfilenode::text || ':' || c.xmin::text, ',' order by c.oid) from tables c)
+    as catalog,
     case when $1::text is null then null else
       (select coalesce(json_agg(json_build_array(c.user_id, c.dataset_id)), '[]')::text
          from (select user_id, dataset_id from access_changes
@@ -261,14 +267,16 @@ const LOOK_TRIGGERS = [POSTGRES_ACCESS_TRIGGERS.map((t) => t.table), POSTGRES_AC
 
 /**
  * How long a look may take before the reads waiting for it read alone instead (nothing is
- * remembered), and the next look is sent: a look held up by a lock on the change log must not
- * hold up every request. A look that answers later changes nothing.
+ * remembered): a look held up by a lock on the change log must not hold up every request. While
+ * it is still under way no other look is sent (it would wait for the same lock, on another of the
+ * pool's connections), and reads read alone; a look that answers once another was sent changes
+ * nothing.
  */
 const LOOK_DEADLINE_MS = 2_000;
 
 interface LookRow {
   snapshot: string;
-  below: string;
+  below: string | null;
   triggers: number;
   catalog: string | null;
   changes: string | null;
@@ -284,6 +292,8 @@ interface Looks {
   nows: number[];
   running: Promise<unknown>;
   sent: number;
+  /** Whether the last look sent is still under way, its deadline past or not. */
+  underWay: boolean;
 }
 
 const looks = new WeakMap<Db, Looks>();
@@ -297,7 +307,7 @@ const looks = new WeakMap<Db, Looks>();
 function lookedAfter(db: Db, now: number): Promise<Generation> {
   let state = looks.get(db);
   if (state === undefined) {
-    state = { next: null, nows: [], running: Promise.resolve(), sent: 0 };
+    state = { next: null, nows: [], running: Promise.resolve(), sent: 0, underWay: false };
     looks.set(db, state);
   }
   const current = state;
@@ -308,12 +318,16 @@ function lookedAfter(db: Db, now: number): Promise<Generation> {
       .then(() => {
         // Sent: a read that asks from now on waits for the next look.
         current.next = null;
+        if (current.underWay) throw new Error('A look at the change log past its deadline is still under way');
         current.sent += 1;
         const ticket = current.sent;
-        const sent = withDeadline(
-          look(db, nows, () => current.sent === ticket),
-          LOOK_DEADLINE_MS,
+        current.underWay = true;
+        const under = look(db, nows, () => current.sent === ticket);
+        void under.then(
+          () => (current.underWay = false),
+          () => (current.underWay = false),
         );
+        const sent = withDeadline(under, LOOK_DEADLINE_MS);
         current.running = sent.catch(() => undefined);
         return sent;
       });
@@ -355,7 +369,7 @@ async function look(db: Db, nows: number[], last: () => boolean): Promise<Genera
   const [row] = await readSql<LookRow>(db, LOOK, [going?.snapshot ?? null, since, ...LOOK_TRIGGERS], { prepare: true });
   if (!row) throw new Error('A look at the change log answered no row');
   if (!last()) throw new Error('A look at the change log answered after its deadline');
-  const noted = row.triggers === POSTGRES_ACCESS_TRIGGERS.length && row.catalog !== null;
+  const noted = row.triggers === POSTGRES_ACCESS_TRIGGERS.length && row.catalog !== null && row.below !== null;
   const nextExpiry = row.next_expiry === null ? Number.POSITIVE_INFINITY : Number(row.next_expiry);
   if (going?.noted && noted && going.catalog === row.catalog && generations.get(db) === going && lookedOver(going, row)) {
     going.snapshot = row.snapshot;
@@ -369,6 +383,7 @@ async function look(db: Db, nows: number[], last: () => boolean): Promise<Genera
     seq: 0,
     snapshot: row.snapshot,
     catalog: row.catalog ?? undefined,
+    below: row.below ?? undefined,
     catchUps: 0,
     noted,
     characters: 0,
@@ -384,11 +399,13 @@ async function look(db: Db, nows: number[], last: () => boolean): Promise<Genera
 
 /** PostgreSQL: forgets what a look's changes concern; false when they cannot all be read. */
 function lookedOver(generation: Generation, row: LookRow): boolean {
-  if (row.changes === null || generation.snapshot === undefined) return false;
+  if (row.changes === null || row.below === null || generation.snapshot === undefined || generation.below === undefined) return false;
   // A change removed from the log may be one the last snapshot did not see: its transaction id
-  // is at or above that snapshot's oldest one under way.
+  // is at or above that snapshot's oldest one under way. A horizon that went down was set by hand.
   const oldest = BigInt(generation.snapshot.split(':')[0]!);
-  if (BigInt(row.below) >= oldest) return false;
+  const below = BigInt(row.below);
+  if (below >= oldest || below < BigInt(generation.below)) return false;
+  generation.below = row.below;
   const changes = JSON.parse(row.changes) as [string | null, string | null][];
   if (changes.length > MAX_CHANGES) return false;
   for (const [userId, datasetId] of changes) {

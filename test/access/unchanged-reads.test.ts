@@ -331,6 +331,18 @@ describe.each(DATABASES)('reads remembered while the database is unchanged (%s)'
         revoke,
         'alter table user_grants enable trigger user_grants_access',
       );
+      expect((await ann.get(url)).status).toBe(404);
+      // The trigger's function made to note nothing, then put back.
+      expect((await w.orgs.acme!.admin.put(`${url}/sharing/users/${ann.id}`, { level: 'read' })).status).toBe(200);
+      for (let i = 0; i < 3; i += 1) expect((await ann.get(url)).body.myLevel).toBe('read');
+      const [definition] = (
+        await sql<{ sql: string }>`select pg_get_functiondef('user_grants_access_note'::regproc) as sql`.execute(a.ctx.db)
+      ).rows;
+      await outside(
+        `create or replace function user_grants_access_note() returns trigger language plpgsql as $body$ begin return null; end $body$`,
+        revoke,
+        definition!.sql,
+      );
     }
     expect((await ann.get(url)).status).toBe(404);
   });
@@ -483,6 +495,20 @@ describe.each(DATABASES)('reads remembered while the database is unchanged (%s)'
       } finally {
         await writer.end().catch(() => undefined);
       }
+    });
+
+    it('the log is written once, and its horizon only goes up and stays one row', async () => {
+      await outside(`insert into access_changes (user_id, dataset_id) values ('someone', null)`);
+      const refused = async (statement: string) => {
+        await expect(outside(statement)).rejects.toThrow();
+      };
+      await refused(`update access_changes set xid = 0`);
+      await refused('update access_changes_horizon set below = below - 1');
+      await refused('delete from access_changes_horizon');
+      await refused('truncate access_changes_horizon');
+      await outside('update access_changes_horizon set below = below + 1');
+      const rows = await sql<{ n: number }>`select count(*) as n from access_changes_horizon`.execute(a.ctx.db);
+      expect(Number(rows.rows[0]!.n)).toBe(1);
     });
 
     it('a look at the change log held up by a lock leaves the requests to read alone', async () => {

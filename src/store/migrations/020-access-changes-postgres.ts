@@ -17,7 +17,7 @@ import type { MigrationContext } from './index.js';
  * transaction still under way (it is read once it has committed). TRUNCATE notes a change that
  * names nothing, which makes every reader start afresh.
  *
- * The log keeps about ten minutes: one noted change in a hundred removes the changes older than
+ * The log keeps about ten minutes: one insert into it in a hundred removes the changes older than
  * that (in READ COMMITTED, skipping a horizon another transaction's removal holds, so it never
  * waits). Any removal, that one or an operator's DELETE, raises `access_changes_horizon.below`
  * to the newest transaction id removed, and a TRUNCATE of the log notes a change that names
@@ -28,8 +28,11 @@ import type { MigrationContext } from './index.js';
  * which is for a database no server reads meanwhile: the benchmark's loading, say. A database
  * that logical replication writes to is not one to serve from: the changes it replays carry no
  * note of this database's transactions. A reader remembers nothing while a trigger is missing or
- * disabled, and starts afresh when a trigger or one of the tables has changed since its
- * generation began (a trigger dropped and made again in one transaction, a table rewritten).
+ * disabled or the horizon is not one row (a trigger keeps it one row that only goes up), and
+ * starts afresh when the horizon goes down or when any trigger of these tables, its function or
+ * one of the tables has changed since its generation began (a trigger dropped and made again in
+ * one transaction, a function replaced, a table rewritten). The log refuses updates: a note is
+ * removed, never changed.
  */
 export async function up(db: Kysely<unknown>, { dialect }: MigrationContext): Promise<void> {
   if (dialect !== 'postgres') return;
@@ -107,6 +110,9 @@ export const POSTGRES_ACCESS_TRIGGERS: { table: string; name: string }[] = [
   { table: 'access_changes', name: 'access_changes_prune' },
   { table: 'access_changes', name: 'access_changes_removed' },
   { table: 'access_changes', name: 'access_changes_emptied' },
+  { table: 'access_changes', name: 'access_changes_written_once' },
+  { table: 'access_changes_horizon', name: 'access_changes_horizon_kept' },
+  { table: 'access_changes_horizon', name: 'access_changes_horizon_whole' },
   ...WATCHED.flatMap((w) => [
     { table: w.table, name: `${w.table}_access` },
     { table: w.table, name: `${w.table}_access_truncate` },
@@ -117,7 +123,8 @@ export const POSTGRES_ACCESS_TRIGGERS: { table: string; name: string }[] = [
 export const POSTGRES_ACCESS_TABLES = ['access_changes', 'access_changes_horizon', ...WATCHED.map((w) => w.table)];
 
 function postgresAccessChanges(schema: string): string[] {
-  const inSchema = `set search_path = ${schema}`;
+  // pg_temp last: a session's temporary table of the same name must not take the notes.
+  const inSchema = `set search_path = ${schema}, pg_temp`;
   return [
     // A transaction's id as a number (pg_current_xact_id, 64 bits with its epoch: it never wraps).
     `create table access_changes (
@@ -129,6 +136,19 @@ function postgresAccessChanges(schema: string): string[] {
     'create index access_changes_noted_at on access_changes (noted_at)',
     'create table access_changes_horizon (below bigint not null)',
     'insert into access_changes_horizon (below) values (0)',
+    // The horizon only goes up, and stays one row.
+    `create function access_changes_horizon_kept() returns trigger language plpgsql ${inSchema} as $body$
+     begin
+       if tg_op = 'UPDATE' and new.below >= old.below then
+         return new;
+       end if;
+       raise exception 'access_changes_horizon only goes up';
+     end
+     $body$`,
+    `create trigger access_changes_horizon_kept before update or delete on access_changes_horizon
+       for each row execute function access_changes_horizon_kept()`,
+    `create trigger access_changes_horizon_whole before truncate on access_changes_horizon
+       for each statement execute function access_changes_horizon_kept()`,
     // A change that names nothing: every reader starts afresh.
     `create function access_changes_everything() returns trigger language plpgsql ${inSchema} as $body$
      begin
@@ -136,6 +156,13 @@ function postgresAccessChanges(schema: string): string[] {
        return null;
      end
      $body$`,
+    // The log is written once: a note changed in place could hide the change it notes.
+    `create function access_changes_written_once() returns trigger language plpgsql ${inSchema} as $body$
+     begin
+       raise exception 'access_changes is written once: remove changes, never change them';
+     end
+     $body$`,
+    'create trigger access_changes_written_once before update on access_changes for each row execute function access_changes_written_once()',
     // Whoever removes changes, the newest transaction id removed raises the horizon.
     `create function access_changes_removed() returns trigger language plpgsql ${inSchema} as $body$
      begin
@@ -151,7 +178,9 @@ function postgresAccessChanges(schema: string): string[] {
      begin
        perform 1 from access_changes_horizon for update skip locked;
        if found then
-         delete from access_changes where noted_at < clock_timestamp() - older_than;
+         -- Rows another transaction is removing are left to it: this one never waits for a row.
+         delete from access_changes where ctid in (
+           select ctid from access_changes where noted_at < clock_timestamp() - older_than for update skip locked);
        end if;
      end
      $body$`,
