@@ -38,6 +38,11 @@ export interface UsageRecorderOptions {
 export class UsageRecorder {
   private pending = new Map<string, Use>();
   private touched = new Map<string, { table: 'sessions' | 'access_tokens'; tokenHash: string; at: number }>();
+  /**
+   * When each session or token was last noted as used: a remembered caller (store/unchanged.ts)
+   * carries the last use it was read with, which the write of a later one does not change.
+   */
+  private touchedAt = new Map<string, number>();
   /** The last hour noted for each (user, dataset), so a busy dataset is noted once an hour. */
   private noted = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
@@ -75,8 +80,13 @@ export class UsageRecorder {
    */
   touch(table: 'sessions' | 'access_tokens', tokenHash: string, lastUsedAt: number | null, now: number): void {
     if (lastUsedAt !== null && lastUsedAt >= now - MINUTE) return;
+    const key = `${table}\u0000${tokenHash}`;
+    const noted = this.touchedAt.get(key);
+    if (noted !== undefined && noted >= now - MINUTE && noted <= now) return;
     if (this.touched.size >= 2 * FLUSH_AT) return;
-    this.touched.set(`${table}\u0000${tokenHash}`, { table, tokenHash, at: now });
+    if (this.touchedAt.size > 100_000) this.touchedAt.clear();
+    this.touchedAt.set(key, now);
+    this.touched.set(key, { table, tokenHash, at: now });
   }
 
   /** Uses noted and not yet written. */

@@ -234,20 +234,21 @@ function caughtUp(reader: Reader, generation: Generation): boolean {
  * changes it sees that the last look's snapshot (`$1`, null for none) did not, of transactions
  * that were under way then or began after; the horizon below which changes were removed (null
  * unless it is one row); how many of the triggers that note them are there and enabled, and every
- * trigger of those tables, its function and the tables as the catalog has them now (a trigger
- * dropped and made again, a function replaced, a table rewritten, each since the last look, shows
- * only there); and the first moment after `$2` a grant leaves force.
+ * trigger of those tables (but the foreign keys' own), its function and the tables as the catalog
+ * has them now (a trigger dropped and made again, a function replaced, a table rewritten, each
+ * since the last look, shows only there); and the first moment after `$2` a grant leaves force.
  */
 const LOOK = `with watched as (select w.tab::regclass as rel, w.name from unnest($3::text[], $4::text[]) as w(tab, name)),
        tables as (select c.oid, c.relfilenode, c.xmin from pg_class c where c.oid = any($5::regclass[])),
-       triggers as (select t.oid, t.xmin, t.tgenabled, t.tgfoid from pg_trigger t where t.tgrelid in (select oid from tables))
+       triggers as (select t.oid, t.xmin, t.tgenabled, t.tgfoid from pg_trigger t
+                     where t.tgrelid = any($5::regclass[]) and not t.tgisinternal)
   select pg_current_snapshot()::text as snapshot,
     (select case when count(*) = 1 then min(below)::text end from access_changes_horizon) as below,
     (select count(*) from watched w join pg_trigger t on t.tgrelid = w.rel and t.tgname = w.name
       where t.tgenabled in ('O', 'A'))::int as triggers,
     (select string_agg(t.oid::text || ':' || t.xmin::text || ':' || t.tgenabled::text, ',' order by t.oid) from triggers t)
     || ' ' || (select string_agg(p.oid::text || ':' || p.xmin::text, ',' order by p.oid) from pg_proc p
-                where p.oid in (select tgfoid from triggers))
+                where p.oid = any(array(select distinct tgfoid from triggers)))
     || ' ' || (select string_agg(c.oid::text || ':' || c.relfilenode::text || ':' || c.xmin::text, ',' order by c.oid) from tables c)
     as catalog,
     case when $1::text is null then null else

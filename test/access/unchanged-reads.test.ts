@@ -145,6 +145,14 @@ describe.each(DATABASES)('reads remembered while the database is unchanged (%s)'
       change: ({ ann }) => [`delete from sessions where user_id = '${ann}'`],
       after: (res) => expect(res.status).toBe(401),
     },
+    {
+      name: 'the session cut short',
+      world: (w) => w,
+      read: 'me',
+      before: (res) => expect(res.status).toBe(200),
+      change: ({ ann }) => [`update sessions set expires_at = 1 where user_id = '${ann}'`],
+      after: (res) => expect(res.status).toBe(401),
+    },
   ];
 
   it.each(CHANGES.map((c) => [c.name, c] as const))(
@@ -183,6 +191,25 @@ describe.each(DATABASES)('reads remembered while the database is unchanged (%s)'
       c.after(await read());
     },
   );
+
+  it('the last use of a session or a token, written every few seconds, forgets nothing', async () => {
+    const w = await world(a).org('acme').member('ann').build();
+    const ann = w.users.ann!;
+    const token = await mintToken(a, ann);
+    const script = new Actor(a.app, { bearer: token });
+    for (let i = 0; i < 3; i += 1) {
+      expect((await ann.get('/api/v1/me')).status).toBe(200);
+      expect((await script.get('/api/v1/me')).status).toBe(200);
+    }
+    await outside(
+      `update sessions set last_used_at = ${a.clock.now()} where user_id = '${ann.id}'`,
+      `update access_tokens set last_used_at = ${a.clock.now()} where user_id = '${ann.id}'`,
+    );
+    const before = await remembered();
+    expect((await ann.get('/api/v1/me')).status).toBe(200);
+    expect((await script.get('/api/v1/me')).status).toBe(200);
+    expect(await remembered()).toBe(before + 2);
+  });
 
   it('a commit with more changes than are read at once forgets everything, and the log keeps its last changes only', async () => {
     const w = await world(a).org('acme').member('ann').member('bob').dataset('cams').grant('cams', 'ann', 'read').build();

@@ -132,7 +132,20 @@ describe.each(DATABASES)('grant usage, written off the request path (%s)', (db) 
     expect(me.statusCode).toBe(200);
     expect(await lastUsed()).toBeNull();
     await server.ctx.usage.flush();
-    expect(Number(await lastUsed())).toBe(server.clock.now());
+    const first = server.clock.now();
+    expect(Number(await lastUsed())).toBe(first);
+
+    // Within the minute the token is not written again, even when its caller was remembered
+    // with the last use it had before (store/unchanged.ts); a minute on, it is.
+    const use = () => server.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } });
+    server.clock.set(first + 30_000);
+    expect((await use()).statusCode).toBe(200);
+    await server.ctx.usage.flush();
+    expect(Number(await lastUsed())).toBe(first);
+    server.clock.set(first + 61_000);
+    expect((await use()).statusCode).toBe(200);
+    await server.ctx.usage.flush();
+    expect(Number(await lastUsed())).toBe(first + 61_000);
   });
 
   it('the access review shows the last use of a read once written, 90 days on', async () => {

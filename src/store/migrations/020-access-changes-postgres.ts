@@ -35,7 +35,10 @@ import type { MigrationContext } from './index.js';
  * removed, never changed.
  */
 export async function up(db: Kysely<unknown>, { dialect }: MigrationContext): Promise<void> {
-  if (dialect !== 'postgres') return;
+  if (dialect === 'sqlite') {
+    for (const statement of SQLITE_LAST_USE_UNNOTED) await sql.raw(statement).execute(db);
+    return;
+  }
   // The functions name the schema they were made in, not the search path (`"$user", public`
   // would find another schema's table for a role of that name).
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
@@ -54,6 +57,10 @@ interface Watched {
   updateOf?: string[];
 }
 
+/** The columns of a session, and of a token, that decide its caller (accounts/caller.ts): all but the last use. */
+const SESSION_COLUMNS = ['token_hash', 'id', 'user_id', 'expires_at'];
+const TOKEN_COLUMNS = ['id', 'user_id', 'token_hash', 'scope', 'expires_at'];
+
 /** Every table the caller statement and the check read (accounts/caller.ts, access/check.ts), as in migration 016. */
 const WATCHED: Watched[] = [
   {
@@ -68,10 +75,11 @@ const WATCHED: Watched[] = [
   { table: 'org_members', user: 'user_id', insert: true, updateOf: ['org_id', 'user_id', 'role', 'process_datasets'] },
   // Any column: a remembered check carries the whole dataset row, which the route answers with.
   { table: 'datasets', dataset: 'id', insert: true },
-  // A user, session or token is remembered only once it exists.
+  // A user, session or token is remembered only once it exists. Its last use, written every few
+  // seconds for the sessions and tokens in use, is not what a caller is decided by.
   { table: 'users', user: 'id', insert: false },
-  { table: 'sessions', user: 'user_id', insert: false },
-  { table: 'access_tokens', user: 'user_id', insert: false },
+  { table: 'sessions', user: 'user_id', insert: false, updateOf: SESSION_COLUMNS },
+  { table: 'access_tokens', user: 'user_id', insert: false, updateOf: TOKEN_COLUMNS },
 ];
 
 function noted(row: 'new' | 'old', { user, dataset }: Watched): string {
@@ -121,6 +129,24 @@ export const POSTGRES_ACCESS_TRIGGERS: { table: string; name: string }[] = [
 
 /** The tables whose rewriting (a new file, a changed definition) makes every reader start afresh. */
 export const POSTGRES_ACCESS_TABLES = ['access_changes', 'access_changes_horizon', ...WATCHED.map((w) => w.table)];
+
+/**
+ * SQLite: migration 016's update triggers of sessions and tokens, made again for the columns that
+ * decide a caller only (same names, so src/store/unchanged.ts still finds them all). Noting each
+ * write of a last use forgot the callers of every session and token in use every few seconds, and
+ * more than a thousand at once forgot everything.
+ */
+const SQLITE_LAST_USE_UNNOTED = [
+  ['sessions', SESSION_COLUMNS],
+  ['access_tokens', TOKEN_COLUMNS],
+].flatMap(([table, columns]) => [
+  `drop trigger ${table}_access_update`,
+  `create trigger ${table}_access_update after update of ${(columns as string[]).join(', ')} on ${table}
+   begin
+     insert into access_changes (user_id, dataset_id) values (old.user_id, null);
+     insert into access_changes (user_id, dataset_id) select new.user_id, null where new.user_id is not old.user_id;
+   end`,
+]);
 
 function postgresAccessChanges(schema: string): string[] {
   // pg_temp last: a session's temporary table of the same name must not take the notes.
