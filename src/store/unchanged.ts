@@ -270,8 +270,8 @@ const LOOK_TRIGGERS = [POSTGRES_ACCESS_TRIGGERS.map((t) => t.table), POSTGRES_AC
  * How long a look may take before the reads waiting for it read alone instead (nothing is
  * remembered): a look held up by a lock on the change log must not hold up every request. While
  * it is still under way no other look is sent (it would wait for the same lock, on another of the
- * pool's connections), and reads read alone; a look that answers once another was sent changes
- * nothing.
+ * pool's connections), and reads read alone. When it answers, it brings the generation up to its
+ * own snapshot, as any look does; no read is waiting for it by then.
  */
 const LOOK_DEADLINE_MS = 2_000;
 
@@ -286,7 +286,7 @@ interface LookRow {
 
 /**
  * PostgreSQL: the look that reads wait for, not sent yet, with their clocks; the one under way;
- * and how many have been sent (a look answers only while it is the last one sent).
+ * and how many have been sent (a look changes the generation only while it is the last one sent).
  */
 interface Looks {
   next: Promise<Generation> | null;
