@@ -93,8 +93,8 @@ export const forgottenReads = new Counter({
  *
  * `read` must read through the read connection on SQLite (store/reader.ts), and its answer must
  * depend on nothing but the database rows of the user and the dataset `dependsOn` names (those
- * the tables of migrations 016 and 020 note), `key` and `now`. A remembered value is shared, so it is frozen; one
- * that holds no longer than `now` (a refusal, say) is not remembered.
+ * the tables of migrations 016 and 020 note), `key` and `now`. A remembered value is shared, so
+ * it is frozen; one that holds no longer than `now` (a refusal, say) is not remembered.
  */
 export async function readUnchanged<T extends object>(
   db: Db,
