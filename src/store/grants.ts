@@ -301,7 +301,15 @@ export function nextGrantExpiry(reader: Reader, now: number): number | null {
   return row?.next ?? null;
 }
 
-const NEXT_GRANT_EXPIRY = `select min(next) as next from (
-    select min(expires_at) as next from user_grants where expires_at is not null and expires_at > ?
+/**
+ * The statement of `nextGrantExpiry`, its moment the parameter `now` (written twice: `?` is a
+ * parameter of its own at each place on SQLite, `$2` the same one on PostgreSQL).
+ */
+export function nextGrantExpirySql(now: string): string {
+  return `select min(next) as next from (
+    select min(expires_at) as next from user_grants where expires_at is not null and expires_at > ${now}
     union all
-    select min(expires_at) from team_grants where expires_at is not null and expires_at > ?)`;
+    select min(expires_at) from team_grants where expires_at is not null and expires_at > ${now}) n`;
+}
+
+const NEXT_GRANT_EXPIRY = nextGrantExpirySql('?');

@@ -1,7 +1,7 @@
 import { Counter } from 'prom-client';
 import { registry } from '../metrics.js';
 import type { Db } from './database.js';
-import { nextGrantExpiry } from './grants.js';
+import { nextGrantExpiry, nextGrantExpirySql } from './grants.js';
 import { ACCESS_TRIGGERS } from './migrations/016-access-changes.js';
 import { POSTGRES_ACCESS_TABLES, POSTGRES_ACCESS_TRIGGERS } from './migrations/020-access-changes-postgres.js';
 import { dialectOf, type Reader, readerOf, readSql } from './reader.js';
@@ -173,24 +173,17 @@ function generationAt(db: Db, reader: Reader, now: number, version: number): Gen
     }
   }
   const schema = schemaOf(reader);
-  const fresh: Generation = {
+  return startGeneration(db, {
     version,
     schema,
     seq: lastChange(reader),
     snapshot: undefined,
     catalog: undefined,
     below: undefined,
-    catchUps: 0,
     noted: triggersPresent(reader, schema),
-    characters: 0,
     since: now,
     until: nextGrantExpiry(reader, now) ?? Number.POSITIVE_INFINITY,
-    entries: new Map(),
-    byUser: new Map(),
-    byDataset: new Map(),
-  };
-  generations.set(db, fresh);
-  return fresh;
+  });
 }
 
 const CHANGES_SINCE = `select seq, user_id, dataset_id from access_changes where seq > ? order by seq limit ${MAX_CHANGES + 1}`;
@@ -259,10 +252,7 @@ const LOOK = `with watched as (select w.tab::regclass as rel, w.name from unnest
                   and not pg_visible_in_snapshot(xid::text::xid8, $1::text::pg_snapshot)
                 limit ${MAX_CHANGES + 1}) c)
     end as changes,
-    (select min(next) from (
-       select min(expires_at) as next from user_grants where expires_at is not null and expires_at > $2
-       union all
-       select min(expires_at) from team_grants where expires_at is not null and expires_at > $2) n) as next_expiry`;
+    (${nextGrantExpirySql('$2')}) as next_expiry`;
 
 const LOOK_TRIGGERS = [POSTGRES_ACCESS_TRIGGERS.map((t) => t.table), POSTGRES_ACCESS_TRIGGERS.map((t) => t.name), POSTGRES_ACCESS_TABLES];
 
@@ -378,24 +368,24 @@ async function look(db: Db, nows: number[], last: () => boolean): Promise<Genera
     going.until = Math.min(going.until, nextExpiry);
     return going;
   }
-  const fresh: Generation = {
+  return startGeneration(db, {
     version: 0,
     schema: 0,
     seq: 0,
     snapshot: row.snapshot,
     catalog: row.catalog ?? undefined,
     below: row.below ?? undefined,
-    catchUps: 0,
     noted,
-    characters: 0,
     since,
     until: nextExpiry,
-    entries: new Map(),
-    byUser: new Map(),
-    byDataset: new Map(),
-  };
-  generations.set(db, fresh);
-  return fresh;
+  });
+}
+
+/** A new generation of `db`, from where it stands in the database on; nothing remembered yet. */
+function startGeneration(db: Db, start: Omit<Generation, 'catchUps' | 'characters' | 'entries' | 'byUser' | 'byDataset'>): Generation {
+  const generation: Generation = { ...start, catchUps: 0, characters: 0, entries: new Map(), byUser: new Map(), byDataset: new Map() };
+  generations.set(db, generation);
+  return generation;
 }
 
 /** PostgreSQL: forgets what a look's changes concern; false when they cannot all be read. */
