@@ -124,16 +124,26 @@ async function openReader(db: Db): Promise<Reader | null> {
     return { raw, columns, make: rowMaker(columns) };
   };
   const prepareColumn = (text: string) => connection.prepare(text).pluck(true);
-  const cached = <S>(cache: Map<string, S>, key: string, text: string, prepare: (text: string) => S): S => {
-    let statement = cache.get(key);
+  const cached = <S>(cache: Map<string, S>, text: string, prepare: (text: string) => S): S => {
+    let statement = cache.get(text);
     if (statement === undefined) {
       if (cache.size >= MAX_STATEMENTS) cache.clear();
       statement = prepare(text);
-      cache.set(key, statement);
+      cache.set(text, statement);
     }
     return statement;
   };
-  const prepared = (text: string, slot = 0) => cached(statements, slot === 0 ? text : `${slot}\u0000${text}`, text, prepareRows);
+  // One cache per slot, keyed by the text itself: a key made of the slot and the text would be
+  // a new string to hash, as long as the text, for every branch of every inventory page.
+  const slots: Map<string, Prepared>[] = [statements];
+  const prepared = (text: string, slot = 0) => {
+    let cache = slots[slot];
+    if (cache === undefined) {
+      cache = new Map();
+      slots[slot] = cache;
+    }
+    return cached(cache, text, prepareRows);
+  };
   return {
     get: <T>(text: string, parameters: unknown[] | Record<string, unknown>) => {
       const statement = prepared(text);
@@ -144,7 +154,7 @@ async function openReader(db: Db): Promise<Reader | null> {
       const statement = prepared(text);
       return (statement.raw.all(parameters) as unknown[][]).map((values) => rowOf<T>(statement, values));
     },
-    column: <T>(text: string, parameters: unknown[]) => cached(columnStatements, text, text, prepareColumn).all(parameters) as T[],
+    column: <T>(text: string, parameters: unknown[]) => cached(columnStatements, text, prepareColumn).all(parameters) as T[],
     iterateValues: <T extends unknown[]>(text: string, parameters: unknown[], slot: number) =>
       prepared(text, slot).raw.iterate(parameters) as IterableIterator<T>,
     snapshot: <T>(work: () => T) => connection.transaction(work).deferred() as T,
