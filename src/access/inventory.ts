@@ -217,10 +217,10 @@ type Key = [id: string, nameKey: string];
 const compareKeys = (a: Key, b: Key) => compareText(a[1], b[1]) || compareText(a[0], b[0]);
 
 /**
- * The first `take` distinct keys of the branches, merged in keyset order as the read connection
- * steps through them side by side: a page costs about `take` rows plus one per branch, where a
- * UNION would read `take` rows of every branch and sort them all. The branches' current rows are
- * kept in key order, so each step costs a binary search among them, not a comparison with each.
+ * The first `take` distinct keys of the statements (for a user with more access paths than one
+ * statement holds), merged in keyset order as the read connection steps through them side by
+ * side: about `take` rows plus one per statement. The statements' current rows are kept in key
+ * order, so each step costs a binary search among them, not a comparison with each.
  */
 function mergeInKeysetOrder(reader: Reader, branches: SqliteBranch[], take: number): string[] {
   // Each statement runs from the moment it is iterated: every one opened is closed, even when a
@@ -304,7 +304,12 @@ export async function listInventory(
       const search = sqliteSearch(query, candidates, memberships);
       const matched = search?.page(search.read(reader));
       const merged = (p: Parameters) => {
-        const ids = mergeInKeysetOrder(reader, sqliteBranches(candidates), candidates.take);
+        // Most users' access paths fit in one statement, which merges them itself.
+        const statements = sqliteBranches(candidates);
+        const ids =
+          statements.length === 1
+            ? reader.column<string>(statements[0]!.ids, statements[0]!.values)
+            : mergeInKeysetOrder(reader, statements, candidates.take);
         return `(select value as id from json_each(${p.add(JSON.stringify(ids))}))`;
       };
       // The team grants are read after the page, as rows (attachTeams).

@@ -1,36 +1,51 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { listInventory } from '../../src/access/inventory.js';
+import { UNION_ARMS } from '../../src/access/inventory-branches.js';
 import type { Store } from '../../src/store/database.js';
 import { readerOf } from '../../src/store/reader.js';
 import { openTestStore } from '../helpers/databases.js';
 import { datasetRow, memberRows } from '../helpers/rows.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
+/** Organizations the member belongs to: a branch for each of their two tiers, more than one statement holds. */
+const ORGS = Array.from({ length: Math.ceil(UNION_ARMS / 2) + 4 }, (_, i) => `merge_o${String(i).padStart(2, '0')}`);
 /** A dataset the member sees at the organization's tier. */
-const visible = (id: string, name: string) => datasetRow(id, 'merge_o', name, 'organization');
+const visible = (id: string, org: string, name: string) => datasetRow(id, org, name, 'organization');
 
 /**
- * SQLite's page merges one statement per access path, all open at once in one read transaction.
- * Should one of them fail to start (another instance's migration dropped an index it names,
- * say), those already open must be closed: an open statement keeps the read transaction from
- * ending, and the read connection would go on answering from that snapshot.
+ * SQLite's page reads the access paths as UNIONs of up to UNION_ARMS branches, which the
+ * database merges in keyset order. A user with more branches than one holds gets several
+ * statements, merged by the read connection, all open at once in one read transaction. Should one
+ * of them fail to start (another instance's migration dropped an index it names, say), those
+ * already open must be closed: an open statement keeps the read transaction from ending, and the
+ * read connection would go on answering from that snapshot.
  */
 describe('the merge of access paths on SQLite', () => {
   let store: Store;
   let close: () => Promise<void>;
   beforeAll(async () => {
     ({ store, close } = await openTestStore('sqlite'));
-    // A plain member: a branch for each tier of the organization, and one for direct grants.
-    await memberRows(store.db, 'merge_o', 'merge_u');
-    await store.db.insertInto('datasets').values(visible('merge_a', 'alpha')).execute();
+    // A plain member of every organization: a branch for each tier of each, and one for direct grants.
+    await memberRows(store.db, ORGS[0]!, 'merge_u');
+    for (const org of ORGS.slice(1)) {
+      await store.db.insertInto('orgs').values({ id: org, name: org, created_at: 0 }).execute();
+      await store.db
+        .insertInto('org_members')
+        .values({ org_id: org, user_id: 'merge_u', role: 'member', process_datasets: 0, created_at: 0 })
+        .execute();
+    }
+    await store.db
+      .insertInto('datasets')
+      .values(visible('merge_a', ORGS[0]!, 'alpha'))
+      .execute();
   });
   afterAll(() => close());
 
-  const names = async () =>
-    (await listInventory(store, { userId: 'merge_u', minLevel: 'read', limit: 50, now: NOW })).entries.map((e) => e.dataset.name);
+  const names = async (cursor?: string, limit = 50) =>
+    listInventory(store, { userId: 'merge_u', minLevel: 'read', limit, now: NOW, ...(cursor === undefined ? {} : { cursor }) });
 
   it('closes the statements it opened when a later one fails to start, and the next page sees later commits', async () => {
-    expect(await names()).toEqual(['alpha']);
+    expect((await names()).entries.map((e) => e.dataset.name)).toEqual(['alpha']);
     const reader = (await readerOf(store.db))!;
     const iterate = reader.iterateValues.bind(reader);
     const spy = vi.spyOn(reader, 'iterateValues').mockImplementation((text, values, slot) => {
@@ -43,7 +58,42 @@ describe('the merge of access paths on SQLite', () => {
     } finally {
       spy.mockRestore();
     }
-    await store.db.insertInto('datasets').values(visible('merge_b', 'bravo')).execute();
-    expect(await names()).toEqual(['alpha', 'bravo']);
+    await store.db
+      .insertInto('datasets')
+      .values(visible('merge_b', ORGS[0]!, 'bravo'))
+      .execute();
+    expect((await names()).entries.map((e) => e.dataset.name)).toEqual(['alpha', 'bravo']);
+  });
+
+  it('pages through the statements in name order, each dataset once whatever the number of its paths', async () => {
+    // Names interleaved across the organizations, so each page takes rows of both statements;
+    // the last organization's datasets (in the second statement) are also granted directly.
+    const expected: string[] = ['alpha', 'bravo'];
+    for (const [o, org] of ORGS.entries()) {
+      for (let k = 0; k < 3; k += 1) {
+        const name = `n${String(k * ORGS.length + ((o * 7) % ORGS.length)).padStart(3, '0')}`;
+        const id = `merge_${org}_${k}`;
+        await store.db
+          .insertInto('datasets')
+          .values(visible(id, org, name))
+          .execute();
+        if (o === 0 || o === ORGS.length - 1) {
+          await store.db
+            .insertInto('user_grants')
+            .values({ dataset_id: id, user_id: 'merge_u', level: 1, expires_at: null, granted_by: null, created_at: 0, last_used_at: null })
+            .execute();
+        }
+        expected.push(name);
+      }
+    }
+    expected.sort();
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await names(cursor, 7);
+      seen.push(...page.entries.map((e) => e.dataset.name));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    expect(seen).toEqual(expected);
   });
 });
