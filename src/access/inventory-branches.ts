@@ -141,7 +141,7 @@ function sqliteArm(kind: BranchKind, q: CandidateQuery): string {
   }
 }
 
-/** SQLite without its read connection (an in-memory database): the branches as one UNION ALL. */
+/** SQLite without its read connection (an in-memory database): `sqliteBranches`' statements as one UNION ALL. */
 function sqliteCandidates(p: Parameters, q: CandidateQuery): string {
   const branches = sqliteBranches(q);
   for (const branch of branches) for (const value of branch.values) p.add(value);

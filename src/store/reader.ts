@@ -20,7 +20,8 @@ export interface Reader {
   column<T>(text: string, parameters: unknown[]): T[];
   /**
    * Rows one at a time, each the array of its values in the order the statement names its
-   * columns (no object per row: the inventory's merge steps through a hundred of them a page).
+   * columns (no object per row: the inventory's merge of several statements steps through a
+   * page of them).
    * Statements iterated side by side need a `slot` each (a prepared statement runs one query at
    * a time); while any is open the connection reads one snapshot.
    */
@@ -39,6 +40,12 @@ export interface Reader {
 }
 
 const MAX_STATEMENTS = 500;
+/**
+ * Characters of SQL text the read connection keeps prepared at most, all its caches together:
+ * a prepared statement takes memory as its text grows (an inventory page's UNION of 32 access
+ * paths, about 8 000 characters, takes 160 KB), so the count alone does not bound them.
+ */
+const MAX_STATEMENT_CHARACTERS = 1_000_000;
 
 /**
  * A statement that answers arrays, and its column names read once. better-sqlite3 builds each
@@ -114,8 +121,6 @@ async function openReader(db: Db): Promise<Reader | null> {
     connection.close();
     await destroy();
   };
-  const statements = new Map<string, Prepared>();
-  const columnStatements = new Map<string, SQLite.Statement>();
   const dataVersion = connection.prepare('pragma data_version').pluck();
   // Made once: a lookup makes no closure.
   const prepareRows = (text: string): Prepared => {
@@ -124,18 +129,29 @@ async function openReader(db: Db): Promise<Reader | null> {
     return { raw, columns, make: rowMaker(columns) };
   };
   const prepareColumn = (text: string) => connection.prepare(text).pluck(true);
+  // The statements by text: one cache per slot (a key made of the slot and the text would be a
+  // new string to hash, as long as the text, for every statement of every inventory page), and
+  // one of statements that answer a column. They share one bound: past it, all are emptied.
+  const slots: Map<string, Prepared>[] = [new Map()];
+  const columnStatements = new Map<string, SQLite.Statement>();
+  let count = 0;
+  let characters = 0;
   const cached = <S>(cache: Map<string, S>, text: string, prepare: (text: string) => S): S => {
     let statement = cache.get(text);
     if (statement === undefined) {
-      if (cache.size >= MAX_STATEMENTS) cache.clear();
+      if (count >= MAX_STATEMENTS || characters + text.length > MAX_STATEMENT_CHARACTERS) {
+        for (const slot of slots) slot.clear();
+        columnStatements.clear();
+        count = 0;
+        characters = 0;
+      }
       statement = prepare(text);
       cache.set(text, statement);
+      count += 1;
+      characters += text.length;
     }
     return statement;
   };
-  // One cache per slot, keyed by the text itself: a key made of the slot and the text would be
-  // a new string to hash, as long as the text, for every branch of every inventory page.
-  const slots: Map<string, Prepared>[] = [statements];
   const prepared = (text: string, slot = 0) => {
     let cache = slots[slot];
     if (cache === undefined) {

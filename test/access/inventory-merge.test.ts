@@ -65,6 +65,32 @@ describe('the merge of access paths on SQLite', () => {
     expect((await names()).entries.map((e) => e.dataset.name)).toEqual(['alpha', 'bravo']);
   });
 
+  it('lists a dataset reached by two paths of one statement once', async () => {
+    // Another member of the first organization alone: its two tiers and its direct grants fit one statement.
+    await store.db
+      .insertInto('users')
+      .values({ id: 'merge_v', email: 'merge_v@example.test', name: 'merge_v', password_hash: 'x', created_at: 0 })
+      .execute();
+    await store.db
+      .insertInto('org_members')
+      .values({ org_id: ORGS[0]!, user_id: 'merge_v', role: 'member', process_datasets: 0, created_at: 0 })
+      .execute();
+    await store.db
+      .insertInto('user_grants')
+      .values({
+        dataset_id: 'merge_a',
+        user_id: 'merge_v',
+        level: 1,
+        expires_at: null,
+        granted_by: null,
+        created_at: 0,
+        last_used_at: null,
+      })
+      .execute();
+    const page = await listInventory(store, { userId: 'merge_v', minLevel: 'read', limit: 50, now: NOW });
+    expect(page.entries.map((e) => e.dataset.name)).toEqual(['alpha', 'bravo']);
+  });
+
   it('pages through the statements in name order, each dataset once whatever the number of its paths', async () => {
     // Names interleaved across the organizations, so each page takes rows of both statements;
     // the last organization's datasets (in the second statement) are also granted directly.
