@@ -73,8 +73,9 @@ type BranchKind = 'admin' | 'tier' | 'team' | 'direct';
  * member of and per team, and one for direct grants, as the arms of a UNION in keyset order cut
  * to one page (`UNION_ARMS` arms a statement). UNION keeps one row of a dataset reached by
  * several paths. One statement instead of one per branch: no row of each branch handed to
- * JavaScript to be compared, a fifth less allocated by a page and 10–18 % less time
- * (docs/performance.md, sixteenth round). Elsewhere `candidatesSql` unions the statements.
+ * JavaScript to be compared, a fifth less allocated by a page, and 12–18 % less time for most
+ * pages, 3–5 % for a common term's search and an external accessor's (docs/performance.md,
+ * sixteenth round). Elsewhere `candidatesSql` unions the statements.
  *
  * SQLite numbers its parameters by place, so a statement's text depends only on how many
  * branches of each kind it holds and on the page's shape (a search, a cursor, a filter by
