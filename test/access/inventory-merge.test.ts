@@ -4,7 +4,7 @@ import { UNION_ARMS } from '../../src/access/inventory-branches.js';
 import type { Store } from '../../src/store/database.js';
 import { readerOf } from '../../src/store/reader.js';
 import { openTestStore } from '../helpers/databases.js';
-import { datasetRow, memberRows } from '../helpers/rows.js';
+import { datasetRow, memberRows, membershipRow, userGrantRow } from '../helpers/rows.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 /** Organizations the member belongs to: a branch for each of their two tiers, more than one statement holds. */
@@ -29,10 +29,7 @@ describe('the merge of access paths on SQLite', () => {
     await memberRows(store.db, ORGS[0]!, 'merge_u');
     for (const org of ORGS.slice(1)) {
       await store.db.insertInto('orgs').values({ id: org, name: org, created_at: 0 }).execute();
-      await store.db
-        .insertInto('org_members')
-        .values({ org_id: org, user_id: 'merge_u', role: 'member', process_datasets: 0, created_at: 0 })
-        .execute();
+      await store.db.insertInto('org_members').values(membershipRow(org, 'merge_u')).execute();
     }
     await store.db
       .insertInto('datasets')
@@ -71,22 +68,8 @@ describe('the merge of access paths on SQLite', () => {
       .insertInto('users')
       .values({ id: 'merge_v', email: 'merge_v@example.test', name: 'merge_v', password_hash: 'x', created_at: 0 })
       .execute();
-    await store.db
-      .insertInto('org_members')
-      .values({ org_id: ORGS[0]!, user_id: 'merge_v', role: 'member', process_datasets: 0, created_at: 0 })
-      .execute();
-    await store.db
-      .insertInto('user_grants')
-      .values({
-        dataset_id: 'merge_a',
-        user_id: 'merge_v',
-        level: 1,
-        expires_at: null,
-        granted_by: null,
-        created_at: 0,
-        last_used_at: null,
-      })
-      .execute();
+    await store.db.insertInto('org_members').values(membershipRow(ORGS[0]!, 'merge_v')).execute();
+    await store.db.insertInto('user_grants').values(userGrantRow('merge_a', 'merge_v')).execute();
     const page = await listInventory(store, { userId: 'merge_v', minLevel: 'read', limit: 50, now: NOW });
     expect(page.entries.map((e) => e.dataset.name)).toEqual(['alpha', 'bravo']);
   });
@@ -104,10 +87,7 @@ describe('the merge of access paths on SQLite', () => {
           .values(visible(id, org, name))
           .execute();
         if (o === 0 || o === ORGS.length - 1) {
-          await store.db
-            .insertInto('user_grants')
-            .values({ dataset_id: id, user_id: 'merge_u', level: 1, expires_at: null, granted_by: null, created_at: 0, last_used_at: null })
-            .execute();
+          await store.db.insertInto('user_grants').values(userGrantRow(id, 'merge_u')).execute();
         }
         expected.push(name);
       }

@@ -22,7 +22,7 @@ import {
   trigramFrequencies,
 } from '../../src/store/trigram-statistics.js';
 import { DATABASES, openTestStore, type TestDatabase } from '../helpers/databases.js';
-import { datasetRow, memberRows } from '../helpers/rows.js';
+import { datasetRow, memberRows, membershipRow, userGrantRow } from '../helpers/rows.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 
@@ -105,10 +105,7 @@ describe.each(DATABASES)('the inventory name search equals a plain filter of wha
         .insertInto('orgs')
         .values(['search_o1', 'search_o2'].map((id) => ({ id, name: id, created_at: 0 })))
         .execute();
-      await tx
-        .insertInto('org_members')
-        .values({ org_id: 'search_o1', user_id: user, role: 'member', process_datasets: 0, created_at: 0 })
-        .execute();
+      await tx.insertInto('org_members').values(membershipRow('search_o1', user)).execute();
       // Each name three times: visible at the organization tier, hidden (admins only), and in an
       // organization of which the user is not a member, where a third of them are granted to the user.
       const rows = NAMES.flatMap((name, i) =>
@@ -121,17 +118,7 @@ describe.each(DATABASES)('the inventory name search equals a plain filter of wha
       const granted = rows.filter((r, i) => r.org_id === 'search_o2' && i % 2 === 0);
       await tx
         .insertInto('user_grants')
-        .values(
-          granted.map((r) => ({
-            dataset_id: r.id,
-            user_id: user,
-            level: 1,
-            expires_at: null,
-            granted_by: null,
-            created_at: 0,
-            last_used_at: null,
-          })),
-        )
+        .values(granted.map((r) => userGrantRow(r.id, user)))
         .execute();
     });
     // PostgreSQL's trigram frequencies (migration 019): the search then reads the rarest trigrams' lists.
