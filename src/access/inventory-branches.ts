@@ -33,15 +33,16 @@ export function candidatesSql(dialect: SqlDialect, p: Parameters, q: CandidateQu
 
 /**
  * The direct grants (user_grants_inventory); an external accessor's grant only while the tier
- * is "external". Parameters in the order they appear: SQLite numbers them by place.
+ * is "external". Parameters in the order they appear: SQLite numbers them by place. `rest`
+ * follows the conditions: the search and the cursor, and on PostgreSQL the order and the page.
  */
-function directBranch(user: string, minRank: string, now: string, member: string, orgId: string, pageBy: string): string {
+function directBranch(user: string, minRank: string, now: string, member: string, orgId: string, rest: string): string {
   return `select g.dataset_id as id, g.name_key from user_grants g join datasets d on d.id = g.dataset_id
      where g.user_id = ${user} and g.level >= ${minRank} and (g.expires_at is null or g.expires_at > ${now})
        and (d.visibility = 'external'
             or exists (select 1 from org_members om where om.org_id = d.org_id and om.user_id = ${member}))
        ${orgId}
-       ${pageBy}`;
+       ${rest}`;
 }
 
 /** Access paths on SQLite: one statement of up to `UNION_ARMS` of them, with its parameters. */
@@ -121,7 +122,8 @@ export function sqliteBranches(q: CandidateQuery): SqliteBranch[] {
 
 /** One arm of `sqliteBranches`' UNION, each stepping through the index named beside it. */
 function sqliteArm(kind: BranchKind, q: CandidateQuery): string {
-  const pageBy = (name: string, id: string) => {
+  // The search and the cursor; the order and the page's size are the UNION's.
+  const matchingAfter = (name: string, id: string) => {
     const search = q.search === undefined ? '' : ` and ${nameMatchSql(new Parameters('sqlite'), name, q.search)}`;
     const after = q.cursor ? ` and (${name}, ${id}) > (?, ?)` : '';
     return `${search}${after}`;
@@ -129,16 +131,16 @@ function sqliteArm(kind: BranchKind, q: CandidateQuery): string {
   switch (kind) {
     // datasets_org_name
     case 'admin':
-      return `select d.id, d.name_key from datasets d where d.org_id = ?${pageBy('d.name_key', 'd.id')}`;
+      return `select d.id, d.name_key from datasets d where d.org_id = ?${matchingAfter('d.name_key', 'd.id')}`;
     // datasets_org_visibility_name
     case 'tier':
-      return `select d.id, d.name_key from datasets d where d.org_id = ? and d.visibility = ?${pageBy('d.name_key', 'd.id')}`;
+      return `select d.id, d.name_key from datasets d where d.org_id = ? and d.visibility = ?${matchingAfter('d.name_key', 'd.id')}`;
     // team_grants_inventory
     case 'team':
       return `select tg.dataset_id as id, tg.name_key from team_grants tg
-          where tg.team_id = ? and tg.level >= ? and (tg.expires_at is null or tg.expires_at > ?)${pageBy('tg.name_key', 'tg.dataset_id')}`;
+          where tg.team_id = ? and tg.level >= ? and (tg.expires_at is null or tg.expires_at > ?)${matchingAfter('tg.name_key', 'tg.dataset_id')}`;
     case 'direct':
-      return directBranch('?', '?', '?', '?', q.orgId === undefined ? '' : 'and d.org_id = ?', pageBy('g.name_key', 'g.dataset_id'));
+      return directBranch('?', '?', '?', '?', q.orgId === undefined ? '' : 'and d.org_id = ?', matchingAfter('g.name_key', 'g.dataset_id'));
   }
 }
 
